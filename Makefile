@@ -4,13 +4,13 @@ SHELL := /bin/bash
 NPM_STAMP := node_modules/.npm-ci.stamp
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/.tools/bin:$(PATH)
 
-.PHONY: help deps system-deps node-deps tools build typecheck lint check test test-unit test-kube test-contract test-lab lab bench clean
+.PHONY: help deps system-deps node-deps tools build typecheck lint check test test-unit test-kube test-contract test-lab test-bgp test-layer2 test-e2e lab bench clean
 
 help:
 	@echo "make test   - install everything, build, type-check, lint and run every test"
 	@echo "make lab    - the seed walkthrough on an embedded lab (ONCE=1 runs it once and exits)"
 	@echo "make bench  - benchmarks (see BENCHMARKS.md)"
-	@echo "per area:   make test-unit | test-kube | test-contract | test-lab"
+	@echo "per area:   make test-unit | test-kube | test-contract | test-lab | test-bgp | test-layer2 | test-e2e"
 
 system-deps:
 	@bash scripts/install-system-deps.sh
@@ -47,9 +47,18 @@ test-contract: deps
 	npm run test:contract
 
 test-lab: deps
-	@if [ -d test/lab ]; then npm run test:lab; else echo "test-lab: no lab yet"; fi
+	npm run test:lab
 
-test: deps build check test-unit test-kube test-lab
+test-bgp: deps
+	npm run test:bgp
+
+test-layer2: deps
+	npm run test:layer2
+
+test-e2e: deps build
+	npm run test:e2e
+
+test: deps build check test-unit test-kube test-lab test-bgp test-layer2 test-e2e
 	@echo "make test: all green"
 
 lab: deps build
