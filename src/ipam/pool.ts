@@ -1,0 +1,297 @@
+// The allocation table of one pool: who holds which address. Pure; no Kubernetes types.
+//   - sticky: a claim key (e.g. "namespace/name") that holds an address keeps it; allocate() with
+//     the same key returns the same address;
+//   - specific requests: allocate(claim, "192.168.0.105");
+//   - sharing: an address is shared only between claims with the same non-empty sharingKey whose
+//     ports (e.g. "TCP/80") do not collide; a claim without ports collides with everything.
+//     (OpenELB shared implicitly whenever an address was requested twice; restore() still accepts
+//     such records so an OpenELB cluster is adopted unchanged, and reports the conflict.)
+// Memory grows with the number of allocations, never with the pool size.
+import { parseIp, parsePoolAddress, formatIp, formatIpv4, AddressParseError, type PoolRange, type Family } from './address.ts';
+import { OffsetTable, offsetToBigInt, toOffset, type Offset } from './offsets.ts';
+
+export interface Claim {
+  /** Identity that owns the allocation (sticky on this), e.g. "namespace/name". */
+  key: string;
+  /** Claims may share an address only when they carry the same non-empty sharing key. */
+  sharingKey?: string;
+  /** "PROTOCOL/port" entries; sharing needs disjoint sets. Absent = collides with everything. */
+  ports?: readonly string[];
+}
+
+export type AllocateFailure =
+  | 'exhausted'
+  | 'not-in-pool'
+  | 'invalid-ip'
+  | 'in-use'
+  | 'ports-collide'
+  | 'holds-other';
+
+export type AllocateResult =
+  | { ok: true; ip: string; held: boolean; shared: boolean; conflict?: 'ports-collide' | 'sharing-key-mismatch' }
+  | { ok: false; reason: AllocateFailure; message: string; holders?: readonly string[]; heldIp?: string };
+
+export type RestoreResult =
+  | { ok: true; ip: string; shared: boolean; conflict?: 'ports-collide' | 'sharing-key-mismatch' }
+  | { ok: false; reason: 'not-in-pool' | 'invalid-ip' | 'holds-other'; message: string; heldIp?: string };
+
+/** The claims holding one address (usually one). */
+type Slot = Claim[];
+
+function describeHolders(claims: readonly Claim[]): string {
+  return claims.map((c) => c.key).join(', ');
+}
+
+function portsCollide(a: Claim, b: Claim): string | undefined {
+  if (!a.ports || !b.ports) return 'without a port list';
+  const set = new Set(b.ports);
+  return a.ports.find((p) => set.has(p));
+}
+
+/** Why `claim` may not join `holders` on one address, or undefined when it may. */
+function sharingProblem(claim: Claim, holders: readonly Claim[]): { reason: 'in-use' | 'ports-collide'; detail: string } | undefined {
+  for (const h of holders) {
+    if (!claim.sharingKey || h.sharingKey !== claim.sharingKey) {
+      return { reason: 'in-use', detail: `held by ${describeHolders(holders)} under ${h.sharingKey ? `sharing key ${JSON.stringify(h.sharingKey)}` : 'no sharing key'}` };
+    }
+    const c = portsCollide(claim, h);
+    if (c !== undefined) return { reason: 'ports-collide', detail: `port ${c} collides with ${h.key}` };
+  }
+  return undefined;
+}
+
+export class PoolTable {
+  readonly range: PoolRange;
+  readonly #offsets: OffsetTable;
+  readonly #v4First: number;
+  readonly #byKey = new Map<string, Offset>();
+  readonly #byOffset = new Map<Offset, Slot>();
+  readonly #bySharingKey = new Map<string, Set<Offset>>();
+
+  constructor(address: string | PoolRange) {
+    this.range = typeof address === 'string' ? parsePoolAddress(address) : address;
+    this.#offsets = new OffsetTable(this.range.size);
+    this.#v4First = this.range.family === 4 ? Number(this.range.first) : 0;
+  }
+
+  get family(): Family {
+    return this.range.family;
+  }
+
+  /** Allocatable addresses (exact). */
+  get size(): bigint {
+    return this.range.size;
+  }
+
+  /** Addresses in use (not claims). */
+  get usage(): number {
+    return this.#offsets.count;
+  }
+
+  /** Claims recorded (a shared address counts once per claim). */
+  get claimCount(): number {
+    return this.#byKey.size;
+  }
+
+  get full(): boolean {
+    return this.#offsets.free === 0n;
+  }
+
+  /** The address `key` holds, if any. */
+  lookup(key: string): string | undefined {
+    const o = this.#byKey.get(key);
+    return o === undefined ? undefined : this.#ipOf(o);
+  }
+
+  /** Keys holding `ip` (empty when free or not in the pool). */
+  holdersOf(ip: string): readonly string[] {
+    const o = this.#offsetOf(ip);
+    if (typeof o !== 'object') return [];
+    return this.#byOffset.get(o.offset)?.map((c) => c.key) ?? [];
+  }
+
+  /** True when `ip` is an allocatable address of this pool. */
+  contains(ip: string): boolean {
+    return typeof this.#offsetOf(ip) === 'object';
+  }
+
+  /**
+   * Gives `claim` an address: the one it holds already (sticky), else `ip` when asked for (free, or
+   * shareable), else one shared under its sharing key, else a free one.
+   */
+  allocate(claim: Claim, ip?: string): AllocateResult {
+    const held = this.#byKey.get(claim.key);
+    if (held !== undefined) {
+      const heldIp = this.#ipOf(held);
+      if (ip !== undefined) {
+        const want = this.#offsetOf(ip);
+        if (typeof want !== 'object' || want.offset !== held) {
+          return { ok: false, reason: 'holds-other', heldIp, message: `${claim.key} already holds ${heldIp}; release it before asking for ${ip}` };
+        }
+      }
+      // Sticky even when the claim's new sharing key or ports no longer fit its co-holders:
+      // the address never moves; the conflict is reported for the caller to surface.
+      const others = this.#byOffset.get(held)?.filter((c) => c.key !== claim.key) ?? [];
+      const problem = others.length > 0 ? sharingProblem(claim, others) : undefined;
+      this.#replaceClaim(held, claim);
+      const res: AllocateResult = { ok: true, ip: heldIp, held: true, shared: others.length > 0 };
+      if (problem) res.conflict = problem.reason === 'ports-collide' ? 'ports-collide' : 'sharing-key-mismatch';
+      return res;
+    }
+    if (ip !== undefined) return this.#allocateSpecific(claim, ip);
+    if (claim.sharingKey) {
+      const candidates = this.#bySharingKey.get(claim.sharingKey);
+      for (const o of candidates ?? []) {
+        const slot = this.#byOffset.get(o);
+        if (slot && sharingProblem(claim, slot) === undefined) {
+          this.#record(o, claim);
+          return { ok: true, ip: this.#ipOf(o), held: false, shared: true };
+        }
+      }
+    }
+    const o = this.#offsets.next();
+    if (o === undefined) {
+      return { ok: false, reason: 'exhausted', message: `pool ${this.range.text} is exhausted (${this.range.size} addresses in use)` };
+    }
+    this.#record(o, claim);
+    return { ok: true, ip: this.#ipOf(o), held: false, shared: false };
+  }
+
+  /** Releases what `key` holds. Returns the address (free again unless still shared), or undefined. */
+  release(key: string): string | undefined {
+    const o = this.#byKey.get(key);
+    if (o === undefined) return undefined;
+    this.#byKey.delete(key);
+    const slot = this.#byOffset.get(o);
+    if (slot) {
+      const i = slot.findIndex((c) => c.key === key);
+      const gone = i >= 0 ? slot.splice(i, 1)[0] : undefined;
+      if (gone?.sharingKey && !slot.some((c) => c.sharingKey === gone.sharingKey)) {
+        const set = this.#bySharingKey.get(gone.sharingKey);
+        set?.delete(o);
+        if (set?.size === 0) this.#bySharingKey.delete(gone.sharingKey);
+      }
+      if (slot.length === 0) {
+        this.#byOffset.delete(o);
+        this.#offsets.release(o);
+      }
+    }
+    return this.#ipOf(o);
+  }
+
+  /**
+   * Records an existing allocation (rebuild from Eip status.used, OpenELB adoption). Accepts sharing
+   * that allocate() would refuse and reports it in `conflict`; refuses only what cannot be recorded.
+   */
+  restore(ip: string, claim: Claim): RestoreResult {
+    const target = this.#offsetOf(ip);
+    if (typeof target !== 'object') {
+      return { ok: false, reason: target, message: target === 'invalid-ip' ? `${JSON.stringify(ip)} is not an IP address` : `${ip} is not an address of pool ${this.range.text}` };
+    }
+    const held = this.#byKey.get(claim.key);
+    if (held !== undefined && held !== target.offset) {
+      const heldIp = this.#ipOf(held);
+      return { ok: false, reason: 'holds-other', heldIp, message: `${claim.key} is recorded at ${heldIp} and at ${ip}` };
+    }
+    if (held !== undefined) {
+      this.#replaceClaim(held, claim);
+      return { ok: true, ip: this.#ipOf(held), shared: (this.#byOffset.get(held)?.length ?? 1) > 1 };
+    }
+    const slot = this.#byOffset.get(target.offset);
+    if (!slot) {
+      this.#offsets.take(target.offset);
+      this.#record(target.offset, claim);
+      return { ok: true, ip: this.#ipOf(target.offset), shared: false };
+    }
+    const problem = sharingProblem(claim, slot);
+    this.#record(target.offset, claim);
+    const res: RestoreResult = { ok: true, ip: this.#ipOf(target.offset), shared: true };
+    if (problem) res.conflict = problem.reason === 'ports-collide' ? 'ports-collide' : 'sharing-key-mismatch';
+    return res;
+  }
+
+  /** Every address in use with its holders, in no particular order. */
+  *entries(): IterableIterator<{ ip: string; keys: string[] }> {
+    for (const [o, slot] of this.#byOffset) yield { ip: this.#ipOf(o), keys: slot.map((c) => c.key) };
+  }
+
+  #allocateSpecific(claim: Claim, ip: string): AllocateResult {
+    const target = this.#offsetOf(ip);
+    if (typeof target !== 'object') {
+      return {
+        ok: false,
+        reason: target,
+        message: target === 'invalid-ip' ? `${JSON.stringify(ip)} is not an IP address` : `${ip} is not an address of pool ${this.range.text}`,
+      };
+    }
+    const slot = this.#byOffset.get(target.offset);
+    if (!slot) {
+      this.#offsets.take(target.offset);
+      this.#record(target.offset, claim);
+      return { ok: true, ip: this.#ipOf(target.offset), held: false, shared: false };
+    }
+    const problem = sharingProblem(claim, slot);
+    if (problem) {
+      const holders = slot.map((c) => c.key);
+      return { ok: false, reason: problem.reason, holders, message: `${ip} is ${problem.detail}` };
+    }
+    this.#record(target.offset, claim);
+    return { ok: true, ip: this.#ipOf(target.offset), held: false, shared: true };
+  }
+
+  #record(o: Offset, claim: Claim): void {
+    const stored: Claim = claim.sharingKey === undefined ? { key: claim.key, ports: claim.ports } : { key: claim.key, sharingKey: claim.sharingKey, ports: claim.ports };
+    let slot = this.#byOffset.get(o);
+    if (!slot) {
+      slot = [];
+      this.#byOffset.set(o, slot);
+    }
+    slot.push(stored);
+    this.#byKey.set(claim.key, o);
+    if (claim.sharingKey) {
+      let set = this.#bySharingKey.get(claim.sharingKey);
+      if (!set) {
+        set = new Set();
+        this.#bySharingKey.set(claim.sharingKey, set);
+      }
+      set.add(o);
+    }
+  }
+
+  #replaceClaim(o: Offset, claim: Claim): void {
+    const slot = this.#byOffset.get(o);
+    if (!slot) return;
+    const i = slot.findIndex((c) => c.key === claim.key);
+    const old = slot[i];
+    if (i < 0 || !old) return;
+    if (old.sharingKey === claim.sharingKey) {
+      slot[i] = { ...claim };
+      return;
+    }
+    // The sharing key changed: re-index through release + record (the address stays).
+    slot.splice(i, 1);
+    if (old.sharingKey && !slot.some((c) => c.sharingKey === old.sharingKey)) {
+      const set = this.#bySharingKey.get(old.sharingKey);
+      set?.delete(o);
+      if (set?.size === 0) this.#bySharingKey.delete(old.sharingKey);
+    }
+    this.#record(o, claim);
+  }
+
+  #ipOf(o: Offset): string {
+    if (this.range.family === 4) return formatIpv4(this.#v4First + (o as number));
+    return formatIp(this.range.family, this.range.first + offsetToBigInt(o));
+  }
+
+  #offsetOf(ip: string): { offset: Offset } | 'invalid-ip' | 'not-in-pool' {
+    let parsed;
+    try {
+      parsed = parseIp(ip);
+    } catch (e) {
+      if (e instanceof AddressParseError) return 'invalid-ip';
+      throw e;
+    }
+    if (parsed.family !== this.range.family || parsed.value < this.range.first || parsed.value > this.range.last) return 'not-in-pool';
+    return { offset: toOffset(parsed.value - this.range.first) };
+  }
+}
