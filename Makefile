@@ -4,7 +4,7 @@ SHELL := /bin/bash
 NPM_STAMP := node_modules/.npm-ci.stamp
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/.tools/bin:$(PATH)
 
-.PHONY: help deps system-deps node-deps tools build typecheck lint check test test-unit test-kube test-contract test-lab test-bgp test-layer2 test-e2e lab bench clean
+.PHONY: help deps system-deps node-deps tools build typecheck lint check test test-unit test-kube test-contract test-lab test-bgp test-layer2 test-e2e test-deploy lab bench clean
 
 help:
 	@echo "make test   - install everything, build, type-check, lint and run every test"
@@ -58,7 +58,10 @@ test-layer2: deps
 test-e2e: deps build
 	npm run test:e2e
 
-test: deps build check test-unit test-kube test-lab test-bgp test-layer2 test-e2e
+test-deploy: deps
+	npm run test:deploy
+
+test: deps build check test-unit test-kube test-lab test-bgp test-layer2 test-e2e test-deploy
 	@echo "make test: all green"
 
 lab: deps build
