@@ -1,0 +1,325 @@
+import * as grpc from '@grpc/grpc-js';
+import { isAbsolute } from 'node:path';
+import { logger, type Logger } from '../../obs/log.ts';
+import { BgpValidationError, validateWirePath } from '../validate.ts';
+import { gobgpServiceCtor } from './load.ts';
+import type {
+  WireDefinedSet,
+  WireDestination,
+  WireFamily,
+  WireGetTableResponse,
+  WireGlobal,
+  WirePath,
+  WirePeer,
+  WirePeerOut,
+  WirePolicy,
+  WirePolicyAssignment,
+  PolicyDirection,
+  DefinedType,
+  WireWatchEventResponse,
+} from './wire.ts';
+
+export interface GobgpClientOptions {
+  /** `/abs/path/gobgpd.sock` or `unix:///abs/path/gobgpd.sock` */
+  socket: string;
+  /** deadline of unary calls (ms); default 10 s */
+  callTimeoutMs?: number;
+  /** deadline of list streams and AddPathStream (ms); default 120 s */
+  streamTimeoutMs?: number;
+  log?: Logger;
+}
+
+/** A failed gobgpd call: gobgpd answers almost everything with code 2 (UNKNOWN) and free text. */
+export class GobgpError extends Error {
+  readonly method: string;
+  readonly code: grpc.status;
+  readonly details: string;
+  constructor(method: string, err: Partial<grpc.ServiceError>, context?: string) {
+    const details = err.details || err.message || 'unknown error';
+    super(`gobgp ${method} failed (${grpc.status[err.code ?? grpc.status.UNKNOWN] ?? err.code}): ${details}${context ? ` [${context}]` : ''}`);
+    this.name = 'GobgpError';
+    this.method = method;
+    this.code = err.code ?? grpc.status.UNKNOWN;
+    this.details = details;
+  }
+  /** the sidecar is unreachable (socket missing, process gone, deadline) rather than refusing */
+  get unreachable(): boolean {
+    return this.code === grpc.status.UNAVAILABLE || this.code === grpc.status.DEADLINE_EXCEEDED || this.code === grpc.status.CANCELLED;
+  }
+}
+
+export function socketTarget(socket: string): string {
+  const path = socket.startsWith('unix://') ? socket.slice('unix://'.length) : socket;
+  if (!isAbsolute(path)) throw new Error(`gobgpd socket must be an absolute path, got ${JSON.stringify(socket)}`);
+  return `unix://${path}`;
+}
+
+type Callback = (err: grpc.ServiceError | null, res?: unknown) => void;
+type UnaryFn = (req: unknown, md: grpc.Metadata, opts: grpc.CallOptions, cb: Callback) => grpc.ClientUnaryCall;
+type ServerStreamFn = (req: unknown, md: grpc.Metadata, opts: grpc.CallOptions) => grpc.ClientReadableStream<unknown>;
+type ClientStreamFn = (md: grpc.Metadata, opts: grpc.CallOptions, cb: Callback) => grpc.ClientWritableStream<unknown>;
+
+const CHANNEL_OPTIONS: grpc.ChannelOptions = {
+  // the sidecar restarts in seconds; do not back off to grpc's 2-minute default
+  'grpc.initial_reconnect_backoff_ms': 100,
+  'grpc.max_reconnect_backoff_ms': 2000,
+  'grpc.max_receive_message_length': 64 * 1024 * 1024,
+  'grpc.max_send_message_length': 256 * 1024 * 1024,
+};
+
+export interface WatchPeersHandle {
+  cancel(): void;
+  /** resolves when the stream ends for any reason (error, sidecar gone, cancel) */
+  readonly ended: Promise<Error | undefined>;
+}
+
+/**
+ * Typed calls into one gobgpd over its unix socket. Every call has a deadline; the channel
+ * reconnects by itself (fast backoff) and `reconnect()` replaces it outright.
+ * Guards: DeletePath always carries a path (never family-only, never uuid), and every path is
+ * validated before it leaves the process.
+ */
+export class GobgpClient {
+  readonly target: string;
+  readonly callTimeoutMs: number;
+  readonly streamTimeoutMs: number;
+  /** calls made per method since construction (tests and metrics count these) */
+  readonly calls: Record<string, number> = {};
+  /** paths sent per method (AddPathStream counts each path) */
+  readonly pathsSent: Record<string, number> = {};
+  private raw: grpc.Client;
+  private readonly log: Logger;
+  private closed = false;
+
+  constructor(opts: GobgpClientOptions) {
+    this.target = socketTarget(opts.socket);
+    this.callTimeoutMs = opts.callTimeoutMs ?? 10_000;
+    this.streamTimeoutMs = opts.streamTimeoutMs ?? 120_000;
+    this.log = opts.log ?? logger('bgp.client');
+    this.raw = this.makeRaw();
+  }
+
+  private makeRaw(): grpc.Client {
+    const Ctor = gobgpServiceCtor();
+    return new Ctor(this.target, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+  }
+
+  /** Drops the channel and opens a new one (after the socket file was replaced, say). */
+  reconnect(): void {
+    if (this.closed) return;
+    this.log.info('reconnecting to gobgpd', { target: this.target });
+    this.raw.close();
+    this.raw = this.makeRaw();
+  }
+
+  close(): void {
+    this.closed = true;
+    this.raw.close();
+  }
+
+  /** Waits until the channel is connected (the socket answers), or rejects after timeoutMs. */
+  waitConnected(timeoutMs: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.raw.waitForReady(Date.now() + timeoutMs, (err) =>
+        err ? reject(new GobgpError('connect', { code: grpc.status.UNAVAILABLE, details: `${this.target}: ${err.message}` })) : resolve(),
+      );
+    });
+  }
+
+  private count(method: string): void {
+    this.calls[method] = (this.calls[method] ?? 0) + 1;
+  }
+
+  private fn<T>(method: string): T {
+    const f = (this.raw as unknown as Record<string, unknown>)[method];
+    if (typeof f !== 'function') throw new Error(`gobgp method ${method} not in proto/`);
+    return (f as (...a: unknown[]) => unknown).bind(this.raw) as T;
+  }
+
+  private unary<Res>(method: string, req: object, context?: string): Promise<Res> {
+    this.count(method);
+    const call = this.fn<UnaryFn>(method);
+    return new Promise((resolve, reject) => {
+      call(req, new grpc.Metadata(), { deadline: Date.now() + this.callTimeoutMs }, (err, res) =>
+        err ? reject(new GobgpError(method, err, context)) : resolve(res as Res),
+      );
+    });
+  }
+
+  private collect<Res>(method: string, req: object): Promise<Res[]> {
+    this.count(method);
+    const call = this.fn<ServerStreamFn>(method);
+    return new Promise((resolve, reject) => {
+      const out: Res[] = [];
+      const stream = call(req, new grpc.Metadata(), { deadline: Date.now() + this.streamTimeoutMs });
+      stream.on('data', (m: unknown) => out.push(m as Res));
+      stream.on('error', (err: grpc.ServiceError) => reject(new GobgpError(method, err)));
+      stream.on('end', () => resolve(out));
+    });
+  }
+
+  // ---- global --------------------------------------------------------------------------------
+
+  /** The running global config; asn 0 means StartBgp has not been called on this process. */
+  async getBgp(): Promise<WireGlobal> {
+    const res = await this.unary<{ global: WireGlobal | null }>('GetBgp', {});
+    return res.global ?? { asn: 0, router_id: '' };
+  }
+
+  /**
+   * Raw StartBgp. On a running gobgpd this silently wipes every path: callers go through
+   * GlobalSink, which reads GetBgp first. Refused here too when GetBgp shows a running server.
+   */
+  async startBgp(global: WireGlobal): Promise<void> {
+    const current = await this.getBgp();
+    if (current.asn !== 0) throw new GobgpError('StartBgp', { code: grpc.status.FAILED_PRECONDITION, details: `refusing a second StartBgp: gobgpd already runs as AS ${current.asn}` });
+    await this.unary('StartBgp', { global });
+  }
+
+  async stopBgp(): Promise<void> {
+    await this.unary('StopBgp', {});
+  }
+
+  // ---- peers ---------------------------------------------------------------------------------
+
+  async addPeer(peer: WirePeer): Promise<void> {
+    await this.unary('AddPeer', { peer }, `peer ${peer.conf.neighbor_address}`);
+  }
+
+  async updatePeer(peer: WirePeer): Promise<{ needsSoftResetIn: boolean }> {
+    const res = await this.unary<{ needs_soft_reset_in: boolean }>('UpdatePeer', { peer }, `peer ${peer.conf.neighbor_address}`);
+    return { needsSoftResetIn: res.needs_soft_reset_in };
+  }
+
+  async deletePeer(address: string): Promise<void> {
+    if (!address) throw new BgpValidationError('DeletePeer needs an address (an empty one would match nothing useful)', {});
+    await this.unary('DeletePeer', { address }, `peer ${address}`);
+  }
+
+  async resetPeer(address: string, opts: { soft?: boolean; direction?: 'IN' | 'OUT' | 'BOTH'; communication?: string } = {}): Promise<void> {
+    if (!address) throw new BgpValidationError('ResetPeer needs an address (empty resets every session)', {});
+    await this.unary('ResetPeer', { address, soft: opts.soft ?? false, direction: opts.direction ?? 'IN', communication: opts.communication ?? '' }, `peer ${address}`);
+  }
+
+  /** All peers, or the one at `address`. */
+  async listPeer(address = '', enableAdvertised = true): Promise<WirePeerOut[]> {
+    const res = await this.collect<{ peer: WirePeerOut | null }>('ListPeer', { address, enableAdvertised });
+    return res.flatMap((r) => (r.peer ? [r.peer] : []));
+  }
+
+  /**
+   * Peer events (INIT per existing peer, END_OF_INIT, then STATE on every FSM change). This is
+   * the one call without a deadline: it lives until cancel() or until gobgpd goes away.
+   */
+  watchPeers(onEvent: (ev: WireWatchEventResponse) => void): WatchPeersHandle {
+    this.count('WatchEvent');
+    const call = this.fn<ServerStreamFn>('WatchEvent');
+    const stream = call({ peer: {} }, new grpc.Metadata(), {});
+    let cancelled = false;
+    const ended = new Promise<Error | undefined>((resolve) => {
+      stream.on('data', (m: unknown) => onEvent(m as WireWatchEventResponse));
+      stream.on('error', (err: grpc.ServiceError) => resolve(cancelled ? undefined : new GobgpError('WatchEvent', err)));
+      stream.on('end', () => resolve(undefined));
+    });
+    return {
+      cancel: () => {
+        cancelled = true;
+        stream.cancel();
+      },
+      ended,
+    };
+  }
+
+  // ---- paths ---------------------------------------------------------------------------------
+
+  async addPath(path: WirePath): Promise<void> {
+    const p = validateWirePath(path, { call: 'AddPath' });
+    this.pathsSent.AddPath = (this.pathsSent.AddPath ?? 0) + 1;
+    await this.unary('AddPath', { table_type: 'GLOBAL', path }, `path ${p.cidr}`);
+  }
+
+  /** Withdraws the local path with this NLRI. Always by full path: never family-only, never uuid. */
+  async deletePath(path: WirePath): Promise<void> {
+    const p = validateWirePath(path, { call: 'DeletePath' });
+    this.pathsSent.DeletePath = (this.pathsSent.DeletePath ?? 0) + 1;
+    await this.unary('DeletePath', { table_type: 'GLOBAL', family: path.family, path }, `path ${p.cidr}`);
+  }
+
+  /**
+   * Sends many adds (or withdrawals: `is_withdraw`) in one client stream, `batch` paths per
+   * message. gobgpd stops at the first bad path, so every path is validated before the stream
+   * opens.
+   */
+  async addPathStream(paths: readonly WirePath[], batch = 1000): Promise<void> {
+    paths.forEach((p, i) => validateWirePath(p, { call: 'AddPathStream', index: i }));
+    if (paths.length === 0) return;
+    this.count('AddPathStream');
+    this.pathsSent.AddPathStream = (this.pathsSent.AddPathStream ?? 0) + paths.length;
+    const call = this.fn<ClientStreamFn>('AddPathStream');
+    await new Promise<void>((resolve, reject) => {
+      const stream = call(new grpc.Metadata(), { deadline: Date.now() + this.streamTimeoutMs }, (err) =>
+        err ? reject(new GobgpError('AddPathStream', err, `${paths.length} paths`)) : resolve(),
+      );
+      const writeAll = async () => {
+        for (let i = 0; i < paths.length; i += batch) {
+          const ok = stream.write({ table_type: 'GLOBAL', paths: paths.slice(i, i + batch) });
+          if (!ok) await new Promise((r) => stream.once('drain', r));
+        }
+        stream.end();
+      };
+      writeAll().catch(reject);
+    });
+  }
+
+  /** Destinations of the global RIB for one family (optionally only `prefixes`, exact match). */
+  async listPath(family: WireFamily, prefixes: readonly string[] = []): Promise<WireDestination[]> {
+    const res = await this.collect<{ destination: WireDestination | null }>('ListPath', {
+      table_type: 'GLOBAL',
+      family,
+      prefixes: prefixes.map((prefix) => ({ prefix, type: 'EXACT' })),
+      sort_type: 'NONE',
+    });
+    return res.flatMap((r) => (r.destination ? [r.destination] : []));
+  }
+
+  async getTable(family: WireFamily, tableType: 'GLOBAL' | 'ADJ_IN' | 'ADJ_OUT' = 'GLOBAL', name = ''): Promise<WireGetTableResponse> {
+    return this.unary<WireGetTableResponse>('GetTable', { table_type: tableType, family, name });
+  }
+
+  // ---- policy --------------------------------------------------------------------------------
+
+  async addDefinedSet(set: WireDefinedSet): Promise<void> {
+    await this.unary('AddDefinedSet', { defined_set: set }, `defined set ${set.name}`);
+  }
+
+  async deleteDefinedSet(set: WireDefinedSet, all: boolean): Promise<void> {
+    await this.unary('DeleteDefinedSet', { defined_set: set, all }, `defined set ${set.name}`);
+  }
+
+  async listDefinedSet(type: DefinedType, name = ''): Promise<WireDefinedSet[]> {
+    const res = await this.collect<{ defined_set: WireDefinedSet | null }>('ListDefinedSet', { defined_type: type, name });
+    return res.flatMap((r) => (r.defined_set ? [r.defined_set] : []));
+  }
+
+  async addPolicy(policy: WirePolicy): Promise<void> {
+    await this.unary('AddPolicy', { policy, refer_existing_statements: false }, `policy ${policy.name}`);
+  }
+
+  async deletePolicy(name: string): Promise<void> {
+    await this.unary('DeletePolicy', { policy: { name }, preserve_statements: false, all: true }, `policy ${name}`);
+  }
+
+  async listPolicy(name = ''): Promise<WirePolicy[]> {
+    const res = await this.collect<{ policy: WirePolicy | null }>('ListPolicy', { name });
+    return res.flatMap((r) => (r.policy ? [r.policy] : []));
+  }
+
+  async listPolicyAssignment(name: string, direction: PolicyDirection): Promise<WirePolicyAssignment[]> {
+    const res = await this.collect<{ assignment: WirePolicyAssignment | null }>('ListPolicyAssignment', { name, direction });
+    return res.flatMap((r) => (r.assignment ? [r.assignment] : []));
+  }
+
+  async setPolicyAssignment(assignment: WirePolicyAssignment): Promise<void> {
+    await this.unary('SetPolicyAssignment', { assignment }, `assignment ${assignment.name}/${assignment.direction}`);
+  }
+}

@@ -1,0 +1,305 @@
+import { EventEmitter } from 'node:events';
+import type { Logger } from '../obs/log.ts';
+import { logger } from '../obs/log.ts';
+import { GobgpClient, GobgpError } from './client/client.ts';
+import type { WireWatchEventResponse } from './client/wire.ts';
+import { classifyGlobalChange, GlobalSink, type GlobalChange } from './global.ts';
+import { PathsSink, type PathsResult, type PathsSinkOptions, type RejectedPath } from './paths.ts';
+import { peerStatusFromWire } from './peer-build.ts';
+import { PeersSink, type PeersResult } from './peers.ts';
+import { PolicySink, type PolicyOptions } from './policy.ts';
+import type { DesiredGlobal, DesiredPath, DesiredPeer, PeerStatus } from './types.ts';
+import { probeGobgpdVersion, type GobgpdVersion } from './version.ts';
+
+export interface BgpSpeakerOptions {
+  /** gobgpd's API socket: `/abs/path` or `unix:///abs/path` */
+  socket: string;
+  /** how often GetBgp checks that the sidecar still holds our state (ms); default 2000 */
+  pollIntervalMs?: number;
+  /** how often everything is re-read and re-applied even without changes (ms); default 60000 */
+  fullResyncMs?: number;
+  callTimeoutMs?: number;
+  policy?: PolicyOptions;
+  paths?: Omit<PathsSinkOptions, 'log'>;
+  /** version reporting; see probeGobgpdVersion */
+  gobgpdVersion?: string;
+  gobgpdBinary?: string;
+  /** follow peer state with WatchEvent ('peer-state' events); default true */
+  watchPeers?: boolean;
+  log?: Logger;
+}
+
+export interface ReconcileReport {
+  /** what happened to the global speaker in this pass */
+  global: 'unconfigured' | 'stopped' | 'none' | 'started' | 'restarted';
+  /** the sidecar had lost our state (restarted) and everything was re-applied */
+  sidecarRestarted: boolean;
+  drift: GlobalChange[];
+  policyChanged: string[];
+  peers?: PeersResult;
+  paths?: PathsResult;
+}
+
+export interface SpeakerEvents {
+  /** gobgpd lost its state (process restarted): everything was re-applied in the same pass */
+  restarted: [info: { reason: string }];
+  reconciled: [report: ReconcileReport];
+  error: [err: Error];
+  /** a peer's session state changed (from WatchEvent) */
+  'peer-state': [status: PeerStatus];
+}
+
+/**
+ * Drives one gobgpd sidecar from desired state: global (StartBgp only on a stopped server),
+ * routing policy, peers and paths, in one serialised level-triggered loop. A GetBgp poll (and the
+ * end of the WatchEvent stream) detects a sidecar that lost its state; the next pass then
+ * re-applies everything and emits 'restarted'.
+ */
+export class BgpSpeaker extends EventEmitter<SpeakerEvents> {
+  readonly client: GobgpClient;
+  readonly global: GlobalSink;
+  readonly policy: PolicySink;
+  readonly peers: PeersSink;
+  readonly paths: PathsSink;
+  private readonly log: Logger;
+  private readonly opts: BgpSpeakerOptions;
+
+  private desiredGlobal: DesiredGlobal | undefined;
+  private desiredPeers: readonly DesiredPeer[] = [];
+  /** gobgpd was seen running with our config: a later asn 0 means it restarted */
+  private believedRunning = false;
+  private dirty = { global: true, peers: true, paths: true, full: true };
+  private passing: Promise<void> | undefined;
+  private lock: Promise<unknown> = Promise.resolve();
+  private again = false;
+  private stopped = true;
+  private draining = false;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private lastFull = 0;
+  private failures = 0;
+  private watch: { cancel(): void } | undefined;
+
+  constructor(opts: BgpSpeakerOptions) {
+    super();
+    this.opts = opts;
+    this.log = opts.log ?? logger('bgp');
+    this.client = new GobgpClient({ socket: opts.socket, callTimeoutMs: opts.callTimeoutMs, log: this.log });
+    this.global = new GlobalSink(this.client, this.log);
+    this.policy = new PolicySink(this.client, opts.policy, this.log);
+    this.peers = new PeersSink(this.client, this.log);
+    this.paths = new PathsSink(this.client, { ...opts.paths, log: this.log });
+  }
+
+  // ---- desired state ---------------------------------------------------------------------------
+
+  /** Sets the BgpConf; returns how the change is classified (empty on first set). */
+  setGlobal(g: DesiredGlobal | undefined): GlobalChange[] {
+    const changes = g && this.desiredGlobal ? classifyGlobalChange(this.desiredGlobal, g) : [];
+    this.desiredGlobal = g;
+    this.dirty.global = true;
+    // peer-reset class fields are per-peer defaults
+    if (changes.some((c) => c.class === 'peer-reset') || !g) this.dirty.peers = true;
+    this.kick();
+    return changes;
+  }
+
+  setPeers(peers: readonly DesiredPeer[]): void {
+    this.desiredPeers = peers;
+    this.dirty.peers = true;
+    this.kick();
+  }
+
+  /** Replaces the desired announcements; invalid ones are refused (returned) and never sent. */
+  setPaths(paths: Iterable<DesiredPath>): RejectedPath[] {
+    const rejected = this.paths.setDesired(paths);
+    this.dirty.paths = true;
+    this.kick();
+    return rejected;
+  }
+
+  /** The caches behind setPaths have synced: paths may now be added and withdrawn. */
+  markPathsSynced(): void {
+    this.paths.markSynced();
+    this.dirty.paths = true;
+    this.kick();
+  }
+
+  // ---- lifecycle -------------------------------------------------------------------------------
+
+  /** Connects, reports gobgpd's version, and starts the loop. */
+  async start(opts: { connectTimeoutMs?: number } = {}): Promise<GobgpdVersion> {
+    const version = await probeGobgpdVersion({ env: this.opts.gobgpdVersion, binary: this.opts.gobgpdBinary });
+    await this.client.waitConnected(opts.connectTimeoutMs ?? 30_000);
+    const g = await this.client.getBgp();
+    // a running gobgpd that we find at start-up is adopted (the manager restarted, not gobgpd)
+    this.believedRunning = g.asn !== 0;
+    const level = version.compatible ? 'info' : 'warn';
+    this.log.log(level, 'gobgpd connected', {
+      version: version.version ?? 'unknown',
+      versionSource: version.source,
+      compatible: version.compatible,
+      running: g.asn !== 0,
+      asn: g.asn,
+    });
+    this.stopped = false;
+    const poll = this.opts.pollIntervalMs ?? 2000;
+    this.pollTimer = setInterval(() => this.kick(), poll);
+    this.pollTimer.unref?.();
+    if (this.opts.watchPeers !== false) this.startWatch();
+    this.dirty.full = true;
+    this.kick();
+    return version;
+  }
+
+  /** Stops the loop and closes the connection; gobgpd keeps its state. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.watch?.cancel();
+    this.watch = undefined;
+    await this.passing?.catch(() => undefined);
+    this.client.close();
+  }
+
+  /** Graceful drain: no more adds, withdraw every local path (by path). Returns how many. */
+  async drain(): Promise<number> {
+    this.draining = true;
+    return this.exclusive(() => this.paths.withdrawAll());
+  }
+
+  async peerStatus(): Promise<PeerStatus[]> {
+    return this.peers.status();
+  }
+
+  /** Runs a pass now (after any running one) and returns its report. */
+  async reconcileNow(opts: { full?: boolean } = {}): Promise<ReconcileReport> {
+    return this.exclusive(() => this.pass(opts.full ?? false));
+  }
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(fn, fn);
+    this.lock = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Schedules a pass; passes never overlap and kicks during a pass coalesce into one more. */
+  kick(): void {
+    if (this.stopped || this.draining) return;
+    if (this.passing) {
+      this.again = true;
+      return;
+    }
+    this.passing = (async () => {
+      do {
+        this.again = false;
+        try {
+          await this.exclusive(() => this.pass());
+          this.failures = 0;
+        } catch (err) {
+          this.onFailure(err as Error);
+          break;
+        }
+      } while (this.again && !this.stopped && !this.draining);
+    })().finally(() => {
+      this.passing = undefined;
+    });
+  }
+
+  private onFailure(err: Error): void {
+    this.failures++;
+    this.log.error('BGP reconcile failed', { error: err.message, failures: this.failures });
+    if (this.listenerCount('error') > 0) this.emit('error', err);
+    if (err instanceof GobgpError && err.unreachable && this.failures % 3 === 0) this.client.reconnect();
+    const delay = Math.min(5000, 200 * 2 ** Math.min(this.failures, 5));
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => this.kick(), delay);
+    this.retryTimer.unref?.();
+  }
+
+  private async pass(forceFull = false): Promise<ReconcileReport> {
+    const report: ReconcileReport = { global: 'unconfigured', sidecarRestarted: false, drift: [], policyChanged: [] };
+    const desired = this.desiredGlobal;
+    if (!desired) {
+      if (await this.global.ensureStopped()) report.global = 'stopped';
+      this.believedRunning = false;
+      this.paths.invalidate();
+      this.dirty.global = false;
+      return report;
+    }
+    const fullDue = forceFull || this.dirty.full || Date.now() - this.lastFull > (this.opts.fullResyncMs ?? 60_000);
+    const g = await this.global.ensure(desired);
+    report.global = g.action;
+    report.drift = g.drift;
+    const lostState = g.action === 'started' && this.believedRunning;
+    const resync = g.action !== 'none' || fullDue;
+    if (lostState) {
+      report.sidecarRestarted = true;
+      this.log.warn('gobgpd lost its state (sidecar restarted): re-applying policy, peers and paths');
+      this.emit('restarted', { reason: 'GetBgp reported a stopped server after it had run' });
+    }
+    if (g.action !== 'none') {
+      this.paths.invalidate();
+      // stays set until a pass completes, so a failure half-way re-applies everything next time
+      this.dirty.full = true;
+    }
+    this.believedRunning = true;
+    this.dirty.global = false;
+
+    if (resync) {
+      report.policyChanged = (await this.policy.ensure()).changed;
+      // gobgpd applies a changed assignment only to new updates: re-run it over existing sessions
+      // (soft reset, no session goes down) when the policy was repaired on a running server
+      if (report.policyChanged.length && g.action === 'none') {
+        for (const p of await this.client.listPeer('', false)) {
+          const addr = p.conf?.neighbor_address;
+          if (addr) await this.client.resetPeer(addr, { soft: true, direction: 'BOTH' });
+        }
+      }
+    }
+    if (resync || this.dirty.peers) {
+      const peersSeen = this.desiredPeers;
+      this.dirty.peers = false;
+      try {
+        report.peers = await this.peers.reconcile(peersSeen, desired);
+      } catch (err) {
+        this.dirty.peers = true;
+        throw err;
+      }
+    }
+    if (resync || this.dirty.paths) {
+      this.dirty.paths = false;
+      try {
+        report.paths = await this.paths.reconcile({ full: fullDue });
+      } catch (err) {
+        this.dirty.paths = true;
+        throw err;
+      }
+    }
+    if (resync) {
+      this.dirty.full = false;
+      this.lastFull = Date.now();
+    }
+    this.emit('reconciled', report);
+    return report;
+  }
+
+  private startWatch(): void {
+    if (this.stopped) return;
+    const h = this.client.watchPeers((ev: WireWatchEventResponse) => {
+      if (ev.peer?.type !== 'STATE' || !ev.peer.peer) return;
+      const s = peerStatusFromWire(ev.peer.peer);
+      if (s) this.emit('peer-state', s);
+    });
+    this.watch = h;
+    void h.ended.then((err) => {
+      if (this.stopped || this.watch !== h) return;
+      if (err) this.log.debug('peer watch ended', { error: err.message });
+      // the stream ends when gobgpd goes away: check at once, then watch again
+      this.kick();
+      const t = setTimeout(() => this.startWatch(), 1000);
+      t.unref?.();
+    });
+  }
+}

@@ -1,0 +1,101 @@
+// Desired state handed to the BGP sinks, in our own plain types (no Kubernetes objects, no proto
+// shapes). Controllers map BgpConf / BgpPeer / Eip allocations onto these.
+
+export type IpFamily = 'ipv4' | 'ipv6';
+
+export interface GracefulRestartSpec {
+  enabled: boolean;
+  /** seconds a peer keeps our routes after the session drops (BGP restart time) */
+  restartTime?: number;
+  helperOnly?: boolean;
+  deferralTime?: number;
+  notificationEnabled?: boolean;
+  longlivedEnabled?: boolean;
+  staleRoutesTime?: number;
+}
+
+/** BgpConf `default` for this node. */
+export interface DesiredGlobal {
+  asn: number;
+  routerId: string;
+  /** 0 = 179, -1 = do not listen (dial out only), else that port */
+  listenPort: number;
+  /** empty = gobgpd's default (0.0.0.0 and ::) */
+  listenAddresses: readonly string[];
+  /** default address families for peers that do not list their own; empty = the neighbour's family */
+  families: readonly IpFamily[];
+  /** default graceful-restart settings for peers that have none of their own */
+  gracefulRestart?: GracefulRestartSpec;
+  useMultiplePaths?: boolean;
+  bindToDevice?: string;
+}
+
+/** One BGP neighbour this node should have. `address` is the key. */
+export interface DesiredPeer {
+  address: string;
+  peerAsn: number;
+  /** overrides the global AS for this session */
+  localAsn?: number;
+  description?: string;
+  /** TCP-MD5 password (already resolved from the Secret) */
+  password?: string;
+  /** eBGP multihop TTL; undefined/0 = directly connected */
+  ebgpMultihopTtl?: number;
+  /** seconds; gobgp's default is 90 */
+  holdTime?: number;
+  /** seconds; gobgp's default is holdTime / 3 */
+  keepaliveInterval?: number;
+  /** seconds; gobgp's default is 120 */
+  connectRetry?: number;
+  /** defaults to DesiredGlobal.families, else the neighbour address's family */
+  families?: readonly IpFamily[];
+  passive?: boolean;
+  localAddress?: string;
+  /** TCP port of the neighbour; 0/undefined = 179 */
+  remotePort?: number;
+  /** per-peer graceful restart; defaults to DesiredGlobal.gracefulRestart */
+  gracefulRestart?: GracefulRestartSpec;
+  /** cap on prefixes received per family; the session is shut down above it (0/undefined = no cap) */
+  maxReceivedPrefixes?: number;
+  adminDown?: boolean;
+}
+
+/** One route this node should announce. Key: family + canonical prefix. */
+export interface DesiredPath {
+  /** `192.0.2.10/32`, `2001:db8::10/128`; a bare address means a host route */
+  prefix: string;
+  family: IpFamily;
+  /** default self: `0.0.0.0` / `::` (gobgpd uses each session's local address) */
+  nextHop?: string;
+  /** `"65000:100"` or no-export / no-advertise / no-export-subconfed */
+  communities?: readonly string[];
+  /** `"65000:1:2"` */
+  largeCommunities?: readonly string[];
+  localPref?: number;
+  /** MULTI_EXIT_DISC */
+  med?: number;
+}
+
+/** Session state of one peer, for status writers. */
+export interface PeerStatus {
+  address: string;
+  peerAsn: number;
+  sessionState: 'UNKNOWN' | 'IDLE' | 'CONNECT' | 'ACTIVE' | 'OPENSENT' | 'OPENCONFIRM' | 'ESTABLISHED';
+  adminState: 'UP' | 'DOWN' | 'PFX_CT';
+  /** when the session last became Established (undefined when not established) */
+  establishedSince?: Date;
+  /** seconds since establishedSince */
+  uptimeSeconds?: number;
+  /** when it last went down, if ever */
+  downSince?: Date;
+  negotiatedHoldTime: number;
+  remoteRouterId: string;
+  advertised: number;
+  received: number;
+  accepted: number;
+  flops: number;
+  /** notifications received/sent and the last error this manager saw for the peer */
+  notificationsReceived: number;
+  notificationsSent: number;
+  lastError?: string;
+}

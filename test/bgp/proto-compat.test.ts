@@ -1,0 +1,86 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import protobuf from 'protobufjs';
+import { PROTO_DIR, PROTO_FILES } from '../../src/bgp/client/load.ts';
+import { debianGobgpProtoDir } from './helpers/debian-protos.ts';
+
+// Our hand-written proto/ must be a wire-compatible subset of gobgp 3.10's API: every message,
+// field, enum value and method we declare must exist upstream with the same number, type and label.
+
+function load(dir: string, files: readonly string[]): protobuf.Root {
+  const root = new protobuf.Root();
+  root.resolvePath = (_origin, target) => (target.startsWith('/') ? target : join(dir, target));
+  root.loadSync(files.map((f) => join(dir, f)), { keepCase: true });
+  root.resolveAll();
+  return root;
+}
+
+function walk(ns: protobuf.NamespaceBase, out: protobuf.ReflectionObject[] = []): protobuf.ReflectionObject[] {
+  for (const o of ns.nestedArray) {
+    out.push(o);
+    if (o instanceof protobuf.Namespace) walk(o, out);
+  }
+  return out;
+}
+
+function typeName(f: protobuf.Field): string {
+  return f.resolvedType ? f.resolvedType.fullName : f.type;
+}
+
+function describeField(f: protobuf.Field): string {
+  const label = f.map ? `map<${(f as unknown as protobuf.MapField).keyType}>` : f.repeated ? 'repeated' : 'single';
+  return `#${f.id} ${label} ${typeName(f)}${f.partOf ? ` oneof ${f.partOf.name}` : ''}`;
+}
+
+test('proto/ is a wire-compatible subset of gobgp 3.10 (Debian golang-github-osrg-gobgp-dev)', () => {
+  const ours = load(PROTO_DIR, PROTO_FILES);
+  const theirs = load(debianGobgpProtoDir(), ['gobgp.proto', 'attribute.proto', 'capability.proto']);
+  const problems: string[] = [];
+  let checked = 0;
+  for (const o of walk(ours)) {
+    if (!o.fullName.startsWith('.apipb.')) continue;
+    const other = theirs.lookup(o.fullName);
+    if (!other) {
+      problems.push(`${o.fullName}: not in gobgp's protos`);
+      continue;
+    }
+    if (o instanceof protobuf.Type) {
+      if (!(other instanceof protobuf.Type)) {
+        problems.push(`${o.fullName}: is a message here, not upstream`);
+        continue;
+      }
+      for (const f of o.fieldsArray) {
+        checked++;
+        const g = other.fields[f.name];
+        if (!g) problems.push(`${o.fullName}.${f.name}: no such field upstream`);
+        else if (describeField(f) !== describeField(g))
+          problems.push(`${o.fullName}.${f.name}: ours ${describeField(f)}, gobgp ${describeField(g)}`);
+      }
+    } else if (o instanceof protobuf.Enum) {
+      if (!(other instanceof protobuf.Enum)) {
+        problems.push(`${o.fullName}: is an enum here, not upstream`);
+        continue;
+      }
+      for (const [name, value] of Object.entries(o.values)) {
+        checked++;
+        if (other.values[name] !== value) problems.push(`${o.fullName}.${name}: ours ${value}, gobgp ${other.values[name]}`);
+      }
+    } else if (o instanceof protobuf.Service) {
+      if (!(other instanceof protobuf.Service)) {
+        problems.push(`${o.fullName}: is a service here, not upstream`);
+        continue;
+      }
+      for (const m of o.methodsArray) {
+        checked++;
+        const u = other.methods[m.name];
+        const sig = (x: protobuf.Method) =>
+          `${x.requestStream ? 'stream ' : ''}${x.resolvedRequestType?.fullName} → ${x.responseStream ? 'stream ' : ''}${x.resolvedResponseType?.fullName}`;
+        if (!u) problems.push(`${o.fullName}.${m.name}: no such method upstream`);
+        else if (sig(m) !== sig(u)) problems.push(`${o.fullName}.${m.name}: ours ${sig(m)}, gobgp ${sig(u)}`);
+      }
+    }
+  }
+  assert.deepEqual(problems, []);
+  assert.ok(checked > 300, `only ${checked} declarations checked`);
+});

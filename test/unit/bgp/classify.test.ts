@@ -1,0 +1,85 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { classifyGlobalChange, GLOBAL_FIELD_CLASSES, restartDrift, worstClass } from '../../../src/bgp/global.ts';
+import { actualPeerFields, desiredPeerFields, diffPeerFields, PEER_FIELD_CLASSES, toWirePeer } from '../../../src/bgp/peer-build.ts';
+import type { DesiredGlobal } from '../../../src/bgp/types.ts';
+import type { WirePeerOut } from '../../../src/bgp/client/wire.ts';
+
+const G: DesiredGlobal = { asn: 65001, routerId: '10.0.0.1', listenPort: -1, listenAddresses: [], families: [] };
+
+test('every global field has a class and a note', () => {
+  for (const [field, c] of Object.entries(GLOBAL_FIELD_CLASSES)) {
+    assert.ok(['live', 'peer-reset', 'restart'].includes(c.class), field);
+    assert.ok(c.note.length > 10, field);
+  }
+});
+
+test('global changes are classified', () => {
+  assert.deepEqual(classifyGlobalChange(G, { ...G }), []);
+  assert.deepEqual(classifyGlobalChange(G, { ...G, listenAddresses: ['::', '0.0.0.0'] }), [], 'empty = 0.0.0.0 and ::');
+  assert.deepEqual(classifyGlobalChange(G, { ...G, families: ['ipv6'] }).map((c) => [c.field, c.class]), [['families', 'peer-reset']]);
+  const gr = classifyGlobalChange(G, { ...G, gracefulRestart: { enabled: true, restartTime: 30 } });
+  assert.deepEqual(gr.map((c) => c.class), ['peer-reset']);
+  const asn = classifyGlobalChange(G, { ...G, asn: 65002, families: ['ipv4'] });
+  assert.equal(worstClass(asn), 'restart');
+  assert.equal(worstClass([]), 'live');
+});
+
+test('restartDrift compares GetBgp output with desired, ignoring gobgpd-filled defaults', () => {
+  const running = { asn: 65001, router_id: '10.0.0.1', listen_port: -1, listen_addresses: ['0.0.0.0', '::'], families: [], use_multiple_paths: false, bind_to_device: '' };
+  assert.deepEqual(restartDrift(running, G), []);
+  assert.deepEqual(restartDrift(running, { ...G, routerId: '10.0.0.2' }).map((c) => c.field), ['routerId']);
+  assert.deepEqual(restartDrift(running, { ...G, families: ['ipv6'] }), [], 'families never restart');
+});
+
+function asListed(f: ReturnType<typeof desiredPeerFields>): WirePeerOut {
+  // what ListPeer returns for a peer we added (gobgp fills defaults; no state)
+  const w = toWirePeer(f);
+  return {
+    apply_policy: null,
+    conf: { auth_password: '', description: '', local_asn: 0, peer_group: '', type: 'EXTERNAL', neighbor_interface: '', vrf: '', admin_down: false, ...w.conf },
+    ebgp_multihop: w.ebgp_multihop ?? null,
+    state: null,
+    timers: { config: { connect_retry: 0, hold_time: 0, keepalive_interval: 0, minimum_advertisement_interval: 0, idle_hold_time_after_reset: 30, ...w.timers?.config }, state: null },
+    transport: { local_address: '', local_port: 0, mtu_discovery: false, passive_mode: false, remote_address: '', remote_port: 0, tcp_mss: 0, bind_interface: '', ...w.transport },
+    graceful_restart: null,
+    afi_safis: w.afi_safis ?? [],
+  };
+}
+
+test('peer fields round-trip through the wire form unchanged', () => {
+  const d = desiredPeerFields({ address: '10.99.0.1', peerAsn: 65000, holdTime: 9, keepaliveInterval: 3, passive: true, families: ['ipv6', 'ipv4'], maxReceivedPrefixes: 10 }, G);
+  const a = actualPeerFields(asListed(d), G.asn);
+  assert.ok(a);
+  assert.deepEqual(diffPeerFields(a, d), []);
+});
+
+test('peer defaults match what gobgp reports for an unset field', () => {
+  const d = desiredPeerFields({ address: '10.99.0.1', peerAsn: 65000 }, G);
+  assert.equal(d.holdTime, 90);
+  assert.equal(d.keepaliveInterval, 30);
+  assert.equal(d.connectRetry, 120);
+  assert.equal(d.localAsn, 65001);
+  assert.equal(d.localAddress, '0.0.0.0');
+  assert.deepEqual(d.families, ['ipv4']);
+  assert.deepEqual(desiredPeerFields({ address: 'fd00::1', peerAsn: 65000 }, G).families, ['ipv6']);
+  assert.deepEqual(desiredPeerFields({ address: 'fd00::1', peerAsn: 65000 }, { ...G, families: ['ipv4', 'ipv6'] }).families, ['ipv4', 'ipv6']);
+});
+
+test('peer changes are classified per field', () => {
+  const base = desiredPeerFields({ address: '10.99.0.1', peerAsn: 65000 }, G);
+  const cls = (p: Parameters<typeof desiredPeerFields>[0]) => diffPeerFields(base, desiredPeerFields(p, G)).map((c) => `${c.field}:${c.class}`);
+  assert.deepEqual(cls({ address: '10.99.0.1', peerAsn: 65000, holdTime: 9 }), ['holdTime:next-session', 'keepaliveInterval:next-session']);
+  assert.deepEqual(cls({ address: '10.99.0.1', peerAsn: 65002 }), ['peerAsn:peer-reset']);
+  assert.deepEqual(cls({ address: '10.99.0.1', peerAsn: 65000, ebgpMultihopTtl: 4 }), ['ebgpMultihopTtl:recreate']);
+  assert.deepEqual(cls({ address: '10.99.0.1', peerAsn: 65000, password: 's' }), ['password:peer-reset']);
+  assert.deepEqual(cls({ address: '10.99.0.1', peerAsn: 65000, maxReceivedPrefixes: 100 }), ['maxReceivedPrefixes:live']);
+  assert.equal(Object.keys(PEER_FIELD_CLASSES).length, 15);
+});
+
+test('peer validation', () => {
+  assert.throws(() => desiredPeerFields({ address: '10.99.0.300', peerAsn: 65000 }, G), /not an IP address/);
+  assert.throws(() => desiredPeerFields({ address: '10.99.0.1', peerAsn: 0 }, G), /peerAsn/);
+  assert.throws(() => desiredPeerFields({ address: '10.99.0.1', peerAsn: 1, holdTime: 9, keepaliveInterval: 10 }, G), /keepalive/);
+  assert.throws(() => desiredPeerFields({ address: '10.99.0.1', peerAsn: 1, localAddress: 'fd00::1' }, G), /family/);
+});
