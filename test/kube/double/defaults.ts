@@ -1,0 +1,143 @@
+// Built-in kinds: defaults and field rules the real apiserver applies on create/update.
+import { isObj, type Obj } from './json.ts';
+import type { Store } from './store.ts';
+
+/** Kinds whose metadata.generation the apiserver maintains (plus every custom resource). */
+const WITH_GENERATION = new Set([
+  'Deployment',
+  'DaemonSet',
+  'PodDisruptionBudget',
+  'CustomResourceDefinition',
+  'ValidatingWebhookConfiguration',
+  'MutatingWebhookConfiguration',
+]);
+
+export function hasGeneration(kind: string, builtin: boolean): boolean {
+  return !builtin || WITH_GENERATION.has(kind);
+}
+
+function ipToInt(ip: string): number {
+  return ip.split('.').reduce((a, o) => a * 256 + Number(o), 0);
+}
+
+function intToIp(n: number): string {
+  return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
+}
+
+const SERVICE_CIDR_START = ipToInt('10.96.0.10');
+const SERVICE_CIDR_END = ipToInt('10.111.255.254');
+
+function usedByServices(store: Store): { ips: Set<string>; ports: Set<number> } {
+  const ips = new Set<string>();
+  const ports = new Set<number>();
+  for (const s of store.list('/services')) {
+    const spec = isObj(s.spec) ? s.spec : {};
+    if (typeof spec.clusterIP === 'string') ips.add(spec.clusterIP);
+    for (const p of Array.isArray(spec.ports) ? spec.ports.filter(isObj) : []) if (typeof p.nodePort === 'number') ports.add(p.nodePort);
+  }
+  return { ips, ports };
+}
+
+/** Service defaults: type, sessionAffinity, clusterIP(s), ipFamilies, nodePorts, policies. */
+export function defaultService(svc: Obj, store: Store, old?: Obj): void {
+  const spec: Obj = isObj(svc.spec) ? svc.spec : {};
+  svc.spec = spec;
+  const oldSpec = old && isObj(old.spec) ? old.spec : {};
+  spec.type ??= 'ClusterIP';
+  spec.sessionAffinity ??= 'None';
+  const used = usedByServices(store);
+  if (spec.type !== 'ExternalName') {
+    if ((spec.clusterIP === undefined || spec.clusterIP === '') && typeof oldSpec.clusterIP === 'string') spec.clusterIP = oldSpec.clusterIP;
+    if (spec.clusterIP === undefined || spec.clusterIP === '') {
+      let n = SERVICE_CIDR_START;
+      while (used.ips.has(intToIp(n)) && n < SERVICE_CIDR_END) n++;
+      spec.clusterIP = intToIp(n);
+    }
+    spec.clusterIPs ??= [spec.clusterIP];
+    spec.ipFamilies ??= spec.clusterIP === 'None' ? ['IPv4'] : [String(spec.clusterIP).includes(':') ? 'IPv6' : 'IPv4'];
+    spec.ipFamilyPolicy ??= 'SingleStack';
+    spec.internalTrafficPolicy ??= 'Cluster';
+  }
+  const wantsNodePorts = spec.type === 'NodePort' || (spec.type === 'LoadBalancer' && spec.allocateLoadBalancerNodePorts !== false);
+  if (spec.type === 'LoadBalancer') spec.allocateLoadBalancerNodePorts ??= true;
+  if (spec.type === 'NodePort' || spec.type === 'LoadBalancer') spec.externalTrafficPolicy ??= 'Cluster';
+  const oldPorts = Array.isArray(oldSpec.ports) ? oldSpec.ports.filter(isObj) : [];
+  let next = 30000;
+  for (const p of Array.isArray(spec.ports) ? spec.ports.filter(isObj) : []) {
+    p.protocol ??= 'TCP';
+    p.targetPort ??= p.port;
+    if (!wantsNodePorts || p.nodePort !== undefined) continue;
+    const prev = oldPorts.find((o) => o.port === p.port && (o.protocol ?? 'TCP') === p.protocol && typeof o.nodePort === 'number');
+    if (prev) {
+      p.nodePort = prev.nodePort;
+      continue;
+    }
+    while (used.ports.has(next) && next < 32767) next++;
+    p.nodePort = next;
+    used.ports.add(next);
+  }
+  if (!isObj(svc.status)) svc.status = { loadBalancer: {} };
+}
+
+/** RFC 3339 with exactly 6 fractional digits, as MicroTime comes back from a real apiserver. */
+export function microTime(v: unknown): unknown {
+  if (typeof v !== 'string') return v;
+  const t = Date.parse(v);
+  if (Number.isNaN(t)) return v;
+  const frac = /\.(\d+)/.exec(v)?.[1] ?? '';
+  const micros = (frac + '000000').slice(0, 6);
+  return `${new Date(t).toISOString().slice(0, 19)}.${micros}Z`;
+}
+
+/** Defaults for built-in kinds at create/update time. */
+export function applyBuiltinDefaults(kind: string, obj: Obj, store: Store, old?: Obj): void {
+  const spec = isObj(obj.spec) ? obj.spec : undefined;
+  switch (kind) {
+    case 'Service':
+      defaultService(obj, store, old);
+      break;
+    case 'Namespace':
+      obj.spec = { finalizers: ['kubernetes'], ...(spec ?? {}) };
+      obj.status = { phase: 'Active' };
+      {
+        const m = isObj(obj.metadata) ? obj.metadata : {};
+        m.labels = { ...(isObj(m.labels) ? m.labels : {}), 'kubernetes.io/metadata.name': String(m.name) };
+      }
+      break;
+    case 'Secret':
+      obj.type ??= 'Opaque';
+      break;
+    case 'Lease':
+      if (spec) for (const f of ['acquireTime', 'renewTime']) if (spec[f] !== undefined) spec[f] = microTime(spec[f]);
+      break;
+    case 'Deployment':
+      if (spec) {
+        spec.replicas ??= 1;
+        spec.revisionHistoryLimit ??= 10;
+        spec.progressDeadlineSeconds ??= 600;
+        spec.strategy ??= { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } };
+      }
+      break;
+    case 'DaemonSet':
+      if (spec) {
+        spec.revisionHistoryLimit ??= 10;
+        spec.updateStrategy ??= { type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } };
+      }
+      break;
+    case 'Event':
+      if (obj.eventTime !== undefined && obj.eventTime !== null) obj.eventTime = microTime(obj.eventTime);
+      break;
+    case 'ValidatingWebhookConfiguration':
+    case 'MutatingWebhookConfiguration':
+      for (const w of Array.isArray(obj.webhooks) ? obj.webhooks.filter(isObj) : []) {
+        w.failurePolicy ??= 'Fail';
+        w.matchPolicy ??= 'Equivalent';
+        w.timeoutSeconds ??= 10;
+        w.namespaceSelector ??= {};
+        w.objectSelector ??= {};
+        if (kind === 'MutatingWebhookConfiguration') w.reinvocationPolicy ??= 'Never';
+        for (const r of Array.isArray(w.rules) ? w.rules.filter(isObj) : []) r.scope ??= '*';
+      }
+      break;
+  }
+}

@@ -1,0 +1,100 @@
+// Patch engines: RFC 7386 merge patch, RFC 6902 JSON patch, and strategic merge patch.
+import jsonPatch from 'fast-json-patch';
+import type { Operation } from 'fast-json-patch';
+import { clone, isObj, type Obj } from './json.ts';
+import { ApiError, badRequest } from './status.ts';
+import { mergeStrategy } from './merge-keys.ts';
+
+export function mergePatch(target: unknown, patch: unknown): unknown {
+  if (!isObj(patch)) return clone(patch);
+  const out: Obj = isObj(target) ? clone(target) : {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete out[k];
+    else out[k] = mergePatch(out[k], v);
+  }
+  return out;
+}
+
+export function jsonPatchApply(target: Obj, patch: unknown): Obj {
+  if (!Array.isArray(patch)) {
+    const what = isObj(patch) ? 'object' : typeof patch;
+    throw badRequest(`json: cannot unmarshal ${what} into Go value of type jsonpatch.Patch`);
+  }
+  try {
+    const r = jsonPatch.applyPatch(clone(target), patch as Operation[], true, false);
+    if (!isObj(r.newDocument)) throw new Error('patch result is not an object');
+    return r.newDocument;
+  } catch (e) {
+    const err = e as Error & { name?: string; operation?: Operation };
+    let msg = err.message.split('\n')[0] ?? String(e);
+    if (err.name === 'TEST_OPERATION_FAILED') msg = `testing value ${err.operation?.path ?? ''} failed: test failed`;
+    else if (err.name === 'OPERATION_PATH_UNRESOLVABLE') msg = `doc is missing path: "${err.operation?.path ?? ''}": missing value`;
+    throw new ApiError(422, `the server rejected our request due to an error in our request`, 'Invalid', { causes: [{ reason: 'FieldValueInvalid', message: msg, field: '' }] });
+  }
+}
+
+const DIRECTIVE = '$patch';
+const ORDER = '$setElementOrder/';
+const DELETE_PRIMITIVE = '$deleteFromPrimitiveList/';
+const RETAIN = '$retainKeys';
+
+/** Strategic merge patch for built-in kinds; `path` is the field path from the object root. */
+export function strategicMerge(kind: string, target: unknown, patch: unknown, path: string[] = []): unknown {
+  if (!isObj(patch)) return clone(patch);
+  if (patch[DIRECTIVE] === 'replace') {
+    const rest = clone(patch);
+    delete rest[DIRECTIVE];
+    return rest;
+  }
+  if (patch[DIRECTIVE] === 'delete') return undefined;
+  const out: Obj = isObj(target) ? clone(target) : {};
+  const retain = Array.isArray(patch[RETAIN]) ? (patch[RETAIN] as unknown[]).map(String) : undefined;
+  for (const [k, v] of Object.entries(patch)) {
+    if (k === DIRECTIVE || k === RETAIN || k.startsWith(ORDER)) continue;
+    if (k.startsWith(DELETE_PRIMITIVE)) {
+      const field = k.slice(DELETE_PRIMITIVE.length);
+      const gone = Array.isArray(v) ? v : [];
+      const cur = out[field];
+      if (Array.isArray(cur)) out[field] = cur.filter((x) => !gone.some((g) => g === x));
+      continue;
+    }
+    if (v === null) {
+      delete out[k];
+      continue;
+    }
+    const strat = mergeStrategy(kind, [...path, k]);
+    if (Array.isArray(v) && strat) {
+      out[k] = mergeList(kind, out[k], v, strat, [...path, k]);
+    } else if (isObj(v)) {
+      const merged = strategicMerge(kind, out[k], v, [...path, k]);
+      if (merged === undefined) delete out[k];
+      else out[k] = merged;
+    } else out[k] = clone(v);
+  }
+  if (retain) for (const k of Object.keys(out)) if (!retain.includes(k)) delete out[k];
+  return out;
+}
+
+function mergeList(kind: string, cur: unknown, patch: unknown[], strat: { key?: string }, path: string[]): unknown[] {
+  const base = Array.isArray(cur) ? clone(cur) : [];
+  if (patch.some((p) => isObj(p) && p[DIRECTIVE] === 'replace')) {
+    return patch.filter((p) => !(isObj(p) && p[DIRECTIVE] === 'replace'));
+  }
+  if (strat.key === undefined) {
+    // merge of a primitive list: union, keeping order
+    for (const p of patch) if (!base.some((b) => b === p)) base.push(p);
+    return base;
+  }
+  const key = strat.key;
+  for (const p of patch) {
+    if (!isObj(p)) continue;
+    const idx = base.findIndex((b) => isObj(b) && b[key] === p[key]);
+    if (p[DIRECTIVE] === 'delete') {
+      if (idx >= 0) base.splice(idx, 1);
+      continue;
+    }
+    if (idx >= 0) base[idx] = strategicMerge(kind, base[idx], p, path);
+    else base.push(strategicMerge(kind, undefined, p, path));
+  }
+  return base;
+}
