@@ -1,0 +1,102 @@
+// `make lab` / `npm run lab`: brings the lab up — routers, node namespaces with gobgpd, the API double
+// and a manager replica per node (when those exist in the tree) — prints how to reach everything and
+// waits for Ctrl-C. `--once` (make lab ONCE=1) checks the lab is healthy and exits (non-zero if not).
+// Options: --router bird|frr (default bird), --nodes N (default 2), --once.
+import { parseArgs } from 'node:util';
+import { Lab } from './lab.ts';
+import { reapOrphans } from './orphans.ts';
+import { exists, KUBE_DOUBLE_CLI, MANAGER_MAIN } from './roles.ts';
+import type { RouterKind } from './topology.ts';
+import { BGP_POOL4, BGP_POOL6, L2_POOL4, L2_POOL6 } from './topology.ts';
+
+const { values } = parseArgs({
+  options: {
+    once: { type: 'boolean', default: false },
+    router: { type: 'string', default: 'bird' },
+    nodes: { type: 'string', default: '2' },
+  },
+  strict: true,
+});
+if (values.router !== 'bird' && values.router !== 'frr') throw new Error(`--router must be bird or frr, got ${values.router}`);
+const kind: RouterKind = values.router;
+const nodes = Number(values.nodes);
+
+const reaped = await reapOrphans();
+if (reaped.length > 0) process.stderr.write(`removed labs left behind by killed processes: ${reaped.join(', ')}\n`);
+const haveDouble = await exists(KUBE_DOUBLE_CLI);
+const haveManager = haveDouble && (await exists(MANAGER_MAIN));
+let interrupted = false;
+const held: { lab?: Lab } = {};
+const onSignal = (): void => {
+  if (interrupted) return;
+  interrupted = true;
+  process.stderr.write('\nstopping the lab …\n');
+  // a lab still coming up is removed by the library's exit handler
+  void (held.lab?.down() ?? Promise.resolve()).finally(() => process.exit(130));
+};
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
+
+const lab = await Lab.up({
+  nodes,
+  routers: [{ kind }],
+  kubeDouble: haveDouble,
+  managers: haveManager,
+  // the managers configure gobgpd themselves (BgpConf/BgpPeer); without them the lab peers gobgpd
+  gobgp: haveManager ? 'bare' : 'peered',
+});
+held.lab = lab;
+
+const say = (s = ''): void => void process.stdout.write(s + '\n');
+const ex = (ns: string, cmd: string): string => `ip netns exec ${ns} ${cmd}`;
+const r1 = lab.router();
+say(`openelb-ts lab ${lab.id} up in ${lab.timings.upMs.toFixed(0)} ms (run dir ${lab.dir})`);
+say();
+say(`LAN 10.99.0.0/24, fd99::/64 on bridge ${lab.plan.bridge} in ${lab.plan.swNs}`);
+say(`router   ${r1.plan.ns}  ${kind} AS ${r1.plan.asn}  ${r1.plan.ipv4} ${r1.plan.ipv6}  (dials nodes on port ${r1.plan.dialPort}, listens on 179)`);
+for (const n of lab.nodes) {
+  say(`${n.name.padEnd(8)} ${n.ns}  ${n.ipv4} ${n.ipv6}  if ${n.ifname}  gobgpd unix://${n.gobgpSocket}`);
+}
+say(`client   ${lab.client.ns}  ${lab.client.ipv4} ${lab.client.ipv6}  default route via ${r1.plan.ipv4}`);
+if (lab.plan.control) say(`control  ${lab.plan.control.ns}  API double ${lab.kube?.url ?? '(not running)'}`);
+say();
+say(`Service IPs: BGP pool ${BGP_POOL4} / ${BGP_POOL6} (routed by the router), Layer 2 pool ${L2_POOL4} / ${L2_POOL6} (on the LAN)`);
+say(`node AS ${lab.plan.nodeAsn}; a BgpConf for the lab: as ${lab.plan.nodeAsn}, listenPort ${r1.plan.dialPort}; BgpPeer: address ${r1.plan.ipv4}, as ${r1.plan.asn}`);
+say();
+say('Try:');
+if (lab.kube) {
+  say(`  kubeconfig: ${lab.kubeconfig}  (reachable from the control and node namespaces)`);
+  say(`  ${ex(lab.plan.control?.ns ?? '', `kubectl --kubeconfig ${lab.kubeconfig} get nodes`)}`);
+}
+say(`  ${kind === 'bird' ? `birdc -s ${r1.plan.dir}/bird.ctl show protocols` : `vtysh -N ${r1.plan.ns} -c 'show bgp summary'`}`);
+say(`  ip -n ${r1.plan.ns} route`);
+say(`  gobgp --target unix://${lab.node(1).gobgpSocket} neighbor`);
+say(`  ${ex(lab.client.ns, 'curl http://198.51.100.10/')}`);
+if (haveManager) say(`  ${ex(lab.node(1).ns, 'curl -s http://127.0.0.1:8080/readyz')}   (logs in ${lab.dir}/n1/manager-1.log)`);
+say();
+
+async function healthy(l: Lab): Promise<string[]> {
+  const problems: string[] = [];
+  const dead = [...l.routers.flatMap((r) => r.procs()), ...l.nodes.map((n) => l.gobgpdProc(n.name))].filter((p) => p && !p.running);
+  for (const p of dead) problems.push(`${p?.name} is not running`);
+  if (l.kube) {
+    const r = await l.kubectl(['get', 'nodes', '-o', 'name']);
+    if (r.code !== 0) problems.push(`API double: kubectl get nodes failed: ${r.stderr.trim()}`);
+  }
+  if (haveManager) await l.waitManagersReady(60_000).catch((e: unknown) => problems.push(String(e)));
+  else await l.waitEstablished(30_000).catch((e: unknown) => problems.push(String(e)));
+  const web = await l.httpGet(`http://${l.node(1).ipv4}/`);
+  if (web.node !== l.node(1).name) problems.push(`HTTP stand-in on node1 did not answer: ${web.error ?? web.body}`);
+  return problems;
+}
+
+if (values.once) {
+  const problems = await healthy(lab);
+  for (const p of problems) say(`UNHEALTHY: ${p}`);
+  if (problems.length === 0) say(`healthy${haveManager ? ' (managers ready)' : ' (BGP sessions Established)'}`);
+  await lab.down();
+  process.exit(problems.length === 0 ? 0 : 1);
+} else {
+  say('Ctrl-C stops the lab and removes every namespace.');
+  setInterval(() => undefined, 1 << 30);
+}
