@@ -1,0 +1,73 @@
+import type { StatusBody } from './types.ts';
+
+/** A non-2xx answer from the API server, with the server's `Status` body when it sent one. */
+export class KubeApiError extends Error {
+  readonly code: number;
+  readonly reason: string;
+  readonly status: StatusBody | undefined;
+  readonly method: string;
+  readonly path: string;
+
+  constructor(method: string, path: string, code: number, status: StatusBody | undefined, rawBody?: string) {
+    const reason = status?.reason ?? httpReason(code);
+    const detail = status?.message ?? (rawBody !== undefined ? rawBody.slice(0, 300) : '');
+    super(`${method} ${path}: ${code} ${reason}${detail ? `: ${detail}` : ''}`);
+    this.name = 'KubeApiError';
+    this.code = code;
+    this.reason = reason;
+    this.status = status;
+    this.method = method;
+    this.path = path;
+  }
+}
+
+function httpReason(code: number): string {
+  switch (code) {
+    case 400: return 'BadRequest';
+    case 404: return 'NotFound';
+    case 409: return 'Conflict';
+    case 410: return 'Expired';
+    case 415: return 'UnsupportedMediaType';
+    case 422: return 'Invalid';
+    case 429: return 'TooManyRequests';
+    case 500: return 'InternalError';
+    case 503: return 'ServiceUnavailable';
+    default: return `HTTP${code}`;
+  }
+}
+
+export function isKubeApiError(e: unknown): e is KubeApiError {
+  return e instanceof KubeApiError;
+}
+export function isNotFound(e: unknown): boolean {
+  return isKubeApiError(e) && e.code === 404;
+}
+/** 409 from a stale resourceVersion (not AlreadyExists). */
+export function isConflict(e: unknown): boolean {
+  return isKubeApiError(e) && e.code === 409 && e.reason !== 'AlreadyExists';
+}
+export function isAlreadyExists(e: unknown): boolean {
+  return isKubeApiError(e) && e.code === 409 && e.reason === 'AlreadyExists';
+}
+export function isGone(e: unknown): boolean {
+  return isKubeApiError(e) && e.code === 410;
+}
+/** Worth retrying later unchanged: throttling, server trouble, or no answer at all. */
+export function isTransient(e: unknown): boolean {
+  if (isKubeApiError(e)) return e.code === 429 || e.code >= 500;
+  return true;
+}
+
+/** `name` of an Error-like value (AbortError, TimeoutError …), or ''. */
+export function errorName(e: unknown): string {
+  if (e !== null && typeof e === 'object' && 'name' in e && typeof e.name === 'string') return e.name;
+  return '';
+}
+
+export function errorMessage(e: unknown): string {
+  if (e instanceof Error) {
+    const cause = (e as { cause?: unknown }).cause;
+    return cause instanceof Error ? `${e.message} (${cause.message})` : e.message;
+  }
+  return String(e);
+}

@@ -1,0 +1,22 @@
+// The Kubernetes layer's public surface.
+export { Resources, OPENELB_GROUP, OPENELB_VERSION, apiVersionOf, isCustomResource, resourcePath } from './resources.ts';
+export type { ResourceRef, PathOptions } from './resources.ts';
+export type * from './types.ts';
+export { objectKey } from './types.ts';
+export { KubeClient, PatchType, normalize } from './client.ts';
+export type { PatchKind, ClientOptions, ListOptions, WriteOptions, RequestOptions, JsonPatchOp, Query } from './client.ts';
+export { KubeApiError, isKubeApiError, isNotFound, isConflict, isAlreadyExists, isGone, isTransient, errorMessage } from './errors.ts';
+export { Backoff, sleep } from './backoff.ts';
+export type { BackoffOptions } from './backoff.ts';
+export { Informer } from './informer.ts';
+export type { InformerEvent, InformerOptions } from './informer.ts';
+export { LeaseHolder, microTime } from './lease.ts';
+export type { LeaseOptions } from './lease.ts';
+export { ObjectWriter, mapDiffPatch, isEmptyPatch } from './writers.ts';
+export type { MergePatch, WriteTarget, RetryOptions } from './writers.ts';
+export { EventRecorder } from './events.ts';
+export type { EventRecorderOptions, EventType } from './events.ts';
+export { loadKubeConfig } from './kubeconfig.ts';
+export type { KubeConfigSource } from './kubeconfig.ts';
+export { createCaches } from './caches.ts';
+export type { Caches } from './caches.ts';

@@ -1,0 +1,276 @@
+// A coordination.k8s.io/v1 Lease held by one identity: acquire, renew, release, with gain/loss callbacks.
+// Used for the allocator election (Lease `openelb-manager`) and for each replica's liveness Lease.
+//
+// Timing is judged on this process's monotonic clock (performance.now), never on the renewTime another
+// node wrote: a foreign holder's lease counts as expired only when its record has not changed for
+// leaseDuration as *we* observed it. Our own leadership ends at (start of the last successful renew +
+// renewDeadline) even while a request hangs, and renewDeadline < leaseDuration, so we declare the loss
+// before any other replica can consider the lease expired.
+import { isAlreadyExists, isConflict, isNotFound, errorMessage } from './errors.ts';
+import type { KubeClient } from './client.ts';
+import { Resources } from './resources.ts';
+import type { Lease } from './types.ts';
+import { counter, gauge } from '../obs/metrics.ts';
+import { logger } from '../obs/log.ts';
+
+export interface LeaseOptions {
+  client: KubeClient;
+  namespace: string;
+  name: string;
+  /** Our holderIdentity (pod or node name). */
+  identity: string;
+  /** Written into the Lease; others wait this long after the last observed change. Default 15 s. */
+  leaseDurationSeconds?: number;
+  /** Leadership is dropped when no renew succeeded for this long. Default 2/3 of the lease duration. */
+  renewDeadlineMs?: number;
+  /** Pause between attempts (renewals while holding, acquisition tries otherwise). Default 2 s. */
+  retryPeriodMs?: number;
+  /** Labels put on the Lease when we create it (e.g. to select liveness Leases). */
+  labels?: Record<string, string>;
+  onStartedLeading?: () => void;
+  onStoppedLeading?: (reason: string) => void;
+  /** Called whenever the observed holder changes (including to us, or to none). */
+  onNewHolder?: (holder: string | undefined) => void;
+  /** Monotonic clock in ms; tests may inject one. */
+  now?: () => number;
+}
+
+const transitionsTotal = counter('lease_transitions_total', 'Leadership gained or lost', ['lease', 'event']);
+const holdingGauge = gauge('lease_held', '1 while this replica holds the Lease', ['lease']);
+
+/** Kubernetes MicroTime: RFC 3339 with exactly six fractional digits. */
+export function microTime(d: Date = new Date()): string {
+  return d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+}
+
+export class LeaseHolder {
+  private readonly o: Required<Pick<LeaseOptions, 'leaseDurationSeconds' | 'renewDeadlineMs' | 'retryPeriodMs'>> & LeaseOptions;
+  private readonly now: () => number;
+  private readonly log;
+  private leading = false;
+  /** Monotonic time at which our last successful write was *sent*. */
+  private renewedAt = 0;
+  private observedKey = '';
+  private observedAt = 0;
+  private observedHolder: string | undefined;
+  private running = false;
+  private loopTimer: NodeJS.Timeout | undefined;
+  private fenceTimer: NodeJS.Timeout | undefined;
+  private inFlight: Promise<void> | undefined;
+
+  constructor(opts: LeaseOptions) {
+    const leaseDurationSeconds = opts.leaseDurationSeconds ?? 15;
+    const renewDeadlineMs = opts.renewDeadlineMs ?? Math.floor((leaseDurationSeconds * 1000 * 2) / 3);
+    const retryPeriodMs = opts.retryPeriodMs ?? 2000;
+    if (renewDeadlineMs >= leaseDurationSeconds * 1000) {
+      throw new Error(`Lease ${opts.namespace}/${opts.name}: renewDeadline ${renewDeadlineMs} ms must be below the lease duration ${leaseDurationSeconds} s`);
+    }
+    if (retryPeriodMs >= renewDeadlineMs) {
+      throw new Error(`Lease ${opts.namespace}/${opts.name}: retryPeriod ${retryPeriodMs} ms must be below renewDeadline ${renewDeadlineMs} ms`);
+    }
+    this.o = { ...opts, leaseDurationSeconds, renewDeadlineMs, retryPeriodMs };
+    this.now = opts.now ?? (() => performance.now());
+    this.log = logger(`lease/${opts.name}`);
+  }
+
+  get name(): string {
+    return this.o.name;
+  }
+
+  /** True only while we hold the Lease and our last renewal is younger than renewDeadline. */
+  isLeader(): boolean {
+    return this.leading && this.now() - this.renewedAt < this.o.renewDeadlineMs;
+  }
+
+  /** Milliseconds of guaranteed leadership left (0 when not leading). Check before acting. */
+  remainingMs(): number {
+    if (!this.leading) return 0;
+    return Math.max(0, this.o.renewDeadlineMs - (this.now() - this.renewedAt));
+  }
+
+  /** Holder as last observed (may be us). */
+  get holder(): string | undefined {
+    return this.observedHolder;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.schedule(0);
+  }
+
+  /** Stops the loop; when holding, declares the loss first and then releases the Lease. */
+  async stop(opts: { release?: boolean } = {}): Promise<void> {
+    this.running = false;
+    clearTimeout(this.loopTimer);
+    await this.inFlight;
+    clearTimeout(this.fenceTimer);
+    const wasLeading = this.leading;
+    if (wasLeading) this.lose('shutdown');
+    if (wasLeading && opts.release !== false) await this.release();
+  }
+
+  /** One acquire-or-renew attempt now (also used by tests). Answers whether we hold the Lease. */
+  async tryAcquireOrRenew(): Promise<boolean> {
+    const { client, namespace, name, identity } = this.o;
+    const sentAt = this.now();
+    let cur: Lease | undefined;
+    try {
+      cur = await client.getOrUndefined<Lease>(Resources.Lease, name, namespace);
+    } catch (e) {
+      this.log.warn('lease read failed', { error: errorMessage(e) });
+      return false;
+    }
+    const stamp = microTime();
+    if (cur === undefined) {
+      const fresh: Lease = {
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        metadata: { name, namespace, ...(this.o.labels ? { labels: this.o.labels } : {}) },
+        spec: {
+          holderIdentity: identity,
+          leaseDurationSeconds: this.o.leaseDurationSeconds,
+          acquireTime: stamp,
+          renewTime: stamp,
+          leaseTransitions: 0,
+        },
+      };
+      try {
+        const created = await client.create<Lease>(Resources.Lease, fresh);
+        this.observe(created);
+        this.gain(sentAt);
+        return true;
+      } catch (e) {
+        if (isAlreadyExists(e)) return false; // lost the creation race
+        this.log.warn('lease create failed', { error: errorMessage(e) });
+        return false;
+      }
+    }
+    this.observe(cur);
+    const holder = cur.spec.holderIdentity || undefined;
+    const weHold = holder === identity;
+    if (!weHold && holder !== undefined) {
+      const duration = (cur.spec.leaseDurationSeconds ?? this.o.leaseDurationSeconds) * 1000;
+      if (this.now() - this.observedAt < duration) {
+        if (this.leading) this.lose(`taken by ${holder}`);
+        return false;
+      }
+    }
+    const next: Lease = {
+      ...cur,
+      spec: {
+        ...cur.spec,
+        holderIdentity: identity,
+        leaseDurationSeconds: this.o.leaseDurationSeconds,
+        renewTime: stamp,
+        acquireTime: weHold ? cur.spec.acquireTime ?? stamp : stamp,
+        leaseTransitions: (cur.spec.leaseTransitions ?? 0) + (weHold ? 0 : 1),
+      },
+    };
+    try {
+      const updated = await client.replace<Lease>(Resources.Lease, next);
+      this.observe(updated);
+      this.gain(sentAt);
+      return true;
+    } catch (e) {
+      if (isConflict(e)) {
+        // Someone wrote the Lease between our read and write: the race is lost for this round.
+        this.log.info('lease write conflict (race lost)');
+        if (this.leading) await this.recheckAfterConflict();
+      } else {
+        this.log.warn('lease write failed', { error: errorMessage(e) });
+      }
+      return false;
+    }
+  }
+
+  /** After a 409 while leading: if the Lease now names someone else, we lost it. */
+  private async recheckAfterConflict(): Promise<void> {
+    const { client, namespace, name, identity } = this.o;
+    try {
+      const again = await client.getOrUndefined<Lease>(Resources.Lease, name, namespace);
+      if (again) this.observe(again);
+      const holder = again?.spec.holderIdentity || undefined;
+      if (holder !== identity) this.lose(`lost race to ${holder ?? 'nobody (deleted)'}`);
+    } catch (e) {
+      this.log.warn('lease re-read after conflict failed', { error: errorMessage(e) });
+    }
+  }
+
+  private schedule(ms: number): void {
+    if (!this.running) return;
+    clearTimeout(this.loopTimer);
+    this.loopTimer = setTimeout(() => {
+      this.inFlight = this.tick().finally(() => { this.inFlight = undefined; });
+    }, ms);
+  }
+
+  private async tick(): Promise<void> {
+    if (!this.running) return;
+    const ok = await this.tryAcquireOrRenew();
+    if (!this.running) return;
+    if (!ok && this.leading && !this.isLeader()) this.lose('renew deadline passed');
+    // A conflict while leading: re-read at once rather than wait a full period.
+    this.schedule(!ok && this.leading ? Math.min(200, this.o.retryPeriodMs) : this.o.retryPeriodMs);
+  }
+
+  private observe(l: Lease): void {
+    const holder = l.spec.holderIdentity || undefined;
+    const key = `${holder ?? ''}|${l.spec.renewTime ?? ''}|${l.metadata.resourceVersion ?? ''}`;
+    if (key !== this.observedKey) {
+      this.observedKey = key;
+      this.observedAt = this.now();
+    }
+    if (holder !== this.observedHolder) {
+      this.observedHolder = holder;
+      try { this.o.onNewHolder?.(holder); } catch (e) { this.log.error('onNewHolder threw', { error: errorMessage(e) }); }
+    }
+  }
+
+  private gain(sentAt: number): void {
+    this.renewedAt = sentAt;
+    this.armFence();
+    if (this.leading) return;
+    this.leading = true;
+    holdingGauge.set({ lease: this.o.name }, 1);
+    transitionsTotal.inc({ lease: this.o.name, event: 'gained' });
+    this.log.info('lease acquired', { identity: this.o.identity });
+    try { this.o.onStartedLeading?.(); } catch (e) { this.log.error('onStartedLeading threw', { error: errorMessage(e) }); }
+  }
+
+  /** Fires the loss at the renew deadline even when a renew request is still hanging. */
+  private armFence(): void {
+    clearTimeout(this.fenceTimer);
+    const left = this.renewedAt + this.o.renewDeadlineMs - this.now();
+    this.fenceTimer = setTimeout(() => {
+      if (this.leading && !this.isLeader()) this.lose('renew deadline passed');
+    }, Math.max(0, left) + 1);
+  }
+
+  private lose(reason: string): void {
+    if (!this.leading) return;
+    this.leading = false;
+    clearTimeout(this.fenceTimer);
+    holdingGauge.set({ lease: this.o.name }, 0);
+    transitionsTotal.inc({ lease: this.o.name, event: 'lost' });
+    this.log.warn('lease lost', { reason });
+    try { this.o.onStoppedLeading?.(reason); } catch (e) { this.log.error('onStoppedLeading threw', { error: errorMessage(e) }); }
+  }
+
+  /** Clears holderIdentity if we still hold the Lease, so a successor need not wait for expiry. */
+  private async release(): Promise<void> {
+    const { client, namespace, name, identity } = this.o;
+    try {
+      const cur = await client.getOrUndefined<Lease>(Resources.Lease, name, namespace);
+      if (!cur || cur.spec.holderIdentity !== identity) return;
+      const stamp = microTime();
+      await client.replace<Lease>(Resources.Lease, {
+        ...cur,
+        spec: { ...cur.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: stamp, acquireTime: stamp },
+      });
+      this.log.info('lease released');
+    } catch (e) {
+      if (!isNotFound(e)) this.log.warn('lease release failed', { error: errorMessage(e) });
+    }
+  }
+}

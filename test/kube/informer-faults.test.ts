@@ -1,0 +1,263 @@
+// Every fault hook of the API double against the informers: the caches converge within
+// (backoff max + 1 s) of the fault's end, with no missed DELETE and no duplicate ADD, while objects
+// change during the fault.
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+import { startKubeDouble, type KubeDouble } from './double.ts';
+import { Informer, type InformerEvent } from '../../src/kube/informer.ts';
+import { KubeClient } from '../../src/kube/client.ts';
+import { Resources } from '../../src/kube/resources.ts';
+import { objectKey, type Eip, type KubeObject, type Service } from '../../src/kube/types.ts';
+
+const CRD_DIR = fileURLToPath(new URL('../../deploy/crds', import.meta.url));
+const BACKOFF = { initialMs: 100, maxMs: 800, jitter: 0.2 };
+const STALL_MS = 1500;
+const NS = 'inf';
+const doubles: KubeDouble[] = [];
+const informers: Informer<KubeObject>[] = [];
+after(async () => {
+  for (const i of informers) await i.stop();
+  for (const d of doubles) await d.close().catch(() => undefined);
+});
+
+/** Replays handler events into a map and records every protocol violation. */
+class Mirror<T extends KubeObject> {
+  readonly objs = new Map<string, T>();
+  readonly violations: string[] = [];
+  readonly adds = new Map<string, number>();
+  readonly deletes = new Map<string, number>();
+  constructor(inf: Informer<T>) {
+    inf.onEvent((ev: InformerEvent<T>) => {
+      const k = objectKey(ev.obj);
+      if (ev.type === 'add') {
+        if (this.objs.has(k)) this.violations.push(`duplicate ADD ${k}`);
+        this.adds.set(k, (this.adds.get(k) ?? 0) + 1);
+        this.objs.set(k, ev.obj);
+      } else if (ev.type === 'update') {
+        if (!this.objs.has(k)) this.violations.push(`UPDATE before ADD ${k}`);
+        if (ev.old.metadata.resourceVersion === ev.obj.metadata.resourceVersion) this.violations.push(`UPDATE without change ${k}`);
+        this.objs.set(k, ev.obj);
+      } else {
+        if (!this.objs.has(k)) this.violations.push(`DELETE of unknown ${k}`);
+        this.deletes.set(k, (this.deletes.get(k) ?? 0) + 1);
+        this.objs.delete(k);
+      }
+    });
+  }
+}
+
+function eip(name: string, n: number): Eip {
+  return { apiVersion: 'network.kubesphere.io/v1alpha2', kind: 'Eip', metadata: { name }, spec: { address: `10.${n}.0.1-10.${n}.0.9`, protocol: 'bgp' } };
+}
+function svc(name: string): Service {
+  return { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: NS }, spec: { type: 'ClusterIP', ports: [{ port: 80, protocol: 'TCP' }] } };
+}
+
+interface Rig {
+  dbl: KubeDouble;
+  client: KubeClient;
+  eips: Informer<Eip>;
+  svcs: Informer<Service>;
+  mEips: Mirror<Eip>;
+  mSvcs: Mirror<Service>;
+}
+
+async function rig(): Promise<Rig> {
+  const dbl = await startKubeDouble({ crdDirs: [CRD_DIR], bookmarkIntervalMs: 300 });
+  doubles.push(dbl);
+  const client = new KubeClient(dbl.kubeConfig(), { fieldManager: 'informer-test' });
+  await client.create(Resources.Namespace, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
+  for (const [i, n] of ['a', 'b', 'c'].entries()) {
+    await client.create(Resources.Eip, eip(`e-${n}`, i + 1));
+    await client.create(Resources.Service, svc(`s-${n}`));
+  }
+  const opts = { backoff: BACKOFF, stallTimeoutMs: STALL_MS };
+  const eips = new Informer<Eip>(client, Resources.Eip, opts);
+  const svcs = new Informer<Service>(client, Resources.Service, { ...opts, namespace: NS });
+  const mEips = new Mirror(eips);
+  const mSvcs = new Mirror(svcs);
+  informers.push(eips as unknown as Informer<KubeObject>, svcs as unknown as Informer<KubeObject>);
+  eips.start();
+  svcs.start();
+  await Promise.all([eips.synced(), svcs.synced()]);
+  // Faults hit open watches only: wait until both watches deliver (a probe object per kind).
+  await client.create(Resources.Eip, eip('e-probe', 9));
+  await client.create(Resources.Service, svc('s-probe'));
+  const end = performance.now() + 10_000;
+  while (!eips.get('e-probe') || !svcs.get('s-probe', NS)) {
+    if (performance.now() > end) assert.fail('watches never delivered the probes');
+    await new Promise((res) => setTimeout(res, 10));
+  }
+  return { dbl, client, eips, svcs, mEips, mSvcs };
+}
+
+/** Changes made while the fault is active: one delete, one update, one create per kind. */
+async function mutate(r: Rig): Promise<void> {
+  await r.client.delete(Resources.Eip, 'e-a');
+  await r.client.delete(Resources.Service, 's-a', NS);
+  await r.client.patch(Resources.Eip, 'e-b', undefined, { metadata: { labels: { changed: 'yes' } } }, 'merge');
+  await r.client.patch(Resources.Service, 's-b', NS, { metadata: { labels: { changed: 'yes' } } }, 'merge');
+  await r.client.create(Resources.Eip, eip('e-d', 4));
+  await r.client.create(Resources.Service, svc('s-d'));
+}
+
+function snapshot(objs: Iterable<KubeObject>): string {
+  return [...objs].map((o) => `${objectKey(o)}@${o.metadata.resourceVersion}`).sort().join(',');
+}
+
+/** Waits until caches and mirrors equal the server; answers ms since `since`. */
+async function converged(r: Rig, since: number, deadlineMs = 20_000): Promise<number> {
+  // limit: 0 → no `limit=` in the URL, so list faults matched on 'limit=' hit only the informers.
+  const truthE = snapshot((await r.client.list<Eip>(Resources.Eip, { limit: 0 })).items);
+  const truthS = snapshot((await r.client.list<Service>(Resources.Service, { namespace: NS, limit: 0 })).items);
+  const stop = performance.now() + deadlineMs;
+  for (;;) {
+    if (snapshot(r.eips.list()) === truthE && snapshot(r.svcs.list()) === truthS
+      && snapshot(r.mEips.objs.values()) === truthE && snapshot(r.mSvcs.objs.values()) === truthS) {
+      return performance.now() - since;
+    }
+    if (performance.now() > stop) {
+      assert.fail(`no convergence: eips ${snapshot(r.eips.list())} vs ${truthE}; services ${snapshot(r.svcs.list())} vs ${truthS}; errors ${r.eips.lastError ?? ''} ${r.svcs.lastError ?? ''}`);
+    }
+    await new Promise((res) => setTimeout(res, 20));
+  }
+}
+
+function checkHistory(r: Rig): void {
+  assert.deepEqual(r.mEips.violations, []);
+  assert.deepEqual(r.mSvcs.violations, []);
+  assert.equal(r.mEips.deletes.get('e-a'), 1, 'DELETE e-a seen once');
+  assert.equal(r.mSvcs.deletes.get(`${NS}/s-a`), 1, 'DELETE s-a seen once');
+  assert.equal(r.mEips.adds.get('e-d'), 1, 'ADD e-d seen once');
+  assert.equal(r.mSvcs.adds.get(`${NS}/s-d`), 1, 'ADD s-d seen once');
+  for (const k of ['e-b', 'e-c']) assert.equal(r.mEips.adds.get(k), 1, `ADD ${k} once`);
+  assert.equal(r.eips.get('e-b')?.metadata.labels?.changed, 'yes');
+  assert.equal(r.svcs.get('s-b', NS)?.metadata.labels?.changed, 'yes');
+}
+
+async function finish(r: Rig, faultEnd: number, allowanceMs: number, label: string): Promise<number> {
+  const ms = await converged(r, faultEnd);
+  checkHistory(r);
+  assert.ok(ms <= allowanceMs, `${label}: converged after ${ms.toFixed(0)} ms > ${allowanceMs} ms`);
+  console.log(`# ${label}: converged ${ms.toFixed(0)} ms after the fault ended (allowance ${allowanceMs} ms)`);
+  await Promise.all([r.eips.stop(), r.svcs.stop()]);
+  return ms;
+}
+
+const ALLOW = BACKOFF.maxMs + 1000;
+
+describe('informer under faults', { concurrency: false }, () => {
+  test('endWatches: clean server close → re-watch from the last resourceVersion', async () => {
+    const r = await rig();
+    const watchesBefore = r.eips.stats.watches;
+    r.dbl.faults.endWatches();
+    await mutate(r);
+    const end = performance.now();
+    await finish(r, end, ALLOW, 'endWatches');
+    assert.ok(r.eips.stats.watches > watchesBefore, 'watch was re-opened');
+  });
+
+  test('dropConnections: sockets destroyed → restart with backoff', async () => {
+    const r = await rig();
+    r.dbl.faults.dropConnections();
+    await mutate(r);
+    await finish(r, performance.now(), ALLOW, 'dropConnections');
+    assert.ok(r.eips.stats.errors + r.eips.stats.restarts >= 1);
+  });
+
+  test('expireWatches: 410 → relist, diff finds the DELETE', async () => {
+    const r = await rig();
+    const listsBefore = r.eips.stats.lists;
+    // Change first, then expire: the relist (not the event stream) must deliver the changes.
+    r.dbl.faults.stallWatches();
+    await mutate(r);
+    r.dbl.faults.expireWatches();
+    r.dbl.faults.resumeWatches();
+    await finish(r, performance.now(), ALLOW, 'expireWatches');
+    assert.ok(r.eips.stats.lists > listsBefore, 'relisted after 410');
+  });
+
+  test('stallWatches: silent watch is restarted by the watchdog; converges after resume', async () => {
+    const r = await rig();
+    r.dbl.faults.stallWatches();
+    await mutate(r);
+    await new Promise((res) => setTimeout(res, STALL_MS * 2));
+    assert.ok(r.eips.stats.stalls >= 1, `watchdog fired (stalls=${r.eips.stats.stalls})`);
+    r.dbl.faults.resumeWatches();
+    await finish(r, performance.now(), ALLOW, 'stallWatches');
+  });
+
+  test('failNext 500 on watches: backoff, then converge', async () => {
+    const r = await rig();
+    const t0 = performance.now();
+    r.dbl.faults.failNext(3, 500, { watch: true });
+    r.dbl.faults.endWatches();
+    await mutate(r);
+    // Three failed watch attempts (two informers share them) take at most 3 backoff steps.
+    await finish(r, t0, 3 * BACKOFF.maxMs + 1000, 'failNext 500');
+    assert.ok(r.eips.stats.errors + r.svcs.stats.errors >= 3, 'the 500s were seen');
+  });
+
+  test('failNext 429 on lists after a 410: relist retried with backoff', async () => {
+    const r = await rig();
+    const t0 = performance.now();
+    r.dbl.faults.failNext(2, 429, { method: 'GET', watch: false, pathIncludes: 'limit=' });
+    r.dbl.faults.stallWatches();
+    await mutate(r);
+    r.dbl.faults.expireWatches();
+    r.dbl.faults.resumeWatches();
+    await finish(r, t0, 2 * BACKOFF.maxMs + 1000, 'failNext 429');
+    assert.ok(r.eips.stats.errors + r.svcs.stats.errors >= 2, 'the 429s were seen');
+  });
+
+  test('failNext 503 on the next list of one resource', async () => {
+    const r = await rig();
+    const t0 = performance.now();
+    r.dbl.faults.failNext(2, 503, { method: 'GET', watch: false, pathIncludes: '/eips?limit=' });
+    r.dbl.faults.stallWatches();
+    await mutate(r);
+    r.dbl.faults.expireWatches();
+    r.dbl.faults.resumeWatches();
+    await finish(r, t0, 2 * BACKOFF.maxMs + 1000, 'failNext 503');
+  });
+
+  test('refuseFor: API server unreachable → converge after it returns', async () => {
+    const r = await rig();
+    await r.client.delete(Resources.Eip, 'e-a');
+    await r.client.delete(Resources.Service, 's-a', NS);
+    const refuseMs = 1500;
+    const t0 = performance.now();
+    const refusing = r.dbl.faults.refuseFor(refuseMs);
+    await refusing;
+    const end = Math.max(performance.now(), t0 + refuseMs);
+    while (performance.now() < end) await new Promise((res) => setTimeout(res, 10));
+    await r.client.patch(Resources.Eip, 'e-b', undefined, { metadata: { labels: { changed: 'yes' } } }, 'merge');
+    await r.client.patch(Resources.Service, 's-b', NS, { metadata: { labels: { changed: 'yes' } } }, 'merge');
+    await r.client.create(Resources.Eip, eip('e-d', 4));
+    await r.client.create(Resources.Service, svc('s-d'));
+    await finish(r, end, ALLOW, 'refuseFor');
+  });
+
+  test('delayNext: a slow list still syncs; a slow watch is not mistaken for a stall', async () => {
+    const r = await rig();
+    r.dbl.faults.delayNext(2, 300, { watch: true });
+    r.dbl.faults.endWatches();
+    await mutate(r);
+    await finish(r, performance.now(), ALLOW + 600, 'delayNext');
+  });
+
+  test('bookmarks keep a quiet watch alive: no stall restart while idle', async () => {
+    const r = await rig();
+    const stalls = r.eips.stats.stalls;
+    const watches = r.eips.stats.watches;
+    const rv = r.eips.resourceVersion;
+    r.dbl.faults.sendBookmarks();
+    await new Promise((res) => setTimeout(res, STALL_MS * 2));
+    assert.equal(r.eips.stats.stalls, stalls, 'no stall');
+    assert.equal(r.eips.stats.watches, watches, 'same watch');
+    assert.ok(Number(r.eips.resourceVersion) >= Number(rv), 'bookmarks advance the resourceVersion');
+    await mutate(r);
+    await finish(r, performance.now(), ALLOW, 'bookmarks');
+  });
+});
