@@ -22,6 +22,26 @@ export interface ManagerConfig {
   backoffInitialMs: number;
   backoffMaxMs: number;
   shutdownTimeoutMs: number;
+  // allocator
+  allocatorLease: string;
+  loadBalancerClass: string;
+  claimClassless: boolean;
+  // webhook
+  webhookAddr: HostPort;
+  enableWebhook: boolean;
+  // BGP speaker
+  enableBgp: boolean;
+  gobgpSocket: string;
+  heartbeatFile: string;
+  heartbeatIntervalMs: number;
+  bgpDrainMs: number;
+  bgpReadyTimeoutMs: number;
+  // Layer 2 speaker
+  enableLayer2: boolean;
+  layer2MarginMs: number;
+  layer2GratuitousCount: number;
+  layer2GratuitousIntervalMs: number;
+  layer2KeepAnsweringWithoutApi: boolean;
 }
 
 export type ParseResult = { kind: 'config'; config: ManagerConfig } | { kind: 'help'; text: string } | { kind: 'version' };
@@ -33,7 +53,7 @@ export class ConfigError extends Error {
   }
 }
 
-type FlagKind = 'string' | 'duration' | 'addr' | 'level';
+type FlagKind = 'string' | 'duration' | 'addr' | 'level' | 'bool' | 'count';
 
 interface FlagDef {
   flag: string;
@@ -62,6 +82,22 @@ export const FLAGS: readonly FlagDef[] = [
   { flag: 'backoff-initial', env: 'OPENELB_BACKOFF_INITIAL', kind: 'duration', key: 'backoffInitialMs', def: '500ms', help: 'first retry delay after a list/watch error' },
   { flag: 'backoff-max', env: 'OPENELB_BACKOFF_MAX', kind: 'duration', key: 'backoffMaxMs', def: '30s', help: 'cap of the exponential list/watch retry delay' },
   { flag: 'shutdown-timeout', env: 'OPENELB_SHUTDOWN_TIMEOUT', kind: 'duration', key: 'shutdownTimeoutMs', def: '20s', help: 'force exit if a clean shutdown takes longer' },
+  { flag: 'allocator-lease', env: 'OPENELB_ALLOCATOR_LEASE', kind: 'string', key: 'allocatorLease', def: 'openelb-manager', help: 'Lease electing the one replica that allocates IPs' },
+  { flag: 'load-balancer-class', env: 'OPENELB_LOAD_BALANCER_CLASS', kind: 'string', key: 'loadBalancerClass', def: 'openelb.kubesphere.io/openelb', help: 'Services with this spec.loadBalancerClass are ours (as are those annotated lb.kubesphere.io/v1alpha1: openelb)' },
+  { flag: 'claim-classless', env: 'OPENELB_CLAIM_CLASSLESS', kind: 'bool', key: 'claimClassless', def: 'false', help: 'also serve LoadBalancer Services with no loadBalancerClass and no openelb annotation' },
+  { flag: 'webhook-addr', env: 'OPENELB_WEBHOOK_ADDR', kind: 'addr', key: 'webhookAddr', def: ':9443', help: 'HTTPS listen address of the admission and conversion webhook' },
+  { flag: 'enable-webhook', env: 'OPENELB_ENABLE_WEBHOOK', kind: 'bool', key: 'enableWebhook', def: 'true', help: 'serve the webhook and manage its certificate' },
+  { flag: 'enable-bgp', env: 'OPENELB_ENABLE_BGP', kind: 'bool', key: 'enableBgp', def: 'true', help: 'run the BGP speaker (drives the gobgpd sidecar)' },
+  { flag: 'gobgp-socket', env: 'OPENELB_GOBGP_SOCKET', kind: 'string', key: 'gobgpSocket', def: '/run/openelb/gobgpd.sock', help: 'unix socket of the gobgpd sidecar\'s gRPC API' },
+  { flag: 'heartbeat-file', env: 'OPENELB_HEARTBEAT_FILE', kind: 'string', key: 'heartbeatFile', def: '/run/openelb/heartbeat', help: 'file touched while the manager is alive; gobgpd\'s liveness probe checks it' },
+  { flag: 'heartbeat-interval', env: 'OPENELB_HEARTBEAT_INTERVAL', kind: 'duration', key: 'heartbeatIntervalMs', def: '10s', help: 'how often the heartbeat file is touched' },
+  { flag: 'bgp-drain', env: 'OPENELB_BGP_DRAIN', kind: 'duration', key: 'bgpDrainMs', def: '3s', help: 'on SIGTERM: time between withdrawing our paths and exiting' },
+  { flag: 'bgp-ready-timeout', env: 'OPENELB_BGP_READY_TIMEOUT', kind: 'duration', key: 'bgpReadyTimeoutMs', def: '30s', help: 'readiness waits at most this long for sessions Established and paths advertised' },
+  { flag: 'enable-layer2', env: 'OPENELB_ENABLE_LAYER2', kind: 'bool', key: 'enableLayer2', def: 'true', help: 'run the Layer 2 speaker (ARP/NDP for layer2 Eips)' },
+  { flag: 'layer2-margin', env: 'OPENELB_LAYER2_MARGIN', kind: 'duration', key: 'layer2MarginMs', def: '1s', help: 'an owner stops answering this long before its Lease could expire (self-fencing)' },
+  { flag: 'layer2-gratuitous-count', env: 'OPENELB_LAYER2_GRATUITOUS_COUNT', kind: 'count', key: 'layer2GratuitousCount', def: '3', help: 'gratuitous ARP / unsolicited NA packets sent on takeover' },
+  { flag: 'layer2-gratuitous-interval', env: 'OPENELB_LAYER2_GRATUITOUS_INTERVAL', kind: 'duration', key: 'layer2GratuitousIntervalMs', def: '500ms', help: 'interval between takeover announcements' },
+  { flag: 'layer2-keep-answering-without-api', env: 'OPENELB_LAYER2_KEEP_ANSWERING_WITHOUT_API', kind: 'bool', key: 'layer2KeepAnsweringWithoutApi', def: 'false', help: 'keep answering ARP/NDP when the API server is unreachable (risks two answerers; see README)' },
 ];
 
 /** "15s", "500ms", "2m", "1h", "1.5s" or a bare number of seconds → milliseconds. */
@@ -81,6 +117,8 @@ export function parseHostPort(s: string, what = 'address'): HostPort {
   return { host: m[1] ?? m[2] ?? '', port };
 }
 
+const VALUE_NAMES: Record<FlagKind, string> = { string: 'value', duration: 'duration', addr: 'host:port', level: 'level', bool: 'true|false', count: 'n' };
+
 export function helpText(): string {
   const lines = [
     'Usage: openelb-manager [flags]',
@@ -90,7 +128,7 @@ export function helpText(): string {
     '',
   ];
   for (const f of FLAGS) {
-    const left = `  --${f.flag} <${f.kind === 'duration' ? 'duration' : f.kind === 'addr' ? 'host:port' : 'value'}>`;
+    const left = `  --${f.flag} <${VALUE_NAMES[f.kind]}>`;
     const extra = [f.required ? 'required' : f.def !== undefined ? `default ${f.def}` : '', `env ${f.env}`].filter(Boolean).join('; ');
     lines.push(`${left.padEnd(38)} ${f.help} (${extra})`);
   }
@@ -141,6 +179,16 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
       case 'addr':
         out[f.key] = parseHostPort(raw, what);
         break;
+      case 'bool':
+        if (raw !== 'true' && raw !== 'false') throw new ConfigError(`${what}: "${raw}" is not true or false`);
+        out[f.key] = raw === 'true';
+        break;
+      case 'count': {
+        const n = Number(raw);
+        if (!Number.isInteger(n) || n < 0) throw new ConfigError(`${what}: "${raw}" is not a whole number ≥ 0`);
+        out[f.key] = n;
+        break;
+      }
       case 'level':
         if (!LOG_LEVELS.includes(raw)) throw new ConfigError(`${what}: "${raw}" is not one of ${LOG_LEVELS.join(', ')}`);
         out[f.key] = raw;

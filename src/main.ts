@@ -1,7 +1,10 @@
 // openelb-manager entry point: flags/env → config, wiring, and the shutdown order
-// (readiness false → stop informers → close the health server → exit 0).
+// (readiness false → stop components in reverse order: Layer 2 hands over, BGP withdraws, the
+// allocator releases its Lease → stop informers → close the health server → exit 0).
 import { ConfigError, parseConfig, type ManagerConfig } from './config.ts';
-import { createCaches, KubeClient, loadKubeConfig } from './kube/index.ts';
+import { createCaches, EventRecorder, KubeClient, loadKubeConfig, ObjectWriter } from './kube/index.ts';
+import type { Component, ManagerContext } from './manager/component.ts';
+import { COMPONENTS } from './manager/components.ts';
 import { HealthServer } from './obs/health.ts';
 import { logger, setLogLevel } from './obs/log.ts';
 import { collectProcessMetrics } from './obs/metrics.ts';
@@ -26,8 +29,25 @@ async function run(cfg: ManagerConfig): Promise<void> {
     return missing.length === 0 || `not synced: ${missing.join(', ')}`;
   });
   await health.start();
+
+  const ctx: ManagerContext = {
+    cfg, kubeConfig: kc, client, caches, health,
+    events: new EventRecorder(client, { component: 'openelb-manager', host: cfg.nodeName }),
+    writer: new ObjectWriter(client, 'openelb-manager'),
+  };
+  const components = COMPONENTS.map((make) => make(ctx)).filter((c): c is Component => c !== undefined);
+  const started: Component[] = [];
+  const startPhase = async (phase: Component['phase']): Promise<void> => {
+    for (const c of components.filter((x) => x.phase === phase)) {
+      await c.start();
+      started.push(c);
+      log.info('component started', { component: c.name });
+    }
+  };
+  await startPhase('early');
   caches.start();
   void caches.synced().then(() => log.info('all caches synced'));
+  await startPhase('main');
 
   let stopping = false;
   const shutdown = async (signal: string): Promise<void> => {
@@ -40,6 +60,13 @@ async function run(cfg: ManagerConfig): Promise<void> {
     }, cfg.shutdownTimeoutMs);
     force.unref();
     health.setShuttingDown();
+    for (const c of [...started].reverse()) {
+      try {
+        await c.stop();
+      } catch (e) {
+        log.error('component stop failed', { component: c.name, error: e instanceof Error ? e.message : String(e) });
+      }
+    }
     await caches.stop();
     await health.close();
     log.info('stopped');

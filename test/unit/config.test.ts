@@ -28,7 +28,7 @@ test('every flag has an env var; flag beats env, env beats default', () => {
   assert.deepEqual(c.healthAddr, { host: '127.0.0.1', port: 9 });
   assert.equal(c.logLevel, 'debug');
   assert.equal(c.leaseDurationMs, 20_000);
-  for (const f of FLAGS) assert.match(f.env, /^[A-Z_]+$/, f.flag);
+  for (const f of FLAGS) assert.match(f.env, /^[A-Z][A-Z0-9_]*$/, f.flag);
 });
 
 test('--help lists every flag and env var; --version', () => {
@@ -60,4 +60,16 @@ test('durations and addresses', () => {
   assert.deepEqual(parseHostPort('[::1]:8080'), { host: '::1', port: 8080 });
   assert.deepEqual(parseHostPort(':0'), { host: '', port: 0 });
   assert.throws(() => parseHostPort('x:99999'));
+});
+
+test('component flags: booleans, counts and their errors', () => {
+  const c = cfg(['--node-name', 'n', '--enable-bgp=false', '--layer2-gratuitous-count', '5'], { OPENELB_CLAIM_CLASSLESS: 'true' });
+  assert.equal(c.enableBgp, false);
+  assert.equal(c.enableLayer2, true);
+  assert.equal(c.claimClassless, true);
+  assert.equal(c.layer2GratuitousCount, 5);
+  assert.equal(c.gobgpSocket, '/run/openelb/gobgpd.sock');
+  assert.deepEqual(c.webhookAddr, { host: '', port: 9443 });
+  assert.throws(() => cfg(['--node-name', 'n', '--enable-bgp', 'yes']), /--enable-bgp.*not true or false/);
+  assert.throws(() => cfg(['--node-name', 'n', '--layer2-gratuitous-count', '-1']), /--layer2-gratuitous-count.*whole number/);
 });

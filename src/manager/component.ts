@@ -1,0 +1,31 @@
+// What main.ts hands every part of the manager, and the shape each part takes.
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { ManagerConfig } from '../config.ts';
+import type { Caches, EventRecorder, KubeClient, ObjectWriter } from '../kube/index.ts';
+import type { HealthServer } from '../obs/health.ts';
+
+export interface ManagerContext {
+  readonly cfg: ManagerConfig;
+  readonly kubeConfig: KubeConfig;
+  readonly client: KubeClient;
+  readonly caches: Caches;
+  readonly health: HealthServer;
+  readonly events: EventRecorder;
+  readonly writer: ObjectWriter;
+}
+
+export interface Component {
+  readonly name: string;
+  /**
+   * 'early' components start before the informers (the webhook must answer while caches sync, or
+   * the API server would wait on us to sync while we wait on it). 'main' ones start right after
+   * the informers were started — they must not act on caches before `ctx.caches.synced()`.
+   */
+  readonly phase: 'early' | 'main';
+  start(): Promise<void>;
+  /** Called in reverse start order on shutdown, after readiness went false. */
+  stop(): Promise<void>;
+}
+
+/** Builds a component from the context, or returns undefined when the configuration disables it. */
+export type ComponentFactory = (ctx: ManagerContext) => Component | undefined;
