@@ -1,0 +1,114 @@
+// The Dockerfile (not built here: no container engine) and the build output it packages:
+// `npm run build:prod` is what the image's build stage runs, so the manager is started from it.
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { findHelm, helmTemplate, parseObjects, ROOT, run } from './render.ts';
+import { flags, podParts } from './policy.ts';
+
+interface Stage {
+  from: string;
+  name: string;
+  lines: string[];
+}
+
+function stages(dockerfile: string): Stage[] {
+  const out: Stage[] = [];
+  // Join continuation lines, drop comments.
+  const logical = dockerfile.replace(/\\\n/g, ' ').split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+  for (const l of logical) {
+    const m = /^FROM\s+(\S+)(?:\s+AS\s+(\S+))?$/i.exec(l);
+    if (m) out.push({ from: m[1] ?? '', name: m[2] ?? '', lines: [] });
+    else out.at(-1)?.lines.push(l);
+  }
+  return out;
+}
+
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string; bin: Record<string, string>; scripts: Record<string, string> };
+const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+
+describe('Dockerfile', () => {
+  const all = stages(dockerfile);
+  const byName = (n: string): Stage => {
+    const s = all.find((x) => x.name === n);
+    assert.ok(s, `stage ${n} missing`);
+    return s;
+  };
+
+  test('build → manager runtime (the default, last target) and a gobgpd target', () => {
+    assert.deepEqual(all.map((s) => s.name), ['build', 'gobgpd', 'manager']);
+    assert.match(byName('build').from, /^node:\$\{NODE_VERSION\}-bookworm$/);
+    assert.match(byName('manager').from, /^node:\$\{NODE_VERSION\}-bookworm-slim$/);
+    assert.match(dockerfile, /^ARG NODE_VERSION=24$/m);
+    assert.equal(byName('gobgpd').from, 'debian:bookworm-slim');
+  });
+
+  test('the build stage runs the scripts CI runs and keeps only production modules', () => {
+    const build = byName('build').lines.join('\n');
+    assert.match(build, /npm ci\b/);
+    assert.match(build, /npm run build:prod/);
+    assert.match(build, /npm prune --omit=dev/);
+    assert.ok(pkg.scripts['build:prod'], 'package.json needs a build:prod script');
+    assert.match(pkg.scripts['build:prod'] ?? '', /npm run build\b/);
+    // Everything the build stage copies before `COPY . .` must exist (and not be dockerignored).
+    for (const m of build.matchAll(/^COPY\s+(?!--from)(.+)\s+\S+$/gm)) {
+      for (const src of (m[1] ?? '').split(/\s+/)) if (src !== '.') assert.ok(existsSync(join(ROOT, src)), `COPY source ${src} missing`);
+    }
+  });
+
+  test('the runtime gets dist/, production node_modules, the protos and the addon, and starts the package bin', () => {
+    const build = byName('build').lines.join('\n');
+    for (const part of ['dist', 'node_modules', 'proto', 'package.json']) assert.match(build, new RegExp(`cp -r [^\\n]*\\b${part}\\b`), `${part} not staged`);
+    assert.match(build, /src\/layer2\/native\/build\/Release\/afpacket\.node/);
+    assert.ok(existsSync(join(ROOT, 'proto/gobgp.proto')), 'proto/gobgp.proto is loaded at run time');
+    const addonLoader = join(ROOT, 'src/layer2/addon.ts');
+    if (existsSync(addonLoader)) assert.match(readFileSync(addonLoader, 'utf8'), /native\/build\/Release\/afpacket\.node/);
+    const manager = byName('manager').lines.join('\n');
+    assert.match(manager, /COPY --from=build \/out\/ \/app\//);
+    const entry = /ENTRYPOINT \["node", "\/app\/([^"]+)"\]/.exec(manager);
+    assert.equal(entry?.[1], pkg.bin['openelb-manager']);
+    assert.doesNotMatch(manager, /^USER /m, 'runs as root with only NET_RAW (see the chart)');
+  });
+
+  test('the gobgpd image is Debian\'s package, unprivileged, API on the unix socket', () => {
+    const g = byName('gobgpd').lines.join('\n');
+    assert.match(g, /apt-get install -y --no-install-recommends gobgpd/);
+    assert.match(g, /rm -rf \/var\/lib\/apt\/lists/);
+    assert.match(g, /^USER 65532:65532$/m);
+    assert.match(g, /--api-hosts=unix:\/\/\/run\/openelb\/gobgpd\.sock/);
+    assert.match(g, /--pprof-disable/);
+  });
+
+  test('.dockerignore keeps host builds and tools out', () => {
+    const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
+    for (const p of ['node_modules', 'dist', '**/build', '.tools', '.git']) assert.ok(ignored.includes(p), `.dockerignore lacks ${p}`);
+    for (const p of ['src', 'proto', 'scripts', 'package.json', 'package-lock.json']) assert.ok(!ignored.includes(p), `.dockerignore must not drop ${p}`);
+  });
+});
+
+describe('build:prod output', () => {
+  const main = join(ROOT, 'src/main.ts');
+  const skip = existsSync(main) ? false : 'src/main.ts does not exist yet: nothing to start';
+
+  test('npm run build:prod, then node dist/src/main.js --help and --version', { skip, timeout: 600_000 }, () => {
+    const npm = run('npm', ['run', 'build:prod'], { timeoutMs: 540_000 });
+    assert.equal(npm.status, 0, `npm run build:prod:\n${npm.stdout}${npm.stderr}`);
+    const bin = join(ROOT, pkg.bin['openelb-manager'] ?? 'dist/src/main.js');
+    const node = process.execPath;
+
+    const version = run(node, [bin, '--version'], { timeoutMs: 30_000 });
+    assert.equal(version.status, 0, version.stderr);
+    assert.match(version.stdout, new RegExp(pkg.version.replace(/\./g, '\\.')));
+
+    const help = run(node, [bin, '--help'], { timeoutMs: 30_000 });
+    assert.equal(help.status, 0, help.stderr);
+    const helm = findHelm();
+    if (helm) {
+      // Every flag and environment variable the chart gives the manager is documented.
+      const { manager } = podParts(parseObjects(helmTemplate(helm, []), 'helm template'));
+      for (const f of flags(manager).keys()) assert.ok(help.stdout.includes(f), `--help does not mention ${f}`);
+      for (const e of (manager.env ?? []) as { name: string }[]) assert.ok(help.stdout.includes(e.name), `--help does not mention ${e.name}`);
+    }
+  });
+});
