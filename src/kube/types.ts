@@ -43,87 +43,10 @@ export interface Condition {
   observedGeneration?: number;
 }
 
-// ---- openelb CRDs (v1alpha2) ----
-
-export interface EipSpec {
-  address: string;
-  protocol?: 'bgp' | 'layer2' | 'vip';
-  interface?: string;
-  disable?: boolean;
-  usingKnownIPs?: boolean;
-  priority?: number;
-  namespaces?: string[];
-  namespaceSelector?: Record<string, string>;
-}
-export interface EipStatus {
-  occupied?: boolean;
-  usage?: number;
-  poolSize?: number;
-  used?: Record<string, string>;
-  /** openelb-ts: "namespace/name" → Service uid for each Service in `used`. */
-  serviceUIDs?: Record<string, string>;
-  firstIP?: string;
-  lastIP?: string;
-  ready?: boolean;
-  v4?: boolean;
-  conditions?: Condition[];
-}
-export interface Eip extends KubeObject {
-  spec: EipSpec;
-  status?: EipStatus;
-}
-
-export interface BgpConfSpec {
-  as: number;
-  asPerRack?: Record<string, number>;
-  routerId?: string;
-  listenPort?: number;
-  listenAddresses?: string[];
-  families?: number[];
-  useMultiplePaths?: boolean;
-  gracefulRestart?: Record<string, unknown>;
-  policy?: string;
-}
-export interface BgpConfStatus {
-  nodesConfStatus?: Record<string, { routerId?: string; as?: number }>;
-}
-export interface BgpConf extends KubeObject {
-  spec: BgpConfSpec;
-  status?: BgpConfStatus;
-}
-
-export interface LabelSelectorRequirement {
-  key: string;
-  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
-  values?: string[];
-}
-export interface LabelSelector {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: LabelSelectorRequirement[];
-}
-
-export interface BgpPeerSpec {
-  conf: {
-    peerAs: number;
-    neighborAddress: string;
-    authPassword?: string;
-    [k: string]: unknown;
-  };
-  ebgpMultihop?: { enabled?: boolean; multihopTtl?: number };
-  timers?: { config?: Record<string, string | number> };
-  transport?: Record<string, unknown>;
-  gracefulRestart?: Record<string, unknown>;
-  afiSafis?: Record<string, unknown>[];
-  nodeSelector?: LabelSelector;
-  [k: string]: unknown;
-}
-export interface BgpPeerStatus {
-  nodesPeerStatus?: Record<string, Record<string, unknown>>;
-}
-export interface BgpPeer extends KubeObject {
-  spec: BgpPeerSpec;
-  status?: BgpPeerStatus;
-}
+// ---- openelb CRDs (v1alpha2): one definition, in src/api ----
+export type {
+  Eip, EipSpec, EipStatus, BgpConf, BgpConfSpec, BgpConfStatus, BgpPeer, BgpPeerSpec, BgpPeerStatus, LabelSelector,
+} from '../api/v1alpha2.ts';
 
 // ---- core kinds ----
 
