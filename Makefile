@@ -1,5 +1,7 @@
 # openelb-ts — every target installs what it needs on a fresh Debian 12 machine (as root).
 SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
+LOGS := build/test-logs
 .DEFAULT_GOAL := help
 NPM_STAMP := node_modules/.npm-ci.stamp
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/.tools/bin:$(PATH)
@@ -38,31 +40,40 @@ lint: node-deps
 check: typecheck lint
 
 test-unit: node-deps
-	npm run test:unit
+	@mkdir -p $(LOGS)
+	npm run test:unit 2>&1 | tee $(LOGS)/unit.log
 
 test-kube: deps
-	npm run test:kube
+	@mkdir -p $(LOGS)
+	npm run test:kube 2>&1 | tee $(LOGS)/kube.log
 
 test-contract: deps
 	npm run test:contract
 
 test-lab: deps
-	npm run test:lab
+	@mkdir -p $(LOGS)
+	npm run test:lab 2>&1 | tee $(LOGS)/lab.log
 
 test-bgp: deps
-	npm run test:bgp
+	@mkdir -p $(LOGS)
+	npm run test:bgp 2>&1 | tee $(LOGS)/bgp.log
 
 test-layer2: deps
-	npm run test:layer2
+	@mkdir -p $(LOGS)
+	npm run test:layer2 2>&1 | tee $(LOGS)/layer2.log
 
 test-e2e: deps build
-	npm run test:e2e
+	@mkdir -p $(LOGS)
+	npm run test:e2e 2>&1 | tee $(LOGS)/e2e.log
 
 test-deploy: deps
-	npm run test:deploy
+	@mkdir -p $(LOGS)
+	npm run test:deploy 2>&1 | tee $(LOGS)/deploy.log
 
-test: deps build check test-unit test-kube test-lab test-bgp test-layer2 test-e2e test-deploy
-	@echo "make test: all green"
+test: deps build check
+	@rm -rf $(LOGS)
+	@st=0; $(MAKE) --no-print-directory -k test-unit test-kube test-lab test-bgp test-layer2 test-e2e test-deploy || st=$$?; \
+	  bash scripts/test-summary.sh $(LOGS) && exit $$st
 
 lab: deps build
 	@if [ -f test/lab/main.ts ]; then npm run lab -- $(if $(ONCE),--once,); else echo "make lab: the lab arrives with issue 3"; exit 1; fi
