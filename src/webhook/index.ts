@@ -1,0 +1,162 @@
+// Entry point main.ts calls: the certificate first (Secret in the manager's namespace; only the API
+// server is needed, never our own webhook), then the HTTPS server, then periodic rotation. Eip checks
+// read the informer cache once it has synced and LIST through the client before that, so the server
+// never waits for the caches (which may themselves wait for conversion through this server).
+import type { KubeConfig } from '@kubernetes/client-node';
+import { WEBHOOK_SERVICE } from '../api/names.ts';
+import { KubeClient } from '../kube/client.ts';
+import { errorMessage } from '../kube/errors.ts';
+import { Resources } from '../kube/resources.ts';
+import { logger, type Logger } from '../obs/log.ts';
+import { DEFAULT_CRD_NAMES, DEFAULT_WEBHOOK_CONFIG } from './cabundle.ts';
+import { DEFAULT_SECRET_NAME, type CertMaterial } from './certs.ts';
+import { CertRotator } from './rotation.ts';
+import { WebhookServer } from './server.ts';
+import type { EipLike } from './validate/index.ts';
+
+export { validateBgpConf, validateBgpPeer, validateEip, formatIssue } from './validate/index.ts';
+export type { EipContext, EipLike, FieldIssue, ValidationResult } from './validate/index.ts';
+export type { CertMaterial } from './certs.ts';
+
+/** What the Eip checks need from an informer (Informer<Eip> fits). */
+export interface EipCache {
+  readonly hasSynced: boolean;
+  list(): readonly EipLike[];
+}
+
+export interface StartWebhookOptions {
+  kubeConfig: KubeConfig;
+  /** The manager's namespace: the certificate Secret lives here. */
+  namespace: string;
+  /** `host:port`, `:port` (every address), `[v6]:port`, or config's {host, port} (host '' = every address). Default `:9443`. */
+  addr?: string | { host: string; port: number };
+  /** The Eip informer once it exists; before it has synced, Eips are LISTed through the client. */
+  eipCache?: () => EipCache | undefined;
+  /** Service the API server calls; default openelb-webhook in `namespace`. */
+  serviceName?: string;
+  serviceNamespace?: string;
+  secretName?: string;
+  /** ValidatingWebhookConfiguration whose webhooks get the caBundle. Default openelb-admission. */
+  webhookConfigName?: string;
+  /** CRDs whose conversion webhook gets the caBundle (when their strategy is Webhook). */
+  crdNames?: readonly string[];
+  /** Default 10 minutes. */
+  checkIntervalMs?: number;
+  caValidityMs?: number;
+  certValidityMs?: number;
+  now?: () => Date;
+  /** Default: a client on kubeConfig. */
+  client?: KubeClient;
+  log?: Logger;
+  /** Aborts the start (while waiting for the API server) and, later, nothing: use close(). */
+  signal?: AbortSignal;
+}
+
+export interface WebhookHandle {
+  /** Stops rotation and the server (open requests get up to 2 s). */
+  close(): Promise<void>;
+  /** Serving a certificate whose CA the webhook configuration and CRDs carry. */
+  ready(): boolean;
+  /** The bound port (useful with port 0). */
+  readonly port: number;
+  /** The material being served. */
+  certificate(): CertMaterial | undefined;
+  /** Run a certificate/caBundle pass now. */
+  resync(): Promise<void>;
+}
+
+export function parseAddr(addr: string): { host: string | undefined; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]*))?:(\d+)$/.exec(addr) ?? /^()()(\d+)$/.exec(addr);
+  const port = Number(m?.[3]);
+  if (!m || !Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`webhook address ${JSON.stringify(addr)}: expected host:port, :port or [ipv6]:port`);
+  const host = m[1] ?? m[2];
+  return { host: host === '' || host === undefined ? undefined : host, port };
+}
+
+function abortable(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(t);
+      resolve();
+    }, { once: true });
+  });
+}
+
+/**
+ * Obtains the certificate (retrying until the API server answers or close() is called), starts the
+ * HTTPS server, and keeps certificate and caBundle current. Rejects on a bind error, or when closed
+ * before it could start.
+ */
+export async function startWebhook(o: StartWebhookOptions): Promise<WebhookHandle> {
+  const log = o.log ?? logger('webhook');
+  const { host, port } = typeof o.addr === 'object' ? { host: o.addr.host || undefined, port: o.addr.port } : parseAddr(o.addr ?? ':9443');
+  const client = o.client ?? new KubeClient(o.kubeConfig, { fieldManager: 'openelb-manager', requestTimeoutMs: 10_000 });
+  const svc = o.serviceName ?? WEBHOOK_SERVICE;
+  const svcNs = o.serviceNamespace ?? o.namespace;
+  const closing = new AbortController();
+  o.signal?.addEventListener('abort', () => closing.abort(), { once: true });
+  // Until the server exists the newest certificate waits here; afterwards it goes straight in.
+  let pending: CertMaterial | undefined;
+  let load = (m: CertMaterial): void => {
+    pending = m;
+  };
+
+  const rotator = new CertRotator({
+    client,
+    namespace: o.namespace,
+    secretName: o.secretName ?? DEFAULT_SECRET_NAME,
+    policy: {
+      dnsNames: [`${svc}.${svcNs}.svc`, `${svc}.${svcNs}.svc.cluster.local`],
+      ...(o.caValidityMs !== undefined ? { caValidityMs: o.caValidityMs } : {}),
+      ...(o.certValidityMs !== undefined ? { certValidityMs: o.certValidityMs } : {}),
+    },
+    targets: { webhookConfigName: o.webhookConfigName ?? DEFAULT_WEBHOOK_CONFIG, crdNames: o.crdNames ?? DEFAULT_CRD_NAMES },
+    onCertificate: (m) => load(m),
+    ...(o.now ? { now: o.now } : {}),
+    ...(o.checkIntervalMs !== undefined ? { checkIntervalMs: o.checkIntervalMs } : {}),
+    log,
+  });
+
+  // First pass: retry until there is a certificate; a caBundle failure does not stop the start.
+  for (let delay = 500; rotator.current === undefined; delay = Math.min(delay * 2, 30_000)) {
+    if (closing.signal.aborted) throw new Error('webhook start aborted before a certificate was obtained');
+    try {
+      await rotator.sync();
+    } catch (e) {
+      if (rotator.current !== undefined) {
+        log.warn('caBundle not patched yet; will retry', { error: errorMessage(e) });
+        break;
+      }
+      log.warn('cannot obtain the webhook certificate yet; retrying', { error: errorMessage(e), retryInMs: delay });
+      await abortable(delay, closing.signal);
+    }
+  }
+  const first = pending ?? rotator.current;
+  if (!first) throw new Error('internal: no certificate after the first pass');
+
+  const eips = async (): Promise<readonly EipLike[]> => {
+    const cache = o.eipCache?.();
+    if (cache?.hasSynced) return cache.list();
+    // Bounded well inside the API server's 10 s webhook timeout, so a slow LIST becomes a clear denial.
+    return (await client.list<EipLike & { apiVersion: string; kind: string }>(Resources.Eip, { limit: 0, signal: AbortSignal.timeout(5000) })).items;
+  };
+  const srv = new WebhookServer({ ...(host !== undefined ? { host } : {}), port, tls: first, eips, log });
+  await srv.listen();
+  load = (m) => srv.setCertificate(m);
+  if (pending && pending.cert !== first.cert) srv.setCertificate(pending);
+  log.info('webhook serving', { host: host ?? '*', port: srv.port, service: `${svc}.${svcNs}.svc` });
+  rotator.start();
+
+  return {
+    port: srv.port,
+    ready: () => srv.listening && rotator.ready,
+    certificate: () => rotator.current,
+    resync: () => rotator.sync(),
+    close: async () => {
+      closing.abort();
+      rotator.stop();
+      await srv.close();
+    },
+  };
+}

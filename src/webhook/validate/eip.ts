@@ -1,0 +1,240 @@
+// Eip admission rules. What differs from OpenELB 0.6 (reference/openelb.md §4.9) and why:
+// - address edits are allowed when every allocated address stays inside the new value (OpenELB
+//   made the field immutable, issue #391); an edit that would orphan an allocation is denied and
+//   names the addresses;
+// - overlap is checked on create AND on address edits, and names the other Eip;
+// - protocol "vip" (keepalived) is refused: openelb-ts has no VIP mode;
+// - interface is optional for layer2: empty means the NIC holding the node's
+//   layer2.openelb.kubesphere.io/v1alpha1 annotation address, else the NIC holding its InternalIP
+//   (OpenELB required it). "lo" and malformed names or can_reach targets are refused;
+// - pools touching loopback, multicast, link-local, unspecified or reserved space are refused:
+//   such an address can never be a working load-balancer address (and BGP refuses the prefix).
+import { ANNOTATION_DEFAULT_EIP } from '../../api/names.ts';
+import { parseBgpAttributes } from './eip-bgp.ts';
+import {
+  AddressParseError,
+  formatIp,
+  parseIp,
+  parsePoolAddress,
+  poolContains,
+  poolsOverlap,
+  spansOverlap,
+  type IpSpan,
+  type PoolRange,
+} from '../../ipam/index.ts';
+import { Issues, isDnsLabel, isRecord, ratchet, recordAt, show, type ValidationResult } from './issues.ts';
+
+/** The parts of an Eip the rules read (both src/api and src/kube Eip types fit). */
+export interface EipLike {
+  metadata: { name: string; annotations?: Record<string, string> };
+  spec?: unknown;
+  status?: unknown;
+}
+
+export interface EipContext {
+  /** The stored object on UPDATE. */
+  oldObject?: EipLike;
+  /** Every Eip that exists now (the object itself may be among them; it is skipped by name). */
+  others: readonly EipLike[];
+}
+
+const ADDR = 'spec.address';
+const DEFAULT_FIELD = `metadata.annotations[${ANNOTATION_DEFAULT_EIP}]`;
+/** How many orphaned addresses / overlapping pools a message lists before "and N more". */
+const LIST_MAX = 8;
+
+const SPECIAL: ReadonlyArray<{ cidr: string; why: string }> = [
+  { cidr: '0.0.0.0/8', why: '"this network" (unspecified)' },
+  { cidr: '127.0.0.0/8', why: 'loopback' },
+  { cidr: '169.254.0.0/16', why: 'link-local' },
+  { cidr: '224.0.0.0/4', why: 'multicast' },
+  { cidr: '240.0.0.0/4', why: 'reserved and broadcast' },
+  { cidr: '::/128', why: 'unspecified' },
+  { cidr: '::1/128', why: 'loopback' },
+  { cidr: '::ffff:0:0/96', why: 'IPv4-mapped' },
+  { cidr: 'fe80::/10', why: 'link-local' },
+  { cidr: 'ff00::/8', why: 'multicast' },
+];
+const SPECIAL_SPANS: ReadonlyArray<{ span: IpSpan; cidr: string; why: string }> = SPECIAL.map((s) => ({
+  span: parsePoolAddress(s.cidr).span,
+  ...s,
+}));
+
+function listMore(items: string[]): string {
+  const shown = items.slice(0, LIST_MAX).join(', ');
+  return items.length > LIST_MAX ? `${shown} and ${items.length - LIST_MAX} more` : shown;
+}
+
+function parseAddress(issues: Issues, spec: Record<string, unknown>): PoolRange | undefined {
+  const address = spec['address'];
+  if (address === undefined || address === null || address === '') {
+    issues.error(ADDR, 'Required value: a single IP, a CIDR or a range "first-last"');
+    return undefined;
+  }
+  if (typeof address !== 'string') {
+    issues.error(ADDR, `Invalid value: ${show(address)}: must be a string`);
+    return undefined;
+  }
+  let range: PoolRange;
+  try {
+    range = parsePoolAddress(address);
+  } catch (e) {
+    if (!(e instanceof AddressParseError)) throw e;
+    issues.error(ADDR, `Invalid value: ${e.message}`);
+    return undefined;
+  }
+  for (const s of SPECIAL_SPANS) {
+    if (spansOverlap(range.span, s.span)) {
+      issues.error(ADDR, `Invalid value: ${show(address)}: overlaps ${s.cidr} (${s.why}), which cannot hold load-balancer addresses`);
+      return undefined;
+    }
+  }
+  if (range.hostBitsSet) {
+    const net = `${formatIp(range.family, range.span.first)}/${range.prefixLength ?? ''}`;
+    issues.warn(ADDR, `${show(address)} has host bits set; the pool is ${net}`);
+  }
+  return range;
+}
+
+function checkProtocol(issues: Issues, spec: Record<string, unknown>): string {
+  const p = spec['protocol'];
+  if (p === undefined || p === null || p === '') return 'bgp';
+  if (p === 'bgp' || p === 'layer2') return p;
+  if (p === 'vip') {
+    issues.error('spec.protocol', 'Unsupported value: "vip": openelb-ts has no keepalived VIP mode; use "layer2" (one replica answers ARP/NDP per address, with failover) or "bgp"');
+    return 'vip';
+  }
+  issues.error('spec.protocol', `Unsupported value: ${show(p)}: supported values: "bgp", "layer2"`);
+  return String(p);
+}
+
+const IFNAME = /^[^\s/:]{1,15}$/;
+
+function checkInterface(issues: Issues, spec: Record<string, unknown>, protocol: string): void {
+  const iface = spec['interface'];
+  if (iface === undefined || iface === null || iface === '') return;
+  const f = 'spec.interface';
+  if (typeof iface !== 'string') {
+    issues.error(f, `Invalid value: ${show(iface)}: must be a string`);
+    return;
+  }
+  if (protocol === 'bgp') {
+    issues.warn(f, 'ignored for bgp pools (only layer2 pools answer ARP/NDP on an interface)');
+    return;
+  }
+  if (iface.startsWith('can_reach:')) {
+    const target = iface.slice('can_reach:'.length);
+    try {
+      parseIp(target);
+    } catch {
+      issues.error(f, `Invalid value: ${show(iface)}: "can_reach:" must be followed by an IP address`);
+    }
+    return;
+  }
+  if (iface === 'lo') {
+    issues.error(f, 'Invalid value: "lo": the loopback interface cannot answer ARP/NDP for the network');
+    return;
+  }
+  if (!IFNAME.test(iface) || iface === '.' || iface === '..') {
+    issues.error(f, `Invalid value: ${show(iface)}: not an interface name (1-15 characters, no spaces, "/" or ":") and not "can_reach:<ip>"`);
+  }
+}
+
+function checkNamespaces(issues: Issues, spec: Record<string, unknown>): void {
+  const ns = spec['namespaces'];
+  if (Array.isArray(ns)) {
+    ns.forEach((n, i) => {
+      if (typeof n !== 'string' || !isDnsLabel(n)) issues.error(`spec.namespaces[${i}]`, `Invalid value: ${show(n)}: not a namespace name`);
+    });
+  }
+  const sel = spec['namespaceSelector'];
+  if (isRecord(sel)) {
+    for (const [k, v] of Object.entries(sel)) {
+      if (typeof v !== 'string') issues.error(`spec.namespaceSelector[${k}]`, `Invalid value: ${show(v)}: must be a string`);
+    }
+  }
+}
+
+function usedAddresses(o: EipLike | undefined): Map<string, string> {
+  const used = recordAt(o?.status, 'used');
+  const out = new Map<string, string>();
+  for (const [ip, owner] of Object.entries(used ?? {})) out.set(ip, typeof owner === 'string' ? owner : show(owner));
+  return out;
+}
+
+/** Address edit: every allocated address must stay allocatable in the new value. */
+function checkOrphans(issues: Issues, range: PoolRange, obj: EipLike, old: EipLike): void {
+  const used = usedAddresses(old);
+  for (const [ip, owner] of usedAddresses(obj)) used.set(ip, owner);
+  const orphaned: string[] = [];
+  for (const [ip, owner] of used) {
+    let inside = false;
+    try {
+      inside = poolContains(range, parseIp(ip));
+    } catch {
+      inside = false;
+    }
+    if (!inside) orphaned.push(`${ip} (${owner})`);
+  }
+  if (orphaned.length > 0) {
+    issues.error(ADDR, `Forbidden: changing the address to ${show(range.text)} would orphan allocated ${orphaned.length === 1 ? 'address' : 'addresses'} ${listMore(orphaned)}; release them first or keep them inside the new value`);
+  }
+}
+
+function checkOverlap(issues: Issues, range: PoolRange, name: string, others: readonly EipLike[]): void {
+  const hits: string[] = [];
+  for (const o of others) {
+    if (o.metadata.name === name) continue;
+    const a = recordAt(o, 'spec')?.['address'];
+    if (typeof a !== 'string') continue;
+    let r: PoolRange;
+    try {
+      r = parsePoolAddress(a);
+    } catch {
+      continue;
+    }
+    if (poolsOverlap(range, r)) hits.push(`Eip ${show(o.metadata.name)} (${show(a)})`);
+  }
+  if (hits.length > 0) issues.error(ADDR, `Invalid value: ${show(range.text)}: overlaps ${listMore(hits)}`);
+}
+
+function isDefault(o: EipLike | undefined): boolean {
+  return o?.metadata.annotations?.[ANNOTATION_DEFAULT_EIP] === 'true';
+}
+
+function checkDefault(issues: Issues, obj: EipLike, others: readonly EipLike[]): void {
+  const v = obj.metadata.annotations?.[ANNOTATION_DEFAULT_EIP];
+  if (v === undefined) return;
+  if (v !== 'true') {
+    if (v !== 'false') issues.warn(DEFAULT_FIELD, `${show(v)} does not mark a default pool; only "true" does`);
+    return;
+  }
+  const defaults = others.filter((o) => o.metadata.name !== obj.metadata.name && isDefault(o)).map((o) => show(o.metadata.name));
+  if (defaults.length > 0) {
+    issues.error(DEFAULT_FIELD, `Forbidden: Eip ${listMore(defaults)} is already the default pool; at most one Eip may have ${ANNOTATION_DEFAULT_EIP}: "true"`);
+  }
+}
+
+export function validateEip(obj: EipLike, ctx: EipContext): ValidationResult {
+  const issues = new Issues();
+  const spec = isRecord(obj.spec) ? obj.spec : undefined;
+  if (!spec) {
+    issues.error('spec', 'Required value');
+    return issues.result();
+  }
+  const range = parseAddress(issues, spec);
+  const protocol = checkProtocol(issues, spec);
+  checkInterface(issues, spec, protocol);
+  checkNamespaces(issues, spec);
+  if (spec['usingKnownIPs'] !== undefined) issues.warn('spec.usingKnownIPs', 'ignored (OpenELB 0.6 no longer reads it either)');
+  parseBgpAttributes(issues, spec, protocol);
+
+  const old = ctx.oldObject;
+  const oldAddress = recordAt(old, 'spec')?.['address'];
+  if (range) {
+    if (old && oldAddress !== spec['address']) checkOrphans(issues, range, obj, old);
+    checkOverlap(issues, range, obj.metadata.name, ctx.others);
+  }
+  checkDefault(issues, obj, ctx.others);
+  return old ? ratchet(issues.result(), obj, old) : issues.result();
+}

@@ -1,0 +1,157 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { validateEip, type EipLike } from '../../../src/webhook/validate/index.ts';
+
+const DEFAULT = 'eip.openelb.kubesphere.io/is-default-eip';
+
+function eip(name: string, spec: Record<string, unknown>, extra: { annotations?: Record<string, string>; used?: Record<string, string> } = {}): EipLike {
+  const o: EipLike = { metadata: { name }, spec };
+  if (extra.annotations) o.metadata.annotations = extra.annotations;
+  if (extra.used) o.status = { used: extra.used };
+  return o;
+}
+
+function errorsOf(obj: EipLike, others: EipLike[] = [], oldObject?: EipLike): string[] {
+  const r = validateEip(obj, oldObject ? { others, oldObject } : { others });
+  return r.errors.map((e) => `${e.field}: ${e.message}`);
+}
+
+function one(obj: EipLike, field: string, re: RegExp, others: EipLike[] = [], old?: EipLike): void {
+  const errs = errorsOf(obj, others, old);
+  assert.equal(errs.length, 1, `expected exactly one error, got ${JSON.stringify(errs)}`);
+  assert.ok(errs[0]?.startsWith(`${field}: `), errs[0]);
+  assert.match(errs[0] ?? '', re);
+}
+
+describe('validateEip: spec.address', () => {
+  it('accepts the seed pool, a CIDR, a single IP and IPv6 forms', () => {
+    for (const a of ['192.168.0.100-192.168.0.108', '10.0.0.0/24', '10.1.1.1', '2001:db8::/64', '2001:db8::1-2001:db8::ff']) {
+      assert.deepEqual(errorsOf(eip('p', { address: a })), [], a);
+    }
+  });
+  it('accepts huge IPv6 ranges', () => {
+    assert.deepEqual(errorsOf(eip('p', { address: '2001:db8::/32' })), []);
+    assert.deepEqual(errorsOf(eip('p', { address: '2001:db8::-2001:db8:ffff:ffff:ffff:ffff:ffff:ffff' })), []);
+  });
+  it('denies a reversed range, quoting the value', () => {
+    one(eip('p', { address: '192.168.0.108-192.168.0.100' }), 'spec.address', /"192\.168\.0\.108-192\.168\.0\.100".*after its end/);
+  });
+  it('denies a /33', () => {
+    one(eip('p', { address: '10.0.0.0/33' }), 'spec.address', /"10\.0\.0\.0\/33".*\/33 is out of range/);
+  });
+  it('denies garbage and bad octets', () => {
+    one(eip('p', { address: 'not-an-ip' }), 'spec.address', /"not-an-ip"/);
+    one(eip('p', { address: '192.168.0.300' }), 'spec.address', /"192\.168\.0\.300"/);
+    one(eip('p', { address: '10.0.0.1 - 10.0.0.5' }), 'spec.address', /whitespace/);
+  });
+  it('denies a range mixing families', () => {
+    one(eip('p', { address: '10.0.0.1-2001:db8::1' }), 'spec.address', /mixes IPv4.*IPv6/);
+  });
+  it('denies a missing or empty address', () => {
+    one(eip('p', { address: '' }), 'spec.address', /Required/);
+    one(eip('p', {}), 'spec.address', /Required/);
+  });
+  it('denies special-purpose space (loopback, multicast, unspecified)', () => {
+    one(eip('p', { address: '127.0.0.1' }), 'spec.address', /loopback/);
+    one(eip('p', { address: '224.0.0.0/24' }), 'spec.address', /multicast/);
+    one(eip('p', { address: '0.0.0.0/0' }), 'spec.address', /unspecified/);
+    one(eip('p', { address: 'ff02::1' }), 'spec.address', /multicast/);
+  });
+  it('warns (does not deny) when a CIDR has host bits set', () => {
+    const r = validateEip(eip('p', { address: '10.0.0.5/24' }), { others: [] });
+    assert.deepEqual(r.errors, []);
+    assert.match(r.warnings[0]?.message ?? '', /host bits set; the pool is 10\.0\.0\.0\/24/);
+  });
+});
+
+describe('validateEip: overlap', () => {
+  const existing = eip('eip-pool', { address: '192.168.0.100-192.168.0.108' });
+  it('names the other Eip', () => {
+    one(eip('new', { address: '192.168.0.0/24' }), 'spec.address', /overlaps Eip "eip-pool" \("192\.168\.0\.100-192\.168\.0\.108"\)/, [existing]);
+  });
+  it('a neighbouring range and the other family do not overlap', () => {
+    assert.deepEqual(errorsOf(eip('new', { address: '192.168.0.109-192.168.0.120' }), [existing]), []);
+    assert.deepEqual(errorsOf(eip('new', { address: '2001:db8::/64' }), [existing]), []);
+  });
+  it('skips itself on update', () => {
+    assert.deepEqual(errorsOf(eip('eip-pool', { address: '192.168.0.100-192.168.0.110' }), [existing], existing), []);
+  });
+  it('an overlap already stored is only a warning on an unrelated update', () => {
+    const a = eip('a', { address: '10.0.0.0/24' });
+    const b = eip('b', { address: '10.0.0.0/25' });
+    const r = validateEip(eip('b', { address: '10.0.0.0/25', disable: true }), { others: [a, b], oldObject: b });
+    assert.deepEqual(r.errors, []);
+    assert.match(r.warnings.map((w) => w.message).join('\n'), /overlaps Eip "a".*already stored/);
+  });
+});
+
+describe('validateEip: default pool', () => {
+  const first = eip('first', { address: '10.0.0.0/24' }, { annotations: { [DEFAULT]: 'true' } });
+  it('denies a second default pool, naming the first', () => {
+    one(eip('second', { address: '10.0.1.0/24' }, { annotations: { [DEFAULT]: 'true' } }), `metadata.annotations[${DEFAULT}]`, /Eip "first" is already the default pool/, [first]);
+  });
+  it('allows the default pool to be updated and a non-default second pool', () => {
+    assert.deepEqual(errorsOf(first, [first], first), []);
+    assert.deepEqual(errorsOf(eip('second', { address: '10.0.1.0/24' }, { annotations: { [DEFAULT]: 'false' } }), [first]), []);
+  });
+  it('warns about values other than "true"/"false"', () => {
+    const r = validateEip(eip('x', { address: '10.0.2.0/24' }, { annotations: { [DEFAULT]: 'yes' } }), { others: [first] });
+    assert.deepEqual(r.errors, []);
+    assert.equal(r.warnings[0]?.field, `metadata.annotations[${DEFAULT}]`);
+  });
+});
+
+describe('validateEip: protocol and interface', () => {
+  it('denies vip with a reason and unknown protocols', () => {
+    one(eip('p', { address: '10.0.0.1', protocol: 'vip' }), 'spec.protocol', /keepalived.*use "layer2"/);
+    one(eip('p', { address: '10.0.0.1', protocol: 'ospf' }), 'spec.protocol', /Unsupported value: "ospf"/);
+  });
+  it('a stored vip pool can still be updated (e.g. finalizer removal): the error becomes a warning', () => {
+    const old = eip('p', { address: '10.0.0.1', protocol: 'vip' });
+    const r = validateEip(old, { others: [], oldObject: old });
+    assert.deepEqual(r.errors, []);
+    assert.equal(r.warnings[0]?.field, 'spec.protocol');
+  });
+  it('layer2 interface is optional; names and can_reach are checked; lo refused', () => {
+    assert.deepEqual(errorsOf(eip('p', { address: '10.0.0.1', protocol: 'layer2' })), []);
+    assert.deepEqual(errorsOf(eip('p', { address: '10.0.0.1', protocol: 'layer2', interface: 'eth0' })), []);
+    assert.deepEqual(errorsOf(eip('p', { address: '10.0.0.1', protocol: 'layer2', interface: 'can_reach:192.168.0.1' })), []);
+    one(eip('p', { address: '10.0.0.1', protocol: 'layer2', interface: 'lo' }), 'spec.interface', /loopback/);
+    one(eip('p', { address: '10.0.0.1', protocol: 'layer2', interface: 'can_reach:nowhere' }), 'spec.interface', /can_reach/);
+    one(eip('p', { address: '10.0.0.1', protocol: 'layer2', interface: 'a-very-long-interface-name' }), 'spec.interface', /not an interface name/);
+  });
+  it('interface on a bgp pool is a warning', () => {
+    const r = validateEip(eip('p', { address: '10.0.0.1', interface: 'eth0' }), { others: [] });
+    assert.deepEqual(r.errors, []);
+    assert.match(r.warnings[0]?.message ?? '', /ignored for bgp/);
+  });
+});
+
+describe('validateEip: address edits', () => {
+  const old = eip('p', { address: '10.0.0.0/24' }, { used: { '10.0.0.10': 'default/a', '10.0.0.200': 'default/b;default/c' } });
+  it('allows growing and shrinking that keep every allocation', () => {
+    assert.deepEqual(errorsOf(eip('p', { address: '10.0.0.0/23' }, { used: old.status ? { '10.0.0.10': 'default/a', '10.0.0.200': 'default/b;default/c' } : {} }), [old], old), []);
+    assert.deepEqual(errorsOf(eip('p', { address: '10.0.0.10-10.0.0.200' }), [old], old), []);
+  });
+  it('denies an edit that orphans allocations, naming the addresses and Services', () => {
+    one(eip('p', { address: '10.0.0.0/25' }), 'spec.address', /would orphan allocated address 10\.0\.0\.200 \(default\/b;default\/c\)/, [old], old);
+    one(eip('p', { address: '10.0.1.0/24' }), 'spec.address', /addresses 10\.0\.0\.10 \(default\/a\), 10\.0\.0\.200/, [old], old);
+  });
+  it('disable is fine', () => {
+    assert.deepEqual(errorsOf(eip('p', { address: '10.0.0.0/24', disable: true }), [old], old), []);
+  });
+});
+
+describe('validateEip: other fields', () => {
+  it('namespaces must be names; bgp attributes are parsed', () => {
+    one(eip('p', { address: '10.0.0.1', namespaces: ['ok', 'Not_OK'] }), 'spec.namespaces[1]', /"Not_OK"/);
+    one(eip('p', { address: '10.0.0.1', bgp: { communities: ['65000:100', '70000:1'] } }), 'spec.bgp.communities[1]', /"70000:1"/);
+    one(eip('p', { address: '10.0.0.1', bgp: { largeCommunities: ['1:2'] } }), 'spec.bgp.largeCommunities[0]', /"1:2"/);
+    assert.deepEqual(errorsOf(eip('p', { address: '10.0.0.1', bgp: { communities: ['no-export'], localPref: 200 } })), []);
+  });
+  it('usingKnownIPs is a warning', () => {
+    const r = validateEip(eip('p', { address: '10.0.0.1', usingKnownIPs: true }), { others: [] });
+    assert.deepEqual(r.errors, []);
+    assert.equal(r.warnings[0]?.field, 'spec.usingKnownIPs');
+  });
+});
