@@ -131,9 +131,7 @@ describe('webhook on the API double: admission through kubectl', () => {
     await applyOk(eip('v6-huge', { address: '2001:db8::/32' }));
   });
 
-  // The double does not forward AdmissionResponse.warnings as Warning headers yet (a real API
-  // server does); the response carrying them is covered in test/unit/webhook/server.test.ts.
-  it('warnings reach kubectl', { todo: 'API double: admission warnings -> Warning headers' }, async () => {
+  it('warnings reach kubectl', async () => {
     const r = await applyOk(bgpPeer('plain-password', { conf: { ...peerConf, neighborAddress: '192.168.0.6', authPassword: 'hunter2' } }));
     assert.match(r.stderr, /Warning: spec\.conf\.authPassword: .*authPasswordSecretRef/);
   });

@@ -22,6 +22,8 @@ export interface AdmissionInput {
   object?: Obj;
   oldObject?: Obj;
   dryRun: boolean;
+  /** AdmissionResponse.warnings land here; the server turns them into `Warning: 299` headers. */
+  warnings?: string[];
 }
 
 const SKIPPED_GROUP = 'admissionregistration.k8s.io';
@@ -129,6 +131,7 @@ export function makeAdmission(store: Store, services: ServiceMap): Admission {
       const resp = isObj(answer.body) && isObj(answer.body.response) ? answer.body.response : undefined;
       if (!resp) throw new Error('received invalid webhook response: response is missing');
       if (resp.uid !== uid) throw new Error(`expected response.uid="${uid}", got "${String(resp.uid)}"`);
+      if (Array.isArray(resp.warnings)) for (const w of resp.warnings) if (typeof w === 'string') a.warnings?.push(w);
       return resp;
     } catch (e) {
       if (hook.failurePolicy === 'Ignore') return undefined;

@@ -105,6 +105,7 @@ async function admit(r: Req, op: 'CREATE' | 'UPDATE', obj: Obj, old?: Obj): Prom
     operation: op,
     name: nameOf(obj),
     dryRun: isDryRun(r),
+    warnings: r.warnings,
     ...(r.path.subresource ? { subresource: r.path.subresource } : {}),
     ...(r.def.namespaced && r.path.namespace !== undefined ? { namespace: r.path.namespace } : {}),
     ...(old ? { oldObject: old } : {}),
