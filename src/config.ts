@@ -39,6 +39,9 @@ export interface ManagerConfig {
   // Layer 2 speaker
   enableLayer2: boolean;
   layer2MarginMs: number;
+  layer2LeaseDurationMs: number;
+  layer2RenewIntervalMs: number;
+  layer2ProbeIntervalMs: number;
   layer2GratuitousCount: number;
   layer2GratuitousIntervalMs: number;
   layer2KeepAnsweringWithoutApi: boolean;
@@ -94,7 +97,10 @@ export const FLAGS: readonly FlagDef[] = [
   { flag: 'bgp-drain', env: 'OPENELB_BGP_DRAIN', kind: 'duration', key: 'bgpDrainMs', def: '3s', help: 'on SIGTERM: time between withdrawing our paths and exiting' },
   { flag: 'bgp-ready-timeout', env: 'OPENELB_BGP_READY_TIMEOUT', kind: 'duration', key: 'bgpReadyTimeoutMs', def: '30s', help: 'readiness waits at most this long for sessions Established and paths advertised' },
   { flag: 'enable-layer2', env: 'OPENELB_ENABLE_LAYER2', kind: 'bool', key: 'enableLayer2', def: 'true', help: 'run the Layer 2 speaker (ARP/NDP for layer2 Eips)' },
-  { flag: 'layer2-margin', env: 'OPENELB_LAYER2_MARGIN', kind: 'duration', key: 'layer2MarginMs', def: '1s', help: 'an owner stops answering this long before its Lease could expire (self-fencing)' },
+  { flag: 'layer2-margin', env: 'OPENELB_LAYER2_MARGIN', kind: 'duration', key: 'layer2MarginMs', def: '250ms', help: 'an owner stops answering this long before its Lease could expire (self-fencing; < --layer2-lease-duration)' },
+  { flag: 'layer2-lease-duration', env: 'OPENELB_LAYER2_LEASE_DURATION', kind: 'duration', key: 'layer2LeaseDurationMs', def: '800ms', help: 'duration of each replica\'s Layer 2 Lease: a dead owner\'s IPs move after about this long (API writes scale with 1/--layer2-renew-interval)' },
+  { flag: 'layer2-renew-interval', env: 'OPENELB_LAYER2_RENEW_INTERVAL', kind: 'duration', key: 'layer2RenewIntervalMs', def: '200ms', help: 'how often each replica renews its Layer 2 Lease (< lease duration − margin)' },
+  { flag: 'layer2-probe-interval', env: 'OPENELB_LAYER2_PROBE_INTERVAL', kind: 'duration', key: 'layer2ProbeIntervalMs', def: '10s', help: 'ARP/NS probe of every owned IP to detect another answerer (0 = off)' },
   { flag: 'layer2-gratuitous-count', env: 'OPENELB_LAYER2_GRATUITOUS_COUNT', kind: 'count', key: 'layer2GratuitousCount', def: '3', help: 'gratuitous ARP / unsolicited NA packets sent on takeover' },
   { flag: 'layer2-gratuitous-interval', env: 'OPENELB_LAYER2_GRATUITOUS_INTERVAL', kind: 'duration', key: 'layer2GratuitousIntervalMs', def: '500ms', help: 'interval between takeover announcements' },
   { flag: 'layer2-keep-answering-without-api', env: 'OPENELB_LAYER2_KEEP_ANSWERING_WITHOUT_API', kind: 'bool', key: 'layer2KeepAnsweringWithoutApi', def: 'false', help: 'keep answering ARP/NDP when the API server is unreachable (risks two answerers; see README)' },

@@ -37,18 +37,7 @@ async function run(cfg: ManagerConfig): Promise<void> {
   };
   const components = COMPONENTS.map((make) => make(ctx)).filter((c): c is Component => c !== undefined);
   const started: Component[] = [];
-  const startPhase = async (phase: Component['phase']): Promise<void> => {
-    for (const c of components.filter((x) => x.phase === phase)) {
-      await c.start();
-      started.push(c);
-      log.info('component started', { component: c.name });
-    }
-  };
-  await startPhase('early');
-  caches.start();
-  void caches.synced().then(() => log.info('all caches synced'));
-  await startPhase('main');
-
+  // Handlers go in before any component starts: a signal during a slow start still shuts down cleanly.
   let stopping = false;
   const shutdown = async (signal: string): Promise<void> => {
     if (stopping) return;
@@ -74,6 +63,18 @@ async function run(cfg: ManagerConfig): Promise<void> {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+  const startPhase = async (phase: Component['phase']): Promise<void> => {
+    for (const c of components.filter((x) => x.phase === phase)) {
+      if (stopping) return;
+      started.push(c); // stop() must cope with a start cut short by a signal
+      await c.start();
+      log.info('component started', { component: c.name });
+    }
+  };
+  await startPhase('early');
+  caches.start();
+  void caches.synced().then(() => log.info('all caches synced'));
+  await startPhase('main');
 }
 
 function main(): void {

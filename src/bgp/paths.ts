@@ -48,6 +48,8 @@ export class PathsSink {
   private readonly streamThreshold: number;
   private readonly concurrency: number;
   private desired = new Map<string, BuiltPath>();
+  /** JSON of a desired path → its built form, from the last setDesired */
+  private built = new Map<string, BuiltPath>();
   /** key → fingerprint of what gobgpd holds; undefined = unknown, list before diffing */
   private actual: Map<string, { family: IpFamily; cidr: string; fingerprint: string }> | undefined;
   private synced = false;
@@ -66,9 +68,13 @@ export class PathsSink {
   setDesired(paths: Iterable<DesiredPath>): RejectedPath[] {
     const next = new Map<string, BuiltPath>();
     const rejected: RejectedPath[] = [];
+    // building (parsing and validating) is the costly part: reuse what the previous set built
+    const built = new Map<string, BuiltPath>();
     for (const p of paths) {
       try {
-        const b = buildPath(p);
+        const spec = JSON.stringify(p);
+        const b = this.built.get(spec) ?? buildPath(p);
+        built.set(spec, b);
         const dup = next.get(b.key);
         if (dup && dup.fingerprint !== b.fingerprint)
           throw new Error(`conflicting attributes for ${b.cidr}: ${describeAttributes(dup.attrs)} vs ${describeAttributes(b.attrs)}`);
@@ -79,6 +85,7 @@ export class PathsSink {
     }
     for (const r of rejected) this.log.warn('path refused', { prefix: r.path.prefix, error: r.error });
     this.desired = next;
+    this.built = built;
     return rejected;
   }
 

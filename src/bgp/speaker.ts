@@ -38,6 +38,8 @@ export interface ReconcileReport {
   policyChanged: string[];
   peers?: PeersResult;
   paths?: PathsResult;
+  /** wall time of the pass */
+  durationMs?: number;
 }
 
 export interface SpeakerEvents {
@@ -219,6 +221,7 @@ export class BgpSpeaker extends EventEmitter<SpeakerEvents> {
   }
 
   private async pass(forceFull = false): Promise<ReconcileReport> {
+    const t0 = performance.now();
     const report: ReconcileReport = { global: 'unconfigured', sidecarRestarted: false, drift: [], policyChanged: [] };
     const desired = this.desiredGlobal;
     if (!desired) {
@@ -281,6 +284,7 @@ export class BgpSpeaker extends EventEmitter<SpeakerEvents> {
       this.dirty.full = false;
       this.lastFull = Date.now();
     }
+    report.durationMs = performance.now() - t0;
     this.emit('reconciled', report);
     return report;
   }

@@ -1,5 +1,11 @@
 // Every part of the manager, in start order (shutdown runs in reverse). One line each.
 import type { ComponentFactory } from './component.ts';
+import { allocatorComponent } from '../controllers/allocator.ts';
+import { layer2Component } from '../layer2/speaker/component.ts';
+import { bgpSpeakerComponent } from '../controllers/bgp/component.ts';
 
 export const COMPONENTS: readonly ComponentFactory[] = [
+  allocatorComponent,
+  bgpSpeakerComponent,
+  layer2Component,
 ];

@@ -499,12 +499,14 @@ export class Lab implements Cleanable {
   startManager(ref: string | number, extraArgs: string[] = []): Proc {
     const n = this.node(ref);
     const list = this.managers.get(n.name) ?? [];
-    const args = [...(this.desc.managerArgs?.(n) ?? []), ...extraArgs];
+    // the node's gobgpd socket and a heartbeat file beside it (the emptyDir of a real pod)
+    const base = ['--gobgp-socket', n.gobgpSocket, '--heartbeat-file', `${this.dir}/${n.role}/heartbeat`];
+    const args = [...base, ...(this.desc.managerArgs?.(n) ?? []), ...extraArgs];
     const pr = startManager(n.ns, {
       kubeconfig: this.kubeconfig,
       nodeName: n.name,
       args,
-      env: { OELAB_GOBGP_SOCKET: n.gobgpSocket, ...this.desc.managerEnv?.(n) },
+      env: { ...this.desc.managerEnv?.(n) },
       logFile: `${this.dir}/${n.role}/manager-${list.length + 1}.log`,
     });
     list.push(pr);

@@ -4,6 +4,7 @@
 // Options: --router bird|frr (default bird), --nodes N (default 2), --once.
 import { parseArgs } from 'node:util';
 import { Lab } from './lab.ts';
+import { MANAGER_NS, seedWalkthrough, StepFailed } from './walkthrough.ts';
 import { reapOrphans } from './orphans.ts';
 import { exists, KUBE_DOUBLE_CLI, MANAGER_MAIN } from './roles.ts';
 import type { RouterKind } from './topology.ts';
@@ -41,11 +42,17 @@ const lab = await Lab.up({
   nodes,
   routers: [{ kind }],
   kubeDouble: haveDouble,
-  managers: haveManager,
+  // managers start below, once their namespace exists (as `kubectl apply -f deploy/openelb.yaml` would have it)
+  managers: false,
   // the managers configure gobgpd themselves (BgpConf/BgpPeer); without them the lab peers gobgpd
   gobgp: haveManager ? 'bare' : 'peered',
 });
 held.lab = lab;
+if (haveManager) {
+  const ns = await lab.kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: MANAGER_NS } }));
+  if (ns.code !== 0) throw new Error(`creating namespace ${MANAGER_NS}: ${ns.stderr}`);
+  for (const n of lab.nodes) lab.startManager(n.name, ['--namespace', MANAGER_NS]);
+}
 
 const say = (s = ''): void => void process.stdout.write(s + '\n');
 const ex = (ns: string, cmd: string): string => `ip netns exec ${ns} ${cmd}`;
@@ -90,13 +97,29 @@ async function healthy(l: Lab): Promise<string[]> {
   return problems;
 }
 
+async function walkthrough(l: Lab): Promise<string[]> {
+  if (!haveManager) return [];
+  say('== The seed walkthrough ==');
+  try {
+    await seedWalkthrough(l, say);
+    return [];
+  } catch (e) {
+    const msg = e instanceof StepFailed ? e.message : e instanceof Error ? e.stack ?? e.message : String(e);
+    return [`walkthrough step failed: ${msg} (manager logs in ${l.dir}/n*/manager-1.log)`];
+  }
+}
+
 if (values.once) {
   const problems = await healthy(lab);
+  if (problems.length === 0) problems.push(...(await walkthrough(lab)));
   for (const p of problems) say(`UNHEALTHY: ${p}`);
   if (problems.length === 0) say(`healthy${haveManager ? ' (managers ready)' : ' (BGP sessions Established)'}`);
   await lab.down();
   process.exit(problems.length === 0 ? 0 : 1);
 } else {
+  const problems = await healthy(lab);
+  if (problems.length === 0) problems.push(...(await walkthrough(lab)));
+  for (const p of problems) say(`UNHEALTHY: ${p}`);
   say('Ctrl-C stops the lab and removes every namespace.');
   setInterval(() => undefined, 1 << 30);
 }

@@ -1,0 +1,70 @@
+// The allocator Component: every replica runs it; only the holder of the allocator Lease
+// (cfg.allocatorLease, in cfg.namespace) acts. It owns the Namespace informer it needs for
+// namespaceSelector pools and the Lease; the decisions and writes are in ./service/engine.ts, the
+// Eip status rules in ./eip/.
+import { Informer, LeaseHolder } from '../kube/index.ts';
+import { Resources } from '../kube/resources.ts';
+import type { Namespace } from '../kube/types.ts';
+import type { Component, ComponentFactory, ManagerContext } from '../manager/component.ts';
+import { AllocatorEngine, type EngineDeps } from './service/engine.ts';
+
+export interface AllocatorOptions {
+  resyncMs?: number;
+  leaseMarginMs?: number;
+  maxAllocations?: number;
+}
+
+export class Allocator implements Component {
+  readonly name = 'allocator';
+  readonly phase = 'main' as const;
+  readonly engine: AllocatorEngine;
+  readonly lease: LeaseHolder;
+  readonly #namespaces: Informer<Namespace>;
+
+  constructor(ctx: ManagerContext, opts: AllocatorOptions = {}) {
+    const { cfg, client, caches } = ctx;
+    this.#namespaces = new Informer<Namespace>(client, Resources.Namespace, {
+      stallTimeoutMs: cfg.watchStallTimeoutMs,
+      backoff: { initialMs: cfg.backoffInitialMs, maxMs: cfg.backoffMaxMs },
+      name: 'allocator-namespaces',
+    });
+    this.lease = new LeaseHolder({
+      client,
+      namespace: cfg.namespace,
+      name: cfg.allocatorLease,
+      identity: cfg.podName,
+      leaseDurationSeconds: Math.round(cfg.leaseDurationMs / 1000),
+      renewDeadlineMs: cfg.leaseRenewDeadlineMs,
+      retryPeriodMs: cfg.leaseRetryPeriodMs,
+      onStartedLeading: () => this.engine.poke(),
+      onStoppedLeading: (reason) => this.engine.dropState(`Lease lost: ${reason}`),
+    });
+    const deps: EngineDeps = {
+      client,
+      events: ctx.events,
+      services: caches.services,
+      eips: caches.eips,
+      namespaces: this.#namespaces,
+      lease: this.lease,
+      cfg: { loadBalancerClass: cfg.loadBalancerClass, claimClassless: cfg.claimClassless },
+      leaseMarginMs: opts.leaseMarginMs ?? Math.min(1000, Math.floor(cfg.leaseRenewDeadlineMs / 4)),
+      ...(opts.resyncMs !== undefined ? { resyncMs: opts.resyncMs } : {}),
+      ...(opts.maxAllocations !== undefined ? { maxAllocations: opts.maxAllocations } : {}),
+    };
+    this.engine = new AllocatorEngine(deps);
+  }
+
+  async start(): Promise<void> {
+    this.#namespaces.start();
+    this.engine.start();
+    this.lease.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.engine.stop();
+    await this.lease.stop({ release: true });
+    await this.#namespaces.stop();
+  }
+}
+
+export const allocatorComponent: ComponentFactory = (ctx) => new Allocator(ctx);

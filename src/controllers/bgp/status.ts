@@ -1,0 +1,100 @@
+// Per-node status entries (BgpPeer.status.nodesPeerStatus[node], BgpConf.status.nodesConfStatus[node])
+// and the writer that merge-patches ONLY this node's key, only when the entry changed.
+import type { BgpConf, BgpPeer, NodeConfStatus, NodePeerStatus } from '../../api/v1alpha2.ts';
+import type { DesiredGlobal, PeerStatus } from '../../bgp/index.ts';
+import { errorMessage, Resources, type ObjectWriter } from '../../kube/index.ts';
+import type { Logger } from '../../obs/log.ts';
+
+/** The status entry for one session (OpenELB's layout plus our additions), without updateTime. */
+export function peerEntry(s: PeerStatus | undefined, address: string, lastError: string | undefined): NodePeerStatus {
+  const entry: NodePeerStatus = {
+    peerState: {
+      neighborAddress: s?.address ?? address,
+      peerAs: s?.peerAsn ?? 0,
+      routerId: s?.remoteRouterId ?? '',
+      sessionState: s?.sessionState ?? 'UNKNOWN',
+      adminState: s?.adminState ?? 'UP',
+      flops: s?.flops ?? 0,
+      messages: {
+        received: { notification: String(s?.notificationsReceived ?? 0) },
+        sent: { notification: String(s?.notificationsSent ?? 0) },
+      },
+    },
+    timersState: {
+      negotiatedHoldTime: String(s?.negotiatedHoldTime ?? 0),
+      // the instant the session came up (stable between polls, unlike a running seconds count)
+      uptime: s?.establishedSince?.toISOString() ?? '',
+      downtime: s?.downSince?.toISOString() ?? '',
+    },
+    advertisedPrefixes: s?.advertised ?? 0,
+    receivedPrefixes: s?.received ?? 0,
+    acceptedPrefixes: s?.accepted ?? 0,
+    lastError: lastError ?? s?.lastError ?? '',
+  };
+  return entry;
+}
+
+export function confEntry(g: DesiredGlobal | undefined, lastError: string | undefined): NodeConfStatus {
+  return { routerId: g?.routerId ?? '', as: g?.asn ?? 0, listenPort: g?.listenPort ?? 0, lastError: lastError ?? '' };
+}
+
+function sameEntry(a: object | undefined, b: object | undefined): boolean {
+  const strip = (x: object | undefined) => (x ? JSON.stringify({ ...x, updateTime: undefined }) : 'null');
+  return strip(a) === strip(b);
+}
+
+/**
+ * Writes this node's entries. An entry is written when it differs from what the object in the
+ * cache holds for this node (so a restart with unchanged state writes nothing); the patch names
+ * only `status.<map>.<node>`, every field spelled out (a merge patch would keep stale sub-keys).
+ */
+export class NodeStatusWriter {
+  private readonly writer: ObjectWriter;
+  private readonly node: string;
+  private readonly log: Logger;
+  /** `${kind}/${name}` → last entry written by us (null = removed) */
+  private readonly written = new Map<string, string | null>();
+  writes = 0;
+
+  constructor(writer: ObjectWriter, node: string, log: Logger) {
+    this.writer = writer;
+    this.node = node;
+    this.log = log;
+  }
+
+  /** Sets (entry) or removes (undefined) this node's entry in one BgpPeer. Returns whether it wrote. */
+  async peer(obj: BgpPeer, entry: NodePeerStatus | undefined): Promise<boolean> {
+    return this.write('BgpPeer', obj.metadata.name, obj.status?.nodesPeerStatus?.[this.node], entry, 'nodesPeerStatus');
+  }
+
+  async conf(obj: BgpConf, entry: NodeConfStatus | undefined): Promise<boolean> {
+    return this.write('BgpConf', obj.metadata.name, obj.status?.nodesConfStatus?.[this.node], entry, 'nodesConfStatus');
+  }
+
+  private async write(kind: 'BgpPeer' | 'BgpConf', name: string, cur: object | undefined, entry: object | undefined, field: string): Promise<boolean> {
+    const key = `${kind}/${name}`;
+    const want = entry ? JSON.stringify({ ...entry, updateTime: undefined }) : null;
+    // the cache may lag our own write by a moment: don't write the same thing twice
+    if (this.written.has(key) && this.written.get(key) === want) return false;
+    if (entry === undefined ? cur === undefined : sameEntry(cur, entry)) {
+      this.written.set(key, want);
+      return false;
+    }
+    const value = entry ? { ...entry, updateTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') } : null;
+    try {
+      await this.writer.mergePatch(kind === 'BgpPeer' ? Resources.BgpPeer : Resources.BgpConf, { name }, { status: { [field]: { [this.node]: value } } }, { subresource: 'status' });
+      this.written.set(key, want);
+      this.writes++;
+      return true;
+    } catch (err) {
+      this.written.delete(key);
+      this.log.warn('status write failed', { object: key, node: this.node, error: errorMessage(err) });
+      return false;
+    }
+  }
+
+  /** Forget what was written for objects that are gone. */
+  forget(kind: 'BgpPeer' | 'BgpConf', name: string): void {
+    this.written.delete(`${kind}/${name}`);
+  }
+}

@@ -1,0 +1,145 @@
+// The allocator's view of every pool: the Eip as last read or written (`known`, the base of the next
+// conditional status write), the newest spec seen, the effective range, the ledger restored from
+// status.used, validity, and a dirty flag for the status writer.
+import type { Eip } from '../../api/v1alpha2.ts';
+import { ANNOTATION_DEFAULT_EIP } from '../../api/names.ts';
+import type { Claim, Family, PoolCandidate } from '../../ipam/index.ts';
+import { effectiveRange, type EffectiveRange } from '../eip/range.ts';
+import { desiredEipStatus, poolVerdict, type LedgerFacts, type PoolVerdict } from '../eip/status.ts';
+import type { Validity } from '../eip/validity.ts';
+import { PoolLedger, type RestoreProblem } from './ledger.ts';
+
+/** "ns/a;ns/b" → ["ns/a", "ns/b"]. */
+export function holderKeys(value: string): string[] {
+  return value.split(';').map((s) => s.trim()).filter((s) => s.includes('/'));
+}
+
+/** Resource versions are etcd revisions: compare numerically when they are numbers, else "different = newer". */
+export function rvNewer(a: string | undefined, b: string | undefined): boolean {
+  if (a === undefined || a === b) return false;
+  if (b === undefined) return true;
+  if (/^\d+$/.test(a) && /^\d+$/.test(b)) return BigInt(a) > BigInt(b);
+  return true;
+}
+
+export type ClaimSource = (key: string) => { claim: Claim; uid?: string } | undefined;
+
+export class PoolEntry {
+  readonly name: string;
+  known!: Eip;
+  eff!: EffectiveRange;
+  ledger: PoolLedger | undefined;
+  problems: RestoreProblem[] = [];
+  validity: Validity | undefined;
+  dirty = true;
+
+  constructor(eip: Eip, claims?: ClaimSource) {
+    this.name = eip.metadata.name;
+    this.reset(eip, claims);
+  }
+
+  get family(): Family | undefined {
+    return this.eff.range?.family;
+  }
+
+  /** Rebuilds everything from `eip` (read from the server). Claims (ports, sharing keys) carry over. */
+  reset(eip: Eip, claims?: ClaimSource): void {
+    const previous = this.ledger;
+    this.known = eip;
+    this.eff = effectiveRange(eip);
+    this.ledger = this.eff.range ? new PoolLedger(this.eff.range) : undefined;
+    this.problems = [];
+    this.dirty = true;
+    if (!this.ledger) return;
+    const uids = eip.status?.serviceUIDs ?? {};
+    const ips = Object.keys(eip.status?.used ?? {}).sort();
+    for (const ip of ips) {
+      for (const key of holderKeys(eip.status?.used?.[ip] ?? '')) {
+        const src = claims?.(key);
+        const claim = previous?.claimOf(key) ?? src?.claim ?? { key };
+        const problem = this.ledger.restore(ip, claim, uids[key] ?? src?.uid);
+        if (problem) this.problems.push(problem);
+      }
+    }
+  }
+
+  facts(): LedgerFacts {
+    const l = this.ledger;
+    return l
+      ? { usage: l.usage, claims: l.claims, full: l.full, used: l.used(), serviceUIDs: l.uids() }
+      : { usage: 0, claims: 0, full: true, used: { ...(this.known.status?.used ?? {}) }, serviceUIDs: { ...(this.known.status?.serviceUIDs ?? {}) } };
+  }
+
+  /** Cheap facts (no maps) for decisions; messages then count Services instead of naming them. */
+  lightFacts(): LedgerFacts {
+    const l = this.ledger;
+    return { usage: l?.usage ?? 0, claims: l?.claims ?? 0, full: l?.full ?? true, used: {}, serviceUIDs: {} };
+  }
+
+  verdict(maxAllocations: number, facts: LedgerFacts = this.lightFacts()): PoolVerdict {
+    return poolVerdict(this.known, this.eff, this.validity, facts, maxAllocations);
+  }
+
+  desiredStatus(maxAllocations: number, now: string): ReturnType<typeof desiredEipStatus> {
+    const facts = this.facts();
+    return desiredEipStatus(this.known, this.eff, this.validity, facts, this.verdict(maxAllocations, facts), now);
+  }
+
+  /** For automatic selection; `disabled` covers invalid, deleting and disabled pools (not full ones). */
+  candidate(usable: boolean, full: boolean): PoolCandidate | undefined {
+    const fam = this.family;
+    if (fam === undefined) return undefined;
+    const s = this.known.spec;
+    const c: PoolCandidate = {
+      name: this.name,
+      family: fam,
+      disabled: !usable,
+      isDefault: this.known.metadata.annotations?.[ANNOTATION_DEFAULT_EIP] === 'true',
+      full,
+    };
+    if (s.protocol) c.protocol = s.protocol;
+    if (s.priority !== undefined) c.priority = s.priority;
+    if (s.autoAssign !== undefined) c.autoAssign = s.autoAssign;
+    if (s.namespaces) c.namespaces = s.namespaces;
+    if (s.namespaceSelector) c.namespaceSelector = s.namespaceSelector;
+    return c;
+  }
+}
+
+export interface Holding {
+  pool: PoolEntry;
+  ip: string;
+  family: Family;
+}
+
+export class AllocState {
+  readonly pools = new Map<string, PoolEntry>();
+  readonly maxAllocations: number;
+
+  constructor(maxAllocations: number) {
+    this.maxAllocations = maxAllocations;
+  }
+
+  /** Everything `key` holds, across pools. */
+  heldBy(key: string): Holding[] {
+    const out: Holding[] = [];
+    for (const pool of this.pools.values()) {
+      const ip = pool.ledger?.lookup(key);
+      if (ip !== undefined && pool.family !== undefined) out.push({ pool, ip, family: pool.family });
+    }
+    return out;
+  }
+
+  /** Pools holding `ip` as an address, valid ones first. */
+  poolsContaining(ip: string): PoolEntry[] {
+    const out = [...this.pools.values()].filter((p) => p.ledger?.contains(ip));
+    return out.sort((a, b) => Number(a.validity?.errors.length ?? 0) - Number(b.validity?.errors.length ?? 0) || (a.name < b.name ? -1 : 1));
+  }
+
+  /** Every key recorded anywhere. */
+  recordedKeys(): Set<string> {
+    const out = new Set<string>();
+    for (const p of this.pools.values()) for (const k of p.ledger?.keys() ?? []) out.add(k);
+    return out;
+  }
+}

@@ -1,0 +1,36 @@
+// Layer 2 metrics (never per-IP labels: the IP count is unbounded). The responders and announcers keep
+// plain counters; syncCounters() moves their growth into the Prometheus counters.
+import { counter, gauge } from '../../obs/metrics.ts';
+import type { Layer2Counters } from '../counters.ts';
+
+export const ipsOwned = gauge('layer2_ips_owned', 'Layer 2 IPs this replica answers ARP/NDP for');
+export const ipsClaimed = gauge('layer2_ips_claimed', 'Layer 2 IPs this replica claims in its Lease (owned or waiting to take)');
+export const takeoversTotal = counter('layer2_takeovers_total', 'IPs this replica started answering');
+export const releasesTotal = counter('layer2_releases_total', 'IPs this replica stopped answering (handover, fence, eligibility)');
+export const conflictsTotal = counter('layer2_conflicts_total', 'Another MAC answered for an IP this replica owns (not a known replica during a handover)');
+export const conflictProbesTotal = counter('layer2_conflict_probes_total', 'ARP / NS probes sent for owned IPs to detect another answerer');
+export const renewsTotal = counter('layer2_lease_renews_total', 'Renewals of this replica\'s Layer 2 Lease', ['result']);
+export const quorumReadsTotal = counter('layer2_quorum_reads_total', 'Consistent LISTs of the replica Leases', ['result']);
+export const fenceRemaining = gauge('layer2_fence_remaining_seconds', 'Time left before this replica must stop answering unless it renews (0 = fenced)');
+
+const repliesTotal = counter('layer2_replies_total', 'ARP replies and neighbour advertisements sent', ['kind']);
+const gratuitousTotal = counter('layer2_gratuitous_sent_total', 'Gratuitous ARP / unsolicited NA frames sent on takeover');
+const fencedTotal = counter('layer2_replies_fenced_total', 'Answers suppressed by the ownership fence right before sending');
+const badFramesTotal = counter('layer2_frames_bad_total', 'Malformed or truncated ARP/NDP frames dropped');
+const sendErrorsTotal = counter('layer2_send_errors_total', 'Frames the packet socket could not send');
+const foreignTotal = counter('layer2_foreign_claims_total', 'Frames in which another MAC claims one of our IPs (before the conflict filter)');
+
+const last = new WeakMap<Layer2Counters, Layer2Counters>();
+
+export function syncCounters(c: Layer2Counters): void {
+  const prev = last.get(c) ?? { ...c, arpRepliesSent: 0, ndpAdvertsSent: 0, gratuitousSent: 0, repliesFenced: 0, framesDroppedBad: 0, sendErrors: 0, foreignClaims: 0 };
+  const d = (k: keyof Layer2Counters): number => Math.max(0, c[k] - prev[k]);
+  if (d('arpRepliesSent') > 0) repliesTotal.inc({ kind: 'arp' }, d('arpRepliesSent'));
+  if (d('ndpAdvertsSent') > 0) repliesTotal.inc({ kind: 'ndp' }, d('ndpAdvertsSent'));
+  if (d('gratuitousSent') > 0) gratuitousTotal.inc(d('gratuitousSent'));
+  if (d('repliesFenced') > 0) fencedTotal.inc(d('repliesFenced'));
+  if (d('framesDroppedBad') > 0) badFramesTotal.inc(d('framesDroppedBad'));
+  if (d('sendErrors') > 0) sendErrorsTotal.inc(d('sendErrors'));
+  if (d('foreignClaims') > 0) foreignTotal.inc(d('foreignClaims'));
+  last.set(c, { ...c });
+}

@@ -1,0 +1,107 @@
+// Runs the allocator Component in-process against the API double (one or more instances, each with
+// its own client, caches and identity, all competing for the real allocator Lease), plus kubectl.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { parseConfig } from '../../src/config.ts';
+import { Allocator, type AllocatorOptions } from '../../src/controllers/allocator.ts';
+import { createCaches, EventRecorder, KubeClient, ObjectWriter, type Caches } from '../../src/kube/index.ts';
+import type { ManagerContext } from '../../src/manager/component.ts';
+import { HealthServer } from '../../src/obs/health.ts';
+import { startKubeDouble, type KubeDouble } from './double.ts';
+
+const run = promisify(execFile);
+
+export interface Instance {
+  id: string;
+  allocator: Allocator;
+  caches: Caches;
+  client: KubeClient;
+  stop(): Promise<void>;
+}
+
+export interface Harness {
+  dbl: KubeDouble;
+  client: KubeClient;
+  kubectl(...args: string[]): Promise<string>;
+  apply(yaml: string): Promise<string>;
+  startInstance(id: string, opts?: AllocatorOptions, extraFlags?: string[]): Promise<Instance>;
+  close(): Promise<void>;
+}
+
+export async function startHarness(): Promise<Harness> {
+  const dbl = await startKubeDouble();
+  const client = new KubeClient(dbl.kubeConfig(), { fieldManager: 'test' });
+  await dbl.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'openelb-system' } });
+  const instances: Instance[] = [];
+  const kubectl = async (...args: string[]): Promise<string> => {
+    const r = await run('/usr/bin/kubectl', ['--kubeconfig', dbl.kubeconfigPath, ...args]);
+    return r.stdout;
+  };
+  const apply = async (yaml: string): Promise<string> => {
+    const { spawn } = await import('node:child_process');
+    return new Promise((resolve, reject) => {
+      const p = spawn('/usr/bin/kubectl', ['--kubeconfig', dbl.kubeconfigPath, 'apply', '-f', '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      p.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+      p.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+      p.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`kubectl apply: ${err}`))));
+      p.stdin.end(yaml);
+    });
+  };
+  const startInstance = async (id: string, opts: AllocatorOptions = {}, extraFlags: string[] = []): Promise<Instance> => {
+    const parsed = parseConfig(['--node-name', id, '--pod-name', id, '--lease-duration', '2s', '--lease-renew-deadline', '1500ms',
+      '--lease-retry-period', '300ms', '--backoff-max', '1s', ...extraFlags], {});
+    if (parsed.kind !== 'config') throw new Error('config');
+    const cfg = parsed.config;
+    const c = new KubeClient(dbl.kubeConfig(), { fieldManager: 'openelb-manager' });
+    const caches = createCaches(c, { backoff: { initialMs: 100, maxMs: 1000 } });
+    const ctx: ManagerContext = {
+      cfg, kubeConfig: dbl.kubeConfig(), client: c, caches,
+      health: new HealthServer({ host: '127.0.0.1', port: 0 }),
+      events: new EventRecorder(c, { component: 'openelb-manager', host: id }),
+      writer: new ObjectWriter(c, 'openelb-manager'),
+    };
+    const allocator = new Allocator(ctx, { resyncMs: 3000, leaseMarginMs: 300, ...opts });
+    caches.start();
+    await allocator.start();
+    const inst: Instance = {
+      id, allocator, caches, client: c,
+      stop: async () => {
+        await allocator.stop();
+        await caches.stop();
+        const i = instances.indexOf(inst);
+        if (i >= 0) instances.splice(i, 1);
+      },
+    };
+    instances.push(inst);
+    return inst;
+  };
+  return {
+    dbl, client, kubectl, apply, startInstance,
+    close: async () => {
+      for (const i of [...instances]) await i.stop();
+      await dbl.close();
+    },
+  };
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Polls until fn answers a truthy value. */
+export async function until<T>(fn: () => T | undefined | false | Promise<T | undefined | false>, what: string, ms = 15_000): Promise<T> {
+  const end = performance.now() + ms;
+  let lastErr: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) {
+      lastErr = e;
+    }
+    if (performance.now() > end) throw new Error(`timed out waiting for ${what}${lastErr ? ` (last error: ${String(lastErr)})` : ''}`);
+    await sleep(50);
+  }
+}

@@ -1,0 +1,151 @@
+// The seed walkthrough on a running lab: the same steps the seed takes on a real cluster (install the
+// CRDs, annotate a node, a layer2 pool, the nginx Service), then the BGP half (BgpConf, BgpPeer, a bgp
+// pool, a Service), each printed as `$ command` + output, each checked. Used by `make lab`.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import yaml from 'js-yaml';
+import type { Lab } from './lab.ts';
+import { REPO_ROOT } from './roles.ts';
+import { waitFor } from './wait.ts';
+
+export const MANAGER_NS = 'openelb-system';
+/** The seed's pool, moved onto the lab LAN: 9 addresses as in the seed. */
+export const SEED_L2_RANGE = '10.99.0.100-10.99.0.108';
+export const SEED_L2_FIRST = '10.99.0.100';
+export const SEED_BGP_RANGE = '198.51.100.100-198.51.100.108';
+
+type Say = (line?: string) => void;
+
+export class StepFailed extends Error {}
+
+interface Obj { [k: string]: unknown }
+
+/** A kubectl call shown as the seed shows it (`$ kubectl …`), run in the lab's control namespace. */
+async function kubectl(lab: Lab, say: Say, args: string[], input?: string): Promise<string> {
+  say(`$ kubectl ${args.join(' ')}`);
+  const r = await lab.kubectl(args, input);
+  const out = (r.stdout + r.stderr).trimEnd();
+  if (out) say(out);
+  if (r.code !== 0) throw new StepFailed(`kubectl ${args.join(' ')} exited ${r.code}`);
+  return r.stdout;
+}
+
+async function example(name: string): Promise<Obj> {
+  return yaml.load(await readFile(join(REPO_ROOT, 'examples', name), 'utf8')) as Obj;
+}
+
+async function jsonOf<T>(lab: Lab, args: string[]): Promise<T> {
+  const r = await lab.kubectl([...args, '-o', 'json']);
+  if (r.code !== 0) throw new StepFailed(`kubectl ${args.join(' ')}: ${r.stderr.trim()}`);
+  return JSON.parse(r.stdout) as T;
+}
+
+interface Svc { status?: { loadBalancer?: { ingress?: { ip?: string }[] } } }
+
+async function externalIp(lab: Lab, name: string): Promise<string> {
+  return waitFor(async () => (await jsonOf<Svc>(lab, ['get', 'svc', name])).status?.loadBalancer?.ingress?.[0]?.ip, 30_000, {
+    what: `EXTERNAL-IP of Service ${name}`, intervalMs: 200,
+  });
+}
+
+/** HTTP through the IP from the client until every node in `want` has answered once (ECMP / owner). */
+async function curlAll(lab: Lab, say: Say, ip: string, want: number): Promise<Set<string>> {
+  const seen = new Set<string>();
+  say(`$ curl http://${ip}/   (from the client namespace, a new connection each time)`);
+  for (let i = 0; i < 40 && seen.size < want; i++) {
+    const r = await lab.httpGet(`http://${ip}/`, 3000);
+    if (!r.ok || !r.node) throw new StepFailed(`HTTP to ${ip} failed: ${r.error ?? r.status}`);
+    if (!seen.has(r.node)) say(`  ${r.body.trim()}`);
+    seen.add(r.node);
+  }
+  return seen;
+}
+
+export async function seedWalkthrough(lab: Lab, say: Say): Promise<void> {
+  const router = lab.router().plan;
+  const nodes = lab.nodes;
+  say('== 1. Install: the CRDs from deploy/crds (the one-file install applies the same) ==');
+  await kubectl(lab, say, ['apply', '-f', join(REPO_ROOT, 'deploy/crds')]);
+  const crds = await kubectl(lab, say, ['get', 'crd']);
+  for (const c of ['bgpconfs.network.kubesphere.io', 'bgppeers.network.kubesphere.io', 'eips.network.kubesphere.io']) {
+    if (!crds.includes(c)) throw new StepFailed(`kubectl get crd does not list ${c}`);
+  }
+  await kubectl(lab, say, ['get', 'nodes', '-o', 'wide']);
+  await kubectl(lab, say, ['get', 'leases', '-n', MANAGER_NS]);
+
+  say();
+  say('== 2. Layer 2: annotate the node with the NIC address to use ==');
+  await kubectl(lab, say, ['annotate', '--overwrite', 'node', nodes[0]!.name, `layer2.openelb.kubesphere.io/v1alpha1=${nodes[0]!.ipv4}`]);
+
+  say();
+  say(`== 3. The pool: examples/eip.yaml moved onto the lab LAN (${SEED_L2_RANGE}, no fixed interface name) ==`);
+  const eip = await example('eip.yaml');
+  const eipSpec = eip.spec as Obj;
+  eipSpec.address = SEED_L2_RANGE;
+  delete eipSpec.interface; // the lab's NIC names differ per node: the node annotation / InternalIP decides
+  await kubectl(lab, say, ['apply', '-f', '-'], JSON.stringify(eip));
+  await waitFor(async () => (await jsonOf<{ status?: { poolSize?: number } }>(lab, ['get', 'eip', 'eip-pool'])).status?.poolSize === 9, 20_000, {
+    what: 'eip-pool status', intervalMs: 200,
+  });
+  const eips = await kubectl(lab, say, ['get', 'eip']);
+  if (!/eip-pool\s+10\.99\.0\.100-10\.99\.0\.108\s+0\s+9/.test(eips)) throw new StepFailed('kubectl get eip does not show "eip-pool <range> 0 9"');
+
+  say();
+  say('== 4. The Service: examples/nginx-svc.yaml as the seed writes it ==');
+  for (const n of nodes) await lab.serveVip(n.name, SEED_L2_FIRST); // kube-proxy's part on every node
+  await kubectl(lab, say, ['apply', '-f', join(REPO_ROOT, 'examples/nginx-svc.yaml')]);
+  const l2ip = await externalIp(lab, 'nginx');
+  await kubectl(lab, say, ['get', 'svc', 'nginx']);
+  if (l2ip !== SEED_L2_FIRST) throw new StepFailed(`nginx got ${l2ip}, expected ${SEED_L2_FIRST}`);
+  await kubectl(lab, say, ['get', 'eip', 'eip-pool']);
+  say(`$ arping -c 3 ${l2ip}   (from the client namespace)`);
+  const arp = await waitFor(async () => {
+    const a = await lab.arping(l2ip, { count: 3, deadlineS: 4 });
+    return a.ok && a.macs.length === 1 ? a : undefined;
+  }, 20_000, { what: `one ARP answerer for ${l2ip}`, intervalMs: 200 });
+  const macs = new Map<string, string>();
+  for (const n of nodes) macs.set((await lab.mac(n.name)).toLowerCase(), n.name);
+  const owner = macs.get(arp.macs[0]!.toLowerCase());
+  say(`  ${arp.replies.length} replies, all from ${arp.macs[0]} (${owner ?? 'not a replica!'})`);
+  if (!owner) throw new StepFailed(`ARP for ${l2ip} answered by ${arp.macs[0]}, which is no replica's MAC`);
+  const l2seen = await curlAll(lab, say, l2ip, 1);
+  if (!l2seen.has(owner)) throw new StepFailed(`HTTP through ${l2ip} did not reach the ARP owner ${owner}`);
+
+  say();
+  say('== 5. BGP: BgpConf, BgpPeer towards the lab router, a bgp pool and a Service ==');
+  const conf = await example('bgpconf.yaml');
+  conf.spec = { as: lab.plan.nodeAsn, listenPort: router.dialPort };
+  const peer = await example('bgppeer.yaml');
+  const peerConf = (peer.spec as Obj).conf as Obj;
+  peerConf.neighborAddress = router.ipv4;
+  peerConf.peerAs = router.asn;
+  (peer.spec as Obj).transport = { passiveMode: true }; // the lab router dials every node
+  const bgpEip = await example('eip-bgp.yaml');
+  (bgpEip.spec as Obj).address = SEED_BGP_RANGE;
+  for (const o of [conf, peer, bgpEip]) await kubectl(lab, say, ['apply', '-f', '-'], JSON.stringify(o));
+  const bgpIpFirst = SEED_BGP_RANGE.split('-')[0]!;
+  for (const n of nodes) await lab.serveVip(n.name, bgpIpFirst);
+  await kubectl(lab, say, ['apply', '-f', join(REPO_ROOT, 'examples/nginx-svc-bgp.yaml')]);
+  const bgpIp = await externalIp(lab, 'nginx-bgp');
+  await kubectl(lab, say, ['get', 'svc']);
+  await kubectl(lab, say, ['get', 'eip']);
+  const want = nodes.map((n) => n.ipv4).sort();
+  await lab.waitNextHops(bgpIp, want, 60_000);
+  const peerName = (peer.metadata as Obj).name as string;
+  await waitFor(async () => {
+    const p = await jsonOf<{ status?: { nodesPeerStatus?: Record<string, { peerState?: { sessionState?: string } }> } }>(lab, ['get', 'bgppeer', peerName]);
+    const states = Object.values(p.status?.nodesPeerStatus ?? {}).map((s) => s.peerState?.sessionState ?? '');
+    return states.length === nodes.length && states.every((s) => /established/i.test(s));
+  }, 30_000, { what: 'BgpPeer status: every node Established', intervalMs: 250 });
+  await kubectl(lab, say, ['get', 'bgppeer', '-o', 'wide']);
+  await kubectl(lab, say, ['get', 'bgppeer', peerName, '-o', 'go-template={{range $node, $s := .status.nodesPeerStatus}}{{$node}}: {{$s.peerState.sessionState}}{{"\\n"}}{{end}}']);
+  say(`$ ip route show ${bgpIp}   (in the router namespace ${router.ns})`);
+  const route = await lab.routerRoute(bgpIp);
+  say(`  ${bgpIp} proto ${router.kind} nexthops: ${(route?.nextHops ?? []).join(', ')}`);
+  // the router hashes flows over its next hops by L4 ports (policy 1), so one client reaches every node
+  await lab.execOk(router.role, ['sysctl', '-qw', 'net.ipv4.fib_multipath_hash_policy=1']);
+  const bgpSeen = await curlAll(lab, say, bgpIp, nodes.length);
+  if (bgpSeen.size !== nodes.length) throw new StepFailed(`HTTP through ${bgpIp} reached ${[...bgpSeen].join(', ')}, not every node`);
+  say();
+  say(`walkthrough complete: Layer 2 ${l2ip} answered by ${owner}; BGP ${bgpIp} via ${want.join(' + ')} (ECMP)`);
+}

@@ -1,0 +1,101 @@
+// Eip reconciler core: the etcd size bound, effective range on bad edits, desired status, patches.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Eip } from '../../../src/api/v1alpha2.ts';
+import { ETCD_REQUEST_LIMIT_BYTES, MAX_ALLOCATIONS_PER_EIP } from '../../../src/controllers/eip/capacity.ts';
+import { effectiveRange } from '../../../src/controllers/eip/range.ts';
+import { desiredEipStatus, poolVerdict } from '../../../src/controllers/eip/status.ts';
+import { eipFinalizers, eipStatusPatch } from '../../../src/controllers/eip/patch.ts';
+import { validateAll } from '../../../src/controllers/eip/validity.ts';
+
+function eip(name: string, address: string, status: Eip['status'] = {}, extra: Partial<Eip['metadata']> = {}): Eip {
+  return { apiVersion: 'network.kubesphere.io/v1alpha2', kind: 'Eip', metadata: { name, generation: 1, ...extra }, spec: { address }, status };
+}
+const FACTS = { usage: 0, claims: 0, full: false, used: {}, serviceUIDs: {} };
+
+describe('Eip record limit', () => {
+  test(`${MAX_ALLOCATIONS_PER_EIP} worst-case allocations fit in etcd's 1.5 MiB with managedFields`, () => {
+    assert.equal(MAX_ALLOCATIONS_PER_EIP, 2819);
+    const used: Record<string, string> = {};
+    const uids: Record<string, string> = {};
+    const mfUsed: Record<string, object> = {};
+    const mfUids: Record<string, object> = {};
+    const ns = 'n'.repeat(63);
+    for (let i = 0; i < MAX_ALLOCATIONS_PER_EIP; i++) {
+      const ip = `ffff:ffff:ffff:ffff:ffff:ffff:ffff:${i.toString(16).padStart(4, 'f')}`;
+      const key = `${ns}/${String(i).padStart(63, 's')}`;
+      used[ip] = key;
+      uids[key] = '01234567-89ab-cdef-0123-456789abcdef';
+      mfUsed[`f:${ip}`] = {};
+      mfUids[`f:${key}`] = {};
+    }
+    const obj = {
+      apiVersion: 'network.kubesphere.io/v1alpha2', kind: 'Eip',
+      metadata: { name: 'e'.repeat(253), managedFields: [{ manager: 'openelb-manager', operation: 'Update', subresource: 'status', fieldsType: 'FieldsV1', fieldsV1: { 'f:status': { 'f:used': mfUsed, 'f:serviceUIDs': mfUids } } }] },
+      spec: { address: 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:0/112' },
+      status: { used, serviceUIDs: uids },
+    };
+    const size = Buffer.byteLength(JSON.stringify(obj));
+    assert.ok(size < ETCD_REQUEST_LIMIT_BYTES - 64 * 1024, `object is ${size} bytes`);
+  });
+});
+
+describe('effective range', () => {
+  test('an edit that would orphan allocations is not applied; the previous range stays', () => {
+    const e = eip('p', '10.0.0.1-10.0.0.5', { firstIP: '10.0.0.1', lastIP: '10.0.0.9', used: { '10.0.0.8': 'a/b' } });
+    const r = effectiveRange(e);
+    assert.equal(r.source, 'status');
+    assert.match(r.problem, /orphan allocated addresses 10\.0\.0\.8/);
+    assert.equal(r.range?.size, 9n);
+  });
+  test('OpenELB records on CIDR edge addresses are inside', () => {
+    assert.equal(effectiveRange(eip('p', '10.0.0.0/24', { used: { '10.0.0.0': 'a/b' } })).source, 'spec');
+  });
+});
+
+describe('desired status', () => {
+  test('fields and conditions for a fresh pool; lastTransitionTime kept when nothing changes', () => {
+    const e = eip('p', '192.168.0.100-192.168.0.108');
+    const eff = effectiveRange(e);
+    const v = poolVerdict(e, eff, { errors: [], warnings: [] }, FACTS, 10);
+    const s = desiredEipStatus(e, eff, { errors: [], warnings: [] }, FACTS, v, '2026-01-01T00:00:00Z');
+    assert.equal(s.firstIP, '192.168.0.100');
+    assert.equal(s.poolSize, 9);
+    assert.equal(s.ready, true);
+    const again = desiredEipStatus({ ...e, status: s }, eff, { errors: [], warnings: [] }, FACTS, v, '2027-01-01T00:00:00Z');
+    assert.deepEqual(again.conditions, s.conditions);
+  });
+  test('without the webhook, an overlap is reported on the later pool with the webhook\'s message', () => {
+    const a = eip('a', '10.0.0.0/24', {}, { creationTimestamp: '2026-01-01T00:00:00Z' });
+    const b = eip('b', '10.0.0.128/25', {}, { creationTimestamp: '2026-01-02T00:00:00Z' });
+    const v = validateAll([a, b]);
+    assert.deepEqual(v.get('a')?.errors, []);
+    assert.match(v.get('b')?.errors.join() ?? '', /overlaps Eip "a"/);
+    const verdict = poolVerdict(b, effectiveRange(b), v.get('b'), FACTS, 10);
+    assert.equal(verdict.acceptsNew, false);
+    assert.equal(verdict.reason, 'Invalid');
+  });
+  test('disabled, deleting and full', () => {
+    const d = { ...eip('p', '10.0.0.1'), spec: { address: '10.0.0.1', disable: true } };
+    assert.equal(poolVerdict(d, effectiveRange(d), undefined, FACTS, 10).reason, 'Disabled');
+    const del = eip('p', '10.0.0.1', {}, { deletionTimestamp: '2026-01-01T00:00:00Z' });
+    assert.match(poolVerdict(del, effectiveRange(del), undefined, { ...FACTS, claims: 2 }, 10).message, /waiting for 2/);
+    const full = eip('p', '10.0.0.1');
+    const v = poolVerdict(full, effectiveRange(full), undefined, { ...FACTS, usage: 1, claims: 1, full: true }, 10);
+    assert.equal(v.exhausted, true);
+    assert.equal(v.exhaustedReason, 'PoolFull');
+  });
+});
+
+describe('patches', () => {
+  test('status patch names only changes; removed records are null', () => {
+    const p = eipStatusPatch({ used: { '10.0.0.1': 'a/b', '10.0.0.2': 'a/c' }, usage: 2 }, { used: { '10.0.0.1': 'a/b', '10.0.0.3': 'a/d' }, usage: 2 });
+    assert.deepEqual(p, { used: { '10.0.0.2': null, '10.0.0.3': 'a/d' } });
+  });
+  test('finalizer added while alive, removed once deleting and empty', () => {
+    assert.deepEqual(eipFinalizers(eip('p', '10.0.0.1'), 0), ['finalizer.ipam.kubesphere.io/v1alpha1']);
+    const del = eip('p', '10.0.0.1', {}, { deletionTimestamp: 'x', finalizers: ['finalizer.ipam.kubesphere.io/v1alpha1', 'other'] });
+    assert.equal(eipFinalizers(del, 1), undefined);
+    assert.deepEqual(eipFinalizers(del, 0), ['other']);
+  });
+});

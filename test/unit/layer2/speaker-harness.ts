@@ -1,0 +1,160 @@
+// Harness for Layer2Speaker tests: an in-memory Lease store with a watch, and in-memory links on one
+// shared "wire" (every frame a link sends reaches every other link).
+import { formatMac, parseMac } from '../../../src/layer2/addr.ts';
+import type { PeerLease } from '../../../src/layer2/ownership/types.ts';
+import type { Layer2Target } from '../../../src/layer2/speaker/desired.ts';
+import type { LinkHandle } from '../../../src/layer2/speaker/links.ts';
+import { Layer2Speaker, type LeaseStore, type SpeakerOptions } from '../../../src/layer2/speaker/speaker.ts';
+
+interface Stored {
+  version: number;
+  claims: string[];
+  macs: string[];
+  leaseDurationMs: number;
+}
+
+export class MemoryLeases {
+  readonly leases = new Map<string, Stored>();
+  #rev = 1;
+  readonly #watchers = new Set<(node: string, l: Stored | undefined) => void>();
+  /** nodes whose API calls fail (partitioned from the API). */
+  readonly down = new Set<string>();
+
+  watch(cb: (node: string, l: Stored | undefined) => void): () => void {
+    this.#watchers.add(cb);
+    return () => this.#watchers.delete(cb);
+  }
+
+  #notify(node: string): void {
+    const l = this.leases.get(node);
+    for (const w of this.#watchers) setImmediate(() => w(node, l));
+  }
+
+  store(node: string, leaseDurationMs: number): LeaseStore {
+    const check = async (): Promise<void> => {
+      await new Promise((r) => setTimeout(r, 1));
+      if (this.down.has(node)) throw new Error(`${node}: API unreachable`);
+    };
+    return {
+      renew: async (claims, macs) => {
+        const startedAt = performance.now();
+        await check();
+        this.leases.set(node, { version: ++this.#rev, claims: [...claims], macs: [...macs], leaseDurationMs });
+        this.#notify(node);
+        return { startedAt, completedAt: performance.now(), claims };
+      },
+      delete: async () => {
+        await check();
+        this.leases.delete(node);
+        this.#notify(node);
+      },
+      read: async () => {
+        const startedAt = performance.now();
+        await check();
+        const leases: PeerLease[] = [...this.leases].map(([n, l]) => ({ node: n, version: String(l.version), leaseDurationMs: l.leaseDurationMs, claims: l.claims }));
+        const macs = new Map([...this.leases].map(([n, l]) => [n, l.macs]));
+        return { startedAt, completedAt: performance.now(), leases, macs };
+      },
+    };
+  }
+}
+
+export class Wire {
+  readonly links = new Set<WireLink>();
+  /** every frame sent, with the sender's MAC. */
+  readonly log: { from: string; frame: Buffer; at: number }[] = [];
+
+  link(ifname: string, mac: string): WireLink {
+    const l = new WireLink(this, ifname, parseMac(mac) ?? new Uint8Array(6));
+    return l;
+  }
+
+  deliver(from: WireLink, frame: Buffer): void {
+    this.log.push({ from: from.mac === undefined ? '' : formatMac(from.mac), frame, at: performance.now() });
+    for (const l of this.links) if (l !== from) l.receive(frame);
+  }
+}
+
+export class WireLink implements LinkHandle {
+  readonly ifname: string;
+  mac: Uint8Array | undefined;
+  readonly #wire: Wire;
+  #frame: ((f: Buffer, t: number) => void) | undefined;
+  groups: string[] = [];
+
+  constructor(wire: Wire, ifname: string, mac: Uint8Array) {
+    this.#wire = wire;
+    this.ifname = ifname;
+    this.mac = mac;
+  }
+
+  send(frame: Buffer): number {
+    this.#wire.deliver(this, frame);
+    return 0;
+  }
+
+  receive(frame: Buffer): void {
+    this.#frame?.(frame, 0);
+  }
+
+  joinGroup(mac: Uint8Array): void {
+    this.groups.push(formatMac(mac));
+  }
+
+  leaveGroup(mac: Uint8Array): void {
+    this.groups = this.groups.filter((g) => g !== formatMac(mac));
+  }
+
+  start(): void {
+    this.#wire.links.add(this);
+  }
+
+  close(): void {
+    this.#wire.links.delete(this);
+  }
+
+  onFrame(cb: (f: Buffer, t: number) => void): void {
+    this.#frame = cb;
+  }
+
+  onOpen(): void {}
+}
+
+export const TIMING = { leaseDurationMs: 400, marginMs: 100, renewIntervalMs: 60 };
+
+export function makeSpeaker(
+  leases: MemoryLeases, wire: Wire, node: string, mac: string, extra: Partial<SpeakerOptions> = {},
+): { speaker: Layer2Speaker; unwatch: () => void } {
+  const speaker = new Layer2Speaker({
+    self: node,
+    leases: leases.store(node, TIMING.leaseDurationMs),
+    ...TIMING,
+    gratuitousCount: 2,
+    gratuitousIntervalMs: 50,
+    probeIntervalMs: 0,
+    openLink: (ifname) => wire.link(ifname, mac),
+    ...extra,
+  });
+  const unwatch = leases.watch((n, l) => {
+    if (l === undefined) speaker.peerDeleted(n);
+    else speaker.peerObserved({ node: n, version: String(l.version), leaseDurationMs: l.leaseDurationMs, claims: l.claims }, l.macs);
+  });
+  return { speaker, unwatch };
+}
+
+export function target(ip: string, eligible: string[]): Layer2Target {
+  return { ip, family: ip.includes(':') ? 6 : 4, eip: 'pool', eligible, ifname: 'eth0', problem: undefined, services: [] };
+}
+
+export function targets(ips: string[], eligible: string[]): Map<string, Layer2Target> {
+  return new Map(ips.map((ip) => [ip, target(ip, eligible)]));
+}
+
+export async function until(cond: () => boolean, ms: number, what: string): Promise<number> {
+  const t0 = performance.now();
+  while (!cond()) {
+    if (performance.now() - t0 > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return performance.now() - t0;
+}
