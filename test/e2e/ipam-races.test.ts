@@ -147,7 +147,17 @@ test(`IPAM races: ${TOTAL} Services, two managers, kills and a freeze (IPAM_RACE
     if (!m) return;
     writeFileSync(m.pauseFile, 'pause');
     const end = performance.now() + 15_000;
-    while (existsSync(m.pauseFile) && performance.now() < end) await sleep(20);
+    // The main loop may be parked at a checkpoint waiting for this chaos step, leaving the leader
+    // with nothing to write: give it an allocation of its own so the freeze always happens.
+    for (let n = 0; existsSync(m.pauseFile) && performance.now() < end; n++) {
+      await client.create(Resources.Service, {
+        apiVersion: 'v1', kind: 'Service',
+        metadata: { name: `freeze-trigger-${n}`, namespace: 'race-a', annotations: { 'lb.kubesphere.io/v1alpha1': 'openelb' } },
+        spec: { type: 'LoadBalancer', ports: [{ port: 80, protocol: 'TCP' }] },
+      }).catch(() => undefined);
+      const wait = performance.now() + 2000;
+      while (existsSync(m.pauseFile) && performance.now() < wait) await sleep(20);
+    }
     if (existsSync(m.pauseFile)) {
       rmSync(m.pauseFile, { force: true });
       return;
