@@ -1,4 +1,4 @@
-// `npm run kube-double -- --port <p> --kubeconfig <file> [--host H] [--crds DIR]...`
+// `npm run kube-double -- --port <p> --kubeconfig <file> [--host H] [--crds DIR]... [--no-crds]`
 import { parseArgs } from 'node:util';
 import { startKubeDouble, type StartOptions } from './double.ts';
 
@@ -8,6 +8,7 @@ const { values } = parseArgs({
     host: { type: 'string', default: '127.0.0.1' },
     kubeconfig: { type: 'string' },
     crds: { type: 'string', multiple: true },
+    'no-crds': { type: 'boolean', default: false },
   },
   strict: true,
 });
@@ -15,6 +16,7 @@ const { values } = parseArgs({
 const opts: StartOptions = { host: values.host, port: Number(values.port) };
 if (values.kubeconfig) opts.kubeconfigPath = values.kubeconfig;
 if (values.crds) opts.crdDirs = values.crds;
+if (values['no-crds']) opts.crdDirs = [];
 
 const double = await startKubeDouble(opts);
 process.stdout.write(`kube-double ready ${double.url} kubeconfig=${double.kubeconfigPath}\n`);

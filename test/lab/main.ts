@@ -42,17 +42,14 @@ const lab = await Lab.up({
   nodes,
   routers: [{ kind }],
   kubeDouble: haveDouble,
+  // the walkthrough installs the CRDs itself, as the seed does
+  kubeCrds: !haveManager,
   // managers start below, once their namespace exists (as `kubectl apply -f deploy/openelb.yaml` would have it)
   managers: false,
   // the managers configure gobgpd themselves (BgpConf/BgpPeer); without them the lab peers gobgpd
   gobgp: haveManager ? 'bare' : 'peered',
 });
 held.lab = lab;
-if (haveManager) {
-  const ns = await lab.kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: MANAGER_NS } }));
-  if (ns.code !== 0) throw new Error(`creating namespace ${MANAGER_NS}: ${ns.stderr}`);
-  for (const n of lab.nodes) lab.startManager(n.name, ['--namespace', MANAGER_NS]);
-}
 
 const say = (s = ''): void => void process.stdout.write(s + '\n');
 const ex = (ns: string, cmd: string): string => `ip netns exec ${ns} ${cmd}`;
@@ -101,7 +98,10 @@ async function walkthrough(l: Lab): Promise<string[]> {
   if (!haveManager) return [];
   say('== The seed walkthrough ==');
   try {
-    await seedWalkthrough(l, say);
+    await seedWalkthrough(l, say, async () => {
+      for (const n of l.nodes) l.startManager(n.name, ['--namespace', MANAGER_NS]);
+      await l.waitManagersReady(60_000);
+    });
     return [];
   } catch (e) {
     const msg = e instanceof StepFailed ? e.message : e instanceof Error ? e.stack ?? e.message : String(e);
@@ -110,15 +110,15 @@ async function walkthrough(l: Lab): Promise<string[]> {
 }
 
 if (values.once) {
-  const problems = await healthy(lab);
-  if (problems.length === 0) problems.push(...(await walkthrough(lab)));
+  const problems = await walkthrough(lab);
+  if (problems.length === 0) problems.push(...(await healthy(lab)));
   for (const p of problems) say(`UNHEALTHY: ${p}`);
   if (problems.length === 0) say(`healthy${haveManager ? ' (managers ready)' : ' (BGP sessions Established)'}`);
   await lab.down();
   process.exit(problems.length === 0 ? 0 : 1);
 } else {
-  const problems = await healthy(lab);
-  if (problems.length === 0) problems.push(...(await walkthrough(lab)));
+  const problems = await walkthrough(lab);
+  if (problems.length === 0) problems.push(...(await healthy(lab)));
   for (const p of problems) say(`UNHEALTHY: ${p}`);
   say('Ctrl-C stops the lab and removes every namespace.');
   setInterval(() => undefined, 1 << 30);

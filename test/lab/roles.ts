@@ -26,8 +26,9 @@ export interface KubeDouble {
 }
 
 /** Starts the API double in ns listening on host:port; resolves on its "kube-double ready" line. */
-export async function startKubeDouble(ns: string, host: string, port: number, kubeconfig: string, logFile: string): Promise<KubeDouble> {
-  const proc = new Proc(ns, [process.execPath, KUBE_DOUBLE_CLI, '--host', host, '--port', String(port), '--kubeconfig', kubeconfig], {
+export async function startKubeDouble(ns: string, host: string, port: number, kubeconfig: string, logFile: string, crds = true): Promise<KubeDouble> {
+  const argv = [process.execPath, KUBE_DOUBLE_CLI, '--host', host, '--port', String(port), '--kubeconfig', kubeconfig, ...(crds ? [] : ['--no-crds'])];
+  const proc = new Proc(ns, argv, {
     name: `kube-double@${ns}`,
     logFile,
     cwd: REPO_ROOT,

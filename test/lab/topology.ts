@@ -52,6 +52,8 @@ export interface LabDesc {
   httpPort?: number;
   /** the in-memory API server (test/kube/cli.ts) in a control namespace (default false). */
   kubeDouble?: OptionalRole;
+  /** false: the API double starts with no CRDs (the seed walkthrough installs them with kubectl). Default true. */
+  kubeCrds?: boolean;
   /** a manager replica (src/main.ts) in every node (default false; needs kubeDouble). */
   managers?: OptionalRole;
   /** extra manager flags / env, per node. */

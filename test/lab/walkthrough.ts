@@ -61,11 +61,15 @@ async function curlAll(lab: Lab, say: Say, ip: string, want: number): Promise<Se
   return seen;
 }
 
-export async function seedWalkthrough(lab: Lab, say: Say): Promise<void> {
+/** `startManagers` brings the replicas up once the install step created the CRDs and the namespace. */
+export async function seedWalkthrough(lab: Lab, say: Say, startManagers: () => Promise<void>): Promise<void> {
   const router = lab.router().plan;
   const nodes = lab.nodes;
   say('== 1. Install: the CRDs from deploy/crds (the one-file install applies the same) ==');
   await kubectl(lab, say, ['apply', '-f', join(REPO_ROOT, 'deploy/crds')]);
+  await kubectl(lab, say, ['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: MANAGER_NS } }));
+  say(`(starting an openelb-manager replica in each node namespace: ${nodes.map((n) => n.name).join(', ')})`);
+  await startManagers();
   const crds = await kubectl(lab, say, ['get', 'crd']);
   for (const c of ['bgpconfs.network.kubesphere.io', 'bgppeers.network.kubesphere.io', 'eips.network.kubesphere.io']) {
     if (!crds.includes(c)) throw new StepFailed(`kubectl get crd does not list ${c}`);
