@@ -1,12 +1,14 @@
-import type { DesiredGlobal, DesiredPeer, GracefulRestartSpec, IpFamily, PeerStatus } from './types.ts';
-import type { WireAfiSafi, WireGracefulRestart, WirePeer, WirePeerOut } from './client/wire.ts';
+import type { DesiredGlobal, DesiredPeer, GracefulRestartSpec, IpFamily, PeerStatus, RemovePrivateAs } from './types.ts';
+import type { WireAfiSafi, WireGracefulRestart, WirePeer, WirePeerOut, WireRemovePrivate } from './client/wire.ts';
 import { FAMILY } from './path-build.ts';
 import { BgpValidationError, parseAddress, validateAsn, validateUint32 } from './validate.ts';
 
 // Pure: desired peer ↔ gobgp Peer, and the per-field cost of a change (what gobgp 3.10's
 // UpdatePeer does with it, read in its source: conf, transport, afi-safis and graceful restart
 // changes make it delete and re-add the neighbour; timers are only stored; ebgp-multihop is
-// ignored by UpdatePeer, so we delete and re-add the peer ourselves).
+// ignored by UpdatePeer, so we delete and re-add the peer ourselves). allow_own_asn and
+// replace_peer_asn (AsPathOptions) and remove_private (NeighborConfig) are part of
+// NeedsResendOpenMessage in 3.10, so UpdatePeer deletes and re-adds the neighbour for them too.
 
 /**
  * live: no reset; next-session: stored now, used when the session next comes up (no reset);
@@ -33,6 +35,9 @@ export interface PeerFields {
   remotePort: number;
   gracefulRestart: { enabled: boolean; restartTime: number; helperOnly: boolean; deferralTime: number; notificationEnabled: boolean; longlivedEnabled: boolean; staleRoutesTime: number };
   maxReceivedPrefixes: number;
+  allowOwnAs: number;
+  replacePeerAs: boolean;
+  removePrivateAs: RemovePrivateAs;
 }
 
 export const PEER_FIELD_CLASSES: Readonly<Record<Exclude<keyof PeerFields, 'address'>, PeerChangeClass>> = {
@@ -51,7 +56,16 @@ export const PEER_FIELD_CLASSES: Readonly<Record<Exclude<keyof PeerFields, 'addr
   remotePort: 'peer-reset',
   gracefulRestart: 'peer-reset',
   maxReceivedPrefixes: 'live',
+  allowOwnAs: 'peer-reset',
+  replacePeerAs: 'peer-reset',
+  removePrivateAs: 'peer-reset',
 };
+
+const REMOVE_PRIVATE_WIRE: Readonly<Record<RemovePrivateAs, WireRemovePrivate>> = { none: 'REMOVE_NONE', all: 'REMOVE_ALL', replace: 'REPLACE' };
+
+function removePrivateFromWire(v: WireRemovePrivate | undefined): RemovePrivateAs {
+  return v === 'REMOVE_ALL' ? 'all' : v === 'REPLACE' ? 'replace' : 'none';
+}
 
 // gobgp 3.10 defaults (measured with ListPeer after an AddPeer that left them unset)
 const DEFAULT_HOLD = 90;
@@ -92,6 +106,14 @@ export function desiredPeerFields(d: DesiredPeer, g: DesiredGlobal): PeerFields 
   if (!Number.isInteger(ttl) || ttl < 0 || ttl > 255) throw new BgpValidationError('ebgpMultihopTtl must be 0..255', { ...ctx, ebgpMultihopTtl: ttl });
   const remotePort = d.remotePort ?? 0;
   if (!Number.isInteger(remotePort) || remotePort < 0 || remotePort > 65535) throw new BgpValidationError('remotePort must be 0..65535', { ...ctx, remotePort });
+  const allowOwnAs = d.allowOwnAs ?? 0;
+  if (!Number.isInteger(allowOwnAs) || allowOwnAs < 0 || allowOwnAs > 255) throw new BgpValidationError('allowOwnAs must be 0..255', { ...ctx, allowOwnAs });
+  const removePrivateAs = d.removePrivateAs ?? 'none';
+  if (!Object.hasOwn(REMOVE_PRIVATE_WIRE, removePrivateAs)) throw new BgpValidationError('removePrivateAs must be none, all or replace', { ...ctx, removePrivateAs });
+  const localAsn = d.localAsn ?? g.asn;
+  // gobgp refuses both on an iBGP session ("can't set ... for iBGP peer"); say so here, by field
+  if (d.peerAsn === localAsn && removePrivateAs !== 'none') throw new BgpValidationError('removePrivateAs applies to eBGP sessions only (peer AS equals local AS)', { ...ctx, removePrivateAs });
+  if (d.peerAsn === localAsn && d.replacePeerAs) throw new BgpValidationError('replacePeerAs applies to eBGP sessions only (peer AS equals local AS)', ctx);
   let localAddress = familyOfAddress(address) === 'ipv4' ? '0.0.0.0' : '::';
   if (d.localAddress) {
     const la = parseAddress(d.localAddress, { ...ctx, field: 'localAddress' });
@@ -101,7 +123,7 @@ export function desiredPeerFields(d: DesiredPeer, g: DesiredGlobal): PeerFields 
   return {
     address,
     peerAsn: d.peerAsn,
-    localAsn: d.localAsn ?? g.asn,
+    localAsn,
     description: d.description ?? '',
     password: d.password ?? '',
     adminDown: d.adminDown ?? false,
@@ -115,6 +137,9 @@ export function desiredPeerFields(d: DesiredPeer, g: DesiredGlobal): PeerFields 
     remotePort: remotePort === 179 ? 0 : remotePort,
     gracefulRestart: grFields(d.gracefulRestart ?? g.gracefulRestart),
     maxReceivedPrefixes: d.maxReceivedPrefixes ? validateUint32(d.maxReceivedPrefixes, 'maxReceivedPrefixes', ctx) : 0,
+    allowOwnAs,
+    replacePeerAs: d.replacePeerAs ?? false,
+    removePrivateAs,
   };
 }
 
@@ -164,6 +189,9 @@ export function actualPeerFields(p: WirePeerOut, globalAsn: number): PeerFields 
     remotePort: rp === 179 ? 0 : rp,
     gracefulRestart: grFields(p.graceful_restart),
     maxReceivedPrefixes: limits.length ? Math.max(...limits) : 0,
+    allowOwnAs: conf.allow_own_asn ?? 0,
+    replacePeerAs: conf.replace_peer_asn ?? false,
+    removePrivateAs: removePrivateFromWire(conf.remove_private),
   };
 }
 
@@ -200,6 +228,9 @@ export function toWirePeer(f: PeerFields): WirePeer {
       description: f.description,
       auth_password: f.password,
       admin_down: f.adminDown,
+      allow_own_asn: f.allowOwnAs,
+      replace_peer_asn: f.replacePeerAs,
+      remove_private: REMOVE_PRIVATE_WIRE[f.removePrivateAs],
     },
     ebgp_multihop: { enabled: f.ebgpMultihopTtl > 0, multihop_ttl: f.ebgpMultihopTtl },
     timers: { config: { hold_time: f.holdTime, keepalive_interval: f.keepaliveInterval, connect_retry: f.connectRetry } },

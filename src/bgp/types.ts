@@ -58,7 +58,15 @@ export interface DesiredPeer {
   /** cap on prefixes received per family; the session is shut down above it (0/undefined = no cap) */
   maxReceivedPrefixes?: number;
   adminDown?: boolean;
+  /** times our own AS may appear in a received AS path (0..255; 0/undefined = never) */
+  allowOwnAs?: number;
+  /** AS override: our AS replaces the neighbour's AS in paths sent to it (eBGP only) */
+  replacePeerAs?: boolean;
+  /** private AS numbers stripped (`all`) or replaced by ours (`replace`) in paths sent (eBGP only) */
+  removePrivateAs?: RemovePrivateAs;
 }
+
+export type RemovePrivateAs = 'none' | 'all' | 'replace';
 
 /** One route this node should announce. Key: family + canonical prefix. */
 export interface DesiredPath {

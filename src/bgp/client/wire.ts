@@ -121,10 +121,18 @@ export interface WirePeerConf {
   peer_asn: number;
   peer_group?: string;
   type?: 'INTERNAL' | 'EXTERNAL';
+  /** gobgp refuses anything but REMOVE_NONE on an iBGP peer */
+  remove_private?: WireRemovePrivate;
   neighbor_interface?: string;
   vrf?: string;
+  /** times our own AS may appear in a received AS path (gobgp keeps a uint8) */
+  allow_own_asn?: number;
+  /** AS override; eBGP only */
+  replace_peer_asn?: boolean;
   admin_down?: boolean;
 }
+
+export type WireRemovePrivate = 'REMOVE_NONE' | 'REMOVE_ALL' | 'REPLACE';
 
 export type SessionState = 'UNKNOWN' | 'IDLE' | 'CONNECT' | 'ACTIVE' | 'OPENSENT' | 'OPENCONFIRM' | 'ESTABLISHED';
 export type AdminState = 'UP' | 'DOWN' | 'PFX_CT';

@@ -159,6 +159,10 @@ export function desiredPeers(peers: Iterable<BgpPeer>, node: Node | undefined, s
     if (c.localAs) d.localAsn = c.localAs;
     if (c.description) d.description = c.description;
     if (c.adminDown) d.adminDown = true;
+    if (c.allowOwnAs) d.allowOwnAs = c.allowOwnAs;
+    if (c.replacePeerAs) d.replacePeerAs = true;
+    if (c.removePrivateAs === 'ALL') d.removePrivateAs = 'all';
+    else if (c.removePrivateAs === 'REPLACE') d.removePrivateAs = 'replace';
     if (c.authPasswordSecretRef?.name) {
       const key = c.authPasswordSecretRef.key || secretKeyDefault;
       const pw = secret(c.authPasswordSecretRef.name, key);

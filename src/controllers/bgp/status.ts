@@ -1,9 +1,11 @@
 // Per-node status entries (BgpPeer.status.nodesPeerStatus[node], BgpConf.status.nodesConfStatus[node])
-// and the writer that merge-patches ONLY this node's key, only when the entry changed.
+// and the writer that merge-patches ONLY this node's key, only when the entry changed. The same
+// pass keeps each object's status.conditions (not per node: see conditions.ts) up to date.
 import type { BgpConf, BgpPeer, NodeConfStatus, NodePeerStatus } from '../../api/v1alpha2.ts';
 import type { DesiredGlobal, PeerStatus } from '../../bgp/index.ts';
 import { errorMessage, Resources, type ObjectWriter } from '../../kube/index.ts';
 import type { Logger } from '../../obs/log.ts';
+import { BgpConditionsWriter } from './conditions.ts';
 
 /** The status entry for one session (OpenELB's layout plus our additions), without updateTime. */
 export function peerEntry(s: PeerStatus | undefined, address: string, lastError: string | undefined): NodePeerStatus {
@@ -55,20 +57,30 @@ export class NodeStatusWriter {
   /** `${kind}/${name}` → last entry written by us (null = removed) */
   private readonly written = new Map<string, string | null>();
   writes = 0;
+  /** status.conditions of the same objects (also usable on its own for objects no node selects) */
+  readonly conditions: BgpConditionsWriter;
 
   constructor(writer: ObjectWriter, node: string, log: Logger) {
     this.writer = writer;
     this.node = node;
     this.log = log;
+    this.conditions = new BgpConditionsWriter(writer, log);
   }
 
-  /** Sets (entry) or removes (undefined) this node's entry in one BgpPeer. Returns whether it wrote. */
+  /**
+   * Sets (entry) or removes (undefined) this node's entry in one BgpPeer, and brings its conditions
+   * up to date. Returns whether the entry was written.
+   */
   async peer(obj: BgpPeer, entry: NodePeerStatus | undefined): Promise<boolean> {
-    return this.write('BgpPeer', obj.metadata.name, obj.status?.nodesPeerStatus?.[this.node], entry, 'nodesPeerStatus');
+    const wrote = await this.write('BgpPeer', obj.metadata.name, obj.status?.nodesPeerStatus?.[this.node], entry, 'nodesPeerStatus');
+    await this.conditions.peer(obj);
+    return wrote;
   }
 
   async conf(obj: BgpConf, entry: NodeConfStatus | undefined): Promise<boolean> {
-    return this.write('BgpConf', obj.metadata.name, obj.status?.nodesConfStatus?.[this.node], entry, 'nodesConfStatus');
+    const wrote = await this.write('BgpConf', obj.metadata.name, obj.status?.nodesConfStatus?.[this.node], entry, 'nodesConfStatus');
+    await this.conditions.conf(obj);
+    return wrote;
   }
 
   private async write(kind: 'BgpPeer' | 'BgpConf', name: string, cur: object | undefined, entry: object | undefined, field: string): Promise<boolean> {
@@ -96,5 +108,6 @@ export class NodeStatusWriter {
   /** Forget what was written for objects that are gone. */
   forget(kind: 'BgpPeer' | 'BgpConf', name: string): void {
     this.written.delete(`${kind}/${name}`);
+    this.conditions.forget(kind, name);
   }
 }

@@ -37,7 +37,7 @@ function asListed(f: ReturnType<typeof desiredPeerFields>): WirePeerOut {
   const w = toWirePeer(f);
   return {
     apply_policy: null,
-    conf: { auth_password: '', description: '', local_asn: 0, peer_group: '', type: 'EXTERNAL', neighbor_interface: '', vrf: '', admin_down: false, ...w.conf },
+    conf: { auth_password: '', description: '', local_asn: 0, peer_group: '', type: 'EXTERNAL', neighbor_interface: '', vrf: '', admin_down: false, allow_own_asn: 0, replace_peer_asn: false, remove_private: 'REMOVE_NONE', ...w.conf },
     ebgp_multihop: w.ebgp_multihop ?? null,
     state: null,
     timers: { config: { connect_retry: 0, hold_time: 0, keepalive_interval: 0, minimum_advertisement_interval: 0, idle_hold_time_after_reset: 30, ...w.timers?.config }, state: null },
@@ -74,7 +74,7 @@ test('peer changes are classified per field', () => {
   assert.deepEqual(cls({ address: '10.99.0.1', peerAsn: 65000, ebgpMultihopTtl: 4 }), ['ebgpMultihopTtl:recreate']);
   assert.deepEqual(cls({ address: '10.99.0.1', peerAsn: 65000, password: 's' }), ['password:peer-reset']);
   assert.deepEqual(cls({ address: '10.99.0.1', peerAsn: 65000, maxReceivedPrefixes: 100 }), ['maxReceivedPrefixes:live']);
-  assert.equal(Object.keys(PEER_FIELD_CLASSES).length, 15);
+  assert.equal(Object.keys(PEER_FIELD_CLASSES).length, 18);
 });
 
 test('peer validation', () => {
