@@ -30,7 +30,7 @@ async function freePort(): Promise<number> {
 
 function startManager(kubeconfig: string, port: number): { child: ChildProcess; exit: Promise<number | null>; stderr: () => string } {
   const child = spawn(process.execPath, [join(ROOT, 'src/main.ts'), '--kubeconfig', kubeconfig, '--node-name', 'node-1',
-    '--health-addr', `127.0.0.1:${port}`, '--backoff-max', '1s', '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KUBECONFIG: '' } });
+    '--health-addr', `127.0.0.1:${port}`, '--webhook-addr', '127.0.0.1:0', '--backoff-max', '1s', '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KUBECONFIG: '' } });
   children.add(child);
   let err = '';
   child.stderr?.on('data', (d: Buffer) => { err += d.toString(); });
@@ -48,6 +48,16 @@ async function get(port: number, path: string): Promise<{ status: number; body: 
   }
 }
 
+async function waitFor<T>(f: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
+  const end = performance.now() + ms;
+  while (performance.now() < end) {
+    const v = await f();
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.fail('condition not met in time');
+}
+
 async function waitStatus(port: number, path: string, want: number, ms = 20_000): Promise<string> {
   const end = performance.now() + ms;
   let last = { status: 0, body: '' };
@@ -63,16 +73,27 @@ describe('openelb-manager process', () => {
   test('ready after caches sync; SIGTERM → readiness off, clean exit 0', async () => {
     const dbl = await startKubeDouble({ crdDirs: [CRD_DIR] });
     doubles.push(dbl);
+    await dbl.create([
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'openelb-system' } },
+      { apiVersion: 'network.kubesphere.io/v1alpha2', kind: 'Eip', metadata: { name: 'metrics-pool' }, spec: { address: '10.1.2.0/30', protocol: 'layer2' } },
+    ]);
     const port = await freePort();
     const m = startManager(dbl.kubeconfigPath, port);
     await waitStatus(port, '/readyz', 200);
     assert.equal((await get(port, '/healthz')).status, 200);
     const verbose = await get(port, '/readyz?verbose');
     assert.match(verbose.body, /\[\+\]informers ok/);
+    assert.match(verbose.body, /\[\+\]webhook ok/);
     const metrics = await get(port, '/metrics');
     assert.equal(metrics.status, 200);
     assert.match(metrics.body, /openelb_informer_synced\{resource="eips"\} 1/);
     assert.match(metrics.body, /openelb_process_cpu_seconds_total/);
+    // per-pool gauges, labelled by pool (never by IP); poolSize arrives once the allocator wrote status
+    const pools = await waitFor(async () => {
+      const b = (await get(port, '/metrics')).body;
+      return /openelb_eip_pool_size\{eip="metrics-pool",protocol="layer2"\} 2/.test(b) ? b : undefined;
+    });
+    assert.match(pools, /openelb_eip_pool_usage\{eip="metrics-pool",protocol="layer2"\} 0/);
     m.child.kill('SIGTERM');
     const code = await m.exit;
     assert.equal(code, 0, m.stderr());
