@@ -15,11 +15,11 @@ export const RUN_DIR = '/run/openelb';
  */
 export const RBAC_EXPECTED: Readonly<Record<'ClusterRole' | 'Role', readonly string[]>> = {
   ClusterRole: [
-    ...grants(GROUP, ['eips'], ['get', 'list', 'watch', 'patch', 'update']),
+    ...grants(GROUP, ['eips'], ['get', 'list', 'watch', 'patch']),
     ...grants(GROUP, ['bgpconfs', 'bgppeers'], ['get', 'list', 'watch']),
-    ...grants(GROUP, ['eips/status', 'bgpconfs/status', 'bgppeers/status'], ['get', 'patch', 'update']),
+    ...grants(GROUP, ['eips/status', 'bgpconfs/status', 'bgppeers/status'], ['patch']),
     ...grants('', ['services'], ['get', 'list', 'watch', 'patch']),
-    ...grants('', ['services/status'], ['get', 'patch', 'update']),
+    ...grants('', ['services/status'], ['patch']),
     ...grants('discovery.k8s.io', ['endpointslices'], ['list', 'watch']),
     ...grants('', ['nodes'], ['get', 'list', 'watch']),
     ...grants('', ['namespaces'], ['list', 'watch']),
@@ -32,7 +32,8 @@ export const RBAC_EXPECTED: Readonly<Record<'ClusterRole' | 'Role', readonly str
     ),
   ],
   Role: [
-    ...grants('coordination.k8s.io', ['leases'], ['get', 'list', 'watch', 'create', 'update']),
+    // delete: a Layer 2 replica removes its own Lease when it hands over on SIGTERM
+    ...grants('coordination.k8s.io', ['leases'], ['get', 'list', 'watch', 'create', 'update', 'delete']),
     ...grants('', ['secrets'], ['get', 'create']),
     ...grants('', ['secrets[openelb-webhook-cert]'], ['update']),
   ],
