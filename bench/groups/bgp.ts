@@ -12,9 +12,18 @@ import type { BenchContext, BenchGroup, BenchValue } from '../types.ts';
 
 const SELF = fileURLToPath(import.meta.url);
 const ONE_POOL = { name: 'bench-one', address: '198.51.100.0/24' };
-const BULK_POOL = { name: 'bench-bulk', address: '198.19.0.0/16' };
+// One Eip records at most MAX_ALLOCATIONS_PER_EIP (2,819) Services (etcd's object limit), so the bulk
+// Services are spread over /20 pools of at most BULK_PER_POOL each, all under 198.19.0.0/16.
+const BULK_PER_POOL = 2500;
+const bulkPools = (n: number) => Array.from({ length: Math.max(1, Math.ceil(n / BULK_PER_POOL)) }, (_, k) => ({ name: `bench-bulk-${k}`, address: `198.19.${k * 16}.0/20` }));
+const bulkPoolOf = (i: number) => `bench-bulk-${Math.floor(i / BULK_PER_POOL)}`;
 const RAW_PREFIX = (i: number) => `198.18.${(i >> 8) & 0xff}.${i & 0xff}`;
-const BULK_IP = (i: number) => `198.19.${(i >> 8) & 0xff}.${i & 0xff}`;
+/** The address an allocator would give bulk Service i: the j-th of its pool (from .1, as the allocator's first free). */
+const BULK_IP = (i: number) => {
+  const k = Math.floor(i / BULK_PER_POOL);
+  const j = (i % BULK_PER_POOL) + 1;
+  return `198.19.${k * 16 + (j >> 8)}.${j & 0xff}`;
+};
 
 function pct(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -96,7 +105,7 @@ async function agent(job: AgentJob): Promise<unknown> {
   const { loadKubeConfig, KubeClient, Resources } = await import('../../src/kube/index.ts');
   const client = new KubeClient(loadKubeConfig({ kubeconfigPath: job.kubeconfig }), { fieldManager: 'bench' });
   const ns = job.op === 'floor' ? 'floor' : 'bench';
-  const pool = job.op === 'one-by-one' ? ONE_POOL.name : BULK_POOL.name;
+  const poolOf = (i: number) => (job.op === 'one-by-one' ? ONE_POOL.name : bulkPoolOf(i));
   const inFlight = async (n: number, conc: number, fn: (i: number) => Promise<void>) => {
     let next = 0;
     await Promise.all(Array.from({ length: conc }, async () => {
@@ -111,7 +120,7 @@ async function agent(job: AgentJob): Promise<unknown> {
         const ip = `198.51.100.${10 + i}`;
         const seen = watch.when(ip, job.hops ?? 2);
         const t0 = performance.now();
-        await client.create(Resources.Service, svcObject(`one-${i}`, ns, pool, ip));
+        await client.create(Resources.Service, svcObject(`one-${i}`, ns, poolOf(i), ip));
         const t1 = await Promise.race([seen, new Promise<number>((_, rej) => setTimeout(() => rej(new Error(`no route for ${ip} within 30 s`)), 30_000))]);
         out.push(t1 - t0);
       }
@@ -122,13 +131,13 @@ async function agent(job: AgentJob): Promise<unknown> {
   }
   const start = Date.now();
   await inFlight(job.n, 16, async (i) => {
-    await client.create(Resources.Service, svcObject(`s${i}`, ns, pool));
+    await client.create(Resources.Service, svcObject(`s${i}`, ns, poolOf(i)));
   });
   const created = Date.now();
   if (job.op === 'floor') {
     // what the allocator writes per Service: the Eip's status.used entry, then the Service's ingress
     await inFlight(job.n, 16, async (i) => {
-      await client.patch(Resources.Eip, BULK_POOL.name, undefined, { status: { used: { [BULK_IP(i)]: `${ns}/s${i}` } } }, 'merge', { subresource: 'status' });
+      await client.patch(Resources.Eip, bulkPoolOf(i), undefined, { status: { used: { [BULK_IP(i)]: `${ns}/s${i}` } } }, 'merge', { subresource: 'status' });
       await client.patch(Resources.Service, `s${i}`, ns, { status: { loadBalancer: { ingress: [{ ip: BULK_IP(i), ipMode: 'VIP' }] } } }, 'merge', { subresource: 'status' });
     });
   }
@@ -151,8 +160,7 @@ const group: BenchGroup = {
     const { GobgpClient, buildPath } = await import('../../src/bgp/index.ts');
     const e2e = await import('../../test/e2e/bgp-lab.ts');
     const ONE = ctx.quick ? 30 : 200;
-    // OE_BENCH_BGP_BULK: the API double's per-write cost grows with the size of the Eip's status.used
-    // map, so a full 10k run takes a long time on a shared 2-core machine
+    // OE_BENCH_BGP_BULK sets N (the bulk Services), e.g. for a shorter run
     const BULK = Number(process.env.OE_BENCH_BGP_BULK ?? (ctx.quick ? 1000 : 10_000));
     const out: Record<string, BenchValue> = {};
 
@@ -212,7 +220,7 @@ const group: BenchGroup = {
         const apply = async (objs: unknown[]) => {
           await lab.execOk('k', ['kubectl', ...fk, 'apply', '--validate=false', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objs }) });
         };
-        await apply([{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'floor' } }, e2e.eip(BULK_POOL)]);
+        await apply([{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'floor' } }, ...bulkPools(BULK).map((p) => e2e.eip(p))]);
         const f = await runAgent({ op: 'floor', n: BULK }, floorDouble.kubeconfig);
         out.api_floor_10k_s = r2((Number(f.doneEpochMs) - Number(f.startEpochMs)) / 1000);
         ctx.log(`API floor: ${BULK} creates + Eip/Service status writes, no manager: ${out.api_floor_10k_s} s`);
@@ -225,7 +233,7 @@ const group: BenchGroup = {
         { apiVersion: 'v1', kind: 'Namespace', metadata: { name: e2e.MANAGER_NS } },
         { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench' } },
         { apiVersion: 'network.kubesphere.io/v1alpha2', kind: 'BgpConf', metadata: { name: 'default' }, spec: { as: e2e.NODE_ASN, listenPort: 1790 } },
-        e2e.peerFor(lab, 1), e2e.eip(ONE_POOL), e2e.eip(BULK_POOL));
+        e2e.peerFor(lab, 1), e2e.eip(ONE_POOL), ...bulkPools(BULK).map((p) => e2e.eip(p)));
       for (const n of lab.nodes) lab.startManager(n.name);
       for (const n of lab.nodes) await e2e.waitReady(lab, n.name);
       await sleep(3000);
@@ -245,7 +253,7 @@ const group: BenchGroup = {
       ctx.log(`${BULK} Services created (16 in flight) → all ECMP routes in the router: ${out.bulk_10k_s} s (creates took ${((Number(b.createdEpochMs) - Number(b.startEpochMs)) / 1000).toFixed(2)} s)`);
 
       // every IP already held: take the pool out of BGP (vip is never announced) and put it back
-      const setProtocol = (p: string) => lab.kubectl(['patch', 'eip', BULK_POOL.name, '--type=merge', '-p', JSON.stringify({ spec: { protocol: p } })]);
+      const setProtocol = (p: string) => Promise.all(bulkPools(BULK).map((pool) => lab.kubectl(['patch', 'eip', pool.name, '--type=merge', '-p', JSON.stringify({ spec: { protocol: p } })])));
       await setProtocol('vip');
       await waitFor(async () => (await countRoutes('198.19.0.0/16')) === 0, 120_000, { what: 'bulk routes withdrawn', intervalMs: 100 });
       t = performance.now();

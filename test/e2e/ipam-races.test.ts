@@ -141,33 +141,43 @@ test(`IPAM races: ${TOTAL} Services, two managers, kills and a freeze (IPAM_RACE
     await sleep(200 + Math.floor(rand() * 1500));
     startManager(id, dbl!.kubeconfigPath);
   };
+  // The Lease may still name a manager that was just killed (its successor has not taken over yet):
+  // freeze only a holder that is alive and actually writing, retrying with whoever holds it next.
   const freezeLeader = async (): Promise<void> => {
-    const id = await leaderId();
-    const m = id ? managers.get(id) : undefined;
-    if (!m) return;
-    writeFileSync(m.pauseFile, 'pause');
-    const end = performance.now() + 15_000;
-    // The main loop may be parked at a checkpoint waiting for this chaos step, leaving the leader
-    // with nothing to write: give it an allocation of its own so the freeze always happens.
-    for (let n = 0; existsSync(m.pauseFile) && performance.now() < end; n++) {
-      await client.create(Resources.Service, {
-        apiVersion: 'v1', kind: 'Service',
-        metadata: { name: `freeze-trigger-${n}`, namespace: 'race-a', annotations: { 'lb.kubesphere.io/v1alpha1': 'openelb' } },
-        spec: { type: 'LoadBalancer', ports: [{ port: 80, protocol: 'TCP' }] },
-      }).catch(() => undefined);
-      const wait = performance.now() + 2000;
-      while (existsSync(m.pauseFile) && performance.now() < wait) await sleep(20);
+    const deadline = performance.now() + 60_000;
+    for (let attempt = 0; !froze && performance.now() < deadline; attempt++) {
+      const id = await leaderId();
+      const m = id ? managers.get(id) : undefined;
+      if (!m || m.child.exitCode !== null || m.child.signalCode !== null) {
+        await sleep(250);
+        continue;
+      }
+      writeFileSync(m.pauseFile, 'pause');
+      // The main loop may be parked at a checkpoint waiting for this chaos step, leaving the leader
+      // with nothing to write: give it an allocation of its own so the freeze always happens.
+      const end = performance.now() + 6_000;
+      for (let n = 0; existsSync(m.pauseFile) && performance.now() < end; n++) {
+        await client.create(Resources.Service, {
+          apiVersion: 'v1', kind: 'Service',
+          metadata: { name: `freeze-trigger-${attempt}-${n}`, namespace: 'race-a', annotations: { 'lb.kubesphere.io/v1alpha1': 'openelb' } },
+          spec: { type: 'LoadBalancer', ports: [{ port: 80, protocol: 'TCP' }] },
+        }).catch(() => undefined);
+        const wait = performance.now() + 1500;
+        while (existsSync(m.pauseFile) && performance.now() < wait) await sleep(20);
+      }
+      if (existsSync(m.pauseFile)) {
+        rmSync(m.pauseFile, { force: true });
+        continue;
+      }
+      while (procState(m.child.pid) !== 'T' && performance.now() < end + 2000) await sleep(10);
+      froze = procState(m.child.pid) === 'T';
+      if (!froze) continue;
+      // Frozen between its Eip write and its Service write: the other manager takes over meanwhile.
+      const takeoverBy = performance.now() + 15_000;
+      while (performance.now() < takeoverBy && (await leaderId()) === m.id) await sleep(200);
+      takeover = (await leaderId()) !== m.id;
+      m.child.kill('SIGCONT');
     }
-    if (existsSync(m.pauseFile)) {
-      rmSync(m.pauseFile, { force: true });
-      return;
-    }
-    while (procState(m.child.pid) !== 'T' && performance.now() < end) await sleep(10);
-    froze = procState(m.child.pid) === 'T';
-    // Frozen between its Eip write and its Service write: the other manager takes over meanwhile.
-    await sleep(5000);
-    takeover = (await leaderId()) !== m.id;
-    m.child.kill('SIGCONT');
   };
 
   const quiescent = async (label: string): Promise<void> => {

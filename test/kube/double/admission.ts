@@ -146,7 +146,8 @@ export function makeAdmission(store: Store, services: ServiceMap): Admission {
 
   return {
     async mutate(a) {
-      let obj = a.object ? clone(a.object) : undefined;
+      // copied only when a webhook patches it (the caller's object is never changed)
+      let obj = a.object;
       for (const hook of hooks('mutating')) {
         if (!applies(hook, { ...a, object: obj })) continue;
         const input: AdmissionInput = { ...a };
@@ -156,7 +157,7 @@ export function makeAdmission(store: Store, services: ServiceMap): Admission {
         if (resp.allowed !== true) throw denied(String(hook.name ?? ''), resp.status);
         if (obj && typeof resp.patch === 'string' && resp.patch !== '') {
           const ops = JSON.parse(Buffer.from(resp.patch, 'base64').toString('utf8')) as Operation[];
-          obj = jsonPatch.applyPatch(obj, ops, false, false).newDocument;
+          obj = jsonPatch.applyPatch(clone(obj), ops, false, false).newDocument;
         }
       }
       return obj;

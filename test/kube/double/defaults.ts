@@ -27,15 +27,49 @@ function intToIp(n: number): string {
 const SERVICE_CIDR_START = ipToInt('10.96.0.10');
 const SERVICE_CIDR_END = ipToInt('10.111.255.254');
 
-function usedByServices(store: Store): { ips: Set<string>; ports: Set<number> } {
-  const ips = new Set<string>();
-  const ports = new Set<number>();
-  for (const s of store.list('/services')) {
+const NODE_PORT_FIRST = 30000;
+
+/**
+ * ClusterIPs and nodePorts in use, kept up to date by the store's write hook (a scan per create made
+ * creating n Services quadratic). The hints are the lowest values that may be free: every value
+ * below a hint is in use, so the lowest-free search starts there.
+ */
+interface ServiceIndex {
+  ips: Map<string, number>;
+  ports: Map<number, number>;
+  ipHint: number;
+  portHint: number;
+}
+
+const indexes = new WeakMap<Store, ServiceIndex>();
+
+function bump<K>(m: Map<K, number>, k: K, d: number): boolean {
+  const n = (m.get(k) ?? 0) + d;
+  if (n > 0) m.set(k, n);
+  else m.delete(k);
+  return n <= 0;
+}
+
+function usedByServices(store: Store): ServiceIndex {
+  const have = indexes.get(store);
+  if (have) return have;
+  const ix: ServiceIndex = { ips: new Map(), ports: new Map(), ipHint: SERVICE_CIDR_START, portHint: NODE_PORT_FIRST };
+  const count = (s: Readonly<Obj>, d: number): void => {
     const spec = isObj(s.spec) ? s.spec : {};
-    if (typeof spec.clusterIP === 'string') ips.add(spec.clusterIP);
-    for (const p of Array.isArray(spec.ports) ? spec.ports.filter(isObj) : []) if (typeof p.nodePort === 'number') ports.add(p.nodePort);
-  }
-  return { ips, ports };
+    if (typeof spec.clusterIP === 'string' && bump(ix.ips, spec.clusterIP, d) && spec.clusterIP.includes('.')) {
+      ix.ipHint = Math.min(ix.ipHint, Math.max(SERVICE_CIDR_START, ipToInt(spec.clusterIP)));
+    }
+    for (const p of Array.isArray(spec.ports) ? spec.ports.filter(isObj) : []) {
+      if (typeof p.nodePort === 'number' && bump(ix.ports, p.nodePort, d)) ix.portHint = Math.min(ix.portHint, Math.max(NODE_PORT_FIRST, p.nodePort));
+    }
+  };
+  for (const s of store.scan('/services')) count(s, 1);
+  store.observe('/services', (type, obj, prev) => {
+    if (prev) count(prev, -1);
+    if (type !== 'DELETED') count(obj, 1);
+  });
+  indexes.set(store, ix);
+  return ix;
 }
 
 /** Service defaults: type, sessionAffinity, clusterIP(s), ipFamilies, nodePorts, policies. */
@@ -49,8 +83,9 @@ export function defaultService(svc: Obj, store: Store, old?: Obj): void {
   if (spec.type !== 'ExternalName') {
     if ((spec.clusterIP === undefined || spec.clusterIP === '') && typeof oldSpec.clusterIP === 'string') spec.clusterIP = oldSpec.clusterIP;
     if (spec.clusterIP === undefined || spec.clusterIP === '') {
-      let n = SERVICE_CIDR_START;
+      let n = used.ipHint;
       while (used.ips.has(intToIp(n)) && n < SERVICE_CIDR_END) n++;
+      used.ipHint = n;
       spec.clusterIP = intToIp(n);
     }
     spec.clusterIPs ??= [spec.clusterIP];
@@ -62,7 +97,8 @@ export function defaultService(svc: Obj, store: Store, old?: Obj): void {
   if (spec.type === 'LoadBalancer') spec.allocateLoadBalancerNodePorts ??= true;
   if (spec.type === 'NodePort' || spec.type === 'LoadBalancer') spec.externalTrafficPolicy ??= 'Cluster';
   const oldPorts = Array.isArray(oldSpec.ports) ? oldSpec.ports.filter(isObj) : [];
-  let next = 30000;
+  const taken = new Set<number>();
+  let next = used.portHint;
   for (const p of Array.isArray(spec.ports) ? spec.ports.filter(isObj) : []) {
     p.protocol ??= 'TCP';
     p.targetPort ??= p.port;
@@ -72,10 +108,11 @@ export function defaultService(svc: Obj, store: Store, old?: Obj): void {
       p.nodePort = prev.nodePort;
       continue;
     }
-    while (used.ports.has(next) && next < 32767) next++;
+    while ((used.ports.has(next) || taken.has(next)) && next < 32767) next++;
     p.nodePort = next;
-    used.ports.add(next);
+    taken.add(next);
   }
+  if (taken.size > 0) used.portHint = Math.min(...taken);
   if (!isObj(svc.status)) svc.status = { loadBalancer: {} };
 }
 

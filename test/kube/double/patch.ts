@@ -7,10 +7,17 @@ import { mergeStrategy } from './merge-keys.ts';
 
 export function mergePatch(target: unknown, patch: unknown): unknown {
   if (!isObj(patch)) return clone(patch);
-  const out: Obj = isObj(target) ? clone(target) : {};
+  return mergeInto(isObj(target) ? clone(target) : {}, patch);
+}
+
+/** Merge `patch` into `out`, which is already a private copy (so one copy per patch, not one per level). */
+function mergeInto(out: Obj, patch: Obj): Obj {
   for (const [k, v] of Object.entries(patch)) {
     if (v === null) delete out[k];
-    else out[k] = mergePatch(out[k], v);
+    else if (isObj(v)) {
+      const t = out[k];
+      out[k] = mergeInto(isObj(t) ? t : {}, v);
+    } else out[k] = clone(v);
   }
   return out;
 }

@@ -151,7 +151,7 @@ export async function create(r: Req, body: unknown): Promise<WriteResult> {
   const admitted = await admit(r, 'CREATE', obj);
   const key = r.api.key(r.def);
   const ns = r.def.namespaced ? (r.path.namespace ?? '') : '';
-  if (r.api.store.get(key, ns, nameOf(admitted))) throw alreadyExists(r.def.group, r.def.plural, nameOf(admitted));
+  if (r.api.store.has(key, ns, nameOf(admitted))) throw alreadyExists(r.def.group, r.def.plural, nameOf(admitted));
   if (isDryRun(r)) return { code: 201, body: admitted };
   const stored = r.api.store.write(key, 'ADDED', await r.api.toStorage(r.def, admitted));
   afterCrdWrite(r, stored);
@@ -190,7 +190,8 @@ export async function updateWith(r: Req, cur: Obj, incoming: Obj, wrap: boolean)
   let next: Obj;
   const statusWrite = r.path.subresource === 'status';
   if (statusWrite) {
-    next = clone(cur);
+    // cur is this request's own copy and is only read from here on: share all but metadata and status
+    next = isCrdDef(r) ? clone(cur) : { ...cur, metadata: { ...metaOf(cur) } };
     if (obj.status === undefined) delete next.status;
     else next.status = obj.status;
   } else {
