@@ -170,6 +170,9 @@ export class Lab implements Cleanable {
     if (this.desc.managers === true && !(await exists(MANAGER_MAIN))) throw new Error(`lab: managers requested but ${MANAGER_MAIN} does not exist`);
     if (wantManagers) {
       if (!this.kube) throw new Error('lab: managers need the API double (kubeDouble)');
+      // the manager's namespace exists before the managers, as the one-file install creates it
+      const ns = await this.kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'openelb-system' } }));
+      if (ns.code !== 0) throw new Error(`lab: creating namespace openelb-system failed: ${ns.stderr}`);
       for (const n of p.nodes) this.startManager(n.name);
     }
     this.timings.daemonsMs = performance.now() - this.t0;
