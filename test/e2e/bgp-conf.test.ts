@@ -54,6 +54,18 @@ describe('bgp BgpConf field classes', () => {
     assert.deepEqual(resets(before, await snapshot()), []);
   });
 
+  it('a BgpConf not named default is ignored and says so in its Valid condition', async () => {
+    await apply(lab, { apiVersion: 'network.kubesphere.io/v1alpha2', kind: 'BgpConf', metadata: { name: 'not-default' }, spec: { as: 65010 } });
+    type Conds = { status?: { conditions?: { type: string; status: string; reason: string }[] } };
+    const end = performance.now() + 20_000;
+    let valid: { status: string; reason: string } | undefined;
+    while (performance.now() < end && !valid) {
+      valid = (await getJson<Conds>(lab, 'bgpconf', 'not-default')).status?.conditions?.find((c) => c.type === 'Valid');
+      if (!valid) await sleep(250);
+    }
+    assert.deepEqual(valid && { status: valid.status, reason: valid.reason }, { status: 'False', reason: 'NotDefault' });
+  });
+
   it('peer-reset: spec.families resets only the sessions that take the default', async () => {
     const before = await snapshot();
     await apply(lab, conf({ policy: 'my-gobgp-policy', families: [65537, 131073] }));

@@ -353,6 +353,8 @@ export class BgpController implements Component {
       const name = obj.metadata.name;
       if (!selected.has(name) || obj.metadata.deletionTimestamp) {
         if (obj.status?.nodesPeerStatus?.[this.node] !== undefined) await this.status.peer(obj, undefined);
+        // a peer no replica selects still gets its Valid condition (same content from every replica)
+        else if (!obj.metadata.deletionTimestamp) await this.status.conditions.peer(obj as BgpPeer);
         continue;
       }
       const addr = obj.spec.conf?.neighborAddress ?? '';
@@ -362,6 +364,10 @@ export class BgpController implements Component {
     }
     const conf = c.bgpConfs.get(BGPCONF_DEFAULT_NAME);
     if (conf && !conf.metadata.deletionTimestamp) await this.status.conf(conf, confEntry(this.global, this.globalError ?? speakerError));
+    // BgpConfs not named default are ignored, and their Valid=False/NotDefault condition says so
+    for (const o of c.bgpConfs.list()) {
+      if (o.metadata.name !== BGPCONF_DEFAULT_NAME && !o.metadata.deletionTimestamp) await this.status.conditions.conf(o);
+    }
   }
 
   private async readiness(): Promise<true | string> {
