@@ -1,5 +1,6 @@
 // Pure address maths for Eip pools: parse spec.address (single IP, CIDR, "first-last"; IPv4 or
-// IPv6) with ip-address, size, membership, overlap, and fast formatting of addresses.
+// IPv6), size, membership, overlap. Single addresses are read and printed by src/net/ip.ts
+// (ip-address underneath), re-exported here for ipam's callers.
 //
 // Decision on CIDR edge addresses: an IPv4 CIDR shorter than /31 does not hand out its network
 // (all-zeros host) and broadcast (all-ones host) addresses, and an IPv6 CIDR shorter than /127 does
@@ -10,11 +11,9 @@
 // whoever writes a range or single IP means exactly those addresses.
 // Overlap between pools is computed on the written span (edge addresses included), so two pools
 // never claim the same address even as a skipped one.
-import { Address4, Address6 } from 'ip-address';
+import { FAMILY_BITS, formatIp, readIp, type Family, type ParsedIp } from '../net/ip.ts';
 
-export type Family = 4 | 6;
-
-export const FAMILY_BITS: Readonly<Record<Family, number>> = { 4: 32, 6: 128 };
+export { FAMILY_BITS, formatIp, formatIpv4, formatIpv6, type Family, type ParsedIp } from '../net/ip.ts';
 
 export class AddressParseError extends Error {
   override name = 'AddressParseError';
@@ -46,33 +45,11 @@ export interface PoolRange extends IpSpan {
   size: bigint;
 }
 
-export interface ParsedIp {
-  family: Family;
-  value: bigint;
-}
-
-const V4_CHARS = /^[0-9.]+$/;
-const V6_CHARS = /^[0-9a-fA-F:.]+$/;
-
-/** Parses one IP address (no prefix, no zone). Throws AddressParseError quoting `text`. */
+/** Parses one IP address (no prefix, no zone). Throws AddressParseError quoting `whole`. */
 export function parseIp(text: string, whole: string = text): ParsedIp {
-  if (text.length === 0) throw new AddressParseError(whole, 'empty address');
-  if (/\s/.test(text)) throw new AddressParseError(whole, 'contains whitespace');
-  if (text.includes(':')) {
-    if (text.includes('%')) throw new AddressParseError(whole, `IPv6 zone index in ${JSON.stringify(text)} is not allowed`);
-    if (!V6_CHARS.test(text)) throw new AddressParseError(whole, `${JSON.stringify(text)} is not an IPv6 address`);
-    try {
-      return { family: 6, value: new Address6(text).bigInt() };
-    } catch (e) {
-      throw new AddressParseError(whole, `${JSON.stringify(text)} is not an IPv6 address (${(e as Error).message})`);
-    }
-  }
-  if (!V4_CHARS.test(text)) throw new AddressParseError(whole, `${JSON.stringify(text)} is not an IP address`);
-  try {
-    return { family: 4, value: new Address4(text).bigInt() };
-  } catch (e) {
-    throw new AddressParseError(whole, `${JSON.stringify(text)} is not an IPv4 address (${(e as Error).message})`);
-  }
+  const ip = readIp(text);
+  if (typeof ip === 'string') throw new AddressParseError(whole, ip);
+  return ip;
 }
 
 function familyName(f: Family): string {
@@ -170,49 +147,6 @@ export function spansOverlap(a: IpSpan, b: IpSpan): boolean {
 /** Whether two pools overlap (on their written spans). Symmetric. */
 export function poolsOverlap(a: PoolRange, b: PoolRange): boolean {
   return spansOverlap(a.span, b.span);
-}
-
-// ---- formatting (hot path: no allocation of ip-address objects) ----
-
-export function formatIpv4(v: number): string {
-  return `${(v >>> 24) & 255}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
-}
-
-/** RFC 5952 text: lower-case hex, no leading zeros, the longest run (>= 2) of zero groups as "::". */
-export function formatIpv6(v: bigint): string {
-  const groups: number[] = new Array<number>(8);
-  // Split into four 32-bit halves first: bigint shifts on small values are cheap.
-  for (let i = 0; i < 4; i++) {
-    const word = Number((v >> BigInt(96 - 32 * i)) & 0xffffffffn);
-    groups[2 * i] = word >>> 16;
-    groups[2 * i + 1] = word & 0xffff;
-  }
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = (from: number, to: number): string =>
-    groups
-      .slice(from, to)
-      .map((g) => g.toString(16))
-      .join(':');
-  if (bestLen < 2) return hex(0, 8);
-  return `${hex(0, bestStart)}::${hex(bestStart + bestLen, 8)}`;
-}
-
-export function formatIp(family: Family, v: bigint): string {
-  return family === 4 ? formatIpv4(Number(v)) : formatIpv6(v);
 }
 
 /** Canonical text of an address given as text (throws AddressParseError). */

@@ -1,7 +1,8 @@
-// MAC and IP address helpers on raw bytes (no I/O). IPv6 text output follows RFC 5952.
-import { isIPv4, isIPv6 } from 'node:net';
+// MAC and IP address helpers on raw bytes (no I/O). Text ↔ address goes through src/net/ip.ts,
+// the one parser and RFC 5952 printer; what stays here is byte-level (packet fields, groups, MACs).
+import { ipToBytes, tryParseIp, formatIpv6Bytes, type Family } from '../net/ip.ts';
 
-export type Family = 4 | 6;
+export { canonicalIp, formatIpv6Bytes as formatIPv6, type Family } from '../net/ip.ts';
 
 export const BROADCAST_MAC: Uint8Array = Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0xff, 0xff);
 export const ZERO_MAC: Uint8Array = new Uint8Array(6);
@@ -19,66 +20,21 @@ export function formatMac(mac: Uint8Array): string {
 }
 
 export function parseIPv4(text: string): Uint8Array | undefined {
-  if (!isIPv4(text)) return undefined;
-  return Uint8Array.from(text.split('.'), (p) => Number(p));
+  const ip = tryParseIp(text);
+  return ip?.family === 4 ? ipToBytes(ip) : undefined;
 }
 
 export function parseIPv6(text: string): Uint8Array | undefined {
-  if (!isIPv6(text) || text.includes('%')) return undefined;
-  let s = text;
-  if (s.includes('.')) {
-    // embedded IPv4 tail (::ffff:1.2.3.4): rewrite it as two hex words
-    const cut = s.lastIndexOf(':') + 1;
-    const b = parseIPv4(s.slice(cut));
-    if (b === undefined) return undefined;
-    const w = (hi: number | undefined, lo: number | undefined): string => (((hi ?? 0) << 8) | (lo ?? 0)).toString(16);
-    s = `${s.slice(0, cut)}${w(b[0], b[1])}:${w(b[2], b[3])}`;
-  }
-  const [head = '', rest] = s.split('::');
-  const words = (x: string): number[] => (x === '' ? [] : x.split(':').map((w) => parseInt(w, 16)));
-  const h = words(head);
-  const r = rest === undefined ? [] : words(rest);
-  const fill = 8 - h.length - r.length;
-  const all = rest === undefined ? h : [...h, ...new Array<number>(Math.max(fill, 0)).fill(0), ...r];
-  if (all.length !== 8) return undefined;
-  const out = new Uint8Array(16);
-  all.forEach((w, i) => {
-    out[2 * i] = w >> 8;
-    out[2 * i + 1] = w & 0xff;
-  });
-  return out;
+  const ip = tryParseIp(text);
+  return ip?.family === 6 ? ipToBytes(ip) : undefined;
 }
 
 export function formatIPv4(b: Uint8Array): string {
   return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
 }
 
-export function formatIPv6(b: Uint8Array): string {
-  const w: number[] = [];
-  for (let i = 0; i < 8; i++) w.push(((b[2 * i] ?? 0) << 8) | (b[2 * i + 1] ?? 0));
-  // longest run of >= 2 zero words, first one on ties (RFC 5952 §4.2)
-  let bestStart = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (w[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && w[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = (ws: number[]): string => ws.map((x) => x.toString(16)).join(':');
-  if (bestStart < 0) return hex(w);
-  return `${hex(w.slice(0, bestStart))}::${hex(w.slice(bestStart + bestLen))}`;
-}
-
 export function formatIp(b: Uint8Array): string {
-  return b.length === 4 ? formatIPv4(b) : formatIPv6(b);
+  return b.length === 4 ? formatIPv4(b) : formatIpv6Bytes(b);
 }
 
 export interface IpBytes {
@@ -87,16 +43,8 @@ export interface IpBytes {
 }
 
 export function parseIp(text: string): IpBytes | undefined {
-  const v4 = parseIPv4(text);
-  if (v4 !== undefined) return { family: 4, bytes: v4 };
-  const v6 = parseIPv6(text);
-  return v6 === undefined ? undefined : { family: 6, bytes: v6 };
-}
-
-/** Canonical text of an IP (dotted quad, RFC 5952), or undefined when it is not an IP. */
-export function canonicalIp(text: string): string | undefined {
-  const ip = parseIp(text);
-  return ip === undefined ? undefined : formatIp(ip.bytes);
+  const ip = tryParseIp(text);
+  return ip === undefined ? undefined : { family: ip.family, bytes: ipToBytes(ip) };
 }
 
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {

@@ -1,5 +1,6 @@
 // Pure decoders for what tests need to see on the wire: the classic pcap file format (tcpdump -w),
 // Ethernet (with 802.1Q skipped), ARP, IPv4, IPv6 and ICMPv6 (NS/NA with their link-layer options).
+import { formatIpv6Bytes } from '../../src/net/ip.ts';
 
 export interface PcapRecord {
   /** capture time in microseconds since the epoch. */
@@ -53,29 +54,8 @@ export const mac = (b: Buffer, o: number): string =>
 
 export const ipv4 = (b: Buffer, o: number): string => `${b[o]}.${b[o + 1]}.${b[o + 2]}.${b[o + 3]}`;
 
-/** RFC 5952 text form (lower case, longest zero run compressed). */
-export function ipv6(b: Buffer, o: number): string {
-  const g: number[] = [];
-  for (let i = 0; i < 8; i++) g.push(b.readUInt16BE(o + i * 2));
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen && j - i > 1) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = g.map((x) => x.toString(16));
-  if (bestStart < 0) return hex.join(':');
-  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
-}
+/** RFC 5952 text form of the 16 bytes at offset o (lower case, longest zero run compressed). */
+export const ipv6 = (b: Buffer, o: number): string => formatIpv6Bytes(b, o);
 
 export const ETH_ARP = 0x0806;
 export const ETH_IPV4 = 0x0800;
