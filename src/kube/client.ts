@@ -1,9 +1,11 @@
-// A small JSON client over client-node 2.x's own HTTP layer (RequestContext + the KubeConfig's auth and
-// TLS dispatcher + IsomorphicFetchHttpLibrary). Every answer is plain JSON — no generated model classes,
-// no Date objects — so list items, GET/PATCH results and watch objects all have one shape. Every write
-// names its Content-Type and fieldManager explicitly.
+// A small JSON client: requests go over node:http(s) with keep-alive pools (transport.ts), with
+// credentials and TLS material from client-node's KubeConfig (client-node's own fetch layer only for
+// clusters behind a proxy). Every answer is plain JSON — no generated model classes, no Date
+// objects — so list items, GET/PATCH results and watch objects all have one shape. Every write names
+// its Content-Type and fieldManager explicitly.
 import { HttpMethod, IsomorphicFetchHttpLibrary, RequestContext, type KubeConfig } from '@kubernetes/client-node';
 import { KubeApiError, isGone } from './errors.ts';
+import { ApiTransport } from './transport.ts';
 import { apiVersionOf, resourcePath, type ResourceRef } from './resources.ts';
 import type { KubeObject, ObjectList, StatusBody } from './types.ts';
 import { VERSION } from '../version.ts';
@@ -57,18 +59,27 @@ export interface JsonPatchOp {
 }
 
 const http = new IsomorphicFetchHttpLibrary();
+type Dispatcher = NonNullable<ReturnType<RequestContext['getDispatcher']>>;
 
 export class KubeClient {
   readonly kubeConfig: KubeConfig;
   readonly fieldManager: string;
   private readonly userAgent: string;
   private readonly requestTimeoutMs: number;
+  private dispatcher: Dispatcher | undefined;
+  private readonly transport: ApiTransport | undefined;
 
   constructor(kc: KubeConfig, opts: ClientOptions = {}) {
     this.kubeConfig = kc;
     this.fieldManager = opts.fieldManager ?? 'openelb-manager';
     this.userAgent = opts.userAgent ?? `openelb-manager/${VERSION}`;
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 30_000;
+    this.transport = ApiTransport.supports(kc) ? new ApiTransport(kc) : undefined;
+  }
+
+  /** Closes idle keep-alive connections (the process can exit without waiting for them). */
+  close(): void {
+    this.transport?.close();
   }
 
   get server(): string {
@@ -77,26 +88,50 @@ export class KubeClient {
     return c.server.replace(/\/+$/, '');
   }
 
+  /** client-node 2.0 builds a new pool per request when the cluster has TLS settings: keep the first. */
+  private reuseConnections(ctx: RequestContext): void {
+    const fresh = ctx.getDispatcher();
+    if (!fresh) return;
+    if (!this.dispatcher) {
+      this.dispatcher = fresh;
+      return;
+    }
+    ctx.setDispatcher(this.dispatcher);
+    void fresh.close().catch(() => undefined);
+  }
+
+  private headers(contentType: string | undefined): Record<string, string> {
+    const h: Record<string, string> = { accept: 'application/json', 'user-agent': this.userAgent };
+    if (contentType) h['content-type'] = contentType;
+    return h;
+  }
+
+  /** client-node's own fetch path: kept for clusters reached through a proxy. */
+  private async sendViaClientNode(method: HttpMethod, url: URL, body: string | undefined, contentType: string | undefined, signal: AbortSignal): Promise<{ status: number; text: string }> {
+    const ctx = new RequestContext(url.toString(), method);
+    for (const [k, v] of Object.entries(this.headers(body !== undefined ? (contentType ?? 'application/json') : undefined))) ctx.setHeaderParam(k, v);
+    if (body !== undefined) ctx.setBody(body);
+    ctx.setSignal(signal);
+    await this.kubeConfig.applySecurityAuthentication(ctx);
+    this.reuseConnections(ctx);
+    const res = await http.send(ctx).toPromise();
+    return { status: res.httpStatusCode, text: await res.body.text() };
+  }
+
   /** One HTTP request; resolves to the parsed JSON body, rejects with KubeApiError on non-2xx. */
   async request<T>(method: HttpMethod, path: string, opts: RequestOptions = {}): Promise<T> {
     const url = new URL(this.server + path);
     for (const [k, v] of Object.entries(opts.query ?? {})) {
       if (v !== undefined) url.searchParams.set(k, String(v));
     }
-    const ctx = new RequestContext(url.toString(), method);
-    ctx.setHeaderParam('Accept', 'application/json');
-    ctx.setHeaderParam('User-Agent', this.userAgent);
-    if (opts.body !== undefined) {
-      ctx.setHeaderParam('Content-Type', opts.contentType ?? 'application/json');
-      ctx.setBody(JSON.stringify(opts.body));
-    }
     const deadline = AbortSignal.timeout(opts.timeoutMs ?? this.requestTimeoutMs);
-    ctx.setSignal(opts.signal ? AbortSignal.any([deadline, opts.signal]) : deadline);
-    await this.kubeConfig.applySecurityAuthentication(ctx);
-    const res = await http.send(ctx).toPromise();
-    const text = await res.body.text();
-    if (res.httpStatusCode < 200 || res.httpStatusCode > 299) {
-      throw new KubeApiError(method, path, res.httpStatusCode, parseStatus(text), text);
+    const signal = opts.signal ? AbortSignal.any([deadline, opts.signal]) : deadline;
+    const body = opts.body !== undefined ? JSON.stringify(opts.body) : undefined;
+    const { status, text } = this.transport
+      ? await this.transport.send(method, url, this.headers(body !== undefined ? (opts.contentType ?? 'application/json') : undefined), body, signal)
+      : await this.sendViaClientNode(method, url, body, opts.contentType, signal);
+    if (status < 200 || status > 299) {
+      throw new KubeApiError(method, path, status, parseStatus(text), text);
     }
     if (text === '') return undefined as T;
     try {
