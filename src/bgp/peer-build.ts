@@ -1,7 +1,7 @@
 import type { DesiredGlobal, DesiredPeer, GracefulRestartSpec, IpFamily, PeerStatus, RemovePrivateAs } from './types.ts';
 import type { WireAfiSafi, WireGracefulRestart, WirePeer, WirePeerOut, WireRemovePrivate } from './client/wire.ts';
 import { FAMILY } from './path-build.ts';
-import { BgpValidationError, parseAddress, validateAsn, validateUint32 } from './validate.ts';
+import { BgpValidationError, parseAddress, validateAsn, validateTcpMss, validateTimerSeconds, validateUint32 } from './validate.ts';
 
 // Pure: desired peer ↔ gobgp Peer, and the per-field cost of a change (what gobgp 3.10's
 // UpdatePeer does with it, read in its source: conf, transport, afi-safis and graceful restart
@@ -9,6 +9,9 @@ import { BgpValidationError, parseAddress, validateAsn, validateUint32 } from '.
 // ignored by UpdatePeer, so we delete and re-add the peer ourselves). allow_own_asn and
 // replace_peer_asn (AsPathOptions) and remove_private (NeighborConfig) are part of
 // NeedsResendOpenMessage in 3.10, so UpdatePeer deletes and re-adds the neighbour for them too.
+// minimum_advertisement_interval is a timer like the others (stored without a reset; 3.10 has no
+// MRAI timer that would use it). tcp_mss and mtu_discovery are not read by 3.10's AddPeer or
+// UpdatePeer at all (newNeighborFromAPIStruct skips them), so an edit can never reset a session.
 
 /**
  * live: no reset; next-session: stored now, used when the session next comes up (no reset);
@@ -33,6 +36,9 @@ export interface PeerFields {
   passive: boolean;
   localAddress: string;
   remotePort: number;
+  minimumAdvertisementInterval: number;
+  mtuDiscovery: boolean;
+  tcpMss: number;
   gracefulRestart: { enabled: boolean; restartTime: number; helperOnly: boolean; deferralTime: number; notificationEnabled: boolean; longlivedEnabled: boolean; staleRoutesTime: number };
   maxReceivedPrefixes: number;
   allowOwnAs: number;
@@ -50,16 +56,42 @@ export const PEER_FIELD_CLASSES: Readonly<Record<Exclude<keyof PeerFields, 'addr
   holdTime: 'next-session',
   keepaliveInterval: 'next-session',
   connectRetry: 'next-session',
+  minimumAdvertisementInterval: 'next-session',
   families: 'peer-reset',
   passive: 'peer-reset',
   localAddress: 'peer-reset',
   remotePort: 'peer-reset',
+  mtuDiscovery: 'live',
+  tcpMss: 'live',
   gracefulRestart: 'peer-reset',
   maxReceivedPrefixes: 'live',
   allowOwnAs: 'peer-reset',
   replacePeerAs: 'peer-reset',
   removePrivateAs: 'peer-reset',
 };
+
+/**
+ * Fields gobgpd 3.10's ListPeer never reports: it answers 0 / false whatever AddPeer sent
+ * (NewPeerFromConfigStruct leaves MRAI out; tcp_mss and mtu_discovery are dropped on the way in).
+ * A default on the actual side therefore means "unknown", and PeersSink fills it in from what it
+ * last sent (or, for a peer it adopted, assumes the desired value) before diffing.
+ */
+export const UNREPORTED_PEER_FIELDS = ['minimumAdvertisementInterval', 'mtuDiscovery', 'tcpMss'] as const;
+export type UnreportedPeerFields = Pick<PeerFields, (typeof UNREPORTED_PEER_FIELDS)[number]>;
+
+export function unreportedOf(f: PeerFields): UnreportedPeerFields {
+  return { minimumAdvertisementInterval: f.minimumAdvertisementInterval, mtuDiscovery: f.mtuDiscovery, tcpMss: f.tcpMss };
+}
+
+/** `actual`, with every unreported field that gobgpd answered with its default taken from `known`. */
+export function withUnreported(actual: PeerFields, known: UnreportedPeerFields): PeerFields {
+  return {
+    ...actual,
+    minimumAdvertisementInterval: actual.minimumAdvertisementInterval || known.minimumAdvertisementInterval,
+    mtuDiscovery: actual.mtuDiscovery || known.mtuDiscovery,
+    tcpMss: actual.tcpMss || known.tcpMss,
+  };
+}
 
 const REMOVE_PRIVATE_WIRE: Readonly<Record<RemovePrivateAs, WireRemovePrivate>> = { none: 'REMOVE_NONE', all: 'REMOVE_ALL', replace: 'REPLACE' };
 
@@ -106,6 +138,10 @@ export function desiredPeerFields(d: DesiredPeer, g: DesiredGlobal): PeerFields 
   if (!Number.isInteger(ttl) || ttl < 0 || ttl > 255) throw new BgpValidationError('ebgpMultihopTtl must be 0..255', { ...ctx, ebgpMultihopTtl: ttl });
   const remotePort = d.remotePort ?? 0;
   if (!Number.isInteger(remotePort) || remotePort < 0 || remotePort > 65535) throw new BgpValidationError('remotePort must be 0..65535', { ...ctx, remotePort });
+  const minimumAdvertisementInterval = validateTimerSeconds(d.minimumAdvertisementInterval ?? 0, 'minimumAdvertisementInterval', ctx);
+  const tcpMss = validateTcpMss(d.tcpMss ?? 0, ctx);
+  const mtuDiscovery: unknown = d.mtuDiscovery ?? false;
+  if (typeof mtuDiscovery !== 'boolean') throw new BgpValidationError('mtuDiscovery must be true or false', { ...ctx, mtuDiscovery });
   const allowOwnAs = d.allowOwnAs ?? 0;
   if (!Number.isInteger(allowOwnAs) || allowOwnAs < 0 || allowOwnAs > 255) throw new BgpValidationError('allowOwnAs must be 0..255', { ...ctx, allowOwnAs });
   const removePrivateAs = d.removePrivateAs ?? 'none';
@@ -135,6 +171,9 @@ export function desiredPeerFields(d: DesiredPeer, g: DesiredGlobal): PeerFields 
     passive: d.passive ?? false,
     localAddress,
     remotePort: remotePort === 179 ? 0 : remotePort,
+    minimumAdvertisementInterval,
+    mtuDiscovery,
+    tcpMss,
     gracefulRestart: grFields(d.gracefulRestart ?? g.gracefulRestart),
     maxReceivedPrefixes: d.maxReceivedPrefixes ? validateUint32(d.maxReceivedPrefixes, 'maxReceivedPrefixes', ctx) : 0,
     allowOwnAs,
@@ -187,6 +226,9 @@ export function actualPeerFields(p: WirePeerOut, globalAsn: number): PeerFields 
     passive: tr?.passive_mode ?? false,
     localAddress,
     remotePort: rp === 179 ? 0 : rp,
+    minimumAdvertisementInterval: t?.minimum_advertisement_interval ?? 0,
+    mtuDiscovery: tr?.mtu_discovery ?? false,
+    tcpMss: tr?.tcp_mss ?? 0,
     gracefulRestart: grFields(p.graceful_restart),
     maxReceivedPrefixes: limits.length ? Math.max(...limits) : 0,
     allowOwnAs: conf.allow_own_asn ?? 0,
@@ -233,8 +275,15 @@ export function toWirePeer(f: PeerFields): WirePeer {
       remove_private: REMOVE_PRIVATE_WIRE[f.removePrivateAs],
     },
     ebgp_multihop: { enabled: f.ebgpMultihopTtl > 0, multihop_ttl: f.ebgpMultihopTtl },
-    timers: { config: { hold_time: f.holdTime, keepalive_interval: f.keepaliveInterval, connect_retry: f.connectRetry } },
-    transport: { passive_mode: f.passive, local_address: f.localAddress, remote_port: f.remotePort },
+    timers: {
+      config: {
+        hold_time: f.holdTime,
+        keepalive_interval: f.keepaliveInterval,
+        connect_retry: f.connectRetry,
+        minimum_advertisement_interval: f.minimumAdvertisementInterval,
+      },
+    },
+    transport: { passive_mode: f.passive, local_address: f.localAddress, remote_port: f.remotePort, mtu_discovery: f.mtuDiscovery, tcp_mss: f.tcpMss },
     graceful_restart: gr.enabled
       ? {
           enabled: true,

@@ -8,8 +8,11 @@ import {
   diffPeerFields,
   peerStatusFromWire,
   toWirePeer,
+  unreportedOf,
+  withUnreported,
   type PeerFieldChange,
   type PeerFields,
+  type UnreportedPeerFields,
 } from './peer-build.ts';
 
 export interface PeerAction {
@@ -34,6 +37,8 @@ export class PeersSink {
   private readonly client: GobgpClient;
   private readonly log: Logger;
   private readonly lastError = new Map<string, string>();
+  /** per peer, the fields gobgpd does not report back, as this sink last sent them */
+  private readonly sentUnreported = new Map<string, UnreportedPeerFields>();
 
   constructor(client: GobgpClient, log: Logger = logger('bgp.peers')) {
     this.client = client;
@@ -60,17 +65,22 @@ export class PeersSink {
       if (f) have.set(f.address, f);
     }
 
+    for (const address of this.sentUnreported.keys()) if (!have.has(address)) this.sentUnreported.delete(address);
     for (const [address] of have) {
       if (want.has(address) || result.failed.some((x) => x.address === address)) continue;
       await this.apply(result, { address, action: 'delete', changes: [] }, () => this.client.deletePeer(address));
     }
+    const sent = (f: PeerFields) => () => {
+      this.sentUnreported.set(f.address, unreportedOf(f));
+    };
     for (const [address, f] of want) {
       const cur = have.get(address);
       if (!cur) {
-        await this.apply(result, { address, action: 'add', changes: [] }, () => this.client.addPeer(toWirePeer(f)));
+        await this.apply(result, { address, action: 'add', changes: [] }, () => this.client.addPeer(toWirePeer(f)).then(sent(f)));
         continue;
       }
-      const changes = diffPeerFields(cur, f);
+      // a peer adopted from an earlier manager: assume gobgpd holds what we want for these
+      const changes = diffPeerFields(withUnreported(cur, this.sentUnreported.get(address) ?? unreportedOf(f)), f);
       if (changes.length === 0) {
         result.unchanged++;
         continue;
@@ -79,9 +89,10 @@ export class PeersSink {
         await this.apply(result, { address, action: 'recreate', changes }, async () => {
           await this.client.deletePeer(address);
           await this.client.addPeer(toWirePeer(f));
+          sent(f)();
         });
       } else {
-        await this.apply(result, { address, action: 'update', changes }, () => this.client.updatePeer(toWirePeer(f)));
+        await this.apply(result, { address, action: 'update', changes }, () => this.client.updatePeer(toWirePeer(f)).then(sent(f)));
       }
     }
     return result;

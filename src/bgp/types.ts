@@ -53,6 +53,15 @@ export interface DesiredPeer {
   localAddress?: string;
   /** TCP port of the neighbour; 0/undefined = 179 */
   remotePort?: number;
+  /**
+   * seconds between UPDATEs for a prefix (gobgp TimersConfig.minimum_advertisement_interval,
+   * 0..65535). gobgpd 3.10 stores it but implements no MRAI timer and ListPeer does not report it.
+   */
+  minimumAdvertisementInterval?: number;
+  /** gobgp Transport.mtu_discovery; gobgpd 3.10's AddPeer/UpdatePeer do not read it */
+  mtuDiscovery?: boolean;
+  /** gobgp Transport.tcp_mss: 0 = kernel default, else 88..32767 (Linux TCP_MAXSEG); gobgpd 3.10 does not read it */
+  tcpMss?: number;
   /** per-peer graceful restart; defaults to DesiredGlobal.gracefulRestart */
   gracefulRestart?: GracefulRestartSpec;
   /** cap on prefixes received per family; the session is shut down above it (0/undefined = no cap) */

@@ -239,3 +239,26 @@ export function validateRouterId(id: string, context: Record<string, unknown> = 
   if (!isIPv4(id) || id === '0.0.0.0') throw new BgpValidationError('router id must be a non-zero dotted IPv4 address', { routerId: id, ...context });
   return id;
 }
+
+// ---- session transport and timers -------------------------------------------------------------
+
+/**
+ * TCP MSS a BGP socket may ask for: Linux's setsockopt(TCP_MAXSEG) takes 0 (kernel default) or
+ * TCP_MIN_MSS (88) .. MAX_TCP_WINDOW (32767) and fails with EINVAL otherwise (measured on 6.x).
+ */
+export const TCP_MSS_MIN = 88;
+export const TCP_MSS_MAX = 32767;
+/** Upper bound we accept for every session timer in seconds (the BGP hold time is 16 bits on the wire). */
+export const TIMER_MAX_SECONDS = 65535;
+
+export function validateTcpMss(value: number, context: Record<string, unknown> = {}): number {
+  if (!Number.isInteger(value) || (value !== 0 && (value < TCP_MSS_MIN || value > TCP_MSS_MAX)))
+    throw new BgpValidationError(`tcpMss must be 0 (kernel default) or ${TCP_MSS_MIN}..${TCP_MSS_MAX}`, { tcpMss: value, ...context });
+  return value;
+}
+
+export function validateTimerSeconds(value: number, what: string, context: Record<string, unknown> = {}): number {
+  if (!Number.isInteger(value) || value < 0 || value > TIMER_MAX_SECONDS)
+    throw new BgpValidationError(`${what} must be 0..${TIMER_MAX_SECONDS} seconds`, { [what]: value, ...context });
+  return value;
+}

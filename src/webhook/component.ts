@@ -19,6 +19,8 @@ export const webhookComponent: ComponentFactory = (ctx) => {
         namespace: ctx.cfg.namespace,
         addr: ctx.cfg.webhookAddr,
         eipCache: () => ctx.caches.eips,
+        bgpConfCache: () => ctx.caches.bgpConfs,
+        bgpPeerCache: () => ctx.caches.bgpPeers,
         signal: abort.signal,
       }).then((h) => {
         handle = h;

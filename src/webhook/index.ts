@@ -1,18 +1,19 @@
 // Entry point main.ts calls: the certificate first (Secret in the manager's namespace; only the API
-// server is needed, never our own webhook), then the HTTPS server, then periodic rotation. Eip checks
-// read the informer cache once it has synced and LIST through the client before that, so the server
-// never waits for the caches (which may themselves wait for conversion through this server).
-import type { KubeConfig } from '@kubernetes/client-node';
-import { WEBHOOK_SERVICE } from '../api/names.ts';
+// server is needed, never our own webhook), then the HTTPS server, then periodic rotation. Eip,
+// BgpConf and BgpPeer lookups read the informer cache once it has synced and GET/LIST through the
+// client before that, so the server never waits for the caches (which may themselves wait for
+// conversion through this server).
+import { HttpMethod, type KubeConfig } from '@kubernetes/client-node';
+import { BGPCONF_DEFAULT_NAME, WEBHOOK_SERVICE } from '../api/names.ts';
 import { KubeClient } from '../kube/client.ts';
-import { errorMessage } from '../kube/errors.ts';
-import { Resources } from '../kube/resources.ts';
+import { KubeApiError, errorMessage } from '../kube/errors.ts';
+import { Resources, resourcePath } from '../kube/resources.ts';
 import { logger, type Logger } from '../obs/log.ts';
 import { DEFAULT_CRD_NAMES, DEFAULT_WEBHOOK_CONFIG } from './cabundle.ts';
 import { DEFAULT_SECRET_NAME, type CertMaterial } from './certs.ts';
 import { CertRotator } from './rotation.ts';
 import { WebhookServer } from './server.ts';
-import type { EipLike } from './validate/index.ts';
+import type { BgpConfLike, BgpPeerLike, EipLike } from './validate/index.ts';
 
 export { validateBgpConf, validateBgpPeer, validateEip, formatIssue } from './validate/index.ts';
 export type { EipContext, EipLike, FieldIssue, ValidationResult } from './validate/index.ts';
@@ -24,6 +25,19 @@ export interface EipCache {
   list(): readonly EipLike[];
 }
 
+/** What the BgpConf / BgpPeer cross-checks need from an informer (Informer<BgpConf>, Informer<BgpPeer> fit). */
+export interface NamedCache<T> {
+  readonly hasSynced: boolean;
+  get(name: string): T | undefined;
+  list(): readonly T[];
+}
+
+/**
+ * Deadline for the BgpConf / BgpPeer reads during admission: short, because their only use is an
+ * extra check (a failure allows the object with a warning) and the API server gives us 10 s in all.
+ */
+const CROSS_CHECK_TIMEOUT_MS = 3000;
+
 export interface StartWebhookOptions {
   kubeConfig: KubeConfig;
   /** The manager's namespace: the certificate Secret lives here. */
@@ -32,6 +46,10 @@ export interface StartWebhookOptions {
   addr?: string | { host: string; port: number };
   /** The Eip informer once it exists; before it has synced, Eips are LISTed through the client. */
   eipCache?: () => EipCache | undefined;
+  /** The BgpConf informer once it exists (BgpPeer iBGP checks); before it has synced, a GET. */
+  bgpConfCache?: () => NamedCache<BgpConfLike> | undefined;
+  /** The BgpPeer informer once it exists (BgpConf AS-change warnings); before it has synced, a LIST. */
+  bgpPeerCache?: () => NamedCache<BgpPeerLike> | undefined;
   /** Service the API server calls; default openelb-webhook in `namespace`. */
   serviceName?: string;
   serviceNamespace?: string;
@@ -141,7 +159,23 @@ export async function startWebhook(o: StartWebhookOptions): Promise<WebhookHandl
     // Bounded well inside the API server's 10 s webhook timeout, so a slow LIST becomes a clear denial.
     return (await client.list<EipLike & { apiVersion: string; kind: string }>(Resources.Eip, { limit: 0, signal: AbortSignal.timeout(5000) })).items;
   };
-  const srv = new WebhookServer({ ...(host !== undefined ? { host } : {}), port, tls: first, eips, log });
+  const bgpConf = async (): Promise<BgpConfLike | undefined> => {
+    const cache = o.bgpConfCache?.();
+    if (cache?.hasSynced) return cache.get(BGPCONF_DEFAULT_NAME);
+    try {
+      const path = resourcePath(Resources.BgpConf, { name: BGPCONF_DEFAULT_NAME });
+      return await client.request<BgpConfLike>(HttpMethod.GET, path, { timeoutMs: CROSS_CHECK_TIMEOUT_MS });
+    } catch (e) {
+      if (e instanceof KubeApiError && e.code === 404) return undefined;
+      throw e;
+    }
+  };
+  const bgpPeers = async (): Promise<readonly BgpPeerLike[]> => {
+    const cache = o.bgpPeerCache?.();
+    if (cache?.hasSynced) return cache.list();
+    return (await client.list<BgpPeerLike & { apiVersion: string; kind: string }>(Resources.BgpPeer, { limit: 0, signal: AbortSignal.timeout(CROSS_CHECK_TIMEOUT_MS) })).items;
+  };
+  const srv = new WebhookServer({ ...(host !== undefined ? { host } : {}), port, tls: first, eips, bgpConf, bgpPeers, log });
   await srv.listen();
   load = (m) => srv.setCertificate(m);
   if (pending && pending.cert !== first.cert) srv.setCertificate(pending);

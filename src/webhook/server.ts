@@ -1,10 +1,11 @@
 // The manager's HTTPS webhook server: admission for Eip, BgpConf and BgpPeer, CRD conversion at
-// /convert, and /healthz. It depends on nothing but its certificate and a way to read the other Eips,
-// so it can start before the caches sync (and answer conversion requests for stored objects then).
+// /convert, and /healthz. It depends on nothing but its certificate and ways to read the other Eips,
+// BgpConf `default` and the BgpPeers, so it can start before the caches sync (and answer conversion
+// requests for stored objects then).
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CONVERSION_PATH, KIND_BGPCONF, KIND_BGPPEER, KIND_EIP } from '../api/names.ts';
+import { BGPCONF_DEFAULT_NAME, CONVERSION_PATH, KIND_BGPCONF, KIND_BGPPEER, KIND_EIP } from '../api/names.ts';
 import { ConversionError, reviewConversion } from '../api/convert.ts';
 import { counter } from '../obs/metrics.ts';
 import { logger, type Logger } from '../obs/log.ts';
@@ -17,7 +18,18 @@ import {
   type AdmissionRequest,
   type AdmissionReviewResponse,
 } from './admission.ts';
-import { validateBgpConf, validateBgpPeer, validateEip, type EipLike, type ValidationResult } from './validate/index.ts';
+import {
+  needsBgpConf,
+  validateBgpConf,
+  validateBgpPeer,
+  validateEip,
+  type BgpConfContext,
+  type BgpConfLike,
+  type BgpPeerContext,
+  type BgpPeerLike,
+  type EipLike,
+  type ValidationResult,
+} from './validate/index.ts';
 
 export interface TlsMaterial {
   /** PEM private key. */
@@ -33,6 +45,13 @@ export interface WebhookServerOptions {
   tls: TlsMaterial;
   /** Every Eip that exists now; used for the overlap and default-pool checks. */
   eips: () => Promise<readonly EipLike[]>;
+  /**
+   * BgpConf `default` (undefined when it does not exist), for the iBGP checks of BgpPeers. Absent:
+   * only a peer's own localAs decides. A failure allows the peer with a warning.
+   */
+  bgpConf?: () => Promise<BgpConfLike | undefined>;
+  /** Every BgpPeer, for the warnings on a BgpConf AS change. A failure is a warning. */
+  bgpPeers?: () => Promise<readonly BgpPeerLike[]>;
   /** The API server sends at most 3 MiB objects; anything larger is refused with 413. */
   maxBodyBytes?: number;
   log?: Logger;
@@ -210,11 +229,30 @@ export class WebhookServer {
       }
       result = validateEip(obj, old ? { oldObject: old, others } : { others });
     } else if (kind === KIND_BGPCONF) {
-      result = validateBgpConf(obj, old);
+      result = validateBgpConf(obj, old, await this.bgpConfContext(obj));
     } else {
-      result = validateBgpPeer(obj, old);
+      result = validateBgpPeer(obj, old, await this.bgpPeerContext(obj, old));
     }
     return admissionResponse(req, result);
+  }
+
+  /** BgpConf `default`, looked up only for a peer whose check depends on it. */
+  private async bgpPeerContext(obj: BgpPeerLike, old: BgpPeerLike | undefined): Promise<BgpPeerContext> {
+    if (!this.opts.bgpConf || !(needsBgpConf(obj.spec) || (old && needsBgpConf(old.spec)))) return {};
+    try {
+      return { bgpConf: (await this.opts.bgpConf()) ?? null };
+    } catch (e) {
+      return { bgpConfError: (e as Error).message };
+    }
+  }
+
+  private async bgpConfContext(obj: BgpConfLike): Promise<BgpConfContext> {
+    if (!this.opts.bgpPeers || obj.metadata.name !== BGPCONF_DEFAULT_NAME) return {};
+    try {
+      return { peers: await this.opts.bgpPeers() };
+    } catch (e) {
+      return { peersError: (e as Error).message };
+    }
   }
 }
 

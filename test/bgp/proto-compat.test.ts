@@ -84,3 +84,34 @@ test('proto/ is a wire-compatible subset of gobgp 3.10 (Debian golang-github-osr
   assert.deepEqual(problems, []);
   assert.ok(checked > 300, `only ${checked} declarations checked`);
 });
+
+// The session options BgpPeer maps (issue 5): named explicitly, so dropping one from proto/ or
+// renumbering it fails here even though the subset check above would still pass.
+const SESSION_OPTION_FIELDS: ReadonlyArray<[string, string, string]> = [
+  ['apipb.TimersConfig', 'minimum_advertisement_interval', '#4 single uint64'],
+  ['apipb.TimersState', 'minimum_advertisement_interval', '#4 single uint64'],
+  ['apipb.Transport', 'mtu_discovery', '#3 single bool'],
+  ['apipb.Transport', 'tcp_mss', '#7 single uint32'],
+];
+
+test('minimum_advertisement_interval, mtu_discovery and tcp_mss: declared with gobgp 3.10 numbers and types, and decoded by its protos as sent', () => {
+  const ours = load(PROTO_DIR, PROTO_FILES);
+  const theirs = load(debianGobgpProtoDir(), ['gobgp.proto', 'attribute.proto', 'capability.proto']);
+  for (const [msg, field, want] of SESSION_OPTION_FIELDS) {
+    for (const [who, root] of [['ours', ours], ['gobgp', theirs]] as const) {
+      const f = root.lookupType(msg).fields[field];
+      assert.ok(f, `${who}: ${msg}.${field} missing`);
+      assert.equal(describeField(f), want, `${who}: ${msg}.${field}`);
+    }
+  }
+  // bytes from our declaration read back through gobgp's own: what gobgpd's decoder sees
+  const peer = {
+    conf: { neighbor_address: '192.0.2.1', peer_asn: 65000 },
+    timers: { config: { hold_time: 9, keepalive_interval: 3, minimum_advertisement_interval: 30 } },
+    transport: { passive_mode: true, mtu_discovery: true, tcp_mss: 1400 },
+  };
+  const bytes = ours.lookupType('apipb.Peer').encode(peer).finish();
+  const back = theirs.lookupType('apipb.Peer').toObject(theirs.lookupType('apipb.Peer').decode(bytes), { longs: Number });
+  assert.deepEqual(back['timers'], { config: { hold_time: 9, keepalive_interval: 3, minimum_advertisement_interval: 30 } });
+  assert.deepEqual(back['transport'], { passive_mode: true, mtu_discovery: true, tcp_mss: 1400 });
+});

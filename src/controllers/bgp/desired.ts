@@ -113,7 +113,7 @@ export function desiredGlobal(conf: BgpConf | undefined, node: Node | undefined,
 function timer(v: string | number | undefined): number | undefined {
   if (v === undefined || v === '') return undefined;
   const n = typeof v === 'number' ? v : Number(v);
-  return Number.isFinite(n) ? n : NaN;
+  return Number.isSafeInteger(n) && n >= 0 ? n : NaN;
 }
 
 function familyOf(address: string): IpFamily {
@@ -180,17 +180,21 @@ export function desiredPeers(peers: Iterable<BgpPeer>, node: Node | undefined, s
     const hold = timer(t?.holdTime);
     const keep = timer(t?.keepaliveInterval);
     const retry = timer(t?.connectRetry);
-    if ([hold, keep, retry].some((x) => x !== undefined && Number.isNaN(x))) {
+    const mrai = timer(t?.minimumAdvertisementInterval);
+    if ([hold, keep, retry, mrai].some((x) => x !== undefined && Number.isNaN(x))) {
       out.errors[name] = 'spec.timers.config: timer values must be whole seconds';
       continue;
     }
     if (hold !== undefined) d.holdTime = hold;
     if (keep !== undefined) d.keepaliveInterval = keep;
     if (retry !== undefined) d.connectRetry = retry;
+    if (mrai !== undefined) d.minimumAdvertisementInterval = mrai;
     const tr = p.spec.transport;
     if (tr?.passiveMode) d.passive = true;
     if (tr?.localAddress) d.localAddress = tr.localAddress;
     if (tr?.remotePort) d.remotePort = tr.remotePort;
+    if (tr?.mtuDiscovery) d.mtuDiscovery = true;
+    if (tr?.tcpMss) d.tcpMss = tr.tcpMss;
     const gr = graceful(p.spec.gracefulRestart);
     if (gr) d.gracefulRestart = gr;
     const fams: IpFamily[] = [];

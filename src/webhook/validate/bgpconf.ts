@@ -1,15 +1,25 @@
 // BgpConf admission rules: AS numbers, router ID, listen port and addresses, families, graceful
 // restart timers. policy (a ConfigMap of gobgp TOML in OpenELB) is accepted and ignored with a
 // warning; only the object named "default" is used, any other name gets a warning (not a denial,
-// so OpenELB manifests with other names still apply).
+// so OpenELB manifests with other names still apply). An AS change that makes an existing BgpPeer
+// with removePrivateAs / replacePeerAs iBGP is a warning naming that peer (see bgp-session.ts).
 import { isIP, isIPv4 } from 'node:net';
 import { BGPCONF_DEFAULT_NAME } from '../../api/names.ts';
+import { confMessage, ibgpFindings, needsBgpConf } from './bgp-session.ts';
 import { checkGracefulRestart } from './graceful-restart.ts';
 import { Issues, intInRange, isLabelValue, isRecord, ratchet, show, type ValidationResult } from './issues.ts';
 
 export interface BgpConfLike {
   metadata: { name: string };
   spec?: unknown;
+}
+
+/** What the admission check knows beyond the object itself. */
+export interface BgpConfContext {
+  /** every BgpPeer; undefined = not looked up */
+  peers?: readonly { metadata: { name: string }; spec?: unknown }[];
+  /** listing the BgpPeers failed: the iBGP warnings are skipped, with a warning saying so */
+  peersError?: string;
 }
 
 /** gobgp route-family codes (AFI << 16 | SAFI) openelb-ts handles. */
@@ -54,7 +64,24 @@ function checkFamilies(issues: Issues, v: unknown): void {
   });
 }
 
-export function validateBgpConf(obj: BgpConfLike, oldObject?: BgpConfLike): ValidationResult {
+/** Peers that this BgpConf makes iBGP while they set eBGP-only fields, and the old one did not. */
+function peersTurnedIbgp(issues: Issues, obj: BgpConfLike, oldObject: BgpConfLike | undefined, ctx: BgpConfContext): void {
+  if (obj.metadata.name !== BGPCONF_DEFAULT_NAME) return;
+  if (ctx.peersError !== undefined) {
+    issues.warn('spec.as', `not checked against the BgpPeers (does this AS make one of them iBGP?): ${ctx.peersError}`);
+    return;
+  }
+  const peers = [...(ctx.peers ?? [])].filter((p) => needsBgpConf(p.spec)).sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1));
+  for (const p of peers) {
+    const before = new Set(oldObject ? ibgpFindings(p.spec, oldObject).map((f) => confMessage(p.metadata.name, f)) : []);
+    for (const f of ibgpFindings(p.spec, obj)) {
+      const message = confMessage(p.metadata.name, f);
+      if (!before.has(message)) issues.warn(f.confField ?? 'spec.as', message);
+    }
+  }
+}
+
+export function validateBgpConf(obj: BgpConfLike, oldObject?: BgpConfLike, ctx: BgpConfContext = {}): ValidationResult {
   const issues = new Issues();
   if (obj.metadata.name !== BGPCONF_DEFAULT_NAME) {
     issues.warn('metadata.name', `only the BgpConf named "${BGPCONF_DEFAULT_NAME}" is used; ${show(obj.metadata.name)} is ignored`);
@@ -96,5 +123,6 @@ export function validateBgpConf(obj: BgpConfLike, oldObject?: BgpConfLike): Vali
   if (spec['policy'] !== undefined && spec['policy'] !== '') {
     issues.warn('spec.policy', 'ignored: openelb-ts installs its own export policy; set communities and local-pref per pool in Eip spec.bgp');
   }
+  peersTurnedIbgp(issues, obj, oldObject, ctx);
   return oldObject ? ratchet(issues.result(), obj, oldObject) : issues.result();
 }

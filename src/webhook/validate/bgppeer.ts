@@ -2,16 +2,34 @@
 // them), families (IPv4/IPv6 unicast only), multihop TTL, transport. vrf and neighborInterface are
 // refused (global table, numbered sessions only); a plain-text authPassword is accepted with a
 // warning recommending authPasswordSecretRef; fields gobgp treats as state or that openelb-ts
-// ignores get a warning each.
+// ignores get a warning each. removePrivateAs / replacePeerAs on an iBGP session are refused; when
+// that depends on BgpConf `default`, the caller passes it in (see bgp-session.ts).
 import { isIP } from 'node:net';
-import { checkAsn } from './bgpconf.ts';
+import { TCP_MSS_MAX, TCP_MSS_MIN } from '../../bgp/validate.ts';
+import { checkAsn, type BgpConfLike } from './bgpconf.ts';
+import { ibgpFindings, peerMessage } from './bgp-session.ts';
 import { checkGracefulRestart } from './graceful-restart.ts';
-import { Issues, intInRange, isDnsSubdomain, isLabelKey, isLabelValue, isRecord, ratchet, recordAt, show, type ValidationResult } from './issues.ts';
+import { Issues, intInRange, isDnsSubdomain, isLabelKey, isLabelValue, isRecord, ratchet, recordAt, show, type FieldIssue, type ValidationResult } from './issues.ts';
 
 export interface BgpPeerLike {
   metadata: { name: string };
   spec?: unknown;
 }
+
+/** What the admission check knows beyond the object itself. */
+export interface BgpPeerContext {
+  /** BgpConf `default`; null = it does not exist; undefined = not looked up */
+  bgpConf?: BgpConfLike | null;
+  /** reading BgpConf `default` failed: the iBGP checks that need it are skipped with a warning */
+  bgpConfError?: string;
+}
+
+/** gobgpd 3.10 takes these over gRPC without acting on them (read in its source, checked with ListPeer). */
+const GOBGPD_IGNORES = {
+  minimumAdvertisementInterval: 'gobgpd 3.10 stores it but has no MRAI timer (UPDATEs go out as soon as they are ready)',
+  mtuDiscovery: 'gobgpd 3.10 does not read transport.mtu_discovery; the kernel default applies (Linux: path MTU discovery on unless net.ipv4.ip_no_pmtu_disc is set)',
+  tcpMss: 'gobgpd 3.10 does not read transport.tcp_mss and sets no TCP_MAXSEG; the kernel derives the MSS from the route (an advmss on the route to the neighbour sets it)',
+} as const;
 
 /** Linux TCP_MD5SIG_MAXKEYLEN. */
 const MD5_MAX_KEY = 80;
@@ -108,7 +126,8 @@ function checkTimers(issues: Issues, spec: Record<string, unknown>): void {
   const hold = timer(issues, `${base}.holdTime`, cfg['holdTime']);
   const keepalive = timer(issues, `${base}.keepaliveInterval`, cfg['keepaliveInterval']);
   timer(issues, `${base}.connectRetry`, cfg['connectRetry']);
-  timer(issues, `${base}.minimumAdvertisementInterval`, cfg['minimumAdvertisementInterval']);
+  const mrai = timer(issues, `${base}.minimumAdvertisementInterval`, cfg['minimumAdvertisementInterval']);
+  if (mrai !== undefined && mrai > 0) issues.warn(`${base}.minimumAdvertisementInterval`, `accepted, but ${GOBGPD_IGNORES.minimumAdvertisementInterval}`);
   if (hold !== undefined && hold > 0 && hold < 3) {
     issues.error(`${base}.holdTime`, `Invalid value: ${show(cfg['holdTime'])}: must be 0 (no keepalives) or between 3 and 65535 seconds (RFC 4271)`);
     return;
@@ -145,7 +164,14 @@ function checkTransport(issues: Issues, spec: Record<string, unknown>, family: 4
   const t = spec['transport'];
   if (!isRecord(t)) return;
   intInRange(issues, 'spec.transport.remotePort', t['remotePort'], 0, 65535, ' (0 = 179)');
-  intInRange(issues, 'spec.transport.tcpMss', t['tcpMss'], 0, 65535);
+  const mss = t['tcpMss'];
+  if (intInRange(issues, 'spec.transport.tcpMss', mss, 0, TCP_MSS_MAX, ' (0 = kernel default)') !== undefined && typeof mss === 'number' && mss > 0) {
+    if (mss < TCP_MSS_MIN) issues.error('spec.transport.tcpMss', `Invalid value: ${mss}: must be 0 (kernel default) or between ${TCP_MSS_MIN} and ${TCP_MSS_MAX} (Linux refuses a smaller TCP_MAXSEG)`);
+    else issues.warn('spec.transport.tcpMss', `accepted, but ${GOBGPD_IGNORES.tcpMss}`);
+  }
+  const mtu = t['mtuDiscovery'];
+  if (mtu !== undefined && mtu !== null && typeof mtu !== 'boolean') issues.error('spec.transport.mtuDiscovery', `Invalid value: ${show(mtu)}: must be true or false`);
+  else if (mtu === true) issues.warn('spec.transport.mtuDiscovery', `accepted, but ${GOBGPD_IGNORES.mtuDiscovery}`);
   const la = t['localAddress'];
   if (la !== undefined && la !== null && la !== '') {
     const fam = typeof la === 'string' ? isIP(la) : 0;
@@ -207,7 +233,28 @@ function checkNodeSelector(issues: Issues, spec: Record<string, unknown>): void 
   });
 }
 
-export function validateBgpPeer(obj: BgpPeerLike, oldObject?: BgpPeerLike): ValidationResult {
+/**
+ * removePrivateAs / replacePeerAs on an iBGP session. An update that leaves the peer as iBGP as it
+ * already was (same fields, same AS numbers) only warns, like ratchet() does for other errors: the
+ * BgpConf may have changed under a stored peer, and its other edits must stay possible.
+ */
+function sessionIssues(obj: BgpPeerLike, oldObject: BgpPeerLike | undefined, ctx: BgpPeerContext): ValidationResult {
+  const errors: FieldIssue[] = [];
+  const warnings: FieldIssue[] = [];
+  const stored = new Set(oldObject ? ibgpFindings(oldObject.spec, ctx.bgpConf).filter((f) => f.everywhere).map((f) => `${f.field}\n${peerMessage(f)}`) : []);
+  for (const f of ibgpFindings(obj.spec, ctx.bgpConf)) {
+    const message = peerMessage(f);
+    if (!f.everywhere) warnings.push({ field: f.field, message });
+    else if (stored.has(`${f.field}\n${message}`)) warnings.push({ field: f.field, message: `${message} (already stored; allowed because this update does not change it)` });
+    else errors.push({ field: f.field, message });
+  }
+  if (ctx.bgpConfError !== undefined) {
+    warnings.push({ field: 'spec.conf.peerAs', message: `not checked against BgpConf "default" (is this session iBGP?): ${ctx.bgpConfError}` });
+  }
+  return { errors, warnings };
+}
+
+export function validateBgpPeer(obj: BgpPeerLike, oldObject?: BgpPeerLike, ctx: BgpPeerContext = {}): ValidationResult {
   const issues = new Issues();
   const spec = isRecord(obj.spec) ? obj.spec : undefined;
   if (!spec) {
@@ -221,5 +268,7 @@ export function validateBgpPeer(obj: BgpPeerLike, oldObject?: BgpPeerLike): Vali
   checkAfiSafis(issues, spec);
   checkGracefulRestart(issues, 'spec.gracefulRestart', spec['gracefulRestart'], 'the neighbour');
   checkNodeSelector(issues, spec);
-  return oldObject ? ratchet(issues.result(), obj, oldObject) : issues.result();
+  const own = oldObject ? ratchet(issues.result(), obj, oldObject) : issues.result();
+  const cross = sessionIssues(obj, oldObject, ctx);
+  return { errors: [...own.errors, ...cross.errors], warnings: [...own.warnings, ...cross.warnings] };
 }

@@ -1,5 +1,6 @@
 // Pure admission rules for the three CRDs; also usable by reconcilers for status conditions.
 export { validateEip, type EipContext, type EipLike } from './eip.ts';
-export { validateBgpConf, KNOWN_FAMILIES, type BgpConfLike } from './bgpconf.ts';
-export { validateBgpPeer, type BgpPeerLike } from './bgppeer.ts';
+export { validateBgpConf, KNOWN_FAMILIES, type BgpConfContext, type BgpConfLike } from './bgpconf.ts';
+export { validateBgpPeer, type BgpPeerContext, type BgpPeerLike } from './bgppeer.ts';
+export { needsBgpConf } from './bgp-session.ts';
 export { formatIssue, ratchet, type FieldIssue, type ValidationResult } from './issues.ts';

@@ -61,10 +61,13 @@ const PEER_CRD_FIELDS: Readonly<Record<keyof typeof PEER_FIELD_CLASSES, readonly
   holdTime: ['v1alpha2:spec.timers.config.holdTime'],
   keepaliveInterval: ['v1alpha2:spec.timers.config.keepaliveInterval'],
   connectRetry: ['v1alpha2:spec.timers.config.connectRetry'],
+  minimumAdvertisementInterval: ['v1alpha2:spec.timers.config.minimumAdvertisementInterval'],
   families: ['v1alpha2:spec.afiSafis'],
   passive: ['v1alpha2:spec.transport.passiveMode', 'v1alpha1:spec.transport.passiveMode'],
   localAddress: ['v1alpha2:spec.transport.localAddress'],
   remotePort: ['v1alpha2:spec.transport.remotePort', 'v1alpha1:spec.transport.remotePort'],
+  mtuDiscovery: ['v1alpha2:spec.transport.mtuDiscovery'],
+  tcpMss: ['v1alpha2:spec.transport.tcpMss'],
   gracefulRestart: ['v1alpha2:spec.gracefulRestart'],
   // set by the manager (no CRD field yet)
   maxReceivedPrefixes: [],
@@ -115,7 +118,7 @@ test('BgpConf: each field names the edit class GLOBAL_FIELD_CLASSES gives it', (
 
 test('BgpPeer: each field names the edit class PEER_FIELD_CLASSES gives it', () => {
   const n = check('network.kubesphere.io_bgppeers.yaml', PEER_LABEL, expected(PEER_FIELD_CLASSES, PEER_CRD_FIELDS, {}));
-  assert.equal(n, 21);
+  assert.equal(n, 24);
 });
 
 test('the peer-reset class of families and gracefulRestart is what the CRD says (not a restart)', () => {

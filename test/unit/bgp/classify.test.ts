@@ -74,7 +74,7 @@ test('peer changes are classified per field', () => {
   assert.deepEqual(cls({ address: '10.99.0.1', peerAsn: 65000, ebgpMultihopTtl: 4 }), ['ebgpMultihopTtl:recreate']);
   assert.deepEqual(cls({ address: '10.99.0.1', peerAsn: 65000, password: 's' }), ['password:peer-reset']);
   assert.deepEqual(cls({ address: '10.99.0.1', peerAsn: 65000, maxReceivedPrefixes: 100 }), ['maxReceivedPrefixes:live']);
-  assert.equal(Object.keys(PEER_FIELD_CLASSES).length, 18);
+  assert.equal(Object.keys(PEER_FIELD_CLASSES).length, 21);
 });
 
 test('peer validation', () => {

@@ -56,6 +56,14 @@ describe('BgpPeer → DesiredPeer', () => {
     assert.deepEqual(r.selected, ['a']);
     assert.deepEqual(r.peers, [{ address: '10.0.0.1', peerAsn: 64512, password: 's3cret', holdTime: 9, keepaliveInterval: 3, passive: true, remotePort: 1790 }]);
   });
+  it('carries MRAI, mtuDiscovery and tcpMss; a fractional MRAI is an error for that peer', () => {
+    const r = desiredPeers([
+      peer('a', { conf: { neighborAddress: '10.0.0.1', peerAs: 1 }, timers: { config: { minimumAdvertisementInterval: '5' } }, transport: { mtuDiscovery: true, tcpMss: 1400 } }),
+      peer('b', { conf: { neighborAddress: '10.0.0.2', peerAs: 1 }, timers: { config: { minimumAdvertisementInterval: '0.5' } } }),
+    ], node('n1'), secrets);
+    assert.deepEqual(r.peers, [{ address: '10.0.0.1', peerAsn: 1, minimumAdvertisementInterval: 5, mtuDiscovery: true, tcpMss: 1400 }]);
+    assert.match(r.errors.b ?? '', /whole seconds/);
+  });
   it('plain authPassword works with a warning; a missing Secret is an error for that peer only', () => {
     const r = desiredPeers([
       peer('a', { conf: { neighborAddress: '10.0.0.1', peerAs: 1, authPassword: 'x' } }),

@@ -1,0 +1,155 @@
+// The BgpPeer ↔ BgpConf cross-checks through plain `kubectl apply` on the API double: a BgpPeer
+// with removePrivateAs / replacePeerAs whose peerAs equals BgpConf `default` spec.as (iBGP) is
+// denied naming the field; without a BgpConf it is allowed; a BgpConf AS change that makes such a
+// stored peer iBGP is allowed with a warning naming the peer. The webhook reads BgpConf with a GET
+// (short deadline) before its cache has synced, and the synced cache afterwards.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import yaml from 'js-yaml';
+import { startKubeDouble, type KubeDouble } from './double.ts';
+import { raw, waitFor } from './fixtures/helpers.ts';
+import { startWebhook, type WebhookHandle } from '../../src/webhook/index.ts';
+
+const REPO = resolve(import.meta.dirname, '../..');
+const NS = 'openelb-system';
+
+type Obj = Record<string, unknown>;
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+const bgpConf = (spec: Obj): Obj => ({ apiVersion: 'network.kubesphere.io/v1alpha2', kind: 'BgpConf', metadata: { name: 'default' }, spec });
+const bgpPeer = (name: string, conf: Obj, extra: Obj = {}): Obj => ({
+  apiVersion: 'network.kubesphere.io/v1alpha2',
+  kind: 'BgpPeer',
+  metadata: { name },
+  spec: { conf: { neighborAddress: '192.168.0.5', ...conf }, ...extra },
+});
+
+describe('webhook on the API double: removePrivateAs / replacePeerAs against BgpConf default', () => {
+  let d: KubeDouble;
+  let hook: WebhookHandle;
+  let tmp: string;
+
+  const kubectl = (...args: string[]): Promise<Run> =>
+    new Promise((res) => {
+      execFile('kubectl', args, { env: { ...process.env, KUBECONFIG: d.kubeconfigPath, HOME: tmp }, timeout: 60_000 }, (err, stdout, stderr) => {
+        res({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+      });
+    });
+  let n = 0;
+  const apply = (o: Obj): Promise<Run> => {
+    const f = join(tmp, `m${n++}.yaml`);
+    writeFileSync(f, yaml.dump(o));
+    return kubectl('apply', '-f', f);
+  };
+  const applyOk = async (o: Obj): Promise<Run> => {
+    const r = await apply(o);
+    assert.equal(r.code, 0, `kubectl apply failed: ${r.stderr}`);
+    return r;
+  };
+  const denied = async (o: Obj, ...texts: string[]): Promise<void> => {
+    const name = String((o['metadata'] as Obj)['name']);
+    const r = await apply(o);
+    assert.notEqual(r.code, 0, `accepted: ${r.stdout}`);
+    for (const t of texts) assert.ok(r.stderr.includes(t), `stderr does not contain ${JSON.stringify(t)}: ${r.stderr}`);
+    if (process.env.WEBHOOK_TEST_PRINT) process.stdout.write(`# ${r.stderr}`);
+    const got = await raw(d.url, 'GET', `/apis/network.kubesphere.io/v1alpha2/bgppeers/${name}`);
+    assert.equal(got.status, 404, `${name} was stored`);
+  };
+
+  before(async () => {
+    tmp = mkdtempSync(join(tmpdir(), 'webhook-bgp-session-'));
+    d = await startKubeDouble();
+    await d.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
+    const docs = yaml.loadAll(readFileSync(join(REPO, 'deploy/openelb.yaml'), 'utf8')) as Obj[];
+    const vwc = docs.find((x) => x && x['kind'] === 'ValidatingWebhookConfiguration');
+    assert.ok(vwc, 'deploy/openelb.yaml has a ValidatingWebhookConfiguration');
+    await d.create(vwc);
+    hook = await startWebhook({ kubeConfig: d.kubeConfig(), namespace: NS, addr: '127.0.0.1:0', checkIntervalMs: 60_000 });
+    d.mapService(NS, 'openelb-webhook', `127.0.0.1:${hook.port}`);
+    await waitFor(() => hook.ready(), 20_000, 'webhook ready');
+  });
+  after(async () => {
+    await hook?.close();
+    await d?.close();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('no BgpConf yet: a peer with removePrivateAs is allowed (the runtime reports it per node)', async () => {
+    await applyOk(bgpPeer('strip-later', { peerAs: 65001, removePrivateAs: 'ALL' }));
+  });
+
+  it('BgpConf default as 65002: allowed without a warning about that eBGP peer', async () => {
+    const r = await applyOk(bgpConf({ as: 65002, listenPort: 17900 }));
+    assert.doesNotMatch(r.stderr, /strip-later/);
+  });
+
+  it('denies removePrivateAs on an iBGP peer, naming the field and why', async () => {
+    await denied(bgpPeer('ibgp-strip', { peerAs: 65002, removePrivateAs: 'REPLACE' }), 'spec.conf.removePrivateAs', 'iBGP', 'peerAs 65002 equals spec.as 65002 of BgpConf "default"');
+  });
+
+  it('denies replacePeerAs on an iBGP peer', async () => {
+    await denied(bgpPeer('ibgp-override', { peerAs: 65002, replacePeerAs: true }), 'spec.conf.replacePeerAs', 'eBGP sessions only');
+  });
+
+  it('allows them where the session is eBGP: another AS, or the peer\'s own localAs', async () => {
+    await applyOk(bgpPeer('ebgp-strip', { peerAs: 65003, removePrivateAs: 'ALL', replacePeerAs: true }));
+    await applyOk(bgpPeer('own-local-as', { peerAs: 65002, localAs: 65010, removePrivateAs: 'ALL' }));
+  });
+
+  it('a BgpConf AS change that makes a stored peer iBGP is allowed with a warning naming it', async () => {
+    const r = await applyOk(bgpConf({ as: 65001, listenPort: 17900 }));
+    assert.match(r.stderr, /Warning: spec\.as: BgpPeer "strip-later" sets spec\.conf\.removePrivateAs \("ALL"\), which gobgp accepts on eBGP sessions only; peerAs 65001 equals spec\.as 65001/);
+    assert.doesNotMatch(r.stderr, /own-local-as|ebgp-strip/);
+    const now = await raw(d.url, 'GET', '/apis/network.kubesphere.io/v1alpha2/bgpconfs/default');
+    assert.equal((now.body['spec'] as Obj)['as'], 65001, 'stored');
+  });
+
+  it('the peer that became iBGP stays editable (warning), but cannot newly be made iBGP', async () => {
+    const r = await applyOk(bgpPeer('strip-later', { peerAs: 65001, removePrivateAs: 'ALL' }, { timers: { config: { holdTime: '9', keepaliveInterval: '3' } } }));
+    assert.match(r.stderr, /Warning: spec\.conf\.removePrivateAs: .*iBGP.*already stored/);
+    const turned = await apply(bgpPeer('ebgp-strip', { peerAs: 65001, removePrivateAs: 'ALL', replacePeerAs: true }));
+    assert.notEqual(turned.code, 0);
+    assert.match(turned.stderr, /spec\.conf\.removePrivateAs/);
+    assert.match(turned.stderr, /spec\.conf\.replacePeerAs/);
+    const kept = await raw(d.url, 'GET', '/apis/network.kubesphere.io/v1alpha2/bgppeers/ebgp-strip');
+    assert.equal(((kept.body['spec'] as Obj)['conf'] as Obj)['peerAs'], 65003);
+  });
+
+  it('a failing or slow BgpConf read allows the peer with a warning (3 s deadline)', async () => {
+    d.faults.failNext(1, 500, { method: 'GET', pathIncludes: '/bgpconfs/default' });
+    const failed = await applyOk(bgpPeer('lookup-failed', { peerAs: 65001, removePrivateAs: 'ALL' }));
+    assert.match(failed.stderr, /Warning: spec\.conf\.peerAs: not checked against BgpConf "default"/);
+    d.faults.delayNext(1, 6000, { method: 'GET', pathIncludes: '/bgpconfs/default' });
+    const slow = await applyOk(bgpPeer('lookup-slow', { peerAs: 65001, replacePeerAs: true }));
+    assert.match(slow.stderr, /Warning: spec\.conf\.peerAs: not checked against BgpConf "default"/);
+  });
+
+  it('with a synced cache the webhook reads BgpConf from it, not from the API', async () => {
+    const cached = await startWebhook({
+      kubeConfig: d.kubeConfig(), namespace: NS, addr: '127.0.0.1:0', checkIntervalMs: 60_000,
+      bgpConfCache: () => ({ hasSynced: true, get: (name: string) => (name === 'default' ? { metadata: { name }, spec: { as: 65077 } } : undefined), list: () => [] }),
+    });
+    try {
+      d.mapService(NS, 'openelb-webhook', `127.0.0.1:${cached.port}`);
+      await denied(bgpPeer('cache-ibgp', { peerAs: 65077, removePrivateAs: 'ALL' }), 'spec.conf.removePrivateAs', 'spec.as 65077');
+      await applyOk(bgpPeer('cache-ebgp', { peerAs: 65001, removePrivateAs: 'ALL' }));
+    } finally {
+      d.mapService(NS, 'openelb-webhook', `127.0.0.1:${hook.port}`);
+      await cached.close();
+    }
+  });
+
+  it('BgpConf deleted: such peers are allowed again', async () => {
+    const r = await kubectl('delete', 'bgpconf', 'default');
+    assert.equal(r.code, 0, r.stderr);
+    await applyOk(bgpPeer('no-conf', { peerAs: 65001, removePrivateAs: 'ALL' }));
+  });
+});
