@@ -71,6 +71,11 @@ export class BgpSpeaker extends EventEmitter<SpeakerEvents> {
   /** gobgpd was seen running with our config: a later asn 0 means it restarted */
   private believedRunning = false;
   private dirty = { global: true, peers: true, paths: true, full: true };
+  /**
+   * GetBgp is due: set by the poll timer, the end of the peer watch (gobgpd went away) and a failed
+   * pass. Passes that only change paths skip it, keeping one gRPC round trip off the announce path.
+   */
+  private globalCheckDue = true;
   private passing: Promise<void> | undefined;
   private lock: Promise<unknown> = Promise.resolve();
   private again = false;
@@ -146,7 +151,10 @@ export class BgpSpeaker extends EventEmitter<SpeakerEvents> {
     });
     this.stopped = false;
     const poll = this.opts.pollIntervalMs ?? 2000;
-    this.pollTimer = setInterval(() => this.kick(), poll);
+    this.pollTimer = setInterval(() => {
+      this.globalCheckDue = true;
+      this.kick();
+    }, poll);
     this.pollTimer.unref?.();
     if (this.opts.watchPeers !== false) this.startWatch();
     this.dirty.full = true;
@@ -211,6 +219,7 @@ export class BgpSpeaker extends EventEmitter<SpeakerEvents> {
 
   private onFailure(err: Error): void {
     this.failures++;
+    this.globalCheckDue = true;
     this.log.error('BGP reconcile failed', { error: err.message, failures: this.failures });
     if (this.listenerCount('error') > 0) this.emit('error', err);
     if (err instanceof GobgpError && err.unreachable && this.failures % 3 === 0) this.client.reconnect();
@@ -232,6 +241,23 @@ export class BgpSpeaker extends EventEmitter<SpeakerEvents> {
       return report;
     }
     const fullDue = forceFull || this.dirty.full || Date.now() - this.lastFull > (this.opts.fullResyncMs ?? 60_000);
+    if (!fullDue && !this.dirty.global && !this.globalCheckDue && this.believedRunning && !this.dirty.peers) {
+      // nothing but paths changed since gobgpd was last seen running with our settings
+      if (this.dirty.paths) {
+        this.dirty.paths = false;
+        try {
+          report.paths = await this.paths.reconcile();
+        } catch (err) {
+          this.dirty.paths = true;
+          throw err;
+        }
+      }
+      report.global = 'none';
+      report.durationMs = performance.now() - t0;
+      this.emit('reconciled', report);
+      return report;
+    }
+    this.globalCheckDue = false;
     const g = await this.global.ensure(desired);
     report.global = g.action;
     report.drift = g.drift;
@@ -300,6 +326,7 @@ export class BgpSpeaker extends EventEmitter<SpeakerEvents> {
     void h.ended.then((err) => {
       if (this.stopped || this.watch !== h) return;
       if (err) this.log.debug('peer watch ended', { error: err.message });
+      this.globalCheckDue = true;
       // the stream ends when gobgpd goes away: check at once, then watch again
       this.kick();
       const t = setTimeout(() => this.startWatch(), 1000);

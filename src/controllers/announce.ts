@@ -32,6 +32,25 @@ export function parseHolders(value: string): [string, string][] {
   return out;
 }
 
+interface UsedEntry {
+  ip: string;
+  family: 'ipv4' | 'ipv6';
+  holders: [string, string][];
+}
+
+// Cached objects are replaced, never mutated, on every change: parse each Eip's status.used once,
+// not on every recompute (which runs over every Eip for every event).
+const usedCache = new WeakMap<Eip, UsedEntry[]>();
+
+function usedEntries(eip: Eip): UsedEntry[] {
+  let out = usedCache.get(eip);
+  if (!out) {
+    out = Object.entries(eip.status?.used ?? {}).map(([ip, holders]) => ({ ip, family: ip.includes(':') ? 'ipv6' : 'ipv4', holders: parseHolders(holders) }));
+    usedCache.set(eip, out);
+  }
+  return out;
+}
+
 function wantsLoadBalancer(svc: Service): boolean {
   return svc.spec.type === 'LoadBalancer' && svc.metadata.deletionTimestamp === undefined;
 }
@@ -46,14 +65,14 @@ export function announcementsFrom(eips: Iterable<Eip>, lookup: ServiceLookup): A
   for (const eip of eips) {
     const protocol = eip.spec.protocol === 'layer2' ? 'layer2' : eip.spec.protocol === 'vip' ? undefined : 'bgp';
     if (!protocol) continue;
-    for (const [ip, holders] of Object.entries(eip.status?.used ?? {})) {
+    for (const { ip, family, holders } of usedEntries(eip)) {
       const services: Service[] = [];
-      for (const [ns, name] of parseHolders(holders)) {
+      for (const [ns, name] of holders) {
         const svc = lookup(ns, name);
         if (svc && wantsLoadBalancer(svc)) services.push(svc);
       }
       if (services.length === 0) continue;
-      const a: Announcement = { ip, family: ip.includes(':') ? 'ipv6' : 'ipv4', eip: eip.metadata.name, protocol, services };
+      const a: Announcement = { ip, family, eip: eip.metadata.name, protocol, services };
       if (eip.spec.interface) a.interface = eip.spec.interface;
       if (eip.spec.bgp) a.bgp = eip.spec.bgp;
       out.push(a);

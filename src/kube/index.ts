@@ -9,6 +9,7 @@ export { KubeApiError, isKubeApiError, isNotFound, isConflict, isAlreadyExists, 
 export { Backoff, sleep } from './backoff.ts';
 export type { BackoffOptions } from './backoff.ts';
 export { Informer } from './informer.ts';
+export { intentChanged } from './changes.ts';
 export type { InformerEvent, InformerOptions } from './informer.ts';
 export { LeaseHolder, microTime } from './lease.ts';
 export type { LeaseOptions } from './lease.ts';

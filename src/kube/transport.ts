@@ -5,7 +5,6 @@
 // node:http on loopback. Credentials still come from client-node (applyToHTTPSOptions) on every
 // request, so a rotated bearer token or token file is picked up; a changed CA or client certificate
 // gets a fresh pool.
-import { createHash } from 'node:crypto';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions as HttpsRequestOptions } from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -19,17 +18,14 @@ type TlsMaterial = Pick<HttpsRequestOptions, 'ca' | 'cert' | 'key' | 'pfx' | 'pa
 
 const TLS_FIELDS = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername'] as const;
 
-function tlsIdentity(t: TlsMaterial): string {
-  const h = createHash('sha256');
-  for (const f of TLS_FIELDS) {
-    const v = t[f];
-    h.update(`${f}=`);
-    if (v === undefined) h.update('-');
-    else if (Buffer.isBuffer(v) || typeof v === 'string') h.update(v);
-    else h.update(JSON.stringify(v));
-    h.update('\0');
-  }
-  return h.digest('hex');
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Buffer.isBuffer(a) && Buffer.isBuffer(b)) return a.equals(b);
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+function sameMaterial(a: TlsMaterial, b: TlsMaterial): boolean {
+  return TLS_FIELDS.every((f) => sameValue(a[f], b[f]));
 }
 
 class StaleConnectionError extends Error {
@@ -42,7 +38,8 @@ class StaleConnectionError extends Error {
 export class ApiTransport {
   private readonly kc: KubeConfig;
   private agent: HttpAgent | HttpsAgent | undefined;
-  private identity = '';
+  private material: TlsMaterial = {};
+  private tls = false;
 
   constructor(kc: KubeConfig) {
     this.kc = kc;
@@ -101,10 +98,10 @@ export class ApiTransport {
   private agentFor(tls: boolean, opts: HttpsRequestOptions): HttpAgent | HttpsAgent {
     const material: TlsMaterial = {};
     for (const f of TLS_FIELDS) if (opts[f] !== undefined) (material as Record<string, unknown>)[f] = opts[f];
-    const id = `${tls ? 'https' : 'http'}:${tlsIdentity(material)}`;
-    if (this.agent && id === this.identity) return this.agent;
+    if (this.agent && tls === this.tls && sameMaterial(material, this.material)) return this.agent;
     this.agent?.destroy();
-    this.identity = id;
+    this.material = material;
+    this.tls = tls;
     this.agent = tls ? new HttpsAgent({ keepAlive: true, keepAliveMsecs: 30_000, ...material }) : new HttpAgent({ keepAlive: true, keepAliveMsecs: 30_000 });
     return this.agent;
   }

@@ -2,15 +2,16 @@
 // dual-stack, exhaustion and requested-IP-taken Events, class filtering, release on type change.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startHarness, until, type Harness } from './allocator-harness.ts';
+import { startHarness, until, type Harness, type Instance } from './allocator-harness.ts';
 import { Resources } from '../../src/kube/resources.ts';
 import type { CoreEvent, Service } from '../../src/kube/types.ts';
 import type { Eip } from '../../src/api/v1alpha2.ts';
 
 let h: Harness;
+let inst: Instance;
 before(async () => {
   h = await startHarness();
-  await h.startInstance('node-a');
+  inst = await h.startInstance('node-a');
   for (const ns of ['team-a', 'team-b', 'dual']) await h.dbl.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { team: ns } } });
 });
 after(async () => {
@@ -157,6 +158,27 @@ describe('allocator behaviour', () => {
       const evs = await h.client.list<CoreEvent>(Resources.Event, { namespace: 'team-b' });
       assert.equal(evs.items.filter((e) => e.involvedObject.name === n).length, 0, `no Events on ${n}`);
     }
+  });
+
+  test('an Eip edit that leaves its ledger inputs alone (protocol, BGP attributes) does not decide its holders again', async () => {
+    await eip('pool-edit', { address: '10.6.0.1-10.6.0.9', autoAssign: false });
+    const pick = { 'eip.openelb.kubesphere.io/v1alpha2': 'pool-edit' };
+    await svc('team-b', 'e1', pick);
+    await svc('team-b', 'e2', pick);
+    await waitIps('team-b', 'e1');
+    await waitIps('team-b', 'e2');
+    const engine = inst.allocator.engine;
+    await until(() => engine.queue.size === 0, 'allocator idle');
+    const ledger = engine.state?.pools.get('pool-edit')?.ledger;
+    assert.ok(ledger);
+    const rv = (await h.client.get<Eip>(Resources.Eip, 'pool-edit')).metadata.resourceVersion;
+    await h.client.patch(Resources.Eip, 'pool-edit', undefined, { spec: { protocol: 'vip' } }, 'merge');
+    await until(() => engine.state?.pools.get('pool-edit')?.known.metadata.resourceVersion !== rv, 'the edit seen by the allocator');
+    assert.equal(engine.state?.pools.get('pool-edit')?.ledger, ledger, 'ledger kept');
+    await h.client.patch(Resources.Eip, 'pool-edit', undefined, { spec: { address: '10.6.0.1-10.6.0.19' } }, 'merge');
+    await until(() => engine.state?.pools.get('pool-edit')?.ledger !== ledger, 'an address edit rebuilds the ledger');
+    assert.deepEqual(await ips('team-b', 'e1'), ['10.6.0.1']);
+    assert.deepEqual(await ips('team-b', 'e2'), ['10.6.0.2']);
   });
 
   test('type change away from LoadBalancer releases the address and clears the status', async () => {

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { BgpConf, BgpPeer } from '../../api/v1alpha2.ts';
 import { BGPCONF_DEFAULT_NAME, PASSWORD_SECRET_DEFAULT_KEY } from '../../api/names.ts';
 import { BgpSpeaker, parseAddress, type DesiredGlobal, type DesiredPath, type DesiredPeer, type IpFamily, type PeerStatus, type ReconcileReport } from '../../bgp/index.ts';
-import { errorMessage, Resources, sleep, type Secret } from '../../kube/index.ts';
+import { errorMessage, intentChanged, Resources, sleep, type Secret } from '../../kube/index.ts';
 import type { Component, ComponentFactory, ManagerContext } from '../../manager/component.ts';
 import { logger } from '../../obs/log.ts';
 import { counter, gauge, histogram } from '../../obs/metrics.ts';
@@ -92,9 +92,13 @@ export class BgpController implements Component {
     this.startedAt = Date.now();
     this.ctx.health.addReadinessCheck('bgp', () => this.readiness());
     const c = this.ctx.caches;
-    for (const inf of [c.eips, c.services, c.endpointSlices, c.nodes, c.bgpConfs, c.bgpPeers] as const) {
+    for (const inf of [c.eips, c.endpointSlices, c.nodes, c.bgpConfs] as const) {
       this.unsubscribe.push((inf as { onEvent(h: () => void): () => void }).onEvent(() => this.schedule()));
     }
+    // the paths and peers follow only what Services and BgpPeers ask for, not their status (which
+    // the allocator and every replica write)
+    this.unsubscribe.push(c.services.onEvent((ev) => intentChanged(ev) && this.schedule()));
+    this.unsubscribe.push(c.bgpPeers.onEvent((ev) => intentChanged(ev) && this.schedule()));
     this.speaker.on('reconciled', (r) => this.onReconciled(r));
     this.speaker.on('error', () => mErrors.inc());
     this.speaker.on('restarted', () => mSidecarRestarts.inc());

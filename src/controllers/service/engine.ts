@@ -82,6 +82,8 @@ export class AllocatorEngine {
       client: d.client,
       maxAllocations: this.#max,
       now: () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      // this replica's speakers see the allocation without waiting for the watch event
+      onEipWritten: (eip, base) => d.eips.offerWritten(eip, base),
       guard: () => {
         if (!d.lease.isLeader() || d.lease.remainingMs() < margin) throw new LostLeadership('allocator Lease not held (or about to expire)');
       },
@@ -205,8 +207,11 @@ export class AllocatorEngine {
         continue;
       }
       if (!rvNewer(eip.metadata.resourceVersion, p.known.metadata.resourceVersion)) continue;
-      p.reset(eip, this.claimsFromCache);
-      this.queue.addAll(p.ledger?.keys() ?? []);
+      // the holders are decided again only when what their holdings rest on changed
+      if (!p.adoptIfLedgerUnchanged(eip)) {
+        p.reset(eip, this.claimsFromCache);
+        this.queue.addAll(p.ledger?.keys() ?? []);
+      }
       if (this.#sigs.get(name) !== sig) {
         this.#sigs.set(name, sig);
         specChanged = true;

@@ -22,6 +22,12 @@ export function rvNewer(a: string | undefined, b: string | undefined): boolean {
   return true;
 }
 
+function sameRecord(a: Record<string, string> | undefined, b: Record<string, string> | undefined): boolean {
+  const ka = Object.keys(a ?? {});
+  if (ka.length !== Object.keys(b ?? {}).length) return false;
+  return ka.every((k) => a?.[k] === b?.[k]);
+}
+
 export type ClaimSource = (key: string) => { claim: Claim; uid?: string } | undefined;
 
 export class PoolEntry {
@@ -40,6 +46,24 @@ export class PoolEntry {
 
   get family(): Family | undefined {
     return this.eff.range?.family;
+  }
+
+  /**
+   * A newer version of the Eip whose ledger inputs (spec.address, status.used, serviceUIDs and the
+   * recorded range) are what the ledger was restored from — an edit of protocol, BGP attributes,
+   * interface, labels …: the ledger stays, only `known` moves on (it is the base of the next write).
+   */
+  adoptIfLedgerUnchanged(eip: Eip): boolean {
+    const a = this.known;
+    if (eip.spec?.address !== a.spec?.address) return false;
+    if (Boolean(eip.metadata.deletionTimestamp) !== Boolean(a.metadata.deletionTimestamp)) return false;
+    const sa = a.status ?? {};
+    const sb = eip.status ?? {};
+    if (sa.firstIP !== sb.firstIP || sa.lastIP !== sb.lastIP) return false;
+    if (!sameRecord(sa.used, sb.used) || !sameRecord(sa.serviceUIDs, sb.serviceUIDs)) return false;
+    this.known = eip;
+    this.dirty = true;
+    return true;
   }
 
   /** Rebuilds everything from `eip` (read from the server). Claims (ports, sharing keys) carry over. */

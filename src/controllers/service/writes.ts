@@ -23,6 +23,8 @@ export interface WriteDeps {
   guard: () => void;
   maxAllocations: number;
   now: () => string;
+  /** An Eip write succeeded (its answer and the resourceVersion it was conditioned on). */
+  onEipWritten?: (written: Eip, baseResourceVersion: string) => void;
 }
 
 export type CommitResult = 'written' | 'unchanged' | 'conflict' | 'gone';
@@ -34,17 +36,21 @@ export async function commitPool(d: WriteDeps, pool: PoolEntry): Promise<CommitR
     const patch = eipStatusPatch(pool.known.status, want);
     if (Object.keys(patch).length > 0) {
       d.guard();
+      const base = pool.known.metadata.resourceVersion ?? '';
       const written = await d.client.patch<Eip>(Resources.Eip, pool.name, undefined,
-        { metadata: { resourceVersion: pool.known.metadata.resourceVersion }, status: patch }, 'merge', { subresource: 'status' });
+        { metadata: { resourceVersion: base }, status: patch }, 'merge', { subresource: 'status' });
       pool.known = written;
+      d.onEipWritten?.(written, base);
       result = 'written';
       pauseAfterEipWriteIfAsked();
     }
     const fin = eipFinalizers(pool.known, pool.ledger?.claims ?? 0);
     if (fin) {
       d.guard();
+      const base = pool.known.metadata.resourceVersion ?? '';
       pool.known = await d.client.patch<Eip>(Resources.Eip, pool.name, undefined,
-        { metadata: { resourceVersion: pool.known.metadata.resourceVersion, finalizers: fin } }, 'merge');
+        { metadata: { resourceVersion: base, finalizers: fin } }, 'merge');
+      d.onEipWritten?.(pool.known, base);
       result = 'written';
     }
     pool.dirty = false;
