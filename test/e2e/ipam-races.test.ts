@@ -78,8 +78,10 @@ test(`IPAM races: ${TOTAL} Services, two managers, kills and a freeze (IPAM_RACE
     eip('race-default', { address: '10.50.0.1-10.50.0.150' }, { 'eip.openelb.kubesphere.io/is-default-eip': 'true' }),
     eip('race-bound', { address: '10.60.0.0/26', namespaces: ['race-b'] }),
     eip('race-pick', { address: '10.70.0.1-10.70.0.40', autoAssign: false }),
+    // only the freeze's trigger Services use it, so the frozen write never waits for room elsewhere
+    eip('race-freeze', { address: '10.80.0.1-10.80.0.250', autoAssign: false }),
   ]);
-  const capacity: Record<string, number> = { 'race-default': 150, 'race-bound': 62, 'race-pick': 40 };
+  const capacity: Record<string, number> = { 'race-default': 150, 'race-bound': 62, 'race-pick': 40, 'race-freeze': 250 };
 
   const watcher = new InvariantWatcher();
   const svcInf = new Informer<Service>(client, Resources.Service, { name: 'race-services' });
@@ -154,12 +156,13 @@ test(`IPAM races: ${TOTAL} Services, two managers, kills and a freeze (IPAM_RACE
       }
       writeFileSync(m.pauseFile, 'pause');
       // The main loop may be parked at a checkpoint waiting for this chaos step, leaving the leader
-      // with nothing to write: give it an allocation of its own so the freeze always happens.
+      // with nothing to write (and the shared pools may be full): give it an allocation of its own,
+      // in a pool kept for this, so the freeze always happens.
       const end = performance.now() + 6_000;
       for (let n = 0; existsSync(m.pauseFile) && performance.now() < end; n++) {
         await client.create(Resources.Service, {
           apiVersion: 'v1', kind: 'Service',
-          metadata: { name: `freeze-trigger-${attempt}-${n}`, namespace: 'race-a', annotations: { 'lb.kubesphere.io/v1alpha1': 'openelb' } },
+          metadata: { name: `freeze-trigger-${attempt}-${n}`, namespace: 'race-a', annotations: { 'lb.kubesphere.io/v1alpha1': 'openelb', 'eip.openelb.kubesphere.io/v1alpha2': 'race-freeze' } },
           spec: { type: 'LoadBalancer', ports: [{ port: 80, protocol: 'TCP' }] },
         }).catch(() => undefined);
         const wait = performance.now() + 1500;

@@ -70,6 +70,8 @@ export class BgpController implements Component {
   private computeScheduled = false;
   /** Duration of the last scheduled compute (sets how long the next one coalesces events). */
   private lastComputeMs = 0;
+  /** performance.now() when the last scheduled compute ended */
+  private lastComputeEnd = -Infinity;
   private statusTimer: NodeJS.Timeout | undefined;
   private statusRunning: Promise<void> | undefined;
   private statusAgain = false;
@@ -167,12 +169,15 @@ export class BgpController implements Component {
       if (this.stopping) return;
       const t0 = performance.now();
       this.compute();
-      this.lastComputeMs = performance.now() - t0;
+      this.lastComputeEnd = performance.now();
+      this.lastComputeMs = this.lastComputeEnd - t0;
     };
     // A compute covers every Service, so under a burst of events (10k Services created) running one
-    // per event is quadratic: coalesce for about twice the last compute's cost (at most 100 ms),
-    // which keeps computing under a third of the CPU; a cheap compute still runs on the next turn.
-    const delay = this.lastComputeMs > 2 ? Math.min(100, 2 * this.lastComputeMs) : 0;
+    // per event is quadratic. After a compute, the next waits until twice its cost has passed (at
+    // most 100 ms), which keeps computing under a third of the CPU; an event after a quiet spell
+    // (one Service created) is computed on the next turn, without waiting.
+    const gap = this.lastComputeMs > 2 ? Math.min(100, 2 * this.lastComputeMs) : 0;
+    const delay = Math.max(0, this.lastComputeEnd + gap - performance.now());
     if (delay === 0) setImmediate(run);
     else setTimeout(run, delay);
   }

@@ -100,7 +100,12 @@ export class AllocatorEngine {
     this.#running = true;
     const d = this.#d;
     this.#unsubscribe = [
-      d.services.onEvent((ev) => this.queue.add(serviceKey(ev.obj))),
+      d.services.onEvent((ev) => {
+        const key = serviceKey(ev.obj);
+        // the echo of our own status write carries nothing new to decide
+        if (ev.type === 'update' && this.#written.get(key)?.metadata.resourceVersion === ev.obj.metadata.resourceVersion) return;
+        this.queue.add(key);
+      }),
       d.eips.onEvent(() => this.queue.poke()),
       d.namespaces.onEvent((ev) => {
         if (ev.type === 'update' && JSON.stringify(ev.obj.metadata.labels ?? {}) === JSON.stringify(ev.old.metadata.labels ?? {})) return;
@@ -341,6 +346,9 @@ export class AllocatorEngine {
       }
     });
     if (failedPools.size > 0) revalidate(state);
+    // Let this replica's speakers act on the new allocations (their recompute is queued by the Eip
+    // write) before the Service status writes and Events take the event loop.
+    await new Promise((r) => setImmediate(r));
 
     // 4. Service status, OpenELB's finalizer, Events.
     await mapLimit(keys, conc, async (key) => {

@@ -1,7 +1,7 @@
 // The Layer 2 speaker as a manager component: caches → targets, a watch on the replica Leases → the
 // machine, conflicts → Events on the Services. Starts acting only after the caches have synced.
 import type { Component, ComponentFactory, ManagerContext } from '../../manager/component.ts';
-import { Informer, KubeClient, type Lease, Resources } from '../../kube/index.ts';
+import { Informer, intentChanged, KubeClient, type Lease, Resources } from '../../kube/index.ts';
 import { logger } from '../../obs/log.ts';
 import { layer2Targets } from './desired.ts';
 import { readLocalInterfaces } from './interfaces.ts';
@@ -74,7 +74,8 @@ class Layer2Component implements Component {
       else speaker.peerObserved(p, macsOf(ev.obj));
     }));
     const q = (): void => this.#queueRecompute();
-    this.#unsubscribe.push(caches.eips.onEvent(q), caches.services.onEvent(q), caches.endpointSlices.onEvent(q), caches.nodes.onEvent(q));
+    // Services matter through what they ask for; their status is written by the allocator
+    this.#unsubscribe.push(caches.eips.onEvent(q), caches.services.onEvent((ev) => intentChanged(ev) && q()), caches.endpointSlices.onEvent(q), caches.nodes.onEvent(q));
     this.#recompute();
     speaker.start();
     leases.start();
