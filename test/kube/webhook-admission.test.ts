@@ -5,13 +5,13 @@
 // read back as v1alpha2 and v1alpha1 through /convert.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import yaml from 'js-yaml';
 import { startKubeDouble, type KubeDouble } from './double.ts';
 import { raw, waitFor } from './fixtures/helpers.ts';
+import { kubectlRunner } from './fixtures/kubectl-run.ts';
 import { startWebhook, type WebhookHandle } from '../../src/webhook/index.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
@@ -19,11 +19,6 @@ const NS = 'openelb-system';
 const DEFAULT = 'eip.openelb.kubesphere.io/is-default-eip';
 
 type Obj = Record<string, unknown>;
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 function installWebhookConfig(): Obj {
   const docs = yaml.loadAll(readFileSync(join(REPO, 'deploy/openelb.yaml'), 'utf8')) as Obj[];
@@ -70,23 +65,7 @@ describe('webhook on the API double: admission through kubectl', () => {
   let hook: WebhookHandle;
   let tmp: string;
 
-  const kubectl = (...args: string[]): Promise<Run> =>
-    new Promise((res) => {
-      execFile('kubectl', args, { env: { ...process.env, KUBECONFIG: d.kubeconfigPath, HOME: tmp }, timeout: 60_000 }, (err, stdout, stderr) => {
-        res({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-      });
-    });
-  let n = 0;
-  const apply = (o: Obj): Promise<Run> => {
-    const f = join(tmp, `m${n++}.yaml`);
-    writeFileSync(f, yaml.dump(o));
-    return kubectl('apply', '-f', f);
-  };
-  const applyOk = async (o: Obj): Promise<Run> => {
-    const r = await apply(o);
-    assert.equal(r.code, 0, `kubectl apply failed: ${r.stderr}`);
-    return r;
-  };
+  const { kubectl, apply, applyOk } = kubectlRunner(() => ({ kubeconfig: d.kubeconfigPath, dir: tmp }));
   const names = async (plural: string): Promise<string[]> => {
     const r = await raw(d.url, 'GET', `/apis/network.kubesphere.io/v1alpha2/${plural}`);
     return ((r.body['items'] as Obj[]) ?? []).map((i) => String((i['metadata'] as Obj)['name'])).sort();

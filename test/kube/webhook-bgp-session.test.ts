@@ -5,24 +5,19 @@
 // (short deadline) before its cache has synced, and the synced cache afterwards.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import yaml from 'js-yaml';
 import { startKubeDouble, type KubeDouble } from './double.ts';
 import { raw, waitFor } from './fixtures/helpers.ts';
+import { kubectlRunner } from './fixtures/kubectl-run.ts';
 import { startWebhook, type WebhookHandle } from '../../src/webhook/index.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
 const NS = 'openelb-system';
 
 type Obj = Record<string, unknown>;
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 const bgpConf = (spec: Obj): Obj => ({ apiVersion: 'network.kubesphere.io/v1alpha2', kind: 'BgpConf', metadata: { name: 'default' }, spec });
 const bgpPeer = (name: string, conf: Obj, extra: Obj = {}): Obj => ({
@@ -37,23 +32,7 @@ describe('webhook on the API double: removePrivateAs / replacePeerAs against Bgp
   let hook: WebhookHandle;
   let tmp: string;
 
-  const kubectl = (...args: string[]): Promise<Run> =>
-    new Promise((res) => {
-      execFile('kubectl', args, { env: { ...process.env, KUBECONFIG: d.kubeconfigPath, HOME: tmp }, timeout: 60_000 }, (err, stdout, stderr) => {
-        res({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-      });
-    });
-  let n = 0;
-  const apply = (o: Obj): Promise<Run> => {
-    const f = join(tmp, `m${n++}.yaml`);
-    writeFileSync(f, yaml.dump(o));
-    return kubectl('apply', '-f', f);
-  };
-  const applyOk = async (o: Obj): Promise<Run> => {
-    const r = await apply(o);
-    assert.equal(r.code, 0, `kubectl apply failed: ${r.stderr}`);
-    return r;
-  };
+  const { kubectl, apply, applyOk } = kubectlRunner(() => ({ kubeconfig: d.kubeconfigPath, dir: tmp }));
   const denied = async (o: Obj, ...texts: string[]): Promise<void> => {
     const name = String((o['metadata'] as Obj)['name']);
     const r = await apply(o);
