@@ -43,6 +43,7 @@ export interface ManagerConfig {
   layer2RenewIntervalMs: number;
   layer2ProbeIntervalMs: number;
   layer2GratuitousCount: number;
+  memoryTrimThresholdMiB: number;
   layer2GratuitousIntervalMs: number;
   layer2KeepAnsweringWithoutApi: boolean;
 }
@@ -101,6 +102,7 @@ export const FLAGS: readonly FlagDef[] = [
   { flag: 'layer2-lease-duration', env: 'OPENELB_LAYER2_LEASE_DURATION', kind: 'duration', key: 'layer2LeaseDurationMs', def: '800ms', help: 'duration of each replica\'s Layer 2 Lease: a dead owner\'s IPs move after about this long (API writes scale with 1/--layer2-renew-interval)' },
   { flag: 'layer2-renew-interval', env: 'OPENELB_LAYER2_RENEW_INTERVAL', kind: 'duration', key: 'layer2RenewIntervalMs', def: '200ms', help: 'how often each replica renews its Layer 2 Lease (< lease duration − margin)' },
   { flag: 'layer2-probe-interval', env: 'OPENELB_LAYER2_PROBE_INTERVAL', kind: 'duration', key: 'layer2ProbeIntervalMs', def: '10s', help: 'ARP/NS probe of every owned IP to detect another answerer (0 = off)' },
+  { flag: 'memory-trim-threshold', env: 'OPENELB_MEMORY_TRIM_THRESHOLD', kind: 'count', key: 'memoryTrimThresholdMiB', def: '32', help: 'MiB of RSS growth after which an idle manager asks V8 to give freed heap pages back to the OS (0 = never)' },
   { flag: 'layer2-gratuitous-count', env: 'OPENELB_LAYER2_GRATUITOUS_COUNT', kind: 'count', key: 'layer2GratuitousCount', def: '3', help: 'gratuitous ARP / unsolicited NA packets sent on takeover' },
   { flag: 'layer2-gratuitous-interval', env: 'OPENELB_LAYER2_GRATUITOUS_INTERVAL', kind: 'duration', key: 'layer2GratuitousIntervalMs', def: '500ms', help: 'interval between takeover announcements' },
   { flag: 'layer2-keep-answering-without-api', env: 'OPENELB_LAYER2_KEEP_ANSWERING_WITHOUT_API', kind: 'bool', key: 'layer2KeepAnsweringWithoutApi', def: 'false', help: 'keep answering ARP/NDP when the API server is unreachable (risks two answerers; see README)' },

@@ -8,6 +8,7 @@ import { COMPONENTS } from './manager/components.ts';
 import { HealthServer } from './obs/health.ts';
 import { logger, setLogLevel } from './obs/log.ts';
 import { collectProcessMetrics } from './obs/metrics.ts';
+import { startMemoryTrimmer } from './obs/memory-trim.ts';
 import { VERSION } from './version.ts';
 
 const log = logger('main');
@@ -23,6 +24,7 @@ async function run(cfg: ManagerConfig): Promise<void> {
   });
 
   collectProcessMetrics();
+  if (cfg.memoryTrimThresholdMiB > 0) startMemoryTrimmer({ thresholdBytes: cfg.memoryTrimThresholdMiB * 1024 * 1024 });
   const health = new HealthServer(cfg.healthAddr);
   health.addReadinessCheck('informers', () => {
     const missing = caches.notSynced();

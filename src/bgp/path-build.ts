@@ -14,6 +14,11 @@ import {
 } from './validate.ts';
 
 // Pure: desired path ↔ gobgp Path message. No I/O.
+//
+// Memory: the speaker keeps one BuiltPath per announced prefix (10,000+ at scale), so a BuiltPath
+// holds only what tells paths apart — key, family, cidr — plus a reference to attributes shared by
+// every path that announces the same ones (interned by fingerprint, frozen). The gobgp message is
+// built from those when it is sent (`wire`), not kept: it was ~1 KB per path.
 
 export const FAMILY: Readonly<Record<IpFamily, WireFamily>> = {
   ipv4: { afi: 'AFI_IP', safi: 'SAFI_UNICAST' },
@@ -24,42 +29,126 @@ export const SELF_NEXT_HOP: Readonly<Record<IpFamily, string>> = { ipv4: '0.0.0.
 
 const ORIGIN_IGP = 0;
 
+/** One string per Any type (a template literal per message would be a new string each time). */
+const TYPE_URL = {
+  IPAddressPrefix: `${ANY_PREFIX}IPAddressPrefix`,
+  OriginAttribute: `${ANY_PREFIX}OriginAttribute`,
+  NextHopAttribute: `${ANY_PREFIX}NextHopAttribute`,
+  MpReachNLRIAttribute: `${ANY_PREFIX}MpReachNLRIAttribute`,
+  MultiExitDiscAttribute: `${ANY_PREFIX}MultiExitDiscAttribute`,
+  LocalPrefAttribute: `${ANY_PREFIX}LocalPrefAttribute`,
+  CommunitiesAttribute: `${ANY_PREFIX}CommunitiesAttribute`,
+  LargeCommunitiesAttribute: `${ANY_PREFIX}LargeCommunitiesAttribute`,
+} as const;
+
 /** What a path announces, normalised so that built and listed paths compare equal. */
 export interface PathAttributes {
-  nextHop: string;
+  readonly nextHop: string;
   /** sorted, deduplicated 32-bit values */
-  communities: number[];
+  readonly communities: readonly number[];
   /** sorted, deduplicated `a:b:c` */
-  largeCommunities: string[];
-  localPref?: number;
-  med?: number;
+  readonly largeCommunities: readonly string[];
+  readonly localPref?: number;
+  readonly med?: number;
 }
 
 export interface BuiltPath {
   /** `${family} ${cidr}`: gobgpd keeps one local path per prefix, so this identifies it */
-  key: string;
-  family: IpFamily;
-  cidr: string;
-  attrs: PathAttributes;
+  readonly key: string;
+  readonly family: IpFamily;
+  readonly cidr: string;
+  /** shared between paths with the same attributes: never modify */
+  readonly attrs: PathAttributes;
   /** compare two paths' attributes with this */
-  fingerprint: string;
-  wire: WirePath;
+  readonly fingerprint: string;
+  /** the Path message for AddPath / DeletePath, built on each read */
+  readonly wire: WirePath;
 }
 
 export function pathKey(family: IpFamily, cidr: string): string {
   return `${family} ${cidr}`;
 }
 
-function any<T extends object>(type: string, fields: T): WireAny {
-  return { '@type': `${ANY_PREFIX}${type}`, ...fields };
+function any<T extends object>(type: keyof typeof TYPE_URL, fields: T): WireAny {
+  return { '@type': TYPE_URL[type], ...fields };
 }
 
 function largeText(c: LargeCommunity): string {
   return `${c.global_admin}:${c.local_data1}:${c.local_data2}`;
 }
 
+function parseLargeText(t: string): LargeCommunity {
+  const [g, d1, d2] = t.split(':').map(Number) as [number, number, number];
+  return { global_admin: g, local_data1: d1, local_data2: d2 };
+}
+
 export function attributesFingerprint(a: PathAttributes): string {
   return JSON.stringify([a.nextHop, a.communities, a.largeCommunities, a.localPref ?? null, a.med ?? null]);
+}
+
+interface SharedAttributes {
+  readonly attrs: PathAttributes;
+  readonly fingerprint: string;
+}
+
+// Few distinct attribute sets exist (one per pool and next hop); the bound only guards against a
+// pathological number of them, and clearing merely stops sharing for paths built afterwards.
+const SHARED_MAX = 4096;
+const shared = new Map<string, SharedAttributes>();
+
+/** The interned, frozen copy of `a` and its fingerprint. */
+function share(a: PathAttributes): SharedAttributes {
+  const fingerprint = attributesFingerprint(a);
+  let s = shared.get(fingerprint);
+  if (s === undefined) {
+    if (shared.size >= SHARED_MAX) shared.clear();
+    const attrs: PathAttributes = Object.freeze({
+      ...a,
+      communities: Object.freeze([...a.communities]),
+      largeCommunities: Object.freeze([...a.largeCommunities]),
+    });
+    s = Object.freeze({ attrs, fingerprint });
+    shared.set(fingerprint, s);
+  }
+  return s;
+}
+
+class Built implements BuiltPath {
+  readonly key: string;
+  readonly family: IpFamily;
+  readonly cidr: string;
+  readonly #shared: SharedAttributes;
+
+  constructor(family: IpFamily, cidr: string, s: SharedAttributes) {
+    this.key = pathKey(family, cidr);
+    this.family = family;
+    this.cidr = cidr;
+    this.#shared = s;
+  }
+
+  get attrs(): PathAttributes {
+    return this.#shared.attrs;
+  }
+  get fingerprint(): string {
+    return this.#shared.fingerprint;
+  }
+  get wire(): WirePath {
+    return wireFor(this.family, this.cidr, this.#shared.attrs);
+  }
+}
+
+function wireFor(f: IpFamily, cidr: string, attrs: PathAttributes): WirePath {
+  const slash = cidr.lastIndexOf('/');
+  const nlri = any('IPAddressPrefix', { prefix_len: Number(cidr.slice(slash + 1)), prefix: cidr.slice(0, slash) });
+  const family = FAMILY[f];
+  const pattrs: WireAny[] = [any('OriginAttribute', { origin: ORIGIN_IGP })];
+  if (f === 'ipv4') pattrs.push(any('NextHopAttribute', { next_hop: attrs.nextHop }));
+  else pattrs.push(any('MpReachNLRIAttribute', { family, next_hops: [attrs.nextHop], nlris: [nlri] }));
+  if (attrs.med !== undefined) pattrs.push(any('MultiExitDiscAttribute', { med: attrs.med }));
+  if (attrs.localPref !== undefined) pattrs.push(any('LocalPrefAttribute', { local_pref: attrs.localPref }));
+  if (attrs.communities.length) pattrs.push(any('CommunitiesAttribute', { communities: [...attrs.communities] }));
+  if (attrs.largeCommunities.length) pattrs.push(any('LargeCommunitiesAttribute', { communities: attrs.largeCommunities.map(parseLargeText) }));
+  return { family, nlri, pattrs };
 }
 
 /** Validates a desired path and builds the Path message for AddPath / DeletePath. */
@@ -69,31 +158,11 @@ export function buildPath(d: DesiredPath): BuiltPath {
   const p = parsePrefix(d.prefix, { family: d.family, context });
   const nextHop = validateNextHop(d.nextHop ?? SELF_NEXT_HOP[d.family], d.family, context).address;
   const communities = [...new Set((d.communities ?? []).map((c) => parseCommunity(c, context)))].sort((a, b) => a - b);
-  const large = [...new Map((d.largeCommunities ?? []).map((c) => parseLargeCommunity(c, context)).map((c) => [largeText(c), c])).entries()].sort(
-    ([a], [b]) => (a < b ? -1 : a > b ? 1 : 0),
-  );
-  const attrs: PathAttributes = { nextHop, communities, largeCommunities: large.map(([t]) => t) };
+  const large = [...new Set((d.largeCommunities ?? []).map((c) => largeText(parseLargeCommunity(c, context))))].sort();
+  const attrs: { -readonly [K in keyof PathAttributes]: PathAttributes[K] } = { nextHop, communities, largeCommunities: large };
   if (d.localPref !== undefined) attrs.localPref = validateUint32(d.localPref, 'localPref', context);
   if (d.med !== undefined) attrs.med = validateUint32(d.med, 'med', context);
-
-  const nlri = any('IPAddressPrefix', { prefix_len: p.length, prefix: p.address });
-  const family = FAMILY[d.family];
-  const pattrs: WireAny[] = [any('OriginAttribute', { origin: ORIGIN_IGP })];
-  if (d.family === 'ipv4') pattrs.push(any('NextHopAttribute', { next_hop: nextHop }));
-  else pattrs.push(any('MpReachNLRIAttribute', { family, next_hops: [nextHop], nlris: [nlri] }));
-  if (attrs.med !== undefined) pattrs.push(any('MultiExitDiscAttribute', { med: attrs.med }));
-  if (attrs.localPref !== undefined) pattrs.push(any('LocalPrefAttribute', { local_pref: attrs.localPref }));
-  if (communities.length) pattrs.push(any('CommunitiesAttribute', { communities }));
-  if (large.length) pattrs.push(any('LargeCommunitiesAttribute', { communities: large.map(([, c]) => c) }));
-
-  return {
-    key: pathKey(d.family, p.cidr),
-    family: d.family,
-    cidr: p.cidr,
-    attrs,
-    fingerprint: attributesFingerprint(attrs),
-    wire: { family, nlri, pattrs },
-  };
+  return new Built(d.family, p.cidr, share(attrs));
 }
 
 function typeOf(a: WireAny): string {
@@ -125,7 +194,7 @@ export function readWirePath(path: Pick<WirePath, 'nlri' | 'pattrs' | 'family'>)
     return undefined;
   }
   const nh = wirePathNextHop(path);
-  const attrs: PathAttributes = { nextHop: nh === undefined ? '' : nh, communities: [], largeCommunities: [] };
+  const attrs: { -readonly [K in keyof PathAttributes]: PathAttributes[K] } = { nextHop: nh === undefined ? '' : nh, communities: [], largeCommunities: [] };
   try {
     if (nh !== undefined) attrs.nextHop = parseAddress(nh).address;
   } catch {
@@ -139,7 +208,8 @@ export function readWirePath(path: Pick<WirePath, 'nlri' | 'pattrs' | 'family'>)
     else if (t === 'LocalPrefAttribute' && typeof a.local_pref === 'number') attrs.localPref = a.local_pref;
     else if (t === 'MultiExitDiscAttribute' && typeof a.med === 'number') attrs.med = a.med;
   }
-  return { key: pathKey(family, cidr), family, cidr, attrs, fingerprint: attributesFingerprint(attrs) };
+  const s = share(attrs);
+  return { key: pathKey(family, cidr), family, cidr, attrs: s.attrs, fingerprint: s.fingerprint };
 }
 
 /** Human text of a path's attributes, for logs and Events. */

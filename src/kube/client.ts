@@ -124,12 +124,22 @@ export class KubeClient {
     for (const [k, v] of Object.entries(opts.query ?? {})) {
       if (v !== undefined) url.searchParams.set(k, String(v));
     }
-    const deadline = AbortSignal.timeout(opts.timeoutMs ?? this.requestTimeoutMs);
-    const signal = opts.signal ? AbortSignal.any([deadline, opts.signal]) : deadline;
+    // not AbortSignal.timeout: its timer cannot be cleared and would outlive every request by the
+    // whole deadline (thousands of live timers after a burst)
+    const deadline = new AbortController();
+    const timeoutMs = opts.timeoutMs ?? this.requestTimeoutMs;
+    const timer = setTimeout(() => deadline.abort(new DOMException(`${method} ${path}: no answer within ${timeoutMs} ms`, 'TimeoutError')), timeoutMs);
+    const signal = opts.signal ? AbortSignal.any([deadline.signal, opts.signal]) : deadline.signal;
     const body = opts.body !== undefined ? JSON.stringify(opts.body) : undefined;
-    const { status, text } = this.transport
-      ? await this.transport.send(method, url, this.headers(body !== undefined ? (opts.contentType ?? 'application/json') : undefined), body, signal)
-      : await this.sendViaClientNode(method, url, body, opts.contentType, signal);
+    let answer: { status: number; text: string };
+    try {
+      answer = this.transport
+        ? await this.transport.send(method, url, this.headers(body !== undefined ? (opts.contentType ?? 'application/json') : undefined), body, signal)
+        : await this.sendViaClientNode(method, url, body, opts.contentType, signal);
+    } finally {
+      clearTimeout(timer);
+    }
+    const { status, text } = answer;
     if (status < 200 || status > 299) {
       throw new KubeApiError(method, path, status, parseStatus(text), text);
     }

@@ -16,6 +16,7 @@ import { Backoff, sleep, type BackoffOptions } from './backoff.ts';
 import { normalize, type KubeClient } from './client.ts';
 import { errorMessage, errorName, isGone } from './errors.ts';
 import { resourcePath, type ResourceRef } from './resources.ts';
+import { slimForCache } from './slim.ts';
 import { objectKey, type KubeObject, type StatusBody } from './types.ts';
 import { counter, gauge } from '../obs/metrics.ts';
 import { logger } from '../obs/log.ts';
@@ -40,6 +41,12 @@ export interface InformerOptions {
   minWatchMs?: number;
   /** Name in logs and metrics; default the resource plural. */
   name?: string;
+  /**
+   * Applied to every object before it enters the cache (list items, watch objects, offerWritten),
+   * so handlers and readers see its result. Default slimForCache (managedFields dropped, repeated
+   * strings shared); null keeps objects exactly as the server sent them.
+   */
+  transform?: ((obj: KubeObject) => KubeObject) | null;
 }
 
 type WatchOutcome =
@@ -63,6 +70,7 @@ export class Informer<T extends KubeObject> {
   private readonly backoff: Backoff;
   private readonly stallTimeoutMs: number;
   private readonly minWatchMs: number;
+  private readonly transform: (obj: T) => T;
   private readonly log;
   private readonly cache = new Map<string, T>();
   private readonly handlers = new Set<(ev: InformerEvent<T>) => void>();
@@ -87,6 +95,8 @@ export class Informer<T extends KubeObject> {
     this.backoff = new Backoff(opts.backoff);
     this.stallTimeoutMs = opts.stallTimeoutMs ?? 90_000;
     this.minWatchMs = opts.minWatchMs ?? 1000;
+    const t = opts.transform === undefined ? slimForCache : opts.transform;
+    this.transform = t === null ? (o) => o : (o) => t(o) as T;
     this.log = logger(`informer/${this.name}`);
     this.syncedPromise = new Promise((resolve) => { this.syncedResolve = resolve; });
   }
@@ -131,7 +141,7 @@ export class Informer<T extends KubeObject> {
     const key = objectKey(obj);
     const cur = this.cache.get(key);
     if (!cur || cur.metadata.resourceVersion !== baseResourceVersion || obj.metadata.resourceVersion === baseResourceVersion) return false;
-    this.upsert(key, obj);
+    this.upsert(key, this.transform(obj));
     return true;
   }
 
@@ -240,7 +250,7 @@ export class Informer<T extends KubeObject> {
     });
     if (this.stopped) return;
     const fresh = new Map<string, T>();
-    for (const it of list.items) fresh.set(objectKey(it), it);
+    for (const it of list.items) fresh.set(objectKey(it), this.transform(it));
     for (const [k, old] of [...this.cache]) {
       if (!fresh.has(k)) {
         this.cache.delete(k);
@@ -298,12 +308,15 @@ export class Informer<T extends KubeObject> {
     if (!obj.metadata?.name) return undefined;
     const key = objectKey(obj);
     if (type === 'ADDED' || type === 'MODIFIED') {
-      this.upsert(key, obj);
+      // an event for the version we already hold (e.g. our own write, taken by offerWritten) is
+      // dropped before transforming: it changes nothing
+      const cur = this.cache.get(key);
+      if (cur === undefined || cur.metadata.resourceVersion !== rv) this.upsert(key, this.transform(obj));
     } else if (type === 'DELETED') {
       const old = this.cache.get(key);
       if (old !== undefined) {
         this.cache.delete(key);
-        this.emit({ type: 'delete', obj });
+        this.emit({ type: 'delete', obj: this.transform(obj) });
       }
     }
     if (rv) this.rv = rv;

@@ -76,9 +76,11 @@ export class ApiTransport {
       let answered = false;
       const onResponse = (res: IncomingMessage): void => {
         answered = true;
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        // decoded as it arrives: no Buffer copy of the whole body kept until the end
+        res.setEncoding('utf8');
+        let text = '';
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
         res.on('error', reject);
       };
       const req = tls ? httpsRequest(url, reqOpts, onResponse) : httpRequest(url, reqOpts, onResponse);

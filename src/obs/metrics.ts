@@ -1,5 +1,6 @@
 // The manager's single prom-client registry. Every metric is named `openelb_…`; helpers are idempotent
 // so modules (and tests that build many instances) can ask for the same metric twice.
+import { getHeapStatistics } from 'node:v8';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export const registry = new Registry();
@@ -11,6 +12,21 @@ export function collectProcessMetrics(): void {
   if (defaultsStarted) return;
   defaultsStarted = true;
   collectDefaultMetrics({ register: registry, prefix: METRIC_PREFIX });
+  // process.memoryUsage() as one gauge: the defaults lack arrayBuffers (Buffers behind JSON bodies,
+  // gRPC frames), which is what separates "external" from V8's own heap when RSS grows.
+  new Gauge<'kind'>({
+    name: `${METRIC_PREFIX}process_memory_bytes`,
+    help: 'process.memoryUsage() at scrape time (rss, heapTotal, heapUsed, external, arrayBuffers) and V8\'s own malloc use (v8Malloced, v8PeakMalloced)',
+    labelNames: ['kind'],
+    registers: [registry],
+    collect(this: Gauge<'kind'>) {
+      const m = process.memoryUsage();
+      for (const kind of ['rss', 'heapTotal', 'heapUsed', 'external', 'arrayBuffers'] as const) this.set({ kind }, m[kind]);
+      const h = getHeapStatistics();
+      this.set({ kind: 'v8Malloced' }, h.malloced_memory);
+      this.set({ kind: 'v8PeakMalloced' }, h.peak_malloced_memory);
+    },
+  });
 }
 
 function fullName(name: string): string {

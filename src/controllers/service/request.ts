@@ -65,7 +65,20 @@ function splitList(v: string | undefined): string[] {
   return (v ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
 }
 
+// Cached Services are replaced, never mutated, on every change: one parse per version (the 60 s
+// resync asks for every Service's request again).
+const requests = new WeakMap<Service, ServiceRequest>();
+
 export function serviceRequest(svc: Service): ServiceRequest {
+  let r = requests.get(svc);
+  if (!r) {
+    r = parseServiceRequest(svc);
+    requests.set(svc, r);
+  }
+  return r;
+}
+
+function parseServiceRequest(svc: Service): ServiceRequest {
   const ann = svc.metadata.annotations ?? {};
   const families = wantedFamilies(svc);
   const problems: string[] = [];
