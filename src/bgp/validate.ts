@@ -1,5 +1,6 @@
 import { isIPv4, isIPv6 } from 'node:net';
-import { Address4, Address6 } from 'ip-address';
+import { Address6 } from 'ip-address';
+import { formatIpv4 } from '../net/ip.ts';
 import type { IpFamily } from './types.ts';
 import { ANY_PREFIX, type WireAny, type WirePath } from './client/wire.ts';
 
@@ -38,8 +39,11 @@ const BITS: Record<IpFamily, number> = { ipv4: 32, ipv6: 128 };
 export function parseAddress(text: string, context: Record<string, unknown> = {}): ParsedAddress {
   if (typeof text !== 'string' || text === '') throw new BgpValidationError('empty IP address', context);
   if (isIPv4(text)) {
-    const a = new Address4(text);
-    return { family: 'ipv4', address: a.correctForm(), value: a.bigInt() };
+    // node:net accepts only the dotted-quad form without leading zeros, so the text is canonical;
+    // every path is checked here on its way to gobgpd, so skip ip-address's slower parser
+    let v = 0;
+    for (const part of text.split('.')) v = v * 256 + Number(part);
+    return { family: 'ipv4', address: text, value: BigInt(v) };
   }
   if (isIPv6(text) && !text.includes('%')) {
     const a = new Address6(text);
@@ -49,7 +53,7 @@ export function parseAddress(text: string, context: Record<string, unknown> = {}
 }
 
 function formatAddress(family: IpFamily, value: bigint): string {
-  return family === 'ipv4' ? Address4.fromBigInt(value).correctForm() : Address6.fromBigInt(value).correctForm();
+  return family === 'ipv4' ? formatIpv4(Number(value)) : Address6.fromBigInt(value).correctForm();
 }
 
 // Ranges a Service route must never cover (RFC 6890 special purpose blocks that are not unicast
