@@ -7,6 +7,7 @@ import { GlobalSink } from '../../src/bgp/global.ts';
 import { PeersSink } from '../../src/bgp/peers.ts';
 import { PEER_FIELD_CLASSES } from '../../src/bgp/peer-build.ts';
 import type { DesiredGlobal, DesiredPeer } from '../../src/bgp/types.ts';
+import { changedStamps, sessionStamps } from './helpers/stamps.ts';
 
 // BgpPeer spec.conf allowOwnAs / replacePeerAs / removePrivateAs against a real gobgpd 3.10: they
 // reach gobgpd, read back unchanged (no endless re-apply), and an edit of one resets only that
@@ -34,15 +35,8 @@ let peers: DesiredPeer[] = [
   { address: '127.10.2.4', peerAsn: 65000, passive: true },
 ];
 
-async function stamps(): Promise<Map<string, string>> {
-  const m = new Map<string, string>();
-  for (const p of await client.listPeer('', false)) m.set(p.conf?.neighbor_address ?? '?', JSON.stringify(p.timers?.state?.downtime));
-  return m;
-}
-
-function changed(a: Map<string, string>, b: Map<string, string>): string[] {
-  return [...new Set([...a.keys(), ...b.keys()])].filter((k) => a.get(k) !== b.get(k)).sort();
-}
+const stamps = (): Promise<Map<string, string>> => sessionStamps(client);
+const changed = changedStamps;
 
 async function asPathConf(address: string): Promise<[number | undefined, boolean | undefined, string | undefined]> {
   const c = (await client.listPeer(address))[0]?.conf;

@@ -8,6 +8,7 @@ import { GobgpClient } from '../../src/bgp/client/client.ts';
 import { GlobalSink } from '../../src/bgp/global.ts';
 import { PeersSink } from '../../src/bgp/peers.ts';
 import type { DesiredGlobal, DesiredPeer } from '../../src/bgp/types.ts';
+import { changedStamps, sessionStamps } from './helpers/stamps.ts';
 
 // minimumAdvertisementInterval, mtuDiscovery and tcpMss against a real gobgpd 3.10. What it does
 // with them (read in its source, confirmed here): AddPeer/UpdatePeer store MRAI in the peer's timer
@@ -40,15 +41,8 @@ after(async () => {
   await gobgpd?.stop();
 });
 
-async function stamps(): Promise<Map<string, string>> {
-  const m = new Map<string, string>();
-  for (const p of await client.listPeer('', false)) m.set(p.conf?.neighbor_address ?? '?', JSON.stringify(p.timers?.state?.downtime));
-  return m;
-}
-
-function changed(a: Map<string, string>, b: Map<string, string>): string[] {
-  return [...new Set([...a.keys(), ...b.keys()])].filter((k) => a.get(k) !== b.get(k)).sort();
-}
+const stamps = (): Promise<Map<string, string>> => sessionStamps(client);
+const changed = changedStamps;
 
 /** gobgpd's "Update timer configuration" log lines for `peer` so far. */
 function timerUpdates(peer: string): number {

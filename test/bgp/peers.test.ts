@@ -6,6 +6,7 @@ import { GobgpClient } from '../../src/bgp/client/client.ts';
 import { GlobalSink } from '../../src/bgp/global.ts';
 import { PeersSink } from '../../src/bgp/peers.ts';
 import type { DesiredGlobal, DesiredPeer } from '../../src/bgp/types.ts';
+import { changedStamps, sessionStamps } from './helpers/stamps.ts';
 
 // Peers never establish here (passive, loopback addresses: nothing is dialled). A reset shows up
 // as gobgpd re-creating the neighbour, which stamps a new downtime; we wait > 1 s between steps
@@ -32,15 +33,8 @@ const base: DesiredPeer[] = [
   { address: 'fd00:10::1', peerAsn: 65000, passive: true, remotePort: 1790 },
 ];
 
-async function stamps(): Promise<Map<string, string>> {
-  const m = new Map<string, string>();
-  for (const p of await client.listPeer('', false)) m.set(p.conf?.neighbor_address ?? '?', JSON.stringify([p.timers?.state?.downtime, p.conf?.peer_asn]));
-  return m;
-}
-
-function changed(a: Map<string, string>, b: Map<string, string>): string[] {
-  return [...new Set([...a.keys(), ...b.keys()])].filter((k) => a.get(k) !== b.get(k)).sort();
-}
+const stamps = (): Promise<Map<string, string>> => sessionStamps(client, true);
+const changed = changedStamps;
 
 test('add, then a second reconcile does nothing', async () => {
   const sink = new PeersSink(client);

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { classifyGlobalChange, GLOBAL_FIELD_CLASSES, restartDrift, worstClass } from '../../../src/bgp/global.ts';
-import { actualPeerFields, desiredPeerFields, diffPeerFields, PEER_FIELD_CLASSES, toWirePeer } from '../../../src/bgp/peer-build.ts';
+import { actualPeerFields, desiredPeerFields, diffPeerFields, PEER_FIELD_CLASSES } from '../../../src/bgp/peer-build.ts';
 import type { DesiredGlobal } from '../../../src/bgp/types.ts';
-import type { WirePeerOut } from '../../../src/bgp/client/wire.ts';
+import { listedPeer } from '../fixtures/listed-peer.ts';
 
 const G: DesiredGlobal = { asn: 65001, routerId: '10.0.0.1', listenPort: -1, listenAddresses: [], families: [] };
 
@@ -32,24 +32,10 @@ test('restartDrift compares GetBgp output with desired, ignoring gobgpd-filled d
   assert.deepEqual(restartDrift(running, { ...G, families: ['ipv6'] }), [], 'families never restart');
 });
 
-function asListed(f: ReturnType<typeof desiredPeerFields>): WirePeerOut {
-  // what ListPeer returns for a peer we added (gobgp fills defaults; no state)
-  const w = toWirePeer(f);
-  return {
-    apply_policy: null,
-    conf: { auth_password: '', description: '', local_asn: 0, peer_group: '', type: 'EXTERNAL', neighbor_interface: '', vrf: '', admin_down: false, allow_own_asn: 0, replace_peer_asn: false, remove_private: 'REMOVE_NONE', ...w.conf },
-    ebgp_multihop: w.ebgp_multihop ?? null,
-    state: null,
-    timers: { config: { connect_retry: 0, hold_time: 0, keepalive_interval: 0, minimum_advertisement_interval: 0, idle_hold_time_after_reset: 30, ...w.timers?.config }, state: null },
-    transport: { local_address: '', local_port: 0, mtu_discovery: false, passive_mode: false, remote_address: '', remote_port: 0, tcp_mss: 0, bind_interface: '', ...w.transport },
-    graceful_restart: null,
-    afi_safis: w.afi_safis ?? [],
-  };
-}
 
 test('peer fields round-trip through the wire form unchanged', () => {
   const d = desiredPeerFields({ address: '10.99.0.1', peerAsn: 65000, holdTime: 9, keepaliveInterval: 3, passive: true, families: ['ipv6', 'ipv4'], maxReceivedPrefixes: 10 }, G);
-  const a = actualPeerFields(asListed(d), G.asn);
+  const a = actualPeerFields(listedPeer(d), G.asn);
   assert.ok(a);
   assert.deepEqual(diffPeerFields(a, d), []);
 });

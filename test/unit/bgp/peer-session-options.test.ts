@@ -14,25 +14,12 @@ import {
 } from '../../../src/bgp/peer-build.ts';
 import { BgpValidationError, TCP_MSS_MAX, TCP_MSS_MIN, validateTcpMss, validateTimerSeconds } from '../../../src/bgp/validate.ts';
 import type { WirePeerOut } from '../../../src/bgp/client/wire.ts';
+import { listedPeer } from '../fixtures/listed-peer.ts';
 import type { DesiredGlobal, DesiredPeer } from '../../../src/bgp/types.ts';
 
 const G: DesiredGlobal = { asn: 65001, routerId: '10.0.0.1', listenPort: -1, listenAddresses: [], families: [] };
 const P: DesiredPeer = { address: '10.99.0.1', peerAsn: 65000 };
 
-/** What gobgpd 3.10's ListPeer answers for a peer added with `w`: the three fields come back as defaults. */
-function listedBy310(f: ReturnType<typeof desiredPeerFields>): WirePeerOut {
-  const w = toWirePeer(f);
-  return {
-    apply_policy: null,
-    conf: { auth_password: '', description: '', local_asn: 0, peer_group: '', type: 'EXTERNAL', neighbor_interface: '', vrf: '', admin_down: false, allow_own_asn: 0, replace_peer_asn: false, remove_private: 'REMOVE_NONE', ...w.conf },
-    ebgp_multihop: w.ebgp_multihop ?? null,
-    state: null,
-    timers: { config: { connect_retry: 0, hold_time: 0, keepalive_interval: 0, idle_hold_time_after_reset: 30, ...w.timers?.config, minimum_advertisement_interval: 0 }, state: null },
-    transport: { local_address: '', local_port: 0, passive_mode: false, remote_address: '', remote_port: 0, bind_interface: '', ...w.transport, mtu_discovery: false, tcp_mss: 0 },
-    graceful_restart: null,
-    afi_safis: w.afi_safis ?? [],
-  };
-}
 
 test('defaults: MRAI 0, no MTU discovery flag, MSS 0 (kernel default)', () => {
   const f = desiredPeerFields(P, G);
@@ -77,7 +64,7 @@ test('classes: MRAI is a timer (next session), the transport pair never resets a
 
 test('gobgpd 3.10 answers defaults: actual fields read them as such, withUnreported fills them from what was sent', () => {
   const want = desiredPeerFields({ ...P, minimumAdvertisementInterval: 30, mtuDiscovery: true, tcpMss: 1400 }, G);
-  const listed = actualPeerFields(listedBy310(want), G.asn);
+  const listed = actualPeerFields(listedPeer(want, { asVersion310: true }), G.asn);
   assert.ok(listed);
   assert.deepEqual(unreportedOf(listed), { minimumAdvertisementInterval: 0, mtuDiscovery: false, tcpMss: 0 });
   assert.deepEqual(diffPeerFields(listed, want).map((c) => c.field), [...UNREPORTED_PEER_FIELDS], 'raw ListPeer output would diff forever');
@@ -92,7 +79,7 @@ test('gobgpd 3.10 answers defaults: actual fields read them as such, withUnrepor
 
 test('a gobgpd that does report them is taken at its word', () => {
   const want = desiredPeerFields(P, G);
-  const out = listedBy310(want);
+  const out = listedPeer(want, { asVersion310: true });
   const reported: WirePeerOut = {
     ...out,
     timers: out.timers && out.timers.config ? { ...out.timers, config: { ...out.timers.config, minimum_advertisement_interval: 30 } } : null,

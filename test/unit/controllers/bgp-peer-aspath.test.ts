@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { BgpPeer } from '../../../src/api/v1alpha2.ts';
 import type { Node } from '../../../src/kube/types.ts';
-import type { WirePeerOut } from '../../../src/bgp/client/wire.ts';
+import { listedPeer } from '../fixtures/listed-peer.ts';
 import { desiredPeers } from '../../../src/controllers/bgp/desired.ts';
 import { actualPeerFields, desiredPeerFields, diffPeerFields, PEER_FIELD_CLASSES, toWirePeer } from '../../../src/bgp/peer-build.ts';
 import type { DesiredGlobal, DesiredPeer } from '../../../src/bgp/types.ts';
@@ -20,20 +20,6 @@ const one = (conf: NonNullable<BgpPeer['spec']['conf']>): DesiredPeer => {
   return r.peers[0] as DesiredPeer;
 };
 
-/** What ListPeer returns for what we sent (gobgp fills every scalar with its default). */
-function listed(p: DesiredPeer): WirePeerOut {
-  const w = toWirePeer(desiredPeerFields(p, G));
-  return {
-    apply_policy: null,
-    conf: { auth_password: '', description: '', local_asn: 0, peer_group: '', type: 'EXTERNAL', neighbor_interface: '', vrf: '', admin_down: false, allow_own_asn: 0, replace_peer_asn: false, remove_private: 'REMOVE_NONE', ...w.conf },
-    ebgp_multihop: w.ebgp_multihop ?? null,
-    state: null,
-    timers: { config: { connect_retry: 0, hold_time: 0, keepalive_interval: 0, minimum_advertisement_interval: 0, idle_hold_time_after_reset: 30, ...w.timers?.config }, state: null },
-    transport: { local_address: '', local_port: 0, mtu_discovery: false, passive_mode: false, remote_address: '', remote_port: 0, tcp_mss: 0, bind_interface: '', ...w.transport },
-    graceful_restart: null,
-    afi_safis: w.afi_safis ?? [],
-  };
-}
 
 describe('BgpPeer AS-path options', () => {
   it('map from the CRD (NONE and "" mean none)', () => {
@@ -57,7 +43,7 @@ describe('BgpPeer AS-path options', () => {
 
   it('round-trip through ListPeer form without a diff; each edit is peer-reset', () => {
     const base: DesiredPeer = { address: '10.0.0.2', peerAsn: 65000, allowOwnAs: 1, removePrivateAs: 'replace' };
-    const have = actualPeerFields(listed(base), G.asn);
+    const have = actualPeerFields(listedPeer(desiredPeerFields(base, G)), G.asn);
     assert.ok(have);
     assert.deepEqual(diffPeerFields(have, desiredPeerFields(base, G)), []);
     const edits: [DesiredPeer, string][] = [
