@@ -243,15 +243,7 @@ export class BgpSpeaker extends EventEmitter<SpeakerEvents> {
     const fullDue = forceFull || this.dirty.full || Date.now() - this.lastFull > (this.opts.fullResyncMs ?? 60_000);
     if (!fullDue && !this.dirty.global && !this.globalCheckDue && this.believedRunning && !this.dirty.peers) {
       // nothing but paths changed since gobgpd was last seen running with our settings
-      if (this.dirty.paths) {
-        this.dirty.paths = false;
-        try {
-          report.paths = await this.paths.reconcile();
-        } catch (err) {
-          this.dirty.paths = true;
-          throw err;
-        }
-      }
+      if (this.dirty.paths) report.paths = await this.reconcilePaths(false);
       report.global = 'none';
       report.durationMs = performance.now() - t0;
       this.emit('reconciled', report);
@@ -297,15 +289,7 @@ export class BgpSpeaker extends EventEmitter<SpeakerEvents> {
         throw err;
       }
     }
-    if (resync || this.dirty.paths) {
-      this.dirty.paths = false;
-      try {
-        report.paths = await this.paths.reconcile({ full: fullDue });
-      } catch (err) {
-        this.dirty.paths = true;
-        throw err;
-      }
-    }
+    if (resync || this.dirty.paths) report.paths = await this.reconcilePaths(fullDue);
     if (resync) {
       this.dirty.full = false;
       this.lastFull = Date.now();
@@ -313,6 +297,17 @@ export class BgpSpeaker extends EventEmitter<SpeakerEvents> {
     report.durationMs = performance.now() - t0;
     this.emit('reconciled', report);
     return report;
+  }
+
+  /** Paths into gobgpd; a failure leaves them dirty for the next pass. */
+  private async reconcilePaths(full: boolean): Promise<PathsResult> {
+    this.dirty.paths = false;
+    try {
+      return await this.paths.reconcile({ full });
+    } catch (err) {
+      this.dirty.paths = true;
+      throw err;
+    }
   }
 
   private startWatch(): void {
