@@ -5,11 +5,13 @@ import { ConfigError, parseConfig, type ManagerConfig } from './config.ts';
 import { createCaches, EventRecorder, KubeClient, loadKubeConfig, ObjectWriter } from './kube/index.ts';
 import type { Component, ManagerContext } from './manager/component.ts';
 import { COMPONENTS } from './manager/components.ts';
+import { installLastResort } from './manager/last-resort.ts';
 import { HealthServer } from './obs/health.ts';
 import { logger, setLogLevel } from './obs/log.ts';
 import { collectProcessMetrics } from './obs/metrics.ts';
 import { startMemoryTrimmer } from './obs/memory-trim.ts';
 import { VERSION } from './version.ts';
+import { bgpConfEntryCheck, bgpPeerEntryCheck } from './webhook/validate/index.ts';
 
 const log = logger('main');
 
@@ -21,7 +23,7 @@ async function run(cfg: ManagerConfig): Promise<void> {
   const caches = createCaches(client, {
     stallTimeoutMs: cfg.watchStallTimeoutMs,
     backoff: { initialMs: cfg.backoffInitialMs, maxMs: cfg.backoffMaxMs },
-  });
+  }, { bgpConf: bgpConfEntryCheck, bgpPeer: bgpPeerEntryCheck });
 
   collectProcessMetrics();
   if (cfg.memoryTrimThresholdMiB > 0) startMemoryTrimmer({ thresholdBytes: cfg.memoryTrimThresholdMiB * 1024 * 1024 });
@@ -63,6 +65,7 @@ async function run(cfg: ManagerConfig): Promise<void> {
     log.info('stopped');
     process.exit(0);
   };
+  installLastResort(health, log);
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
   const startPhase = async (phase: Component['phase']): Promise<void> => {

@@ -1,6 +1,6 @@
-import { isIPv4, isIPv6 } from 'node:net';
+import { isIPv4 } from 'node:net';
 import { Address6 } from 'ip-address';
-import { formatIpv4 } from '../net/ip.ts';
+import { formatIpv4, strictIpFamily } from '../net/ip.ts';
 import type { IpFamily } from './types.ts';
 import { ANY_PREFIX, type WireAny, type WirePath } from './client/wire.ts';
 
@@ -38,14 +38,15 @@ const BITS: Record<IpFamily, number> = { ipv4: 32, ipv6: 128 };
 
 export function parseAddress(text: string, context: Record<string, unknown> = {}): ParsedAddress {
   if (typeof text !== 'string' || text === '') throw new BgpValidationError('empty IP address', context);
-  if (isIPv4(text)) {
+  const family = strictIpFamily(text);
+  if (family === 4) {
     // node:net accepts only the dotted-quad form without leading zeros, so the text is canonical;
     // every path is checked here on its way to gobgpd, so skip ip-address's slower parser
     let v = 0;
     for (const part of text.split('.')) v = v * 256 + Number(part);
     return { family: 'ipv4', address: text, value: BigInt(v) };
   }
-  if (isIPv6(text) && !text.includes('%')) {
+  if (family === 6) {
     const a = new Address6(text);
     return { family: 'ipv6', address: a.correctForm(), value: a.bigInt() };
   }

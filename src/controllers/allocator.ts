@@ -6,6 +6,8 @@ import { Informer, LeaseHolder } from '../kube/index.ts';
 import { Resources } from '../kube/resources.ts';
 import type { Namespace } from '../kube/types.ts';
 import type { Component, ComponentFactory, ManagerContext } from '../manager/component.ts';
+import { FaultGuard } from '../manager/faults.ts';
+import { logger } from '../obs/log.ts';
 import { AllocatorEngine, type EngineDeps } from './service/engine.ts';
 
 export interface AllocatorOptions {
@@ -20,9 +22,11 @@ export class Allocator implements Component {
   readonly engine: AllocatorEngine;
   readonly lease: LeaseHolder;
   readonly #namespaces: Informer<Namespace>;
+  readonly #faults = new FaultGuard('allocator', logger('allocator'));
 
   constructor(ctx: ManagerContext, opts: AllocatorOptions = {}) {
     const { cfg, client, caches } = ctx;
+    ctx.health.addReadinessCheck('allocator-errors', () => this.#faults.readiness());
     this.#namespaces = new Informer<Namespace>(client, Resources.Namespace, {
       stallTimeoutMs: cfg.watchStallTimeoutMs,
       backoff: { initialMs: cfg.backoffInitialMs, maxMs: cfg.backoffMaxMs },
@@ -50,6 +54,7 @@ export class Allocator implements Component {
       leaseMarginMs: opts.leaseMarginMs ?? Math.min(1000, Math.floor(cfg.leaseRenewDeadlineMs / 4)),
       ...(opts.resyncMs !== undefined ? { resyncMs: opts.resyncMs } : {}),
       ...(opts.maxAllocations !== undefined ? { maxAllocations: opts.maxAllocations } : {}),
+      faults: this.#faults,
     };
     this.engine = new AllocatorEngine(deps);
   }
@@ -61,6 +66,7 @@ export class Allocator implements Component {
   }
 
   async stop(): Promise<void> {
+    this.#faults.stop();
     await this.engine.stop();
     await this.lease.stop({ release: true });
     await this.#namespaces.stop();

@@ -20,11 +20,17 @@ export interface Caches {
   notSynced(): string[];
 }
 
+/** Entry checks per kind (see InformerOptions.admit): the BGP objects go to gobgpd, so they are judged on entry. */
+export interface EntryChecks {
+  bgpConf?: (obj: BgpConf) => string | undefined;
+  bgpPeer?: (obj: BgpPeer) => string | undefined;
+}
+
 /** Options shared by every informer; per-kind selectors are not needed by the manager today. */
-export function createCaches(client: KubeClient, opts: Omit<InformerOptions, 'namespace' | 'labelSelector' | 'fieldSelector' | 'name'> = {}): Caches {
+export function createCaches(client: KubeClient, opts: Omit<InformerOptions, 'namespace' | 'labelSelector' | 'fieldSelector' | 'name' | 'admit'> = {}, checks: EntryChecks = {}): Caches {
   const eips = new Informer<Eip>(client, Resources.Eip, opts);
-  const bgpConfs = new Informer<BgpConf>(client, Resources.BgpConf, opts);
-  const bgpPeers = new Informer<BgpPeer>(client, Resources.BgpPeer, opts);
+  const bgpConfs = new Informer<BgpConf>(client, Resources.BgpConf, { ...opts, admit: checks.bgpConf as InformerOptions['admit'] });
+  const bgpPeers = new Informer<BgpPeer>(client, Resources.BgpPeer, { ...opts, admit: checks.bgpPeer as InformerOptions['admit'] });
   const services = new Informer<Service>(client, Resources.Service, opts);
   const endpointSlices = new Informer<EndpointSlice>(client, Resources.EndpointSlice, opts);
   const nodes = new Informer<Node>(client, Resources.Node, opts);

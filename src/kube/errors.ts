@@ -58,6 +58,23 @@ export function isTransient(e: unknown): boolean {
   return true;
 }
 
+/**
+ * The API's weather rather than a bug: an answer from the server, a socket error (ECONNREFUSED,
+ * ECONNRESET …) or an abort/timeout. Loops retry these quietly; anything else is unexpected.
+ */
+export function isApiWeather(e: unknown): boolean {
+  if (isKubeApiError(e)) return true;
+  const name = errorName(e);
+  if (name === 'AbortError' || name === 'TimeoutError') return true;
+  // fetch wraps socket errors: TypeError('fetch failed') with the errno in `cause`
+  for (let x: unknown = e, depth = 0; x !== null && typeof x === 'object' && depth < 3; depth++) {
+    const code = 'code' in x ? x.code : undefined;
+    if (typeof code === 'string' && /^E[A-Z_]+$/.test(code)) return true;
+    x = 'cause' in x ? x.cause : undefined;
+  }
+  return false;
+}
+
 /** `name` of an Error-like value (AbortError, TimeoutError …), or ''. */
 export function errorName(e: unknown): string {
   if (e !== null && typeof e === 'object' && 'name' in e && typeof e.name === 'string') return e.name;

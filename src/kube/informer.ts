@@ -47,6 +47,19 @@ export interface InformerOptions {
    * strings shared); null keeps objects exactly as the server sent them.
    */
   transform?: ((obj: KubeObject) => KubeObject) | null;
+  /**
+   * The entry check: every version is judged before it enters the cache. A refused version never
+   * reaches handlers or readers — the cache keeps the last admitted version of that object (or
+   * none), so whatever was in force stays in force — and is held aside (`refused`) for the status
+   * writers that must report why. Answers undefined to admit, else the reason.
+   */
+  admit?: (obj: KubeObject) => string | undefined;
+}
+
+/** A version the entry check refused, with the reason. */
+export interface Refusal<T> {
+  obj: T;
+  reason: string;
 }
 
 type WatchOutcome =
@@ -61,6 +74,8 @@ const relistsTotal = counter('informer_relists_total', 'Informer full lists', ['
 const eventsTotal = counter('informer_events_total', 'Cache changes delivered to handlers', ['resource', 'type']);
 const syncedGauge = gauge('informer_synced', '1 once the informer has listed at least once', ['resource']);
 const objectsGauge = gauge('informer_objects', 'Objects in the informer cache', ['resource']);
+const refusedTotal = counter('informer_refused_total', 'Object versions refused by the entry check (invalid; the last valid version stays in force)', ['resource']);
+const refusedGauge = gauge('informer_refused_objects', 'Objects whose newest version the entry check refused', ['resource']);
 
 export class Informer<T extends KubeObject> {
   readonly ref: ResourceRef;
@@ -73,7 +88,10 @@ export class Informer<T extends KubeObject> {
   private readonly transform: (obj: T) => T;
   private readonly log;
   private readonly cache = new Map<string, T>();
+  private readonly refusals = new Map<string, Refusal<T>>();
   private readonly handlers = new Set<(ev: InformerEvent<T>) => void>();
+  private readonly refusalHandlers = new Set<(r: Refusal<T> | undefined, key: string) => void>();
+  private readonly admit: ((obj: T) => string | undefined) | undefined;
   private rv = '';
   private attemptProgressed = false;
   private stopped = true;
@@ -97,6 +115,7 @@ export class Informer<T extends KubeObject> {
     this.minWatchMs = opts.minWatchMs ?? 1000;
     const t = opts.transform === undefined ? slimForCache : opts.transform;
     this.transform = t === null ? (o) => o : (o) => t(o) as T;
+    this.admit = opts.admit ? (o) => opts.admit?.(o) : undefined;
     this.log = logger(`informer/${this.name}`);
     this.syncedPromise = new Promise((resolve) => { this.syncedResolve = resolve; });
   }
@@ -114,6 +133,29 @@ export class Informer<T extends KubeObject> {
   }
   get size(): number {
     return this.cache.size;
+  }
+  /** The newest version the server holds, admitted or not (status writers report on it). */
+  latest(name: string, namespace?: string): T | undefined {
+    const key = namespace ? `${namespace}/${name}` : name;
+    return this.refusals.get(key)?.obj ?? this.cache.get(key);
+  }
+  /** Every object's newest version, admitted or not. */
+  listLatest(): T[] {
+    const out = new Map(this.cache);
+    for (const [k, r] of this.refusals) out.set(k, r.obj);
+    return [...out.values()];
+  }
+  /** Why the newest version of this object was refused (undefined: admitted or unknown). */
+  refusal(name: string, namespace?: string): Refusal<T> | undefined {
+    return this.refusals.get(namespace ? `${namespace}/${name}` : name);
+  }
+  refused(): Refusal<T>[] {
+    return [...this.refusals.values()];
+  }
+  /** Called when an object's newest version is refused, or (undefined) when its refusal ends. */
+  onRefusal(h: (r: Refusal<T> | undefined, key: string) => void): () => void {
+    this.refusalHandlers.add(h);
+    return () => this.refusalHandlers.delete(h);
   }
   get hasSynced(): boolean {
     return this.syncedFlag;
@@ -257,6 +299,7 @@ export class Informer<T extends KubeObject> {
         this.emit({ type: 'delete', obj: old });
       }
     }
+    for (const k of [...this.refusals.keys()]) if (!fresh.has(k)) this.setRefusal(k, undefined);
     for (const [k, obj] of fresh) this.upsert(k, obj);
     this.rv = list.metadata.resourceVersion ?? '';
     this.backoff.reset();
@@ -270,6 +313,22 @@ export class Informer<T extends KubeObject> {
   }
 
   private upsert(key: string, obj: T): void {
+    if (this.admit) {
+      const prev = this.refusals.get(key);
+      if (prev && prev.obj.metadata.resourceVersion === obj.metadata.resourceVersion) return;
+      let reason: string | undefined;
+      try {
+        reason = this.admit(obj);
+      } catch (e) {
+        reason = `entry check failed: ${errorMessage(e)}`;
+      }
+      if (reason !== undefined) {
+        refusedTotal.inc({ resource: this.name });
+        this.setRefusal(key, { obj, reason });
+        return;
+      }
+      if (prev) this.setRefusal(key, undefined);
+    }
     const old = this.cache.get(key);
     if (old === undefined) {
       this.cache.set(key, obj);
@@ -277,6 +336,25 @@ export class Informer<T extends KubeObject> {
     } else if (old.metadata.resourceVersion !== obj.metadata.resourceVersion) {
       this.cache.set(key, obj);
       this.emit({ type: 'update', obj, old });
+    }
+  }
+
+  private setRefusal(key: string, r: Refusal<T> | undefined): void {
+    const had = this.refusals.get(key);
+    if (r) {
+      if (had?.reason !== r.reason) this.log.warn('object refused by the entry check; the last admitted version stays in force', { object: key, reason: r.reason, resourceVersion: r.obj.metadata.resourceVersion });
+      this.refusals.set(key, r);
+    } else {
+      if (!had) return;
+      this.refusals.delete(key);
+    }
+    refusedGauge.set({ resource: this.name }, this.refusals.size);
+    for (const h of this.refusalHandlers) {
+      try {
+        h(r, key);
+      } catch (e) {
+        this.log.error('refusal handler threw', { object: key, error: errorMessage(e), stack: e instanceof Error ? e.stack : undefined });
+      }
     }
   }
 
@@ -313,6 +391,7 @@ export class Informer<T extends KubeObject> {
       const cur = this.cache.get(key);
       if (cur === undefined || cur.metadata.resourceVersion !== rv) this.upsert(key, this.transform(obj));
     } else if (type === 'DELETED') {
+      this.setRefusal(key, undefined);
       const old = this.cache.get(key);
       if (old !== undefined) {
         this.cache.delete(key);

@@ -1,5 +1,6 @@
 // One IP address: text ↔ (family, integer value) ↔ network-order bytes. Pure, no I/O. The one
 // parser and the one RFC 5952 printer behind ipam (pools, integers) and layer2 (packet bytes).
+import { isIPv4, isIPv6 } from 'node:net';
 import { Address4, Address6 } from 'ip-address';
 
 export type Family = 4 | 6;
@@ -43,6 +44,19 @@ export function tryParseIp(text: string): ParsedIp | undefined {
   if (typeof text !== 'string') return undefined; // values read from JSON (Lease annotations …)
   const ip = readIp(text);
   return typeof ip === 'string' ? undefined : ip;
+}
+
+/**
+ * 4 or 6 when `text` is exactly one IP address in the form gobgpd takes: dotted quad without
+ * leading zeros, or IPv6 text without a zone index (`fe80::1%eth0` is refused: node:net's isIP
+ * accepts it, gobgpd and the kernel routes do not). undefined otherwise. The webhook rules and the
+ * BGP checks both use this one test, so what the webhook admits never fails later.
+ */
+export function strictIpFamily(text: unknown): Family | undefined {
+  if (typeof text !== 'string') return undefined;
+  if (isIPv4(text)) return 4;
+  if (isIPv6(text) && !text.includes('%')) return 6;
+  return undefined;
 }
 
 // ---- bytes ----

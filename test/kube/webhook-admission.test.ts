@@ -52,6 +52,8 @@ const MALFORMED: ReadonlyArray<[string, Obj, string, string]> = [
   ['IPv6 router id', bgpConf({ as: 50000, routerId: '2001:db8::1' }), 'spec.routerId', 'IPv4'],
   ['listen port 0', bgpConf({ as: 50000, listenPort: 0 }), 'spec.listenPort', '-1'],
   ['unknown family', bgpConf({ as: 50000, families: [65540] }), 'spec.families[0]', '65540'],
+  ['listen address with a prefix length', bgpConf({ as: 50000, listenAddresses: ['10.99.0.0/24'] }), 'spec.listenAddresses[0]', '10.99.0.0/24'],
+  ['listen address with a zone index', bgpConf({ as: 50000, listenAddresses: ['fe80::11%eth0'] }), 'spec.listenAddresses[0]', 'no zone index'],
   ['bad neighbour', bgpPeer('bad-neighbor', { conf: { neighborAddress: '192.168.0.256', peerAs: 50001 } }), 'spec.conf.neighborAddress', '192.168.0.256'],
   ['hold time 2', bgpPeer('bad-hold', { conf: peerConf, timers: { config: { holdTime: '2' } } }), 'spec.timers.config.holdTime', '3 and 65535'],
   ['keepalive >= hold', bgpPeer('bad-keepalive', { conf: peerConf, timers: { config: { holdTime: '9', keepaliveInterval: '10' } } }), 'spec.timers.config.keepaliveInterval', 'less than holdTime'],

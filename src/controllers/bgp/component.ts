@@ -10,6 +10,7 @@ import { BGPCONF_DEFAULT_NAME, PASSWORD_SECRET_DEFAULT_KEY } from '../../api/nam
 import { BgpSpeaker, parseAddress, type DesiredGlobal, type DesiredPath, type DesiredPeer, type IpFamily, type PeerStatus, type ReconcileReport } from '../../bgp/index.ts';
 import { errorMessage, intentChanged, Resources, sleep, type Secret } from '../../kube/index.ts';
 import type { Component, ComponentFactory, ManagerContext } from '../../manager/component.ts';
+import { FaultGuard } from '../../manager/faults.ts';
 import { logger } from '../../obs/log.ts';
 import { counter, gauge, histogram } from '../../obs/metrics.ts';
 import { announcementsFrom } from '../announce.ts';
@@ -44,6 +45,7 @@ export class BgpController implements Component {
   readonly speaker: BgpSpeaker;
   readonly heartbeat: Heartbeat;
   private readonly status: NodeStatusWriter;
+  private readonly faults = new FaultGuard('bgp-speaker', log);
 
   private started = false;
   private stopping = false;
@@ -93,10 +95,14 @@ export class BgpController implements Component {
     await this.heartbeat.start();
     this.startedAt = Date.now();
     this.ctx.health.addReadinessCheck('bgp', () => this.readiness());
+    this.ctx.health.addReadinessCheck('bgp-errors', () => this.faults.readiness());
     const c = this.ctx.caches;
     for (const inf of [c.eips, c.endpointSlices, c.nodes, c.bgpConfs] as const) {
       this.unsubscribe.push((inf as { onEvent(h: () => void): () => void }).onEvent(() => this.schedule()));
     }
+    // an invalid BgpConf/BgpPeer version changes nothing that is applied, but its status must say why
+    this.unsubscribe.push(c.bgpConfs.onRefusal(() => this.schedule()));
+    this.unsubscribe.push(c.bgpPeers.onRefusal(() => this.schedule()));
     // the paths and peers follow only what Services and BgpPeers ask for, not their status (which
     // the allocator and every replica write)
     this.unsubscribe.push(c.services.onEvent((ev) => intentChanged(ev) && this.schedule()));
@@ -112,7 +118,7 @@ export class BgpController implements Component {
     await this.ctx.caches.synced();
     if (this.stopping) return;
     await this.refreshSecrets();
-    this.compute();
+    this.guardedCompute();
     this.speaker.markPathsSynced();
     for (let attempt = 1; !this.stopping; attempt++) {
       try {
@@ -136,6 +142,7 @@ export class BgpController implements Component {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    this.faults.stop();
     for (const u of this.unsubscribe) u();
     for (const t of this.timers) clearInterval(t);
     if (this.statusTimer) clearTimeout(this.statusTimer);
@@ -168,7 +175,7 @@ export class BgpController implements Component {
       this.computeScheduled = false;
       if (this.stopping) return;
       const t0 = performance.now();
-      this.compute();
+      this.guardedCompute();
       this.lastComputeEnd = performance.now();
       this.lastComputeMs = this.lastComputeEnd - t0;
     };
@@ -180,6 +187,11 @@ export class BgpController implements Component {
     const delay = Math.max(0, this.lastComputeEnd + gap - performance.now());
     if (delay === 0) setImmediate(run);
     else setTimeout(run, delay);
+  }
+
+  /** compute() behind the fault guard: an exception is logged, counted, makes us not ready and is retried. */
+  private guardedCompute(): void {
+    this.faults.run('compute', () => this.compute(), () => { if (!this.stopping) this.compute(); });
   }
 
   private replicaNodes(conf: BgpConf | undefined): Set<string> {
@@ -197,7 +209,12 @@ export class BgpController implements Component {
 
     const g = desiredGlobal(conf, node, replicas.size);
     notes.push(...g.notes);
-    this.globalError = g.error;
+    const confRefused = c.bgpConfs.refusal(BGPCONF_DEFAULT_NAME);
+    if (confRefused) {
+      const kept = conf ? 'the last valid BgpConf stays in force' : 'BGP stays unconfigured until it is fixed';
+      notes.push({ kind: 'BgpConf', name: BGPCONF_DEFAULT_NAME, type: 'Warning', reason: 'InvalidSpec', message: `BgpConf ${BGPCONF_DEFAULT_NAME} is invalid and not applied (${kept}): ${confRefused.reason}` });
+    }
+    this.globalError = confRefused ? `invalid spec not applied: ${confRefused.reason}` : g.error;
     // a BgpConf that cannot be used keeps the last good settings (never StopBgp on a bad edit)
     if (g.global || !conf || conf.metadata.deletionTimestamp) this.global = g.global;
     if (g.error) log.warn('BgpConf default cannot be applied on this node', { error: g.error });
@@ -207,7 +224,13 @@ export class BgpController implements Component {
     const p = desiredPeers(c.bgpPeers.list(), node, (name, key) => this.secret(name, key), PASSWORD_SECRET_DEFAULT_KEY);
     notes.push(...p.notes);
     this.selectedPeers = p.selected;
-    this.peerErrors = p.errors;
+    this.peerErrors = { ...p.errors };
+    for (const r of c.bgpPeers.refused()) {
+      const name = r.obj.metadata.name;
+      const kept = c.bgpPeers.get(name) ? 'the last valid spec stays in force' : 'not configured';
+      notes.push({ kind: 'BgpPeer', name, type: 'Warning', reason: 'InvalidSpec', message: `BgpPeer ${name} is invalid and not applied (${kept}): ${r.reason}` });
+      if (this.peerErrors[name] === undefined) this.peerErrors[name] = `invalid spec not applied: ${r.reason}`;
+    }
 
     const announcements = announcementsFrom(c.eips.list(), (ns, name) => c.services.get(name, ns));
     const slices = c.endpointSlices.list();
@@ -248,7 +271,7 @@ export class BgpController implements Component {
 
   private note(n: Note): void {
     const c = this.ctx.caches;
-    const obj = n.kind === 'BgpConf' ? c.bgpConfs.get(n.name) : n.kind === 'BgpPeer' ? c.bgpPeers.get(n.name) : n.kind === 'Eip' ? c.eips.get(n.name) : c.nodes.get(n.name);
+    const obj = n.kind === 'BgpConf' ? c.bgpConfs.latest(n.name) : n.kind === 'BgpPeer' ? c.bgpPeers.latest(n.name) : n.kind === 'Eip' ? c.eips.get(n.name) : c.nodes.get(n.name);
     if (!obj) return;
     const key = `${n.kind}/${n.name}/${obj.metadata.generation ?? obj.metadata.resourceVersion}/${n.reason}/${n.message}`;
     if (this.noted.has(key)) return;
@@ -358,7 +381,9 @@ export class BgpController implements Component {
     this.sessionsSeen = seen;
 
     const selected = new Set(this.selectedPeers);
-    for (const obj of c.bgpPeers.list()) {
+    // the newest version of each object: its status and conditions are what gets written, also
+    // when that version was refused (the conditions then say why)
+    for (const obj of c.bgpPeers.listLatest()) {
       const name = obj.metadata.name;
       if (!selected.has(name) || obj.metadata.deletionTimestamp) {
         if (obj.status?.nodesPeerStatus?.[this.node] !== undefined) await this.status.peer(obj, undefined);
@@ -371,10 +396,10 @@ export class BgpController implements Component {
       const err = this.peerErrors[name] ?? (this.configured ? speakerError : 'BGP is not configured (no BgpConf default)');
       await this.status.peer(obj as BgpPeer, peerEntry(s, addr, err));
     }
-    const conf = c.bgpConfs.get(BGPCONF_DEFAULT_NAME);
+    const conf = c.bgpConfs.latest(BGPCONF_DEFAULT_NAME);
     if (conf && !conf.metadata.deletionTimestamp) await this.status.conf(conf, confEntry(this.global, this.globalError ?? speakerError));
     // BgpConfs not named default are ignored, and their Valid=False/NotDefault condition says so
-    for (const o of c.bgpConfs.list()) {
+    for (const o of c.bgpConfs.listLatest()) {
       if (o.metadata.name !== BGPCONF_DEFAULT_NAME && !o.metadata.deletionTimestamp) await this.status.conditions.conf(o);
     }
   }

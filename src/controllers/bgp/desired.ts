@@ -2,9 +2,9 @@
 // BgpConf `default` → DesiredGlobal, the BgpPeers selecting the node → DesiredPeer[], and the bgp
 // announcements this node may carry → DesiredPath[]. Problems worth telling a human come back as
 // notes (the component turns them into Events); nothing here does I/O.
-import { isIPv4, isIPv6 } from 'node:net';
 import type { BgpConf, BgpPeer, GracefulRestart } from '../../api/v1alpha2.ts';
 import { LABEL_RACK } from '../../api/names.ts';
+import { strictIpFamily } from '../../net/ip.ts';
 import type { DesiredGlobal, DesiredPath, DesiredPeer, GracefulRestartSpec, IpFamily } from '../../bgp/index.ts';
 import type { EndpointSlice, Node } from '../../kube/types.ts';
 import { nodeMayCarry, type Announcement } from '../announce.ts';
@@ -33,8 +33,9 @@ export function nodeAddresses(node: Node | undefined): { ipv4?: string; ipv6?: s
   const out: { ipv4?: string; ipv6?: string } = {};
   for (const a of node?.status?.addresses ?? []) {
     if (a.type !== 'InternalIP') continue;
-    if (!out.ipv4 && isIPv4(a.address)) out.ipv4 = a.address;
-    if (!out.ipv6 && isIPv6(a.address)) out.ipv6 = a.address;
+    const fam = strictIpFamily(a.address);
+    if (!out.ipv4 && fam === 4) out.ipv4 = a.address;
+    if (!out.ipv6 && fam === 6) out.ipv6 = a.address;
   }
   return out;
 }
@@ -245,8 +246,9 @@ export function desiredPaths(
   const ann = node?.metadata.annotations?.[ANNOTATION_NEXT_HOP];
   if (ann) {
     for (const part of ann.split(',').map((x) => x.trim()).filter(Boolean)) {
-      if (isIPv4(part)) explicit.ipv4 = part;
-      else if (isIPv6(part)) explicit.ipv6 = part;
+      const fam = strictIpFamily(part);
+      if (fam === 4) explicit.ipv4 = part;
+      else if (fam === 6) explicit.ipv6 = part;
       else notes.push({ kind: 'Node', name: node?.metadata.name ?? '', type: 'Warning', reason: 'InvalidNextHop', message: `annotation ${ANNOTATION_NEXT_HOP}: ${JSON.stringify(part)} is not an IP address (ignored)` });
     }
   }

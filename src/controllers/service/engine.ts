@@ -10,7 +10,8 @@
 import type { Eip } from '../../api/v1alpha2.ts';
 import { FINALIZER_LB } from '../../api/names.ts';
 import type { EventRecorder, Informer, KubeClient } from '../../kube/index.ts';
-import { errorMessage } from '../../kube/index.ts';
+import { errorMessage, isApiWeather } from '../../kube/index.ts';
+import type { FaultGuard } from '../../manager/faults.ts';
 import { Resources } from '../../kube/resources.ts';
 import type { Namespace, Service } from '../../kube/types.ts';
 import { counter, gauge } from '../../obs/metrics.ts';
@@ -46,6 +47,8 @@ export interface EngineDeps {
   batch?: number;
   /** Parallel Service writes (default 16). */
   concurrency?: number;
+  /** Unexpected exceptions of a tick: logged with their stack, counted, readiness false, backoff. */
+  faults?: FaultGuard;
 }
 
 function splitKey(key: string): [string, string] {
@@ -157,11 +160,15 @@ export class AllocatorEngine {
           lastResync = performance.now();
         }
         await this.tick();
+        this.#d.faults?.recovered('tick');
       } catch (e) {
         this.dropState(e instanceof LostLeadership ? e.message : `error: ${errorMessage(e)}`);
         if (!(e instanceof LostLeadership)) {
-          this.#log.warn('allocator tick failed; rebuilding from a fresh LIST', { error: errorMessage(e) });
-          await new Promise((r) => setTimeout(r, 500));
+          // API errors are the weather (retried); anything else is a bug that must be seen
+          const expected = isApiWeather(e);
+          if (expected) this.#log.warn('allocator tick failed; rebuilding from a fresh LIST', { error: errorMessage(e) });
+          const delay = !expected && this.#d.faults ? this.#d.faults.report('tick', e) : 500;
+          await new Promise((r) => setTimeout(r, delay));
         }
       }
     }

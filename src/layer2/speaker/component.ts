@@ -1,6 +1,7 @@
 // The Layer 2 speaker as a manager component: caches → targets, a watch on the replica Leases → the
 // machine, conflicts → Events on the Services. Starts acting only after the caches have synced.
 import type { Component, ComponentFactory, ManagerContext } from '../../manager/component.ts';
+import { FaultGuard } from '../../manager/faults.ts';
 import { Informer, intentChanged, KubeClient, type Lease, Resources } from '../../kube/index.ts';
 import { logger } from '../../obs/log.ts';
 import { layer2Targets } from './desired.ts';
@@ -25,9 +26,11 @@ class Layer2Component implements Component {
   #began: Promise<void> | undefined;
   #stopping = false;
   #lastProblems = '';
+  readonly #faults = new FaultGuard('layer2', log);
 
   constructor(ctx: ManagerContext) {
     this.#ctx = ctx;
+    ctx.health.addReadinessCheck('layer2-errors', () => this.#faults.readiness());
   }
 
   async start(): Promise<void> {
@@ -76,7 +79,7 @@ class Layer2Component implements Component {
     const q = (): void => this.#queueRecompute();
     // Services matter through what they ask for; their status is written by the allocator
     this.#unsubscribe.push(caches.eips.onEvent(q), caches.services.onEvent((ev) => intentChanged(ev) && q()), caches.endpointSlices.onEvent(q), caches.nodes.onEvent(q));
-    this.#recompute();
+    this.#guardedRecompute();
     speaker.start();
     leases.start();
     this.#rescan = setInterval(() => this.#queueRecompute(), RESCAN_MS);
@@ -89,8 +92,12 @@ class Layer2Component implements Component {
     this.#recomputeQueued = true;
     setImmediate(() => {
       this.#recomputeQueued = false;
-      this.#recompute();
+      this.#guardedRecompute();
     });
+  }
+
+  #guardedRecompute(): void {
+    this.#faults.run('recompute', () => this.#recompute(), () => this.#recompute());
   }
 
   #recompute(): void {
@@ -115,6 +122,7 @@ class Layer2Component implements Component {
 
   async stop(): Promise<void> {
     this.#stopping = true;
+    this.#faults.stop();
     clearInterval(this.#rescan);
     await Promise.race([this.#began, Promise.resolve()]);
     await this.#speaker?.stop();

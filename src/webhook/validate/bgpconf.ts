@@ -3,7 +3,8 @@
 // warning; only the object named "default" is used, any other name gets a warning (not a denial,
 // so OpenELB manifests with other names still apply). An AS change that makes an existing BgpPeer
 // with removePrivateAs / replacePeerAs iBGP is a warning naming that peer (see bgp-session.ts).
-import { isIP, isIPv4 } from 'node:net';
+import { isIPv4 } from 'node:net';
+import { strictIpFamily } from '../../net/ip.ts';
 import { BGPCONF_DEFAULT_NAME } from '../../api/names.ts';
 import { confMessage, ibgpFindings, needsBgpConf } from './bgp-session.ts';
 import { checkGracefulRestart } from './graceful-restart.ts';
@@ -113,7 +114,7 @@ export function validateBgpConf(obj: BgpConfLike, oldObject?: BgpConfLike, ctx: 
   const addrs = spec['listenAddresses'];
   if (Array.isArray(addrs)) {
     addrs.forEach((a, i) => {
-      if (typeof a !== 'string' || isIP(a) === 0) issues.error(`spec.listenAddresses[${i}]`, `Invalid value: ${show(a)}: must be an IP address`);
+      if (strictIpFamily(a) === undefined) issues.error(`spec.listenAddresses[${i}]`, `Invalid value: ${show(a)}: must be an IP address (no prefix length, no zone index)`);
     });
   } else if (addrs !== undefined && addrs !== null) {
     issues.error('spec.listenAddresses', `Invalid value: ${show(addrs)}: must be a list of IP addresses`);

@@ -4,7 +4,7 @@
 // warning recommending authPasswordSecretRef; fields gobgp treats as state or that openelb-ts
 // ignores get a warning each. removePrivateAs / replacePeerAs on an iBGP session are refused; when
 // that depends on BgpConf `default`, the caller passes it in (see bgp-session.ts).
-import { isIP } from 'node:net';
+import { strictIpFamily } from '../../net/ip.ts';
 import { TCP_MSS_MAX, TCP_MSS_MIN } from '../../bgp/validate.ts';
 import { checkAsn, type BgpConfLike } from './bgpconf.ts';
 import { ibgpFindings, peerMessage } from './bgp-session.ts';
@@ -47,7 +47,7 @@ function checkNeighbor(issues: Issues, conf: Record<string, unknown>): 4 | 6 | u
     issues.error(f, 'Required value: the neighbour\'s IPv4 or IPv6 address');
     return undefined;
   }
-  const fam = typeof a === 'string' ? isIP(a) : 0;
+  const fam = strictIpFamily(a) ?? 0;
   if (fam === 0) {
     issues.error(f, `Invalid value: ${show(a)}: must be an IPv4 or IPv6 address (no prefix length, no zone)`);
     return undefined;
@@ -174,8 +174,8 @@ function checkTransport(issues: Issues, spec: Record<string, unknown>, family: 4
   else if (mtu === true) issues.warn('spec.transport.mtuDiscovery', `accepted, but ${GOBGPD_IGNORES.mtuDiscovery}`);
   const la = t['localAddress'];
   if (la !== undefined && la !== null && la !== '') {
-    const fam = typeof la === 'string' ? isIP(la) : 0;
-    if (fam === 0) issues.error('spec.transport.localAddress', `Invalid value: ${show(la)}: must be an IP address`);
+    const fam = strictIpFamily(la) ?? 0;
+    if (fam === 0) issues.error('spec.transport.localAddress', `Invalid value: ${show(la)}: must be an IP address (no prefix length, no zone index)`);
     else if (family !== undefined && fam !== family) {
       issues.error('spec.transport.localAddress', `Invalid value: ${show(la)}: must be an IPv${family} address like neighborAddress`);
     }

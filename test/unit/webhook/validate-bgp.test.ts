@@ -47,6 +47,15 @@ describe('validateBgpConf', () => {
     one(conf({ as: 1, families: [65537, 65540] }), 'spec.families[1]', /Unsupported value: 65540/);
   });
   it('listen addresses must be IPs', () => one(conf({ as: 1, listenAddresses: ['0.0.0.0', 'any'] }), 'spec.listenAddresses[1]', /"any"/));
+  it('listen addresses: no prefix length, no zone index (node:net isIP takes both zone forms)', () => {
+    one(conf({ as: 1, listenAddresses: ['10.99.0.0/24'] }), 'spec.listenAddresses[0]', /no prefix length/);
+    one(conf({ as: 1, listenAddresses: ['::', 'fe80::11%eth0'] }), 'spec.listenAddresses[1]', /no zone index/);
+    ok(conf({ as: 1, listenAddresses: ['fe80::11', '2001:db8::1'] }));
+  });
+  it('neighbour and local addresses: no zone index', () => {
+    one(peer({ conf: { neighborAddress: 'fe80::2%eth0', peerAs: 65001 } }), 'spec.conf.neighborAddress', /no zone/);
+    one(peer(withPeer({ transport: { localAddress: '172.22.0.1%eth0' } })), 'spec.transport.localAddress', /no zone index/);
+  });
   it('graceful restart timer ranges; state fields warned', () => {
     one(conf({ as: 1, gracefulRestart: { enabled: true, restartTime: 5000 } }), 'spec.gracefulRestart.restartTime', /0 and 4095/);
     one(conf({ as: 1, gracefulRestart: { deferralTime: -1 } }), 'spec.gracefulRestart.deferralTime', /0 and 65535/);
