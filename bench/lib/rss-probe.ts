@@ -33,7 +33,6 @@
 // Prints one JSON line (`RSS-PROBE {...}`) with every sample, and a readable table on stderr.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -42,6 +41,7 @@ import { GobgpClient } from '../../src/bgp/client/client.ts';
 import { FAMILY } from '../../src/bgp/path-build.ts';
 import { KubeClient, loadKubeConfig, Resources, type Eip } from '../../src/kube/index.ts';
 import { setLogLevel } from '../../src/obs/log.ts';
+import { freePort } from '../../test/lab/free-port.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const PER_POOL = 2500;
@@ -126,13 +126,6 @@ async function until<T>(what: string, f: () => Promise<T | undefined> | T | unde
   }
 }
 
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 async function startDouble(): Promise<string> {
   const kubeconfig = join(tmp, 'kubeconfig');

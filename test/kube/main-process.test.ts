@@ -3,11 +3,11 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startKubeDouble, type KubeDouble } from './double.ts';
+import { freePort } from '../lab/free-port.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CRD_DIR = join(ROOT, 'deploy/crds');
@@ -20,17 +20,12 @@ after(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 function startManager(kubeconfig: string, port: number): { child: ChildProcess; exit: Promise<number | null>; stderr: () => string } {
   const child = spawn(process.execPath, [join(ROOT, 'src/main.ts'), '--kubeconfig', kubeconfig, '--node-name', 'node-1',
-    '--health-addr', `127.0.0.1:${port}`, '--webhook-addr', '127.0.0.1:0', '--backoff-max', '1s', '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KUBECONFIG: '' } });
+    // no gobgpd here: with BGP on, readiness would (rightly) fail on the missing sidecar socket
+    // (test/bgp/sidecar-health.test.ts covers that)
+    '--health-addr', `127.0.0.1:${port}`, '--webhook-addr', '127.0.0.1:0', '--enable-bgp', 'false', '--backoff-max', '1s', '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KUBECONFIG: '' } });
   children.add(child);
   let err = '';
   child.stderr?.on('data', (d: Buffer) => { err += d.toString(); });

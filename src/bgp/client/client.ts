@@ -117,6 +117,12 @@ export class GobgpClient {
     this.raw.close();
   }
 
+  /** false while the channel cannot reach the socket (grpc's TRANSIENT_FAILURE) or is shut down. */
+  get reachable(): boolean {
+    const state = this.raw.getChannel().getConnectivityState(false);
+    return state !== grpc.connectivityState.TRANSIENT_FAILURE && state !== grpc.connectivityState.SHUTDOWN;
+  }
+
   /** Waits until the channel is connected (the socket answers), or rejects after timeoutMs. */
   waitConnected(timeoutMs: number): Promise<void> {
     return new Promise((resolve, reject) => {

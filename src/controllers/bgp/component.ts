@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { BgpConf, BgpPeer } from '../../api/v1alpha2.ts';
 import { BGPCONF_DEFAULT_NAME, PASSWORD_SECRET_DEFAULT_KEY } from '../../api/names.ts';
+import { checkGobgpSocket } from '../../bgp/client/socket-check.ts';
 import { BgpSpeaker, parseAddress, type DesiredGlobal, type DesiredPath, type DesiredPeer, type IpFamily, type PeerStatus, type ReconcileReport } from '../../bgp/index.ts';
 import { errorMessage, intentChanged, Resources, sleep, type Secret } from '../../kube/index.ts';
 import type { Component, ComponentFactory, ManagerContext } from '../../manager/component.ts';
@@ -46,6 +47,8 @@ export class BgpController implements Component {
   readonly heartbeat: Heartbeat;
   private readonly status: NodeStatusWriter;
   private readonly faults = new FaultGuard('bgp-speaker', log);
+  /** what the last socket check said while gobgpd could not be reached (cached for readiness) */
+  private socketProblem: { text: string; at: number } | undefined;
 
   private started = false;
   private stopping = false;
@@ -96,6 +99,7 @@ export class BgpController implements Component {
     this.startedAt = Date.now();
     this.ctx.health.addReadinessCheck('bgp', () => this.readiness());
     this.ctx.health.addReadinessCheck('bgp-errors', () => this.faults.readiness());
+    this.ctx.health.addReadinessCheck('gobgpd', () => this.sidecarReadiness());
     const c = this.ctx.caches;
     for (const inf of [c.eips, c.endpointSlices, c.nodes, c.bgpConfs] as const) {
       this.unsubscribe.push((inf as { onEvent(h: () => void): () => void }).onEvent(() => this.schedule()));
@@ -125,7 +129,9 @@ export class BgpController implements Component {
         await this.speaker.start({ connectTimeoutMs: 10_000 });
         break;
       } catch (err) {
-        log.error('cannot reach gobgpd; retrying', { socket: this.ctx.cfg.gobgpSocket, attempt, error: errorMessage(err) });
+        const check = await checkGobgpSocket(this.ctx.cfg.gobgpSocket);
+        this.socketProblem = { text: check.connectable ? `gobgpd: ${errorMessage(err)}` : check.text, at: performance.now() };
+        log.error('cannot reach gobgpd; retrying', { socket: this.ctx.cfg.gobgpSocket, attempt, error: errorMessage(err), socketCheck: check.text, errno: check.errno });
         await sleep(Math.min(5000, 500 * attempt));
       }
     }
@@ -402,6 +408,25 @@ export class BgpController implements Component {
     for (const o of c.bgpConfs.listLatest()) {
       if (o.metadata.name !== BGPCONF_DEFAULT_NAME && !o.metadata.deletionTimestamp) await this.status.conditions.conf(o);
     }
+  }
+
+  /**
+   * The sidecar must be reachable, whatever BGP's configuration (a pod that cannot reach its gobgpd
+   * is broken, configured or not) and with no bounded wait: the reason names the socket, its
+   * owner/mode and the errno of a plain connect.
+   */
+  private async sidecarReadiness(): Promise<true | string> {
+    if (this.stopping) return true;
+    if (this.started && this.speaker.client.reachable) {
+      this.socketProblem = undefined;
+      return true;
+    }
+    const cached = this.socketProblem;
+    if (cached && performance.now() - cached.at < 1000) return cached.text;
+    const check = await checkGobgpSocket(this.ctx.cfg.gobgpSocket);
+    const text = check.connectable ? (this.started ? 'gobgpd: the gRPC channel is not connected' : 'connecting to gobgpd') : check.text;
+    this.socketProblem = { text, at: performance.now() };
+    return text;
   }
 
   private async readiness(): Promise<true | string> {

@@ -7,7 +7,8 @@ import { logger } from '../../obs/log.ts';
 import { layer2Targets } from './desired.ts';
 import { readLocalInterfaces } from './interfaces.ts';
 import { macsOf, peerLeaseOf, REPLICA_LABEL, ReplicaLeaseIO } from './lease-io.ts';
-import { packetLink } from './links.ts';
+import { packetLink, type LinkHandle } from './links.ts';
+import { checkPacketSocket, LinkOpenErrors } from './socket-health.ts';
 import { Layer2Speaker } from './speaker.ts';
 
 const log = logger('layer2');
@@ -27,14 +28,40 @@ class Layer2Component implements Component {
   #stopping = false;
   #lastProblems = '';
   readonly #faults = new FaultGuard('layer2', log);
+  readonly #linkErrors = new LinkOpenErrors();
+  #capability: string | undefined;
 
   constructor(ctx: ManagerContext) {
     this.#ctx = ctx;
     ctx.health.addReadinessCheck('layer2-errors', () => this.#faults.readiness());
+    ctx.health.addReadinessCheck('layer2-socket', () => {
+      const p = this.#capability ?? this.#linkErrors.problem();
+      return p === undefined || `layer2: ${p}`;
+    });
+  }
+
+  /** packetLink, with its open errors tracked for readiness. */
+  #openLink(ifname: string): LinkHandle {
+    const link = packetLink(ifname);
+    link.onSocketError?.((ev) => this.#linkErrors.failed(ev));
+    link.onOpen(() => this.#linkErrors.opened(ifname));
+    return {
+      ...link,
+      ifname,
+      get mac() {
+        return link.mac;
+      },
+      close: () => {
+        this.#linkErrors.closed(ifname);
+        link.close();
+      },
+    };
   }
 
   async start(): Promise<void> {
     const { cfg, kubeConfig, client, events } = this.#ctx;
+    this.#capability = checkPacketSocket();
+    if (this.#capability !== undefined) log.error('layer2 cannot answer ARP/NDP on this node; readiness stays false', { problem: this.#capability });
     const fenceBudget = cfg.layer2LeaseDurationMs - cfg.layer2MarginMs;
     // a renew slower than the fence budget cannot extend it: abandon it and try again
     const leaseClient = new KubeClient(kubeConfig, { fieldManager: 'openelb-layer2', requestTimeoutMs: Math.max(100, fenceBudget) });
@@ -49,7 +76,7 @@ class Layer2Component implements Component {
       gratuitousCount: cfg.layer2GratuitousCount,
       gratuitousIntervalMs: cfg.layer2GratuitousIntervalMs,
       probeIntervalMs: cfg.layer2ProbeIntervalMs,
-      openLink: packetLink,
+      openLink: (ifname) => this.#openLink(ifname),
       onConflict: (target, c) => {
         const msg = `MAC ${c.mac} also answers for ${c.ip} (${c.kind}); this replica (node ${cfg.nodeName}) owns it — another host or a stale speaker uses the address`;
         for (const svc of target?.services ?? []) events.event(svc, 'Warning', 'Layer2Conflict', msg);

@@ -2,7 +2,7 @@
 // The speaker talks to links through LinkHandle so tests can run it over in-memory links.
 import { formatMac } from '../addr.ts';
 import type { FrameLink } from '../link.ts';
-import { PacketSocket } from '../socket.ts';
+import { PacketSocket, type SocketErrorEvent } from '../socket.ts';
 
 export interface LinkHandle extends FrameLink {
   readonly ifname: string;
@@ -11,6 +11,8 @@ export interface LinkHandle extends FrameLink {
   onFrame(cb: (frame: Buffer, pkttype: number) => void): void;
   /** The socket was (re)opened or the interface MAC changed. */
   onOpen(cb: () => void): void;
+  /** Socket errors (opening, receiving, sending), for health reporting. */
+  onSocketError?(cb: (ev: SocketErrorEvent) => void): void;
 }
 
 /** LinkHandle over a real AF_PACKET socket. */
@@ -28,6 +30,7 @@ export function packetLink(ifname: string): LinkHandle {
     close: () => s.close(),
     onFrame: (cb) => void s.on('frame', cb),
     onOpen: (cb) => void s.on('open', () => cb()),
+    onSocketError: (cb) => void s.on('socketError', cb),
   };
 }
 
