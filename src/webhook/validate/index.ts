@@ -4,3 +4,4 @@ export { validateBgpConf, KNOWN_FAMILIES, type BgpConfContext, type BgpConfLike 
 export { validateBgpPeer, type BgpPeerContext, type BgpPeerLike } from './bgppeer.ts';
 export { needsBgpConf } from './bgp-session.ts';
 export { formatIssue, ratchet, type FieldIssue, type ValidationResult } from './issues.ts';
+export { conflictMessage, conflictOf, neighborClashes, neighborConflicts, neighborKey, selectorsOverlap, type Clash, type NeighborPeer } from './bgppeer-neighbor.ts';
