@@ -21,10 +21,14 @@ export {
 export { OffsetTable, toOffset, offsetToBigInt, type Offset } from './offsets.ts';
 export { PoolTable, type AllocateFailure, type AllocateResult, type Claim, type RestoreResult } from './pool.ts';
 export {
+  admitsNamespace,
   autoSelectPools,
   byPriorityThenName,
+  describeNamespaceScope,
   effectiveProtocol,
   namespaceBound,
+  namespaceRestricted,
+  type NamespaceScope,
   type PoolCandidate,
   type SelectionContext,
   type SelectionTier,

@@ -5,6 +5,9 @@
 //   2. "default": the pool annotated eip.openelb.kubesphere.io/is-default-eip: "true";
 //   3. "protocol": every other pool (matching the requested protocol when one is given), by
 //      priority then name.
+// A namespace-restricted pool (spec.namespaces, or a non-empty spec.namespaceSelector) is a
+// boundary, not a preference: it is a candidate only in tier 1, for the namespaces it selects, and
+// never in tiers 2 and 3 (issue 12: a team's pool went to another namespace through tier 3).
 // Disabled pools and pools of another family are never candidates; autoAssign: false pools are
 // skipped in tiers 1 and 3 (they serve only explicit requests, or as the explicit default).
 // Only Services without an IP go through this: a Service that holds an IP keeps it (sticky).
@@ -47,7 +50,29 @@ export function effectiveProtocol(p: string | undefined): string {
   return p === undefined || p === '' ? 'bgp' : p;
 }
 
-export function namespaceBound(pool: PoolCandidate, namespace: string, labels: Readonly<Record<string, string>> = {}): boolean {
+/** The fields of a pool that say which namespaces may use it. */
+export type NamespaceScope = Pick<PoolCandidate, 'namespaces' | 'namespaceSelector'>;
+
+/** True when the pool serves only the namespaces it selects (an empty list or selector restricts nothing). */
+export function namespaceRestricted(pool: NamespaceScope): boolean {
+  return (pool.namespaces?.length ?? 0) > 0 || Object.keys(pool.namespaceSelector ?? {}).length > 0;
+}
+
+/** May a Service of `namespace` get an address from this pool at all (automatically or by asking)? */
+export function admitsNamespace(pool: NamespaceScope, namespace: string, labels: Readonly<Record<string, string>> = {}): boolean {
+  return !namespaceRestricted(pool) || namespaceBound(pool, namespace, labels);
+}
+
+/** "spec.namespaces [a, b] or spec.namespaceSelector {team=x}": the restriction in words, for Events. */
+export function describeNamespaceScope(pool: NamespaceScope): string {
+  const parts: string[] = [];
+  if ((pool.namespaces?.length ?? 0) > 0) parts.push(`spec.namespaces [${(pool.namespaces ?? []).join(', ')}]`);
+  const sel = Object.entries(pool.namespaceSelector ?? {});
+  if (sel.length > 0) parts.push(`spec.namespaceSelector {${sel.map(([k, v]) => `${k}=${v}`).join(', ')}}`);
+  return parts.length > 0 ? parts.join(' or ') : 'no namespace restriction';
+}
+
+export function namespaceBound(pool: NamespaceScope, namespace: string, labels: Readonly<Record<string, string>> = {}): boolean {
   if (pool.namespaces?.includes(namespace)) return true;
   const sel = pool.namespaceSelector;
   if (!sel || Object.keys(sel).length === 0) return false;
@@ -64,11 +89,12 @@ export function autoSelectPools(pools: readonly PoolCandidate[], ctx: SelectionC
     bound.sort((a, b) => Number(a.full ?? false) - Number(b.full ?? false) || byPriorityThenName(a, b));
     return { tier: 'namespace', pools: bound };
   }
-  const defaults = usable.filter((p) => p.isDefault).sort(byPriorityThenName);
+  const open = (p: PoolCandidate): boolean => admitsNamespace(p, ctx.namespace, ctx.namespaceLabels);
+  const defaults = usable.filter((p) => p.isDefault && open(p)).sort(byPriorityThenName);
   if (defaults.length > 0) return { tier: 'default', pools: defaults };
 
   const want = ctx.protocol === undefined ? undefined : effectiveProtocol(ctx.protocol);
-  const rest = auto.filter((p) => want === undefined || effectiveProtocol(p.protocol) === want).sort(byPriorityThenName);
+  const rest = auto.filter((p) => open(p) && (want === undefined || effectiveProtocol(p.protocol) === want)).sort(byPriorityThenName);
   if (rest.length > 0) return { tier: 'protocol', pools: rest };
   return { tier: 'none', pools: [] };
 }

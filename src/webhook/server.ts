@@ -50,7 +50,10 @@ export interface WebhookServerOptions {
    * only a peer's own localAs decides. A failure allows the peer with a warning.
    */
   bgpConf?: () => Promise<BgpConfLike | undefined>;
-  /** Every BgpPeer, for the warnings on a BgpConf AS change. A failure is a warning. */
+  /**
+   * Every BgpPeer: for the one-peer-per-neighbour rule on BgpPeers and the warnings on a BgpConf AS
+   * change. A failure is a warning (the controllers apply the neighbour rule anyway).
+   */
   bgpPeers?: () => Promise<readonly BgpPeerLike[]>;
   /** The API server sends at most 3 MiB objects; anything larger is refused with 413. */
   maxBodyBytes?: number;
@@ -236,14 +239,23 @@ export class WebhookServer {
     return admissionResponse(req, result);
   }
 
-  /** BgpConf `default`, looked up only for a peer whose check depends on it. */
+  /** The other BgpPeers (one peer per neighbour and node), and BgpConf `default` only for a peer whose check depends on it. */
   private async bgpPeerContext(obj: BgpPeerLike, old: BgpPeerLike | undefined): Promise<BgpPeerContext> {
-    if (!this.opts.bgpConf || !(needsBgpConf(obj.spec) || (old && needsBgpConf(old.spec)))) return {};
-    try {
-      return { bgpConf: (await this.opts.bgpConf()) ?? null };
-    } catch (e) {
-      return { bgpConfError: (e as Error).message };
+    const ctx: BgpPeerContext = {};
+    if (this.opts.bgpPeers) {
+      try {
+        ctx.peers = await this.opts.bgpPeers();
+      } catch (e) {
+        ctx.peersError = (e as Error).message;
+      }
     }
+    if (!this.opts.bgpConf || !(needsBgpConf(obj.spec) || (old && needsBgpConf(old.spec)))) return ctx;
+    try {
+      ctx.bgpConf = (await this.opts.bgpConf()) ?? null;
+    } catch (e) {
+      ctx.bgpConfError = (e as Error).message;
+    }
+    return ctx;
   }
 
   private async bgpConfContext(obj: BgpConfLike): Promise<BgpConfContext> {

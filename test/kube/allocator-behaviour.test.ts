@@ -149,8 +149,9 @@ describe('allocator behaviour', () => {
     });
     await h.client.create(Resources.Service, bare('classless', {}));
     const [ip] = await waitIps('team-b', 'ours');
-    // No default pool any more and team-b is bound to nothing: the first pool by priority, then name.
-    assert.equal(ip, '10.2.0.2');
+    // No default pool any more and team-b is bound to nothing: the first pool open to every namespace,
+    // by priority then name (pool-b, priority -5, selects team=team-a namespaces only: never team-b).
+    assert.equal(ip, '10.1.0.12');
     await new Promise((r) => setTimeout(r, 800));
     for (const n of ['theirs', 'theirs-annotated', 'classless']) {
       const s = await h.client.get<Service>(Resources.Service, n, 'team-b');

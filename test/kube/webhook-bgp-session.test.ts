@@ -20,11 +20,18 @@ const NS = 'openelb-system';
 type Obj = Record<string, unknown>;
 
 const bgpConf = (spec: Obj): Obj => ({ apiVersion: 'network.kubesphere.io/v1alpha2', kind: 'BgpConf', metadata: { name: 'default' }, spec });
+// One neighbour per peer name: two BgpPeers for one neighbour are refused on their own (one peer per
+// neighbour and node), which is not what these cases are about.
+const neighbors = new Map<string, string>();
+const neighborOf = (name: string): string => {
+  if (!neighbors.has(name)) neighbors.set(name, `192.168.0.${5 + neighbors.size}`);
+  return neighbors.get(name) ?? '';
+};
 const bgpPeer = (name: string, conf: Obj, extra: Obj = {}): Obj => ({
   apiVersion: 'network.kubesphere.io/v1alpha2',
   kind: 'BgpPeer',
   metadata: { name },
-  spec: { conf: { neighborAddress: '192.168.0.5', ...conf }, ...extra },
+  spec: { conf: { neighborAddress: neighborOf(name), ...conf }, ...extra },
 });
 
 describe('webhook on the API double: removePrivateAs / replacePeerAs against BgpConf default', () => {

@@ -90,7 +90,7 @@ export class BgpController implements Component {
     this.speaker = new BgpSpeaker({ socket: ctx.cfg.gobgpSocket, log: logger('bgp') });
     const instance = `${ctx.cfg.podName}-${process.pid}-${randomBytes(3).toString('hex')}`;
     this.heartbeat = new Heartbeat(ctx.cfg.heartbeatFile, ctx.cfg.heartbeatIntervalMs, instance, log);
-    this.status = new NodeStatusWriter(ctx.writer, this.node, log);
+    this.status = new NodeStatusWriter(ctx.writer, this.node, log, () => ctx.caches.bgpPeers.list());
   }
 
   async start(): Promise<void> {

@@ -1,9 +1,12 @@
 // status.conditions of BgpConf and BgpPeer: whether the spec is usable (the webhook's own rules, so
 // the answer is there even when the webhook is not) and, for BgpConf, that spec.policy is ignored.
+// A BgpPeer whose neighbour an earlier BgpPeer already has on nodes both can select is Valid=False,
+// reason Conflict (the webhook refuses it; this covers objects stored without it).
 //
 // Every replica may write them. They are a list, so a merge patch replaces them whole; the content
-// is therefore a pure function of the object (spec, generation and the conditions already stored:
-// lastTransitionTime is kept while a condition's status stays the same) and holds nothing per node.
+// is therefore a pure function of the object and the other BgpPeers (spec, generation and the
+// conditions already stored: lastTransitionTime is kept while a condition's status stays the same)
+// and holds nothing per node.
 // Replicas compute the same list, write only when it differs from what the object holds, and
 // converge after at most one extra write when two of them race on a transition.
 import { BGPCONF_DEFAULT_NAME } from '../../api/names.ts';
@@ -11,7 +14,7 @@ import type { BgpConf, BgpPeer } from '../../api/v1alpha2.ts';
 import { errorMessage, Resources, type ObjectWriter } from '../../kube/index.ts';
 import type { Condition } from '../../kube/types.ts';
 import type { Logger } from '../../obs/log.ts';
-import { formatIssue, validateBgpConf, validateBgpPeer, type ValidationResult } from '../../webhook/validate/index.ts';
+import { conflictMessage, conflictOf, formatIssue, validateBgpConf, validateBgpPeer, type ValidationResult } from '../../webhook/validate/index.ts';
 
 export const CONDITION_VALID = 'Valid';
 export const CONDITION_POLICY_IGNORED = 'PolicyIgnored';
@@ -48,9 +51,15 @@ export function bgpConfConditionContent(obj: BgpConf): ConditionContent[] {
   return out;
 }
 
-/** What BgpPeer's conditions say, from the object alone. */
-export function bgpPeerConditionContent(obj: BgpPeer): ConditionContent[] {
-  return [validCondition(validateBgpPeer(obj))];
+export const REASON_CONFLICT = 'Conflict';
+
+/** What BgpPeer's conditions say, from the object and (for the neighbour rule) every BgpPeer. */
+export function bgpPeerConditionContent(obj: BgpPeer, peers: Iterable<BgpPeer> = []): ConditionContent[] {
+  const valid = validCondition(validateBgpPeer(obj));
+  const clash = conflictOf(obj, peers);
+  if (!clash) return [valid];
+  const also = valid.status === 'False' ? `; also ${valid.message}` : '';
+  return [{ type: CONDITION_VALID, status: 'False', reason: REASON_CONFLICT, message: `${conflictMessage(clash)}${also}` }];
 }
 
 /**
@@ -103,10 +112,14 @@ export class BgpConditionsWriter {
   private readonly written = new Map<string, { content: string; at: number }>();
   writes = 0;
 
-  constructor(writer: ConditionPatcher, log: Logger, now: () => Date = () => new Date()) {
+  /** every BgpPeer (the neighbour rule); none = the rule is not applied */
+  private readonly peers: () => Iterable<BgpPeer>;
+
+  constructor(writer: ConditionPatcher, log: Logger, now: () => Date = () => new Date(), peers: () => Iterable<BgpPeer> = () => []) {
     this.writer = writer;
     this.log = log;
     this.now = now;
+    this.peers = peers;
   }
 
   async conf(obj: BgpConf): Promise<boolean> {
@@ -114,7 +127,7 @@ export class BgpConditionsWriter {
   }
 
   async peer(obj: BgpPeer): Promise<boolean> {
-    return this.sync('BgpPeer', obj, bgpPeerConditionContent(obj));
+    return this.sync('BgpPeer', obj, bgpPeerConditionContent(obj, this.peers()));
   }
 
   private async sync(kind: 'BgpConf' | 'BgpPeer', obj: BgpConf | BgpPeer, want: readonly ConditionContent[]): Promise<boolean> {

@@ -7,6 +7,7 @@ import { LABEL_RACK } from '../../api/names.ts';
 import { strictIpFamily } from '../../net/ip.ts';
 import type { DesiredGlobal, DesiredPath, DesiredPeer, GracefulRestartSpec, IpFamily } from '../../bgp/index.ts';
 import type { EndpointSlice, Node } from '../../kube/types.ts';
+import { conflictMessage, neighborConflicts } from '../../webhook/validate/index.ts';
 import { nodeMayCarry, type Announcement } from '../announce.ts';
 import { labelsMatch } from './selector.ts';
 
@@ -133,11 +134,17 @@ export interface PeerResult {
   notes: Note[];
 }
 
-/** The BgpPeers whose nodeSelector matches `node`, as DesiredPeers. */
+/**
+ * The BgpPeers whose nodeSelector matches `node`, as DesiredPeers. A BgpPeer in conflict (the same
+ * neighbour as an earlier BgpPeer whose nodeSelector can select the same nodes; the webhook refuses
+ * it, this covers objects stored without the webhook) is selected but left out, with the reason.
+ */
 export function desiredPeers(peers: Iterable<BgpPeer>, node: Node | undefined, secret: SecretLookup, secretKeyDefault = 'password'): PeerResult {
   const out: PeerResult = { peers: [], selected: [], errors: {}, notes: [] };
   const labels = node?.metadata.labels ?? {};
-  for (const p of [...peers].sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1))) {
+  const all = [...peers];
+  const conflicts = neighborConflicts(all);
+  for (const p of all.sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1))) {
     if (p.metadata.deletionTimestamp) continue;
     const name = p.metadata.name;
     try {
@@ -147,6 +154,12 @@ export function desiredPeers(peers: Iterable<BgpPeer>, node: Node | undefined, s
       continue;
     }
     out.selected.push(name);
+    const clash = conflicts.get(name);
+    if (clash) {
+      out.errors[name] = conflictMessage(clash);
+      out.notes.push({ kind: 'BgpPeer', name, type: 'Warning', reason: 'Conflict', message: conflictMessage(clash) });
+      continue;
+    }
     const c = p.spec.conf ?? {};
     if (!c.neighborAddress) {
       out.errors[name] = 'spec.conf.neighborAddress is not set';

@@ -7,8 +7,13 @@ import { errorMessage, Resources, type ObjectWriter } from '../../kube/index.ts'
 import type { Logger } from '../../obs/log.ts';
 import { BgpConditionsWriter } from './conditions.ts';
 
-/** The status entry for one session (OpenELB's layout plus our additions), without updateTime. */
-export function peerEntry(s: PeerStatus | undefined, address: string, lastError: string | undefined): NodePeerStatus {
+/**
+ * The status entry for one session (OpenELB's layout plus our additions), without updateTime. With
+ * a lastError the BgpPeer is not configured in gobgpd, so a session gobgpd has at its address belongs
+ * to another BgpPeer (the same neighbour) and is not shown (issue 12).
+ */
+export function peerEntry(session: PeerStatus | undefined, address: string, lastError: string | undefined): NodePeerStatus {
+  const s = lastError === undefined ? session : undefined;
   const entry: NodePeerStatus = {
     peerState: {
       neighborAddress: s?.address ?? address,
@@ -60,11 +65,12 @@ export class NodeStatusWriter {
   /** status.conditions of the same objects (also usable on its own for objects no node selects) */
   readonly conditions: BgpConditionsWriter;
 
-  constructor(writer: ObjectWriter, node: string, log: Logger) {
+  /** `peers`: every BgpPeer, for the neighbour rule of the Valid condition (see conditions.ts). */
+  constructor(writer: ObjectWriter, node: string, log: Logger, peers?: () => Iterable<BgpPeer>) {
     this.writer = writer;
     this.node = node;
     this.log = log;
-    this.conditions = new BgpConditionsWriter(writer, log);
+    this.conditions = new BgpConditionsWriter(writer, log, undefined, peers);
   }
 
   /**

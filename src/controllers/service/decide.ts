@@ -3,7 +3,10 @@
 // ours, dropped a family, holds two addresses of one family, or explicitly asks for another address
 // that is free) and allocateFor (keep what it holds — sticky; else re-adopt the address its status
 // shows; else the requested address, the named pool, or automatic selection).
-import { autoSelectPools, type Claim, type Family } from '../../ipam/index.ts';
+// A namespace-restricted pool (spec.namespaces / spec.namespaceSelector) gives no new address to a
+// Service of a namespace it does not select, whichever way the Service asks; an address already
+// held (or shown in the Service's status) is kept, with a KeepIP Warning, like every held address.
+import { admitsNamespace, autoSelectPools, describeNamespaceScope, type Claim, type Family } from '../../ipam/index.ts';
 import type { Service } from '../../kube/types.ts';
 import type { AllocState, Holding, PoolEntry } from './pools.ts';
 import { ingressIps, ownsService, serviceRequest, wantsAddresses, type ClassConfig, type ServiceRequest } from './request.ts';
@@ -14,7 +17,7 @@ export interface Release {
   why: string;
 }
 
-export type FailReason = 'NoMatchingPool' | 'PoolExhausted' | 'RequestedIPUnavailable' | 'PoolUnusable' | 'InvalidRequest';
+export type FailReason = 'NoMatchingPool' | 'PoolExhausted' | 'RequestedIPUnavailable' | 'PoolUnusable' | 'InvalidRequest' | 'NamespaceNotAllowed';
 
 export type Outcome =
   | { kind: 'held'; family: Family; pool: string; ip: string; note?: string }
@@ -51,18 +54,28 @@ function atLimit(state: AllocState, p: PoolEntry): boolean {
   return (p.ledger?.claims ?? 0) >= state.maxAllocations;
 }
 
+/** Does the pool serve the Service's namespace (no restriction, or its namespaces/selector match)? */
+function admits(ctx: DecideContext, req: ServiceRequest, p: PoolEntry): boolean {
+  return admitsNamespace(p.known.spec ?? {}, req.namespace, ctx.namespaceLabels(req.namespace) ?? {});
+}
+
+function notAdmitted(req: ServiceRequest, p: PoolEntry): string {
+  return `Eip ${p.name} serves only ${describeNamespaceScope(p.known.spec ?? {})}, and namespace ${req.namespace} is not selected`;
+}
+
 /** The pool that would give `ip` to `claim` right now, if any. */
-function poolFor(state: AllocState, req: ServiceRequest, ip: string): PoolEntry | undefined {
+function poolFor(state: AllocState, ctx: DecideContext, req: ServiceRequest, ip: string): PoolEntry | undefined {
   const claim = claimOf(req);
   return state.poolsContaining(ip).find((p) =>
-    (req.pools.length === 0 || req.pools.includes(p.name)) && usable(state, p) && !atLimit(state, p) && p.ledger?.blockedOn(claim, ip) === undefined);
+    (req.pools.length === 0 || req.pools.includes(p.name)) && admits(ctx, req, p) && usable(state, p) && !atLimit(state, p) && p.ledger?.blockedOn(claim, ip) === undefined);
 }
 
 function namedOfFamily(state: AllocState, req: ServiceRequest, f: Family): PoolEntry[] {
   return req.pools.map((n) => state.pools.get(n)).filter((p): p is PoolEntry => p !== undefined && p.family === f);
 }
 
-export function planReleases(state: AllocState, key: string, svc: Service | undefined, cfg: ClassConfig): Release[] {
+export function planReleases(state: AllocState, key: string, svc: Service | undefined, ctx: DecideContext): Release[] {
+  const { cfg } = ctx;
   const held = state.heldBy(key);
   if (held.length === 0) return [];
   if (!wantsAddresses(svc, cfg)) {
@@ -95,26 +108,37 @@ export function planReleases(state: AllocState, key: string, svc: Service | unde
   for (const h of kept.values()) {
     const want = req.ips.get(h.family);
     if (want !== undefined && want !== h.ip) {
-      if (poolFor(state, req, want)) out.push({ pool: h.pool, ip: h.ip, why: `the Service now asks for ${want}` });
+      if (poolFor(state, ctx, req, want)) out.push({ pool: h.pool, ip: h.ip, why: `the Service now asks for ${want}` });
       continue;
     }
     if (want === undefined && req.pools.length > 0 && !req.pools.includes(h.pool.name)) {
       const named = namedOfFamily(state, req, h.family);
-      const room = named.find((p) => usable(state, p) && !atLimit(state, p) && !(p.ledger?.full ?? true));
+      const room = named.find((p) => admits(ctx, req, p) && usable(state, p) && !atLimit(state, p) && !(p.ledger?.full ?? true));
       if (room) out.push({ pool: h.pool, ip: h.ip, why: `the Service now names Eip ${room.name}` });
     }
   }
   return out;
 }
 
-function heldNote(state: AllocState, req: ServiceRequest, h: Holding): string | undefined {
+function heldNote(state: AllocState, ctx: DecideContext, req: ServiceRequest, h: Holding): string | undefined {
   const want = req.ips.get(h.family);
   if (want !== undefined && want !== h.ip) {
-    const holders = state.poolsContaining(want)[0]?.ledger?.blockedOn(claimOf(req), want);
-    return `asks for ${want} but keeps ${h.ip}: ${holders ?? (state.poolsContaining(want).length === 0 ? 'no Eip contains it' : 'its pool takes no new allocations')}`;
+    const containing = state.poolsContaining(want);
+    const closed = containing.find((p) => !admits(ctx, req, p));
+    const holders = containing[0]?.ledger?.blockedOn(claimOf(req), want);
+    const why = containing.length === 0 ? 'no Eip contains it'
+      : containing.every((p) => !admits(ctx, req, p)) && closed ? notAdmitted(req, closed)
+        : holders ?? 'its pool takes no new allocations';
+    return `asks for ${want} but keeps ${h.ip}: ${why}`;
   }
-  if (want === undefined && req.pools.length > 0 && !req.pools.includes(h.pool.name) && namedOfFamily(state, req, h.family).length > 0) {
-    return `names Eip ${req.pools.join(',')} but keeps ${h.ip} from Eip ${h.pool.name}: the named pool has no free address`;
+  const named = namedOfFamily(state, req, h.family);
+  if (want === undefined && req.pools.length > 0 && !req.pools.includes(h.pool.name) && named.length > 0) {
+    const closed = named.find((p) => !admits(ctx, req, p));
+    const why = named.every((p) => !admits(ctx, req, p)) && closed ? notAdmitted(req, closed) : 'the named pool has no free address';
+    return `names Eip ${req.pools.join(',')} but keeps ${h.ip} from Eip ${h.pool.name}: ${why}`;
+  }
+  if (!admits(ctx, req, h.pool)) {
+    return `keeps ${h.ip}, assigned earlier, though ${notAdmitted(req, h.pool)}: held addresses never move by themselves; name an Eip that serves the namespace to move it`;
   }
   return undefined;
 }
@@ -152,11 +176,16 @@ export function adoptFromStatus(state: AllocState, svc: Service, req: ServiceReq
   return undefined;
 }
 
-function allocateExplicitIp(state: AllocState, req: ServiceRequest, f: Family, ip: string): Outcome {
-  const pools = state.poolsContaining(ip).filter((p) => req.pools.length === 0 || req.pools.includes(p.name));
-  if (pools.length === 0) {
+function allocateExplicitIp(state: AllocState, ctx: DecideContext, req: ServiceRequest, f: Family, ip: string): Outcome {
+  const containing = state.poolsContaining(ip).filter((p) => req.pools.length === 0 || req.pools.includes(p.name));
+  if (containing.length === 0) {
     const where = req.pools.length > 0 ? `Eip ${req.pools.join(',')}` : 'any Eip';
     return { kind: 'failed', family: f, reason: 'NoMatchingPool', message: `requested address ${ip} is not in ${where}` };
+  }
+  const pools = containing.filter((p) => admits(ctx, req, p));
+  const closed = containing.find((p) => !admits(ctx, req, p));
+  if (pools.length === 0 && closed) {
+    return { kind: 'failed', family: f, reason: 'NamespaceNotAllowed', message: `requested address ${ip}: ${notAdmitted(req, closed)}` };
   }
   let last: Attempt | undefined;
   for (const p of pools) {
@@ -167,7 +196,7 @@ function allocateExplicitIp(state: AllocState, req: ServiceRequest, f: Family, i
   return { kind: 'failed', family: f, reason: fail.reason, message: fail.message };
 }
 
-function allocateNamedPool(state: AllocState, req: ServiceRequest, f: Family): Outcome {
+function allocateNamedPool(state: AllocState, ctx: DecideContext, req: ServiceRequest, f: Family): Outcome {
   const existing = req.pools.filter((n) => state.pools.has(n));
   if (existing.length === 0) {
     return { kind: 'failed', family: f, reason: 'NoMatchingPool', message: `Eip ${req.pools.join(',')} does not exist` };
@@ -176,9 +205,14 @@ function allocateNamedPool(state: AllocState, req: ServiceRequest, f: Family): O
   if (named.length === 0) {
     return { kind: 'failed', family: f, reason: 'NoMatchingPool', message: `Eip ${existing.join(',')} has no ${fam(f)} addresses (or no usable range)` };
   }
+  const open = named.filter((p) => admits(ctx, req, p));
+  const closed = named.find((p) => !admits(ctx, req, p));
+  if (open.length === 0 && closed) {
+    return { kind: 'failed', family: f, reason: 'NamespaceNotAllowed', message: notAdmitted(req, closed) };
+  }
   const fails: string[] = [];
   let reason: FailReason = 'PoolExhausted';
-  for (const p of named) {
+  for (const p of open) {
     const r = tryPool(state, p, req);
     if (r.ok) return { kind: 'allocated', family: f, pool: p.name, ip: r.ip, shared: r.shared, via: 'pool' };
     fails.push(r.message);
@@ -200,7 +234,7 @@ function allocateAuto(state: AllocState, req: ServiceRequest, ctx: DecideContext
   if (sel.tier === 'none') {
     return {
       kind: 'failed', family: f, reason: 'NoMatchingPool',
-      message: `no usable ${fam(f)} Eip for namespace ${req.namespace}: none is bound to it (spec.namespaces/namespaceSelector), none is the default pool, and none${req.protocol ? ` with protocol ${req.protocol}` : ''} takes automatic assignments`,
+      message: `no usable ${fam(f)} Eip for namespace ${req.namespace}: none is bound to it (spec.namespaces/namespaceSelector), none is a default pool open to it, and none${req.protocol ? ` with protocol ${req.protocol}` : ''} open to every namespace takes automatic assignments`,
     };
   }
   const fails: string[] = [];
@@ -225,7 +259,7 @@ export function allocateFor(state: AllocState, svc: Service, ctx: DecideContext)
       // Sticky: refresh the claim (ports, sharing key) without moving the address.
       const r = h.pool.ledger?.allocate(claimOf(req), req.uid);
       const o: Outcome = { kind: 'held', family: f, pool: h.pool.name, ip: h.ip };
-      const note = heldNote(state, req, h) ?? (r?.ok && r.conflict ? `keeps ${h.ip}, but its ports or sharing key now conflict with the other Services on it (${r.conflict})` : undefined);
+      const note = heldNote(state, ctx, req, h) ?? (r?.ok && r.conflict ? `keeps ${h.ip}, but its ports or sharing key now conflict with the other Services on it (${r.conflict})` : undefined);
       if (note) o.note = note;
       out.push(o);
       continue;
@@ -240,8 +274,8 @@ export function allocateFor(state: AllocState, svc: Service, ctx: DecideContext)
       continue;
     }
     const ip = req.ips.get(f);
-    if (ip !== undefined) out.push(allocateExplicitIp(state, req, f, ip));
-    else if (req.pools.length > 0) out.push(allocateNamedPool(state, req, f));
+    if (ip !== undefined) out.push(allocateExplicitIp(state, ctx, req, f, ip));
+    else if (req.pools.length > 0) out.push(allocateNamedPool(state, ctx, req, f));
     else out.push(allocateAuto(state, req, ctx, f));
   }
   return out;

@@ -285,11 +285,16 @@ export class AllocatorEngine {
       s.add(key);
     };
 
+    const ctx: DecideContext = {
+      cfg: this.#d.cfg,
+      namespaceLabels: (ns) => this.#d.namespaces.get(ns)?.metadata.labels,
+    };
+
     // 1. Releases: Service status first, then the ledger.
     const released: { key: string; r: Release }[] = [];
     await mapLimit(keys, conc, async (key) => {
       let svc = resolved.get(key);
-      const rel = planReleases(state, key, svc, this.#d.cfg);
+      const rel = planReleases(state, key, svc, ctx);
       if (rel.length === 0) return;
       if (svc && !svc.metadata.deletionTimestamp) {
         const gone = new Set(rel.map((r) => r.ip));
@@ -316,10 +321,6 @@ export class AllocatorEngine {
     });
 
     // 2. Keep or allocate (Services that hold something first, so their claims are fresh).
-    const ctx: DecideContext = {
-      cfg: this.#d.cfg,
-      namespaceLabels: (ns) => this.#d.namespaces.get(ns)?.metadata.labels,
-    };
     const results = new Map<string, Outcome[]>();
     const ordered = [...keys].sort((a, b) => Number(state.heldBy(b).length > 0) - Number(state.heldBy(a).length > 0));
     for (const key of ordered) {

@@ -3,16 +3,19 @@
 // refused (global table, numbered sessions only); a plain-text authPassword is accepted with a
 // warning recommending authPasswordSecretRef; fields gobgp treats as state or that openelb-ts
 // ignores get a warning each. removePrivateAs / replacePeerAs on an iBGP session are refused; when
-// that depends on BgpConf `default`, the caller passes it in (see bgp-session.ts).
+// that depends on BgpConf `default`, the caller passes it in (see bgp-session.ts). A neighbour
+// another BgpPeer already has on a node both can select is refused (see bgppeer-neighbor.ts) when
+// the caller passes the other BgpPeers in.
 import { strictIpFamily } from '../../net/ip.ts';
 import { TCP_MSS_MAX, TCP_MSS_MIN } from '../../bgp/validate.ts';
 import { checkAsn, type BgpConfLike } from './bgpconf.ts';
 import { ibgpFindings, peerMessage } from './bgp-session.ts';
+import { neighborClashes, neighborKey, type NeighborPeer } from './bgppeer-neighbor.ts';
 import { checkGracefulRestart } from './graceful-restart.ts';
 import { Issues, intInRange, isDnsSubdomain, isLabelKey, isLabelValue, isRecord, ratchet, recordAt, show, type FieldIssue, type ValidationResult } from './issues.ts';
 
 export interface BgpPeerLike {
-  metadata: { name: string };
+  metadata: { name: string; creationTimestamp?: string; deletionTimestamp?: string };
   spec?: unknown;
 }
 
@@ -22,6 +25,10 @@ export interface BgpPeerContext {
   bgpConf?: BgpConfLike | null;
   /** reading BgpConf `default` failed: the iBGP checks that need it are skipped with a warning */
   bgpConfError?: string;
+  /** every stored BgpPeer (the object itself may be among them), for the one-peer-per-neighbour rule */
+  peers?: readonly NeighborPeer[];
+  /** reading the BgpPeers failed: the rule is skipped with a warning (the controllers still apply it) */
+  peersError?: string;
 }
 
 /** gobgpd 3.10 takes these over gRPC without acting on them (read in its source, checked with ListPeer). */
@@ -254,6 +261,37 @@ function sessionIssues(obj: BgpPeerLike, oldObject: BgpPeerLike | undefined, ctx
   return { errors, warnings };
 }
 
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+}
+
+/**
+ * One BgpPeer per neighbour and node. Denied on create, and on an update that changes the neighbour
+ * or the nodeSelector into a clash (either side of it: the later peer would be the one dropped, and
+ * an edit of the earlier one must not take the later one's node away); an update that leaves both
+ * alone on a clash stored without the webhook only warns, so the object stays editable.
+ */
+function neighborIssues(obj: BgpPeerLike, oldObject: BgpPeerLike | undefined, ctx: BgpPeerContext): ValidationResult {
+  const errors: FieldIssue[] = [];
+  const warnings: FieldIssue[] = [];
+  const field = 'spec.conf.neighborAddress';
+  if (ctx.peersError !== undefined) {
+    warnings.push({ field, message: `not checked against the other BgpPeers (one BgpPeer per neighbour and node): ${ctx.peersError}` });
+    return { errors, warnings };
+  }
+  if (!ctx.peers) return { errors, warnings };
+  const spec = isRecord(obj.spec) ? obj.spec : {};
+  const old = oldObject && isRecord(oldObject.spec) ? oldObject.spec : undefined;
+  const unchanged = old !== undefined && neighborKey(old) === neighborKey(spec) && sameJson(old['nodeSelector'], spec['nodeSelector']);
+  const given = recordAt(spec, 'conf')?.['neighborAddress'];
+  for (const c of neighborClashes(obj, ctx.peers)) {
+    const message = `Duplicate value: ${show(given)}: BgpPeer "${c.other}" already has neighbour ${c.address}, and both nodeSelectors can select the same node; gobgpd keeps one peer per neighbour address, so the two would share one session and one status (edit BgpPeer "${c.other}" instead, or make the nodeSelectors disjoint)`;
+    if (unchanged) warnings.push({ field, message: `${message} (already stored; allowed because this update changes neither the neighbour nor the nodeSelector)` });
+    else errors.push({ field, message });
+  }
+  return { errors, warnings };
+}
+
 export function validateBgpPeer(obj: BgpPeerLike, oldObject?: BgpPeerLike, ctx: BgpPeerContext = {}): ValidationResult {
   const issues = new Issues();
   const spec = isRecord(obj.spec) ? obj.spec : undefined;
@@ -270,5 +308,6 @@ export function validateBgpPeer(obj: BgpPeerLike, oldObject?: BgpPeerLike, ctx: 
   checkNodeSelector(issues, spec);
   const own = oldObject ? ratchet(issues.result(), obj, oldObject) : issues.result();
   const cross = sessionIssues(obj, oldObject, ctx);
-  return { errors: [...own.errors, ...cross.errors], warnings: [...own.warnings, ...cross.warnings] };
+  const unique = neighborIssues(obj, oldObject, ctx);
+  return { errors: [...own.errors, ...cross.errors, ...unique.errors], warnings: [...own.warnings, ...cross.warnings, ...unique.warnings] };
 }

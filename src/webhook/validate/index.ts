@@ -5,3 +5,4 @@ export { validateBgpPeer, type BgpPeerContext, type BgpPeerLike } from './bgppee
 export { needsBgpConf } from './bgp-session.ts';
 export { formatIssue, ratchet, type FieldIssue, type ValidationResult } from './issues.ts';
 export { bgpConfEntryCheck, bgpPeerEntryCheck } from './entry.ts';
+export { conflictMessage, conflictOf, neighborClashes, neighborConflicts, neighborKey, selectorsOverlap, type Clash, type NeighborPeer } from './bgppeer-neighbor.ts';

@@ -51,7 +51,7 @@ describe('decisions', () => {
       eip('new', '10.2.0.0/24', { namespaces: ['default'], priority: -9 }, {}, DEFAULT),
     ];
     const { state } = rebuildFrom(eips, [s], CFG, 100);
-    assert.deepEqual(planReleases(state, 'default/web', s, CFG), []);
+    assert.deepEqual(planReleases(state, 'default/web', s, CTX), []);
     const out = allocateFor(state, s, CTX);
     assert.deepEqual(out, [{ kind: 'held', family: 4, pool: 'old', ip: '10.1.0.10' }]);
     const fresh = svc('api');
@@ -70,22 +70,22 @@ describe('decisions', () => {
     const used = { '10.1.0.10': 'default/a', '10.1.0.11': 'default/b', '10.1.0.12': 'default/c' };
     const { state } = rebuildFrom([eip('p', '10.1.0.10-10.1.0.19', {}, { used, serviceUIDs: { 'default/c': 'old-uid' } })],
       [svc('a'), svc('b'), svc('c', { uid: 'old-uid' })], CFG, 100);
-    assert.match(planReleases(state, 'default/a', undefined, CFG)[0]?.why ?? '', /deleted/);
-    assert.match(planReleases(state, 'default/a', svc('a', { spec: { type: 'ClusterIP' } }), CFG)[0]?.why ?? '', /no longer type LoadBalancer/);
-    assert.match(planReleases(state, 'default/b', svc('b', { ann: { 'lb.kubesphere.io/v1alpha1': '' } }), CFG)[0]?.why ?? '', /no longer asks/);
-    assert.match(planReleases(state, 'default/b', svc('b', { spec: { ipFamilies: ['IPv6'] } }), CFG)[0]?.why ?? '', /IPv4/);
-    assert.match(planReleases(state, 'default/c', svc('c', { uid: 'new-uid' }), CFG)[0]?.why ?? '', /earlier Service/);
+    assert.match(planReleases(state, 'default/a', undefined, CTX)[0]?.why ?? '', /deleted/);
+    assert.match(planReleases(state, 'default/a', svc('a', { spec: { type: 'ClusterIP' } }), CTX)[0]?.why ?? '', /no longer type LoadBalancer/);
+    assert.match(planReleases(state, 'default/b', svc('b', { ann: { 'lb.kubesphere.io/v1alpha1': '' } }), CTX)[0]?.why ?? '', /no longer asks/);
+    assert.match(planReleases(state, 'default/b', svc('b', { spec: { ipFamilies: ['IPv6'] } }), CTX)[0]?.why ?? '', /IPv4/);
+    assert.match(planReleases(state, 'default/c', svc('c', { uid: 'new-uid' }), CTX)[0]?.why ?? '', /earlier Service/);
   });
 
   test('an explicit new address moves the Service only when that address is free', () => {
     const used = { '10.1.0.10': 'default/a', '10.1.0.11': 'default/b' };
     const { state } = rebuildFrom([eip('p', '10.1.0.10-10.1.0.19', {}, { used })], [svc('a'), svc('b')], CFG, 100);
     const wantsTaken = svc('a', { ann: { 'eip.openelb.kubesphere.io/v1alpha1': '10.1.0.11' }, ips: ['10.1.0.10'] });
-    assert.deepEqual(planReleases(state, 'default/a', wantsTaken, CFG), []);
+    assert.deepEqual(planReleases(state, 'default/a', wantsTaken, CTX), []);
     const held = allocateFor(state, wantsTaken, CTX)[0];
     assert.ok(held?.kind === 'held' && /default\/b/.test(held.note ?? ''));
     const wantsFree = svc('a', { ann: { 'eip.openelb.kubesphere.io/v1alpha1': '10.1.0.15' }, ips: ['10.1.0.10'] });
-    assert.equal(planReleases(state, 'default/a', wantsFree, CFG).length, 1);
+    assert.equal(planReleases(state, 'default/a', wantsFree, CTX).length, 1);
   });
 
   test('a Service recorded twice in one family keeps the address it shows', () => {
@@ -94,7 +94,7 @@ describe('decisions', () => {
       eip('p1', '10.1.0.1-10.1.0.9', {}, { used: { '10.1.0.1': 'default/a' } }),
       eip('p2', '10.2.0.1-10.2.0.9', {}, { used: { '10.2.0.5': 'default/a' } }),
     ], [s], CFG, 100);
-    const rel = planReleases(state, 'default/a', s, CFG);
+    const rel = planReleases(state, 'default/a', s, CTX);
     assert.deepEqual(rel.map((r) => r.ip), ['10.1.0.1']);
   });
 
@@ -111,6 +111,49 @@ describe('decisions', () => {
     const { state } = rebuildFrom([eip('p', '10.1.0.10-10.1.0.19', {}, { used: { '10.1.0.10': 'default/a' } }, DEFAULT)], [svc('a')], CFG, 1);
     const o = allocateFor(state, svc('b'), CTX)[0];
     assert.ok(o?.kind === 'failed' && o.reason === 'PoolExhausted' && /etcd/.test(o.message), JSON.stringify(o));
+  });
+
+  test('a namespace-restricted pool gives no new address to another namespace: automatic, named pool or named address', () => {
+    const labels: Record<string, Record<string, string>> = { 'team-a': { team: 'a' }, 'team-b': { team: 'b' } };
+    const ctx: DecideContext = { cfg: CFG, namespaceLabels: (ns) => labels[ns] };
+    const { state } = rebuildFrom([
+      eip('team-a-only', '203.0.113.160-203.0.113.169', { namespaces: ['team-a'] }),
+      eip('by-label', '203.0.113.170-203.0.113.179', { namespaceSelector: { team: 'a' }, autoAssign: false }),
+    ], [], CFG, 100);
+    const auto = allocateFor(state, svc('b1', { ns: 'team-b' }), ctx)[0];
+    assert.ok(auto?.kind === 'failed' && auto.reason === 'NoMatchingPool', JSON.stringify(auto));
+    const named = allocateFor(state, svc('b2', { ns: 'team-b', ann: { 'eip.openelb.kubesphere.io/v1alpha2': 'team-a-only' } }), ctx)[0];
+    assert.ok(named?.kind === 'failed' && named.reason === 'NamespaceNotAllowed', JSON.stringify(named));
+    assert.equal(named.message, 'Eip team-a-only serves only spec.namespaces [team-a], and namespace team-b is not selected');
+    const ip = allocateFor(state, svc('b3', { ns: 'team-b', ann: { 'eip.openelb.kubesphere.io/v1alpha1': '203.0.113.171' } }), ctx)[0];
+    assert.ok(ip?.kind === 'failed' && ip.reason === 'NamespaceNotAllowed', JSON.stringify(ip));
+    assert.match(ip.message, /^requested address 203\.0\.113\.171: Eip by-label serves only spec\.namespaceSelector \{team=a\}/);
+    assert.equal(state.pools.get('team-a-only')?.ledger?.usage, 0, 'nothing was recorded for team-b');
+    assert.equal(state.pools.get('by-label')?.ledger?.usage, 0);
+    // The namespaces the pools select are served every way.
+    assert.deepEqual(allocateFor(state, svc('a1', { ns: 'team-a' }), ctx)[0], { kind: 'allocated', family: 4, pool: 'team-a-only', ip: '203.0.113.160', shared: false, via: 'auto' });
+    const a2 = allocateFor(state, svc('a2', { ns: 'team-a', ann: { 'eip.openelb.kubesphere.io/v1alpha1': '203.0.113.171' } }), ctx)[0];
+    assert.equal(a2?.kind === 'allocated' && a2.pool, 'by-label');
+  });
+
+  test('a held address in a pool that no longer serves the namespace is kept, with a note; no move to a pool that does not serve it', () => {
+    const ctx: DecideContext = { cfg: CFG, namespaceLabels: () => ({ team: 'b' }) };
+    const s = svc('web', { ns: 'team-b', ips: ['10.1.0.10'] });
+    const { state } = rebuildFrom([
+      eip('labelled', '10.1.0.10-10.1.0.19', { namespaceSelector: { team: 'a' } }, { used: { '10.1.0.10': 'team-b/web' } }),
+      eip('a-only', '10.2.0.10-10.2.0.19', { namespaces: ['team-a'] }),
+    ], [s], CFG, 100);
+    assert.deepEqual(planReleases(state, 'team-b/web', s, ctx), []);
+    const held = allocateFor(state, s, ctx)[0];
+    assert.ok(held?.kind === 'held' && /keeps 10\.1\.0\.10.*Eip labelled serves only spec\.namespaceSelector \{team=a\}/.test(held.note ?? ''), JSON.stringify(held));
+    // Asking to move into a pool that does not serve team-b releases nothing and says why.
+    const asks: Record<string, string>[] = [{ 'eip.openelb.kubesphere.io/v1alpha2': 'a-only' }, { 'eip.openelb.kubesphere.io/v1alpha1': '10.2.0.12' }];
+    for (const ann of asks) {
+      const moving = svc('web', { ns: 'team-b', ips: ['10.1.0.10'], ann });
+      assert.deepEqual(planReleases(state, 'team-b/web', moving, ctx), [], JSON.stringify(ann));
+      const kept = allocateFor(state, moving, ctx)[0];
+      assert.ok(kept?.kind === 'held' && /Eip a-only serves only spec\.namespaces \[team-a\]/.test(kept.note ?? ''), JSON.stringify(kept));
+    }
   });
 
   test('dual-stack gets one address per family; no pool for a family is reported', () => {

@@ -63,6 +63,18 @@ describe('condition content', () => {
     assert.match(c[0]?.message ?? '', /^accepted with warnings: spec\.routerId: every replica/);
   });
 
+  it('BgpPeer with the neighbour of an earlier BgpPeer on overlapping nodes: Valid False Conflict naming it; the earlier one stays Valid', () => {
+    const at = (name: string, t: string, spec: BgpPeer['spec']): BgpPeer => ({ apiVersion: 'network.kubesphere.io/v1alpha2', kind: 'BgpPeer', metadata: { name, creationTimestamp: t }, spec });
+    const first = at('tor', '2026-01-01T00:00:00Z', { conf: { neighborAddress: '10.0.0.1', peerAs: 65001 } });
+    const copy = at('tor-copy', '2026-01-01T00:01:00Z', { conf: { neighborAddress: '10.0.0.1', peerAs: 65002, adminDown: true } });
+    const all = [first, copy];
+    assert.deepEqual(bgpPeerConditionContent(first, all).map((x) => [x.type, x.status, x.reason]), [['Valid', 'True', 'Accepted']]);
+    const c = bgpPeerConditionContent(copy, all);
+    assert.deepEqual(c.map((x) => [x.type, x.status, x.reason]), [['Valid', 'False', 'Conflict']]);
+    assert.match(c[0]?.message ?? '', /^spec\.conf\.neighborAddress 10\.0\.0\.1 is also the neighbour of BgpPeer "tor", created earlier.*not configured on any node/);
+    assert.deepEqual(bgpPeerConditionContent(copy, [copy]).map((x) => x.reason), ['Accepted'], 'once the other one is gone');
+  });
+
   it('BgpConf with another name: Valid False NotDefault', () => {
     const c = bgpConfConditionContent(conf('other', { as: 65001 }));
     assert.deepEqual([c[0]?.status, c[0]?.reason], ['False', 'NotDefault']);

@@ -78,6 +78,29 @@ describe('BgpPeer → DesiredPeer', () => {
     const r = desiredPeers([peer('a', { conf: { neighborAddress: '10.0.0.1', peerAs: 1 }, afiSafis: [{}, { config: { family: { afi: 'AFI_IP6', safi: 'SAFI_UNICAST' }, enabled: true } }] })], node('n1'), secrets);
     assert.deepEqual(r.peers[0]?.families, ['ipv4', 'ipv6']);
   });
+  it('two BgpPeers for one neighbour (issue 12): the later-created one is left out with the reason; the first is untouched', () => {
+    const at = (name: string, t: string, spec: BgpPeer['spec']): BgpPeer => ({ ...peer(name, spec), metadata: { name, creationTimestamp: t } });
+    const first = at('tor', '2026-01-01T00:00:00Z', { conf: { neighborAddress: '2001:db8::1', peerAs: 65001 } });
+    // sorts first by name, created later, other AS, adminDown, another spelling of the address
+    const copy = at('a-copy', '2026-01-01T00:05:00Z', { conf: { neighborAddress: '2001:DB8:0::1', peerAs: 65099, adminDown: true } });
+    const alone = desiredPeers([first], node('n1'), secrets);
+    const r = desiredPeers([copy, first], node('n1'), secrets);
+    assert.deepEqual(r.peers, alone.peers, 'gobgpd is asked for exactly what it had: no change, no session reset');
+    assert.deepEqual(r.selected, ['a-copy', 'tor'], 'both get a status entry on this node');
+    assert.match(r.errors['a-copy'] ?? '', /^spec\.conf\.neighborAddress 2001:db8::1 is also the neighbour of BgpPeer "tor", created earlier/);
+    assert.equal(r.errors['tor'], undefined);
+    assert.deepEqual(r.notes.map((n) => [n.kind, n.name, n.type, n.reason]), [['BgpPeer', 'a-copy', 'Warning', 'Conflict']]);
+    // Same creation second: the name decides. Disjoint nodeSelectors: no conflict at all.
+    const twin = at('tor-b', '2026-01-01T00:00:00Z', { conf: { neighborAddress: '2001:db8::1', peerAs: 65001 } });
+    assert.deepEqual(Object.keys(desiredPeers([twin, first], node('n1'), secrets).errors), ['tor-b']);
+    const rackB = at('rack-b', '2026-01-01T00:09:00Z', { conf: { neighborAddress: '2001:db8::1', peerAs: 65001 }, nodeSelector: { matchLabels: { rack: 'b' } } });
+    const rackA = { ...first, spec: { ...first.spec, nodeSelector: { matchLabels: { rack: 'a' } } } };
+    const onB = desiredPeers([rackA, rackB], node('n2', { rack: 'b' }), secrets);
+    assert.deepEqual([onB.selected, Object.keys(onB.errors), onB.peers.map((p) => p.address)], [['rack-b'], [], ['2001:db8::1']]);
+    // The first one deleted: the later one takes over.
+    const gone = { ...first, metadata: { ...first.metadata, deletionTimestamp: '2026-01-02T00:00:00Z' } };
+    assert.deepEqual(desiredPeers([copy, gone], node('n1'), secrets).peers.map((p) => [p.address, p.peerAsn, p.adminDown]), [['2001:DB8:0::1', 65099, true]]);
+  });
   it('label selector operators', () => {
     const l = { a: '1', b: '2' };
     assert.ok(labelsMatch(undefined, l));
@@ -145,5 +168,14 @@ describe('readiness and status entries', () => {
     assert.deepEqual(a, b);
     assert.equal(a.timersState?.uptime, '2026-01-01T00:00:00.000Z');
     assert.equal(peerEntry(undefined, '10.0.0.9', 'boom').lastError, 'boom');
+  });
+  it('a BgpPeer that is not applied shows no session, even when gobgpd has one at its address (another BgpPeer\'s)', () => {
+    const other = { ...st('ESTABLISHED', 3), remoteRouterId: '192.0.2.1', establishedSince: new Date('2026-01-01T00:00:00Z') };
+    const e = peerEntry(other, '10.0.0.1', 'spec.conf.neighborAddress 10.0.0.1 is also the neighbour of BgpPeer "tor"');
+    assert.equal(e.peerState?.sessionState, 'UNKNOWN');
+    assert.equal(e.peerState?.routerId, '');
+    assert.equal(e.timersState?.uptime, '');
+    assert.equal(e.advertisedPrefixes, 0);
+    assert.match(e.lastError ?? '', /BgpPeer "tor"/);
   });
 });
