@@ -76,6 +76,14 @@ export class RefusalReporter {
     this.#timer.unref();
   }
 
+  /** Runs a condition pass now and waits for it (and for one queued behind it). */
+  async flush(): Promise<void> {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#kick();
+    while (this.#running !== undefined) await this.#running;
+  }
+
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
