@@ -3,10 +3,11 @@ import { randomUUID } from 'node:crypto';
 import { clone, isObj, type Obj } from './json.ts';
 import { apiVersion, type ResourceDef } from './resource.ts';
 import { ApiError } from './status.ts';
+import type { ServiceResolver } from './service-resolver.ts';
 import { postJson } from './tls-client.ts';
-import { resolveTarget, type ServiceMap } from './webhook-target.ts';
+import { resolveTarget } from './webhook-target.ts';
 
-export async function convertObjects(def: ResourceDef, objs: Obj[], toVersion: string, services: ServiceMap): Promise<Obj[]> {
+export async function convertObjects(def: ResourceDef, objs: Obj[], toVersion: string, services: ServiceResolver): Promise<Obj[]> {
   const desired = apiVersion(def.group, toVersion);
   const need = objs.filter((o) => o.apiVersion !== desired);
   if (def.builtin || need.length === 0) return objs;
