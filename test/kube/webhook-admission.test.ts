@@ -166,7 +166,9 @@ describe('webhook on the API double: admission through kubectl', () => {
 
   it('conversion: v1alpha1 BgpConf read as v1alpha2 and back, round trip equal', async () => {
     const v1 = { as: 50010, routerID: '172.22.0.10', port: 17901 };
-    await applyOk({ apiVersion: 'network.kubesphere.io/v1alpha1', kind: 'BgpConf', metadata: { name: 'legacy' }, spec: v1 });
+    const applied = await applyOk({ apiVersion: 'network.kubesphere.io/v1alpha1', kind: 'BgpConf', metadata: { name: 'legacy' }, spec: v1 });
+    // the CRD marks v1alpha1 deprecated: the API server says so on every request to it
+    assert.match(applied.stderr, /Warning: network\.kubesphere\.io\/v1alpha1 BgpConf is deprecated; use network\.kubesphere\.io\/v1alpha2/);
     const asV2 = JSON.parse((await kubectl('get', 'bgpconfs.v1alpha2.network.kubesphere.io', 'legacy', '-o', 'json')).stdout) as Obj;
     assert.equal(asV2['apiVersion'], 'network.kubesphere.io/v1alpha2');
     assert.deepEqual(asV2['spec'], { as: 50010, routerId: '172.22.0.10', listenPort: 17901 });
