@@ -7,7 +7,6 @@
 // endpoint). No Pod objects are written: nothing pretends that pods run.
 import type { RunResult } from './exec.ts';
 import type { WebhookServiceRef } from './manifest.ts';
-import type { Proc } from './proc.ts';
 
 export interface WebhookMember {
   node: string;
@@ -16,15 +15,20 @@ export interface WebhookMember {
   port: number;
 }
 
-/** Runs `kubectl apply -f -` with this JSON in the lab's control namespace. */
+/** Runs `kubectl apply -f -` with this JSON against the API double. */
 export type ApplyJson = (json: string) => Promise<RunResult>;
+
+/** A replica's process: a lab Proc, or any handle that resolves once the process has exited. */
+export interface ReplicaProcess {
+  readonly exited: Promise<unknown>;
+}
 
 const MANAGED_BY = 'oelab.openelb-ts';
 
 export class WebhookEndpoints {
   private readonly svc: WebhookServiceRef;
   private readonly apply: ApplyJson;
-  private readonly members = new Map<Proc, WebhookMember>();
+  private readonly members = new Map<ReplicaProcess, WebhookMember>();
   /** Ports a slice was written for (a port whose replicas all exited gets an empty slice). */
   private readonly ports = new Set<number>();
   private loop: Promise<void> | undefined;
@@ -44,7 +48,7 @@ export class WebhookEndpoints {
   }
 
   /** A replica started: list it now, unlist it once the process has exited. */
-  add(proc: Proc, member: WebhookMember): void {
+  add(proc: ReplicaProcess, member: WebhookMember): void {
     this.members.set(proc, member);
     this.kick();
     void proc.exited.then(() => {
