@@ -201,7 +201,9 @@ export class Lab implements Cleanable {
   }
 
   private async teardown(): Promise<void> {
+    // no more endpoint writes; the one in flight (a kubectl in the control namespace) ends first
     this.webhookEndpoints?.close();
+    await this.webhookEndpoints?.settled();
     for (const c of this.clients.values()) void c.then((x) => x.close()).catch(() => undefined);
     const managers = [...this.managers.values()].flat();
     await Promise.all(managers.map((m) => m.stop('SIGTERM', 5000)));
