@@ -1,4 +1,4 @@
-// Bad BGP input stored with no webhook in the way (deleted, failed open, adopted from OpenELB): one
+// Bad BGP input: denied by the webhook naming the field; and stored with no webhook in the way (deleted, failed open, adopted from OpenELB): one
 // invalid BgpConf once killed every replica with an uncaught BgpValidationError. Now each invalid
 // version is refused where it enters the manager: both replicas stay up and ready, no session
 // resets, the router keeps both next hops, and the BgpConf says why — Valid=False naming the field,
@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sleep, waitFor, type Lab } from '../lab/index.ts';
-import { apply, createService, getJson, NODE_ASN, peerFor, sessionsOf, upBgpLab, waitEvent } from './bgp-lab.ts';
+import { apply, createService, getJson, NODE_ASN, peerFor, removeAdmissionWebhook, sessionsOf, upBgpLab, waitEvent } from './bgp-lab.ts';
 
 const IP = '198.51.100.70';
 type Conf = {
@@ -55,6 +55,17 @@ describe('bgp bad input with the webhook absent', () => {
   });
   after(async () => {
     await lab?.down();
+  });
+
+  it('webhook on: listenAddresses ["fe80::11%eth0"] and ["10.99.0.0/24"] are denied naming spec.listenAddresses[0]', async () => {
+    for (const bad of ['fe80::11%eth0', '10.99.0.0/24']) {
+      const r = await lab.kubectl(['apply', '-f', '-'], JSON.stringify(conf({ listenAddresses: [bad] })));
+      assert.notEqual(r.code, 0, `accepted: ${r.stdout}`);
+      assert.match(r.stderr, /spec\.listenAddresses\[0\]/);
+      assert.ok(r.stderr.includes(bad), r.stderr);
+    }
+    // from here on the webhook is absent (deleted by hand, failed open, objects adopted from OpenELB)
+    await removeAdmissionWebhook(lab);
   });
 
   it('listenAddresses ["10.99.0.0/24"]: both replicas stay up and ready, routes unchanged, Valid=False names spec.listenAddresses[0]', async () => {
