@@ -42,13 +42,19 @@ const gobgpdImage = str(gobgpd.image, 'gobgpd.image');
 const skip = process.getuid?.() !== 0 ? 'needs root (apt-get, podman)' : !existsSync('/usr/bin/dpkg') ? 'needs Debian (apt-get)' : false;
 
 describe('scripts/images/engine.sh', { skip }, () => {
-  const dir = mkdtempSync(join(tmpdir(), 'openelb-engine-'));
-  const conf = join(dir, 'containers.conf');
+  let dir = '';
+  let conf = '';
   const engine = (): ReturnType<typeof run> => {
     const r = spawnSync('bash', ['scripts/images/engine.sh'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CONTAINERS_CONF_PATH: conf }, timeout: 600_000 });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
   };
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'openelb-engine-'));
+    conf = join(dir, 'containers.conf');
+  });
+  after(() => {
+    if (dir !== '') rmSync(dir, { recursive: true, force: true });
+  });
 
   test('writes the engine configuration where none exists, marked as ours, and keeps it ours', () => {
     assert.equal(engine().status, 0);
@@ -120,7 +126,7 @@ describe('make images', { skip }, () => {
 
   describe('gobgpd from the chart\'s command, as the chart\'s user, read-only, no capabilities', () => {
     const name = `openelb-images-test-${process.pid}`;
-    const runDir = mkdtempSync(join(tmpdir(), 'openelb-images-run-'));
+    let runDir = '';
     const mounts = Array.isArray(gobgpd.volumeMounts) ? gobgpd.volumeMounts.map(rec) : [];
     assert.equal(mounts.length, 1, 'gobgpd mounts one volume, the one it shares with the manager');
     const mountPath = str(mounts[0]?.mountPath, 'gobgpd.volumeMounts[0].mountPath');
@@ -131,6 +137,7 @@ describe('make images', { skip }, () => {
 
     before(() => {
       assert.ok(heartbeat.startsWith(`${mountPath}/`) && socket.startsWith(`${mountPath}/`), 'socket and heartbeat live in the shared volume');
+      runDir = mkdtempSync(join(tmpdir(), 'openelb-images-run-'));
       chmodSync(runDir, 0o777); // an emptyDir is world-writable
       const g = rec(gobgpd.securityContext);
       const command = strings(gobgpd.command, 'gobgpd.command');
@@ -149,7 +156,7 @@ describe('make images', { skip }, () => {
 
     after(() => {
       run('podman', ['rm', '--force', '--time', '0', name]);
-      rmSync(runDir, { recursive: true, force: true });
+      if (runDir !== '') rmSync(runDir, { recursive: true, force: true });
     });
 
     test('gobgpd --version', () => {
