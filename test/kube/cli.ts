@@ -1,4 +1,5 @@
-// `npm run kube-double -- --port <p> --kubeconfig <file> [--host H] [--crds DIR]... [--no-crds]`
+// `npm run kube-double -- --port <p> --kubeconfig <file> [--host H] [--crds DIR]... [--no-crds]
+//   [--service ns/name[:port]=host:port]...` (where the double calls a webhook Service)
 import { parseArgs } from 'node:util';
 import { startKubeDouble, type StartOptions } from './double.ts';
 
@@ -9,6 +10,7 @@ const { values } = parseArgs({
     kubeconfig: { type: 'string' },
     crds: { type: 'string', multiple: true },
     'no-crds': { type: 'boolean', default: false },
+    service: { type: 'string', multiple: true },
   },
   strict: true,
 });
@@ -17,6 +19,14 @@ const opts: StartOptions = { host: values.host, port: Number(values.port) };
 if (values.kubeconfig) opts.kubeconfigPath = values.kubeconfig;
 if (values.crds) opts.crdDirs = values.crds;
 if (values['no-crds']) opts.crdDirs = [];
+if (values.service) {
+  opts.serviceHosts = {};
+  for (const m of values.service) {
+    const eq = m.indexOf('=');
+    if (eq <= 0) throw new Error(`--service ${m}: expected ns/name[:port]=host:port`);
+    opts.serviceHosts[m.slice(0, eq)] = m.slice(eq + 1);
+  }
+}
 
 const double = await startKubeDouble(opts);
 process.stdout.write(`kube-double ready ${double.url} kubeconfig=${double.kubeconfigPath}\n`);

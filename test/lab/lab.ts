@@ -457,7 +457,8 @@ export class Lab implements Cleanable {
   private async startKube(): Promise<void> {
     const k = this.plan.control;
     if (!k) return;
-    this.kube = await startKubeDouble(k.ns, k.ipv4, KUBE_PORT, `${this.dir}/kubeconfig`, `${this.dir}/kube-double.log`, this.desc.kubeCrds !== false);
+    const services = this.desc.kubeServiceHosts?.(this.plan.nodes) ?? {};
+    this.kube = await startKubeDouble(k.ns, k.ipv4, KUBE_PORT, `${this.dir}/kubeconfig`, `${this.dir}/kube-double.log`, this.desc.kubeCrds !== false, services);
     this.procs.add(this.kube.proc);
   }
 

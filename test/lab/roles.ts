@@ -25,9 +25,15 @@ export interface KubeDouble {
   kubeconfig: string;
 }
 
-/** Starts the API double in ns listening on host:port; resolves on its "kube-double ready" line. */
-export async function startKubeDouble(ns: string, host: string, port: number, kubeconfig: string, logFile: string, crds = true): Promise<KubeDouble> {
-  const argv = [process.execPath, KUBE_DOUBLE_CLI, '--host', host, '--port', String(port), '--kubeconfig', kubeconfig, ...(crds ? [] : ['--no-crds'])];
+/**
+ * Starts the API double in ns listening on host:port; resolves on its "kube-double ready" line.
+ * `services` maps webhook Services (`ns/name` or `ns/name:port`) to the `host:port` the double calls.
+ */
+export async function startKubeDouble(ns: string, host: string, port: number, kubeconfig: string, logFile: string, crds = true, services: Record<string, string> = {}): Promise<KubeDouble> {
+  const argv = [
+    process.execPath, KUBE_DOUBLE_CLI, '--host', host, '--port', String(port), '--kubeconfig', kubeconfig, ...(crds ? [] : ['--no-crds']),
+    ...Object.entries(services).flatMap(([svc, to]) => ['--service', `${svc}=${to}`]),
+  ];
   const proc = new Proc(ns, argv, {
     name: `kube-double@${ns}`,
     logFile,

@@ -54,6 +54,8 @@ export interface LabDesc {
   kubeDouble?: OptionalRole;
   /** false: the API double starts with no CRDs (the seed walkthrough installs them with kubectl). Default true. */
   kubeCrds?: boolean;
+  /** webhook Services the API double calls, `ns/name[:port]` → `host:port` (e.g. a node's manager). */
+  kubeServiceHosts?: (nodes: NodePlan[]) => Record<string, string>;
   /** a manager replica (src/main.ts) in every node (default false; needs kubeDouble). */
   managers?: OptionalRole;
   /** extra manager flags / env, per node. */
