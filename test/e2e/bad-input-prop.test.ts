@@ -38,6 +38,8 @@ describe('bad input: a property test over every field, webhook off and on', { ti
   let base: Baseline;
   const manifests = new Map<string, Obj>();
   const taken = { newService: IPS.web, editService: '' };
+  /** what phase "off" did with each draw, for phase "on" (same seed, same draws) */
+  const offVerdicts: Verdict[] = [];
 
   before(async () => {
     lab = await upBgpLab({ extraManagerArgs: () => sw.managerArgs, desc: sw.labDesc });
@@ -79,25 +81,49 @@ describe('bad input: a property test over every field, webhook off and on', { ti
     await lab?.down();
   });
 
+  /** After a failed case: let the lab settle, then take what it looks like now as the baseline. */
+  async function rebaseline(old: Baseline): Promise<Baseline> {
+    await waitFor(async () => {
+      for (const n of lab.nodes) for (const s of (await sessionsOf(lab, n.name)).values()) if (s.state !== 'ESTABLISHED') return false;
+      return true;
+    }, 30_000, { what: 'all sessions Established again', intervalMs: 200 }).catch(() => undefined);
+    for (const ip of old.routes.keys()) await lab.waitNextHops(ip, old.routes.get(ip) ?? [], 10_000).catch(() => undefined);
+    return takeBaseline(lab, [...old.ingress.keys()], [...old.used.keys()], [...old.routes.keys()]);
+  }
+
   async function phase(t: TestContext, which: 'off' | 'on'): Promise<void> {
-    const ctx: PhaseContext = { lab, phase: which, base, manifests, takenFor: taken, webhook: sw, seenEvents: new Set() };
+    const ctx: PhaseContext = { lab, phase: which, base, manifests, takenFor: taken, webhook: sw, seenEvents: new Set(), ...(which === 'on' ? { offVerdicts } : {}) };
     await markEventsSeen(ctx);
     const counts = new Map<Verdict, number>();
     const perKind = new Map<string, number>();
     let cases = 0;
     const ratchets = fc.array(fc.nat(3).map((n) => n === 0), { minLength: CATALOGUE.length, maxLength: CATALOGUE.length });
     t.diagnostic(`seed ${SEED}, ${RUNS} round(s) of ${CATALOGUE.length} cases (replay: OE_BAD_INPUT_SEED=${SEED} OE_BAD_INPUT_RUNS=${RUNS})`);
-    await fc.assert(
+    try {
+      await fc.assert(
       fc.asyncProperty(round, ratchets, async (drafts: CaseDraft[], ratchet: boolean[]) => {
+        // every case of the round runs; the failures are reported together at the end of it
+        const failures: string[] = [];
         for (const [i, d] of drafts.entries()) {
-          const v = await runCase(ctx, d, cases, ratchet[i] === true);
+          try {
+            const v = await runCase(ctx, d, cases, ratchet[i] === true);
+            if (which === 'off') offVerdicts[cases] = v;
+            counts.set(v, (counts.get(v) ?? 0) + 1);
+          } catch (e) {
+            failures.push(`#${cases} ${(e as Error).message}`);
+            // judge the next cases against the lab as this one left it
+            ctx.base = await rebaseline(ctx.base);
+          }
           cases++;
-          counts.set(v, (counts.get(v) ?? 0) + 1);
           perKind.set(d.kind, (perKind.get(d.kind) ?? 0) + 1);
         }
+        if (failures.length > 0) throw new Error(`${failures.length} of ${drafts.length} cases failed:\n\n${failures.join('\n\n')}`);
       }),
       { seed: SEED, numRuns: RUNS, endOnFailure: true },
-    );
+      );
+    } finally {
+      base = ctx.base;
+    }
     const summary = [...counts].sort().map(([k, n]) => `${k} ${n}`).join(', ');
     t.diagnostic(`webhook ${which}: ${cases} cases (${[...perKind].map(([k, n]) => `${k} ${n}`).join(', ')}): ${summary}`);
   }

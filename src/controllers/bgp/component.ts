@@ -14,6 +14,7 @@ import { FaultGuard } from '../../manager/faults.ts';
 import { logger } from '../../obs/log.ts';
 import { counter, gauge, histogram } from '../../obs/metrics.ts';
 import { announcementsFrom } from '../announce.ts';
+import { AnnouncedEips } from '../announce-eips.ts';
 import { desiredGlobal, desiredPaths, desiredPeers, type Note } from './desired.ts';
 import { Heartbeat } from './heartbeat.ts';
 import { localPolicyFindings, nextConditions, conditionMessage, CONDITION_ENDPOINTS_WITHOUT_REPLICA } from './local-policy.ts';
@@ -46,6 +47,8 @@ export class BgpController implements Component {
   readonly heartbeat: Heartbeat;
   private readonly status: NodeStatusWriter;
   private readonly faults = new FaultGuard('bgp-speaker', log);
+  /** invalid Eip versions keep the last valid protocol and spec.bgp (see announce-eips.ts) */
+  private readonly announced = new AnnouncedEips();
 
   private started = false;
   private stopping = false;
@@ -232,7 +235,7 @@ export class BgpController implements Component {
       if (this.peerErrors[name] === undefined) this.peerErrors[name] = `invalid spec not applied: ${r.reason}`;
     }
 
-    const announcements = announcementsFrom(c.eips.list(), (ns, name) => c.services.get(name, ns));
+    const announcements = announcementsFrom(this.announced.select(c.eips.list()), (ns, name) => c.services.get(name, ns));
     const slices = c.endpointSlices.list();
     const paths = desiredPaths(announcements, node, slices, p.peers, this.global);
     notes.push(...paths.notes);

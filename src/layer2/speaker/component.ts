@@ -4,6 +4,7 @@ import type { Component, ComponentFactory, ManagerContext } from '../../manager/
 import { FaultGuard } from '../../manager/faults.ts';
 import { Informer, intentChanged, KubeClient, type Lease, Resources } from '../../kube/index.ts';
 import { logger } from '../../obs/log.ts';
+import { AnnouncedEips } from '../../controllers/announce-eips.ts';
 import { layer2Targets } from './desired.ts';
 import { readLocalInterfaces } from './interfaces.ts';
 import { macsOf, peerLeaseOf, REPLICA_LABEL, ReplicaLeaseIO } from './lease-io.ts';
@@ -27,6 +28,8 @@ class Layer2Component implements Component {
   #stopping = false;
   #lastProblems = '';
   readonly #faults = new FaultGuard('layer2', log);
+  /** invalid Eip versions keep the last valid protocol and interface (see announce-eips.ts) */
+  readonly #announced = new AnnouncedEips();
 
   constructor(ctx: ManagerContext) {
     this.#ctx = ctx;
@@ -106,7 +109,7 @@ class Layer2Component implements Component {
     const { caches, cfg } = this.#ctx;
     const targets = layer2Targets({
       self: cfg.nodeName,
-      eips: caches.eips.list(),
+      eips: this.#announced.select(caches.eips.list()),
       lookup: (ns, name) => caches.services.get(name, ns),
       nodes: caches.nodes.list(),
       slices: caches.endpointSlices.list(),
