@@ -95,6 +95,7 @@ describe('bad input: a property test over every field, webhook off and on', { ti
     const ctx: PhaseContext = { lab, phase: which, base, manifests, takenFor: taken, webhook: sw, seenEvents: new Set(), ...(which === 'on' ? { offVerdicts } : {}) };
     await markEventsSeen(ctx);
     const counts = new Map<Verdict, number>();
+    const ms = new Map<Verdict | 'failed', number>();
     const perKind = new Map<string, number>();
     let cases = 0;
     const ratchets = fc.array(fc.nat(3).map((n) => n === 0), { minLength: CATALOGUE.length, maxLength: CATALOGUE.length });
@@ -105,10 +106,12 @@ describe('bad input: a property test over every field, webhook off and on', { ti
         // every case of the round runs; the failures are reported together at the end of it
         const failures: string[] = [];
         for (const [i, d] of drafts.entries()) {
+          const t0 = performance.now();
           try {
             const v = await runCase(ctx, d, cases, ratchet[i] === true);
             if (which === 'off') offVerdicts[cases] = v;
             counts.set(v, (counts.get(v) ?? 0) + 1);
+            ms.set(v, (ms.get(v) ?? 0) + performance.now() - t0);
           } catch (e) {
             failures.push(`#${cases} ${(e as Error).message}`);
             // judge the next cases against the lab as this one left it
@@ -124,7 +127,8 @@ describe('bad input: a property test over every field, webhook off and on', { ti
     } finally {
       base = ctx.base;
     }
-    const summary = [...counts].sort().map(([k, n]) => `${k} ${n}`).join(', ');
+    // case counts by outcome, with the mean time each outcome took (information, not an assertion)
+    const summary = [...counts].sort().map(([k, n]) => `${k} ${n} (~${Math.round((ms.get(k) ?? 0) / n)} ms each)`).join(', ');
     t.diagnostic(`webhook ${which}: ${cases} cases (${[...perKind].map(([k, n]) => `${k} ${n}`).join(', ')}): ${summary}`);
   }
 

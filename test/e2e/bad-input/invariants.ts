@@ -78,29 +78,28 @@ function duplicates(s: ClusterState): string[] {
  */
 export async function checkUndisturbed(lab: Lab, base: Baseline): Promise<void> {
   const broken: string[] = [];
-  for (const n of lab.nodes) {
+  const replicas = Promise.all(lab.nodes.map(async (n) => {
     for (const p of lab.managerProcs(n.name)) if (!p.running) broken.push(`manager on ${n.name} exited: ${JSON.stringify(p.exitInfo)}`);
     const r = await lab.managerHealth(n.name, '/readyz');
     if (!r.ok) broken.push(`manager on ${n.name} not ready: ${r.status} ${r.body.trim().slice(0, 300)}`);
-  }
-  const sessions = await sessionsText(lab);
-  if (sessions !== base.sessions) broken.push(`BGP sessions changed:\n  was ${base.sessions.replaceAll('\n', '\n      ')}\n  now ${sessions.replaceAll('\n', '\n      ')}`);
-  for (const [ip, hops] of base.routes) {
-    try {
-      await lab.waitNextHops(ip, hops, 3000);
-    } catch (e) {
-      broken.push(`router route to ${ip}: ${(e as Error).message}`);
+  }));
+  const sessions = sessionsText(lab).then((now) => {
+    if (now !== base.sessions) broken.push(`BGP sessions changed:\n  was ${base.sessions.replaceAll('\n', '\n      ')}\n  now ${now.replaceAll('\n', '\n      ')}`);
+  });
+  const routes = Promise.all([...base.routes].map(([ip, hops]) => lab.waitNextHops(ip, hops, 3000).catch((e: unknown) => {
+    broken.push(`router route to ${ip}: ${(e as Error).message}`);
+  })));
+  const records = clusterState(lab).then((s) => {
+    for (const [k, ips] of base.ingress) {
+      const now = s.ingress.get(k) ?? [];
+      if (JSON.stringify(now) !== JSON.stringify(ips)) broken.push(`Service ${k} had ${ips.join(',')}, now ${now.join(',') || 'nothing'}`);
     }
-  }
-  const s = await clusterState(lab);
-  for (const [k, ips] of base.ingress) {
-    const now = s.ingress.get(k) ?? [];
-    if (JSON.stringify(now) !== JSON.stringify(ips)) broken.push(`Service ${k} had ${ips.join(',')}, now ${now.join(',') || 'nothing'}`);
-  }
-  for (const [p, used] of base.used) {
-    const now = JSON.stringify(s.used.get(p) ?? {});
-    if (now !== used) broken.push(`Eip ${p} status.used was ${used}, now ${now}`);
-  }
-  broken.push(...duplicates(s));
+    for (const [p, used] of base.used) {
+      const now = JSON.stringify(s.used.get(p) ?? {});
+      if (now !== used) broken.push(`Eip ${p} status.used was ${used}, now ${now}`);
+    }
+    broken.push(...duplicates(s));
+  });
+  await Promise.all([replicas, sessions, routes, records]);
   if (broken.length > 0) throw new Error(broken.join('\n'));
 }
