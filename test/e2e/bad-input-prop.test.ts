@@ -3,12 +3,13 @@
 // out-of-range numbers, malformed addresses and pools (/33, reversed ranges, 0.0.0.0/0, zone
 // indexes, prefixes where an address is wanted, shell characters), overlapping and duplicate pools, a
 // second default pool — and applies each as an edit of a baseline object or as a new object, then
-// reverts or deletes it. A running manager pair (2 nodes, a BIRD router, bgp and layer2 pools) must
-// take every one with nothing else changing: both replicas running and ready, no BGP session reset,
-// the router's next hops unchanged, every baseline Service on its address, the pools' allocation
-// records unchanged, no address given twice. A stored invalid object says why: Valid=False naming the
-// field (BgpConf/BgpPeer also lastError per node, an InvalidSpec Event and a log line); a Service the
-// allocator cannot serve gets a Warning Event and no address.
+// reverts or deletes it. A running manager pair (2 nodes, a BIRD router, bgp and layer2 pools, both
+// speakers on) must take every one with nothing else changing: both replicas running and ready, no
+// BGP session reset, the router's next hops unchanged, one replica answering ARP for the layer2
+// Service, every baseline Service on its address, the pools' allocation records unchanged, no
+// address given twice. A stored invalid object says why: Valid=False naming the field (BgpConf and
+// BgpPeer also lastError per node, an InvalidSpec Event and a log line); a Service the allocator
+// cannot serve gets a Warning Event and no address.
 //
 // Phase "webhook off": the objects are stored as sent; the manager's entry check stands alone.
 // Phase "webhook on": the same draws (same seed) must be denied by kubectl naming the field; some
@@ -42,7 +43,7 @@ describe('bad input: a property test over every field, webhook off and on', { ti
   const offVerdicts: Verdict[] = [];
 
   before(async () => {
-    lab = await upBgpLab({ extraManagerArgs: () => sw.managerArgs, desc: sw.labDesc });
+    lab = await upBgpLab({ extraManagerArgs: () => [...sw.managerArgs, '--enable-layer2', 'true'], desc: sw.labDesc });
     const conf = { apiVersion: 'network.kubesphere.io/v1alpha2', kind: 'BgpConf', metadata: { name: 'default' }, spec: { as: NODE_ASN, listenPort: 1790 } };
     const pool6 = eip(POOL6);
     (pool6['metadata'] as Obj)['annotations'] = { [ANNOTATION_DEFAULT_EIP]: 'true' };
@@ -70,11 +71,14 @@ describe('bad input: a property test over every field, webhook off and on', { ti
     manifests.set(`Eip/${BASE.pool4}`, eip(POOL4));
     manifests.set(`Eip/${BASE.l2pool}`, l2);
     manifests.set(`Service/${BASE.svcExplicit}`, web);
+    const macs = await Promise.all(lab.nodes.map((n) => lab.mac(n.role)));
+    await waitFor(async () => (await lab.arping(IPS.l2, { count: 1, deadlineS: 2 })).macs.length === 1, 20_000, { what: `one replica answering ARP for ${IPS.l2}`, intervalMs: 200 });
     base = await takeBaseline(
       lab,
       [BASE.svcExplicit, 'web6', 'l2web', BASE.svcAuto].map((n) => `${BASE.svcNs}/${n}`),
       [POOL4.name, POOL6.name, L2_POOL.name],
       [IPS.web, taken.editService, IPS.web6],
+      { ip: IPS.l2, macs },
     );
   });
   after(async () => {
@@ -88,7 +92,7 @@ describe('bad input: a property test over every field, webhook off and on', { ti
       return true;
     }, 30_000, { what: 'all sessions Established again', intervalMs: 200 }).catch(() => undefined);
     for (const ip of old.routes.keys()) await lab.waitNextHops(ip, old.routes.get(ip) ?? [], 10_000).catch(() => undefined);
-    return takeBaseline(lab, [...old.ingress.keys()], [...old.used.keys()], [...old.routes.keys()]);
+    return takeBaseline(lab, [...old.ingress.keys()], [...old.used.keys()], [...old.routes.keys()], old.l2);
   }
 
   async function phase(t: TestContext, which: 'off' | 'on'): Promise<void> {

@@ -236,5 +236,5 @@ export function validateEip(obj: EipLike, ctx: EipContext): ValidationResult {
     checkOverlap(issues, range, obj.metadata.name, ctx.others);
   }
   checkDefault(issues, obj, ctx.others);
-  return old ? ratchet(issues.result(), obj, old) : issues.result();
+  return old ? ratchet(issues.result(), obj, old, validateEip(old, { others: ctx.others })) : issues.result();
 }

@@ -15,6 +15,8 @@ export interface Baseline {
   ingress: Map<string, string[]>;
   /** status.used of each baseline Eip, as JSON */
   used: Map<string, string>;
+  /** a Layer 2 Service address and the nodes' MACs, one of which must answer ARP for it */
+  l2?: { ip: string; macs: string[] };
 }
 
 export interface ClusterState {
@@ -44,7 +46,7 @@ export async function clusterState(lab: Lab): Promise<ClusterState> {
   return { ingress, used };
 }
 
-export async function takeBaseline(lab: Lab, services: string[], pools: string[], bgpIps: string[]): Promise<Baseline> {
+export async function takeBaseline(lab: Lab, services: string[], pools: string[], bgpIps: string[], l2?: Baseline['l2']): Promise<Baseline> {
   const s = await clusterState(lab);
   const ingress = new Map<string, string[]>();
   for (const k of services) {
@@ -56,7 +58,7 @@ export async function takeBaseline(lab: Lab, services: string[], pools: string[]
   for (const p of pools) used.set(p, JSON.stringify(s.used.get(p) ?? {}));
   const routes = new Map<string, string[]>();
   for (const ip of bgpIps) routes.set(ip, await lab.routerNextHops(ip));
-  return { sessions: await sessionsText(lab), routes, ingress, used };
+  return { sessions: await sessionsText(lab), routes, ingress, used, ...(l2 ? { l2 } : {}) };
 }
 
 /** Every address held by more than one Service (keys are pool/ip and ns/name). */
@@ -100,6 +102,11 @@ export async function checkUndisturbed(lab: Lab, base: Baseline): Promise<void> 
     }
     broken.push(...duplicates(s));
   });
-  await Promise.all([replicas, sessions, routes, records]);
+  // exactly one replica answers; which one may change (Lease hand-overs under load are not bad input)
+  const l2 = base.l2;
+  const answer = l2 ? lab.arping(l2.ip, { count: 1, deadlineS: 2 }).then((r) => {
+    if (r.macs.length !== 1 || !l2.macs.includes(r.macs[0] ?? '')) broken.push(`ARP for ${l2.ip}: answered by ${r.macs.join(', ') || 'nobody'}, not by exactly one node`);
+  }) : Promise.resolve();
+  await Promise.all([replicas, sessions, routes, records, answer]);
   if (broken.length > 0) throw new Error(broken.join('\n'));
 }
