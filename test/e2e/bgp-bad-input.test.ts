@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sleep, waitFor, type Lab } from '../lab/index.ts';
-import { apply, createService, getJson, NODE_ASN, peerFor, removeAdmissionWebhook, sessionsOf, upBgpLab, waitEvent } from './bgp-lab.ts';
+import { apply, createService, eip, getJson, NODE_ASN, peerFor, POOL4, removeAdmissionWebhook, sessionsOf, upBgpLab, waitEvent } from './bgp-lab.ts';
 
 const IP = '198.51.100.70';
 type Conf = {
@@ -108,6 +108,20 @@ describe('bgp bad input with the webhook absent', () => {
     await sleep(1500);
     await undisturbed(before);
     await apply(lab, peerFor(lab, 1));
+  });
+
+  // found by bad-input-prop.test.ts: this edit withdrew the route of every Service on the pool
+  it('an Eip edit with a community past 65535 keeps the pool\'s routes; Valid=False names spec.bgp.communities[0]', async () => {
+    const before = await sessions();
+    await apply(lab, eip(POOL4, { bgp: { communities: ['90358:15'] } }));
+    await waitFor(async () => {
+      const e = await getJson<{ metadata: { generation?: number }; status?: { conditions?: { type: string; status: string; message: string; observedGeneration?: number }[] } }>(lab, 'eip', POOL4.name);
+      const valid = e.status?.conditions?.find((x) => x.type === 'Valid');
+      return valid?.status === 'False' && valid.observedGeneration === e.metadata.generation && valid.message.includes('spec.bgp.communities[0]');
+    }, 20_000, { what: 'Eip Valid=False naming spec.bgp.communities[0]', intervalMs: 200 });
+    await sleep(1500);
+    await undisturbed(before);
+    await apply(lab, eip(POOL4));
   });
 
   it('the fix is applied as usual: Valid=True, lastError cleared', async () => {

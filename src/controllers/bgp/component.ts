@@ -18,6 +18,7 @@ import { FaultGuard } from '../../manager/faults.ts';
 import { logger } from '../../obs/log.ts';
 import { counter, gauge, histogram } from '../../obs/metrics.ts';
 import { announcementsFrom } from '../announce.ts';
+import { AnnouncedEips } from '../announce-eips.ts';
 import { desiredGlobal, desiredPaths, desiredPeers, type Note } from './desired.ts';
 import { Heartbeat } from './heartbeat.ts';
 import { LocalPolicyConditions } from './local-policy-writer.ts';
@@ -48,6 +49,8 @@ export class BgpController implements Component {
   private readonly reporter: BgpStatusReporter;
   private readonly localPolicy: LocalPolicyConditions;
   private gate: BgpReadyGate | undefined;
+  /** invalid Eip versions keep the last valid protocol and spec.bgp (see announce-eips.ts) */
+  private readonly announced = new AnnouncedEips();
 
   private started = false;
   private stopping = false;
@@ -244,7 +247,7 @@ export class BgpController implements Component {
     };
     this.computed = true;
 
-    const announcements = announcementsFrom(c.eips.list(), (ns, name) => c.services.get(name, ns));
+    const announcements = announcementsFrom(this.announced.select(c.eips.list()), (ns, name) => c.services.get(name, ns));
     const slices = c.endpointSlices.list();
     const paths = desiredPaths(announcements, node, slices, p.peers, global);
     notes.push(...paths.notes);

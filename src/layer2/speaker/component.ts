@@ -7,6 +7,7 @@ import { Informer, intentChanged, KubeClient, type Lease, Resources } from '../.
 import { logger } from '../../obs/log.ts';
 import { reservedAddresses } from '../guard/reserved.ts';
 import { readGateways } from '../guard/routes.ts';
+import { AnnouncedEips } from '../../controllers/announce-eips.ts';
 import { layer2Targets } from './desired.ts';
 import { readLocalInterfaces } from './interfaces.ts';
 import { macsOf, peerLeaseOf, REPLICA_LABEL, ReplicaLeaseIO } from './lease-io.ts';
@@ -36,6 +37,8 @@ class Layer2Component implements Component {
   readonly #faults = new FaultGuard('layer2', log);
   readonly #linkErrors = new LinkOpenErrors();
   #capability: string | undefined;
+  /** invalid Eip versions keep the last valid protocol and interface (see announce-eips.ts) */
+  readonly #announced = new AnnouncedEips();
 
   constructor(ctx: ManagerContext) {
     this.#ctx = ctx;
@@ -147,7 +150,7 @@ class Layer2Component implements Component {
     const local = readLocalInterfaces();
     const targets = layer2Targets({
       self: cfg.nodeName,
-      eips: caches.eips.list(),
+      eips: this.#announced.select(caches.eips.list()),
       lookup: (ns, name) => caches.services.get(name, ns),
       nodes: caches.nodes.list(),
       slices: caches.endpointSlices.list(),

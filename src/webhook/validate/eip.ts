@@ -287,5 +287,5 @@ export function validateEip(obj: EipLike, ctx: EipContext): ValidationResult {
     checkCoveredHosts(issues, range, ctx, protocol);
   }
   checkDefault(issues, obj, ctx.others);
-  return old ? ratchet(issues.result(), obj, old) : issues.result();
+  return old ? ratchet(issues.result(), obj, old, validateEip(old, { others: ctx.others })) : issues.result();
 }
