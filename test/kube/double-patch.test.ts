@@ -38,6 +38,14 @@ describe('kube double: patch', () => {
     assert.equal(failed.status, 422);
   });
 
+  it('JSON patch replace of a key an object lacks sets it (json-patch v4, as the apiserver applies it)', async () => {
+    const set = await raw(d.url, 'PATCH', `${EIPS}/p`, [{ op: 'replace', path: '/metadata/annotations', value: {} }, { op: 'replace', path: '/metadata/annotations/k', value: 'v' }], JSONP);
+    assert.equal(set.status, 200, JSON.stringify(set.body));
+    assert.equal(at(set.body, 'metadata.annotations.k'), 'v');
+    const missingParent = await raw(d.url, 'PATCH', `${EIPS}/p`, [{ op: 'replace', path: '/spec/nothing/here', value: 1 }], JSONP);
+    assert.equal(missingParent.status, 422);
+  });
+
   it('415 for strategic merge and apply on custom resources, with the exact message', async () => {
     const r = await raw(d.url, 'PATCH', `${EIPS}/p`, { spec: {} }, SMP);
     assert.equal(r.status, 415);
