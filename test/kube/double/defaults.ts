@@ -72,11 +72,42 @@ function usedByServices(store: Store): ServiceIndex {
   return ix;
 }
 
+const externallyAccessible = (spec: Obj): boolean =>
+  spec.type === 'LoadBalancer' || spec.type === 'NodePort' || (spec.type === 'ClusterIP' && Array.isArray(spec.externalIPs) && spec.externalIPs.length > 0);
+
+/**
+ * What the Service strategy wipes when the type changes and the user left the field as it was
+ * (dropTypeDependentFields), and the load-balancer status of a Service that is no longer one.
+ */
+function dropTypeDependentFields(svc: Obj, spec: Obj, oldSpec: Obj): void {
+  const same = (k: string): boolean => JSON.stringify(spec[k]) === JSON.stringify(oldSpec[k]);
+  const wantsNodePorts = (s: Obj): boolean => s.type === 'NodePort' || s.type === 'LoadBalancer';
+  if (wantsNodePorts(oldSpec) && !wantsNodePorts(spec)) {
+    const ports = Array.isArray(spec.ports) ? spec.ports.filter(isObj) : [];
+    const oldPorts = Array.isArray(oldSpec.ports) ? oldSpec.ports.filter(isObj) : [];
+    if (ports.every((p, i) => p.nodePort === oldPorts[i]?.nodePort)) for (const p of ports) delete p.nodePort;
+    if (same('healthCheckNodePort')) delete spec.healthCheckNodePort;
+  }
+  if (oldSpec.type === 'LoadBalancer' && spec.type !== 'LoadBalancer') {
+    if (same('allocateLoadBalancerNodePorts')) delete spec.allocateLoadBalancerNodePorts;
+    if (same('loadBalancerClass')) delete spec.loadBalancerClass;
+  }
+  if (externallyAccessible(oldSpec) && !externallyAccessible(spec) && same('externalTrafficPolicy')) delete spec.externalTrafficPolicy;
+  if (oldSpec.type !== 'ExternalName' && spec.type === 'ExternalName') {
+    if (same('clusterIP')) delete spec.clusterIP;
+    if (same('clusterIPs')) delete spec.clusterIPs;
+    if (same('ipFamilies')) delete spec.ipFamilies;
+    if (same('ipFamilyPolicy')) delete spec.ipFamilyPolicy;
+  }
+  if (spec.type !== 'LoadBalancer') svc.status = { ...(isObj(svc.status) ? svc.status : {}), loadBalancer: {} };
+}
+
 /** Service defaults: type, sessionAffinity, clusterIP(s), ipFamilies, nodePorts, policies. */
 export function defaultService(svc: Obj, store: Store, old?: Obj): void {
   const spec: Obj = isObj(svc.spec) ? svc.spec : {};
   svc.spec = spec;
   const oldSpec = old && isObj(old.spec) ? old.spec : {};
+  if (old) dropTypeDependentFields(svc, spec, oldSpec);
   spec.type ??= 'ClusterIP';
   spec.sessionAffinity ??= 'None';
   const used = usedByServices(store);
@@ -126,6 +157,16 @@ export function microTime(v: unknown): unknown {
   return `${new Date(t).toISOString().slice(0, 19)}.${micros}Z`;
 }
 
+/** Defaults that also apply to /status writes (ipMode of load-balancer ingress, 1.30+). */
+export function applyStatusDefaults(kind: string, obj: Obj, statusWrite: boolean): void {
+  if (kind === 'Node' && statusWrite) defaultNode(obj, undefined);
+  if (kind !== 'Service' || !statusWrite) return;
+  const lb = isObj(obj.status) && isObj(obj.status.loadBalancer) ? obj.status.loadBalancer : undefined;
+  for (const ing of lb && Array.isArray(lb.ingress) ? lb.ingress.filter(isObj) : []) {
+    if (typeof ing.ip === 'string' && ing.ip !== '' && (ing.ipMode === undefined || ing.ipMode === null)) ing.ipMode = 'VIP';
+  }
+}
+
 /** Defaults for built-in kinds at create/update time. */
 export function applyBuiltinDefaults(kind: string, obj: Obj, store: Store, old?: Obj): void {
   const spec = isObj(obj.spec) ? obj.spec : undefined;
@@ -143,6 +184,17 @@ export function applyBuiltinDefaults(kind: string, obj: Obj, store: Store, old?:
       break;
     case 'Secret':
       obj.type ??= 'Opaque';
+      // stringData is write-only: merged into data, never stored
+      if (isObj(obj.stringData)) {
+        const data = isObj(obj.data) ? obj.data : {};
+        for (const [k, v] of Object.entries(obj.stringData)) data[k] = Buffer.from(String(v)).toString('base64');
+        obj.data = data;
+      }
+      delete obj.stringData;
+      break;
+    case 'Node':
+      defaultNode(obj, old);
+      if (!old) allocatePodCidr(obj, store);
       break;
     case 'Lease':
       if (spec) for (const f of ['acquireTime', 'renewTime']) if (spec[f] !== undefined) spec[f] = microTime(spec[f]);
@@ -176,5 +228,39 @@ export function applyBuiltinDefaults(kind: string, obj: Obj, store: Store, old?:
         for (const r of Array.isArray(w.rules) ? w.rules.filter(isObj) : []) r.scope ??= '*';
       }
       break;
+  }
+}
+
+const NOT_READY_TAINT = 'node.kubernetes.io/not-ready';
+
+/**
+ * A new Node carries the not-ready taint (the node lifecycle controller's job on a real cluster,
+ * done here on the write instead) until its Ready condition is True, then loses it.
+ */
+function defaultNode(node: Obj, old: Obj | undefined): void {
+  const spec: Obj = isObj(node.spec) ? node.spec : {};
+  node.spec = spec;
+  const status = isObj(node.status) ? node.status : isObj(old?.status) ? old.status : {};
+  const ready = (Array.isArray(status.conditions) ? status.conditions.filter(isObj) : []).some((c) => c.type === 'Ready' && c.status === 'True');
+  const taints = (Array.isArray(spec.taints) ? spec.taints.filter(isObj) : []).filter((t) => t.key !== NOT_READY_TAINT);
+  const had = (Array.isArray(spec.taints) ? spec.taints.filter(isObj) : []).find((t) => t.key === NOT_READY_TAINT);
+  if (!ready) taints.push(had ?? { key: NOT_READY_TAINT, effect: 'NoSchedule' });
+  if (taints.length > 0) spec.taints = taints;
+  else delete spec.taints;
+  if (typeof spec.podCIDR === 'string' && spec.podCIDR !== '') spec.podCIDRs ??= [spec.podCIDR];
+}
+
+/** A /24 per Node from 10.244.0.0/16, as a kubeadm cluster's node IPAM gives them. */
+function allocatePodCidr(node: Obj, store: Store): void {
+  const spec = node.spec as Obj;
+  if (Array.isArray(spec.podCIDRs) && spec.podCIDRs.length > 0) return;
+  const used = new Set<string>();
+  for (const n of store.scan('/nodes')) if (isObj(n.spec) && typeof n.spec.podCIDR === 'string') used.add(n.spec.podCIDR);
+  for (let i = 0; i < 256; i++) {
+    const cidr = `10.244.${i}.0/24`;
+    if (used.has(cidr)) continue;
+    spec.podCIDR = cidr;
+    spec.podCIDRs = [cidr];
+    return;
   }
 }

@@ -2,7 +2,11 @@
 import { randomUUID } from 'node:crypto';
 import { isNamespaceDef, metaOf } from './api.ts';
 import { crdStatus, crdToDef, defaultCrd, validateCrd } from './crd.ts';
-import { applyBuiltinDefaults, hasGeneration } from './defaults.ts';
+import { applyBuiltinDefaults, applyStatusDefaults, hasGeneration } from './defaults.ts';
+import { builtinSchema, decodeBuiltin, loadBuiltin, schemaCauses } from './builtin-validate.ts';
+import { kindRules } from './rules-kinds.ts';
+import { metaRules } from './rules-meta.ts';
+import { serviceRules } from './rules-service.ts';
 import { clone, deepEqual, isObj, nowRfc3339, str, type Obj } from './json.ts';
 import { generateName, validateName } from './names.ts';
 import { fieldValidation, isDryRun, type Req } from './request.ts';
@@ -27,11 +31,24 @@ function nameOf(o: Obj): string {
   return str(metaOf(o).name) ?? '';
 }
 
+/** Built-in kinds: decode errors are 400s; returns the unknown fields (already dropped). */
+function decodeBuiltinBody(r: Req, obj: Obj, wrap: boolean): string[] {
+  const s = builtinSchema(r.def.group, r.version.name, r.def.kind);
+  if (!s) return [];
+  const { unknown, errors } = decodeBuiltin(s, obj);
+  const first = errors[0];
+  if (first !== undefined) {
+    const v = r.version.name;
+    throw badRequest(wrap ? `${r.def.kind} in version "${v}" cannot be handled as a ${r.def.kind}: ${first}` : first);
+  }
+  return unknown;
+}
+
 /** Prune unknown fields and apply schema defaults; unknown fields are reported per fieldValidation. */
 function schemaFields(r: Req, obj: Obj, wrap: boolean): void {
   const schema = r.version.schema;
-  if (!schema) return;
-  const unknown = prune(obj, schema);
+  if (!schema && !r.def.builtin) return;
+  const unknown = schema ? prune(obj, schema) : decodeBuiltinBody(r, obj, wrap);
   if (unknown.length > 0) {
     const mode = fieldValidation(r);
     const list = unknown.map((u) => `unknown field "${u}"`);
@@ -42,16 +59,31 @@ function schemaFields(r: Req, obj: Obj, wrap: boolean): void {
     }
     if (mode === 'Warn') r.warnings.push(...list);
   }
-  applyDefaults(obj, schema);
+  if (schema) applyDefaults(obj, schema);
 }
 
-function validateObject(r: Req, obj: Obj): void {
+function validateObject(r: Req, obj: Obj, old: Obj | undefined): void {
   const causes: Cause[] = [];
   const name = nameOf(obj);
   causes.push(...validateName(r.def.kind, r.def.group, name));
+  causes.push(...metaRules(obj.metadata));
   if (r.version.schema) causes.push(...validate(r.version.schema, obj));
+  if (r.def.builtin) causes.push(...builtinCauses(r, obj, old));
   if (isCrdDef(r)) causes.push(...validateCrd(obj));
   if (causes.length > 0) throw invalid(r.def.kind, r.def.group, name, causes);
+}
+
+function builtinCauses(r: Req, obj: Obj, old: Obj | undefined): Cause[] {
+  const s = builtinSchema(r.def.group, r.version.name, r.def.kind);
+  const causes = s ? schemaCauses(s, obj) : [];
+  if (r.def.group === '' && r.def.kind === 'Service') causes.push(...serviceRules(obj, old, r.path.subresource === 'status'));
+  else causes.push(...kindRules(r.def.group, r.def.kind, obj, old));
+  return causes;
+}
+
+/** Schemas and validators of built-in kinds load on first use (once per process). */
+async function prepare(r: Req): Promise<void> {
+  if (r.def.builtin) await loadBuiltin(r.def.group, r.version.name, r.def.kind);
 }
 
 function checkTypeMeta(r: Req, body: Obj): void {
@@ -111,7 +143,7 @@ async function admit(r: Req, op: 'CREATE' | 'UPDATE', obj: Obj, old?: Obj): Prom
     ...(old ? { oldObject: old } : {}),
   };
   const mutated = (await r.api.admission.mutate({ ...base, object: obj })) ?? obj;
-  validateObject(r, mutated);
+  validateObject(r, mutated, old);
   await r.api.admission.validate({ ...base, object: mutated });
   return mutated;
 }
@@ -127,6 +159,7 @@ export async function create(r: Req, body: unknown): Promise<WriteResult> {
   if (!isObj(body)) throw badRequest('Object \'Kind\' is missing in request body');
   if (r.path.subresource) throw new ApiError(405, 'the server does not allow this method on the requested resource', 'MethodNotAllowed');
   const obj = clone(body);
+  await prepare(r);
   checkTypeMeta(r, obj);
   checkNamespace(r, obj);
   const m = metaOf(obj);
@@ -175,6 +208,7 @@ export async function current(r: Req, name: string): Promise<Obj> {
 export async function updateWith(r: Req, cur: Obj, incoming: Obj, wrap: boolean): Promise<WriteResult> {
   const name = nameOf(cur);
   const obj = clone(incoming);
+  await prepare(r);
   checkTypeMeta(r, obj);
   const m = metaOf(obj);
   if (m.name !== undefined && m.name !== name) {
@@ -209,6 +243,7 @@ export async function updateWith(r: Req, cur: Obj, incoming: Obj, wrap: boolean)
   }
   nm.resourceVersion = cm.resourceVersion;
   if (r.def.builtin && !statusWrite) applyBuiltinDefaults(r.def.kind, next, r.api.store, cur);
+  if (r.def.builtin) applyStatusDefaults(r.def.kind, next, statusWrite);
   if (isCrdDef(r)) {
     defaultCrd(next);
     next.status = crdStatus(next, cur);
