@@ -39,6 +39,7 @@ async function resource(api: KubeApi, req: IncomingMessage, res: ServerResponse,
     contentType: req.headers['content-type'] ?? '',
     accept: req.headers.accept ?? '',
     warnings: [],
+    userAgent: req.headers['user-agent'] ?? '',
   };
   const method = req.method ?? 'GET';
   const isWatch = url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1';

@@ -9,7 +9,9 @@ import { metaRules } from './rules-meta.ts';
 import { serviceRules } from './rules-service.ts';
 import { clone, deepEqual, isObj, nowRfc3339, str, type Obj } from './json.ts';
 import { generateName, validateName } from './names.ts';
-import { fieldValidation, isDryRun, type Req } from './request.ts';
+import { fieldManager, fieldValidation, isDryRun, type Req } from './request.ts';
+import { trackUpdate, type UpdateWrite } from './ssa/managed.ts';
+import { shapeOf } from './ssa/shape.ts';
 import { apiVersion } from './resource.ts';
 import { applyDefaults, prune, validate } from './schema.ts';
 import { alreadyExists, ApiError, badRequest, conflict, invalid, notFound, type Cause } from './status.ts';
@@ -79,6 +81,17 @@ function builtinCauses(r: Req, obj: Obj, old: Obj | undefined): Cause[] {
   if (r.def.group === '' && r.def.kind === 'Service') causes.push(...serviceRules(obj, old, r.path.subresource === 'status'));
   else causes.push(...kindRules(r.def.group, r.def.kind, obj, old));
   return causes;
+}
+
+function setManagedFields(m: Obj, v: unknown): void {
+  if (Array.isArray(v) && v.length > 0) m.managedFields = v;
+  else delete m.managedFields;
+}
+
+function tracking(r: Req): Omit<UpdateWrite, 'next'> {
+  const w: Omit<UpdateWrite, 'next'> = { manager: fieldManager(r), apiVersion: apiVersion(r.def.group, r.version.name), shape: shapeOf(r.def, r.version) };
+  if (r.path.subresource) w.subresource = r.path.subresource;
+  return w;
 }
 
 /** Schemas and validators of built-in kinds load on first use (once per process). */
@@ -181,6 +194,7 @@ export async function create(r: Req, body: unknown): Promise<WriteResult> {
     defaultCrd(obj);
     obj.status = crdStatus(obj);
   }
+  setManagedFields(m, r.managedFields ?? trackUpdate({ ...tracking(r), next: obj }));
   const admitted = await admit(r, 'CREATE', obj);
   const key = r.api.key(r.def);
   const ns = r.def.namespaced ? (r.path.namespace ?? '') : '';
@@ -259,7 +273,9 @@ export async function updateWith(r: Req, cur: Obj, incoming: Obj, wrap: boolean)
   }
   if (hasGeneration(r.def.kind, r.def.builtin) && !deepEqual(specPart(next), specPart(cur))) nm.generation = Number(cm.generation ?? 0) + 1;
   if (Array.isArray(nm.finalizers) && nm.finalizers.length === 0) delete nm.finalizers;
+  setManagedFields(nm, r.managedFields ?? cm.managedFields);
   if (deepEqual(next, cur)) return { code: 200, body: cur };
+  if (!r.managedFields) setManagedFields(nm, trackUpdate({ ...tracking(r), old: cur, next }));
   const admitted = await admit(r, 'UPDATE', next, cur);
   if (isDryRun(r)) return { code: 200, body: admitted };
   const key = r.api.key(r.def);
