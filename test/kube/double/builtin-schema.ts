@@ -195,6 +195,11 @@ export function kindComponent(group: string, version: string, kind: string): str
   }
 }
 
+/** ObjectMeta's component (what CRD schemas' metadata points at in published OpenAPI). */
+export function objectMetaComponent(): string {
+  return parseFile(join(NODE_MODULES, '@kubernetes-models/apimachinery/apis/meta/v1/ObjectMeta.d.ts'));
+}
+
 export function component(name: string): Obj | undefined {
   return components.get(name);
 }

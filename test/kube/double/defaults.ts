@@ -1,5 +1,6 @@
 // Built-in kinds: defaults and field rules the real apiserver applies on create/update.
 import { isObj, type Obj } from './json.ts';
+import { ApiError } from './status.ts';
 import type { Store } from './store.ts';
 
 /** Kinds whose metadata.generation the apiserver maintains (plus every custom resource). */
@@ -24,21 +25,38 @@ function intToIp(n: number): string {
   return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
 }
 
-const SERVICE_CIDR_START = ipToInt('10.96.0.10');
-const SERVICE_CIDR_END = ipToInt('10.111.255.254');
+/** Service CIDR 10.96.0.0/12; dynamic allocation skips the lower band kept for static addresses. */
+const SERVICE_CIDR_FIRST = ipToInt('10.96.0.1');
+const SERVICE_CIDR_LAST = ipToInt('10.111.255.254');
+const SERVICE_STATIC_BAND = 256;
 
+/** nodePort range 30000-32767; the lowest 86 ports are the static band. */
 const NODE_PORT_FIRST = 30000;
+const NODE_PORT_LAST = 32767;
+const NODE_PORT_STATIC_BAND = 86;
 
 /**
  * ClusterIPs and nodePorts in use, kept up to date by the store's write hook (a scan per create made
- * creating n Services quadratic). The hints are the lowest values that may be free: every value
- * below a hint is in use, so the lowest-free search starts there.
+ * creating n Services quadratic).
  */
 interface ServiceIndex {
   ips: Map<string, number>;
   ports: Map<number, number>;
-  ipHint: number;
-  portHint: number;
+}
+
+/**
+ * A free value in [first, last], picked at random like the apiserver's allocators (dynamic picks
+ * prefer the range above the static band), falling back to a scan when random probes keep hitting.
+ */
+function pickFree(first: number, last: number, staticBand: number, used: (n: number) => boolean): number | undefined {
+  const from = first + staticBand;
+  for (let i = 0; i < 32; i++) {
+    const n = from + Math.floor(Math.random() * (last - from + 1));
+    if (!used(n)) return n;
+  }
+  for (let n = from; n <= last; n++) if (!used(n)) return n;
+  for (let n = first; n < from; n++) if (!used(n)) return n;
+  return undefined;
 }
 
 const indexes = new WeakMap<Store, ServiceIndex>();
@@ -53,14 +71,12 @@ function bump<K>(m: Map<K, number>, k: K, d: number): boolean {
 function usedByServices(store: Store): ServiceIndex {
   const have = indexes.get(store);
   if (have) return have;
-  const ix: ServiceIndex = { ips: new Map(), ports: new Map(), ipHint: SERVICE_CIDR_START, portHint: NODE_PORT_FIRST };
+  const ix: ServiceIndex = { ips: new Map(), ports: new Map() };
   const count = (s: Readonly<Obj>, d: number): void => {
     const spec = isObj(s.spec) ? s.spec : {};
-    if (typeof spec.clusterIP === 'string' && bump(ix.ips, spec.clusterIP, d) && spec.clusterIP.includes('.')) {
-      ix.ipHint = Math.min(ix.ipHint, Math.max(SERVICE_CIDR_START, ipToInt(spec.clusterIP)));
-    }
+    if (typeof spec.clusterIP === 'string') bump(ix.ips, spec.clusterIP, d);
     for (const p of Array.isArray(spec.ports) ? spec.ports.filter(isObj) : []) {
-      if (typeof p.nodePort === 'number' && bump(ix.ports, p.nodePort, d)) ix.portHint = Math.min(ix.portHint, Math.max(NODE_PORT_FIRST, p.nodePort));
+      if (typeof p.nodePort === 'number') bump(ix.ports, p.nodePort, d);
     }
   };
   for (const s of store.scan('/services')) count(s, 1);
@@ -114,9 +130,8 @@ export function defaultService(svc: Obj, store: Store, old?: Obj): void {
   if (spec.type !== 'ExternalName') {
     if ((spec.clusterIP === undefined || spec.clusterIP === '') && typeof oldSpec.clusterIP === 'string') spec.clusterIP = oldSpec.clusterIP;
     if (spec.clusterIP === undefined || spec.clusterIP === '') {
-      let n = used.ipHint;
-      while (used.ips.has(intToIp(n)) && n < SERVICE_CIDR_END) n++;
-      used.ipHint = n;
+      const n = pickFree(SERVICE_CIDR_FIRST, SERVICE_CIDR_LAST, SERVICE_STATIC_BAND, (x) => used.ips.has(intToIp(x)));
+      if (n === undefined) throw new ApiError(500, 'Internal error occurred: failed to allocate a serviceIP: range is full', 'InternalError');
       spec.clusterIP = intToIp(n);
     }
     spec.clusterIPs ??= [spec.clusterIP];
@@ -129,7 +144,7 @@ export function defaultService(svc: Obj, store: Store, old?: Obj): void {
   if (spec.type === 'NodePort' || spec.type === 'LoadBalancer') spec.externalTrafficPolicy ??= 'Cluster';
   const oldPorts = Array.isArray(oldSpec.ports) ? oldSpec.ports.filter(isObj) : [];
   const taken = new Set<number>();
-  let next = used.portHint;
+
   for (const p of Array.isArray(spec.ports) ? spec.ports.filter(isObj) : []) {
     p.protocol ??= 'TCP';
     p.targetPort ??= p.port;
@@ -139,11 +154,11 @@ export function defaultService(svc: Obj, store: Store, old?: Obj): void {
       p.nodePort = prev.nodePort;
       continue;
     }
-    while ((used.ports.has(next) || taken.has(next)) && next < 32767) next++;
+    const next = pickFree(NODE_PORT_FIRST, NODE_PORT_LAST, NODE_PORT_STATIC_BAND, (x) => used.ports.has(x) || taken.has(x));
+    if (next === undefined) throw new ApiError(500, 'Internal error occurred: failed to allocate a nodePort: range is full', 'InternalError');
     p.nodePort = next;
     taken.add(next);
   }
-  if (taken.size > 0) used.portHint = Math.min(...taken);
   if (!isObj(svc.status)) svc.status = { loadBalancer: {} };
 }
 
