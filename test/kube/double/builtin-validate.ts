@@ -56,8 +56,19 @@ function shortName(component: string): string {
   return component.slice(component.lastIndexOf('.') + 1);
 }
 
-/** Remove unknown fields (recording `spec.ports[0].foo` paths) and check time formats. */
-function walk(v: unknown, schemaIn: Obj | undefined, path: string, out: WalkOut): void {
+/** `spec.ports[0].foo` from the walk's stack of keys (numbers are list indexes, `[k]` map keys). */
+function pathOf(stack: (string | number)[]): string {
+  let out = '';
+  for (const k of stack) {
+    if (typeof k === 'number') out += `[${k}]`;
+    else if (k.startsWith('[')) out += k;
+    else out += out === '' ? k : `.${k}`;
+  }
+  return out;
+}
+
+/** Remove unknown fields (recording their paths) and check time formats. */
+function walk(v: unknown, schemaIn: Obj | undefined, stack: (string | number)[], out: WalkOut): void {
   const s = deref(schemaIn);
   if (!s || v === null || v === undefined) return;
   if (s.format === 'date-time' && typeof v === 'string' && !RFC3339.test(v)) {
@@ -66,24 +77,34 @@ function walk(v: unknown, schemaIn: Obj | undefined, path: string, out: WalkOut)
   }
   if (s['x-kubernetes-preserve-unknown-fields'] === true) return;
   if (Array.isArray(v)) {
-    if (isObj(s.items)) v.forEach((x, i) => walk(x, s.items as Obj, `${path}[${i}]`, out));
+    if (!isObj(s.items)) return;
+    for (let i = 0; i < v.length; i++) {
+      stack.push(i);
+      walk(v[i], s.items, stack, out);
+      stack.pop();
+    }
     return;
   }
   if (!isObj(v)) return;
   if (isObj(s.additionalProperties)) {
-    for (const [k, x] of Object.entries(v)) walk(x, s.additionalProperties, `${path}[${k}]`, out);
+    for (const k of Object.keys(v)) {
+      stack.push(`[${k}]`);
+      walk(v[k], s.additionalProperties, stack, out);
+      stack.pop();
+    }
     return;
   }
   const props = isObj(s.properties) ? s.properties : undefined;
   if (!props) return;
   for (const key of Object.keys(v)) {
-    const p = path ? `${path}.${key}` : key;
     const ps = props[key];
-    if (isObj(ps)) walk(v[key], ps, p, out);
+    stack.push(key);
+    if (isObj(ps)) walk(v[key], ps, stack, out);
     else {
-      out.unknown.push(p);
+      out.unknown.push(pathOf(stack));
       delete v[key];
     }
+    stack.pop();
   }
 }
 
@@ -183,7 +204,7 @@ export interface Decoded {
 /** What decoding JSON into the kind's Go struct finds; unknown fields are removed from `obj`. */
 export function decodeBuiltin(s: BuiltinSchema, obj: Obj): Decoded {
   const out: WalkOut = { unknown: [], decode: [] };
-  walk(obj, component(s.name), '', out);
+  walk(obj, component(s.name), [], out);
   if (out.decode.length > 0) return { unknown: out.unknown, errors: out.decode };
   if (s.validate(obj)) return { unknown: out.unknown, errors: [] };
   const errors: string[] = [];

@@ -9,7 +9,7 @@ import type { Req } from '../request.ts';
 import { ApiError, badRequest } from '../status.ts';
 import { create, updateWith, type WriteResult } from '../write.ts';
 import { fieldsOf, hasKey, itemKey, join, minus, pathString, split, union, valueAt, type FieldSet } from './fieldset.ts';
-import { ownerName, readOwners, sameOwner, writeOwners, type Owner } from './managed.ts';
+import { Owner, ownerName, readOwners, sameOwner, writeOwners } from './managed.ts';
 import { shapeOf, type Shape } from './shape.ts';
 
 function mergeInto(live: unknown, cfg: unknown, names: string[], schema: Obj | undefined, shape: Shape): unknown {
@@ -101,7 +101,7 @@ export async function applyPatch(r: Req, text: string): Promise<WriteResult> {
   const ns = r.def.namespaced ? (r.path.namespace ?? '') : '';
   const stored = r.api.store.get(r.api.key(r.def), ns, name);
   const apiVersion = r.def.group === '' ? r.version.name : `${r.def.group}/${r.version.name}`;
-  const entry = (set: FieldSet, time: string): Owner => ({ manager, operation: 'Apply', apiVersion, time, set, ...(sub ? { subresource: sub } : {}) });
+  const entry = (set: FieldSet, time: string): Owner => new Owner({ manager, operation: 'Apply', apiVersion, time, set, subresource: sub });
   if (!stored) {
     if (statusApply) throw new ApiError(404, `${r.def.plural} "${name}" not found`, 'NotFound', { name, group: r.def.group, kind: r.def.plural });
     metaOf(config).name = name;
@@ -116,7 +116,7 @@ export async function applyPatch(r: Req, text: string): Promise<WriteResult> {
   const found: { owner: Owner; path: string }[] = [];
   for (const o of others) {
     for (const p of applied) {
-      if (!o.set.has(p)) continue;
+      if (!o.has(p)) continue;
       // owning a list item is not owning its values: those are separate paths
       const last = split(p).pop() ?? '';
       if (last.startsWith('k:') || last.startsWith('v:')) continue;

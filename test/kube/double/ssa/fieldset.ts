@@ -34,42 +34,59 @@ export function hasKey(item: unknown, key: Obj): boolean {
   return isObj(item) && Object.entries(key).every(([k, v]) => deepEqual(keyValue(item, k), v));
 }
 
-/** Every field path `obj` sets. */
-export function fieldsOf(obj: unknown, shape: Shape): FieldSet {
-  const out: FieldSet = new Set();
-  const walk = (v: unknown, segs: string[], names: string[], schema: Obj | undefined): void => {
+/** Which top-level fields a walk covers (a /status write looks at status only). */
+export type TopScope = (key: string) => boolean;
+
+/**
+ * Every field path `obj` sets, with the value there (list items and set members map to
+ * themselves: what matters for them is presence).
+ */
+export function fieldValues(obj: unknown, shape: Shape, top: TopScope = () => true): Map<string, unknown> {
+  const out = new Map<string, unknown>();
+  const walk = (v: unknown, path: string, names: string[], schema: Obj | undefined): void => {
+    const at = (seg: string): string => (path === '' ? seg : `${path}${SEP}${seg}`);
     if (isObj(v) && !shape.atomicMap(names, schema, v)) {
-      const entries = Object.entries(v).filter(([, x]) => x !== null && x !== undefined);
-      if (entries.length === 0 && segs.length > 0) out.add(join(segs));
-      for (const [k, x] of entries) {
-        const next = [...segs, `f:${k}`];
-        if (IGNORED.has(join(next))) continue;
+      let any = false;
+      for (const k of Object.keys(v)) {
+        const x = v[k];
+        if (x === null || x === undefined) continue;
+        any = true;
+        if (path === '' && !top(k)) continue;
+        const next = at(`f:${k}`);
+        if (IGNORED.has(next)) continue;
         walk(x, next, [...names, k], shape.child(schema, k));
       }
+      if (!any && path !== '') out.set(path, v);
       return;
     }
     if (Array.isArray(v)) {
       const lt = shape.listType(names, schema);
       if (lt.type === 'set') {
-        for (const x of v) out.add(join([...segs, `v:${JSON.stringify(x)}`]));
-        if (v.length === 0) out.add(join(segs));
+        for (const x of v) out.set(at(`v:${JSON.stringify(x)}`), x);
+        if (v.length === 0) out.set(path, v);
         return;
       }
       if (lt.type === 'map' && lt.keys) {
         const keys = lt.keys;
-        if (v.length === 0) out.add(join(segs));
-        for (const item of v.filter(isObj)) {
-          const here = [...segs, itemKey(item, keys)];
-          out.add(join(here));
+        if (v.length === 0) out.set(path, v);
+        for (const item of v) {
+          if (!isObj(item)) continue;
+          const here = at(itemKey(item, keys));
+          out.set(here, item);
           walk(item, here, names, shape.items(schema));
         }
         return;
       }
     }
-    if (segs.length > 0) out.add(join(segs));
+    if (path !== '') out.set(path, v);
   };
-  walk(obj, [], [], shape.root);
+  walk(obj, '', [], shape.root);
   return out;
+}
+
+/** Every field path `obj` sets. */
+export function fieldsOf(obj: unknown, shape: Shape, top?: TopScope): FieldSet {
+  return new Set(fieldValues(obj, shape, top).keys());
 }
 
 export function union(...sets: FieldSet[]): FieldSet {
