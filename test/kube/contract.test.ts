@@ -344,6 +344,41 @@ describe('Kubernetes API contract (client-node 2.x)', () => {
     assert.match(strict.status.message ?? '', /spec\.bogusField/, 'the message names the unknown field');
   });
 
+  test('built-in kinds: enum and range violations are 422 naming the field; wrong JSON types 400; Strict refuses unknown fields', async () => {
+    const svc = (name: string, spec: Record<string, unknown>) => t.client.request('POST', `/api/v1/namespaces/${t.ns}/services`, { body: { apiVersion: 'v1', kind: 'Service', metadata: { name }, spec } });
+    const bogus = await apiError(svc('bogus', { type: 'Bogus', ports: [{ port: 80 }] }));
+    assert.equal(bogus.code, 422);
+    assert.ok(bogus.status.details?.causes?.some((c) => c.field === 'spec.type' && c.reason === 'FieldValueNotSupported'), JSON.stringify(bogus.status));
+    const typed = await apiError(svc('typed', { ports: [{ port: '80x' }] }));
+    assert.equal(typed.code, 400);
+    assert.equal(typed.status.reason, 'BadRequest');
+    const lease = await apiError(coord.createNamespacedLease({ namespace: t.ns, body: { metadata: { name: 'neg' }, spec: { holderIdentity: 'a', leaseDurationSeconds: -5 } } }));
+    assert.equal(lease.code, 422);
+    assert.ok(lease.status.details?.causes?.some((c) => c.field === 'spec.leaseDurationSeconds'), JSON.stringify(lease.status));
+    const strict = await apiError(t.client.request('POST', `/api/v1/namespaces/${t.ns}/configmaps`, { query: { fieldValidation: 'Strict' }, body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm' }, data: { a: 'b' }, bogus: 1 } }));
+    assert.equal(strict.code, 400);
+    assert.match(strict.status.message ?? '', /bogus/, 'the message names the unknown field');
+  });
+
+  test('server-side apply: managedFields per manager; a second manager gets 409 with a FieldManagerConflict cause per field; force takes it', async () => {
+    const name = eipName('ssa');
+    t.track(Resources.Eip, name);
+    const apply = (manager: string, address: string, force = false) => t.client.request<Eip>('PATCH', `/apis/${G}/${V}/eips/${name}`, {
+      query: { fieldManager: manager, ...(force ? { force: true } : {}) }, contentType: 'application/apply-patch+yaml',
+      body: { apiVersion: `${G}/${V}`, kind: 'Eip', metadata: { name }, spec: { address } },
+    });
+    const first = await apply('ctrl-a', '198.18.5.0/30');
+    const owners = (o: Eip) => ((o.metadata as { managedFields?: { manager: string; operation: string }[] }).managedFields ?? []);
+    assert.ok(owners(first).some((e) => e.manager === 'ctrl-a' && e.operation === 'Apply'));
+    const c = await apiError(apply('ctrl-b', '198.18.6.0/30'));
+    assert.equal(c.code, 409);
+    assert.equal(c.status.reason, 'Conflict');
+    assert.deepEqual(c.status.details?.causes?.map((x) => [x.reason, x.field]), [['FieldManagerConflict', '.spec.address']]);
+    const forced = await apply('ctrl-b', '198.18.6.0/30', true);
+    assert.equal(forced.spec.address, '198.18.6.0/30');
+    assert.ok(owners(forced).some((e) => e.manager === 'ctrl-b'));
+  });
+
   test('DELETE without finalizers answers a Success Status; list RV is the global counter', async () => {
     await core.createNamespacedService({ namespace: t.ns, body: { metadata: { name: 'del' }, spec: { ports: [{ port: 80 }] } } });
     const before = await t.client.list(Resources.Service, { namespace: t.ns });

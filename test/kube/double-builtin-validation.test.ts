@@ -83,6 +83,20 @@ describe('kube double: built-in kinds validated like a real apiserver', () => {
     assert.ok(hasCause(onClusterIp.body, 'spec.loadBalancerClass', 'FieldValueForbidden'), onClusterIp.text);
   });
 
+  it('the allocators refuse a clusterIP outside the service CIDR and a nodePort that is taken or out of range', async () => {
+    const outside = await raw(d.url, 'POST', `${NS}/services`, lbService('outside', { clusterIP: '192.0.2.1' }));
+    assert.equal(outside.status, 422);
+    assert.ok(hasCause(outside.body, 'spec.clusterIPs', 'FieldValueInvalid'), outside.text);
+    const a = await raw(d.url, 'POST', `${NS}/services`, lbService('np-a'));
+    const taken = Number(((a.body.spec as Obj).ports as Obj[])[0]?.nodePort);
+    const b = await raw(d.url, 'POST', `${NS}/services`, lbService('np-b', { ports: [{ port: 80, nodePort: taken }] }));
+    assert.equal(b.status, 422);
+    assert.ok(hasCause(b.body, 'spec.ports[0].nodePort', 'FieldValueInvalid'), b.text);
+    const low = await raw(d.url, 'POST', `${NS}/services`, lbService('np-c', { ports: [{ port: 80, nodePort: 8080 }] }));
+    assert.equal(low.status, 422);
+    assert.match(low.text, /provided port is not in the valid range/);
+  });
+
   it('changing the type away from LoadBalancer drops what only applied to it, status included', async () => {
     await raw(d.url, 'POST', `${NS}/services`, lbService('flip', { loadBalancerClass: 'openelb.kubesphere.io/lb' }));
     await raw(d.url, 'PATCH', `${NS}/services/flip/status`, { status: { loadBalancer: { ingress: [{ ip: '192.168.0.20' }] } } }, MERGE);

@@ -1,6 +1,6 @@
 // Built-in kinds: defaults and field rules the real apiserver applies on create/update.
 import { isObj, type Obj } from './json.ts';
-import { ApiError } from './status.ts';
+import { ApiError, type Cause } from './status.ts';
 import type { Store } from './store.ts';
 
 /** Kinds whose metadata.generation the apiserver maintains (plus every custom resource). */
@@ -116,6 +116,36 @@ function dropTypeDependentFields(svc: Obj, spec: Obj, oldSpec: Obj): void {
     if (same('ipFamilyPolicy')) delete spec.ipFamilyPolicy;
   }
   if (spec.type !== 'LoadBalancer') svc.status = { ...(isObj(svc.status) ? svc.status : {}), loadBalancer: {} };
+}
+
+/**
+ * Values a Service asks for explicitly that the allocators refuse: a clusterIP outside the
+ * service CIDR or taken by another Service, a nodePort outside the range or taken.
+ */
+export function allocationCauses(svc: Obj, old: Obj | undefined, store: Store): Cause[] {
+  const out: Cause[] = [];
+  const spec = isObj(svc.spec) ? svc.spec : {};
+  const oldSpec = old && isObj(old.spec) ? old.spec : {};
+  const used = usedByServices(store);
+  const ip = spec.clusterIP;
+  if (typeof ip === 'string' && ip !== '' && ip !== 'None' && ip !== oldSpec.clusterIP && /^\d+\.\d+\.\d+\.\d+$/.test(ip)) {
+    const n = ipToInt(ip);
+    if (n < SERVICE_CIDR_FIRST || n > SERVICE_CIDR_LAST) {
+      out.push({ reason: 'FieldValueInvalid', field: 'spec.clusterIPs', message: `Invalid value: ${JSON.stringify([ip])}: failed to allocate IP ${ip}: the provided IP (${ip}) is not in the valid range. The range of valid IPs is 10.96.0.0/12` });
+    } else if (used.ips.has(ip)) {
+      out.push({ reason: 'FieldValueInvalid', field: 'spec.clusterIPs', message: `Invalid value: ${JSON.stringify([ip])}: failed to allocate IP ${ip}: provided IP is already allocated` });
+    }
+  }
+  const oldPorts = new Set((Array.isArray(oldSpec.ports) ? oldSpec.ports.filter(isObj) : []).map((p) => p.nodePort));
+  (Array.isArray(spec.ports) ? spec.ports.filter(isObj) : []).forEach((p, i) => {
+    const np = p.nodePort;
+    if (typeof np !== 'number' || np === 0 || oldPorts.has(np) || spec.type === 'ClusterIP' || spec.type === 'ExternalName') return;
+    const field = `spec.ports[${i}].nodePort`;
+    if (np < NODE_PORT_FIRST || np > NODE_PORT_LAST) {
+      out.push({ reason: 'FieldValueInvalid', field, message: `Invalid value: ${np}: provided port is not in the valid range. The range of valid ports is ${NODE_PORT_FIRST}-${NODE_PORT_LAST}` });
+    } else if (used.ports.has(np)) out.push({ reason: 'FieldValueInvalid', field, message: `Invalid value: ${np}: provided port is already allocated` });
+  });
+  return out;
 }
 
 /** Service defaults: type, sessionAffinity, clusterIP(s), ipFamilies, nodePorts, policies. */

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { isNamespaceDef, metaOf } from './api.ts';
 import { crdStatus, crdToDef, defaultCrd, validateCrd } from './crd.ts';
-import { applyBuiltinDefaults, applyStatusDefaults, hasGeneration } from './defaults.ts';
+import { allocationCauses, applyBuiltinDefaults, applyStatusDefaults, hasGeneration } from './defaults.ts';
 import { builtinSchema, decodeBuiltin, loadBuiltin, schemaCauses } from './builtin-validate.ts';
 import { kindRules } from './rules-kinds.ts';
 import { metaRules } from './rules-meta.ts';
@@ -78,7 +78,10 @@ function validateObject(r: Req, obj: Obj, old: Obj | undefined): void {
 function builtinCauses(r: Req, obj: Obj, old: Obj | undefined): Cause[] {
   const s = builtinSchema(r.def.group, r.version.name, r.def.kind);
   const causes = s ? schemaCauses(s, obj) : [];
-  if (r.def.group === '' && r.def.kind === 'Service') causes.push(...serviceRules(obj, old, r.path.subresource === 'status'));
+  if (r.def.group === '' && r.def.kind === 'Service') {
+    causes.push(...serviceRules(obj, old, r.path.subresource === 'status'));
+    if (r.path.subresource !== 'status') causes.push(...allocationCauses(obj, old, r.api.store));
+  }
   else causes.push(...kindRules(r.def.group, r.def.kind, obj, old));
   return causes;
 }
