@@ -95,7 +95,8 @@ describe('Kubernetes API contract (client-node 2.x)', () => {
     assert.equal(nf.status.reason, 'NotFound');
     assert.equal(nf.status.kind, 'Status');
     assert.equal(nf.status.details?.kind, 'eips', 'details.kind is the plural resource');
-    assert.match(nf.status.message ?? '', /eips\.network\.kubesphere\.io ".*" not found/);
+    assert.equal(nf.status.details?.name, eipName('crud'));
+    assert.equal(nf.status.details?.group, G);
   });
 
   test('409 Conflict on a stale resourceVersion (custom resource and Lease)', async () => {
@@ -104,7 +105,7 @@ describe('Kubernetes API contract (client-node 2.x)', () => {
     const c = await apiError(co.replaceClusterCustomObject({ group: G, version: V, plural: 'eips', name: eipName('stale'), body: e }));
     assert.equal(c.code, 409);
     assert.equal(c.status.reason, 'Conflict');
-    assert.match(c.status.message ?? '', /the object has been modified; please apply your changes to the latest version and try again/);
+    assert.equal(c.status.details?.name, eipName('stale'));
     const l = await coord.createNamespacedLease({ namespace: t.ns, body: { metadata: { name: 'stale' }, spec: { holderIdentity: 'a' } } });
     await coord.replaceNamespacedLease({ namespace: t.ns, name: 'stale', body: { ...l, spec: { holderIdentity: 'b' } } });
     const lc = await apiError(coord.replaceNamespacedLease({ namespace: t.ns, name: 'stale', body: { ...l, spec: { holderIdentity: 'c' } } }));
@@ -117,7 +118,7 @@ describe('Kubernetes API contract (client-node 2.x)', () => {
     // Without a Content-Type override client-node 2.x sends application/json-patch+json: an object body is a 400.
     const def = await apiError(co.patchClusterCustomObject({ group: G, version: V, plural: 'eips', name, body: { metadata: { labels: { x: 'y' } } } }));
     assert.equal(def.code, 400);
-    assert.match(def.status.message ?? '', /cannot unmarshal object into Go value of type jsonpatch\.Patch/);
+    assert.equal(def.status.reason, 'BadRequest');
     const m = await co.patchClusterCustomObject({ group: G, version: V, plural: 'eips', name, body: { metadata: { labels: { x: 'y' } } } }, merge) as Eip;
     assert.equal(m.metadata.labels?.x, 'y');
     const jp = await co.patchClusterCustomObject({ group: G, version: V, plural: 'eips', name, body: [
@@ -128,7 +129,8 @@ describe('Kubernetes API contract (client-node 2.x)', () => {
     const sm = await apiError(co.patchClusterCustomObject({ group: G, version: V, plural: 'eips', name, body: { metadata: { labels: { z: '1' } } } }, strategic));
     assert.equal(sm.code, 415);
     assert.equal(sm.status.reason, 'UnsupportedMediaType');
-    assert.match(sm.status.message ?? '', /the body of the request was in an unknown format - accepted media types include: application\/json-patch\+json, application\/merge-patch\+json, application\/apply-patch\+yaml/);
+    // the message lists the accepted media types; which ones depends on the server version (CBOR since 1.32)
+    assert.match(sm.status.message ?? '', /application\/merge-patch\+json/);
     // A merge patch with `null` removes the key.
     const rm = await co.patchClusterCustomObject({ group: G, version: V, plural: 'eips', name, body: { metadata: { labels: { x: null } } } }, merge) as Eip;
     assert.equal(rm.metadata.labels?.x, undefined);
@@ -170,7 +172,8 @@ describe('Kubernetes API contract (client-node 2.x)', () => {
     assert.ok(still.metadata.deletionTimestamp);
     const add = await apiError(co.patchClusterCustomObject({ group: G, version: V, plural: 'eips', name, body: { metadata: { finalizers: ['finalizer.ipam.kubesphere.io/v1alpha1', 'new/one'] } } }, merge));
     assert.equal(add.code, 422);
-    assert.match(add.status.message ?? '', /no new finalizers can be added if the object is being deleted/);
+    assert.equal(add.status.reason, 'Invalid');
+    assert.ok(add.status.details?.causes?.some((c) => c.field === 'metadata.finalizers' && c.reason === 'FieldValueForbidden'), JSON.stringify(add.status));
     await co.patchClusterCustomObject({ group: G, version: V, plural: 'eips', name, body: { metadata: { finalizers: null } } }, merge);
     const gone = await apiError(co.getClusterCustomObject({ group: G, version: V, plural: 'eips', name }));
     assert.equal(gone.code, 404, 'removing the last finalizer deletes the object');
@@ -193,7 +196,8 @@ describe('Kubernetes API contract (client-node 2.x)', () => {
     assert.deepEqual(leases.items.map((l) => l.metadata?.name), ['fs']);
     const bad = await apiError(coord.listNamespacedLease({ namespace: t.ns, fieldSelector: 'spec.holderIdentity=h' }));
     assert.equal(bad.code, 400);
-    assert.match(bad.status.message ?? '', /"spec\.holderIdentity" is not a known field selector: only "metadata\.name", "metadata\.namespace"/);
+    assert.equal(bad.status.reason, 'BadRequest');
+    assert.match(bad.status.message ?? '', /spec\.holderIdentity/, 'the message names the field');
   });
 
   test('Lease MicroTime comes back with six fractional digits', async () => {
@@ -304,7 +308,6 @@ describe('Kubernetes API contract (client-node 2.x)', () => {
     if (err) {
       const st = err.object as unknown as StatusBody;
       assert.equal(st.reason, 'Expired');
-      assert.match(st.message ?? '', /too old/);
     }
     const fresh = await co.listClusterCustomObject({ group: G, version: V, plural: 'eips' }) as ObjectList<Eip>;
     const name = eipName('after-410');
@@ -327,7 +330,7 @@ describe('Kubernetes API contract (client-node 2.x)', () => {
     const bad = await apiError(createEip('bad', { address: '198.18.0.1', protocol: 'bogus' }));
     assert.equal(bad.code, 422);
     assert.equal(bad.status.reason, 'Invalid');
-    assert.match(bad.status.message ?? '', /Eip\.network\.kubesphere\.io ".*-bad" is invalid: spec\.protocol: Unsupported value: "bogus"/);
+    assert.equal(bad.status.details?.name, eipName('bad'));
     assert.ok(bad.status.details?.causes?.some((c) => c.field === 'spec.protocol' && c.reason === 'FieldValueNotSupported'));
     const missing = await apiError(createEip('missing', { protocol: 'bgp' }));
     assert.equal(missing.code, 422);
@@ -337,7 +340,43 @@ describe('Kubernetes API contract (client-node 2.x)', () => {
     assert.equal((defaulted.spec as unknown as Record<string, unknown>).bogusField, undefined, 'unknown field pruned');
     const strict = await apiError(co.createClusterCustomObject({ group: G, version: V, plural: 'eips', body: newEip('strict', { address: '198.18.3.1', bogusField: 1 }), fieldValidation: 'Strict' }));
     assert.equal(strict.code, 400);
-    assert.match(strict.status.message ?? '', /unknown field "spec\.bogusField"/);
+    assert.equal(strict.status.reason, 'BadRequest');
+    assert.match(strict.status.message ?? '', /spec\.bogusField/, 'the message names the unknown field');
+  });
+
+  test('built-in kinds: enum and range violations are 422 naming the field; wrong JSON types 400; Strict refuses unknown fields', async () => {
+    const svc = (name: string, spec: Record<string, unknown>) => t.client.request('POST', `/api/v1/namespaces/${t.ns}/services`, { body: { apiVersion: 'v1', kind: 'Service', metadata: { name }, spec } });
+    const bogus = await apiError(svc('bogus', { type: 'Bogus', ports: [{ port: 80 }] }));
+    assert.equal(bogus.code, 422);
+    assert.ok(bogus.status.details?.causes?.some((c) => c.field === 'spec.type' && c.reason === 'FieldValueNotSupported'), JSON.stringify(bogus.status));
+    const typed = await apiError(svc('typed', { ports: [{ port: '80x' }] }));
+    assert.equal(typed.code, 400);
+    assert.equal(typed.status.reason, 'BadRequest');
+    const lease = await apiError(coord.createNamespacedLease({ namespace: t.ns, body: { metadata: { name: 'neg' }, spec: { holderIdentity: 'a', leaseDurationSeconds: -5 } } }));
+    assert.equal(lease.code, 422);
+    assert.ok(lease.status.details?.causes?.some((c) => c.field === 'spec.leaseDurationSeconds'), JSON.stringify(lease.status));
+    const strict = await apiError(t.client.request('POST', `/api/v1/namespaces/${t.ns}/configmaps`, { query: { fieldValidation: 'Strict' }, body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm' }, data: { a: 'b' }, bogus: 1 } }));
+    assert.equal(strict.code, 400);
+    assert.match(strict.status.message ?? '', /bogus/, 'the message names the unknown field');
+  });
+
+  test('server-side apply: managedFields per manager; a second manager gets 409 with a FieldManagerConflict cause per field; force takes it', async () => {
+    const name = eipName('ssa');
+    t.track(Resources.Eip, name);
+    const apply = (manager: string, address: string, force = false) => t.client.request<Eip>('PATCH', `/apis/${G}/${V}/eips/${name}`, {
+      query: { fieldManager: manager, ...(force ? { force: true } : {}) }, contentType: 'application/apply-patch+yaml',
+      body: { apiVersion: `${G}/${V}`, kind: 'Eip', metadata: { name }, spec: { address } },
+    });
+    const first = await apply('ctrl-a', '198.18.5.0/30');
+    const owners = (o: Eip) => ((o.metadata as { managedFields?: { manager: string; operation: string }[] }).managedFields ?? []);
+    assert.ok(owners(first).some((e) => e.manager === 'ctrl-a' && e.operation === 'Apply'));
+    const c = await apiError(apply('ctrl-b', '198.18.6.0/30'));
+    assert.equal(c.code, 409);
+    assert.equal(c.status.reason, 'Conflict');
+    assert.deepEqual(c.status.details?.causes?.map((x) => [x.reason, x.field]), [['FieldManagerConflict', '.spec.address']]);
+    const forced = await apply('ctrl-b', '198.18.6.0/30', true);
+    assert.equal(forced.spec.address, '198.18.6.0/30');
+    assert.ok(owners(forced).some((e) => e.manager === 'ctrl-b'));
   });
 
   test('DELETE without finalizers answers a Success Status; list RV is the global counter', async () => {

@@ -38,13 +38,21 @@ describe('kube double: patch', () => {
     assert.equal(failed.status, 422);
   });
 
-  it('415 for strategic merge and apply on custom resources, with the exact message', async () => {
+  it('JSON patch replace of a key an object lacks sets it (json-patch v4, as the apiserver applies it)', async () => {
+    const set = await raw(d.url, 'PATCH', `${EIPS}/p`, [{ op: 'replace', path: '/metadata/annotations', value: {} }, { op: 'replace', path: '/metadata/annotations/k', value: 'v' }], JSONP);
+    assert.equal(set.status, 200, JSON.stringify(set.body));
+    assert.equal(at(set.body, 'metadata.annotations.k'), 'v');
+    const missingParent = await raw(d.url, 'PATCH', `${EIPS}/p`, [{ op: 'replace', path: '/spec/nothing/here', value: 1 }], JSONP);
+    assert.equal(missingParent.status, 422);
+  });
+
+  it('415 for strategic merge on custom resources, with the exact message; apply is served', async () => {
     const r = await raw(d.url, 'PATCH', `${EIPS}/p`, { spec: {} }, SMP);
     assert.equal(r.status, 415);
     assert.equal(r.body.reason, 'UnsupportedMediaType');
     assert.equal(r.body.message, 'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml');
-    const apply = await raw(d.url, 'PATCH', `${EIPS}/p?fieldManager=x&force=true`, { spec: {} }, { 'Content-Type': 'application/apply-patch+yaml' });
-    assert.equal(apply.status, 415);
+    const apply = await raw(d.url, 'PATCH', `${EIPS}/p?fieldManager=x&force=true`, { apiVersion: 'network.kubesphere.io/v1alpha2', kind: 'Eip', metadata: { name: 'p' } }, { 'Content-Type': 'application/apply-patch+yaml' });
+    assert.equal(apply.status, 200);
   });
 
   it('metadata.resourceVersion in a patch is a precondition', async () => {

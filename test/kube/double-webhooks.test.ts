@@ -114,7 +114,7 @@ describe('kube double: webhooks', () => {
       apiVersion: 'admissionregistration.k8s.io/v1',
       kind: 'MutatingWebhookConfiguration',
       metadata: { name: 'eip-mutate' },
-      webhooks: [{ name: 'mutate.eip', admissionReviewVersions: ['v1'], sideEffects: 'None', rules: [rule], objectSelector: { matchExpressions: [{ key: 'skip', operator: 'DoesNotExist' }] }, clientConfig: { service: { namespace: 'hooks', name: 'hooks-svc', path: '/mutate' }, caBundle: certs.caBundle } }],
+      webhooks: [{ name: 'mutate.eip.example.com', admissionReviewVersions: ['v1'], sideEffects: 'None', rules: [rule], objectSelector: { matchExpressions: [{ key: 'skip', operator: 'DoesNotExist' }] }, clientConfig: { service: { namespace: 'hooks', name: 'hooks-svc', path: '/mutate' }, caBundle: certs.caBundle } }],
     };
     assert.equal((await raw(d.url, 'POST', '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations', mwc)).status, 201);
     const m = await raw(d.url, 'POST', EIPS, eip('mut', '2.2.2.2'));
@@ -130,13 +130,13 @@ describe('kube double: webhooks', () => {
       apiVersion: 'admissionregistration.k8s.io/v1',
       kind: 'ValidatingWebhookConfiguration',
       metadata: { name },
-      webhooks: [{ name: `${name}.example`, failurePolicy: policy, timeoutSeconds: 2, admissionReviewVersions: ['v1'], sideEffects: 'None', rules: [rule], clientConfig: { service: { namespace: 'hooks', name: svc, path: '/validate' }, caBundle } }],
+      webhooks: [{ name: `${name}.example.com`, failurePolicy: policy, timeoutSeconds: 2, admissionReviewVersions: ['v1'], sideEffects: 'None', rules: [rule], clientConfig: { service: { namespace: 'hooks', name: svc, path: '/validate' }, caBundle } }],
     });
     const VWC = '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations';
     await raw(d.url, 'POST', VWC, base('untrusted', 'Fail', other.caBundle, 'hooks-svc'));
     const r = await raw(d.url, 'POST', EIPS, eip('e1', '4.4.4.4'));
     assert.equal(r.status, 500);
-    assert.match(String(r.body.message), /^Internal error occurred: failed calling webhook "untrusted\.example": failed to call webhook: Post "https:\/\/hooks-svc\.hooks\.svc:443\/validate\?timeout=2s": /);
+    assert.match(String(r.body.message), /^Internal error occurred: failed calling webhook "untrusted\.example\.com": failed to call webhook: Post "https:\/\/hooks-svc\.hooks\.svc:443\/validate\?timeout=2s": /);
     await raw(d.url, 'DELETE', `${VWC}/untrusted`);
     await raw(d.url, 'POST', VWC, base('missing', 'Ignore', certs.caBundle, 'nowhere'));
     assert.equal((await raw(d.url, 'POST', EIPS, eip('e2', '5.5.5.5'))).status, 201);

@@ -116,7 +116,13 @@ export function crdStatus(crd: Obj, previous?: Obj): Obj {
   const prevStatus = previous && isObj(previous.status) ? previous.status : {};
   const stored = new Set(strings(prevStatus.storedVersions));
   for (const v of Array.isArray(spec.versions) ? spec.versions.filter(isObj) : []) if (v.storage === true) stored.add(String(v.name));
-  const cond = (type: string, reason: string, message: string): Obj => ({ type, status: 'True', lastTransitionTime: now, reason, message });
+  const prevConds = Array.isArray(prevStatus.conditions) ? prevStatus.conditions.filter(isObj) : [];
+  // a condition that stays True keeps the time it became True
+  const since = (type: string): string => {
+    const p = prevConds.find((c) => c.type === type && c.status === 'True');
+    return typeof p?.lastTransitionTime === 'string' ? p.lastTransitionTime : now;
+  };
+  const cond = (type: string, reason: string, message: string): Obj => ({ type, status: 'True', lastTransitionTime: since(type), reason, message });
   return {
     acceptedNames: { ...names },
     conditions: [

@@ -1,5 +1,6 @@
 // Built-in kinds: defaults and field rules the real apiserver applies on create/update.
 import { isObj, type Obj } from './json.ts';
+import { ApiError, type Cause } from './status.ts';
 import type { Store } from './store.ts';
 
 /** Kinds whose metadata.generation the apiserver maintains (plus every custom resource). */
@@ -24,21 +25,38 @@ function intToIp(n: number): string {
   return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
 }
 
-const SERVICE_CIDR_START = ipToInt('10.96.0.10');
-const SERVICE_CIDR_END = ipToInt('10.111.255.254');
+/** Service CIDR 10.96.0.0/12; dynamic allocation skips the lower band kept for static addresses. */
+const SERVICE_CIDR_FIRST = ipToInt('10.96.0.1');
+const SERVICE_CIDR_LAST = ipToInt('10.111.255.254');
+const SERVICE_STATIC_BAND = 256;
 
+/** nodePort range 30000-32767; the lowest 86 ports are the static band. */
 const NODE_PORT_FIRST = 30000;
+const NODE_PORT_LAST = 32767;
+const NODE_PORT_STATIC_BAND = 86;
 
 /**
  * ClusterIPs and nodePorts in use, kept up to date by the store's write hook (a scan per create made
- * creating n Services quadratic). The hints are the lowest values that may be free: every value
- * below a hint is in use, so the lowest-free search starts there.
+ * creating n Services quadratic).
  */
 interface ServiceIndex {
   ips: Map<string, number>;
   ports: Map<number, number>;
-  ipHint: number;
-  portHint: number;
+}
+
+/**
+ * A free value in [first, last], picked at random like the apiserver's allocators (dynamic picks
+ * prefer the range above the static band), falling back to a scan when random probes keep hitting.
+ */
+function pickFree(first: number, last: number, staticBand: number, used: (n: number) => boolean): number | undefined {
+  const from = first + staticBand;
+  for (let i = 0; i < 32; i++) {
+    const n = from + Math.floor(Math.random() * (last - from + 1));
+    if (!used(n)) return n;
+  }
+  for (let n = from; n <= last; n++) if (!used(n)) return n;
+  for (let n = first; n < from; n++) if (!used(n)) return n;
+  return undefined;
 }
 
 const indexes = new WeakMap<Store, ServiceIndex>();
@@ -53,14 +71,12 @@ function bump<K>(m: Map<K, number>, k: K, d: number): boolean {
 function usedByServices(store: Store): ServiceIndex {
   const have = indexes.get(store);
   if (have) return have;
-  const ix: ServiceIndex = { ips: new Map(), ports: new Map(), ipHint: SERVICE_CIDR_START, portHint: NODE_PORT_FIRST };
+  const ix: ServiceIndex = { ips: new Map(), ports: new Map() };
   const count = (s: Readonly<Obj>, d: number): void => {
     const spec = isObj(s.spec) ? s.spec : {};
-    if (typeof spec.clusterIP === 'string' && bump(ix.ips, spec.clusterIP, d) && spec.clusterIP.includes('.')) {
-      ix.ipHint = Math.min(ix.ipHint, Math.max(SERVICE_CIDR_START, ipToInt(spec.clusterIP)));
-    }
+    if (typeof spec.clusterIP === 'string') bump(ix.ips, spec.clusterIP, d);
     for (const p of Array.isArray(spec.ports) ? spec.ports.filter(isObj) : []) {
-      if (typeof p.nodePort === 'number' && bump(ix.ports, p.nodePort, d)) ix.portHint = Math.min(ix.portHint, Math.max(NODE_PORT_FIRST, p.nodePort));
+      if (typeof p.nodePort === 'number') bump(ix.ports, p.nodePort, d);
     }
   };
   for (const s of store.scan('/services')) count(s, 1);
@@ -72,20 +88,80 @@ function usedByServices(store: Store): ServiceIndex {
   return ix;
 }
 
+const externallyAccessible = (spec: Obj): boolean =>
+  spec.type === 'LoadBalancer' || spec.type === 'NodePort' || (spec.type === 'ClusterIP' && Array.isArray(spec.externalIPs) && spec.externalIPs.length > 0);
+
+/**
+ * What the Service strategy wipes when the type changes and the user left the field as it was
+ * (dropTypeDependentFields), and the load-balancer status of a Service that is no longer one.
+ */
+function dropTypeDependentFields(svc: Obj, spec: Obj, oldSpec: Obj): void {
+  const same = (k: string): boolean => JSON.stringify(spec[k]) === JSON.stringify(oldSpec[k]);
+  const wantsNodePorts = (s: Obj): boolean => s.type === 'NodePort' || s.type === 'LoadBalancer';
+  if (wantsNodePorts(oldSpec) && !wantsNodePorts(spec)) {
+    const ports = Array.isArray(spec.ports) ? spec.ports.filter(isObj) : [];
+    const oldPorts = Array.isArray(oldSpec.ports) ? oldSpec.ports.filter(isObj) : [];
+    if (ports.every((p, i) => p.nodePort === oldPorts[i]?.nodePort)) for (const p of ports) delete p.nodePort;
+    if (same('healthCheckNodePort')) delete spec.healthCheckNodePort;
+  }
+  if (oldSpec.type === 'LoadBalancer' && spec.type !== 'LoadBalancer') {
+    if (same('allocateLoadBalancerNodePorts')) delete spec.allocateLoadBalancerNodePorts;
+    if (same('loadBalancerClass')) delete spec.loadBalancerClass;
+  }
+  if (externallyAccessible(oldSpec) && !externallyAccessible(spec) && same('externalTrafficPolicy')) delete spec.externalTrafficPolicy;
+  if (oldSpec.type !== 'ExternalName' && spec.type === 'ExternalName') {
+    if (same('clusterIP')) delete spec.clusterIP;
+    if (same('clusterIPs')) delete spec.clusterIPs;
+    if (same('ipFamilies')) delete spec.ipFamilies;
+    if (same('ipFamilyPolicy')) delete spec.ipFamilyPolicy;
+  }
+  if (spec.type !== 'LoadBalancer') svc.status = { ...(isObj(svc.status) ? svc.status : {}), loadBalancer: {} };
+}
+
+/**
+ * Values a Service asks for explicitly that the allocators refuse: a clusterIP outside the
+ * service CIDR or taken by another Service, a nodePort outside the range or taken.
+ */
+export function allocationCauses(svc: Obj, old: Obj | undefined, store: Store): Cause[] {
+  const out: Cause[] = [];
+  const spec = isObj(svc.spec) ? svc.spec : {};
+  const oldSpec = old && isObj(old.spec) ? old.spec : {};
+  const used = usedByServices(store);
+  const ip = spec.clusterIP;
+  if (typeof ip === 'string' && ip !== '' && ip !== 'None' && ip !== oldSpec.clusterIP && /^\d+\.\d+\.\d+\.\d+$/.test(ip)) {
+    const n = ipToInt(ip);
+    if (n < SERVICE_CIDR_FIRST || n > SERVICE_CIDR_LAST) {
+      out.push({ reason: 'FieldValueInvalid', field: 'spec.clusterIPs', message: `Invalid value: ${JSON.stringify([ip])}: failed to allocate IP ${ip}: the provided IP (${ip}) is not in the valid range. The range of valid IPs is 10.96.0.0/12` });
+    } else if (used.ips.has(ip)) {
+      out.push({ reason: 'FieldValueInvalid', field: 'spec.clusterIPs', message: `Invalid value: ${JSON.stringify([ip])}: failed to allocate IP ${ip}: provided IP is already allocated` });
+    }
+  }
+  const oldPorts = new Set((Array.isArray(oldSpec.ports) ? oldSpec.ports.filter(isObj) : []).map((p) => p.nodePort));
+  (Array.isArray(spec.ports) ? spec.ports.filter(isObj) : []).forEach((p, i) => {
+    const np = p.nodePort;
+    if (typeof np !== 'number' || np === 0 || oldPorts.has(np) || spec.type === 'ClusterIP' || spec.type === 'ExternalName') return;
+    const field = `spec.ports[${i}].nodePort`;
+    if (np < NODE_PORT_FIRST || np > NODE_PORT_LAST) {
+      out.push({ reason: 'FieldValueInvalid', field, message: `Invalid value: ${np}: provided port is not in the valid range. The range of valid ports is ${NODE_PORT_FIRST}-${NODE_PORT_LAST}` });
+    } else if (used.ports.has(np)) out.push({ reason: 'FieldValueInvalid', field, message: `Invalid value: ${np}: provided port is already allocated` });
+  });
+  return out;
+}
+
 /** Service defaults: type, sessionAffinity, clusterIP(s), ipFamilies, nodePorts, policies. */
 export function defaultService(svc: Obj, store: Store, old?: Obj): void {
   const spec: Obj = isObj(svc.spec) ? svc.spec : {};
   svc.spec = spec;
   const oldSpec = old && isObj(old.spec) ? old.spec : {};
+  if (old) dropTypeDependentFields(svc, spec, oldSpec);
   spec.type ??= 'ClusterIP';
   spec.sessionAffinity ??= 'None';
   const used = usedByServices(store);
   if (spec.type !== 'ExternalName') {
     if ((spec.clusterIP === undefined || spec.clusterIP === '') && typeof oldSpec.clusterIP === 'string') spec.clusterIP = oldSpec.clusterIP;
     if (spec.clusterIP === undefined || spec.clusterIP === '') {
-      let n = used.ipHint;
-      while (used.ips.has(intToIp(n)) && n < SERVICE_CIDR_END) n++;
-      used.ipHint = n;
+      const n = pickFree(SERVICE_CIDR_FIRST, SERVICE_CIDR_LAST, SERVICE_STATIC_BAND, (x) => used.ips.has(intToIp(x)));
+      if (n === undefined) throw new ApiError(500, 'Internal error occurred: failed to allocate a serviceIP: range is full', 'InternalError');
       spec.clusterIP = intToIp(n);
     }
     spec.clusterIPs ??= [spec.clusterIP];
@@ -98,7 +174,7 @@ export function defaultService(svc: Obj, store: Store, old?: Obj): void {
   if (spec.type === 'NodePort' || spec.type === 'LoadBalancer') spec.externalTrafficPolicy ??= 'Cluster';
   const oldPorts = Array.isArray(oldSpec.ports) ? oldSpec.ports.filter(isObj) : [];
   const taken = new Set<number>();
-  let next = used.portHint;
+
   for (const p of Array.isArray(spec.ports) ? spec.ports.filter(isObj) : []) {
     p.protocol ??= 'TCP';
     p.targetPort ??= p.port;
@@ -108,11 +184,11 @@ export function defaultService(svc: Obj, store: Store, old?: Obj): void {
       p.nodePort = prev.nodePort;
       continue;
     }
-    while ((used.ports.has(next) || taken.has(next)) && next < 32767) next++;
+    const next = pickFree(NODE_PORT_FIRST, NODE_PORT_LAST, NODE_PORT_STATIC_BAND, (x) => used.ports.has(x) || taken.has(x));
+    if (next === undefined) throw new ApiError(500, 'Internal error occurred: failed to allocate a nodePort: range is full', 'InternalError');
     p.nodePort = next;
     taken.add(next);
   }
-  if (taken.size > 0) used.portHint = Math.min(...taken);
   if (!isObj(svc.status)) svc.status = { loadBalancer: {} };
 }
 
@@ -124,6 +200,16 @@ export function microTime(v: unknown): unknown {
   const frac = /\.(\d+)/.exec(v)?.[1] ?? '';
   const micros = (frac + '000000').slice(0, 6);
   return `${new Date(t).toISOString().slice(0, 19)}.${micros}Z`;
+}
+
+/** Defaults that also apply to /status writes (ipMode of load-balancer ingress, 1.30+). */
+export function applyStatusDefaults(kind: string, obj: Obj, statusWrite: boolean): void {
+  if (kind === 'Node' && statusWrite) defaultNode(obj, undefined);
+  if (kind !== 'Service' || !statusWrite) return;
+  const lb = isObj(obj.status) && isObj(obj.status.loadBalancer) ? obj.status.loadBalancer : undefined;
+  for (const ing of lb && Array.isArray(lb.ingress) ? lb.ingress.filter(isObj) : []) {
+    if (typeof ing.ip === 'string' && ing.ip !== '' && (ing.ipMode === undefined || ing.ipMode === null)) ing.ipMode = 'VIP';
+  }
 }
 
 /** Defaults for built-in kinds at create/update time. */
@@ -143,6 +229,17 @@ export function applyBuiltinDefaults(kind: string, obj: Obj, store: Store, old?:
       break;
     case 'Secret':
       obj.type ??= 'Opaque';
+      // stringData is write-only: merged into data, never stored
+      if (isObj(obj.stringData)) {
+        const data = isObj(obj.data) ? obj.data : {};
+        for (const [k, v] of Object.entries(obj.stringData)) data[k] = Buffer.from(String(v)).toString('base64');
+        obj.data = data;
+      }
+      delete obj.stringData;
+      break;
+    case 'Node':
+      defaultNode(obj, old);
+      if (!old) allocatePodCidr(obj, store);
       break;
     case 'Lease':
       if (spec) for (const f of ['acquireTime', 'renewTime']) if (spec[f] !== undefined) spec[f] = microTime(spec[f]);
@@ -176,5 +273,39 @@ export function applyBuiltinDefaults(kind: string, obj: Obj, store: Store, old?:
         for (const r of Array.isArray(w.rules) ? w.rules.filter(isObj) : []) r.scope ??= '*';
       }
       break;
+  }
+}
+
+const NOT_READY_TAINT = 'node.kubernetes.io/not-ready';
+
+/**
+ * A new Node carries the not-ready taint (the node lifecycle controller's job on a real cluster,
+ * done here on the write instead) until its Ready condition is True, then loses it.
+ */
+function defaultNode(node: Obj, old: Obj | undefined): void {
+  const spec: Obj = isObj(node.spec) ? node.spec : {};
+  node.spec = spec;
+  const status = isObj(node.status) ? node.status : isObj(old?.status) ? old.status : {};
+  const ready = (Array.isArray(status.conditions) ? status.conditions.filter(isObj) : []).some((c) => c.type === 'Ready' && c.status === 'True');
+  const taints = (Array.isArray(spec.taints) ? spec.taints.filter(isObj) : []).filter((t) => t.key !== NOT_READY_TAINT);
+  const had = (Array.isArray(spec.taints) ? spec.taints.filter(isObj) : []).find((t) => t.key === NOT_READY_TAINT);
+  if (!ready) taints.push(had ?? { key: NOT_READY_TAINT, effect: 'NoSchedule' });
+  if (taints.length > 0) spec.taints = taints;
+  else delete spec.taints;
+  if (typeof spec.podCIDR === 'string' && spec.podCIDR !== '') spec.podCIDRs ??= [spec.podCIDR];
+}
+
+/** A /24 per Node from 10.244.0.0/16, as a kubeadm cluster's node IPAM gives them. */
+function allocatePodCidr(node: Obj, store: Store): void {
+  const spec = node.spec as Obj;
+  if (Array.isArray(spec.podCIDRs) && spec.podCIDRs.length > 0) return;
+  const used = new Set<string>();
+  for (const n of store.scan('/nodes')) if (isObj(n.spec) && typeof n.spec.podCIDR === 'string') used.add(n.spec.podCIDR);
+  for (let i = 0; i < 256; i++) {
+    const cidr = `10.244.${i}.0/24`;
+    if (used.has(cidr)) continue;
+    spec.podCIDR = cidr;
+    spec.podCIDRs = [cidr];
+    return;
   }
 }

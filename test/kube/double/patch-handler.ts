@@ -4,6 +4,7 @@ import { isObj, type Obj } from './json.ts';
 import type { Req } from './request.ts';
 import { ApiError, badRequest } from './status.ts';
 import { current, updateWith, type WriteResult } from './write.ts';
+import { applyPatch } from './ssa/apply.ts';
 
 const JSON_PATCH = 'application/json-patch+json';
 const MERGE = 'application/merge-patch+json';
@@ -17,9 +18,7 @@ function unsupported(types: string[]): ApiError {
 export async function patch(r: Req, text: string): Promise<WriteResult> {
   const ct = (r.contentType.split(';')[0] ?? '').trim().toLowerCase();
   const builtin = r.def.builtin;
-  // Server-side apply is refused as a pre-SSA apiserver would: kubectl's default (client-side) apply
-  // does not need it, and the controllers use merge/JSON patches with explicit preconditions.
-  if (ct === APPLY) throw unsupported(builtin ? [JSON_PATCH, MERGE, STRATEGIC] : [JSON_PATCH, MERGE]);
+  if (ct === APPLY) return applyPatch(r, text);
   if (ct === STRATEGIC && !builtin) throw unsupported([JSON_PATCH, MERGE, APPLY]);
   if (ct !== JSON_PATCH && ct !== MERGE && ct !== STRATEGIC) {
     throw unsupported(builtin ? [JSON_PATCH, MERGE, STRATEGIC, APPLY] : [JSON_PATCH, MERGE, APPLY]);

@@ -28,9 +28,12 @@ export function jsonPatchApply(target: Obj, patch: unknown): Obj {
     throw badRequest(`json: cannot unmarshal ${what} into Go value of type jsonpatch.Patch`);
   }
   try {
-    const r = jsonPatch.applyPatch(clone(target), patch as Operation[], true, false);
-    if (!isObj(r.newDocument)) throw new Error('patch result is not an object');
-    return r.newDocument;
+    let doc: unknown = clone(target);
+    (patch as Operation[]).forEach((op, i) => {
+      doc = jsonPatch.applyOperation(doc, isObj(doc) ? replaceOfMissingKeyAsAdd(doc, op) : op, true, true, true, i).newDocument;
+    });
+    if (!isObj(doc)) throw new Error('patch result is not an object');
+    return doc;
   } catch (e) {
     const err = e as Error & { name?: string; operation?: Operation };
     let msg = err.message.split('\n')[0] ?? String(e);
@@ -38,6 +41,20 @@ export function jsonPatchApply(target: Obj, patch: unknown): Obj {
     else if (err.name === 'OPERATION_PATH_UNRESOLVABLE') msg = `doc is missing path: "${err.operation?.path ?? ''}": missing value`;
     throw new ApiError(422, `the server rejected our request due to an error in our request`, 'Invalid', { causes: [{ reason: 'FieldValueInvalid', message: msg, field: '' }] });
   }
+}
+
+/**
+ * The apiserver applies JSON patches with evanphx/json-patch v4, where `replace` of a key that an
+ * existing object lacks sets it (like `add`) instead of failing; array indexes must still exist.
+ */
+function replaceOfMissingKeyAsAdd(doc: Obj, op: Operation): Operation {
+  if (op.op !== 'replace' || typeof op.path !== 'string' || op.path === '') return op;
+  const parts = op.path.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const key = parts.pop();
+  let parent: unknown = doc;
+  for (const p of parts) parent = Array.isArray(parent) ? parent[Number(p)] : isObj(parent) ? parent[p] : undefined;
+  if (key === undefined || !isObj(parent) || Object.hasOwn(parent, key)) return op;
+  return { op: 'add', path: op.path, value: op.value };
 }
 
 const DIRECTIVE = '$patch';

@@ -19,13 +19,18 @@ export class Registry {
     return resourceKey(d);
   }
 
+  /** Goes up on every change of what is served (caches of derived documents key on it). */
+  revision = 0;
+
   put(def: ResourceDef): void {
     this.defs.set(this.keyOf(def), def);
+    this.revision++;
   }
 
   remove(group: string, plural: string): void {
     const d = this.defs.get(`${group}/${plural}`);
     if (d && !d.builtin) this.defs.delete(`${group}/${plural}`);
+    this.revision++;
   }
 
   byKey(key: string): ResourceDef | undefined {

@@ -1,5 +1,6 @@
 // The per-request context handlers share.
 import type { KubeApi } from './api.ts';
+import type { Obj } from './json.ts';
 import type { ResourcePath } from './paths.ts';
 import type { ResourceDef, VersionDef } from './resource.ts';
 
@@ -13,6 +14,17 @@ export interface Req {
   accept: string;
   /** Values for `Warning: 299 - "..."` response headers. */
   warnings: string[];
+  /** The client's User-Agent: the default field manager is its product part. */
+  userAgent?: string;
+  /** Set by server-side apply: the managedFields the write stores (instead of Update tracking). */
+  managedFields?: Obj[] | undefined;
+}
+
+/** fieldManager from the query, else what the apiserver derives from the User-Agent. */
+export function fieldManager(r: Req): string {
+  const m = r.query.get('fieldManager');
+  if (m) return m;
+  return (r.userAgent ?? '').split('/')[0]?.slice(0, 128) || 'unknown';
 }
 
 export function isDryRun(r: Req): boolean {

@@ -82,7 +82,7 @@ function valueAt(root: unknown, instancePath: string): unknown {
   return cur;
 }
 
-function causeOf(e: ErrorObject, root: unknown): Cause | undefined {
+export function causeOf(e: ErrorObject, root: unknown): Cause | undefined {
   const field = fieldPath(e.instancePath);
   const v = valueAt(root, e.instancePath);
   const p = e.params as Record<string, unknown>;

@@ -72,13 +72,18 @@ export function labelMatcher(selector: string | undefined): Matcher {
 /** Field paths a kind accepts beyond metadata.name / metadata.namespace. */
 const EXTRA_FIELDS: Record<string, string[]> = {
   Pod: ['spec.nodeName', 'status.phase'],
-  Event: ['involvedObject.kind', 'involvedObject.name', 'involvedObject.namespace', 'involvedObject.uid', 'reason', 'type'],
+  Event: ['involvedObject.kind', 'involvedObject.name', 'involvedObject.namespace', 'involvedObject.uid', 'involvedObject.apiVersion', 'involvedObject.resourceVersion',
+    'involvedObject.fieldPath', 'reason', 'reportingComponent', 'source', 'type'],
   Secret: ['type'],
   Node: ['spec.unschedulable'],
 };
 
+/** Selector fields that are not plain paths. */
+const ALIASES: Record<string, string> = { source: 'source.component' };
+
 function fieldValue(obj: Obj, path: string): string {
   let cur: unknown = obj;
+  path = ALIASES[path] ?? path;
   for (const p of path.split('.')) cur = isObj(cur) ? cur[p] : undefined;
   if (cur === undefined || cur === null) return '';
   return String(cur);

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KubeApi } from './api.ts';
 import { apiVersions, group, groupList, resourceList, SERVER_VERSION } from './discovery.ts';
 import type { FaultState } from './faults.ts';
-import { readBody, sendError, sendJson } from './http.ts';
+import { readBody, readBytes, sendError, sendJson } from './http.ts';
 import { groupVersionDoc, rootDoc } from './openapi.ts';
 import { patch } from './patch-handler.ts';
 import { parsePath, type ResourcePath } from './paths.ts';
@@ -39,10 +39,12 @@ async function resource(api: KubeApi, req: IncomingMessage, res: ServerResponse,
     contentType: req.headers['content-type'] ?? '',
     accept: req.headers.accept ?? '',
     warnings: version.deprecationWarning ? [version.deprecationWarning] : [],
+    userAgent: req.headers['user-agent'] ?? '',
   };
   const method = req.method ?? 'GET';
   const isWatch = url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1';
-  const text = method === 'GET' ? '' : await readBody(req);
+  const bytes = method === 'GET' ? Buffer.alloc(0) : await readBytes(req);
+  const text = bytes.toString('utf8');
   let code = 200;
   let body: unknown;
   switch (method) {
@@ -55,11 +57,11 @@ async function resource(api: KubeApi, req: IncomingMessage, res: ServerResponse,
       break;
     case 'POST':
       if (p.name !== undefined) throw NOT_ALLOWED();
-      ({ code, body } = await create(r, parseBody(r.contentType, text)));
+      ({ code, body } = await create(r, parseBody(r.contentType, text, bytes)));
       break;
     case 'PUT':
       if (p.name === undefined) throw NOT_ALLOWED();
-      ({ code, body } = await update(r, parseBody(r.contentType, text)));
+      ({ code, body } = await update(r, parseBody(r.contentType, text, bytes)));
       break;
     case 'PATCH':
       if (p.name === undefined) throw NOT_ALLOWED();

@@ -95,28 +95,42 @@ function nodeRoles(node: Obj): string {
   return roles.length > 0 ? roles.sort().join(',') : '<none>';
 }
 
-/** kubectl's "a,b,c + N more..." for lists of addresses. */
-function firstThree(items: string[]): string {
-  if (items.length === 0) return '<unset>';
-  const more = items.length - 3;
-  return more > 0 ? `${items.slice(0, 3).join(',')} + ${more} more...` : items.join(',');
+function nodeAddress(node: Obj, type: string): string {
+  const addrs = isObj(node.status) && Array.isArray(node.status.addresses) ? node.status.addresses.filter(isObj) : [];
+  const a = addrs.find((x) => x.type === type);
+  return typeof a?.address === 'string' ? a.address : '<none>';
 }
 
-function slicePorts(o: Obj): string {
-  const ports = Array.isArray(o.ports) ? o.ports.filter(isObj) : [];
-  return ports.length === 0 ? '<unset>' : ports.map((p) => (typeof p.port === 'number' ? String(p.port) : '<unset>')).join(',');
+/** At most three values, then " + N more..." (kubectl's listWithMoreString). */
+function firstThree(list: string[]): string {
+  if (list.length === 0) return '<unset>';
+  const shown = list.slice(0, 3).join(',');
+  return list.length > 3 ? `${shown} + ${list.length - 3} more...` : shown;
 }
 
-function sliceAddresses(o: Obj): string {
-  const eps = Array.isArray(o.endpoints) ? o.endpoints.filter(isObj) : [];
-  return firstThree(eps.flatMap((e) => (Array.isArray(e.addresses) ? e.addresses.map(String) : [])));
+function since(ts: unknown): string {
+  return typeof ts === 'string' && ts !== '' ? humanDuration(Date.now() - Date.parse(ts)) : '<unknown>';
+}
+
+/** core/v1 and events.k8s.io/v1 Events, all columns (the client hides the wide ones). */
+function eventCells(o: Obj): unknown[] {
+  const involved = isObj(o.involvedObject) ? o.involvedObject : isObj(o.regarding) ? o.regarding : {};
+  const source = isObj(o.source) ? o.source : isObj(o.deprecatedSource) ? o.deprecatedSource : {};
+  const first = o.firstTimestamp ?? o.deprecatedFirstTimestamp;
+  const firstSeen = typeof first === 'string' && first !== '' ? since(first) : since(o.eventTime);
+  const last = o.lastTimestamp ?? o.deprecatedLastTimestamp;
+  const series = isObj(o.series) ? o.series : undefined;
+  const lastSeen = series ? since(series.lastObservedTime) : typeof last === 'string' && last !== '' ? since(last) : firstSeen;
+  const count = series ? Number(series.count ?? 1) : Number(o.count ?? o.deprecatedCount ?? 0) || 1;
+  const kind = String(involved.kind ?? '').toLowerCase();
+  const target = typeof involved.name === 'string' && involved.name !== '' ? `${kind}/${involved.name}` : kind;
+  const component = String(source.component || o.reportingController || o.reportingComponent || '');
+  const instance = String(source.host || o.reportingInstance || '');
+  return [lastSeen, String(o.type ?? ''), String(o.reason ?? ''), target, String(involved.fieldPath ?? ''), instance ? `${component}, ${instance}` : component,
+    String(o.message ?? o.note ?? '').trim(), firstSeen, count, name(o)];
 }
 
 const BUILTIN: Record<string, Printer> = {
-  EndpointSlice: {
-    columns: [NAME, col('AddressType'), col('Ports'), col('Endpoints'), AGE],
-    cells: (o) => [name(o), String(o.addressType ?? ''), slicePorts(o), sliceAddresses(o), age(o)],
-  },
   Secret: {
     columns: [NAME, col('Type'), col('Data', 'integer'), AGE],
     cells: (o) => [name(o), String(o.type ?? 'Opaque'), isObj(o.data) ? Object.keys(o.data).length : 0, age(o)],
@@ -129,10 +143,40 @@ const BUILTIN: Record<string, Printer> = {
     },
   },
   Node: {
-    columns: [NAME, col('Status'), col('Roles'), AGE, col('Version')],
+    columns: [NAME, col('Status'), col('Roles'), AGE, col('Version'), col('Internal-IP', 'string', '', 1), col('External-IP', 'string', '', 1),
+      col('OS-Image', 'string', '', 1), col('Kernel-Version', 'string', '', 1), col('Container-Runtime', 'string', '', 1)],
     cells: (o) => {
       const info = isObj(o.status) && isObj(o.status.nodeInfo) ? o.status.nodeInfo : {};
-      return [name(o), nodeStatus(o), nodeRoles(o), age(o), String(info.kubeletVersion ?? '')];
+      const known = (v: unknown): string => (typeof v === 'string' && v !== '' ? v : '<unknown>');
+      return [name(o), nodeStatus(o), nodeRoles(o), age(o), String(info.kubeletVersion ?? ''), nodeAddress(o, 'InternalIP'), nodeAddress(o, 'ExternalIP'),
+        known(info.osImage), known(info.kernelVersion), known(info.containerRuntimeVersion)];
+    },
+  },
+  Event: {
+    columns: [col('Last Seen'), col('Type'), col('Reason'), col('Object'), col('Subobject', 'string', '', 1), col('Source', 'string', '', 1), col('Message'),
+      col('First Seen', 'string', '', 1), col('Count', 'string', '', 1), col('Name', 'string', '', 1)],
+    cells: eventCells,
+  },
+  EndpointSlice: {
+    columns: [NAME, col('AddressType'), col('Ports'), col('Endpoints'), AGE],
+    cells: (o) => {
+      const ports = (Array.isArray(o.ports) ? o.ports.filter(isObj) : []).map((p) => (typeof p.port === 'number' ? String(p.port) : typeof p.name === 'string' ? p.name : '*'));
+      const addrs = (Array.isArray(o.endpoints) ? o.endpoints.filter(isObj) : []).flatMap((e) => (Array.isArray(e.addresses) ? e.addresses.map(String) : []));
+      return [name(o), String(o.addressType ?? ''), firstThree(ports), firstThree(addrs), age(o)];
+    },
+  },
+  Pod: {
+    columns: [NAME, col('Ready'), col('Status'), col('Restarts', 'string'), AGE, col('IP', 'string', '', 1), col('Node', 'string', '', 1),
+      col('Nominated Node', 'string', '', 1), col('Readiness Gates', 'string', '', 1)],
+    cells: (o) => {
+      const spec = isObj(o.spec) ? o.spec : {};
+      const st = isObj(o.status) ? o.status : {};
+      const cs = Array.isArray(st.containerStatuses) ? st.containerStatuses.filter(isObj) : [];
+      const containers = Array.isArray(spec.containers) ? spec.containers.length : 0;
+      const restarts = cs.reduce((n, c) => n + Number(c.restartCount ?? 0), 0);
+      const none = (v: unknown): string => (typeof v === 'string' && v !== '' ? v : '<none>');
+      return [name(o), `${cs.filter((c) => c.ready === true).length}/${containers}`, String(st.reason ?? st.phase ?? 'Pending'), String(restarts), age(o),
+        none(st.podIP), none(spec.nodeName), none(st.nominatedNodeName), '<none>'];
     },
   },
   Namespace: {

@@ -2,10 +2,16 @@
 import { randomUUID } from 'node:crypto';
 import { isNamespaceDef, metaOf } from './api.ts';
 import { crdStatus, crdToDef, defaultCrd, validateCrd } from './crd.ts';
-import { applyBuiltinDefaults, hasGeneration } from './defaults.ts';
+import { allocationCauses, applyBuiltinDefaults, applyStatusDefaults, hasGeneration } from './defaults.ts';
+import { builtinSchema, decodeBuiltin, loadBuiltin, schemaCauses } from './builtin-validate.ts';
+import { kindRules } from './rules-kinds.ts';
+import { metaRules } from './rules-meta.ts';
+import { serviceRules } from './rules-service.ts';
 import { clone, deepEqual, isObj, nowRfc3339, str, type Obj } from './json.ts';
 import { generateName, validateName } from './names.ts';
-import { fieldValidation, isDryRun, type Req } from './request.ts';
+import { fieldManager, fieldValidation, isDryRun, type Req } from './request.ts';
+import { trackUpdate, type UpdateWrite } from './ssa/managed.ts';
+import { shapeOf } from './ssa/shape.ts';
 import { apiVersion } from './resource.ts';
 import { applyDefaults, prune, validate } from './schema.ts';
 import { alreadyExists, ApiError, badRequest, conflict, invalid, notFound, type Cause } from './status.ts';
@@ -27,11 +33,24 @@ function nameOf(o: Obj): string {
   return str(metaOf(o).name) ?? '';
 }
 
+/** Built-in kinds: decode errors are 400s; returns the unknown fields (already dropped). */
+function decodeBuiltinBody(r: Req, obj: Obj, wrap: boolean): string[] {
+  const s = builtinSchema(r.def.group, r.version.name, r.def.kind);
+  if (!s) return [];
+  const { unknown, errors } = decodeBuiltin(s, obj);
+  const first = errors[0];
+  if (first !== undefined) {
+    const v = r.version.name;
+    throw badRequest(wrap ? `${r.def.kind} in version "${v}" cannot be handled as a ${r.def.kind}: ${first}` : first);
+  }
+  return unknown;
+}
+
 /** Prune unknown fields and apply schema defaults; unknown fields are reported per fieldValidation. */
 function schemaFields(r: Req, obj: Obj, wrap: boolean): void {
   const schema = r.version.schema;
-  if (!schema) return;
-  const unknown = prune(obj, schema);
+  if (!schema && !r.def.builtin) return;
+  const unknown = schema ? prune(obj, schema) : decodeBuiltinBody(r, obj, wrap);
   if (unknown.length > 0) {
     const mode = fieldValidation(r);
     const list = unknown.map((u) => `unknown field "${u}"`);
@@ -42,16 +61,45 @@ function schemaFields(r: Req, obj: Obj, wrap: boolean): void {
     }
     if (mode === 'Warn') r.warnings.push(...list);
   }
-  applyDefaults(obj, schema);
+  if (schema) applyDefaults(obj, schema);
 }
 
-function validateObject(r: Req, obj: Obj): void {
+function validateObject(r: Req, obj: Obj, old: Obj | undefined): void {
   const causes: Cause[] = [];
   const name = nameOf(obj);
   causes.push(...validateName(r.def.kind, r.def.group, name));
+  causes.push(...metaRules(obj.metadata));
   if (r.version.schema) causes.push(...validate(r.version.schema, obj));
+  if (r.def.builtin) causes.push(...builtinCauses(r, obj, old));
   if (isCrdDef(r)) causes.push(...validateCrd(obj));
   if (causes.length > 0) throw invalid(r.def.kind, r.def.group, name, causes);
+}
+
+function builtinCauses(r: Req, obj: Obj, old: Obj | undefined): Cause[] {
+  const s = builtinSchema(r.def.group, r.version.name, r.def.kind);
+  const causes = s ? schemaCauses(s, obj) : [];
+  if (r.def.group === '' && r.def.kind === 'Service') {
+    causes.push(...serviceRules(obj, old, r.path.subresource === 'status'));
+    if (r.path.subresource !== 'status') causes.push(...allocationCauses(obj, old, r.api.store));
+  }
+  else causes.push(...kindRules(r.def.group, r.def.kind, obj, old));
+  return causes;
+}
+
+function setManagedFields(m: Obj, v: unknown): void {
+  if (Array.isArray(v) && v.length > 0) m.managedFields = v;
+  else delete m.managedFields;
+}
+
+function tracking(r: Req): Omit<UpdateWrite, 'next'> {
+  const w: Omit<UpdateWrite, 'next'> = { manager: fieldManager(r), apiVersion: apiVersion(r.def.group, r.version.name), shape: shapeOf(r.def, r.version) };
+  if (r.path.subresource) w.subresource = r.path.subresource;
+  return w;
+}
+
+/** Schemas and validators of built-in kinds load on first use (once per process). */
+async function prepare(r: Req): Promise<void> {
+  if (r.def.builtin) await loadBuiltin(r.def.group, r.version.name, r.def.kind);
 }
 
 function checkTypeMeta(r: Req, body: Obj): void {
@@ -111,7 +159,7 @@ async function admit(r: Req, op: 'CREATE' | 'UPDATE', obj: Obj, old?: Obj): Prom
     ...(old ? { oldObject: old } : {}),
   };
   const mutated = (await r.api.admission.mutate({ ...base, object: obj })) ?? obj;
-  validateObject(r, mutated);
+  validateObject(r, mutated, old);
   await r.api.admission.validate({ ...base, object: mutated });
   return mutated;
 }
@@ -127,6 +175,7 @@ export async function create(r: Req, body: unknown): Promise<WriteResult> {
   if (!isObj(body)) throw badRequest('Object \'Kind\' is missing in request body');
   if (r.path.subresource) throw new ApiError(405, 'the server does not allow this method on the requested resource', 'MethodNotAllowed');
   const obj = clone(body);
+  await prepare(r);
   checkTypeMeta(r, obj);
   checkNamespace(r, obj);
   const m = metaOf(obj);
@@ -148,6 +197,7 @@ export async function create(r: Req, body: unknown): Promise<WriteResult> {
     defaultCrd(obj);
     obj.status = crdStatus(obj);
   }
+  setManagedFields(m, r.managedFields ?? trackUpdate({ ...tracking(r), next: obj }));
   const admitted = await admit(r, 'CREATE', obj);
   const key = r.api.key(r.def);
   const ns = r.def.namespaced ? (r.path.namespace ?? '') : '';
@@ -175,6 +225,7 @@ export async function current(r: Req, name: string): Promise<Obj> {
 export async function updateWith(r: Req, cur: Obj, incoming: Obj, wrap: boolean): Promise<WriteResult> {
   const name = nameOf(cur);
   const obj = clone(incoming);
+  await prepare(r);
   checkTypeMeta(r, obj);
   const m = metaOf(obj);
   if (m.name !== undefined && m.name !== name) {
@@ -209,6 +260,7 @@ export async function updateWith(r: Req, cur: Obj, incoming: Obj, wrap: boolean)
   }
   nm.resourceVersion = cm.resourceVersion;
   if (r.def.builtin && !statusWrite) applyBuiltinDefaults(r.def.kind, next, r.api.store, cur);
+  if (r.def.builtin) applyStatusDefaults(r.def.kind, next, statusWrite);
   if (isCrdDef(r)) {
     defaultCrd(next);
     next.status = crdStatus(next, cur);
@@ -224,7 +276,9 @@ export async function updateWith(r: Req, cur: Obj, incoming: Obj, wrap: boolean)
   }
   if (hasGeneration(r.def.kind, r.def.builtin) && !deepEqual(specPart(next), specPart(cur))) nm.generation = Number(cm.generation ?? 0) + 1;
   if (Array.isArray(nm.finalizers) && nm.finalizers.length === 0) delete nm.finalizers;
+  setManagedFields(nm, r.managedFields ?? cm.managedFields);
   if (deepEqual(next, cur)) return { code: 200, body: cur };
+  if (!r.managedFields) setManagedFields(nm, trackUpdate({ ...tracking(r), old: cur, next }));
   const admitted = await admit(r, 'UPDATE', next, cur);
   if (isDryRun(r)) return { code: 200, body: admitted };
   const key = r.api.key(r.def);
