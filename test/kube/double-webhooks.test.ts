@@ -186,7 +186,7 @@ describe('kube double: webhooks', () => {
 
     before(async () => {
       const webhooks = [{
-        name: 'by-slice.example', failurePolicy: 'Fail', timeoutSeconds: 5, admissionReviewVersions: ['v1'], sideEffects: 'None', rules: [rule],
+        name: 'by-slice.example.com', failurePolicy: 'Fail', timeoutSeconds: 5, admissionReviewVersions: ['v1'], sideEffects: 'None', rules: [rule],
         clientConfig: { service: { namespace: 'hooks', name: 'by-slice', path: '/validate', port: 443 }, caBundle: certs.caBundle },
       }];
       assert.equal((await raw(d.url, 'POST', VWC, { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration', metadata: { name: 'by-slice' }, webhooks })).status, 201);
@@ -196,7 +196,7 @@ describe('kube double: webhooks', () => {
     });
 
     it('no Service: refused (failurePolicy Fail) with the apiserver\'s reason', async () => {
-      assert.match(await denial('s1'), /failed calling webhook "by-slice\.example": failed to call webhook: Post "https:\/\/by-slice\.hooks\.svc:443\/validate\?timeout=5s": service "by-slice" not found$/);
+      assert.match(await denial('s1'), /failed calling webhook "by-slice\.example\.com": failed to call webhook: Post "https:\/\/by-slice\.hooks\.svc:443\/validate\?timeout=5s": service "by-slice" not found$/);
     });
 
     it('a Service without that port, then without endpoints: refused, saying which', async () => {
@@ -219,7 +219,7 @@ describe('kube double: webhooks', () => {
       assert.equal(calls.length, before + 1);
       const deny = await raw(d.url, 'POST', EIPS, eip('s6', '9.9.9.9'));
       assert.equal(deny.status, 400);
-      assert.match(String(deny.body.message), /admission webhook "by-slice\.example" denied the request: address 9\.9\.9\.9 is reserved/);
+      assert.match(String(deny.body.message), /admission webhook "by-slice\.example\.com" denied the request: address 9\.9\.9\.9 is reserved/);
       // the endpoint goes away (its process ended): refused again
       await raw(d.url, 'DELETE', `${SLICES}/by-slice-a`);
       assert.match(await denial('s7'), /no endpoints available for service "by-slice"$/);
@@ -234,7 +234,7 @@ describe('kube double: webhooks', () => {
       kind: 'ValidatingWebhookConfiguration',
       metadata: { name: 'match-policy' },
       webhooks: [{
-        name: 'match.example', admissionReviewVersions: ['v1'], sideEffects: 'None', rules: [rule], ...(matchPolicy ? { matchPolicy } : {}),
+        name: 'match.example.com', admissionReviewVersions: ['v1'], sideEffects: 'None', rules: [rule], ...(matchPolicy ? { matchPolicy } : {}),
         clientConfig: { service: { namespace: 'hooks', name: 'hooks-svc', path: '/validate' }, caBundle: certs.caBundle },
       }],
     });
