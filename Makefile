@@ -6,12 +6,13 @@ LOGS := build/test-logs
 NPM_STAMP := node_modules/.npm-ci.stamp
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/.tools/bin:$(PATH)
 
-.PHONY: help deps system-deps node-deps tools build typecheck lint check test test-unit test-kube test-contract test-lab test-bgp test-layer2 test-e2e test-deploy lab bench clean
+.PHONY: help deps system-deps node-deps tools build typecheck lint check test test-unit test-kube test-contract test-lab test-bgp test-layer2 test-e2e test-deploy lab bench images clean
 
 help:
 	@echo "make test   - install everything, build, type-check, lint and run every test"
 	@echo "make lab    - the seed walkthrough on an embedded lab (ONCE=1 runs it once and exits)"
 	@echo "make bench  - benchmarks (see BENCHMARKS.md)"
+	@echo "make images - the manager and gobgpd images with podman, no registry needed (see README, Image)"
 	@echo "per area:   make test-unit | test-kube | test-contract | test-lab | test-bgp | test-layer2 | test-e2e"
 
 system-deps:
@@ -80,6 +81,9 @@ lab: deps build
 
 bench: deps build
 	npm run bench -- $(ARGS)
+
+images: node-deps
+	@bash scripts/images/build.sh
 
 clean:
 	rm -rf dist build .tools

@@ -1,5 +1,5 @@
-// The Dockerfile (not built here: no container engine) and the build output it packages:
-// `npm run build:prod` is what the image's build stage runs, so the manager is started from it.
+// The Dockerfile's shape and the build output it packages: `npm run build:prod` is what the image's
+// build stage runs, so the manager is started from it. images.test.ts builds the images for real.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
@@ -36,19 +36,23 @@ describe('Dockerfile', () => {
     return s;
   };
 
-  test('build → manager runtime (the default, last target) and a gobgpd target', () => {
-    assert.deepEqual(all.map((s) => s.name), ['build', 'gobgpd', 'manager']);
+  test('build → rootfs stages → gobgpd and manager FROM scratch (the manager is the default, last target)', () => {
+    assert.deepEqual(all.map((s) => s.name), ['build', 'node-rootfs', 'gobgpd-rootfs', 'gobgpd', 'manager']);
     assert.match(byName('build').from, /^node:\$\{NODE_VERSION\}-bookworm$/);
-    assert.match(byName('manager').from, /^node:\$\{NODE_VERSION\}-bookworm-slim$/);
+    assert.match(byName('node-rootfs').from, /^node:\$\{NODE_VERSION\}-bookworm$/, 'node from the base the build already has');
+    assert.equal(byName('gobgpd-rootfs').from, 'debian:bookworm-slim');
+    assert.equal(byName('gobgpd').from, 'scratch');
+    assert.equal(byName('manager').from, 'scratch');
     assert.match(dockerfile, /^ARG NODE_VERSION=24$/m);
-    assert.equal(byName('gobgpd').from, 'debian:bookworm-slim');
   });
 
-  test('the build stage runs the scripts CI runs and keeps only production modules', () => {
+  test('the build stage runs the scripts CI runs and keeps only production modules, pruned and checked', () => {
     const build = byName('build').lines.join('\n');
     assert.match(build, /npm ci\b/);
     assert.match(build, /npm run build:prod/);
     assert.match(build, /npm prune --omit=dev/);
+    assert.match(build, /sh scripts\/images\/prune-modules\.sh node_modules/);
+    assert.match(build, /node scripts\/images\/check-modules\.mjs \/out/);
     assert.ok(pkg.scripts['build:prod'], 'package.json needs a build:prod script');
     assert.match(pkg.scripts['build:prod'] ?? '', /npm run build\b/);
     // Everything the build stage copies before `COPY . .` must exist (and not be dockerignored).
@@ -57,24 +61,36 @@ describe('Dockerfile', () => {
     }
   });
 
-  test('the runtime gets dist/, production node_modules, the protos and the addon, and starts the package bin', () => {
+  test('node-gyp gets the Node headers without an npm_config_ variable (npm warns on those, its next major refuses them)', () => {
+    assert.doesNotMatch(all.flatMap((s) => s.lines).join('\n'), /npm_config_/i);
+    assert.match(byName('build').lines.join('\n'), /^ENV npm_package_config_node_gyp_nodedir=\/usr\/local$/m);
+  });
+
+  test('the runtime gets node and its libraries, dist/, production node_modules, the protos and the addon, and starts the package bin', () => {
     const build = byName('build').lines.join('\n');
     for (const part of ['dist', 'node_modules', 'proto', 'package.json']) assert.match(build, new RegExp(`cp -r [^\\n]*\\b${part}\\b`), `${part} not staged`);
     assert.match(build, /src\/layer2\/native\/build\/Release\/afpacket\.node/);
     assert.ok(existsSync(join(ROOT, 'proto/gobgp.proto')), 'proto/gobgp.proto is loaded at run time');
     const addonLoader = join(ROOT, 'src/layer2/addon.ts');
     if (existsSync(addonLoader)) assert.match(readFileSync(addonLoader, 'utf8'), /native\/build\/Release\/afpacket\.node/);
+    assert.match(byName('node-rootfs').lines.join('\n'), /rootfs\.sh \/rootfs \/usr\/local\/bin\/node\b/);
     const manager = byName('manager').lines.join('\n');
+    assert.match(manager, /COPY --from=node-rootfs \/rootfs\/ \//);
     assert.match(manager, /COPY --from=build \/out\/ \/app\//);
+    assert.match(manager, /^ENV PATH=\/usr\/local\/bin:/m);
     const entry = /ENTRYPOINT \["node", "\/app\/([^"]+)"\]/.exec(manager);
     assert.equal(entry?.[1], pkg.bin['openelb-manager']);
     assert.doesNotMatch(manager, /^USER /m, 'runs as root with only NET_RAW (see the chart)');
   });
 
-  test('the gobgpd image is Debian\'s package, unprivileged, API on the unix socket', () => {
+  test('the gobgpd image is Debian\'s package plus what the chart\'s command and probes run, unprivileged, API on the unix socket', () => {
+    const root = byName('gobgpd-rootfs').lines.join('\n');
+    assert.match(root, /apt-get install -y --no-install-recommends gobgpd/);
+    assert.match(root, /rm -rf \/var\/lib\/apt\/lists/);
+    const files = /rootfs\.sh \/rootfs ([^&]+)/.exec(root)?.[1]?.trim().split(/\s+/) ?? [];
+    for (const f of ['/usr/bin/gobgpd', '/bin/sh', '/usr/bin/rm', '/usr/bin/date', '/usr/bin/stat']) assert.ok(files.includes(f), `gobgpd image lacks ${f}`);
     const g = byName('gobgpd').lines.join('\n');
-    assert.match(g, /apt-get install -y --no-install-recommends gobgpd/);
-    assert.match(g, /rm -rf \/var\/lib\/apt\/lists/);
+    assert.match(g, /COPY --from=gobgpd-rootfs \/rootfs\/ \//);
     assert.match(g, /^USER 65532:65532$/m);
     assert.match(g, /--api-hosts=unix:\/\/\/run\/openelb\/gobgpd\.sock/);
     assert.match(g, /--pprof-disable/);
@@ -83,7 +99,7 @@ describe('Dockerfile', () => {
   test('.dockerignore keeps host builds and tools out', () => {
     const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
     for (const p of ['node_modules', 'dist', '**/build', '.tools', '.git']) assert.ok(ignored.includes(p), `.dockerignore lacks ${p}`);
-    for (const p of ['src', 'proto', 'scripts', 'package.json', 'package-lock.json']) assert.ok(!ignored.includes(p), `.dockerignore must not drop ${p}`);
+    for (const p of ['src', 'proto', 'scripts', 'scripts/images', 'package.json', 'package-lock.json']) assert.ok(!ignored.includes(p), `.dockerignore must not drop ${p}`);
   });
 });
 
