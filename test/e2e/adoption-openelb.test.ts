@@ -3,7 +3,8 @@
 // network address, which OpenELB handed out first, and an implicitly shared address), Services with
 // OpenELB's finalizer, its eip label and their status — and the allocator takes over with zero
 // address changes. Then it keeps working: new Services get free addresses, a deleted adopted Service
-// is released and its OpenELB finalizer removed.
+// is released and its OpenELB finalizer removed. deploy/openelb.yaml is installed and the webhook
+// serves behind its Service: the objects OpenELB left (v1alpha1 Eips included) pass admission.
 import { after, before, describe, test } from 'node:test';
 import { HttpMethod } from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
@@ -51,7 +52,7 @@ async function shown(key: string): Promise<string[]> {
 }
 
 before(async () => {
-  h = await startHarness();
+  h = await startHarness({ openelbWebhook: true });
   for (const ns of ['ns1', 'ns2']) await h.dbl.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
   await seedEip('network.kubesphere.io/v1alpha1', 'legacy-v1', { address: '172.16.0.0/24', protocol: 'bgp' },
     { used: USED_V1, usage: 3, poolSize: 256, firstIP: '172.16.0.0', lastIP: '172.16.0.255', v4: true, occupied: false });
@@ -110,5 +111,11 @@ describe('OpenELB 0.6 adoption', () => {
     }, 'record of a released');
     assert.equal(e.status?.serviceUIDs?.['ns1/a'], undefined);
     for (const key of ['ns1/b', 'ns1/c', 'ns1/d', 'ns2/e', 'ns2/f']) assert.deepEqual(await shown(key), [SHOWN[key]]);
+  });
+
+  test('admission is on: a pool overlapping an adopted one, written as OpenELB would (v1alpha1), is refused', async () => {
+    const overlap = 'apiVersion: network.kubesphere.io/v1alpha1\nkind: Eip\nmetadata: {name: overlap}\nspec: {address: 172.16.0.128/25}\n';
+    await assert.rejects(h.apply(overlap), /spec\.address: .*legacy-v1/);
+    assert.equal(await h.client.getOrUndefined(Resources.Eip, 'overlap'), undefined);
   });
 });

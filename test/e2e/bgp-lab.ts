@@ -1,5 +1,6 @@
-// Shared set-up for the BGP e2e tests: a lab with the API double, bare gobgpd in every node (the
-// manager configures it), a BgpConf/BgpPeer/Eip like the seed's examples, manager replicas, and
+// Shared set-up for the BGP e2e tests: a lab with the API double and deploy/openelb.yaml installed
+// (admission and conversion webhooks on, served by the managers), bare gobgpd in every node (the
+// manager configures it), manager replicas, a BgpConf/BgpPeer/Eip like the seed's examples, and
 // Services whose IPs are allocated either by the real allocator or — until one runs in the manager
 // — written the way it would write them (Eip.status.used first, then the Service's ingress).
 import { existsSync } from 'node:fs';
@@ -21,7 +22,6 @@ const ALLOCATE_MODE = process.env.OE_E2E_ALLOCATE ?? (existsSync(ALLOCATOR) ? 'a
 export function managerArgs(extra: string[] = []): string[] {
   return [
     '--namespace', MANAGER_NS,
-    '--enable-webhook', 'false',
     '--enable-layer2', 'false',
     '--heartbeat-interval', '1s',
     '--bgp-drain', '1s',
@@ -39,7 +39,10 @@ export interface BgpLabOptions {
   conf?: Record<string, unknown>;
   /** one BgpPeer per router unless given */
   peers?: (lab: Lab) => Record<string, unknown>[];
-  /** start a manager in every node and wait for /readyz (default true) */
+  /**
+   * start a manager in every node and wait for /readyz (default true). false: no managers and no
+   * objects either (the webhooks refuse writes of our kinds until a replica serves them).
+   */
   managers?: boolean;
   /** nodes that get a manager (default all) */
   managerNodes?: string[];
@@ -92,6 +95,7 @@ export async function upBgpLab(o: BgpLabOptions = {}): Promise<Lab> {
     nodes: o.nodes ?? 2,
     routers: o.routers ?? [{ kind: 'bird' }],
     kubeDouble: true,
+    openelbManifest: true,
     gobgp: 'bare',
     managers: false,
     managerArgs: (n) => managerArgs(o.extraManagerArgs?.(n) ?? []),
@@ -102,15 +106,16 @@ export async function upBgpLab(o: BgpLabOptions = {}): Promise<Lab> {
     for (const r of lab.routers) {
       await lab.execOk(r.plan.role, ['sysctl', '-qw', 'net.ipv4.fib_multipath_hash_policy=1', 'net.ipv6.fib_multipath_hash_policy=1']);
     }
-    await apply(lab, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: MANAGER_NS } }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'demo' } });
+    await apply(lab, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'demo' } });
+    if (o.managers === false) return lab;
+    // as on a cluster: the webhooks fail closed, so the replicas serve them before our objects go in
+    const names = o.managerNodes ?? lab.nodes.map((n) => n.name);
+    for (const n of names) lab.startManager(n);
+    await lab.waitWebhooks(60_000);
     const conf = { apiVersion: 'network.kubesphere.io/v1alpha2', kind: 'BgpConf', metadata: { name: 'default' }, spec: o.conf ?? { as: NODE_ASN, listenPort: 1790 } };
     const peers = o.peers?.(lab) ?? lab.routers.map((_, i) => peerFor(lab, i + 1));
     await apply(lab, conf, ...peers, eip(POOL4), eip(POOL6));
-    if (o.managers !== false) {
-      const names = o.managerNodes ?? lab.nodes.map((n) => n.name);
-      for (const n of names) lab.startManager(n);
-      for (const n of names) await waitReady(lab, n);
-    }
+    for (const n of names) await waitReady(lab, n);
     return lab;
   } catch (err) {
     await lab.down();
@@ -241,7 +246,10 @@ export async function sessionsOf(lab: Lab, node: string): Promise<Map<string, { 
   }
 }
 
-/** Waits for a manager's /readyz on a given health port (replacement replicas use their own port). */
+/**
+ * Waits for a manager's /readyz on a given health port (replacement replicas use their own port),
+ * and for the webhook Service's endpoints to list it.
+ */
 export async function waitReady(lab: Lab, node: string, port = 8080, deadlineMs = 60_000): Promise<void> {
   await waitFor(
     async () => {
@@ -252,6 +260,8 @@ export async function waitReady(lab: Lab, node: string, port = 8080, deadlineMs 
     deadlineMs,
     { what: `manager /readyz on ${node}:${port}`, intervalMs: 200 },
   );
+  const err = await lab.webhookEndpointsSettled();
+  if (err) throw new Error(`webhook endpoints not published: ${err}`);
 }
 
 /** Waits for an Event with this reason about object `name` (cluster-scoped objects' Events live in `default`). */

@@ -5,8 +5,8 @@ import { createService, upBgpLab, waitReady } from './bgp-lab.ts';
 
 // Zero failed requests while replicas restart, with a client opening a new connection per request
 // at 60 req/s:
-//  1. rolling restart: for each replica, start its replacement (same node, same gobgpd, another
-//     health port), wait for its /readyz plus a min-ready period, SIGTERM the old one (it sees its
+//  1. rolling restart: for each replica, start its replacement (same node, same gobgpd, other
+//     health and webhook ports), wait for its /readyz plus a min-ready period, SIGTERM the old one (it sees its
 //     successor's heartbeat and hands the paths over instead of withdrawing them);
 //  2. graceful drain: SIGTERM a replica with no successor: unready, withdraw its paths, wait the
 //     drain period, exit — the router moves the flows to the other node first.
@@ -29,11 +29,11 @@ describe('bgp rolling restart under load', () => {
   it('restarting every replica in turn fails no request', async (t) => {
     const probe = await lab.httpProbe(urlFor(IP), { ratePerSec: RATE, timeoutMs: 2000 });
     await sleep(1000);
-    for (const [round, port] of [8081, 8082].entries()) {
+    for (const [round, [port, webhookPort]] of [[8081, 9444], [8082, 9445]].entries()) {
       for (const n of lab.nodes) {
         const old = lab.managerProcs(n.name).at(-1);
         assert.ok(old?.running);
-        lab.startManager(n.name, ['--health-addr', `:${port}`]);
+        lab.startManager(n.name, ['--health-addr', `:${port}`, '--webhook-addr', `:${webhookPort}`]);
         await waitReady(lab, n.name, port);
         await sleep(MIN_READY_MS);
         await old.stop('SIGTERM', 15_000);

@@ -3,19 +3,22 @@
 // smaller than 1,000 addresses; managers SIGKILLed and restarted at random; one manager frozen
 // (SIGSTOP) between its Eip write and its Service write. A watcher checks the invariants on every
 // watch event (ipam-invariants.ts) and at quiescent points. The seed is fixed (IPAM_RACE_SEED
-// overrides it) and printed for replay.
+// overrides it) and printed for replay. deploy/openelb.yaml is installed and each manager serves its
+// webhook (listed in the webhook Service's endpoints while its process runs), as on a cluster.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startKubeDouble, type KubeDouble } from '../kube/double.ts';
+import type { KubeDouble } from '../kube/double.ts';
 import { Informer, KubeClient } from '../../src/kube/index.ts';
 import { Resources } from '../../src/kube/resources.ts';
 import type { Lease, Service } from '../../src/kube/types.ts';
 import type { Eip } from '../../src/api/v1alpha2.ts';
 import { InvariantWatcher, keyOf, mayShare } from './ipam-invariants.ts';
+import type { WebhookEndpoints } from '../lab/webhook-endpoints.ts';
+import { endpointsSettled, listManager, loopbackAddrs, startDoubleWithOpenelb, waitWebhookServing, webhookEndpoints } from './local-webhooks.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
 const SEED = Number(process.env['IPAM_RACE_SEED'] ?? 20261125);
@@ -25,6 +28,7 @@ const children = new Set<ChildProcess>();
 let dbl: KubeDouble | undefined;
 
 after(async () => {
+  endpoints?.close();
   for (const c of children) if (c.exitCode === null && c.signalCode === null) { c.kill('SIGCONT'); c.kill('SIGKILL'); }
   await dbl?.close();
   rmSync(tmp, { recursive: true, force: true });
@@ -42,17 +46,20 @@ function rng(seed: number): () => number {
 }
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-interface Manager { id: string; child: ChildProcess; pauseFile: string; log: string[] }
+interface Manager { id: string; child: ChildProcess; pauseFile: string; log: string[]; healthPort: number }
 const managers = new Map<string, Manager>();
+let endpoints: WebhookEndpoints | undefined;
 
-function startManager(id: string, kubeconfig: string): Manager {
+async function startManager(id: string, kubeconfig: string): Promise<Manager> {
   const pauseFile = join(tmp, `pause-${id}`);
+  const addrs = await loopbackAddrs();
   const child = spawn(process.execPath, [join(ROOT, 'src/main.ts'), '--kubeconfig', kubeconfig, '--node-name', id, '--pod-name', id,
-    '--health-addr', '127.0.0.1:0', '--enable-bgp', 'false', '--enable-layer2', 'false', '--enable-webhook', 'false',
+    ...addrs.args, '--enable-bgp', 'false', '--enable-layer2', 'false',
     '--lease-duration', '3s', '--lease-renew-deadline', '2s', '--lease-retry-period', '500ms', '--backoff-max', '1s', '--log-level', 'warn'],
   { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, KUBECONFIG: '', OPENELB_TEST_PAUSE_AFTER_EIP_WRITE: pauseFile } });
   children.add(child);
-  const m: Manager = { id, child, pauseFile, log: [] };
+  if (endpoints) listManager(endpoints, id, child, addrs.webhook);
+  const m: Manager = { id, child, pauseFile, log: [], healthPort: addrs.health };
   child.stderr?.on('data', (d: Buffer) => { if (m.log.length < 200) m.log.push(d.toString()); });
   managers.set(id, m);
   return m;
@@ -69,9 +76,14 @@ function procState(pid: number | undefined): string {
 test(`IPAM races: ${TOTAL} Services, two managers, kills and a freeze (IPAM_RACE_SEED=${SEED})`, { timeout: 240_000 }, async (t) => {
   process.stdout.write(`IPAM_RACE_SEED=${SEED} (set it to replay this run)\n`);
   const rand = rng(SEED);
-  dbl = await startKubeDouble({ bookmarkIntervalMs: 200 });
+  dbl = await startDoubleWithOpenelb({ bookmarkIntervalMs: 200 });
+  endpoints = webhookEndpoints(dbl);
   const client = new KubeClient(dbl.kubeConfig(), { fieldManager: 'race-test' });
-  for (const ns of ['openelb-system', 'race-a', 'race-b']) await dbl.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+  for (const ns of ['race-a', 'race-b']) await dbl.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+  // the webhooks fail closed: the replicas serve them before the pools go in
+  for (const id of ['m1', 'm2']) await startManager(id, dbl.kubeconfigPath);
+  for (const m of managers.values()) await waitWebhookServing(m.healthPort);
+  await endpointsSettled(endpoints);
   const eip = (name: string, spec: Record<string, unknown>, ann: Record<string, string> = {}): Record<string, unknown> =>
     ({ apiVersion: 'network.kubesphere.io/v1alpha2', kind: 'Eip', metadata: { name, annotations: ann }, spec });
   await dbl.create([
@@ -98,8 +110,6 @@ test(`IPAM races: ${TOTAL} Services, two managers, kills and a freeze (IPAM_RACE
     await eipInf.stop();
   });
 
-  startManager('m1', dbl.kubeconfigPath);
-  startManager('m2', dbl.kubeconfigPath);
 
   // ---- the workload ----
   const names: string[] = [];
@@ -141,7 +151,7 @@ test(`IPAM races: ${TOTAL} Services, two managers, kills and a freeze (IPAM_RACE
     await new Promise((r) => m.child.once('exit', r));
     kills.push(id);
     await sleep(200 + Math.floor(rand() * 1500));
-    startManager(id, dbl!.kubeconfigPath);
+    await startManager(id, dbl!.kubeconfigPath);
   };
   // The Lease may still name a manager that was just killed (its successor has not taken over yet):
   // freeze only a holder that is alive and actually writing, retrying with whoever holds it next.

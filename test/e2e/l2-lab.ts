@@ -1,4 +1,5 @@
-// Shared set-up for the Layer 2 e2e tests and the `l2` benchmark: a lab with the API double, no
+// Shared set-up for the Layer 2 e2e tests and the `l2` benchmark: a lab with the API double and
+// deploy/openelb.yaml installed (admission and conversion webhooks on, served by the managers), no
 // routers and no gobgpd, layer2 Eips on the lab LAN, manager replicas with BGP off, and helpers to find
 // which replica should own an IP (the same rendezvous ranking the speakers use) and who answers.
 import { fileURLToPath } from 'node:url';
@@ -18,7 +19,6 @@ export const PINNED = ['--layer2-lease-duration', '1s', '--layer2-renew-interval
 export function l2ManagerArgs(timing: 'pinned' | 'default', extra: string[] = []): string[] {
   return [
     '--namespace', MANAGER_NS,
-    '--enable-webhook', 'false',
     '--enable-bgp', 'false',
     '--log-level', 'info',
     ...(timing === 'pinned' ? PINNED : []),
@@ -38,13 +38,16 @@ export async function upL2Lab(o: L2LabOptions = {}): Promise<Lab> {
     routers: [],
     gobgp: 'none',
     kubeDouble: true,
+    openelbManifest: true,
     managers: false,
     managerArgs: () => l2ManagerArgs(o.timing ?? 'pinned', o.extraArgs ?? []),
   });
   try {
-    await apply(lab, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: MANAGER_NS } }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'demo' } });
-    await apply(lab, l2Eip(L2_POOL4), l2Eip(L2_POOL6));
+    await apply(lab, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'demo' } });
+    // as on a cluster: the webhooks fail closed, so the replicas serve them before the pools go in
     for (const n of lab.nodes) lab.startManager(n.name);
+    await lab.waitWebhooks(60_000);
+    await apply(lab, l2Eip(L2_POOL4), l2Eip(L2_POOL6));
     for (const n of lab.nodes) await waitReady(lab, n.name);
     for (const n of lab.nodes) await waitLease(lab, n.name);
     return lab;

@@ -1,4 +1,5 @@
-// `make lab ONCE=1` as a test: the seed walkthrough on the embedded lab must finish and exit 0.
+// `make lab ONCE=1` as a test: the seed walkthrough on the embedded lab must finish and exit 0, with
+// admission and conversion on (installed from deploy/openelb.yaml, served by the managers).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -15,6 +16,22 @@ test('make lab ONCE=1: the seed walkthrough runs end to end', { timeout: 240_000
   t.diagnostic(out.split('\n').filter((l) => l.startsWith('walkthrough complete') || l.startsWith('openelb-ts lab')).join(' | '));
   assert.equal(code, 0, `lab --once failed:\n${out.slice(-4000)}`);
   for (const want of [
+    // step 1 installs deploy/openelb.yaml: the webhooks are registered and fail closed until a replica runs
+    /validatingwebhookconfiguration\.admissionregistration\.k8s\.io\/openelb-admission\s/,
+    /bgppeers\.network\.kubesphere\.io\s+Webhook\s+openelb-webhook/,
+    /failed calling webhook "validate\.eip\.network\.kubesphere\.io": .*no endpoints available for service "openelb-webhook"/,
+    // the managers' processes are the Service's endpoints; they made the certificate and patched the caBundle
+    /openelb-webhook-oelab-9443\s+IPv4\s+9443\s+10\.99\.0\.11,10\.99\.0\.12\s/,
+    /openelb-webhook-cert\s+kubernetes\.io\/tls/,
+    /validate\.eip\.network\.kubesphere\.io: caBundle [1-9]\d* bytes/,
+    // admission: a malformed pool is refused naming the field, and not stored
+    /The Eip "eip-bad" is invalid: spec\.address: .*\/33/,
+    /eips\.network\.kubesphere\.io "eip-bad" not found/,
+    // conversion: OpenELB's v1alpha1 samples are stored and read back as v1alpha2 (and as v1alpha1 again)
+    /Warning: network\.kubesphere\.io\/v1alpha1 BgpPeer is deprecated/,
+    /bgpconf default -o jsonpath.*\nnetwork\.kubesphere\.io\/v1alpha2\n\{"as":64600,"listenPort":1790\}/,
+    /bgppeer bgppeer-sample -o jsonpath.*\nnetwork\.kubesphere\.io\/v1alpha2\n\{"conf":\{"neighborAddress":"10\.99\.0\.1","peerAs":64512\}/,
+    /network\.kubesphere\.io\/v1alpha1\n\{"config":\{"neighborAddress":"10\.99\.0\.1","peerAs":64512\}/,
     /eip-pool\s+10\.99\.0\.100-10\.99\.0\.108\s+0\s+9/,
     /nginx\s+LoadBalancer\s+\S+\s+10\.99\.0\.100\s/,
     /node1: ESTABLISHED/,

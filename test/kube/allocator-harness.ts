@@ -1,12 +1,17 @@
 // Runs the allocator Component in-process against the API double (one or more instances, each with
 // its own client, caches and identity, all competing for the real allocator Lease), plus kubectl.
+// With `openelbWebhook`, the double gets deploy/openelb.yaml and the manager's webhook runs in-process
+// behind the webhook Service (an EndpointSlice pointing at it), so admission and conversion are on.
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { parseConfig } from '../../src/config.ts';
 import { Allocator, type AllocatorOptions } from '../../src/controllers/allocator.ts';
 import { createCaches, EventRecorder, KubeClient, ObjectWriter, type Caches } from '../../src/kube/index.ts';
 import type { ManagerContext } from '../../src/manager/component.ts';
 import { HealthServer } from '../../src/obs/health.ts';
+import { startWebhook, type WebhookHandle } from '../../src/webhook/index.ts';
+import { OPENELB_MANIFEST, webhookService } from '../lab/manifest.ts';
 import { startKubeDouble, type KubeDouble } from './double.ts';
 
 const run = promisify(execFile);
@@ -28,10 +33,37 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(): Promise<Harness> {
-  const dbl = await startKubeDouble();
+export interface HarnessOptions {
+  /** Install deploy/openelb.yaml and serve the webhook in-process behind its Service (default false). */
+  openelbWebhook?: boolean;
+}
+
+/** The manager's webhook on loopback, listed as the one endpoint of the manifest's webhook Service. */
+async function serveWebhook(dbl: KubeDouble): Promise<WebhookHandle> {
+  const svc = webhookService();
+  const hook = await startWebhook({ kubeConfig: dbl.kubeConfig(), namespace: svc.namespace, addr: '127.0.0.1:0', checkIntervalMs: 60_000 });
+  await dbl.create({
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: { name: `${svc.name}-harness`, namespace: svc.namespace, labels: { 'kubernetes.io/service-name': svc.name } },
+    addressType: 'IPv4',
+    endpoints: [{ addresses: ['127.0.0.1'], conditions: { ready: true } }],
+    ports: [{ name: svc.portName, port: hook.port, protocol: 'TCP' }],
+  });
+  await until(() => hook.ready(), 'the webhook serving its certificate');
+  return hook;
+}
+
+export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
+  const dbl = await startKubeDouble(o.openelbWebhook ? { crdDirs: [] } : {});
   const client = new KubeClient(dbl.kubeConfig(), { fieldManager: 'test' });
-  await dbl.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'openelb-system' } });
+  let hook: WebhookHandle | undefined;
+  if (o.openelbWebhook) {
+    await dbl.create(readFileSync(OPENELB_MANIFEST, 'utf8'));
+    hook = await serveWebhook(dbl);
+  } else {
+    await dbl.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'openelb-system' } });
+  }
   const instances: Instance[] = [];
   const kubectl = async (...args: string[]): Promise<string> => {
     const r = await run('/usr/bin/kubectl', ['--kubeconfig', dbl.kubeconfigPath, ...args]);
@@ -81,6 +113,7 @@ export async function startHarness(): Promise<Harness> {
     dbl, client, kubectl, apply, startInstance,
     close: async () => {
       for (const i of [...instances]) await i.stop();
+      await hook?.close();
       await dbl.close();
     },
   };

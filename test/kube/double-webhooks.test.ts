@@ -39,9 +39,10 @@ describe('kube double: webhooks', () => {
   let d: KubeDouble;
   let certs: TestCerts;
   let hook: Server;
+  let hookPort = 0;
   const calls: Review[] = [];
   before(async () => {
-    certs = makeCerts(['hooks-svc.hooks.svc', 'conv.hooks.svc']);
+    certs = makeCerts(['hooks-svc.hooks.svc', 'conv.hooks.svc', 'by-slice.hooks.svc']);
     hook = createServer({ key: certs.key, cert: certs.cert }, (req, res) => {
       let text = '';
       req.on('data', (c: Buffer) => (text += c.toString()));
@@ -71,8 +72,10 @@ describe('kube double: webhooks', () => {
     });
     await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
     const hostPort = `127.0.0.1:${(hook.address() as AddressInfo).port}`;
+    hookPort = (hook.address() as AddressInfo).port;
     d = await startKubeDouble({ crdDirs: [FIXTURE_CRDS], serviceHosts: { 'hooks/hooks-svc': hostPort } });
     d.mapService('hooks', 'conv', hostPort);
+    await raw(d.url, 'POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'hooks' } });
   });
   after(async () => {
     await d.close();
@@ -161,5 +164,109 @@ describe('kube double: webhooks', () => {
     while (w.events.length < 2 && Date.now() - start < 5000) await new Promise((r) => setTimeout(r, 20));
     assert.deepEqual(w.events.map((e) => at(e.object, 'spec.replicas')), [3, 5]);
     w.close();
+  });
+
+  describe('webhook Service → EndpointSlices (no mapService entry)', () => {
+    const VWC = '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations';
+    const SVC = '/api/v1/namespaces/hooks/services';
+    const SLICES = '/apis/discovery.k8s.io/v1/namespaces/hooks/endpointslices';
+    const slice = (name: string, endpoints: Obj[], port: number, portName = 'https'): Obj => ({
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
+      metadata: { name, namespace: 'hooks', labels: { 'kubernetes.io/service-name': 'by-slice' } },
+      addressType: 'IPv4',
+      endpoints,
+      ports: [{ name: portName, port, protocol: 'TCP' }],
+    });
+    const denial = async (name: string): Promise<string> => {
+      const r = await raw(d.url, 'POST', EIPS, eip(name, '7.7.7.7'));
+      assert.equal(r.status, 500, r.text);
+      return String(r.body.message);
+    };
+
+    before(async () => {
+      const webhooks = [{
+        name: 'by-slice.example', failurePolicy: 'Fail', timeoutSeconds: 5, admissionReviewVersions: ['v1'], sideEffects: 'None', rules: [rule],
+        clientConfig: { service: { namespace: 'hooks', name: 'by-slice', path: '/validate', port: 443 }, caBundle: certs.caBundle },
+      }];
+      assert.equal((await raw(d.url, 'POST', VWC, { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration', metadata: { name: 'by-slice' }, webhooks })).status, 201);
+    });
+    after(async () => {
+      await raw(d.url, 'DELETE', `${VWC}/by-slice`);
+    });
+
+    it('no Service: refused (failurePolicy Fail) with the apiserver\'s reason', async () => {
+      assert.match(await denial('s1'), /failed calling webhook "by-slice\.example": failed to call webhook: Post "https:\/\/by-slice\.hooks\.svc:443\/validate\?timeout=5s": service "by-slice" not found$/);
+    });
+
+    it('a Service without that port, then without endpoints: refused, saying which', async () => {
+      const svc = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'by-slice', namespace: 'hooks' }, spec: { selector: { app: 'hook' }, ports: [{ name: 'https', port: 8443, targetPort: 9443 }] } };
+      assert.equal((await raw(d.url, 'POST', SVC, svc)).status, 201);
+      assert.match(await denial('s2'), /no service port 443 found for service "by-slice"$/);
+      assert.equal((await raw(d.url, 'PATCH', `${SVC}/by-slice`, { spec: { ports: [{ name: 'https', port: 443, targetPort: 9443 }] } }, { 'Content-Type': 'application/merge-patch+json' })).status, 200);
+      assert.match(await denial('s3'), /no endpoints available for service "by-slice"$/);
+    });
+
+    it('only ready endpoints on the port named like the Service port are called', async () => {
+      // a not-ready endpoint and a slice whose port has another name: still nothing to call
+      assert.equal((await raw(d.url, 'POST', SLICES, slice('by-slice-a', [{ addresses: ['127.0.0.1'], conditions: { ready: false } }], hookPort))).status, 201);
+      assert.equal((await raw(d.url, 'POST', SLICES, slice('by-slice-b', [{ addresses: ['127.0.0.1'] }], hookPort, 'metrics'))).status, 201);
+      assert.match(await denial('s4'), /no endpoints available for service "by-slice"$/);
+      // ready (an absent condition means ready): the call reaches the webhook at the slice's port
+      const before = calls.length;
+      assert.equal((await raw(d.url, 'PATCH', `${SLICES}/by-slice-a`, { endpoints: [{ addresses: ['127.0.0.1'], conditions: { ready: true } }] }, { 'Content-Type': 'application/merge-patch+json' })).status, 200);
+      assert.equal((await raw(d.url, 'POST', EIPS, eip('s5', '7.7.7.8'))).status, 201);
+      assert.equal(calls.length, before + 1);
+      const deny = await raw(d.url, 'POST', EIPS, eip('s6', '9.9.9.9'));
+      assert.equal(deny.status, 400);
+      assert.match(String(deny.body.message), /admission webhook "by-slice\.example" denied the request: address 9\.9\.9\.9 is reserved/);
+      // the endpoint goes away (its process ended): refused again
+      await raw(d.url, 'DELETE', `${SLICES}/by-slice-a`);
+      assert.match(await denial('s7'), /no endpoints available for service "by-slice"$/);
+    });
+  });
+
+  describe('matchPolicy', () => {
+    const VWC = '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations';
+    const V1 = '/apis/network.kubesphere.io/v1alpha1/eips';
+    const config = (matchPolicy?: string): Obj => ({
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingWebhookConfiguration',
+      metadata: { name: 'match-policy' },
+      webhooks: [{
+        name: 'match.example', admissionReviewVersions: ['v1'], sideEffects: 'None', rules: [rule], ...(matchPolicy ? { matchPolicy } : {}),
+        clientConfig: { service: { namespace: 'hooks', name: 'hooks-svc', path: '/validate' }, caBundle: certs.caBundle },
+      }],
+    });
+    const v1alpha1 = (name: string, address: string): Obj => ({ ...eip(name, address), apiVersion: 'network.kubesphere.io/v1alpha1' });
+
+    it('Equivalent (the default): a v1alpha1 write reaches a v1alpha2 rule, converted, with requestKind v1alpha1', async () => {
+      assert.equal((await raw(d.url, 'POST', VWC, config())).status, 201);
+      try {
+        const denied = await raw(d.url, 'POST', V1, v1alpha1('old-reserved', '9.9.9.9'));
+        assert.equal(denied.status, 400, denied.text);
+        const before = calls.length;
+        assert.equal((await raw(d.url, 'POST', V1, v1alpha1('old-fine', '6.6.6.6'))).status, 201);
+        assert.equal(calls.length, before + 1);
+        const req = calls[calls.length - 1]?.request;
+        assert.deepEqual(req?.kind, { group: 'network.kubesphere.io', version: 'v1alpha2', kind: 'Eip' });
+        assert.deepEqual(req?.requestKind, { group: 'network.kubesphere.io', version: 'v1alpha1', kind: 'Eip' });
+        assert.deepEqual(req?.resource, { group: 'network.kubesphere.io', version: 'v1alpha2', resource: 'eips' });
+        assert.equal(at(req, 'object.apiVersion'), 'network.kubesphere.io/v1alpha2');
+      } finally {
+        await raw(d.url, 'DELETE', `${VWC}/match-policy`);
+      }
+    });
+
+    it('Exact: a v1alpha1 write does not reach a v1alpha2 rule', async () => {
+      assert.equal((await raw(d.url, 'POST', VWC, config('Exact'))).status, 201);
+      try {
+        const before = calls.length;
+        assert.equal((await raw(d.url, 'POST', V1, v1alpha1('old-exact', '9.9.9.9'))).status, 201);
+        assert.equal(calls.length, before);
+      } finally {
+        await raw(d.url, 'DELETE', `${VWC}/match-policy`);
+      }
+    });
   });
 });

@@ -168,7 +168,9 @@ describe('webhook on the API double: admission through kubectl', () => {
 
   it('conversion: v1alpha1 BgpConf read as v1alpha2 and back, round trip equal', async () => {
     const v1 = { as: 50010, routerID: '172.22.0.10', port: 17901 };
-    await applyOk({ apiVersion: 'network.kubesphere.io/v1alpha1', kind: 'BgpConf', metadata: { name: 'legacy' }, spec: v1 });
+    const applied = await applyOk({ apiVersion: 'network.kubesphere.io/v1alpha1', kind: 'BgpConf', metadata: { name: 'legacy' }, spec: v1 });
+    // the CRD marks v1alpha1 deprecated: the API server says so on every request to it
+    assert.match(applied.stderr, /Warning: network\.kubesphere\.io\/v1alpha1 BgpConf is deprecated; use network\.kubesphere\.io\/v1alpha2/);
     const asV2 = JSON.parse((await kubectl('get', 'bgpconfs.v1alpha2.network.kubesphere.io', 'legacy', '-o', 'json')).stdout) as Obj;
     assert.equal(asV2['apiVersion'], 'network.kubesphere.io/v1alpha2');
     assert.deepEqual(asV2['spec'], { as: 50010, routerId: '172.22.0.10', listenPort: 17901 });
@@ -184,5 +186,21 @@ describe('webhook on the API double: admission through kubectl', () => {
     assert.deepEqual((asV2['spec'] as Obj)['conf'], { peerAs: 50002, neighborAddress: '192.168.0.7' });
     const asV1 = JSON.parse((await kubectl('get', 'bgppeers.v1alpha1.network.kubesphere.io', 'legacy-peer', '-o', 'json')).stdout) as Obj;
     assert.deepEqual(asV1['spec'], v1);
+  });
+
+  // The v1alpha1 schemas accept both values: only the webhook, called with the object converted to
+  // v1alpha2, can refuse them (the BgpPeer field is named as v1alpha2 spells it: conf, not config).
+  it('v1alpha1 writes are validated as v1alpha2 (matchPolicy Equivalent): denied naming the v1alpha2 field, nothing stored', async () => {
+    const cases: Array<[Obj, string, string]> = [
+      [{ apiVersion: 'network.kubesphere.io/v1alpha1', kind: 'BgpPeer', metadata: { name: 'legacy-bad' }, spec: { config: { peerAs: 50001, neighborAddress: '192.168.0.256' } } }, 'bgppeers', 'spec.conf.neighborAddress'],
+      [{ apiVersion: 'network.kubesphere.io/v1alpha1', kind: 'Eip', metadata: { name: 'legacy-33' }, spec: { address: '10.9.9.0/33' } }, 'eips', 'spec.address'],
+    ];
+    for (const [manifest, plural, field] of cases) {
+      const before = await names(plural);
+      const r = await apply(manifest);
+      assert.notEqual(r.code, 0, `accepted: ${r.stdout}`);
+      assert.ok(r.stderr.includes(field), `stderr does not name ${field}: ${r.stderr}`);
+      assert.deepEqual(await names(plural), before, 'nothing stored');
+    }
   });
 });

@@ -11,12 +11,15 @@ import { newRunId, PREFIX } from './names.ts';
 import { writeOwner } from './orphans.ts';
 import { addNamespace, addVeth, deleteNamespace, hostAddressLines, ipBatch, switchLines, sysctl, sysctlsFor, type HostKind } from './netns.ts';
 import { Proc, type SpawnOptions } from './proc.ts';
-import { exists, KUBE_DOUBLE_CLI, MANAGER_MAIN, startKubeDouble, startManager, type KubeDouble } from './roles.ts';
+import { OPENELB_MANIFEST, webhookService } from './manifest.ts';
+import { exists, KUBE_DOUBLE_CLI, MANAGER_MAIN, managerConfig, startKubeDouble, startManager, type KubeDouble, type ManagerOptions } from './roles.ts';
 import { BirdRouter, type BirdOptions } from './routers/bird.ts';
 import { FrrRouter } from './routers/frr.ts';
 import type { Router, SessionState } from './routers/router.ts';
 import { plan, type HostPlan, type LabDesc, type LabPlan, type NodePlan, type RouterPlan } from './topology.ts';
 import { waitFor } from './wait.ts';
+import { WebhookEndpoints } from './webhook-endpoints.ts';
+import type { ManagerConfig } from '../../src/config.ts';
 
 // One lab = one run id: a switch namespace with a bridge, node / router / client / control namespaces
 // each wired to it by a veth, and the daemons in them. Every process is a direct child held by PID;
@@ -56,6 +59,9 @@ export class Lab implements Cleanable {
   private readonly createdNs: string[] = [];
   private readonly gobgpd = new Map<string, Proc>();
   private readonly managers = new Map<string, Proc[]>();
+  /** How each manager reads its flags (health and webhook ports). */
+  private readonly managerCfg = new Map<Proc, ManagerConfig>();
+  private webhookEndpoints: WebhookEndpoints | undefined;
   private readonly clients = new Map<string, Promise<GobgpClient>>();
   private downPromise: Promise<void> | undefined;
   private readonly t0 = performance.now();
@@ -166,6 +172,11 @@ export class Lab implements Cleanable {
     }
     await Promise.all(work);
     if (p.control && this.kube) await this.registerNodes();
+    if (this.desc.openelbManifest) {
+      if (!this.kube) throw new Error('lab: openelbManifest needs the API double (kubeDouble)');
+      const r = await this.installManifest();
+      if (r.code !== 0) throw new Error(`lab: kubectl apply -f ${OPENELB_MANIFEST} failed: ${r.stderr}`);
+    }
     const wantManagers = this.desc.managers === true || (this.desc.managers === 'if-present' && (await exists(MANAGER_MAIN)));
     if (this.desc.managers === true && !(await exists(MANAGER_MAIN))) throw new Error(`lab: managers requested but ${MANAGER_MAIN} does not exist`);
     if (wantManagers) {
@@ -190,6 +201,9 @@ export class Lab implements Cleanable {
   }
 
   private async teardown(): Promise<void> {
+    // no more endpoint writes; the one in flight (a kubectl in the control namespace) ends first
+    this.webhookEndpoints?.close();
+    await this.webhookEndpoints?.settled();
     for (const c of this.clients.values()) void c.then((x) => x.close()).catch(() => undefined);
     const managers = [...this.managers.values()].flat();
     await Promise.all(managers.map((m) => m.stop('SIGTERM', 5000)));
@@ -457,7 +471,9 @@ export class Lab implements Cleanable {
   private async startKube(): Promise<void> {
     const k = this.plan.control;
     if (!k) return;
-    this.kube = await startKubeDouble(k.ns, k.ipv4, KUBE_PORT, `${this.dir}/kubeconfig`, `${this.dir}/kube-double.log`, this.desc.kubeCrds !== false);
+    // with the install manifest the CRDs come from it, as on a fresh cluster
+    const crds = this.desc.kubeCrds !== false && this.desc.openelbManifest !== true;
+    this.kube = await startKubeDouble(k.ns, k.ipv4, KUBE_PORT, `${this.dir}/kubeconfig`, `${this.dir}/kube-double.log`, crds);
     this.procs.add(this.kube.proc);
   }
 
@@ -498,23 +514,78 @@ export class Lab implements Cleanable {
     );
   }
 
-  /** Starts a manager replica in the node (several may run at once, e.g. for rolling restarts). */
+  /** `kubectl apply -f deploy/openelb.yaml`: what step 1 of the seed does on a cluster. */
+  installManifest(): Promise<RunResult> {
+    return this.kubectl(['apply', '-f', OPENELB_MANIFEST]);
+  }
+
+  /**
+   * Starts a manager replica in the node (several may run at once, e.g. for rolling restarts; each
+   * needs its own --health-addr and --webhook-addr then). A replica that serves the webhook is listed
+   * in the webhook Service's endpoints while its process runs (see webhook-endpoints.ts).
+   */
   startManager(ref: string | number, extraArgs: string[] = []): Proc {
     const n = this.node(ref);
     const list = this.managers.get(n.name) ?? [];
     // the node's gobgpd socket and a heartbeat file beside it (the emptyDir of a real pod)
     const base = ['--gobgp-socket', n.gobgpSocket, '--heartbeat-file', `${this.dir}/${n.role}/heartbeat`];
     const args = [...base, ...(this.desc.managerArgs?.(n) ?? []), ...extraArgs];
-    const pr = startManager(n.ns, {
+    const opts: ManagerOptions = {
       kubeconfig: this.kubeconfig,
       nodeName: n.name,
       args,
       env: { ...this.desc.managerEnv?.(n) },
       logFile: `${this.dir}/${n.role}/manager-${list.length + 1}.log`,
-    });
+    };
+    const cfg = managerConfig(opts);
+    const pr = startManager(n.ns, opts);
     list.push(pr);
     this.managers.set(n.name, list);
+    this.managerCfg.set(pr, cfg);
+    if (cfg.enableWebhook) {
+      const host = cfg.webhookAddr.host;
+      this.endpoints().add(pr, { node: n.name, address: host === '' || host === '0.0.0.0' || host === '::' ? n.ipv4 : host, port: cfg.webhookAddr.port });
+    }
     return pr;
+  }
+
+  private endpoints(): WebhookEndpoints {
+    this.webhookEndpoints ??= new WebhookEndpoints(webhookService(), (json) => this.kubectl(['apply', '--validate=false', '-f', '-'], json));
+    return this.webhookEndpoints;
+  }
+
+  /**
+   * Waits until every running replica that serves the webhook says so (`[+]webhook ok` in its
+   * /readyz?verbose: certificate in place, server listening) and the webhook Service's endpoints
+   * list every running replica. From then on admission and conversion answer.
+   */
+  async waitWebhooks(deadlineMs = 60_000): Promise<void> {
+    const serving = [...this.managers.entries()].flatMap(([node, procs]) =>
+      procs.filter((p) => p.running && this.managerCfg.get(p)?.enableWebhook === true).map((p) => ({ node, p })));
+    await waitFor(
+      async () => {
+        const bad: string[] = [];
+        for (const { node, p } of serving) {
+          const health = this.managerCfg.get(p)?.healthAddr;
+          const host = !health?.host || health.host === '0.0.0.0' ? '127.0.0.1' : health.host;
+          const r = await httpGet(this.node(node).ns, `http://${host}:${health?.port ?? 8080}/readyz?verbose`);
+          if (!/^\[\+\]webhook ok$/m.test(r.body)) bad.push(`${node} (pid ${p.pid}): ${r.body.split('\n').find((l) => l.includes('webhook')) ?? r.error ?? r.status}`);
+        }
+        if (bad.length > 0) throw new Error(bad.join('; '));
+        return true;
+      },
+      deadlineMs,
+      { what: 'the webhook of every manager replica', intervalMs: 200 },
+    );
+    const err = await this.webhookEndpointsSettled();
+    if (err) throw new Error(`lab: publishing the webhook Service's endpoints failed: ${err}`);
+  }
+
+  /** Resolves (with the last publish error, if any) once the webhook endpoints show the running replicas. */
+  async webhookEndpointsSettled(): Promise<string | undefined> {
+    const e = this.webhookEndpoints;
+    if (!e) return undefined;
+    return e.settled();
   }
 
   /** GET a manager health path (/healthz, /readyz, /metrics) from inside the node namespace. */
@@ -537,6 +608,7 @@ export class Lab implements Cleanable {
       deadlineMs,
       { what: 'manager /readyz on every node', intervalMs: 250 },
     );
+    await this.webhookEndpointsSettled();
   }
 
   managerProcs(ref: string | number): Proc[] {

@@ -42,7 +42,7 @@ const lab = await Lab.up({
   nodes,
   routers: [{ kind }],
   kubeDouble: haveDouble,
-  // the walkthrough installs the CRDs itself, as the seed does
+  // the walkthrough installs deploy/openelb.yaml itself (CRDs included), as the seed does
   kubeCrds: !haveManager,
   // managers start below, once their namespace exists (as `kubectl apply -f deploy/openelb.yaml` would have it)
   managers: false,

@@ -1,6 +1,7 @@
 import { access } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseConfig, type ManagerConfig } from '../../src/config.ts';
 import { Proc } from './proc.ts';
 
 // Optional roles whose code other parts of the tree provide: the Kubernetes API double
@@ -50,12 +51,27 @@ export interface ManagerOptions {
   logFile: string;
 }
 
+function managerArgv(o: ManagerOptions): string[] {
+  return ['--kubeconfig', o.kubeconfig, '--node-name', o.nodeName, ...(o.args ?? [])];
+}
+
+function managerEnv(o: ManagerOptions): NodeJS.ProcessEnv {
+  return { ...process.env, NODE_NAME: o.nodeName, ...o.env };
+}
+
 /** Starts one manager replica in ns (does not wait for readiness: that is the caller's business). */
 export function startManager(ns: string, o: ManagerOptions): Proc {
-  return new Proc(ns, [process.execPath, MANAGER_MAIN, '--kubeconfig', o.kubeconfig, '--node-name', o.nodeName, ...(o.args ?? [])], {
+  return new Proc(ns, [process.execPath, MANAGER_MAIN, ...managerArgv(o)], {
     name: `manager@${o.nodeName}`,
     logFile: o.logFile,
     cwd: REPO_ROOT,
-    env: { ...process.env, NODE_NAME: o.nodeName, ...o.env },
+    env: managerEnv(o),
   });
+}
+
+/** The replica's own reading of the same flags and environment: the ports it binds, what it serves. */
+export function managerConfig(o: ManagerOptions): ManagerConfig {
+  const r = parseConfig(managerArgv(o), managerEnv(o));
+  if (r.kind !== 'config') throw new Error(`lab: manager flags ${managerArgv(o).join(' ')} do not start a manager (${r.kind})`);
+  return r.config;
 }

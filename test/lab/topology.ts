@@ -54,6 +54,13 @@ export interface LabDesc {
   kubeDouble?: OptionalRole;
   /** false: the API double starts with no CRDs (the seed walkthrough installs them with kubectl). Default true. */
   kubeCrds?: boolean;
+  /**
+   * `kubectl apply -f deploy/openelb.yaml` once the API double is up (default false): CRDs with their
+   * conversion webhook, the webhook Service, the ValidatingWebhookConfiguration, RBAC, the Deployment
+   * (stored; no one runs its pods: the managers are lab processes). From then on writes of our kinds
+   * are refused until a manager's webhook answers (failurePolicy Fail), as on a cluster.
+   */
+  openelbManifest?: boolean;
   /** a manager replica (src/main.ts) in every node (default false; needs kubeDouble). */
   managers?: OptionalRole;
   /** extra manager flags / env, per node. */

@@ -1,10 +1,15 @@
-// The seed walkthrough on a running lab: the same steps the seed takes on a real cluster (install the
-// CRDs, annotate a node, a layer2 pool, the nginx Service), then the BGP half (BgpConf, BgpPeer, a bgp
-// pool, a Service), each printed as `$ command` + output, each checked. Used by `make lab`.
+// The seed walkthrough on a running lab: the same steps the seed takes on a real cluster (install
+// deploy/openelb.yaml, annotate a node, a layer2 pool, the nginx Service), then the BGP half (OpenELB's
+// v1alpha1 BgpConf and BgpPeer, converted by the webhook; a bgp pool, a Service), each printed as
+// `$ command` + output, each checked. Admission and conversion run as on a cluster: the manifest
+// registers the webhooks, the managers create their certificate and patch the caBundle, and the API
+// double calls them through the webhook Service. Used by `make lab`.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import yaml from 'js-yaml';
 import type { Lab } from './lab.ts';
+import { OPENELB_MANIFEST, webhookService } from './manifest.ts';
 import { REPO_ROOT } from './roles.ts';
 import { waitFor } from './wait.ts';
 
@@ -28,6 +33,23 @@ async function kubectl(lab: Lab, say: Say, args: string[], input?: string): Prom
   if (out) say(out);
   if (r.code !== 0) throw new StepFailed(`kubectl ${args.join(' ')} exited ${r.code}`);
   return r.stdout;
+}
+
+/** A kubectl call that must be refused; returns its stderr. */
+async function kubectlRefused(lab: Lab, say: Say, args: string[], input?: string): Promise<string> {
+  say(`$ kubectl ${args.join(' ')}`);
+  const r = await lab.kubectl(args, input);
+  const out = (r.stdout + r.stderr).trimEnd();
+  if (out) say(out);
+  if (r.code === 0) throw new StepFailed(`kubectl ${args.join(' ')} was accepted; it must be refused`);
+  return r.stderr;
+}
+
+/** `<kind> <name> as served in <version>`: apiVersion and spec, one line each. */
+async function showSpec(lab: Lab, say: Say, resource: string, name: string): Promise<{ apiVersion: string; spec: Obj }> {
+  const out = await kubectl(lab, say, ['get', resource, name, '-o', 'jsonpath={.apiVersion}{"\\n"}{.spec}{"\\n"}']);
+  const [apiVersion = '', spec = '{}'] = out.trim().split('\n');
+  return { apiVersion, spec: JSON.parse(spec) as Obj };
 }
 
 async function example(name: string): Promise<Obj> {
@@ -65,15 +87,27 @@ async function curlAll(lab: Lab, say: Say, ip: string, want: number): Promise<Se
 export async function seedWalkthrough(lab: Lab, say: Say, startManagers: () => Promise<void>): Promise<void> {
   const router = lab.router().plan;
   const nodes = lab.nodes;
-  say('== 1. Install: the CRDs from deploy/crds (the one-file install applies the same) ==');
-  await kubectl(lab, say, ['apply', '-f', join(REPO_ROOT, 'deploy/crds')]);
-  await kubectl(lab, say, ['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: MANAGER_NS } }));
-  say(`(starting an openelb-manager replica in each node namespace: ${nodes.map((n) => n.name).join(', ')})`);
-  await startManagers();
-  const crds = await kubectl(lab, say, ['get', 'crd']);
+  const svc = webhookService();
+  say('== 1. Install: the one-file manifest (CRDs, webhooks, RBAC, the Deployment) ==');
+  await kubectl(lab, say, ['apply', '-f', OPENELB_MANIFEST]);
+  const hooks = await kubectl(lab, say, ['get', 'validatingwebhookconfigurations,mutatingwebhookconfigurations']);
+  if (!/validatingwebhookconfiguration\S*\/openelb-admission\s/.test(hooks)) throw new StepFailed('the ValidatingWebhookConfiguration openelb-admission is not registered');
+  const crds = await kubectl(lab, say, ['get', 'crd', '-o', 'custom-columns=NAME:.metadata.name,CONVERSION:.spec.conversion.strategy,SERVICE:.spec.conversion.webhook.clientConfig.service.name']);
   for (const c of ['bgpconfs.network.kubesphere.io', 'bgppeers.network.kubesphere.io', 'eips.network.kubesphere.io']) {
     if (!crds.includes(c)) throw new StepFailed(`kubectl get crd does not list ${c}`);
   }
+  if (!/bgppeers\.network\.kubesphere\.io\s+Webhook\s/.test(crds)) throw new StepFailed('the BgpPeer CRD has no conversion webhook');
+  say('(no replica runs yet, and the webhooks fail closed: writes of our kinds are refused)');
+  const early = await kubectlRefused(lab, say, ['apply', '--dry-run=server', '-f', join(REPO_ROOT, 'examples/eip.yaml')]);
+  if (!early.includes(`no endpoints available for service "${svc.name}"`)) throw new StepFailed('the refusal does not say that the webhook Service has no endpoints');
+  say(`(the Deployment is stored, but no kubelet runs its pods: one openelb-manager replica starts as a process in each node namespace, ${nodes.map((n) => n.name).join(', ')}, and the lab lists each in the endpoints of Service ${svc.namespace}/${svc.name} while it runs)`);
+  await startManagers();
+  await lab.waitWebhooks(60_000);
+  const eps = await kubectl(lab, say, ['get', 'endpointslices', '-n', svc.namespace, '-l', `kubernetes.io/service-name=${svc.name}`]);
+  for (const n of nodes) if (!eps.includes(n.ipv4)) throw new StepFailed(`the webhook Service's endpoints do not list ${n.name} (${n.ipv4})`);
+  await kubectl(lab, say, ['get', 'secrets', '-n', svc.namespace]);
+  const bundles = await kubectl(lab, say, ['get', 'validatingwebhookconfiguration', 'openelb-admission', '-o', 'go-template={{range .webhooks}}{{.name}}: caBundle {{len .clientConfig.caBundle}} bytes{{"\\n"}}{{end}}']);
+  if (/caBundle 0 bytes/.test(bundles)) throw new StepFailed('a webhook has no caBundle: the managers did not patch it');
   await kubectl(lab, say, ['get', 'nodes', '-o', 'wide']);
   await kubectl(lab, say, ['get', 'leases', '-n', MANAGER_NS]);
 
@@ -93,6 +127,12 @@ export async function seedWalkthrough(lab: Lab, say: Say, startManagers: () => P
   });
   const eips = await kubectl(lab, say, ['get', 'eip']);
   if (!/eip-pool\s+10\.99\.0\.100-10\.99\.0\.108\s+0\s+9/.test(eips)) throw new StepFailed('kubectl get eip does not show "eip-pool <range> 0 9"');
+  say('(the admission webhook refuses a malformed pool, naming the field; nothing is stored)');
+  const bad = { apiVersion: 'network.kubesphere.io/v1alpha2', kind: 'Eip', metadata: { name: 'eip-bad' }, spec: { address: '10.0.0.0/33', protocol: 'layer2' } };
+  const denial = await kubectlRefused(lab, say, ['apply', '-f', '-'], JSON.stringify(bad));
+  if (!denial.includes('spec.address') || !denial.includes('/33')) throw new StepFailed('the refusal does not name spec.address and the /33');
+  const gone = await kubectlRefused(lab, say, ['get', 'eip', 'eip-bad']);
+  if (!/NotFound|not found/.test(gone)) throw new StepFailed('eip-bad was stored');
 
   say();
   say('== 4. The Service: examples/nginx-svc.yaml as the seed writes it ==');
@@ -116,17 +156,32 @@ export async function seedWalkthrough(lab: Lab, say: Say, startManagers: () => P
   if (!l2seen.has(owner)) throw new StepFailed(`HTTP through ${l2ip} did not reach the ARP owner ${owner}`);
 
   say();
-  say('== 5. BGP: BgpConf, BgpPeer towards the lab router, a bgp pool and a Service ==');
-  const conf = await example('bgpconf.yaml');
-  conf.spec = { as: lab.plan.nodeAsn, listenPort: router.dialPort };
-  const peer = await example('bgppeer.yaml');
-  const peerConf = (peer.spec as Obj).conf as Obj;
-  peerConf.neighborAddress = router.ipv4;
-  peerConf.peerAs = router.asn;
-  (peer.spec as Obj).transport = { passiveMode: true }; // the lab router dials every node
+  say('== 5. BGP: OpenELB\'s v1alpha1 BgpConf and BgpPeer (converted by the webhook), a bgp pool and a Service ==');
+  // OpenELB's sample forms, moved onto the lab. routerID is left out: one value would be every
+  // replica's router ID (OpenELB issue #315); without it each replica uses its node's address.
+  const conf = { apiVersion: 'network.kubesphere.io/v1alpha1', kind: 'BgpConf', metadata: { name: 'default' }, spec: { as: lab.plan.nodeAsn, port: router.dialPort } };
+  const peer = {
+    apiVersion: 'network.kubesphere.io/v1alpha1',
+    kind: 'BgpPeer',
+    metadata: { name: 'bgppeer-sample' },
+    // passive: the lab router dials every node
+    spec: { config: { peerAs: router.asn, neighborAddress: router.ipv4 }, transport: { passiveMode: true } },
+  };
   const bgpEip = await example('eip-bgp.yaml');
   (bgpEip.spec as Obj).address = SEED_BGP_RANGE;
   for (const o of [conf, peer, bgpEip]) await kubectl(lab, say, ['apply', '-f', '-'], JSON.stringify(o));
+  say('(stored as v1alpha2, the storage version; read back through the conversion webhook)');
+  const confV2 = await showSpec(lab, say, 'bgpconf', 'default');
+  if (confV2.apiVersion !== 'network.kubesphere.io/v1alpha2' || confV2.spec.as !== lab.plan.nodeAsn || confV2.spec.listenPort !== router.dialPort) {
+    throw new StepFailed(`BgpConf default read as ${JSON.stringify(confV2)}, expected v1alpha2 with as ${lab.plan.nodeAsn} and listenPort ${router.dialPort}`);
+  }
+  const peerV2 = await showSpec(lab, say, 'bgppeer', 'bgppeer-sample');
+  const peerConf = (peerV2.spec.conf ?? {}) as Obj;
+  if (peerV2.apiVersion !== 'network.kubesphere.io/v1alpha2' || peerConf.neighborAddress !== router.ipv4 || peerConf.peerAs !== router.asn) {
+    throw new StepFailed(`BgpPeer bgppeer-sample read as ${JSON.stringify(peerV2)}, expected v1alpha2 with conf.neighborAddress ${router.ipv4}`);
+  }
+  const peerV1 = await showSpec(lab, say, 'bgppeers.v1alpha1.network.kubesphere.io', 'bgppeer-sample');
+  if (!isDeepStrictEqual(peerV1.spec, peer.spec)) throw new StepFailed(`BgpPeer read back as v1alpha1 differs: ${JSON.stringify(peerV1.spec)}`);
   const bgpIpFirst = SEED_BGP_RANGE.split('-')[0]!;
   for (const n of nodes) await lab.serveVip(n.name, bgpIpFirst);
   await kubectl(lab, say, ['apply', '-f', join(REPO_ROOT, 'examples/nginx-svc-bgp.yaml')]);
@@ -135,7 +190,7 @@ export async function seedWalkthrough(lab: Lab, say: Say, startManagers: () => P
   await kubectl(lab, say, ['get', 'eip']);
   const want = nodes.map((n) => n.ipv4).sort();
   await lab.waitNextHops(bgpIp, want, 60_000);
-  const peerName = (peer.metadata as Obj).name as string;
+  const peerName = peer.metadata.name;
   await waitFor(async () => {
     const p = await jsonOf<{ status?: { nodesPeerStatus?: Record<string, { peerState?: { sessionState?: string } }> } }>(lab, ['get', 'bgppeer', peerName]);
     const states = Object.values(p.status?.nodesPeerStatus ?? {}).map((s) => s.peerState?.sessionState ?? '');

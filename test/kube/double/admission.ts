@@ -7,8 +7,9 @@ import type { ResourceDef } from './resource.ts';
 import { labelSelectorMatches } from './selectors.ts';
 import { ApiError } from './status.ts';
 import type { Store } from './store.ts';
+import type { ServiceResolver } from './service-resolver.ts';
 import { postJson } from './tls-client.ts';
-import { resolveTarget, type ServiceMap } from './webhook-target.ts';
+import { resolveTarget } from './webhook-target.ts';
 
 export type Operation_ = 'CREATE' | 'UPDATE' | 'DELETE';
 
@@ -69,15 +70,43 @@ function selectorsMatch(hook: Obj, a: AdmissionInput, store: Store): boolean {
   return labelSelectorMatches(hook.namespaceSelector, labelsOf(ns));
 }
 
-function reviewFor(a: AdmissionInput, uid: string): Obj {
+function rulesOf(hook: Obj): Obj[] {
+  return Array.isArray(hook.rules) ? hook.rules.filter(isObj) : [];
+}
+
+/**
+ * The version the webhook is called with: the request's own when a rule names it; otherwise, with
+ * matchPolicy Equivalent (the default), the first other served version of the resource a rule
+ * names (the apiserver converts the object to it); undefined = the webhook does not apply.
+ */
+function matchedVersion(hook: Obj, a: AdmissionInput): string | undefined {
+  const rules = rulesOf(hook);
+  if (rules.some((r) => ruleMatches(r, a))) return a.version;
+  if (hook.matchPolicy === 'Exact') return undefined;
+  return a.def.versions.find((v) => v.served && v.name !== a.version && rules.some((r) => ruleMatches(r, { ...a, version: v.name })))?.name;
+}
+
+/** Stored objects → another served version (CRDs through their conversion strategy). */
+export type Converter = (def: ResourceDef, objs: Obj[], version: string) => Promise<Obj[]>;
+
+/** `a` as seen in `version`: object and oldObject converted. */
+async function inVersion(a: AdmissionInput, version: string, convert: Converter): Promise<AdmissionInput> {
+  if (version === a.version) return a;
+  const out: AdmissionInput = { ...a, version };
+  if (a.object) out.object = (await convert(a.def, [a.object], version))[0] ?? a.object;
+  if (a.oldObject) out.oldObject = (await convert(a.def, [a.oldObject], version))[0] ?? a.oldObject;
+  return out;
+}
+
+function reviewFor(a: AdmissionInput, uid: string, requestVersion: string): Obj {
   const gvk = { group: a.def.group, version: a.version, kind: a.def.kind };
   const gvr = { group: a.def.group, version: a.version, resource: a.def.plural };
   const request: Obj = {
     uid,
     kind: gvk,
     resource: gvr,
-    requestKind: gvk,
-    requestResource: gvr,
+    requestKind: { ...gvk, version: requestVersion },
+    requestResource: { ...gvr, version: requestVersion },
     name: a.name,
     operation: a.operation,
     userInfo: { username: 'kubernetes-admin', groups: ['system:masters', 'system:authenticated'] },
@@ -105,20 +134,21 @@ export interface Admission {
   validate(a: AdmissionInput): Promise<void>;
 }
 
-export function makeAdmission(store: Store, services: ServiceMap): Admission {
+export function makeAdmission(store: Store, services: ServiceResolver, convert: Converter): Admission {
   const hooks = (kind: 'validating' | 'mutating'): Obj[] => {
     const configs = store.list(`admissionregistration.k8s.io/${kind}webhookconfigurations`);
     configs.sort((x, y) => String(isObj(x.metadata) ? x.metadata.name : '').localeCompare(String(isObj(y.metadata) ? y.metadata.name : '')));
     return configs.flatMap((c) => (Array.isArray(c.webhooks) ? c.webhooks.filter(isObj) : []));
   };
 
-  const call = async (hook: Obj, a: AdmissionInput): Promise<Obj | undefined> => {
+  /** `a` is already in the webhook's version; `requestVersion` is the one the client used. */
+  const call = async (hook: Obj, a: AdmissionInput, requestVersion: string): Promise<Obj | undefined> => {
     const name = String(hook.name ?? '');
     const timeout = typeof hook.timeoutSeconds === 'number' ? hook.timeoutSeconds : 10;
     const uid = randomUUID();
     try {
-      const t = resolveTarget(hook.clientConfig, services, timeout, (ns, n) => store.get('/services', ns, n) !== undefined);
-      const opts: Parameters<typeof postJson>[0] = { url: t.url, timeoutMs: timeout * 1000, body: reviewFor(a, uid) };
+      const t = resolveTarget(hook.clientConfig, services, timeout);
+      const opts: Parameters<typeof postJson>[0] = { url: t.url, timeoutMs: timeout * 1000, body: reviewFor(a, uid, requestVersion) };
       if (t.caBundle) opts.caBundle = t.caBundle;
       if (t.serverName) opts.serverName = t.serverName;
       let answer: { status: number; body: unknown };
@@ -139,32 +169,39 @@ export function makeAdmission(store: Store, services: ServiceMap): Admission {
     }
   };
 
-  const applies = (hook: Obj, a: AdmissionInput): boolean =>
-    a.def.group !== SKIPPED_GROUP &&
-    (Array.isArray(hook.rules) ? hook.rules.filter(isObj) : []).some((r) => ruleMatches(r, a)) &&
-    selectorsMatch(hook, a, store);
+  /** The version to call `hook` with, or undefined when it does not apply to `a`. */
+  const applies = (hook: Obj, a: AdmissionInput): string | undefined => {
+    if (a.def.group === SKIPPED_GROUP || !selectorsMatch(hook, a, store)) return undefined;
+    return matchedVersion(hook, a);
+  };
 
   return {
     async mutate(a) {
       // copied only when a webhook patches it (the caller's object is never changed)
       let obj = a.object;
       for (const hook of hooks('mutating')) {
-        if (!applies(hook, { ...a, object: obj })) continue;
         const input: AdmissionInput = { ...a };
         if (obj) input.object = obj;
-        const resp = await call(hook, input);
+        const version = applies(hook, input);
+        if (version === undefined) continue;
+        const seen = await inVersion(input, version, convert);
+        const resp = await call(hook, seen, a.version);
         if (!resp) continue;
         if (resp.allowed !== true) throw denied(String(hook.name ?? ''), resp.status);
-        if (obj && typeof resp.patch === 'string' && resp.patch !== '') {
+        if (seen.object && typeof resp.patch === 'string' && resp.patch !== '') {
           const ops = JSON.parse(Buffer.from(resp.patch, 'base64').toString('utf8')) as Operation[];
-          obj = jsonPatch.applyPatch(clone(obj), ops, false, false).newDocument;
+          const patched = jsonPatch.applyPatch(clone(seen.object), ops, false, false).newDocument;
+          obj = version === a.version ? patched : ((await convert(a.def, [patched], a.version))[0] ?? patched);
         }
       }
       return obj;
     },
     async validate(a) {
-      const relevant = hooks('validating').filter((h) => applies(h, a));
-      const answers = await Promise.all(relevant.map(async (h) => ({ h, resp: await call(h, a) })));
+      const relevant = hooks('validating').flatMap((h) => {
+        const version = applies(h, a);
+        return version === undefined ? [] : [{ h, version }];
+      });
+      const answers = await Promise.all(relevant.map(async ({ h, version }) => ({ h, resp: await call(h, await inVersion(a, version, convert), a.version) })));
       for (const { h, resp } of answers) if (resp && resp.allowed !== true) throw denied(String(h.name ?? ''), resp.status);
     },
   };

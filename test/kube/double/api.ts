@@ -6,7 +6,7 @@ import { Registry } from './registry.ts';
 import { apiVersion, resourceKey, type ResourceDef } from './resource.ts';
 import { Store } from './store.ts';
 import type { WatchStream } from './watch-stream.ts';
-import type { ServiceMap } from './webhook-target.ts';
+import { makeServiceResolver, type ServiceMap, type ServiceResolver } from './service-resolver.ts';
 
 export interface ApiOptions {
   eventLogSize: number;
@@ -19,7 +19,10 @@ export interface ApiOptions {
 export class KubeApi {
   readonly registry = new Registry();
   readonly store: Store;
+  /** mapService() overrides: Service → a fixed host:port, ahead of its EndpointSlices. */
   readonly services: ServiceMap = new Map();
+  /** Webhook Service → host:port, as kube-apiserver resolves it. */
+  readonly resolveService: ServiceResolver;
   readonly admission: Admission;
   readonly watches = new Set<WatchStream>();
   readonly opts: ApiOptions;
@@ -29,7 +32,8 @@ export class KubeApi {
   constructor(opts: ApiOptions) {
     this.opts = opts;
     this.store = new Store(opts.eventLogSize);
-    this.admission = makeAdmission(this.store, this.services);
+    this.resolveService = makeServiceResolver(this.store, this.services);
+    this.admission = makeAdmission(this.store, this.resolveService, (def, objs, version) => this.toVersion(def, objs, version));
     this.store.write('/namespaces', 'ADDED', namespaceObj('default'));
     this.store.write('/namespaces', 'ADDED', namespaceObj('kube-system'));
     this.store.write('/namespaces', 'ADDED', namespaceObj('kube-public'));
@@ -43,7 +47,7 @@ export class KubeApi {
 
   /** Stored objects → the requested version (webhook conversion for CRDs that ask for it). */
   async toVersion(def: ResourceDef, objs: Obj[], version: string): Promise<Obj[]> {
-    return convertObjects(def, objs, version, this.services);
+    return convertObjects(def, objs, version, this.resolveService);
   }
 
   async toStorage(def: ResourceDef, obj: Obj): Promise<Obj> {

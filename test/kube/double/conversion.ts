@@ -3,10 +3,11 @@ import { randomUUID } from 'node:crypto';
 import { clone, isObj, type Obj } from './json.ts';
 import { apiVersion, type ResourceDef } from './resource.ts';
 import { ApiError } from './status.ts';
+import type { ServiceResolver } from './service-resolver.ts';
 import { postJson } from './tls-client.ts';
-import { resolveTarget, type ServiceMap } from './webhook-target.ts';
+import { resolveTarget } from './webhook-target.ts';
 
-export async function convertObjects(def: ResourceDef, objs: Obj[], toVersion: string, services: ServiceMap): Promise<Obj[]> {
+export async function convertObjects(def: ResourceDef, objs: Obj[], toVersion: string, services: ServiceResolver): Promise<Obj[]> {
   const desired = apiVersion(def.group, toVersion);
   const need = objs.filter((o) => o.apiVersion !== desired);
   if (def.builtin || need.length === 0) return objs;
@@ -15,17 +16,23 @@ export async function convertObjects(def: ResourceDef, objs: Obj[], toVersion: s
   }
   const uid = randomUUID();
   const review = { kind: 'ConversionReview', apiVersion: 'apiextensions.k8s.io/v1', request: { uid, desiredAPIVersion: desired, objects: need } };
-  const fail = (why: string): ApiError =>
-    new ApiError(500, `conversion webhook for ${def.group}/${def.kind} failed: ${why}`, 'InternalError');
+  // as the apiserver words it: the GroupVersionKind being converted from
+  const from = `${String(need[0]?.apiVersion ?? '')}, Kind=${def.kind}`;
+  const fail = (why: string): ApiError => new ApiError(500, `conversion webhook for ${from} failed: ${why}`, 'InternalError');
+  let t: ReturnType<typeof resolveTarget>;
+  try {
+    t = resolveTarget(def.conversion.clientConfig, services, 30);
+  } catch (e) {
+    throw fail((e as Error).message.replace(/^failed to call webhook: /, ''));
+  }
+  const opts: Parameters<typeof postJson>[0] = { url: t.url, timeoutMs: 30_000, body: review };
+  if (t.caBundle) opts.caBundle = t.caBundle;
+  if (t.serverName) opts.serverName = t.serverName;
   let answer: { status: number; body: unknown };
   try {
-    const t = resolveTarget(def.conversion.clientConfig, services, 30);
-    const opts: Parameters<typeof postJson>[0] = { url: t.url, timeoutMs: 30_000, body: review };
-    if (t.caBundle) opts.caBundle = t.caBundle;
-    if (t.serverName) opts.serverName = t.serverName;
     answer = await postJson(opts);
   } catch (e) {
-    throw fail((e as Error).message);
+    throw fail(`Post "${t.display}": ${(e as Error).message}`);
   }
   const resp = isObj(answer.body) && isObj(answer.body.response) ? answer.body.response : undefined;
   if (!resp) throw fail('response is missing');

@@ -65,6 +65,7 @@ export function crdToDef(crd: Obj): ResourceDef | undefined {
       hasScale: isObj(sub.scale),
     };
     if (isObj(v.schema) && isObj(v.schema.openAPIV3Schema)) vd.schema = v.schema.openAPIV3Schema;
+    if (v.deprecated === true) vd.deprecationWarning = str(v.deprecationWarning) ?? `${String(spec.group)}/${vd.name} ${kind} is deprecated`;
     return vd;
   });
   const conv = isObj(spec.conversion) ? spec.conversion : {};

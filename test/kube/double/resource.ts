@@ -19,6 +19,8 @@ export interface VersionDef {
   printerColumns: PrinterColumn[];
   hasStatus: boolean;
   hasScale?: boolean;
+  /** Set for a deprecated version: every request to it gets this as a `Warning` header. */
+  deprecationWarning?: string;
 }
 
 export interface ConversionDef {

@@ -38,7 +38,7 @@ async function resource(api: KubeApi, req: IncomingMessage, res: ServerResponse,
     query: url.searchParams,
     contentType: req.headers['content-type'] ?? '',
     accept: req.headers.accept ?? '',
-    warnings: [],
+    warnings: version.deprecationWarning ? [version.deprecationWarning] : [],
   };
   const method = req.method ?? 'GET';
   const isWatch = url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1';

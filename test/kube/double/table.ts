@@ -95,7 +95,32 @@ function nodeRoles(node: Obj): string {
   return roles.length > 0 ? roles.sort().join(',') : '<none>';
 }
 
+/** kubectl's "a,b,c + N more..." for lists of addresses. */
+function firstThree(items: string[]): string {
+  if (items.length === 0) return '<unset>';
+  const more = items.length - 3;
+  return more > 0 ? `${items.slice(0, 3).join(',')} + ${more} more...` : items.join(',');
+}
+
+function slicePorts(o: Obj): string {
+  const ports = Array.isArray(o.ports) ? o.ports.filter(isObj) : [];
+  return ports.length === 0 ? '<unset>' : ports.map((p) => (typeof p.port === 'number' ? String(p.port) : '<unset>')).join(',');
+}
+
+function sliceAddresses(o: Obj): string {
+  const eps = Array.isArray(o.endpoints) ? o.endpoints.filter(isObj) : [];
+  return firstThree(eps.flatMap((e) => (Array.isArray(e.addresses) ? e.addresses.map(String) : [])));
+}
+
 const BUILTIN: Record<string, Printer> = {
+  EndpointSlice: {
+    columns: [NAME, col('AddressType'), col('Ports'), col('Endpoints'), AGE],
+    cells: (o) => [name(o), String(o.addressType ?? ''), slicePorts(o), sliceAddresses(o), age(o)],
+  },
+  Secret: {
+    columns: [NAME, col('Type'), col('Data', 'integer'), AGE],
+    cells: (o) => [name(o), String(o.type ?? 'Opaque'), isObj(o.data) ? Object.keys(o.data).length : 0, age(o)],
+  },
   Service: {
     columns: [NAME, col('Type'), col('Cluster-IP'), col('External-IP'), col('Port(s)'), AGE, col('Selector', 'string', '', 1)],
     cells: (o) => {
