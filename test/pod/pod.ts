@@ -137,6 +137,11 @@ export class Pod {
   #wake = new Set<() => void>();
   #evictionTimer: NodeJS.Timeout | undefined;
   #readyAt: number | undefined;
+  #markGone: () => void = () => undefined;
+  /** Resolves once the pod is gone (deleted or failed, containers removed): an endpoint's lifetime. */
+  readonly gone: Promise<void> = new Promise((resolve) => {
+    this.#markGone = resolve;
+  });
 
   private constructor(o: PodOptions, template: PodTemplate, name: string) {
     this.#opts = o;
@@ -403,6 +408,7 @@ export class Pod {
     await this.#cleanupHost();
     this.#phase = final;
     this.#event('', final, `pod ${final === 'Failed' ? 'failed' : 'deleted'}; volumes removed`);
+    this.#markGone();
   }
 
   async #cleanupHost(): Promise<void> {
@@ -427,6 +433,7 @@ export class Pod {
     removeVolumesSync(join(this.stateDir, 'volumes'));
     LIVE.get(this.node.netns)?.delete(this);
     unregister(this.#cleanable);
+    this.#markGone();
   }
 
   // ------------------------------------------------------------------ status
@@ -521,6 +528,16 @@ export class Pod {
       out.push(auditContainer(c.plan, d, await kernelView(d.State.Pid)));
     }
     return out;
+  }
+
+  /** The host path behind a path inside a container (through its volume mounts), e.g. a socket in an emptyDir. */
+  hostPath(container: string, path: string): string {
+    const plan = this.#container(container).plan;
+    const m = plan.mounts
+      .filter((x) => path === x.destination || path.startsWith(`${x.destination.replace(/\/$/, '')}/`))
+      .sort((a, b) => b.destination.length - a.destination.length)[0];
+    if (!m) throw new Error(`pod ${this.name}: ${path} in container ${container} is on no volume`);
+    return join(m.source, path.slice(m.destination.length));
   }
 
   /** Host directory backing a volume (kept across container restarts, removed with the pod). */
