@@ -3,6 +3,7 @@
 //  - the sidecar starts first, then the manager; the pod becomes Ready; podman inspect and the
 //    kernel show the manifest's users, capabilities and read-only root (no hidden tmpfs);
 //  - the manager's container SIGKILLed: restarted in the same pod, the emptyDir kept, Ready again;
+//  - a failing liveness probe (a test edit): stopped gracefully, restarted, then CrashLoopBackOff;
 //  - NET_RAW removed from the manager: never Ready, /readyz?verbose names AF_PACKET and NET_RAW;
 //  - the socket's group removed (supplementalGroups): never Ready, /readyz?verbose names EACCES
 //    and the socket.
@@ -39,7 +40,7 @@ describe('the manifest\'s pod on podman', { skip, timeout: 600_000 }, () => {
       template,
       namespace: w.namespace,
       ownerName: w.name,
-      node: { name: n.name, labels: { 'kubernetes.io/hostname': n.name, 'kubernetes.io/os': 'linux' }, netns: n.ns, ips: [n.ipv4, n.ipv6] },
+      node: { name: n.name, labels: lab.nodeLabels(n), netns: n.ns, ips: [n.ipv4, n.ipv6] },
       stateRoot: join(lab.dir, 'n1', 'pods'),
       kubeconfig: lab.kubeconfig,
       owner: `oelab-${lab.id}`,
@@ -103,6 +104,29 @@ describe('the manifest\'s pod on podman', { skip, timeout: 600_000 }, () => {
       assert.equal(await readFile(marker, 'utf8'), 'x', 'the emptyDir survived the container restart');
       assert.ok((await pod.logs('manager', true)).includes('component started'), 'the previous attempt\'s log is kept');
       assert.deepEqual((await pod.audit()).flatMap((a) => a.problems), []);
+    } finally {
+      await pod.delete();
+    }
+  });
+
+  it('a failing liveness probe: the container is stopped gracefully and restarted in the pod, then held in back-off', async (t) => {
+    // a test edit: the manager's liveness probe asks a path that does not exist, every second
+    const template = editContainer(w.template, 'manager', (c) => {
+      c.livenessProbe = { httpGet: { path: '/no-such-path', port: 'health' }, periodSeconds: 1, failureThreshold: 2 };
+    });
+    const from = events.length;
+    const pod = await start(template);
+    try {
+      await waitFor(() => pod.containerStatus('manager').restartCount >= 1, 120_000, { what: `a liveness restart\n${pod.describe()}`, intervalMs: 100 });
+      const mine = (): string[] => events.slice(from).filter((e) => e.includes(pod.name));
+      assert.ok(mine().some((e) => /manager: Unhealthy: Liveness probe failed: HTTP probe failed with statuscode: 404/.test(e)), mine().join('\n'));
+      assert.ok(mine().some((e) => /manager: Killing: container failed liveness probe, will be restarted/.test(e)), mine().join('\n'));
+      assert.equal(pod.containerStatus('manager').lastTermination?.exitCode, 0, 'SIGTERM within the grace period: a clean exit');
+      // the second failure is restarted only after the kubelet's back-off (10 s)
+      await waitFor(() => pod.containerStatus('manager').reason === 'CrashLoopBackOff', 120_000, { what: `CrashLoopBackOff\n${pod.describe()}`, intervalMs: 100 });
+      t.diagnostic(pod.line());
+      assert.ok(mine().some((e) => /manager: BackOff: back-off 10s restarting failed container/.test(e)), mine().join('\n'));
+      assert.equal(pod.containerStatus('gobgpd').restartCount, 0);
     } finally {
       await pod.delete();
     }
