@@ -279,7 +279,7 @@ export class Pod {
     c.reason = '';
     this.#event(c.plan.name, 'Started', `container ${name} (restart count ${c.attempt})`);
     if (this.#deleting) {
-      void podman.stop(name, 0);
+      void podman.stop(name, this.graceS);
       return name;
     }
     this.#startProbes(c, name);
