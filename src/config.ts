@@ -42,6 +42,10 @@ export interface ManagerConfig {
   layer2LeaseDurationMs: number;
   layer2RenewIntervalMs: number;
   layer2ProbeIntervalMs: number;
+  layer2ProbeWaitMs: number;
+  layer2TakeoverProbeWaitMs: number;
+  layer2ConflictRetryMs: number;
+  layer2ConflictRetryMaxMs: number;
   layer2GratuitousCount: number;
   memoryTrimThresholdMiB: number;
   layer2GratuitousIntervalMs: number;
@@ -102,6 +106,10 @@ export const FLAGS: readonly FlagDef[] = [
   { flag: 'layer2-lease-duration', env: 'OPENELB_LAYER2_LEASE_DURATION', kind: 'duration', key: 'layer2LeaseDurationMs', def: '800ms', help: 'duration of each replica\'s Layer 2 Lease: a dead owner\'s IPs move after about this long (API writes scale with 1/--layer2-renew-interval)' },
   { flag: 'layer2-renew-interval', env: 'OPENELB_LAYER2_RENEW_INTERVAL', kind: 'duration', key: 'layer2RenewIntervalMs', def: '200ms', help: 'how often each replica renews its Layer 2 Lease (< lease duration − margin)' },
   { flag: 'layer2-probe-interval', env: 'OPENELB_LAYER2_PROBE_INTERVAL', kind: 'duration', key: 'layer2ProbeIntervalMs', def: '10s', help: 'ARP/NS probe of every owned IP to detect another answerer (0 = off)' },
+  { flag: 'layer2-probe-wait', env: 'OPENELB_LAYER2_PROBE_WAIT', kind: 'duration', key: 'layer2ProbeWaitMs', def: '300ms', help: 'before answering an IP no replica answered just before: probe it (ARP probe / DAD) and wait this long for another host to answer (0 = no probe)' },
+  { flag: 'layer2-takeover-probe-wait', env: 'OPENELB_LAYER2_TAKEOVER_PROBE_WAIT', kind: 'duration', key: 'layer2TakeoverProbeWaitMs', def: '50ms', help: 'the same probe window when taking over an IP another replica answered until just now (failover, hand-over)' },
+  { flag: 'layer2-conflict-retry', env: 'OPENELB_LAYER2_CONFLICT_RETRY', kind: 'duration', key: 'layer2ConflictRetryMs', def: '2s', help: 'an IP refused because another host answers it is probed again after this long, then after twice the last delay' },
+  { flag: 'layer2-conflict-retry-max', env: 'OPENELB_LAYER2_CONFLICT_RETRY_MAX', kind: 'duration', key: 'layer2ConflictRetryMaxMs', def: '1m', help: 'the longest delay between two probes of a refused IP' },
   { flag: 'memory-trim-threshold', env: 'OPENELB_MEMORY_TRIM_THRESHOLD', kind: 'count', key: 'memoryTrimThresholdMiB', def: '32', help: 'MiB of RSS growth after which an idle manager asks V8 to give freed heap pages back to the OS (0 = never)' },
   { flag: 'layer2-gratuitous-count', env: 'OPENELB_LAYER2_GRATUITOUS_COUNT', kind: 'count', key: 'layer2GratuitousCount', def: '3', help: 'gratuitous ARP / unsolicited NA packets sent on takeover' },
   { flag: 'layer2-gratuitous-interval', env: 'OPENELB_LAYER2_GRATUITOUS_INTERVAL', kind: 'duration', key: 'layer2GratuitousIntervalMs', def: '500ms', help: 'interval between takeover announcements' },
@@ -213,6 +221,9 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
   }
   if (c.backoffMaxMs < c.backoffInitialMs) {
     throw new ConfigError(`--backoff-max (${c.backoffMaxMs} ms) must not be below --backoff-initial (${c.backoffInitialMs} ms)`);
+  }
+  if (c.layer2ConflictRetryMs <= 0 || c.layer2ConflictRetryMaxMs < c.layer2ConflictRetryMs) {
+    throw new ConfigError(`--layer2-conflict-retry (${c.layer2ConflictRetryMs} ms) must be above 0 and not above --layer2-conflict-retry-max (${c.layer2ConflictRetryMaxMs} ms)`);
   }
   if (c.leaseDurationMs % 1000 !== 0) throw new ConfigError(`--lease-duration must be whole seconds (Lease.spec.leaseDurationSeconds)`);
   return { kind: 'config', config: c };

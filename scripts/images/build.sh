@@ -50,6 +50,11 @@ if [ -f /etc/ssl/certs/ca-certificates.crt ]; then
   build_args+=(-v /etc/ssl/certs/ca-certificates.crt:/etc/ssl/certs/ca-certificates.crt:ro -v "$work/npmrc:/root/.npmrc:ro")
 fi
 
+# npm's download cache survives between builds (bind-mounted like the above, never committed).
+NPM_CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/openelb-ts/image-npm-cache
+mkdir -p "$NPM_CACHE"
+build_args+=(-v "$NPM_CACHE:/root/.npm")
+
 build() {
   local image=$1 t0=$SECONDS
   shift

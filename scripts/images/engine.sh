@@ -47,5 +47,6 @@ elif head -n 1 "$CONF" | grep -qxF "$MARKER"; then
     echo "images: updated $CONF"
   fi
 else
-  echo "images: $CONF exists and is not ours; leaving it as it is" >&2
+  echo "images: $CONF exists and is not ours; leaving it as it is (if builds fail with crun or" \
+    "setrlimit errors, give it the [engine] and [containers] settings this script writes)" >&2
 fi

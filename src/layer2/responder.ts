@@ -1,6 +1,7 @@
 // Answers ARP requests and NDP neighbour solicitations for the addresses this replica owns, with the
 // interface's own MAC, without the addresses being configured on any interface. mayAnswer(ip) is checked
-// before every send. Frames that claim one of our addresses from another MAC are reported (conflicts).
+// before every send. Frames that claim one of our addresses from another MAC are reported (conflicts),
+// for the answered addresses and for the watched ones (held but not answered: being probed or refused).
 import { bytesEqual, formatIp, formatMac, isUnspecified, multicastMac, parseIp, solicitedNodeAddress } from './addr.ts';
 import { ARP_REPLY, ARP_REQUEST, buildArpReply, isGratuitousArp, parseArp } from './arp.ts';
 import { type Layer2Counters, newCounters } from './counters.ts';
@@ -8,12 +9,17 @@ import { ETHERTYPE_ARP, ETHERTYPE_IPV6, parseEthernet } from './ethernet.ts';
 import { type FrameLink, PACKET_OTHERHOST } from './link.ts';
 import { ND_NEIGHBOR_ADVERT, ND_NEIGHBOR_SOLICIT, buildNaReply, parseNdp } from './ndp.ts';
 
+/**
+ * arp-reply, arp-request (sender uses our IP), garp, na, ns-source (sender uses our IP); and two that only
+ * say another host WANTS the address: arp-probe (RFC 5227, sender 0.0.0.0) and dad (IPv6 DAD, source ::).
+ */
+export type ClaimKind = 'arp-reply' | 'arp-request' | 'garp' | 'na' | 'ns-source' | 'dad' | 'arp-probe';
+
 export interface ForeignClaim {
   readonly ip: string;
   /** The MAC that claims the address. */
   readonly mac: string;
-  /** arp-reply, arp-request (sender uses our IP), garp, na, ns-source (sender uses our IP), dad (a DAD probe for our IP) */
-  readonly kind: 'arp-reply' | 'arp-request' | 'garp' | 'na' | 'ns-source' | 'dad';
+  readonly kind: ClaimKind;
 }
 
 export type FrameOutcome = 'replied' | 'fenced' | 'ignored' | 'bad' | 'send-failed';
@@ -34,8 +40,10 @@ function key(b: Uint8Array): string {
 export class Responder {
   readonly counters: Layer2Counters;
   readonly #opts: ResponderOptions;
-  /** hex of the address bytes → canonical text */
+  /** hex of the address bytes → canonical text: answered */
   #owned = new Map<string, string>();
+  /** same, watched only (claims reported, requests not answered) */
+  #watched = new Map<string, string>();
 
   constructor(opts: ResponderOptions) {
     this.#opts = opts;
@@ -46,22 +54,43 @@ export class Responder {
     return [...this.#owned.values()];
   }
 
-  /** Replaces the set of addresses to answer for; joins/leaves IPv6 solicited-node groups to match. */
-  setAddresses(ips: Iterable<string>): void {
-    const next = new Map<string, string>();
-    for (const text of ips) {
-      const ip = parseIp(text);
-      if (ip === undefined) throw new TypeError(`layer2 responder: "${text}" is not an IP address`);
-      next.set(key(ip.bytes), formatIp(ip.bytes));
-    }
-    for (const [k, text] of next) if (!this.#owned.has(k)) this.#group(text, true);
-    for (const [k, text] of this.#owned) if (!next.has(k)) this.#group(text, false);
-    this.#owned = next;
+  get watchedAddresses(): string[] {
+    return [...this.#watched.values()];
   }
 
-  /** Stops answering and leaves every group. */
+  /**
+   * Replaces the set of addresses to answer for, and the set only watched for claims by others (an
+   * address in both is answered); joins/leaves IPv6 solicited-node groups to match their union.
+   */
+  setAddresses(ips: Iterable<string>, watch: Iterable<string> = []): void {
+    const toMap = (list: Iterable<string>): Map<string, string> => {
+      const out = new Map<string, string>();
+      for (const text of list) {
+        const ip = parseIp(text);
+        if (ip === undefined) throw new TypeError(`layer2 responder: "${text}" is not an IP address`);
+        out.set(key(ip.bytes), formatIp(ip.bytes));
+      }
+      return out;
+    };
+    const next = toMap(ips);
+    const nextWatched = toMap(watch);
+    for (const k of next.keys()) nextWatched.delete(k);
+    const before = new Map([...this.#owned, ...this.#watched]);
+    const after = new Map([...next, ...nextWatched]);
+    for (const [k, text] of after) if (!before.has(k)) this.#group(text, true);
+    for (const [k, text] of before) if (!after.has(k)) this.#group(text, false);
+    this.#owned = next;
+    this.#watched = nextWatched;
+  }
+
+  #held(ip: Uint8Array): string | undefined {
+    const k = key(ip);
+    return this.#owned.get(k) ?? this.#watched.get(k);
+  }
+
+  /** Stops answering and watching, and leaves every group. */
   clear(): void {
-    this.setAddresses([]);
+    this.setAddresses([], []);
   }
 
   #group(text: string, join: boolean): void {
@@ -98,12 +127,17 @@ export class Responder {
     if (!r.ok) return this.#notOk(r);
     const a = r.value.arp;
     const ours = this.#opts.link.mac;
-    const senderIsOurs = this.#owned.get(key(a.senderIp));
-    if (senderIsOurs !== undefined && (ours === undefined || !bytesEqual(a.senderMac, ours))) {
+    const fromOther = ours === undefined || !bytesEqual(a.senderMac, ours);
+    const senderIsOurs = this.#held(a.senderIp);
+    if (senderIsOurs !== undefined && fromOther) {
       const kind = a.op === ARP_REPLY ? (isGratuitousArp(a) ? 'garp' : 'arp-reply') : isGratuitousArp(a) ? 'garp' : 'arp-request';
       this.#foreign(senderIsOurs, a.senderMac, kind);
       this.counters.framesIgnored++;
       return 'ignored';
+    }
+    if (a.op === ARP_REQUEST && isUnspecified(a.senderIp) && fromOther) {
+      const wanted = this.#held(a.targetIp);
+      if (wanted !== undefined) this.#foreign(wanted, a.senderMac, 'arp-probe'); // answered below if we answer it: defends the address
     }
     const target = a.op === ARP_REQUEST ? this.#owned.get(key(a.targetIp)) : undefined;
     if (target === undefined || pkttype === PACKET_OTHERHOST || isGratuitousArp(a)) {
@@ -118,10 +152,11 @@ export class Responder {
     if (!r.ok) return this.#notOk(r);
     const m = r.value.ndp;
     const ours = this.#opts.link.mac;
-    const target = this.#owned.get(key(m.target));
+    const notOurs = (mac: Uint8Array): boolean => ours === undefined || !bytesEqual(mac, ours);
+    const held = this.#held(m.target);
     if (m.type === ND_NEIGHBOR_ADVERT) {
       const claimed = m.targetLinkAddr ?? r.value.eth.src;
-      if (target !== undefined && (ours === undefined || !bytesEqual(claimed, ours))) this.#foreign(target, claimed, 'na');
+      if (held !== undefined && notOurs(claimed)) this.#foreign(held, claimed, 'na');
       this.counters.framesIgnored++;
       return 'ignored';
     }
@@ -129,14 +164,16 @@ export class Responder {
       this.counters.framesIgnored++;
       return 'ignored';
     }
-    const srcOurs = this.#owned.get(key(m.src));
+    const srcOurs = this.#held(m.src);
     const srcMac = m.sourceLinkAddr ?? r.value.eth.src;
-    if (srcOurs !== undefined && (ours === undefined || !bytesEqual(srcMac, ours))) this.#foreign(srcOurs, srcMac, 'ns-source');
+    if (srcOurs !== undefined && notOurs(srcMac)) this.#foreign(srcOurs, srcMac, 'ns-source');
+    const dad = isUnspecified(m.src);
+    if (dad && held !== undefined && notOurs(r.value.eth.src)) this.#foreign(held, r.value.eth.src, 'dad'); // answered below if we answer it: defends the address
+    const target = this.#owned.get(key(m.target));
     if (target === undefined || pkttype === PACKET_OTHERHOST) {
       this.counters.framesIgnored++;
       return 'ignored';
     }
-    if (isUnspecified(m.src)) this.#foreign(target, r.value.eth.src, 'dad'); // answered below: defends the address
     return this.#send(target, (mac) => buildNaReply(r.value, mac), 'ndp');
   }
 

@@ -21,6 +21,7 @@ export const webhookComponent: ComponentFactory = (ctx) => {
         eipCache: () => ctx.caches.eips,
         bgpConfCache: () => ctx.caches.bgpConfs,
         bgpPeerCache: () => ctx.caches.bgpPeers,
+        nodeCache: () => ctx.caches.nodes,
         signal: abort.signal,
       }).then((h) => {
         handle = h;

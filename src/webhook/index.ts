@@ -13,7 +13,7 @@ import { DEFAULT_CRD_NAMES, DEFAULT_WEBHOOK_CONFIG } from './cabundle.ts';
 import { DEFAULT_SECRET_NAME, type CertMaterial } from './certs.ts';
 import { CertRotator } from './rotation.ts';
 import { WebhookServer } from './server.ts';
-import type { BgpConfLike, BgpPeerLike, EipLike } from './validate/index.ts';
+import type { BgpConfLike, BgpPeerLike, EipLike, NodeAddressesLike } from './validate/index.ts';
 
 export { validateBgpConf, validateBgpPeer, validateEip, formatIssue } from './validate/index.ts';
 export type { EipContext, EipLike, FieldIssue, ValidationResult } from './validate/index.ts';
@@ -50,6 +50,8 @@ export interface StartWebhookOptions {
   bgpConfCache?: () => NamedCache<BgpConfLike> | undefined;
   /** The BgpPeer informer once it exists (BgpConf AS-change warnings); before it has synced, a LIST. */
   bgpPeerCache?: () => NamedCache<BgpPeerLike> | undefined;
+  /** The Node informer once it exists (Eips covering node addresses); before it has synced, a LIST. */
+  nodeCache?: () => NamedCache<NodeAddressesLike> | undefined;
   /** Service the API server calls; default openelb-webhook in `namespace`. */
   serviceName?: string;
   serviceNamespace?: string;
@@ -175,7 +177,12 @@ export async function startWebhook(o: StartWebhookOptions): Promise<WebhookHandl
     if (cache?.hasSynced) return cache.list();
     return (await client.list<BgpPeerLike & { apiVersion: string; kind: string }>(Resources.BgpPeer, { limit: 0, signal: AbortSignal.timeout(CROSS_CHECK_TIMEOUT_MS) })).items;
   };
-  const srv = new WebhookServer({ ...(host !== undefined ? { host } : {}), port, tls: first, eips, bgpConf, bgpPeers, log });
+  const nodes = async (): Promise<readonly NodeAddressesLike[]> => {
+    const cache = o.nodeCache?.();
+    if (cache?.hasSynced) return cache.list();
+    return (await client.list<NodeAddressesLike & { apiVersion: string; kind: string }>(Resources.Node, { limit: 0, signal: AbortSignal.timeout(CROSS_CHECK_TIMEOUT_MS) })).items;
+  };
+  const srv = new WebhookServer({ ...(host !== undefined ? { host } : {}), port, tls: first, eips, bgpConf, bgpPeers, nodes, log });
   await srv.listen();
   load = (m) => srv.setCertificate(m);
   if (pending && pending.cert !== first.cert) srv.setCertificate(pending);

@@ -27,7 +27,9 @@ import {
   type BgpConfLike,
   type BgpPeerContext,
   type BgpPeerLike,
+  type EipContext,
   type EipLike,
+  type NodeAddressesLike,
   type ValidationResult,
 } from './validate/index.ts';
 
@@ -51,10 +53,13 @@ export interface WebhookServerOptions {
    */
   bgpConf?: () => Promise<BgpConfLike | undefined>;
   /**
-   * Every BgpPeer: for the one-peer-per-neighbour rule on BgpPeers and the warnings on a BgpConf AS
-   * change. A failure is a warning (the controllers apply the neighbour rule anyway).
+   * Every BgpPeer: for the one-peer-per-neighbour rule on BgpPeers, the warnings on a BgpConf AS
+   * change and on Eips covering a neighbour address. A failure is a warning (the controllers apply
+   * the neighbour rule anyway).
    */
   bgpPeers?: () => Promise<readonly BgpPeerLike[]>;
+  /** Every Node, for the warning on Eips covering a node address. A failure is a warning. */
+  nodes?: () => Promise<readonly NodeAddressesLike[]>;
   /** The API server sends at most 3 MiB objects; anything larger is refused with 413. */
   maxBodyBytes?: number;
   log?: Logger;
@@ -230,13 +235,29 @@ export class WebhookServer {
       } catch (e) {
         return admissionError(req.uid, 500, `cannot read the other Eips to check overlaps and the default pool: ${(e as Error).message}`);
       }
-      result = validateEip(obj, old ? { oldObject: old, others } : { others });
+      result = validateEip(obj, { ...(old ? { oldObject: old } : {}), others, ...(await this.hostsContext()) });
     } else if (kind === KIND_BGPCONF) {
       result = validateBgpConf(obj, old, await this.bgpConfContext(obj));
     } else {
       result = validateBgpPeer(obj, old, await this.bgpPeerContext(obj, old));
     }
     return admissionResponse(req, result);
+  }
+
+  /** Nodes and BgpPeers for the Eip "covers a host's address" warning; a failed read is a warning too. */
+  private async hostsContext(): Promise<Pick<EipContext, 'nodes' | 'peers' | 'lookupErrors'>> {
+    const lookupErrors: string[] = [];
+    const read = async <T>(what: string, f: (() => Promise<readonly T[]>) | undefined): Promise<readonly T[] | undefined> => {
+      if (!f) return undefined;
+      try {
+        return await f();
+      } catch (e) {
+        lookupErrors.push(`cannot read the ${what}: ${(e as Error).message}`);
+        return undefined;
+      }
+    };
+    const [nodes, peers] = await Promise.all([read('Nodes', this.opts.nodes), read('BgpPeers', this.opts.bgpPeers)]);
+    return { ...(nodes ? { nodes } : {}), ...(peers ? { peers } : {}), ...(lookupErrors.length > 0 ? { lookupErrors } : {}) };
   }
 
   /** The other BgpPeers (one peer per neighbour and node), and BgpConf `default` only for a peer whose check depends on it. */

@@ -5,6 +5,7 @@
 // with nothing changed takes seconds.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,6 +41,41 @@ const gobgpdImage = str(gobgpd.image, 'gobgpd.image');
 
 const skip = process.getuid?.() !== 0 ? 'needs root (apt-get, podman)' : !existsSync('/usr/bin/dpkg') ? 'needs Debian (apt-get)' : false;
 
+describe('scripts/images/engine.sh', { skip }, () => {
+  let dir = '';
+  let conf = '';
+  const engine = (): ReturnType<typeof run> => {
+    const r = spawnSync('bash', ['scripts/images/engine.sh'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CONTAINERS_CONF_PATH: conf }, timeout: 600_000 });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'openelb-engine-'));
+    conf = join(dir, 'containers.conf');
+  });
+  after(() => {
+    if (dir !== '') rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('writes the engine configuration where none exists, marked as ours, and keeps it ours', () => {
+    assert.equal(engine().status, 0);
+    const written = readFileSync(conf, 'utf8');
+    assert.match(written.split('\n')[0] ?? '', /^# openelb-ts scripts\/images\/engine\.sh wrote this file/);
+    for (const line of ['runtime = "runc"', 'cgroup_manager = "cgroupfs"', 'events_logger = "file"', 'default_ulimits = [']) assert.ok(written.includes(line), `lacks ${line}`);
+    writeFileSync(conf, `${written.split('\n')[0] ?? ''}\n[engine]\nruntime = "crun"\n`);
+    assert.equal(engine().status, 0);
+    assert.equal(readFileSync(conf, 'utf8'), written, 'our own file is brought back to what we write');
+  });
+
+  test('never touches a configuration someone else wrote', () => {
+    const theirs = '[engine]\nruntime = "crun"\n';
+    writeFileSync(conf, theirs);
+    const r = engine();
+    assert.equal(r.status, 0);
+    assert.equal(readFileSync(conf, 'utf8'), theirs);
+    assert.match(r.stderr, /exists and is not ours/);
+  });
+});
+
 describe('make images', { skip }, () => {
   let output = '';
 
@@ -74,6 +110,12 @@ describe('make images', { skip }, () => {
     for (const f of flags(manager).keys()) assert.ok(help.includes(f), `--help does not mention ${f}`);
   });
 
+  test('the Layer 2 addon loads in the manager image (its libraries are there)', () => {
+    const addon = '/app/src/layer2/native/build/Release/afpacket.node';
+    const out = podman(['run', '--rm', '--network', 'none', '--entrypoint', 'node', managerImage, '-e', `console.log(typeof require(${JSON.stringify(addon)}).Socket)`]);
+    assert.equal(out, 'function');
+  });
+
   test('the images run as the users the manifest gives their containers', () => {
     const managerUser = rec(manager.securityContext);
     assert.equal(managerUser.runAsUser, 0, 'the manifest runs the manager as root (capabilities need it)');
@@ -84,7 +126,7 @@ describe('make images', { skip }, () => {
 
   describe('gobgpd from the chart\'s command, as the chart\'s user, read-only, no capabilities', () => {
     const name = `openelb-images-test-${process.pid}`;
-    const runDir = mkdtempSync(join(tmpdir(), 'openelb-images-run-'));
+    let runDir = '';
     const mounts = Array.isArray(gobgpd.volumeMounts) ? gobgpd.volumeMounts.map(rec) : [];
     assert.equal(mounts.length, 1, 'gobgpd mounts one volume, the one it shares with the manager');
     const mountPath = str(mounts[0]?.mountPath, 'gobgpd.volumeMounts[0].mountPath');
@@ -95,6 +137,7 @@ describe('make images', { skip }, () => {
 
     before(() => {
       assert.ok(heartbeat.startsWith(`${mountPath}/`) && socket.startsWith(`${mountPath}/`), 'socket and heartbeat live in the shared volume');
+      runDir = mkdtempSync(join(tmpdir(), 'openelb-images-run-'));
       chmodSync(runDir, 0o777); // an emptyDir is world-writable
       const g = rec(gobgpd.securityContext);
       const command = strings(gobgpd.command, 'gobgpd.command');
@@ -113,7 +156,7 @@ describe('make images', { skip }, () => {
 
     after(() => {
       run('podman', ['rm', '--force', '--time', '0', name]);
-      rmSync(runDir, { recursive: true, force: true });
+      if (runDir !== '') rmSync(runDir, { recursive: true, force: true });
     });
 
     test('gobgpd --version', () => {

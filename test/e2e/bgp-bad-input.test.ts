@@ -1,4 +1,4 @@
-// Bad BGP input stored with no webhook in the way (deleted, failed open, adopted from OpenELB): one
+// Bad BGP input: denied by the webhook naming the field; and stored with no webhook in the way (deleted, failed open, adopted from OpenELB): one
 // invalid BgpConf once killed every replica with an uncaught BgpValidationError. Now each invalid
 // version is refused where it enters the manager: both replicas stay up and ready, no session
 // resets, the router keeps both next hops, and the BgpConf says why — Valid=False naming the field,
@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sleep, waitFor, type Lab } from '../lab/index.ts';
-import { apply, createService, getJson, NODE_ASN, peerFor, sessionsOf, upBgpLab, waitEvent } from './bgp-lab.ts';
+import { apply, createService, eip, getJson, NODE_ASN, peerFor, POOL4, removeAdmissionWebhook, sessionsOf, upBgpLab, waitEvent } from './bgp-lab.ts';
 
 const IP = '198.51.100.70';
 type Conf = {
@@ -57,6 +57,17 @@ describe('bgp bad input with the webhook absent', () => {
     await lab?.down();
   });
 
+  it('webhook on: listenAddresses ["fe80::11%eth0"] and ["10.99.0.0/24"] are denied naming spec.listenAddresses[0]', async () => {
+    for (const bad of ['fe80::11%eth0', '10.99.0.0/24']) {
+      const r = await lab.kubectl(['apply', '-f', '-'], JSON.stringify(conf({ listenAddresses: [bad] })));
+      assert.notEqual(r.code, 0, `accepted: ${r.stdout}`);
+      assert.match(r.stderr, /spec\.listenAddresses\[0\]/);
+      assert.ok(r.stderr.includes(bad), r.stderr);
+    }
+    // from here on the webhook is absent (deleted by hand, failed open, objects adopted from OpenELB)
+    await removeAdmissionWebhook(lab);
+  });
+
   it('listenAddresses ["10.99.0.0/24"]: both replicas stay up and ready, routes unchanged, Valid=False names spec.listenAddresses[0]', async () => {
     const before = await sessions();
     await apply(lab, conf({ listenAddresses: ['10.99.0.0/24'] }));
@@ -97,6 +108,20 @@ describe('bgp bad input with the webhook absent', () => {
     await sleep(1500);
     await undisturbed(before);
     await apply(lab, peerFor(lab, 1));
+  });
+
+  // found by bad-input-prop.test.ts: this edit withdrew the route of every Service on the pool
+  it('an Eip edit with a community past 65535 keeps the pool\'s routes; Valid=False names spec.bgp.communities[0]', async () => {
+    const before = await sessions();
+    await apply(lab, eip(POOL4, { bgp: { communities: ['90358:15'] } }));
+    await waitFor(async () => {
+      const e = await getJson<{ metadata: { generation?: number }; status?: { conditions?: { type: string; status: string; message: string; observedGeneration?: number }[] } }>(lab, 'eip', POOL4.name);
+      const valid = e.status?.conditions?.find((x) => x.type === 'Valid');
+      return valid?.status === 'False' && valid.observedGeneration === e.metadata.generation && valid.message.includes('spec.bgp.communities[0]');
+    }, 20_000, { what: 'Eip Valid=False naming spec.bgp.communities[0]', intervalMs: 200 });
+    await sleep(1500);
+    await undisturbed(before);
+    await apply(lab, eip(POOL4));
   });
 
   it('the fix is applied as usual: Valid=True, lastError cleared', async () => {

@@ -82,6 +82,15 @@ export async function kubectlOk(lab: Lab, args: string[], input?: string): Promi
   return r.stdout;
 }
 
+/**
+ * The admission webhook gone, as when someone deleted its configuration (or it failed open, or the
+ * objects were adopted from OpenELB): writes of our kinds are no longer judged, so invalid objects
+ * get stored and the managers must cope on their own. Conversion stays on.
+ */
+export async function removeAdmissionWebhook(lab: Lab): Promise<void> {
+  await kubectlOk(lab, ['delete', 'validatingwebhookconfiguration', 'openelb-admission']);
+}
+
 export async function getJson<T>(lab: Lab, kind: string, name: string, ns?: string): Promise<T> {
   return JSON.parse(await kubectlOk(lab, ['get', kind, name, '-o', 'json', ...(ns ? ['-n', ns] : [])])) as T;
 }

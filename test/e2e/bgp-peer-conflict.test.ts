@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sleep, waitFor, type Lab } from '../lab/index.ts';
 import { GobgpClient } from '../../src/bgp/index.ts';
-import { apply, createService, getJson, kubectlOk, peerFor, sessionsOf, upBgpLab, waitEvent } from './bgp-lab.ts';
+import { apply, createService, getJson, kubectlOk, peerFor, removeAdmissionWebhook, sessionsOf, upBgpLab, waitEvent } from './bgp-lab.ts';
 
 // Issue 12: a second BgpPeer for a neighbour that already has one (other AS, adminDown), stored
 // without the webhook (the lab's managers run none). The manager treats the later one as in
@@ -25,6 +25,8 @@ describe('bgp: a second BgpPeer for the same neighbour', () => {
 
   before(async () => {
     lab = await upBgpLab({ nodes: 1 });
+    // the webhook would deny the second peer for the same neighbour: this is what happens without it
+    await removeAdmissionWebhook(lab);
     node = lab.nodes[0]?.name ?? '';
     router = lab.router(1).plan.ipv4;
     await createService(lab, { name: 'web', ip: IP });

@@ -3,7 +3,7 @@
 // routers and no gobgpd, layer2 Eips on the lab LAN, manager replicas with BGP off, and helpers to find
 // which replica should own an IP (the same rendezvous ranking the speakers use) and who answers.
 import { fileURLToPath } from 'node:url';
-import { Lab, waitFor, type Frame, type Proc } from '../lab/index.ts';
+import { Lab, waitFor, type Frame, type Proc, type RouterDesc } from '../lab/index.ts';
 import { rankNodes } from '../../src/layer2/ownership/ranking.ts';
 import { replicaLeaseName } from '../../src/layer2/ownership/lease-format.ts';
 import { apply, createService, getJson, MANAGER_NS, waitReady, type SvcOptions } from './bgp-lab.ts';
@@ -30,12 +30,14 @@ export interface L2LabOptions {
   nodes?: number;
   timing?: 'pinned' | 'default';
   extraArgs?: string[];
+  /** Routers on the LAN (default none): router 1 is 10.99.0.1 / fd99::1, the client's gateway. */
+  routers?: RouterDesc[];
 }
 
 export async function upL2Lab(o: L2LabOptions = {}): Promise<Lab> {
   const lab = await Lab.up({
     nodes: o.nodes ?? 2,
-    routers: [],
+    routers: o.routers ?? [],
     gobgp: 'none',
     kubeDouble: true,
     openelbManifest: true,

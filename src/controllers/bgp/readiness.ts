@@ -1,14 +1,11 @@
 // BGP readiness: every (non admin-down) desired session Established and advertising at least the
 // paths this node wants for that session's families. Pure; the component adds the bounded wait.
-import { parseAddress, type DesiredGlobal, type DesiredPeer, type IpFamily, type PeerStatus } from '../../bgp/index.ts';
+import { canonicalIp } from '../../net/ip.ts';
+import type { DesiredGlobal, DesiredPeer, IpFamily, PeerStatus } from '../../bgp/index.ts';
 import { peerFamilies } from './desired.ts';
 
 function canon(a: string): string {
-  try {
-    return parseAddress(a).address;
-  } catch {
-    return a;
-  }
+  return canonicalIp(a) ?? a;
 }
 
 /** true, or the reason it is not ready yet. */

@@ -95,7 +95,11 @@ export function desiredEipStatus(
     serviceUIDs: facts.serviceUIDs,
     occupied: facts.full,
     ready: readyTrue,
-    conditions: mergeConditions(eip.status?.conditions, conds, now),
+    // conditions other writers own (the Layer 2 speakers' Layer2Conflict) are carried over untouched
+    conditions: [
+      ...mergeConditions(eip.status?.conditions, conds, now),
+      ...(eip.status?.conditions ?? []).filter((c) => !conds.some((x) => x.type === c.type)),
+    ],
   };
   if (eff.range) {
     const r = eff.range;

@@ -27,6 +27,8 @@ export interface PeerLease {
   readonly leaseDurationMs: number;
   /** IPs the peer claims (canonical text). */
   readonly claims: readonly string[];
+  /** Claimed IPs the peer refuses to answer (another host holds them, or they are reserved). */
+  readonly refused?: readonly string[];
 }
 
 /** A successful renew of our own Lease. */

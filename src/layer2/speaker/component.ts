@@ -1,13 +1,18 @@
-// The Layer 2 speaker as a manager component: caches → targets, a watch on the replica Leases → the
-// machine, conflicts → Events on the Services. Starts acting only after the caches have synced.
+// The Layer 2 speaker as a manager component: caches → targets and reserved addresses, a watch on the
+// replica Leases → the machine, refusals → Events and the Eip condition. Starts acting only after the
+// caches have synced.
 import type { Component, ComponentFactory, ManagerContext } from '../../manager/component.ts';
 import { FaultGuard } from '../../manager/faults.ts';
 import { Informer, intentChanged, KubeClient, type Lease, Resources } from '../../kube/index.ts';
 import { logger } from '../../obs/log.ts';
+import { reservedAddresses } from '../guard/reserved.ts';
+import { readGateways } from '../guard/routes.ts';
+import { AnnouncedEips } from '../../controllers/announce-eips.ts';
 import { layer2Targets } from './desired.ts';
 import { readLocalInterfaces } from './interfaces.ts';
 import { macsOf, peerLeaseOf, REPLICA_LABEL, ReplicaLeaseIO } from './lease-io.ts';
 import { packetLink, type LinkHandle } from './links.ts';
+import { RefusalReporter } from './refusal-report.ts';
 import { checkPacketSocket, LinkOpenErrors } from './socket-health.ts';
 import { Layer2Speaker } from './speaker.ts';
 
@@ -20,6 +25,8 @@ class Layer2Component implements Component {
   readonly phase = 'main' as const;
   readonly #ctx: ManagerContext;
   #speaker: Layer2Speaker | undefined;
+  #reporter: RefusalReporter | undefined;
+  #lastReserved = '';
   #leases: Informer<Lease> | undefined;
   #unsubscribe: (() => void)[] = [];
   #recomputeQueued = false;
@@ -30,6 +37,8 @@ class Layer2Component implements Component {
   readonly #faults = new FaultGuard('layer2', log);
   readonly #linkErrors = new LinkOpenErrors();
   #capability: string | undefined;
+  /** invalid Eip versions keep the last valid protocol and interface (see announce-eips.ts) */
+  readonly #announced = new AnnouncedEips();
 
   constructor(ctx: ManagerContext) {
     this.#ctx = ctx;
@@ -59,7 +68,7 @@ class Layer2Component implements Component {
   }
 
   async start(): Promise<void> {
-    const { cfg, kubeConfig, client, events } = this.#ctx;
+    const { cfg, kubeConfig, client, events, writer, caches } = this.#ctx;
     this.#capability = checkPacketSocket();
     if (this.#capability !== undefined) log.error('layer2 cannot answer ARP/NDP on this node; readiness stays false', { problem: this.#capability });
     const fenceBudget = cfg.layer2LeaseDurationMs - cfg.layer2MarginMs;
@@ -76,12 +85,19 @@ class Layer2Component implements Component {
       gratuitousCount: cfg.layer2GratuitousCount,
       gratuitousIntervalMs: cfg.layer2GratuitousIntervalMs,
       probeIntervalMs: cfg.layer2ProbeIntervalMs,
-      openLink: (ifname) => this.#openLink(ifname),
-      onConflict: (target, c) => {
-        const msg = `MAC ${c.mac} also answers for ${c.ip} (${c.kind}); this replica (node ${cfg.nodeName}) owns it — another host or a stale speaker uses the address`;
-        for (const svc of target?.services ?? []) events.event(svc, 'Warning', 'Layer2Conflict', msg);
+      guard: {
+        probeWaitMs: cfg.layer2ProbeWaitMs,
+        takeoverProbeWaitMs: cfg.layer2TakeoverProbeWaitMs,
+        probeCount: 2,
+        retryInitialMs: cfg.layer2ConflictRetryMs,
+        retryMaxMs: cfg.layer2ConflictRetryMaxMs,
       },
+      openLink: (ifname) => this.#openLink(ifname),
+      onRefused: (target, r) => this.#reporter?.refused(target, r),
+      onResolved: (target, ip) => this.#reporter?.resolved(target, ip),
+      onHoldingsChanged: () => this.#reporter?.poke(),
     });
+    this.#reporter = new RefusalReporter({ node: cfg.nodeName, speaker: this.#speaker, eips: () => caches.eips.list(), writer, events, log });
     this.#leases = new Informer<Lease>(client, Resources.Lease, {
       namespace: cfg.namespace,
       labelSelector: REPLICA_LABEL,
@@ -105,7 +121,7 @@ class Layer2Component implements Component {
     }));
     const q = (): void => this.#queueRecompute();
     // Services matter through what they ask for; their status is written by the allocator
-    this.#unsubscribe.push(caches.eips.onEvent(q), caches.services.onEvent((ev) => intentChanged(ev) && q()), caches.endpointSlices.onEvent(q), caches.nodes.onEvent(q));
+    this.#unsubscribe.push(caches.eips.onEvent(q), caches.services.onEvent((ev) => intentChanged(ev) && q()), caches.endpointSlices.onEvent(q), caches.nodes.onEvent(q), caches.bgpPeers.onEvent(q));
     this.#guardedRecompute();
     speaker.start();
     leases.start();
@@ -131,20 +147,37 @@ class Layer2Component implements Component {
     const speaker = this.#speaker;
     if (this.#stopping || speaker === undefined) return;
     const { caches, cfg } = this.#ctx;
+    const local = readLocalInterfaces();
     const targets = layer2Targets({
       self: cfg.nodeName,
-      eips: caches.eips.list(),
+      eips: this.#announced.select(caches.eips.list()),
       lookup: (ns, name) => caches.services.get(name, ns),
       nodes: caches.nodes.list(),
       slices: caches.endpointSlices.list(),
-      local: readLocalInterfaces(),
+      local,
     });
     const problems = [...targets.values()].filter((t) => t.problem !== undefined).map((t) => `${t.ip}: ${t.problem}`).join('; ');
     if (problems !== this.#lastProblems) {
       if (problems !== '') log.warn('layer2: no interface for some IPs on this node (not eligible here)', { problems });
       this.#lastProblems = problems;
     }
+    const reserved = reservedAddresses({
+      self: cfg.nodeName,
+      nodes: caches.nodes.list(),
+      peers: caches.bgpPeers.list(),
+      gateways: readGateways(),
+      local,
+      targets: targets.values(),
+    });
+    // only what concerns our targets goes to the log; the map itself holds every node and peer address
+    const hit = [...targets.keys()].filter((ip) => reserved.has(ip)).map((ip) => `${ip}: ${reserved.get(ip) ?? ''}`).join('; ');
+    if (hit !== this.#lastReserved) {
+      if (hit !== '') log.warn('layer2: some Service IPs are reserved addresses and are never answered', { reserved: hit });
+      this.#lastReserved = hit;
+    }
+    speaker.setReserved(reserved);
     speaker.setTargets(targets);
+    this.#reporter?.poke();
   }
 
   async stop(): Promise<void> {
@@ -153,6 +186,7 @@ class Layer2Component implements Component {
     clearInterval(this.#rescan);
     await Promise.race([this.#began, Promise.resolve()]);
     await this.#speaker?.stop();
+    await this.#reporter?.stop();
     for (const u of this.#unsubscribe) u();
     this.#unsubscribe = [];
     await this.#leases?.stop();

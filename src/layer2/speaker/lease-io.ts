@@ -13,6 +13,12 @@ export const REPLICA_LABEL = 'layer2.openelb.kubesphere.io/replica';
 export const DURATION_ANNOTATION = 'layer2.openelb.kubesphere.io/lease-duration-ms';
 /** Our interface MACs (comma-separated): lets peers tell a known replica from a stranger in a conflict. */
 export const MACS_ANNOTATION = 'layer2.openelb.kubesphere.io/macs';
+/**
+ * Claimed IPs we refuse to answer (another host holds them, or they are reserved). A peer never takes an
+ * answer from our node's MAC for one of these as our hand-over (our node's own kernel may hold it), and
+ * probes it with the full window when it takes over.
+ */
+export const REFUSED_ANNOTATION = 'layer2.openelb.kubesphere.io/refused';
 
 export interface ReplicaLeaseOptions {
   /** A client with a short request timeout: a renew slower than the fence could not extend it anyway. */
@@ -43,6 +49,7 @@ export function peerLeaseOf(l: Lease): PeerLease | undefined {
     version: l.metadata.resourceVersion ?? '',
     leaseDurationMs,
     claims: decodeClaims(l.metadata.annotations?.[CLAIMS_ANNOTATION]).claims,
+    refused: decodeClaims(l.metadata.annotations?.[REFUSED_ANNOTATION]).claims,
   };
 }
 
@@ -62,13 +69,15 @@ export class ReplicaLeaseIO {
     this.#now = o.now ?? (() => performance.now());
   }
 
-  #desired(base: Lease | undefined, claims: readonly string[], macs: readonly string[]): Lease {
+  #desired(base: Lease | undefined, claims: readonly string[], macs: readonly string[], refused: readonly string[]): Lease {
     const { namespace, node, leaseDurationMs } = this.#o;
     const now = microTime();
     const annotations = { ...(base?.metadata.annotations ?? {}) };
     annotations[CLAIMS_ANNOTATION] = encodeClaims(claims);
     annotations[DURATION_ANNOTATION] = String(leaseDurationMs);
     annotations[MACS_ANNOTATION] = [...macs].sort().join(',');
+    if (refused.length > 0) annotations[REFUSED_ANNOTATION] = encodeClaims(refused);
+    else delete annotations[REFUSED_ANNOTATION];
     return {
       apiVersion: 'coordination.k8s.io/v1',
       kind: 'Lease',
@@ -94,7 +103,7 @@ export class ReplicaLeaseIO {
    * request that succeeded is sent: a 409 retry takes a new one, so the fence never starts earlier than
    * the write that made it.
    */
-  async renew(claims: readonly string[], macs: readonly string[]): Promise<RenewOutcome> {
+  async renew(claims: readonly string[], macs: readonly string[], refused: readonly string[] = []): Promise<RenewOutcome> {
     const { client, namespace } = this.#o;
     for (let attempt = 0; attempt < 3; attempt++) {
       if (this.#current === undefined) {
@@ -103,7 +112,7 @@ export class ReplicaLeaseIO {
       const startedAt = this.#now();
       const creating = this.#current === undefined;
       try {
-        const body = this.#desired(this.#current, claims, macs);
+        const body = this.#desired(this.#current, claims, macs, refused);
         const written = creating
           ? await client.create<Lease>(Resources.Lease, body)
           : await client.replace<Lease>(Resources.Lease, body);

@@ -7,8 +7,11 @@ export const ipsOwned = gauge('layer2_ips_owned', 'Layer 2 IPs this replica answ
 export const ipsClaimed = gauge('layer2_ips_claimed', 'Layer 2 IPs this replica claims in its Lease (owned or waiting to take)');
 export const takeoversTotal = counter('layer2_takeovers_total', 'IPs this replica started answering');
 export const releasesTotal = counter('layer2_releases_total', 'IPs this replica stopped answering (handover, fence, eligibility)');
-export const conflictsTotal = counter('layer2_conflicts_total', 'Another MAC answered for an IP this replica owns (not a known replica during a handover)');
-export const conflictProbesTotal = counter('layer2_conflict_probes_total', 'ARP / NS probes sent for owned IPs to detect another answerer');
+export const conflictsTotal = counter('layer2_conflicts_total', 'Another host answered or claimed an IP this replica holds (not the replica handing it over); the IP is refused');
+export const conflictProbesTotal = counter('layer2_conflict_probes_total', 'Periodic ARP / NS probes sent for answered IPs to detect another answerer');
+export const acquireProbesTotal = counter('layer2_acquire_probes_total', 'ARP probes / DAD solicitations sent before answering an IP (first answer, re-probe of a refused IP)');
+export const refusalsTotal = counter('layer2_refusals_total', 'IPs this replica refused to answer: cause=conflict (another host holds it) or reserved (a node, BGP peer or gateway address)', ['cause']);
+export const ipsRefused = gauge('layer2_ips_refused', 'IPs this replica holds but does not answer, by cause', ['cause']);
 export const renewsTotal = counter('layer2_lease_renews_total', 'Renewals of this replica\'s Layer 2 Lease', ['result']);
 export const quorumReadsTotal = counter('layer2_quorum_reads_total', 'Consistent LISTs of the replica Leases', ['result']);
 export const fenceRemaining = gauge('layer2_fence_remaining_seconds', 'Time left before this replica must stop answering unless it renews (0 = fenced)');

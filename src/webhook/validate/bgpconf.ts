@@ -125,5 +125,5 @@ export function validateBgpConf(obj: BgpConfLike, oldObject?: BgpConfLike, ctx: 
     issues.warn('spec.policy', 'ignored: openelb-ts installs its own export policy; set communities and local-pref per pool in Eip spec.bgp');
   }
   peersTurnedIbgp(issues, obj, oldObject, ctx);
-  return oldObject ? ratchet(issues.result(), obj, oldObject) : issues.result();
+  return oldObject ? ratchet(issues.result(), obj, oldObject, validateBgpConf(oldObject)) : issues.result();
 }

@@ -306,7 +306,7 @@ export function validateBgpPeer(obj: BgpPeerLike, oldObject?: BgpPeerLike, ctx: 
   checkAfiSafis(issues, spec);
   checkGracefulRestart(issues, 'spec.gracefulRestart', spec['gracefulRestart'], 'the neighbour');
   checkNodeSelector(issues, spec);
-  const own = oldObject ? ratchet(issues.result(), obj, oldObject) : issues.result();
+  const own = oldObject ? ratchet(issues.result(), obj, oldObject, validateBgpPeer(oldObject)) : issues.result();
   const cross = sessionIssues(obj, oldObject, ctx);
   const unique = neighborIssues(obj, oldObject, ctx);
   return { errors: [...own.errors, ...cross.errors, ...unique.errors], warnings: [...own.warnings, ...cross.warnings, ...unique.warnings] };

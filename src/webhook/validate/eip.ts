@@ -8,7 +8,10 @@
 //   layer2.openelb.kubesphere.io/v1alpha1 annotation address, else the NIC holding its InternalIP
 //   (OpenELB required it). "lo" and malformed names or can_reach targets are refused;
 // - pools touching loopback, multicast, link-local, unspecified or reserved space are refused:
-//   such an address can never be a working load-balancer address (and BGP refuses the prefix).
+//   such an address can never be a working load-balancer address (and BGP refuses the prefix);
+// - a pool covering a Node address or a BgpPeer neighbour address is allowed with a warning naming them:
+//   the speakers never answer (layer2) such an address, and announcing it (bgp) would divert a host's
+//   traffic; the webhook sees the Nodes and BgpPeers of the moment only, so it cannot be a denial.
 import { ANNOTATION_DEFAULT_EIP } from '../../api/names.ts';
 import { parseBgpAttributes } from './eip-bgp.ts';
 import {
@@ -31,11 +34,28 @@ export interface EipLike {
   status?: unknown;
 }
 
+/** A Node as far as the address check reads it. */
+export interface NodeAddressesLike {
+  metadata: { name: string };
+  status?: { addresses?: ReadonlyArray<{ type: string; address: string }> };
+}
+
+/** A BgpPeer as far as the address check reads it (spec.conf.neighborAddress). */
+export interface NeighbourLike {
+  metadata: { name: string };
+  spec?: unknown;
+}
+
 export interface EipContext {
   /** The stored object on UPDATE. */
   oldObject?: EipLike;
   /** Every Eip that exists now (the object itself may be among them; it is skipped by name). */
   others: readonly EipLike[];
+  /** Nodes and BgpPeers that exist now, for the "covers a host's address" warning (absent: not checked). */
+  nodes?: readonly NodeAddressesLike[];
+  peers?: readonly NeighbourLike[];
+  /** Why nodes or peers could not be read (each becomes a warning). */
+  lookupErrors?: readonly string[];
 }
 
 const ADDR = 'spec.address';
@@ -198,6 +218,36 @@ function checkOverlap(issues: Issues, range: PoolRange, name: string, others: re
   if (hits.length > 0) issues.error(ADDR, `Invalid value: ${show(range.text)}: overlaps ${listMore(hits)}`);
 }
 
+/** Node and BgpPeer addresses inside the pool, described. */
+function coveredHosts(range: PoolRange, ctx: EipContext): string[] {
+  const hits: string[] = [];
+  const inside = (text: string): boolean => {
+    try {
+      return poolContains(range, parseIp(text));
+    } catch {
+      return false;
+    }
+  };
+  for (const n of ctx.nodes ?? []) {
+    for (const a of n.status?.addresses ?? []) if (inside(a.address)) hits.push(`${a.address} (${a.type} of Node ${show(n.metadata.name)})`);
+  }
+  for (const p of ctx.peers ?? []) {
+    const addr = recordAt(recordAt(p, 'spec'), 'conf')?.['neighborAddress'];
+    if (typeof addr === 'string' && inside(addr)) hits.push(`${addr} (neighborAddress of BgpPeer ${show(p.metadata.name)})`);
+  }
+  return hits;
+}
+
+function checkCoveredHosts(issues: Issues, range: PoolRange, ctx: EipContext, protocol: string): void {
+  for (const e of ctx.lookupErrors ?? []) issues.warn(ADDR, `not checked against node and BGP peer addresses: ${e}`);
+  const hits = coveredHosts(range, ctx);
+  if (hits.length === 0) return;
+  const what = protocol === 'layer2'
+    ? 'no replica ever answers ARP/NDP for such an address (it belongs to another host), so a Service given one is unreachable'
+    : 'announcing such an address for a Service would divert the traffic meant for that host';
+  issues.warn(ADDR, `${show(range.text)} covers ${listMore(hits)}: ${what}; leave these addresses out of the pool (e.g. a range "first-last" around them)`);
+}
+
 function isDefault(o: EipLike | undefined): boolean {
   return o?.metadata.annotations?.[ANNOTATION_DEFAULT_EIP] === 'true';
 }
@@ -234,7 +284,8 @@ export function validateEip(obj: EipLike, ctx: EipContext): ValidationResult {
   if (range) {
     if (old && oldAddress !== spec['address']) checkOrphans(issues, range, obj, old);
     checkOverlap(issues, range, obj.metadata.name, ctx.others);
+    checkCoveredHosts(issues, range, ctx, protocol);
   }
   checkDefault(issues, obj, ctx.others);
-  return old ? ratchet(issues.result(), obj, old) : issues.result();
+  return old ? ratchet(issues.result(), obj, old, validateEip(old, { others: ctx.others })) : issues.result();
 }

@@ -98,16 +98,20 @@ export function deepEqual(a: unknown, b: unknown): boolean {
 }
 
 /**
- * Ratcheting for updates: an error on a field the update does not change was already stored (an
- * older manager, a direct etcd write, a rule added later). Denying it would block every unrelated
- * edit, including the finalizer removal that lets the object go, so it becomes a warning instead.
+ * Ratcheting for updates: an error the stored object already had, on a field the update does not
+ * change (an older manager, a direct etcd write, a rule added later). Denying it would block every
+ * unrelated edit, including the finalizer removal that lets the object go, so it becomes a warning
+ * instead. `stored` is the stored object's own verdict: an error reported on an unchanged field that
+ * the stored object did not have is new — a rule across fields or list elements (keepaliveInterval
+ * against holdTime, a duplicate family) reports where it looks, not what changed — and is denied.
  */
-export function ratchet(result: ValidationResult, obj: unknown, oldObj: unknown): ValidationResult {
+export function ratchet(result: ValidationResult, obj: unknown, oldObj: unknown, stored: ValidationResult): ValidationResult {
   if (oldObj === undefined || oldObj === null) return result;
+  const had = new Set(stored.errors.map((e) => e.field));
   const errors: FieldIssue[] = [];
   const warnings = [...result.warnings];
   for (const e of result.errors) {
-    if (deepEqual(valueAt(obj, e.field), valueAt(oldObj, e.field))) {
+    if (had.has(e.field) && deepEqual(valueAt(obj, e.field), valueAt(oldObj, e.field))) {
       warnings.push({ field: e.field, message: `${e.message} (already stored; allowed because this update does not change it)` });
     } else {
       errors.push(e);

@@ -65,6 +65,18 @@ describe('desired status', () => {
     const again = desiredEipStatus({ ...e, status: s }, eff, { errors: [], warnings: [] }, FACTS, v, '2027-01-01T00:00:00Z');
     assert.deepEqual(again.conditions, s.conditions);
   });
+  test('a condition another writer owns (the Layer 2 speakers\' Layer2Conflict) is carried over untouched', () => {
+    const l2 = { type: 'Layer2Conflict', status: 'True' as const, reason: 'AddressRefused', message: '10.0.0.1 refused by node n1: MAC 02:00:00:00:00:01 answers for it (arp-reply)', lastTransitionTime: '2026-01-01T00:00:00Z' };
+    const e = eip('p', '10.0.0.0/24', { conditions: [l2] });
+    const eff = effectiveRange(e);
+    const v = poolVerdict(e, eff, { errors: [], warnings: [] }, FACTS, 10);
+    const s = desiredEipStatus(e, eff, { errors: [], warnings: [] }, FACTS, v, '2027-01-01T00:00:00Z');
+    assert.deepEqual(s.conditions?.map((c) => c.type), ['Valid', 'Ready', 'Exhausted', 'Layer2Conflict']);
+    assert.deepEqual(s.conditions?.find((c) => c.type === 'Layer2Conflict'), l2);
+    // nothing else changed: the allocator has nothing to write, so it never drops the speakers' condition
+    const again = desiredEipStatus({ ...e, status: s }, eff, { errors: [], warnings: [] }, FACTS, v, '2028-01-01T00:00:00Z');
+    assert.equal(eipStatusPatch(s, again).conditions, undefined);
+  });
   test('without the webhook, an overlap is reported on the later pool with the webhook\'s message', () => {
     const a = eip('a', '10.0.0.0/24', {}, { creationTimestamp: '2026-01-01T00:00:00Z' });
     const b = eip('b', '10.0.0.128/25', {}, { creationTimestamp: '2026-01-02T00:00:00Z' });

@@ -162,3 +162,34 @@ test('property: random frames never throw and every frame is counted once', () =
     }),
   );
 });
+
+test('watched addresses (probing or refused): claims by others are reported, requests are never answered', () => {
+  const link = new MemoryLink(NODE);
+  const claims: ForeignClaim[] = [];
+  const r = new Responder({ link, mayAnswer: () => true, onForeignClaim: (c) => claims.push(c) });
+  r.setAddresses([], ['10.99.0.1', 'fd00:99::1']);
+  assert.deepEqual([r.addresses, r.watchedAddresses], [[], ['10.99.0.1', 'fd00:99::1']]);
+  assert.deepEqual([...link.groups.keys()], ['33:33:ff:00:00:01'], 'solicited-node group joined: DAD probes for it arrive');
+  assert.equal(r.handleFrame(arpRequest('10.99.0.1')), 'ignored');
+  assert.equal(r.handleFrame(buildNeighborSolicit(CLIENT, ip6('fd00:99::10'), ip6('fd00:99::1'))), 'ignored');
+  assert.equal(link.sent.length, 0);
+  // the router's kernel answering our ARP probe (reply to sender IP 0.0.0.0) and NA to all-nodes after our DAD
+  r.handleFrame(buildArp({ ethDst: NODE, ethSrc: OTHER, op: ARP_REPLY, senderMac: OTHER, senderIp: ip4('10.99.0.1'), targetMac: NODE, targetIp: new Uint8Array(4) }));
+  r.handleFrame(buildUnsolicitedNa(OTHER, ip6('fd00:99::1')));
+  // another host probing for the addresses itself
+  r.handleFrame(buildArp({ ethDst: BROADCAST_MAC, ethSrc: OTHER, op: ARP_REQUEST, senderMac: OTHER, senderIp: new Uint8Array(4), targetMac: new Uint8Array(6), targetIp: ip4('10.99.0.1') }));
+  r.handleFrame(buildNeighborSolicit(OTHER, IPV6_UNSPECIFIED, ip6('fd00:99::1')));
+  assert.deepEqual(claims.map((c) => `${c.kind} ${c.ip} ${c.mac}`), [
+    'arp-reply 10.99.0.1 02:00:00:00:00:03',
+    'na fd00:99::1 02:00:00:00:00:03',
+    'arp-probe 10.99.0.1 02:00:00:00:00:03',
+    'dad fd00:99::1 02:00:00:00:00:03',
+  ]);
+  // answered once moved to the answer set; a probe for an answered address is answered and reported
+  r.setAddresses(['10.99.0.1'], ['fd00:99::1']);
+  assert.equal(r.handleFrame(arpRequest('10.99.0.1')), 'replied');
+  assert.equal(r.handleFrame(buildArp({ ethDst: BROADCAST_MAC, ethSrc: OTHER, op: ARP_REQUEST, senderMac: OTHER, senderIp: new Uint8Array(4), targetMac: new Uint8Array(6), targetIp: ip4('10.99.0.1') })), 'replied');
+  assert.equal(claims.at(-1)?.kind, 'arp-probe');
+  r.clear();
+  assert.deepEqual([...link.groups.keys()], []);
+});

@@ -131,29 +131,106 @@ describe('Layer2Speaker over in-memory Leases and links', () => {
     await until(() => b.answering.includes(ia) && !a.answering.includes(ia), 3000, 'ia moves to b');
   });
 
-  it('a foreign answer for an owned IP is a conflict; a known replica right after a takeover is not', async () => {
-    const conflicts: string[] = [];
-    const { leases, wire, a, b, owner } = pair({ onConflict: (_t, c) => conflicts.push(`${c.ip} ${c.mac} ${c.kind}`) });
+  /** A host on the wire holding `ip` in its kernel: answers every ARP request for it (probes too). */
+  function kernelHost(wire: Wire, mac: string, ip: string): { link: ReturnType<Wire['link']>; gone: () => void } {
+    const link = wire.link('eth0', mac);
+    const m = parseMac(mac)!;
+    link.onFrame((f) => {
+      const p = parseArp(f);
+      if (!p.ok || p.value.arp.op !== ARP_REQUEST || p.value.arp.targetIp.join('.') !== ip) return;
+      const req = p.value.arp;
+      // as a kernel does: after the frame, not inside the sender's send()
+      setImmediate(() => link.send(buildArp({ ethDst: req.senderMac, ethSrc: m, op: ARP_REPLY, senderMac: m, senderIp: req.targetIp, targetMac: req.senderMac, targetIp: req.senderIp })));
+    });
+    link.start();
+    return { link, gone: () => link.close() };
+  }
+
+  it('a host already holding the IP answers the probe: never answered, refused with its MAC, answered once it is gone', async () => {
+    const refusals: string[] = [];
+    const resolved: string[] = [];
+    const { wire, a, b, owner } = pair({ onRefused: (_t, r) => refusals.push(`${r.ip} ${r.cause} ${r.mac ?? ''} ${r.kind ?? ''}`), onResolved: (_t, ip) => resolved.push(ip) });
+    const host = kernelHost(wire, MAC.stranger, IP);
     for (const s of [a, b]) {
       s.start();
       s.setTargets(targets([IP], ['a', 'b']));
     }
     const ownerS = owner === 'a' ? a : b;
+    await until(() => ownerS.refusals().has(IP), 3000, 'refused');
+    assert.deepEqual(refusals.slice(0, 1), [`${IP} conflict ${MAC.stranger} arp-reply`]);
+    assert.deepEqual(ownerS.answering, []);
+    assert.ok(ownerS.permitted.includes(IP), 'still held (claimed) by the ranked owner, so no other replica tries');
+    // re-probes with backoff keep meeting the host: still refused, never a reply or gratuitous frame from a replica
+    const probes = (): number => wire.log.filter((e) => e.from === MAC[owner]).map((e) => parseArp(e.frame)).filter((p) => p.ok && p.value.arp.op === ARP_REQUEST && p.value.arp.senderIp.join('.') === '0.0.0.0').length;
+    await until(() => probes() >= 3, 5000, 'two re-probes');
+    assert.ok(ownerS.refusals().has(IP));
+    const claimedByReplica = wire.log.filter((e) => e.from !== MAC.stranger && e.from !== MAC.client).map((e) => parseArp(e.frame)).filter((p) => p.ok && p.value.arp.senderIp.join('.') === IP);
+    assert.deepEqual(claimedByReplica.map((p) => p.ok && `${p.value.arp.op} ${formatMac(p.value.arp.senderMac)} ${p.value.arp.targetIp.join('.')}`), [], 'a replica sent a frame claiming the IP');
+    // the host leaves: the next re-probe meets nobody and the owner answers
+    host.gone();
+    await until(() => ownerS.answering.includes(IP), 3000, 'answered after the host left');
+    assert.deepEqual(resolved, [IP]);
+    assert.equal(ownerS.refusals().size, 0);
+    const before = wire.log.length;
+    wire.deliver(wire.link('eth0', MAC.client), arpRequest(IP));
+    assert.deepEqual(repliers(wire, IP, before), [MAC[owner]]);
+  });
+
+  it('a stranger claiming an answered IP later: answering stops at once; the old owner\'s late answers after a hand-over are not conflicts', async () => {
+    const refusals: string[] = [];
+    const { wire, a, b, owner } = pair({ onRefused: (_t, r) => refusals.push(`${r.ip} ${r.mac ?? ''} ${r.kind ?? ''}`) });
+    for (const s of [a, b]) {
+      s.start();
+      s.setTargets(targets([IP], ['a', 'b']));
+    }
+    const [ownerS, other] = owner === 'a' ? [a, b] : [b, a];
     const otherMac = owner === 'a' ? MAC.b : MAC.a;
     await until(() => ownerS.answering.includes(IP), 3000, 'owner answering');
-    const reply = (mac: string): Buffer => {
+    await ownerS.stop(); // hand-over
+    await until(() => other.answering.includes(IP), 3000, 'peer takes over');
+    const reply = (mac: string, to: string): Buffer => {
       const m = parseMac(mac)!;
-      return buildArp({ ethDst: parseMac(MAC[owner])!, ethSrc: m, op: ARP_REPLY, senderMac: m, senderIp: parseIPv4(IP)!, targetMac: parseMac(MAC[owner])!, targetIp: new Uint8Array(4) });
+      return buildArp({ ethDst: parseMac(to)!, ethSrc: m, op: ARP_REPLY, senderMac: m, senderIp: parseIPv4(IP)!, targetMac: parseMac(to)!, targetIp: parseIPv4('10.99.0.9')! });
     };
-    const otherNode = owner === 'a' ? 'b' : 'a';
-    await until(() => (leases.leases.get(otherNode)?.macs ?? []).includes(otherMac), 3000, 'peer MAC in its Lease');
-    wire.deliver(wire.link('eth0', otherMac), reply(otherMac)); // a known replica, inside the handover window
-    assert.deepEqual(conflicts, []);
-    wire.deliver(wire.link('eth0', MAC.stranger), reply(MAC.stranger));
-    assert.deepEqual(conflicts, [`${IP} ${MAC.stranger} arp-reply`]);
-    wire.deliver(wire.link('eth0', MAC.stranger), reply(MAC.stranger)); // repeated: reported once
-    assert.equal(conflicts.length, 1);
-    // active probing sends an ARP probe (sender 0.0.0.0) from the owner
+    wire.deliver(wire.link('eth0', MAC[owner]), reply(MAC[owner], MAC.client)); // the old owner's answer, crossing
+    await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(refusals, []);
+    assert.ok(other.answering.includes(IP));
+    wire.deliver(wire.link('eth0', MAC.stranger), reply(MAC.stranger, MAC.client));
+    assert.equal(other.machine.mayAnswer(IP, performance.now()) && other.answering.includes(IP), false, 'still answering right after the claim');
+    const before = wire.log.length;
+    wire.deliver(wire.link('eth0', MAC.client), arpRequest(IP));
+    assert.deepEqual(repliers(wire, IP, before), []);
+    await until(() => refusals.length > 0, 1000, 'refusal reported');
+    assert.deepEqual(refusals, [`${IP} ${MAC.stranger} arp-reply`]);
+    void otherMac;
+  });
+
+  it('a reserved address (a node\'s, a peer\'s, a gateway) is never probed nor answered; answered once no longer reserved', async () => {
+    const refusals: string[] = [];
+    const { wire, a, b, owner } = pair({ onRefused: (_t, r) => refusals.push(`${r.ip} ${r.cause} ${r.detail}`) });
+    for (const s of [a, b]) {
+      s.start();
+      s.setReserved(new Map([[IP, 'it is the default gateway of node x (via eth0)']]));
+      s.setTargets(targets([IP], ['a', 'b']));
+    }
+    const ownerS = owner === 'a' ? a : b;
+    await until(() => ownerS.refusals().has(IP), 3000, 'refused');
+    assert.deepEqual(refusals, [`${IP} reserved it is the default gateway of node x (via eth0)`]);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(wire.log.length, 0, 'nothing sent for a reserved address');
+    for (const s of [a, b]) s.setReserved(new Map());
+    await until(() => ownerS.answering.includes(IP), 3000, 'answered');
+  });
+
+  it('active probing sends an ARP probe (sender 0.0.0.0) for every answered IP', async () => {
+    const { wire, a, b, owner } = pair();
+    for (const s of [a, b]) {
+      s.start();
+      s.setTargets(targets([IP], ['a', 'b']));
+    }
+    const ownerS = owner === 'a' ? a : b;
+    await until(() => ownerS.answering.includes(IP), 3000, 'owner answering');
     const before = wire.log.length;
     ownerS.probe();
     const probe = wire.log.slice(before).map((e) => parseArp(e.frame)).find((p) => p.ok && p.value.arp.op === ARP_REQUEST);

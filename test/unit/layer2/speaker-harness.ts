@@ -10,6 +10,7 @@ interface Stored {
   version: number;
   claims: string[];
   macs: string[];
+  refused: string[];
   leaseDurationMs: number;
 }
 
@@ -36,10 +37,10 @@ export class MemoryLeases {
       if (this.down.has(node)) throw new Error(`${node}: API unreachable`);
     };
     return {
-      renew: async (claims, macs) => {
+      renew: async (claims, macs, refused) => {
         const startedAt = performance.now();
         await check();
-        this.leases.set(node, { version: ++this.#rev, claims: [...claims], macs: [...macs], leaseDurationMs });
+        this.leases.set(node, { version: ++this.#rev, claims: [...claims], macs: [...macs], refused: [...refused], leaseDurationMs });
         this.#notify(node);
         return { startedAt, completedAt: performance.now(), claims };
       },
@@ -51,7 +52,7 @@ export class MemoryLeases {
       read: async () => {
         const startedAt = performance.now();
         await check();
-        const leases: PeerLease[] = [...this.leases].map(([n, l]) => ({ node: n, version: String(l.version), leaseDurationMs: l.leaseDurationMs, claims: l.claims }));
+        const leases: PeerLease[] = [...this.leases].map(([n, l]) => ({ node: n, version: String(l.version), leaseDurationMs: l.leaseDurationMs, claims: l.claims, refused: l.refused }));
         const macs = new Map([...this.leases].map(([n, l]) => [n, l.macs]));
         return { startedAt, completedAt: performance.now(), leases, macs };
       },
@@ -121,6 +122,8 @@ export class WireLink implements LinkHandle {
 }
 
 export const TIMING = { leaseDurationMs: 400, marginMs: 100, renewIntervalMs: 60 };
+/** Probe windows and re-probe backoff scaled down like the Lease timings. */
+export const GUARD = { probeWaitMs: 40, takeoverProbeWaitMs: 10, probeCount: 2, retryInitialMs: 100, retryMaxMs: 400 };
 
 export function makeSpeaker(
   leases: MemoryLeases, wire: Wire, node: string, mac: string, extra: Partial<SpeakerOptions> = {},
@@ -132,12 +135,13 @@ export function makeSpeaker(
     gratuitousCount: 2,
     gratuitousIntervalMs: 50,
     probeIntervalMs: 0,
+    guard: GUARD,
     openLink: (ifname) => wire.link(ifname, mac),
     ...extra,
   });
   const unwatch = leases.watch((n, l) => {
     if (l === undefined) speaker.peerDeleted(n);
-    else speaker.peerObserved({ node: n, version: String(l.version), leaseDurationMs: l.leaseDurationMs, claims: l.claims }, l.macs);
+    else speaker.peerObserved({ node: n, version: String(l.version), leaseDurationMs: l.leaseDurationMs, claims: l.claims, refused: l.refused }, l.macs);
   });
   return { speaker, unwatch };
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Node } from '../../../src/kube/index.ts';
 import { chooseInterface, inSubnet, NODE_LAYER2_ANNOTATION, type LocalInterfaces } from '../../../src/layer2/speaker/interfaces.ts';
-import { DURATION_ANNOTATION, peerLeaseOf, REPLICA_LABEL } from '../../../src/layer2/speaker/lease-io.ts';
+import { DURATION_ANNOTATION, peerLeaseOf, REFUSED_ANNOTATION, REPLICA_LABEL } from '../../../src/layer2/speaker/lease-io.ts';
 import { CLAIMS_ANNOTATION } from '../../../src/layer2/ownership/lease-format.ts';
 
 const local: LocalInterfaces = new Map([
@@ -47,10 +47,10 @@ describe('replica Lease format', () => {
   it('reads the exact duration from the annotation, the claims, and the holder', () => {
     const p = peerLeaseOf({
       apiVersion: 'coordination.k8s.io/v1', kind: 'Lease',
-      metadata: { name: 'openelb-layer2-n2', resourceVersion: '42', labels: { [REPLICA_LABEL]: 'n2' }, annotations: { [DURATION_ANNOTATION]: '800', [CLAIMS_ANNOTATION]: '10.0.0.2,fd00::0:1' } },
+      metadata: { name: 'openelb-layer2-n2', resourceVersion: '42', labels: { [REPLICA_LABEL]: 'n2' }, annotations: { [DURATION_ANNOTATION]: '800', [CLAIMS_ANNOTATION]: '10.0.0.2,fd00::0:1', [REFUSED_ANNOTATION]: 'fd00::0:1' } },
       spec: { holderIdentity: 'n2', leaseDurationSeconds: 1 },
     });
-    assert.deepEqual(p, { node: 'n2', version: '42', leaseDurationMs: 800, claims: ['10.0.0.2', 'fd00::1'] });
+    assert.deepEqual(p, { node: 'n2', version: '42', leaseDurationMs: 800, claims: ['10.0.0.2', 'fd00::1'], refused: ['fd00::1'] });
     const q = peerLeaseOf({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'x', resourceVersion: '1' }, spec: { holderIdentity: 'n3', leaseDurationSeconds: 2 } });
     assert.equal(q?.leaseDurationMs, 2000);
   });

@@ -107,6 +107,29 @@ describe('WebhookServer', () => {
     assert.match(resp.status.message, /spec\.as: .*reserved/);
   });
 
+  it('warns (does not deny) when an Eip covers a Node or BgpPeer address it can see; a failed read of them is a warning', async () => {
+    const hosts = new WebhookServer({
+      host: '127.0.0.1',
+      port: 0,
+      tls: m,
+      eips: async () => [],
+      nodes: async () => [{ metadata: { name: 'node1' }, status: { addresses: [{ type: 'InternalIP', address: '10.99.0.11' }] } }],
+      bgpPeers: async () => { throw new Error('peers unreachable'); },
+    });
+    await hosts.listen();
+    try {
+      const obj = { apiVersion: 'network.kubesphere.io/v1alpha2', kind: 'Eip', metadata: { name: 'lan' }, spec: { address: '10.99.0.0/24', protocol: 'layer2' } };
+      const resp = (await post(hosts.port, m.caBundle, '/validate-eip', review('Eip', obj))).json().response;
+      assert.equal(resp.allowed, true);
+      const w = resp.warnings ?? [];
+      assert.equal(w.length, 2);
+      assert.match(w[0] ?? '', /^spec\.address: not checked against node and BGP peer addresses: cannot read the BgpPeers: peers unreachable/);
+      assert.match(w[1] ?? '', /^spec\.address: "10\.99\.0\.0\/24" covers 10\.99\.0\.11 \(InternalIP of Node "node1"\)/);
+    } finally {
+      await hosts.close();
+    }
+  });
+
   it('a failed Eip lookup is a 500 denial, not a hang', async () => {
     eipsFail = true;
     const obj = { metadata: { name: 'x' }, spec: { address: '10.0.0.1' } };

@@ -155,3 +155,32 @@ describe('validateEip: other fields', () => {
     assert.equal(r.warnings[0]?.field, 'spec.usingKnownIPs');
   });
 });
+
+describe('validateEip: pools covering other hosts\' addresses', () => {
+  const nodes = [
+    { metadata: { name: 'node1' }, status: { addresses: [{ type: 'InternalIP', address: '10.99.0.11' }, { type: 'Hostname', address: 'node1' }, { type: 'InternalIP', address: 'fd99::11' }] } },
+    { metadata: { name: 'node2' }, status: { addresses: [{ type: 'InternalIP', address: '10.99.0.12' }] } },
+  ];
+  const peers = [{ metadata: { name: 'tor' }, spec: { conf: { neighborAddress: '10.99.0.1', peerAs: 64512 } } }, { metadata: { name: 'far' }, spec: { conf: { neighborAddress: '192.0.2.1' } } }];
+
+  it('a layer2 pool covering the router (a BgpPeer) and a node: allowed, with a warning naming each', () => {
+    const r = validateEip(eip('lan', { address: '10.99.0.0/28', protocol: 'layer2' }), { others: [], nodes, peers });
+    assert.deepEqual(r.errors, []);
+    assert.equal(r.warnings.length, 1);
+    assert.equal(r.warnings[0]?.field, 'spec.address');
+    assert.match(r.warnings[0]?.message ?? '', /covers 10\.99\.0\.11 \(InternalIP of Node "node1"\), 10\.99\.0\.12 \(InternalIP of Node "node2"\), 10\.99\.0\.1 \(neighborAddress of BgpPeer "tor"\): no replica ever answers ARP\/NDP/);
+    assert.doesNotMatch(r.warnings[0]?.message ?? '', /192\.0\.2\.1|fd99/);
+  });
+
+  it('a bgp pool gets the warning too, with its own consequence; IPv6 node addresses are matched', () => {
+    const r = validateEip(eip('v6', { address: 'fd99::10-fd99::20' }), { others: [], nodes, peers });
+    assert.match(r.warnings[0]?.message ?? '', /covers fd99::11 \(InternalIP of Node "node1"\): announcing such an address/);
+  });
+
+  it('no warning for a pool clear of them; a failed lookup is a warning, not a denial', () => {
+    assert.deepEqual(validateEip(eip('ok', { address: '10.99.0.200-10.99.0.250', protocol: 'layer2' }), { others: [], nodes, peers }).warnings, []);
+    const r = validateEip(eip('ok', { address: '10.99.0.200-10.99.0.250' }), { others: [], lookupErrors: ['cannot read the Nodes: timeout'] });
+    assert.deepEqual(r.errors, []);
+    assert.match(r.warnings[0]?.message ?? '', /not checked against node and BGP peer addresses: cannot read the Nodes: timeout/);
+  });
+});
