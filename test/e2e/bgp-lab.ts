@@ -119,8 +119,9 @@ export async function upBgpLab(o: BgpLabOptions = {}): Promise<Lab> {
     if (o.managers === false) return lab;
     // as on a cluster: the webhooks fail closed, so the replicas serve them before our objects go in
     const names = o.managerNodes ?? lab.nodes.map((n) => n.name);
-    for (const n of names) lab.startManager(n);
-    await lab.waitWebhooks(60_000);
+    // OE_RUNTIME=podman: each replica is the Deployment's pod (the pinned flags become spec edits)
+    for (const n of names) if (lab.runtime === 'podman') await lab.startManagerPod(n); else lab.startManager(n);
+    await lab.waitWebhooks(lab.runtime === 'podman' ? 180_000 : 60_000);
     const conf = { apiVersion: 'network.kubesphere.io/v1alpha2', kind: 'BgpConf', metadata: { name: 'default' }, spec: o.conf ?? { as: NODE_ASN, listenPort: 1790 } };
     const peers = o.peers?.(lab) ?? lab.routers.map((_, i) => peerFor(lab, i + 1));
     await apply(lab, conf, ...peers, eip(POOL4), eip(POOL6));

@@ -47,8 +47,9 @@ export async function upL2Lab(o: L2LabOptions = {}): Promise<Lab> {
   try {
     await apply(lab, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'demo' } });
     // as on a cluster: the webhooks fail closed, so the replicas serve them before the pools go in
-    for (const n of lab.nodes) lab.startManager(n.name);
-    await lab.waitWebhooks(60_000);
+    // OE_RUNTIME=podman: each replica is the Deployment's pod (the pinned flags become spec edits)
+    for (const n of lab.nodes) if (lab.runtime === 'podman') await lab.startManagerPod(n.name); else lab.startManager(n.name);
+    await lab.waitWebhooks(lab.runtime === 'podman' ? 180_000 : 60_000);
     await apply(lab, l2Eip(L2_POOL4), l2Eip(L2_POOL6));
     for (const n of lab.nodes) await waitReady(lab, n.name);
     for (const n of lab.nodes) await waitLease(lab, n.name);

@@ -1,3 +1,4 @@
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { access, mkdir, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { Capture } from './capture.ts';
@@ -16,7 +17,9 @@ import { exists, KUBE_DOUBLE_CLI, MANAGER_MAIN, managerConfig, startKubeDouble, 
 import { BirdRouter, type BirdOptions } from './routers/bird.ts';
 import { FrrRouter } from './routers/frr.ts';
 import type { Router, SessionState } from './routers/router.ts';
-import { plan, type HostPlan, type LabDesc, type LabPlan, type NodePlan, type RouterPlan } from './topology.ts';
+import { plan, runtimeFromEnv, type HostPlan, type LabDesc, type LabPlan, type LabRuntime, type NodePlan, type RouterPlan } from './topology.ts';
+import { ReplicaPods, type StartPodOptions } from './replica-pods.ts';
+import type { Pod } from '../pod/pod.ts';
 import { waitFor } from './wait.ts';
 import { WebhookEndpoints } from './webhook-endpoints.ts';
 import type { ManagerConfig } from '../../src/config.ts';
@@ -65,6 +68,9 @@ export class Lab implements Cleanable {
   private readonly clients = new Map<string, Promise<GobgpClient>>();
   private downPromise: Promise<void> | undefined;
   private readonly t0 = performance.now();
+  /** podman runtime: the replica pods (see replica-pods.ts) */
+  private pods: ReplicaPods | undefined;
+  private podLogFile: WriteStream | undefined;
 
   private constructor(desc: LabDesc, p: LabPlan) {
     this.desc = desc;
@@ -155,7 +161,8 @@ export class Lab implements Cleanable {
     if (this.desc.http !== false) work.push(...p.nodes.map((n) => this.startHttpStandin(n)));
     if (p.control) work.push(this.startKube());
     if (mode === 'none') work.push(startRouters());
-    else if (mode === 'bare') work.push(startRouters(), ...p.nodes.map((n) => this.startGobgpd(n.name)));
+    else if (mode === 'bare') work.push(startRouters(), ...(this.runtime === 'podman' ? [] : p.nodes.map((n) => this.startGobgpd(n.name))));
+    else if (this.runtime === 'podman') throw new Error('lab: runtime podman runs gobgpd inside the replica pods, configured by the manager: use gobgp \'bare\' (or \'none\')');
     else {
       // gobgpd listening before the routers start dialling: a refused first dial costs BIRD seconds
       work.push(
@@ -184,7 +191,8 @@ export class Lab implements Cleanable {
       // the manager's namespace exists before the managers, as the one-file install creates it
       const ns = await this.kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'openelb-system' } }));
       if (ns.code !== 0) throw new Error(`lab: creating namespace openelb-system failed: ${ns.stderr}`);
-      for (const n of p.nodes) this.startManager(n.name);
+      if (this.runtime === 'podman') for (const n of p.nodes) await this.startManagerPod(n.name);
+      else for (const n of p.nodes) this.startManager(n.name);
     }
     this.timings.daemonsMs = performance.now() - this.t0;
     if (mode === 'peered' && this.desc.waitEstablished !== false && p.routers.length > 0) {
@@ -205,6 +213,8 @@ export class Lab implements Cleanable {
     this.webhookEndpoints?.close();
     await this.webhookEndpoints?.settled();
     for (const c of this.clients.values()) void c.then((x) => x.close()).catch(() => undefined);
+    await this.pods?.deleteAll();
+    this.podLogFile?.end();
     const managers = [...this.managers.values()].flat();
     await Promise.all(managers.map((m) => m.stop('SIGTERM', 5000)));
     await Promise.all([...[...this.procs].map((pr) => pr.stop('SIGTERM', 2000)), ...this.routers.map((r) => r.stop().catch(() => undefined))]);
@@ -215,6 +225,7 @@ export class Lab implements Cleanable {
   }
 
   downSync(): void {
+    this.pods?.deleteAllSync();
     const all = [...this.procs, ...[...this.managers.values()].flat(), ...this.routers.flatMap((r) => r.procs())];
     for (const pr of all) {
       pr.signal('SIGCONT');
@@ -487,12 +498,17 @@ export class Lab implements Cleanable {
     return this.exec('k', ['kubectl', '--kubeconfig', this.kubeconfig, ...args], input === undefined ? {} : { input });
   }
 
+  /** The labels of a lab node's Node object (the pod runner admits pods against them). */
+  nodeLabels(n: NodePlan): Record<string, string> {
+    return { 'kubernetes.io/hostname': n.name, 'kubernetes.io/os': 'linux' };
+  }
+
   /** Creates a Node object per lab node (InternalIP = node address, Ready) in the API double. */
   private async registerNodes(): Promise<void> {
     const items = this.plan.nodes.map((n) => ({
       apiVersion: 'v1',
       kind: 'Node',
-      metadata: { name: n.name, labels: { 'kubernetes.io/hostname': n.name, 'kubernetes.io/os': 'linux' } },
+      metadata: { name: n.name, labels: this.nodeLabels(n) },
     }));
     const r = await this.kubectl(['apply', '--validate=false', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items }));
     if (r.code !== 0) throw new Error(`lab: creating Node objects failed: ${r.stderr}`);
@@ -525,6 +541,7 @@ export class Lab implements Cleanable {
    * in the webhook Service's endpoints while its process runs (see webhook-endpoints.ts).
    */
   startManager(ref: string | number, extraArgs: string[] = []): Proc {
+    if (this.runtime === 'podman') throw new Error('lab: runtime podman runs replicas as pods: use startManagerPod()');
     const n = this.node(ref);
     const list = this.managers.get(n.name) ?? [];
     // the node's gobgpd socket and a heartbeat file beside it (the emptyDir of a real pod)
@@ -561,15 +578,17 @@ export class Lab implements Cleanable {
    */
   async waitWebhooks(deadlineMs = 60_000): Promise<void> {
     const serving = [...this.managers.entries()].flatMap(([node, procs]) =>
-      procs.filter((p) => p.running && this.managerCfg.get(p)?.enableWebhook === true).map((p) => ({ node, p })));
+      procs.filter((p) => p.running && this.managerCfg.get(p)?.enableWebhook === true).map((p) => {
+        const health = this.managerCfg.get(p)?.healthAddr;
+        return { node, label: `pid ${p.pid}`, healthHost: !health?.host || health.host === '0.0.0.0' ? '127.0.0.1' : health.host, healthPort: health?.port ?? 8080 };
+      }));
+    serving.push(...(this.pods?.serving() ?? []));
     await waitFor(
       async () => {
         const bad: string[] = [];
-        for (const { node, p } of serving) {
-          const health = this.managerCfg.get(p)?.healthAddr;
-          const host = !health?.host || health.host === '0.0.0.0' ? '127.0.0.1' : health.host;
-          const r = await httpGet(this.node(node).ns, `http://${host}:${health?.port ?? 8080}/readyz?verbose`);
-          if (!/^\[\+\]webhook ok$/m.test(r.body)) bad.push(`${node} (pid ${p.pid}): ${r.body.split('\n').find((l) => l.includes('webhook')) ?? r.error ?? r.status}`);
+        for (const { node, label, healthHost, healthPort } of serving) {
+          const r = await httpGet(this.node(node).ns, `http://${healthHost}:${healthPort}/readyz?verbose`);
+          if (!/^\[\+\]webhook ok$/m.test(r.body)) bad.push(`${node} (${label}): ${r.body.split('\n').find((l) => l.includes('webhook')) ?? r.error ?? r.status}`);
         }
         if (bad.length > 0) throw new Error(bad.join('; '));
         return true;
@@ -601,6 +620,9 @@ export class Lab implements Cleanable {
         for (const n of this.plan.nodes) {
           const r = await this.managerHealth(n.name, '/readyz', port);
           if (!r.ok) bad.push(`${n.name}: ${r.status} ${r.body.trim().split('\n')[0] ?? ''}`);
+          // podman: the pod's Ready condition as the runner's probes see it, too
+          const pod = this.pods?.of(n.name).at(-1);
+          if (this.runtime === 'podman' && !pod?.ready) bad.push(`${n.name}: ${pod ? pod.line() : 'no pod'}`);
         }
         if (bad.length > 0) throw new Error(bad.join('; '));
         return true;
@@ -613,6 +635,45 @@ export class Lab implements Cleanable {
 
   managerProcs(ref: string | number): Proc[] {
     return this.managers.get(this.node(ref).name) ?? [];
+  }
+
+  // ---------------------------------------------------------------- podman runtime
+
+  /** 'process' or 'podman' (LabDesc.runtime, else $OE_RUNTIME). */
+  get runtime(): LabRuntime {
+    return this.desc.runtime ?? runtimeFromEnv();
+  }
+
+  /**
+   * podman runtime: creates the node's replica pod — the Deployment's pod template from
+   * deploy/openelb.yaml run by the pod runner — plus the lab's managerArgs/managerEnv as printed
+   * spec edits. Does not wait for Ready (pod.waitReady / waitManagersReady).
+   */
+  async startManagerPod(ref: string | number, o: StartPodOptions = {}): Promise<Pod> {
+    if (this.runtime !== 'podman') throw new Error('lab: startManagerPod needs runtime podman (LabDesc.runtime or OE_RUNTIME=podman)');
+    this.pods ??= new ReplicaPods({
+      dir: this.dir,
+      owner: `${PREFIX}${this.id}`,
+      kubeconfig: () => this.kubeconfig,
+      nodeLabels: (n) => this.nodeLabels(n),
+      managerArgs: (n) => this.desc.managerArgs?.(n) ?? [],
+      managerEnv: (n) => this.desc.managerEnv?.(n) ?? {},
+      addEndpoint: (handle, m) => this.endpoints().add(handle, m),
+      socketMoved: (n) => void this.clients.delete(n.name),
+      log: (line) => this.podLog(line),
+    });
+    return this.pods.start(this.node(ref), o);
+  }
+
+  /** podman runtime: the node's replica pods, newest last. */
+  managerPods(ref: string | number): Pod[] {
+    return this.pods?.of(this.node(ref).name) ?? [];
+  }
+
+  private podLog(line: string): void {
+    if (this.desc.podLog) return this.desc.podLog(line);
+    this.podLogFile ??= createWriteStream(`${this.dir}/pod-runner.log`, { flags: 'a' });
+    this.podLogFile.write(`${line}\n`);
   }
 
   // ---------------------------------------------------------------- client side

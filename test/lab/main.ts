@@ -1,13 +1,15 @@
 // `make lab` / `npm run lab`: brings the lab up — routers, node namespaces with gobgpd, the API double
 // and a manager replica per node (when those exist in the tree) — prints how to reach everything and
 // waits for Ctrl-C. `--once` (make lab ONCE=1) checks the lab is healthy and exits (non-zero if not).
-// Options: --router bird|frr (default bird), --nodes N (default 2), --once.
+// Options: --router bird|frr (default bird), --nodes N (default 2), --once, --runtime process|podman
+// (default $OE_RUNTIME, else process; podman runs each replica as the Deployment's pod, test/pod).
 import { parseArgs } from 'node:util';
 import { Lab } from './lab.ts';
 import { MANAGER_NS, seedWalkthrough, StepFailed } from './walkthrough.ts';
 import { reapOrphans } from './orphans.ts';
 import { exists, KUBE_DOUBLE_CLI, MANAGER_MAIN } from './roles.ts';
-import type { RouterKind } from './topology.ts';
+import { runtimeFromEnv, type LabRuntime, type RouterKind } from './topology.ts';
+import { printPodAudit } from '../pod/transcript.ts';
 import { BGP_POOL4, BGP_POOL6, L2_POOL4, L2_POOL6 } from './topology.ts';
 
 const { values } = parseArgs({
@@ -15,12 +17,15 @@ const { values } = parseArgs({
     once: { type: 'boolean', default: false },
     router: { type: 'string', default: 'bird' },
     nodes: { type: 'string', default: '2' },
+    runtime: { type: 'string' },
   },
   strict: true,
 });
 if (values.router !== 'bird' && values.router !== 'frr') throw new Error(`--router must be bird or frr, got ${values.router}`);
 const kind: RouterKind = values.router;
 const nodes = Number(values.nodes);
+const runtime: LabRuntime = runtimeFromEnv(values.runtime === undefined ? process.env : { OE_RUNTIME: values.runtime });
+const say = (s = ''): void => void process.stdout.write(s + '\n');
 
 const reaped = await reapOrphans();
 if (reaped.length > 0) process.stderr.write(`removed labs left behind by killed processes: ${reaped.join(', ')}\n`);
@@ -48,10 +53,12 @@ const lab = await Lab.up({
   managers: false,
   // the managers configure gobgpd themselves (BgpConf/BgpPeer); without them the lab peers gobgpd
   gobgp: haveManager ? 'bare' : 'peered',
+  runtime,
+  // the pod runner's events (sidecar first, token substitution …) belong in the transcript
+  podLog: (line) => say(`  ${line}`),
 });
 held.lab = lab;
 
-const say = (s = ''): void => void process.stdout.write(s + '\n');
 const ex = (ns: string, cmd: string): string => `ip netns exec ${ns} ${cmd}`;
 const r1 = lab.router();
 say(`openelb-ts lab ${lab.id} up in ${lab.timings.upMs.toFixed(0)} ms (run dir ${lab.dir})`);
@@ -76,7 +83,8 @@ say(`  ${kind === 'bird' ? `birdc -s ${r1.plan.dir}/bird.ctl show protocols` : `
 say(`  ip -n ${r1.plan.ns} route`);
 say(`  gobgp --target unix://${lab.node(1).gobgpSocket} neighbor`);
 say(`  ${ex(lab.client.ns, 'curl http://198.51.100.10/')}`);
-if (haveManager) say(`  ${ex(lab.node(1).ns, 'curl -s http://127.0.0.1:8080/readyz')}   (logs in ${lab.dir}/n1/manager-1.log)`);
+if (haveManager) say(`  ${ex(lab.node(1).ns, 'curl -s http://127.0.0.1:8080/readyz')}   (logs in ${runtime === 'podman' ? `${lab.dir}/n1/pods/*/logs/` : `${lab.dir}/n1/manager-1.log`})`);
+if (runtime === 'podman') say(`  podman ps --filter label=io.openelb-ts.pod-runner.owner=oelab-${lab.id}   (the replica pods' containers)`);
 say();
 
 async function healthy(l: Lab): Promise<string[]> {
@@ -99,13 +107,22 @@ async function walkthrough(l: Lab): Promise<string[]> {
   say('== The seed walkthrough ==');
   try {
     await seedWalkthrough(l, say, async () => {
+      if (l.runtime === 'podman') {
+        for (const n of l.nodes) await l.startManagerPod(n.name);
+        await l.waitManagersReady(180_000);
+        const differs = await printPodAudit(l.nodes.map((n) => l.managerPods(n.name).at(-1)).filter((p) => p !== undefined), say);
+        if (differs.length > 0) throw new StepFailed(`the replica pods do not run as the manifest says: ${differs.join('; ')}`);
+        return;
+      }
       for (const n of l.nodes) l.startManager(n.name, ['--namespace', MANAGER_NS]);
       await l.waitManagersReady(60_000);
     });
     return [];
   } catch (e) {
     const msg = e instanceof StepFailed ? e.message : e instanceof Error ? e.stack ?? e.message : String(e);
-    return [`walkthrough step failed: ${msg} (manager logs in ${l.dir}/n*/manager-1.log)`];
+    const logs = l.runtime === 'podman' ? `${l.dir}/n*/pods/*/logs/` : `${l.dir}/n*/manager-1.log`;
+    const pods = l.runtime === 'podman' ? `\n${l.nodes.flatMap((n) => l.managerPods(n.name)).map((p) => p.describe()).join('\n')}` : '';
+    return [`walkthrough step failed: ${msg} (manager logs in ${logs})${pods}`];
   }
 }
 
@@ -113,7 +130,7 @@ if (values.once) {
   const problems = await walkthrough(lab);
   if (problems.length === 0) problems.push(...(await healthy(lab)));
   for (const p of problems) say(`UNHEALTHY: ${p}`);
-  if (problems.length === 0) say(`healthy${haveManager ? ' (managers ready)' : ' (BGP sessions Established)'}`);
+  if (problems.length === 0) say(`healthy${haveManager ? ` (managers ready${runtime === 'podman' ? ', as pods on podman' : ''})` : ' (BGP sessions Established)'}`);
   await lab.down();
   process.exit(problems.length === 0 ? 0 : 1);
 } else {

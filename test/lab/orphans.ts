@@ -1,6 +1,7 @@
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { run } from './exec.ts';
 import { PREFIX } from './names.ts';
+import { removeOrphanPods } from '../pod/cleanup.ts';
 
 // A lab whose owning process was SIGKILLed (no handler runs) leaves its namespaces and daemons behind.
 // Each lab writes <run dir>/owner = "<pid> <start time>"; reapOrphans() removes labs whose owner is
@@ -31,6 +32,8 @@ export async function reapOrphans(): Promise<string[]> {
     const [pid, start] = owner.trim().split(' ');
     if (pid && (await startTime(Number(pid))) === start) continue; // owner alive
     const tag = d; // "oelab-<id>": in every namespace name and in every lab process's argv
+    // pods of the podman runtime first (their label carries the tag), while their netns still exists
+    await removeOrphanPods(tag, dir);
     for (const p of await readdir('/proc')) {
       if (!/^\d+$/.test(p) || Number(p) === process.pid) continue;
       const cmd = await readFile(`/proc/${p}/cmdline`, 'utf8').catch(() => '');

@@ -24,6 +24,14 @@ export interface RouterDesc {
 }
 
 export type GobgpMode = 'none' | 'bare' | 'peered';
+export type LabRuntime = 'process' | 'podman';
+
+/** The runtime OE_RUNTIME asks for ('process' when unset). */
+export function runtimeFromEnv(env: NodeJS.ProcessEnv = process.env): LabRuntime {
+  const v = env.OE_RUNTIME ?? 'process';
+  if (v !== 'process' && v !== 'podman') throw new Error(`OE_RUNTIME must be process or podman, got ${v}`);
+  return v;
+}
 /** 'if-present': start it when its entry point exists in the tree, skip quietly otherwise. */
 export type OptionalRole = boolean | 'if-present';
 
@@ -61,6 +69,14 @@ export interface LabDesc {
    * are refused until a manager's webhook answers (failurePolicy Fail), as on a cluster.
    */
   openelbManifest?: boolean;
+  /**
+   * How manager replicas run: 'process' (src/main.ts in the node namespace) or 'podman' (the
+   * Deployment's pod from deploy/openelb.yaml — manager and gobgpd images — run by test/pod; the
+   * pod brings gobgpd, so gobgp mode 'bare' starts none). Default: $OE_RUNTIME, else 'process'.
+   */
+  runtime?: LabRuntime;
+  /** podman runtime: receives the pod runner's event lines (default <run dir>/pod-runner.log). */
+  podLog?: (line: string) => void;
   /** a manager replica (src/main.ts) in every node (default false; needs kubeDouble). */
   managers?: OptionalRole;
   /** extra manager flags / env, per node. */

@@ -100,7 +100,8 @@ export async function seedWalkthrough(lab: Lab, say: Say, startManagers: () => P
   say('(no replica runs yet, and the webhooks fail closed: writes of our kinds are refused)');
   const early = await kubectlRefused(lab, say, ['apply', '--dry-run=server', '-f', join(REPO_ROOT, 'examples/eip.yaml')]);
   if (!early.includes(`no endpoints available for service "${svc.name}"`)) throw new StepFailed('the refusal does not say that the webhook Service has no endpoints');
-  say(`(the Deployment is stored, but no kubelet runs its pods: one openelb-manager replica starts as a process in each node namespace, ${nodes.map((n) => n.name).join(', ')}, and the lab lists each in the endpoints of Service ${svc.namespace}/${svc.name} while it runs)`);
+  if (lab.runtime === 'podman') say(`(the Deployment is stored, and the pod runner stands in for the kubelet: each node namespace, ${nodes.map((n) => n.name).join(', ')}, gets the Deployment's pod — gobgpd sidecar, then manager — on podman, with the manifest's images, users, capabilities and probes; the lab lists each pod in the endpoints of Service ${svc.namespace}/${svc.name} while it exists)`);
+  else say(`(the Deployment is stored, but no kubelet runs its pods: one openelb-manager replica starts as a process in each node namespace, ${nodes.map((n) => n.name).join(', ')}, and the lab lists each in the endpoints of Service ${svc.namespace}/${svc.name} while it runs)`);
   await startManagers();
   await lab.waitWebhooks(60_000);
   const eps = await kubectl(lab, say, ['get', 'endpointslices', '-n', svc.namespace, '-l', `kubernetes.io/service-name=${svc.name}`]);
