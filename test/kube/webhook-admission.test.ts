@@ -5,14 +5,12 @@
 // read back as v1alpha2 and v1alpha1 through /convert.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import yaml from 'js-yaml';
-import { startKubeDouble, type KubeDouble } from './double.ts';
-import { raw, waitFor } from './fixtures/helpers.ts';
+import type { KubeDouble } from './double.ts';
+import { raw } from './fixtures/helpers.ts';
 import { kubectlRunner } from './fixtures/kubectl-run.ts';
 import { startWebhook, type WebhookHandle } from '../../src/webhook/index.ts';
+import { startWebhookOnDouble, type WebhookOnDouble } from './fixtures/webhook-on-double.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
 const NS = 'openelb-system';
@@ -20,12 +18,6 @@ const DEFAULT = 'eip.openelb.kubesphere.io/is-default-eip';
 
 type Obj = Record<string, unknown>;
 
-function installWebhookConfig(): Obj {
-  const docs = yaml.loadAll(readFileSync(join(REPO, 'deploy/openelb.yaml'), 'utf8')) as Obj[];
-  const vwc = docs.find((d) => d && d['kind'] === 'ValidatingWebhookConfiguration');
-  assert.ok(vwc, 'deploy/openelb.yaml has a ValidatingWebhookConfiguration');
-  return vwc;
-}
 
 const eip = (name: string, spec: Obj, annotations?: Record<string, string>): Obj => ({
   apiVersion: 'network.kubesphere.io/v1alpha2',
@@ -63,6 +55,7 @@ const MALFORMED: ReadonlyArray<[string, Obj, string, string]> = [
 ];
 
 describe('webhook on the API double: admission through kubectl', () => {
+  let env: WebhookOnDouble | undefined;
   let d: KubeDouble;
   let hook: WebhookHandle;
   let tmp: string;
@@ -74,18 +67,11 @@ describe('webhook on the API double: admission through kubectl', () => {
   };
 
   before(async () => {
-    tmp = mkdtempSync(join(tmpdir(), 'webhook-admission-'));
-    d = await startKubeDouble();
-    await d.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
-    await d.create(installWebhookConfig());
-    hook = await startWebhook({ kubeConfig: d.kubeConfig(), namespace: NS, addr: '127.0.0.1:0', checkIntervalMs: 60_000 });
-    d.mapService(NS, 'openelb-webhook', `127.0.0.1:${hook.port}`);
-    await waitFor(() => hook.ready(), 20_000, 'webhook ready');
+    env = await startWebhookOnDouble('webhook-admission');
+    ({ d, hook, tmp } = env);
   });
   after(async () => {
-    await hook?.close();
-    await d?.close();
-    rmSync(tmp, { recursive: true, force: true });
+    await env?.close();
   });
 
   it('the manager patched the caBundle into every webhook and the conversion CRDs', async () => {

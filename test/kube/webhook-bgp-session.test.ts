@@ -5,16 +5,12 @@
 // (short deadline) before its cache has synced, and the synced cache afterwards.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import yaml from 'js-yaml';
-import { startKubeDouble, type KubeDouble } from './double.ts';
-import { raw, waitFor } from './fixtures/helpers.ts';
+import type { KubeDouble } from './double.ts';
+import { raw } from './fixtures/helpers.ts';
 import { kubectlRunner } from './fixtures/kubectl-run.ts';
 import { startWebhook, type WebhookHandle } from '../../src/webhook/index.ts';
+import { startWebhookOnDouble, type WebhookOnDouble } from './fixtures/webhook-on-double.ts';
 
-const REPO = resolve(import.meta.dirname, '../..');
 const NS = 'openelb-system';
 
 type Obj = Record<string, unknown>;
@@ -35,6 +31,7 @@ const bgpPeer = (name: string, conf: Obj, extra: Obj = {}): Obj => ({
 });
 
 describe('webhook on the API double: removePrivateAs / replacePeerAs against BgpConf default', () => {
+  let env: WebhookOnDouble | undefined;
   let d: KubeDouble;
   let hook: WebhookHandle;
   let tmp: string;
@@ -51,21 +48,11 @@ describe('webhook on the API double: removePrivateAs / replacePeerAs against Bgp
   };
 
   before(async () => {
-    tmp = mkdtempSync(join(tmpdir(), 'webhook-bgp-session-'));
-    d = await startKubeDouble();
-    await d.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
-    const docs = yaml.loadAll(readFileSync(join(REPO, 'deploy/openelb.yaml'), 'utf8')) as Obj[];
-    const vwc = docs.find((x) => x && x['kind'] === 'ValidatingWebhookConfiguration');
-    assert.ok(vwc, 'deploy/openelb.yaml has a ValidatingWebhookConfiguration');
-    await d.create(vwc);
-    hook = await startWebhook({ kubeConfig: d.kubeConfig(), namespace: NS, addr: '127.0.0.1:0', checkIntervalMs: 60_000 });
-    d.mapService(NS, 'openelb-webhook', `127.0.0.1:${hook.port}`);
-    await waitFor(() => hook.ready(), 20_000, 'webhook ready');
+    env = await startWebhookOnDouble('webhook-bgp-session');
+    ({ d, hook, tmp } = env);
   });
   after(async () => {
-    await hook?.close();
-    await d?.close();
-    rmSync(tmp, { recursive: true, force: true });
+    await env?.close();
   });
 
   it('no BgpConf yet: a peer with removePrivateAs is allowed (the runtime reports it per node)', async () => {

@@ -5,17 +5,11 @@
 // for disjoint nodeSelectors is fine; a clash stored before the webhook existed stays editable.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import yaml from 'js-yaml';
-import { startKubeDouble, type KubeDouble } from './double.ts';
-import { raw, waitFor } from './fixtures/helpers.ts';
+import type { KubeDouble } from './double.ts';
+import { raw } from './fixtures/helpers.ts';
 import { kubectlRunner } from './fixtures/kubectl-run.ts';
-import { startWebhook, type WebhookHandle } from '../../src/webhook/index.ts';
+import { startWebhookOnDouble, type WebhookOnDouble } from './fixtures/webhook-on-double.ts';
 
-const REPO = resolve(import.meta.dirname, '../..');
-const NS = 'openelb-system';
 
 type Obj = Record<string, unknown>;
 
@@ -25,8 +19,8 @@ const bgpPeer = (name: string, conf: Obj, extra: Obj = {}): Obj => ({
 const rack = (r: string): Obj => ({ nodeSelector: { matchLabels: { rack: r } } });
 
 describe('webhook on the API double: one BgpPeer per neighbour and node', () => {
+  let env: WebhookOnDouble | undefined;
   let d: KubeDouble;
-  let hook: WebhookHandle;
   let tmp: string;
 
   const { apply, applyOk } = kubectlRunner(() => ({ kubeconfig: d.kubeconfigPath, dir: tmp }));
@@ -46,23 +40,13 @@ describe('webhook on the API double: one BgpPeer per neighbour and node', () => 
   };
 
   before(async () => {
-    tmp = mkdtempSync(join(tmpdir(), 'webhook-bgppeer-neighbor-'));
-    d = await startKubeDouble();
-    await d.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
     // stored before the webhook existed (an install without it, or an upgrade from OpenELB)
-    await d.create([bgpPeer('old-tor', { neighborAddress: '192.0.2.9', peerAs: 65009 }), bgpPeer('old-tor-copy', { neighborAddress: '192.0.2.9', peerAs: 65010 })]);
-    const docs = yaml.loadAll(readFileSync(join(REPO, 'deploy/openelb.yaml'), 'utf8')) as Obj[];
-    const vwc = docs.find((x) => x && x['kind'] === 'ValidatingWebhookConfiguration');
-    assert.ok(vwc, 'deploy/openelb.yaml has a ValidatingWebhookConfiguration');
-    await d.create(vwc);
-    hook = await startWebhook({ kubeConfig: d.kubeConfig(), namespace: NS, addr: '127.0.0.1:0', checkIntervalMs: 60_000 });
-    d.mapService(NS, 'openelb-webhook', `127.0.0.1:${hook.port}`);
-    await waitFor(() => hook.ready(), 20_000, 'webhook ready');
+    env = await startWebhookOnDouble('webhook-bgppeer-neighbor', (dbl) =>
+      dbl.create([bgpPeer('old-tor', { neighborAddress: '192.0.2.9', peerAs: 65009 }), bgpPeer('old-tor-copy', { neighborAddress: '192.0.2.9', peerAs: 65010 })]).then(() => undefined));
+    ({ d, tmp } = env);
   });
   after(async () => {
-    await hook?.close();
-    await d?.close();
-    rmSync(tmp, { recursive: true, force: true });
+    await env?.close();
   });
 
   it('a second BgpPeer for an existing neighbour (other AS, adminDown, another spelling) is denied, naming the field and the other BgpPeer', async () => {
