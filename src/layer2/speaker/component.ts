@@ -36,12 +36,17 @@ class Layer2Component implements Component {
   #lastProblems = '';
   readonly #faults = new FaultGuard('layer2', log);
   readonly #linkErrors = new LinkOpenErrors();
-  #capability: string | undefined;
+  /** why AF_PACKET sockets cannot be opened here (checked once, before readiness can ever pass) */
+  readonly #capability: string | undefined;
   /** invalid Eip versions keep the last valid protocol and interface (see announce-eips.ts) */
   readonly #announced = new AnnouncedEips();
 
   constructor(ctx: ManagerContext) {
     this.#ctx = ctx;
+    // in the constructor, before any readiness probe can run: a window in which readiness passed
+    // before start() had checked let a pod without NET_RAW report Ready once
+    this.#capability = checkPacketSocket();
+    if (this.#capability !== undefined) log.error('layer2 cannot answer ARP/NDP on this node; readiness stays false', { problem: this.#capability });
     ctx.health.addReadinessCheck('layer2-errors', () => this.#faults.readiness());
     ctx.health.addReadinessCheck('layer2-socket', () => {
       const p = this.#capability ?? this.#linkErrors.problem();
@@ -69,8 +74,6 @@ class Layer2Component implements Component {
 
   async start(): Promise<void> {
     const { cfg, kubeConfig, client, events, writer, caches } = this.#ctx;
-    this.#capability = checkPacketSocket();
-    if (this.#capability !== undefined) log.error('layer2 cannot answer ARP/NDP on this node; readiness stays false', { problem: this.#capability });
     const fenceBudget = cfg.layer2LeaseDurationMs - cfg.layer2MarginMs;
     // a renew slower than the fence budget cannot extend it: abandon it and try again
     const leaseClient = new KubeClient(kubeConfig, { fieldManager: 'openelb-layer2', requestTimeoutMs: Math.max(100, fenceBudget) });
