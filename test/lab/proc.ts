@@ -127,20 +127,24 @@ export class Proc {
       return await this.exited;
     } finally {
       clearTimeout(timer);
-      this.killGroupRest();
+      await this.killGroupRest();
     }
   }
 
   /**
-   * The leader reaped, members that closed their output may still run: kill them. The id is still
-   * ours — Linux hands out no PID that names a live process group.
+   * The leader reaped, members that closed their output may still run: kill them, and wait (bounded)
+   * until the group is gone — orphaned members are reaped by init. The id is still ours: Linux hands
+   * out no PID that names a live process group.
    */
-  private killGroupRest(): void {
+  private async killGroupRest(): Promise<void> {
     if (!this.group) return;
-    try {
-      process.kill(-this.pid, 'SIGKILL');
-    } catch {
-      // no member left
+    for (let i = 0; i < 40; i++) {
+      try {
+        process.kill(-this.pid, i === 0 ? 'SIGKILL' : 0);
+      } catch {
+        return; // no member left
+      }
+      await new Promise((r) => setTimeout(r, 50));
     }
   }
 }
