@@ -41,7 +41,8 @@ async function kubectlRaw(o: KubeServerCmdOptions, path: string): Promise<string
 
 /** Starts cmd; resolves once its kubeconfig exists and the server answers /readyz or /healthz. */
 export async function startKubeServerCmd(cmd: string, o: KubeServerCmdOptions): Promise<KubeDouble> {
-  const proc = new Proc(o.ns, ['sh', '-c', cmd], {
+  // $0 names the run dir: reapOrphans() finds the shell (and kills its group) if the owner is SIGKILLed
+  const proc = new Proc(o.ns, ['sh', '-c', cmd, `${o.dir}/kube-server-cmd`], {
     name: `KUBE_SERVER_CMD@${o.ns}`,
     logFile: o.logFile,
     cwd: REPO_ROOT,
