@@ -13,11 +13,12 @@ import { writeOwner } from './orphans.ts';
 import { addNamespace, addVeth, deleteNamespace, hostAddressLines, ipBatch, switchLines, sysctl, sysctlsFor, type HostKind } from './netns.ts';
 import { Proc, type SpawnOptions } from './proc.ts';
 import { OPENELB_MANIFEST, webhookService } from './manifest.ts';
-import { exists, KUBE_DOUBLE_CLI, MANAGER_MAIN, managerConfig, startKubeDouble, startManager, type KubeDouble, type ManagerOptions } from './roles.ts';
+import { startKubeServerCmd } from './kube-server-cmd.ts';
+import { CRD_DIR, exists, KUBE_DOUBLE_CLI, MANAGER_MAIN, managerConfig, startKubeDouble, startManager, type KubeDouble, type ManagerOptions } from './roles.ts';
 import { BirdRouter, type BirdOptions } from './routers/bird.ts';
 import { FrrRouter } from './routers/frr.ts';
 import type { Router, SessionState } from './routers/router.ts';
-import { plan, runtimeFromEnv, type HostPlan, type LabDesc, type LabPlan, type LabRuntime, type NodePlan, type RouterPlan } from './topology.ts';
+import { kubeServerCmdFromEnv, plan, runtimeFromEnv, type HostPlan, type LabDesc, type LabPlan, type LabRuntime, type NodePlan, type RouterPlan } from './topology.ts';
 import { ReplicaPods, type StartPodOptions } from './replica-pods.ts';
 import type { Pod } from '../pod/pod.ts';
 import { waitFor } from './wait.ts';
@@ -46,6 +47,12 @@ export interface LabTimings {
 export interface LabExtras {
   /** per router index (1-based): prefixes the router originates towards the nodes. */
   routerAnnounce?: Record<number, string[]>;
+}
+
+/** The command playing the API server for desc, if any (desc first, then $KUBE_SERVER_CMD). */
+export function kubeServerCmdOf(desc: LabDesc): string | undefined {
+  if (desc.kubeServerCmd === false) return undefined;
+  return desc.kubeServerCmd ?? kubeServerCmdFromEnv();
 }
 
 export class Lab implements Cleanable {
@@ -83,8 +90,9 @@ export class Lab implements Cleanable {
 
   /** Builds the whole lab; on any failure tears down what was built and rethrows. */
   static async up(desc: LabDesc, extras: LabExtras = {}): Promise<Lab> {
-    const wantKube = desc.kubeDouble === true || (desc.kubeDouble === 'if-present' && (await exists(KUBE_DOUBLE_CLI)));
-    if (desc.kubeDouble === true && !(await exists(KUBE_DOUBLE_CLI))) throw new Error(`lab: kubeDouble requested but ${KUBE_DOUBLE_CLI} does not exist`);
+    const serverCmd = kubeServerCmdOf(desc);
+    const wantKube = desc.kubeDouble === true || (desc.kubeDouble === 'if-present' && (serverCmd !== undefined || (await exists(KUBE_DOUBLE_CLI))));
+    if (desc.kubeDouble === true && serverCmd === undefined && !(await exists(KUBE_DOUBLE_CLI))) throw new Error(`lab: kubeDouble requested but ${KUBE_DOUBLE_CLI} does not exist`);
     let lab: Lab | undefined;
     for (let attempt = 0; attempt < 5 && !lab; attempt++) {
       const id = newRunId();
@@ -484,8 +492,22 @@ export class Lab implements Cleanable {
     if (!k) return;
     // with the install manifest the CRDs come from it, as on a fresh cluster
     const crds = this.desc.kubeCrds !== false && this.desc.openelbManifest !== true;
-    this.kube = await startKubeDouble(k.ns, k.ipv4, KUBE_PORT, `${this.dir}/kubeconfig`, `${this.dir}/kube-double.log`, crds);
+    const cmd = kubeServerCmdOf(this.desc);
+    if (cmd === undefined) {
+      this.kube = await startKubeDouble(k.ns, k.ipv4, KUBE_PORT, `${this.dir}/kubeconfig`, `${this.dir}/kube-double.log`, crds);
+      this.procs.add(this.kube.proc);
+      return;
+    }
+    const o = { ns: k.ns, host: k.ipv4, port: KUBE_PORT, kubeconfig: `${this.dir}/kubeconfig`, logFile: `${this.dir}/kube-server.log`, dir: this.dir };
+    this.kube = await startKubeServerCmd(cmd, { ...o, timeoutMs: this.desc.kubeServerTimeoutMs ?? 60_000 });
     this.procs.add(this.kube.proc);
+    // a server of the user's starts empty: the CRDs the double would have loaded come by kubectl
+    if (crds) {
+      const r = await this.kubectl(['apply', '-f', CRD_DIR]);
+      if (r.code !== 0) throw new Error(`lab: kubectl apply -f ${CRD_DIR} against KUBE_SERVER_CMD's server failed: ${r.stderr}`);
+      const est = await this.kubectl(['wait', '--for=condition=Established', '--timeout=15s', '-f', CRD_DIR]);
+      if (est.code !== 0) throw new Error(`lab: the CRDs of ${CRD_DIR} are not Established on KUBE_SERVER_CMD's server: ${est.stderr}`);
+    }
   }
 
   get kubeconfig(): string {

@@ -3,12 +3,13 @@
 // waits for Ctrl-C. `--once` (make lab ONCE=1) checks the lab is healthy and exits (non-zero if not).
 // Options: --router bird|frr (default bird), --nodes N (default 2), --once, --runtime process|podman
 // (default $OE_RUNTIME, else process; podman runs each replica as the Deployment's pod, test/pod).
+// $KUBE_SERVER_CMD: a command starting the API server in place of the double.
 import { parseArgs } from 'node:util';
 import { Lab } from './lab.ts';
 import { MANAGER_NS, seedWalkthrough, StepFailed } from './walkthrough.ts';
 import { reapOrphans } from './orphans.ts';
 import { exists, KUBE_DOUBLE_CLI, MANAGER_MAIN } from './roles.ts';
-import { runtimeFromEnv, type LabRuntime, type RouterKind } from './topology.ts';
+import { kubeServerCmdFromEnv, runtimeFromEnv, type LabRuntime, type RouterKind } from './topology.ts';
 import { printPodAudit } from '../pod/transcript.ts';
 import { BGP_POOL4, BGP_POOL6, L2_POOL4, L2_POOL6 } from './topology.ts';
 
@@ -29,7 +30,9 @@ const say = (s = ''): void => void process.stdout.write(s + '\n');
 
 const reaped = await reapOrphans();
 if (reaped.length > 0) process.stderr.write(`removed labs left behind by killed processes: ${reaped.join(', ')}\n`);
-const haveDouble = await exists(KUBE_DOUBLE_CLI);
+// KUBE_SERVER_CMD: the API server is the one that command starts (contract in test/lab/README.md)
+const serverCmd = kubeServerCmdFromEnv();
+const haveDouble = serverCmd !== undefined || (await exists(KUBE_DOUBLE_CLI));
 const haveManager = haveDouble && (await exists(MANAGER_MAIN));
 let interrupted = false;
 const held: { lab?: Lab } = {};
@@ -69,7 +72,8 @@ for (const n of lab.nodes) {
   say(`${n.name.padEnd(8)} ${n.ns}  ${n.ipv4} ${n.ipv6}  if ${n.ifname}  gobgpd unix://${n.gobgpSocket}`);
 }
 say(`client   ${lab.client.ns}  ${lab.client.ipv4} ${lab.client.ipv6}  default route via ${r1.plan.ipv4}`);
-if (lab.plan.control) say(`control  ${lab.plan.control.ns}  API double ${lab.kube?.url ?? '(not running)'}`);
+const apiServer = serverCmd === undefined ? 'API double' : `API server of KUBE_SERVER_CMD '${serverCmd}' (log ${lab.dir}/kube-server.log)`;
+if (lab.plan.control) say(`control  ${lab.plan.control.ns}  ${apiServer} ${lab.kube?.url ?? '(not running)'}`);
 say();
 say(`Service IPs: BGP pool ${BGP_POOL4} / ${BGP_POOL6} (routed by the router), Layer 2 pool ${L2_POOL4} / ${L2_POOL6} (on the LAN)`);
 say(`node AS ${lab.plan.nodeAsn}; a BgpConf for the lab: as ${lab.plan.nodeAsn}, listenPort ${r1.plan.dialPort}; BgpPeer: address ${r1.plan.ipv4}, as ${r1.plan.asn}`);
@@ -93,7 +97,7 @@ async function healthy(l: Lab): Promise<string[]> {
   for (const p of dead) problems.push(`${p?.name} is not running`);
   if (l.kube) {
     const r = await l.kubectl(['get', 'nodes', '-o', 'name']);
-    if (r.code !== 0) problems.push(`API double: kubectl get nodes failed: ${r.stderr.trim()}`);
+    if (r.code !== 0) problems.push(`${apiServer}: kubectl get nodes failed: ${r.stderr.trim()}`);
   }
   if (haveManager) await l.waitManagersReady(60_000).catch((e: unknown) => problems.push(String(e)));
   else await l.waitEstablished(30_000).catch((e: unknown) => problems.push(String(e)));

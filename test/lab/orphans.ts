@@ -17,6 +17,17 @@ async function startTime(pid: number): Promise<string | undefined> {
   }
 }
 
+/** The process group p leads, if it leads one (a KUBE_SERVER_CMD shell does: its children are in it). */
+async function ledGroup(pid: number): Promise<number | undefined> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const pgrp = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+    return pgrp === pid ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function writeOwner(dir: string): Promise<void> {
   await writeFile(`${dir}/owner`, `${process.pid} ${(await startTime(process.pid)) ?? ''}\n`);
 }
@@ -39,7 +50,8 @@ export async function reapOrphans(): Promise<string[]> {
       const cmd = await readFile(`/proc/${p}/cmdline`, 'utf8').catch(() => '');
       if (cmd.split('\0').some((a) => a.includes(`${tag}-`) || a.includes(`${dir}/`) || a === tag)) {
         try {
-          process.kill(Number(p), 'SIGKILL');
+          const group = await ledGroup(Number(p));
+          process.kill(group === undefined ? Number(p) : -group, 'SIGKILL');
         } catch {
           // gone
         }

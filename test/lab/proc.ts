@@ -12,6 +12,11 @@ export interface SpawnOptions {
   logFile?: string;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /**
+   * Lead a process group of its own (setsid): signals go to the group whose id is this PID, so a
+   * shell command's children stop with it. For commands the lab does not know (KUBE_SERVER_CMD).
+   */
+  group?: boolean;
 }
 
 export interface ExitInfo {
@@ -29,6 +34,7 @@ export class Proc {
   readonly exited: Promise<ExitInfo>;
   exitInfo: ExitInfo | undefined;
   private readonly child: ChildProcess;
+  private readonly group: boolean;
   private tail = '';
   private readonly log: WriteStream | undefined;
   private readonly outputWaiters = new Set<() => void>();
@@ -41,7 +47,8 @@ export class Proc {
     const [cmd, ...args] = full;
     if (cmd === undefined) throw new Error('spawn: empty argv');
     this.log = opts.logFile ? createWriteStream(opts.logFile, { flags: 'a' }) : undefined;
-    this.child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: opts.env ?? process.env, cwd: opts.cwd });
+    this.group = opts.group === true;
+    this.child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: opts.env ?? process.env, cwd: opts.cwd, detached: this.group });
     if (this.child.pid === undefined) throw new Error(`spawn ${this.name}: no pid (${full.join(' ')})`);
     this.pid = this.child.pid;
     const onData = (b: Buffer): void => {
@@ -99,11 +106,11 @@ export class Proc {
     });
   }
 
-  /** Sends a signal to this PID only (never a process group). */
+  /** Sends a signal to this PID only, or (group: true) to the group this PID leads — never another group. */
   signal(sig: NodeJS.Signals): void {
     if (this.running) {
       try {
-        process.kill(this.pid, sig);
+        process.kill(this.group ? -this.pid : this.pid, sig);
       } catch {
         // already gone
       }
@@ -120,6 +127,24 @@ export class Proc {
       return await this.exited;
     } finally {
       clearTimeout(timer);
+      await this.killGroupRest();
+    }
+  }
+
+  /**
+   * The leader reaped, members that closed their output may still run: kill them, and wait (bounded)
+   * until the group is gone — orphaned members are reaped by init. The id is still ours: Linux hands
+   * out no PID that names a live process group.
+   */
+  private async killGroupRest(): Promise<void> {
+    if (!this.group) return;
+    for (let i = 0; i < 40; i++) {
+      try {
+        process.kill(-this.pid, i === 0 ? 'SIGKILL' : 0);
+      } catch {
+        return; // no member left
+      }
+      await new Promise((r) => setTimeout(r, 50));
     }
   }
 }

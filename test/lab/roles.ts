@@ -10,6 +10,8 @@ import { Proc } from './proc.ts';
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const KUBE_DOUBLE_CLI = `${REPO_ROOT}/test/kube/cli.ts`;
 export const MANAGER_MAIN = `${REPO_ROOT}/src/main.ts`;
+/** The CRDs the double loads by default, and the lab applies to a KUBE_SERVER_CMD server. */
+export const CRD_DIR = `${REPO_ROOT}/deploy/crds`;
 
 export async function exists(file: string): Promise<boolean> {
   try {

@@ -32,6 +32,16 @@ export function runtimeFromEnv(env: NodeJS.ProcessEnv = process.env): LabRuntime
   if (v !== 'process' && v !== 'podman') throw new Error(`OE_RUNTIME must be process or podman, got ${v}`);
   return v;
 }
+/**
+ * The command KUBE_SERVER_CMD gives for the API server role (undefined when unset or blank: the
+ * in-memory double). The one place the variable is read; `make lab`, the e2e suites and the bench all
+ * reach it through Lab.up.
+ */
+export function kubeServerCmdFromEnv(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const v = env.KUBE_SERVER_CMD?.trim();
+  return v === undefined || v === '' ? undefined : v;
+}
+
 /** 'if-present': start it when its entry point exists in the tree, skip quietly otherwise. */
 export type OptionalRole = boolean | 'if-present';
 
@@ -58,8 +68,18 @@ export interface LabDesc {
   http?: boolean;
   /** TCP port of the HTTP stand-in (default 80). */
   httpPort?: number;
-  /** the in-memory API server (test/kube/cli.ts) in a control namespace (default false). */
+  /**
+   * The API server role in a control namespace (default false): the in-memory double (test/kube/cli.ts),
+   * or the server `kubeServerCmd` starts.
+   */
   kubeDouble?: OptionalRole;
+  /**
+   * A shell command starting the API server instead of the double (contract in README.md, "Any API
+   * server"); false forces the double. Default: $KUBE_SERVER_CMD (kubeServerCmdFromEnv).
+   */
+  kubeServerCmd?: string | false;
+  /** how long a kubeServerCmd server gets to write its kubeconfig and answer /readyz (default 60 s). */
+  kubeServerTimeoutMs?: number;
   /** false: the API double starts with no CRDs (the seed walkthrough installs them with kubectl). Default true. */
   kubeCrds?: boolean;
   /**
