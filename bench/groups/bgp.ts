@@ -11,11 +11,13 @@ import { fileURLToPath } from 'node:url';
 import type { BenchContext, BenchGroup, BenchValue } from '../types.ts';
 
 const SELF = fileURLToPath(import.meta.url);
+/** this file, run as the API-side agent (`node <BGP_AGENT> agent <json>`) by other groups too */
+export const BGP_AGENT = SELF;
 const ONE_POOL = { name: 'bench-one', address: '198.51.100.0/24' };
 // One Eip records at most MAX_ALLOCATIONS_PER_EIP (2,819) Services (etcd's object limit), so the bulk
 // Services are spread over /20 pools of at most BULK_PER_POOL each, all under 198.19.0.0/16.
 const BULK_PER_POOL = 2500;
-const bulkPools = (n: number) => Array.from({ length: Math.max(1, Math.ceil(n / BULK_PER_POOL)) }, (_, k) => ({ name: `bench-bulk-${k}`, address: `198.19.${k * 16}.0/20` }));
+export const bulkPools = (n: number): { name: string; address: string }[] => Array.from({ length: Math.max(1, Math.ceil(n / BULK_PER_POOL)) }, (_, k) => ({ name: `bench-bulk-${k}`, address: `198.19.${k * 16}.0/20` }));
 const bulkPoolOf = (i: number) => `bench-bulk-${Math.floor(i / BULK_PER_POOL)}`;
 const RAW_PREFIX = (i: number) => `198.18.${(i >> 8) & 0xff}.${i & 0xff}`;
 /** The address an allocator would give bulk Service i: the j-th of its pool (from .1, as the allocator's first free). */
@@ -91,7 +93,7 @@ class RouteWatch {
 
 // ---------------------------------------------------------------------------------- agent side
 
-interface AgentJob {
+export interface AgentJob {
   kubeconfig: string;
   op: 'floor' | 'one-by-one' | 'bulk';
   n: number;
