@@ -34,12 +34,12 @@ function pct(xs: number[], p: number): number {
 const r1 = (x: number) => Math.round(x * 10) / 10;
 const r2 = (x: number) => Math.round(x * 100) / 100;
 
-function svcObject(name: string, ns: string, pool: string, ip?: string): Record<string, unknown> {
+function svcObject(name: string, ns: string, pool: string, ip?: string, noNodePorts = false): Record<string, unknown> {
   const annotations: Record<string, string> = { 'lb.kubesphere.io/v1alpha1': 'openelb', 'eip.openelb.kubesphere.io/v1alpha2': pool };
   if (ip) annotations['eip.openelb.kubesphere.io/v1alpha1'] = ip;
   return {
     apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: ns, annotations },
-    spec: { type: 'LoadBalancer', ports: [{ name: 'http', port: 80, protocol: 'TCP', targetPort: 80 }], selector: { app: name }, externalTrafficPolicy: 'Cluster' },
+    spec: { type: 'LoadBalancer', ports: [{ name: 'http', port: 80, protocol: 'TCP', targetPort: 80 }], selector: { app: name }, externalTrafficPolicy: 'Cluster', ...(noNodePorts ? { allocateLoadBalancerNodePorts: false } : {}) },
   };
 }
 
@@ -101,6 +101,12 @@ export interface AgentJob {
   routerNs?: string;
   hops?: number;
   offset?: number;
+  /**
+   * bulk: `allocateLoadBalancerNodePorts: false` on every Service. The nodePort range (30000–32767)
+   * holds 2,768 ports, so more LoadBalancer Services than that need it on a real apiserver (and on
+   * the double, which allocates nodePorts the same way).
+   */
+  noNodePorts?: boolean;
 }
 
 async function agent(job: AgentJob): Promise<unknown> {
@@ -133,7 +139,7 @@ async function agent(job: AgentJob): Promise<unknown> {
   }
   const start = Date.now();
   await inFlight(job.n, 16, async (i) => {
-    await client.create(Resources.Service, svcObject(`s${i}`, ns, poolOf(i)));
+    await client.create(Resources.Service, svcObject(`s${i}`, ns, poolOf(i), undefined, job.noNodePorts));
   });
   const created = Date.now();
   if (job.op === 'floor') {

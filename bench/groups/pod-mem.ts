@@ -6,12 +6,13 @@
 // node process's RSS, and the pod runner's restart count and OOMKilled state.
 //
 // Phases: bulk create → all N ECMP routes in the router; hold (default 75 s, one 60 s resync inside);
-// every pool `protocol: vip` → all routes withdrawn → `bgp` again → all N back. The cgroup is sampled
+// every Service deleted → all routes withdrawn → all created again → all N back. (Group `bgp`
+// toggles the pools through `protocol: vip`, which the webhook of the manifest's pods refuses.) The cgroup is sampled
 // every second (so a container that dies still leaves its last peak) and read after each phase.
 import type { Lab } from '../../test/lab/index.ts';
 import { cgroupMemoryOf, procRssMiB, type CgroupMemory } from '../lib/cgroup-mem.ts';
 import type { BenchContext, BenchGroup, BenchValue } from '../types.ts';
-import { BGP_AGENT, bulkPools } from './bgp.ts';
+import { BGP_AGENT, bulkPools, type AgentJob } from './bgp.ts';
 
 const MiB = 1024 * 1024;
 const r1 = (x: number): number => Math.round(x * 10) / 10;
@@ -118,9 +119,12 @@ const group: BenchGroup = {
       sampler.start();
 
       await e2e.apply(lab, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench' } }, ...bulkPools(N).map((p) => e2e.eip(p)));
+      const bulkCreate = async (): Promise<{ startEpochMs?: number; createdEpochMs?: number }> => {
+        const o = await lab.execOk('k', [process.execPath, BGP_AGENT, 'agent', JSON.stringify({ op: 'bulk', n: N, noNodePorts: true, kubeconfig: lab.kubeconfig } satisfies AgentJob)], { timeoutMs: 900_000 });
+        return JSON.parse(o.trim().split('\n').pop() ?? '{}') as { startEpochMs?: number; createdEpochMs?: number };
+      };
       const t0 = Date.now();
-      const agentOut = await lab.execOk('k', [process.execPath, BGP_AGENT, 'agent', JSON.stringify({ op: 'bulk', n: N, kubeconfig: lab.kubeconfig })], { timeoutMs: 900_000 });
-      const b = JSON.parse(agentOut.trim().split('\n').pop() ?? '{}') as { startEpochMs?: number; createdEpochMs?: number };
+      const b = await bulkCreate();
       await waitRoutes(N, 900_000);
       out.pod_mem_announce_10k_s = Math.round((Date.now() - (b.startEpochMs ?? t0)) / 10) / 100;
       ctx.log(`${N} Services created (16 in flight) → all ECMP routes in the router: ${out.pod_mem_announce_10k_s} s (creates took ${((Number(b.createdEpochMs) - Number(b.startEpochMs)) / 1000).toFixed(2)} s)`);
@@ -129,18 +133,16 @@ const group: BenchGroup = {
       await sleep(HOLD_S * 1000);
       await report(`held ${HOLD_S} s`);
 
-      const poolList = JSON.stringify({ apiVersion: 'v1', kind: 'List', items: bulkPools(N).map((p) => ({ apiVersion: 'network.kubesphere.io/v1alpha2', kind: 'Eip', metadata: { name: p.name } })) });
-      const setProtocol = async (p: string): Promise<void> => {
-        const r = await lab.kubectl(['patch', '-f', '-', '--type=merge', '-p', JSON.stringify({ spec: { protocol: p } })], poolList);
-        if (r.code !== 0) throw new Error(`kubectl patch of the bulk pools failed: ${r.stderr}`);
-      };
-      await setProtocol('vip');
-      await waitFor(async () => (await countRoutes()) === 0, 300_000, { what: 'bulk routes withdrawn', intervalMs: 200 });
+      // churn: every Service deleted (all routes withdrawn), then created again (all routes back)
+      const del = await lab.kubectl(['delete', 'services', '--all', '-n', 'bench', '--wait=false']);
+      if (del.code !== 0) throw new Error(`kubectl delete of the bench Services failed: ${del.stderr}`);
+      await waitFor(async () => (await countRoutes()) === 0, 600_000, { what: 'bulk routes withdrawn', intervalMs: 200 });
+      await report('all deleted, routes withdrawn');
       const t1 = performance.now();
-      await setProtocol('bgp');
-      await waitRoutes(N, 600_000);
-      out.pod_mem_reannounce_10k_s = Math.round((performance.now() - t1) / 10) / 100;
-      ctx.log(`pools vip → bgp: all ${N} routes back in ${out.pod_mem_reannounce_10k_s} s`);
+      await bulkCreate();
+      await waitRoutes(N, 900_000);
+      out.pod_mem_recreate_10k_s = Math.round((performance.now() - t1) / 10) / 100;
+      ctx.log(`${N} Services created again → all routes back in ${out.pod_mem_recreate_10k_s} s`);
       await sleep(5000);
       sampler.stop();
       await report('after vip → bgp');
