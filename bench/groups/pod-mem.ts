@@ -145,7 +145,7 @@ const group: BenchGroup = {
       ctx.log(`${N} Services created again → all routes back in ${out.pod_mem_recreate_10k_s} s`);
       await sleep(5000);
       sampler.stop();
-      await report('after vip → bgp');
+      await report('recreated');
 
       // restarts and OOM as the pod runner and podman saw them
       let restarts = 0;
