@@ -11,11 +11,13 @@ import { fileURLToPath } from 'node:url';
 import type { BenchContext, BenchGroup, BenchValue } from '../types.ts';
 
 const SELF = fileURLToPath(import.meta.url);
+/** this file, run as the API-side agent (`node <BGP_AGENT> agent <json>`) by other groups too */
+export const BGP_AGENT = SELF;
 const ONE_POOL = { name: 'bench-one', address: '198.51.100.0/24' };
 // One Eip records at most MAX_ALLOCATIONS_PER_EIP (2,819) Services (etcd's object limit), so the bulk
 // Services are spread over /20 pools of at most BULK_PER_POOL each, all under 198.19.0.0/16.
 const BULK_PER_POOL = 2500;
-const bulkPools = (n: number) => Array.from({ length: Math.max(1, Math.ceil(n / BULK_PER_POOL)) }, (_, k) => ({ name: `bench-bulk-${k}`, address: `198.19.${k * 16}.0/20` }));
+export const bulkPools = (n: number): { name: string; address: string }[] => Array.from({ length: Math.max(1, Math.ceil(n / BULK_PER_POOL)) }, (_, k) => ({ name: `bench-bulk-${k}`, address: `198.19.${k * 16}.0/20` }));
 const bulkPoolOf = (i: number) => `bench-bulk-${Math.floor(i / BULK_PER_POOL)}`;
 const RAW_PREFIX = (i: number) => `198.18.${(i >> 8) & 0xff}.${i & 0xff}`;
 /** The address an allocator would give bulk Service i: the j-th of its pool (from .1, as the allocator's first free). */
@@ -32,12 +34,12 @@ function pct(xs: number[], p: number): number {
 const r1 = (x: number) => Math.round(x * 10) / 10;
 const r2 = (x: number) => Math.round(x * 100) / 100;
 
-function svcObject(name: string, ns: string, pool: string, ip?: string): Record<string, unknown> {
+function svcObject(name: string, ns: string, pool: string, ip?: string, noNodePorts = false): Record<string, unknown> {
   const annotations: Record<string, string> = { 'lb.kubesphere.io/v1alpha1': 'openelb', 'eip.openelb.kubesphere.io/v1alpha2': pool };
   if (ip) annotations['eip.openelb.kubesphere.io/v1alpha1'] = ip;
   return {
     apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: ns, annotations },
-    spec: { type: 'LoadBalancer', ports: [{ name: 'http', port: 80, protocol: 'TCP', targetPort: 80 }], selector: { app: name }, externalTrafficPolicy: 'Cluster' },
+    spec: { type: 'LoadBalancer', ports: [{ name: 'http', port: 80, protocol: 'TCP', targetPort: 80 }], selector: { app: name }, externalTrafficPolicy: 'Cluster', ...(noNodePorts ? { allocateLoadBalancerNodePorts: false } : {}) },
   };
 }
 
@@ -91,7 +93,7 @@ class RouteWatch {
 
 // ---------------------------------------------------------------------------------- agent side
 
-interface AgentJob {
+export interface AgentJob {
   kubeconfig: string;
   op: 'floor' | 'one-by-one' | 'bulk';
   n: number;
@@ -99,6 +101,12 @@ interface AgentJob {
   routerNs?: string;
   hops?: number;
   offset?: number;
+  /**
+   * bulk: `allocateLoadBalancerNodePorts: false` on every Service. The nodePort range (30000–32767)
+   * holds 2,768 ports, so more LoadBalancer Services than that need it on a real apiserver (and on
+   * the double, which allocates nodePorts the same way).
+   */
+  noNodePorts?: boolean;
 }
 
 async function agent(job: AgentJob): Promise<unknown> {
@@ -131,7 +139,7 @@ async function agent(job: AgentJob): Promise<unknown> {
   }
   const start = Date.now();
   await inFlight(job.n, 16, async (i) => {
-    await client.create(Resources.Service, svcObject(`s${i}`, ns, poolOf(i)));
+    await client.create(Resources.Service, svcObject(`s${i}`, ns, poolOf(i), undefined, job.noNodePorts));
   });
   const created = Date.now();
   if (job.op === 'floor') {
