@@ -229,7 +229,7 @@ const group: BenchGroup = {
           await lab.execOk('k', ['kubectl', ...fk, 'apply', '--validate=false', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objs }) });
         };
         await apply([{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'floor' } }, ...bulkPools(BULK).map((p) => e2e.eip(p))]);
-        const f = await runAgent({ op: 'floor', n: BULK }, floorDouble.kubeconfig);
+        const f = await runAgent({ op: 'floor', n: BULK, noNodePorts: true }, floorDouble.kubeconfig);
         out.api_floor_10k_s = r2((Number(f.doneEpochMs) - Number(f.startEpochMs)) / 1000);
         ctx.log(`API floor: ${BULK} creates + Eip/Service status writes, no manager: ${out.api_floor_10k_s} s`);
       } finally {
@@ -255,7 +255,7 @@ const group: BenchGroup = {
       ctx.log(`Service create → 2 next hops: p50 ${pct(lat, 50).toFixed(1)} ms, p99 ${pct(lat, 99).toFixed(1)} ms (${ONE} Services, one at a time)`);
 
       t = Date.now();
-      const b = await runAgent({ op: 'bulk', n: BULK });
+      const b = await runAgent({ op: 'bulk', n: BULK, noNodePorts: true });
       await waitRoutes('198.19.0.0/16', BULK, 600_000);
       out.bulk_10k_s = r2((Date.now() - Number(b.startEpochMs ?? t)) / 1000);
       ctx.log(`${BULK} Services created (16 in flight) → all ECMP routes in the router: ${out.bulk_10k_s} s (creates took ${((Number(b.createdEpochMs) - Number(b.startEpochMs)) / 1000).toFixed(2)} s)`);
