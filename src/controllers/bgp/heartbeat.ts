@@ -5,7 +5,7 @@
 // gobgpd) and then hands the paths over instead of withdrawing them. The emptyDir outlives a
 // container restart, so the marker of an earlier instance of the same container (crashed, or
 // killed) is there too: it started before us and is never taken for a successor, however fresh.
-import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Logger } from '../../obs/log.ts';
 
@@ -45,11 +45,30 @@ export class Heartbeat {
     const text = `${this.instance} ${new Date().toISOString()} started=${this.startedAt}\n`;
     try {
       await writeFile(this.file, text);
-      await writeFile(join(this.markerDir, basename(this.instance)), text);
+      await this.touchMarker(text);
       this.lastBeat = Date.now();
     } catch (err) {
       this.log.error('heartbeat write failed', { file: this.file, error: (err as Error).message });
     }
+  }
+
+  /**
+   * The marker's content (its start time) never changes, so a beat only moves its mtime: a reader
+   * must never catch it truncated mid-rewrite (it would lose the start time and miss a live
+   * successor). It is created whole, through a rename.
+   */
+  private async touchMarker(text: string): Promise<void> {
+    const path = join(this.markerDir, basename(this.instance));
+    const now = new Date();
+    try {
+      await utimes(path, now, now);
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    const tmp = join(this.markerDir, `.${basename(this.instance)}.tmp`);
+    await writeFile(tmp, text);
+    await rename(tmp, path);
   }
 
   /**
@@ -84,6 +103,7 @@ export class Heartbeat {
     }
     const out: { name: string; mtimeMs: number; startedAt: number | undefined }[] = [];
     for (const name of names) {
+      if (name.startsWith('.')) continue; // a marker being created
       try {
         const path = join(this.markerDir, name);
         const s = await stat(path);

@@ -39,6 +39,31 @@ describe('Heartbeat markers', () => {
     }
   });
 
+  it('a successor beating continuously is seen on every look (a beat never leaves its marker half-written)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hb-'));
+    try {
+      const file = join(dir, 'heartbeat');
+      const me = new Heartbeat(file, 1000, 'old', log);
+      await me.start();
+      await tick();
+      const next = new Heartbeat(file, 1000, 'new', log);
+      await next.start();
+      let beating = true;
+      const beats = (async () => {
+        while (beating) await next.beat();
+      })();
+      let missed = 0;
+      for (let i = 0; i < 300; i++) if ((await me.otherInstanceAlive()) !== 'new') missed++;
+      beating = false;
+      await beats;
+      assert.equal(missed, 0, `the successor was missed ${missed} times of 300`);
+      await next.stop();
+      await me.stop();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('markers that stopped beating long ago are removed on start; unknown formats are never successors', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hb-'));
     try {
