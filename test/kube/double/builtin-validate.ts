@@ -6,7 +6,7 @@
 import type { ErrorObject } from 'ajv';
 import { component, deref, kindComponent, validatorModule } from './builtin-schema.ts';
 import { isObj, type Obj } from './json.ts';
-import { causeOf } from './schema.ts';
+import { causeOf, valueAt } from './schema.ts';
 import type { Cause } from './status.ts';
 
 type Validator = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
@@ -170,14 +170,6 @@ function jsonKind(v: unknown): string {
   return typeof v === 'object' ? 'object' : typeof v;
 }
 
-function valueAt(root: unknown, instancePath: string): unknown {
-  let cur = root;
-  for (const p of instancePath.split('/').filter((x) => x !== '')) {
-    const key = p.replace(/~1/g, '/').replace(/~0/g, '~');
-    cur = Array.isArray(cur) ? cur[Number(key)] : isObj(cur) ? cur[key] : undefined;
-  }
-  return cur;
-}
 
 function base64Problem(v: string): string {
   const bad = v.search(/[^A-Za-z0-9+/=]/);

@@ -73,7 +73,8 @@ function typeName(v: unknown): string {
   return typeof v;
 }
 
-function valueAt(root: unknown, instancePath: string): unknown {
+/** The value a JSON pointer (an ajv instancePath) names inside `root`. */
+export function valueAt(root: unknown, instancePath: string): unknown {
   let cur = root;
   for (const p of instancePath.split('/').filter((x) => x !== '')) {
     const key = p.replace(/~1/g, '/').replace(/~0/g, '~');
