@@ -6,7 +6,7 @@ LOGS := build/test-logs
 NPM_STAMP := node_modules/.npm-ci.stamp
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/.tools/bin:$(PATH)
 
-.PHONY: help deps system-deps node-deps tools build typecheck lint check test test-unit test-kube test-contract test-lab test-bgp test-layer2 test-e2e test-deploy test-pod lab bench images clean
+.PHONY: help deps system-deps node-deps tools build typecheck lint format-check check test test-unit test-kube test-contract test-lab test-bgp test-layer2 test-e2e test-deploy test-pod lab bench images clean
 
 help:
 	@echo "make test   - install everything, build, type-check, lint and run every test"
@@ -38,7 +38,10 @@ typecheck: node-deps
 lint: node-deps
 	npm run lint
 
-check: typecheck lint
+format-check: node-deps
+	npm run format:check
+
+check: typecheck lint format-check
 
 test-unit: node-deps
 	@mkdir -p $(LOGS)

@@ -18,23 +18,34 @@ function isGroup(x: unknown): x is BenchGroup {
 }
 
 async function availableGroups(): Promise<string[]> {
-  return (await readdir(GROUPS_DIR)).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).map((f) => f.slice(0, -3)).sort();
+  return (await readdir(GROUPS_DIR))
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
+    .map((f) => f.slice(0, -3))
+    .sort();
 }
 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
-    options: { quick: { type: 'boolean', default: false }, json: { type: 'string' }, help: { type: 'boolean', default: false } },
+    options: {
+      quick: { type: 'boolean', default: false },
+      json: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
     allowPositionals: true,
     strict: true,
   });
   const available = await availableGroups();
   if (values.help) {
-    process.stdout.write(`usage: npm run bench -- [<group>…] [--quick] [--json <file>]\ngroups: ${available.join(', ')}\n`);
+    process.stdout.write(
+      `usage: npm run bench -- [<group>…] [--quick] [--json <file>]\ngroups: ${available.join(', ')}\n`,
+    );
     return 0;
   }
   const unknown = positionals.filter((g) => !available.includes(g));
   if (unknown.length > 0) {
-    process.stderr.write(`bench: unknown group(s) ${unknown.join(', ')}; available: ${available.join(', ')}\n`);
+    process.stderr.write(
+      `bench: unknown group(s) ${unknown.join(', ')}; available: ${available.join(', ')}\n`,
+    );
     return 2;
   }
   const selected = positionals.length > 0 ? [...new Set(positionals)] : available;
@@ -45,7 +56,8 @@ async function main(): Promise<number> {
   const durations: Record<string, number> = {};
   for (const name of selected) {
     const mod = (await import(pathToFileURL(join(GROUPS_DIR, `${name}.ts`)).href)) as { default?: unknown };
-    if (!isGroup(mod.default)) throw new Error(`bench/groups/${name}.ts has no default export implementing BenchGroup`);
+    if (!isGroup(mod.default))
+      throw new Error(`bench/groups/${name}.ts has no default export implementing BenchGroup`);
     const group = mod.default;
     log(`bench: ${group.name} — ${group.description}${values.quick ? ' (quick)' : ''}`);
     const t0 = performance.now();
@@ -53,24 +65,35 @@ async function main(): Promise<number> {
       const figures = await group.run({ quick: values.quick, log: (m) => log(`  [${group.name}] ${m}`) });
       for (const [key, value] of Object.entries(figures)) {
         if (key === 'meta') throw new Error(`group ${group.name} returned the reserved key "meta"`);
-        if (key in result) throw new Error(`key ${key} of group ${group.name} is already set by another group`);
+        if (key in result)
+          throw new Error(`key ${key} of group ${group.name} is already set by another group`);
         result[key] = value;
         rows.push({ group: group.name, key, value });
       }
     } catch (err) {
       failed.push(group.name);
-      log(`bench: group ${group.name} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      log(
+        `bench: group ${group.name} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+      );
     }
     durations[group.name] = Math.round(performance.now() - t0);
   }
-  const meta = await collectMeta({ quick: values.quick, groups: selected, failed, durationsMs: durations, argv: process.argv.slice(2) });
+  const meta = await collectMeta({
+    quick: values.quick,
+    groups: selected,
+    failed,
+    durationsMs: durations,
+    argv: process.argv.slice(2),
+  });
   const out = { ...result, meta };
   if (values.json) {
     await writeFile(values.json, JSON.stringify(out, null, 2) + '\n');
     log(`bench: wrote ${values.json}`);
   }
   process.stdout.write(renderTable(rows) + '\n');
-  process.stdout.write(`\n${meta.machine.cpus} × ${meta.machine.model}, ${meta.machine.memMiB} MiB, kernel ${meta.machine.kernel}; node ${meta.versions.node}, gobgpd ${meta.versions.gobgpd}, bird ${meta.versions.bird}, frr ${meta.versions.frr}\n`);
+  process.stdout.write(
+    `\n${meta.machine.cpus} × ${meta.machine.model}, ${meta.machine.memMiB} MiB, kernel ${meta.machine.kernel}; node ${meta.versions.node}, gobgpd ${meta.versions.gobgpd}, bird ${meta.versions.bird}, frr ${meta.versions.frr}\n`,
+  );
   if (failed.length > 0) {
     process.stderr.write(`bench: failed group(s): ${failed.join(', ')}\n`);
     return 1;

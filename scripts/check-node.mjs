@@ -4,7 +4,8 @@
 const soft = process.argv.includes('--soft');
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 24) {
-  const msg = `openelb-ts needs Node.js 24 (found ${process.version} at ${process.execPath}). ` +
+  const msg =
+    `openelb-ts needs Node.js 24 (found ${process.version} at ${process.execPath}). ` +
     'Run `npm ci` first: it installs Node 24 as a devDependency, and npm scripts then use it.';
   if (soft) {
     // preinstall runs on the machine's Node before the pinned one exists: only inform.

@@ -17,16 +17,26 @@ const log = logger('main');
 
 async function run(cfg: ManagerConfig): Promise<void> {
   setLogLevel(cfg.logLevel);
-  log.info('starting openelb-manager', { version: VERSION, node: cfg.nodeName, identity: cfg.podName, namespace: cfg.namespace });
+  log.info('starting openelb-manager', {
+    version: VERSION,
+    node: cfg.nodeName,
+    identity: cfg.podName,
+    namespace: cfg.namespace,
+  });
   const kc = loadKubeConfig({ kubeconfigPath: cfg.kubeconfig, context: cfg.kubeContext });
   const client = new KubeClient(kc, { fieldManager: 'openelb-manager' });
-  const caches = createCaches(client, {
-    stallTimeoutMs: cfg.watchStallTimeoutMs,
-    backoff: { initialMs: cfg.backoffInitialMs, maxMs: cfg.backoffMaxMs },
-  }, { bgpConf: bgpConfEntryCheck, bgpPeer: bgpPeerEntryCheck });
+  const caches = createCaches(
+    client,
+    {
+      stallTimeoutMs: cfg.watchStallTimeoutMs,
+      backoff: { initialMs: cfg.backoffInitialMs, maxMs: cfg.backoffMaxMs },
+    },
+    { bgpConf: bgpConfEntryCheck, bgpPeer: bgpPeerEntryCheck },
+  );
 
   collectProcessMetrics();
-  if (cfg.memoryTrimThresholdMiB > 0) startMemoryTrimmer({ thresholdBytes: cfg.memoryTrimThresholdMiB * 1024 * 1024 });
+  if (cfg.memoryTrimThresholdMiB > 0)
+    startMemoryTrimmer({ thresholdBytes: cfg.memoryTrimThresholdMiB * 1024 * 1024 });
   const health = new HealthServer(cfg.healthAddr);
   health.addReadinessCheck('informers', () => {
     const missing = caches.notSynced();
@@ -35,7 +45,11 @@ async function run(cfg: ManagerConfig): Promise<void> {
   await health.start();
 
   const ctx: ManagerContext = {
-    cfg, kubeConfig: kc, client, caches, health,
+    cfg,
+    kubeConfig: kc,
+    client,
+    caches,
+    health,
     events: new EventRecorder(client, { component: 'openelb-manager', host: cfg.nodeName }),
     writer: new ObjectWriter(client, 'openelb-manager'),
   };
@@ -57,7 +71,10 @@ async function run(cfg: ManagerConfig): Promise<void> {
       try {
         await c.stop();
       } catch (e) {
-        log.error('component stop failed', { component: c.name, error: e instanceof Error ? e.message : String(e) });
+        log.error('component stop failed', {
+          component: c.name,
+          error: e instanceof Error ? e.message : String(e),
+        });
       }
     }
     await caches.stop();

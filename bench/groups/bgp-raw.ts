@@ -35,13 +35,20 @@ async function unary(c: GobgpClient, paths: WirePath[], inFlight: number): Promi
 
 const group: BenchGroup = {
   name: 'bgp-raw',
-  description: 'paths/s into one gobgpd over its unix socket: unary AddPath (1 and 16 in flight), AddPathStream, and PathsSink add/withdraw',
+  description:
+    'paths/s into one gobgpd over its unix socket: unary AddPath (1 and 16 in flight), AddPathStream, and PathsSink add/withdraw',
   async run(ctx: BenchContext): Promise<Record<string, BenchValue>> {
     const n = ctx.quick ? 2000 : 10_000;
     const g = await startGobgpd('bench-bgp-raw');
     const c = new GobgpClient({ socket: g.socket });
     try {
-      await new GlobalSink(c).ensure({ asn: 65001, routerId: '10.0.0.1', listenPort: -1, listenAddresses: [], families: [] });
+      await new GlobalSink(c).ensure({
+        asn: 65001,
+        routerId: '10.0.0.1',
+        listenPort: -1,
+        listenAddresses: [],
+        families: [],
+      });
       const list = prefixes(n);
       const wires = list.map((p) => buildPath({ prefix: p, family: 'ipv4' }).wire);
       const out: Record<string, BenchValue> = {};
@@ -63,7 +70,8 @@ const group: BenchGroup = {
         await sink.reconcile();
       });
       const table = await c.getTable(FAMILY.ipv4);
-      if (table.num_destination !== n) throw new Error(`expected ${n} destinations, gobgpd has ${table.num_destination}`);
+      if (table.num_destination !== n)
+        throw new Error(`expected ${n} destinations, gobgpd has ${table.num_destination}`);
       sink.setDesired([]);
       out.bgp_sink_withdraw_per_s = await perSecond(n, async () => {
         await sink.reconcile();

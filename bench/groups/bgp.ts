@@ -17,7 +17,11 @@ const ONE_POOL = { name: 'bench-one', address: '198.51.100.0/24' };
 // One Eip records at most MAX_ALLOCATIONS_PER_EIP (2,819) Services (etcd's object limit), so the bulk
 // Services are spread over /20 pools of at most BULK_PER_POOL each, all under 198.19.0.0/16.
 const BULK_PER_POOL = 2500;
-export const bulkPools = (n: number): { name: string; address: string }[] => Array.from({ length: Math.max(1, Math.ceil(n / BULK_PER_POOL)) }, (_, k) => ({ name: `bench-bulk-${k}`, address: `198.19.${k * 16}.0/20` }));
+export const bulkPools = (n: number): { name: string; address: string }[] =>
+  Array.from({ length: Math.max(1, Math.ceil(n / BULK_PER_POOL)) }, (_, k) => ({
+    name: `bench-bulk-${k}`,
+    address: `198.19.${k * 16}.0/20`,
+  }));
 const bulkPoolOf = (i: number) => `bench-bulk-${Math.floor(i / BULK_PER_POOL)}`;
 const RAW_PREFIX = (i: number) => `198.18.${(i >> 8) & 0xff}.${i & 0xff}`;
 /** The address an allocator would give bulk Service i: the j-th of its pool (from .1, as the allocator's first free). */
@@ -34,12 +38,29 @@ function pct(xs: number[], p: number): number {
 const r1 = (x: number) => Math.round(x * 10) / 10;
 const r2 = (x: number) => Math.round(x * 100) / 100;
 
-function svcObject(name: string, ns: string, pool: string, ip?: string, noNodePorts = false): Record<string, unknown> {
-  const annotations: Record<string, string> = { 'lb.kubesphere.io/v1alpha1': 'openelb', 'eip.openelb.kubesphere.io/v1alpha2': pool };
+function svcObject(
+  name: string,
+  ns: string,
+  pool: string,
+  ip?: string,
+  noNodePorts = false,
+): Record<string, unknown> {
+  const annotations: Record<string, string> = {
+    'lb.kubesphere.io/v1alpha1': 'openelb',
+    'eip.openelb.kubesphere.io/v1alpha2': pool,
+  };
   if (ip) annotations['eip.openelb.kubesphere.io/v1alpha1'] = ip;
   return {
-    apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: ns, annotations },
-    spec: { type: 'LoadBalancer', ports: [{ name: 'http', port: 80, protocol: 'TCP', targetPort: 80 }], selector: { app: name }, externalTrafficPolicy: 'Cluster', ...(noNodePorts ? { allocateLoadBalancerNodePorts: false } : {}) },
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace: ns, annotations },
+    spec: {
+      type: 'LoadBalancer',
+      ports: [{ name: 'http', port: 80, protocol: 'TCP', targetPort: 80 }],
+      selector: { app: name },
+      externalTrafficPolicy: 'Cluster',
+      ...(noNodePorts ? { allocateLoadBalancerNodePorts: false } : {}),
+    },
   };
 }
 
@@ -111,14 +132,18 @@ export interface AgentJob {
 
 async function agent(job: AgentJob): Promise<unknown> {
   const { loadKubeConfig, KubeClient, Resources } = await import('../../src/kube/index.ts');
-  const client = new KubeClient(loadKubeConfig({ kubeconfigPath: job.kubeconfig }), { fieldManager: 'bench' });
+  const client = new KubeClient(loadKubeConfig({ kubeconfigPath: job.kubeconfig }), {
+    fieldManager: 'bench',
+  });
   const ns = job.op === 'floor' ? 'floor' : 'bench';
   const poolOf = (i: number) => (job.op === 'one-by-one' ? ONE_POOL.name : bulkPoolOf(i));
   const inFlight = async (n: number, conc: number, fn: (i: number) => Promise<void>) => {
     let next = 0;
-    await Promise.all(Array.from({ length: conc }, async () => {
-      while (next < n) await fn(next++);
-    }));
+    await Promise.all(
+      Array.from({ length: conc }, async () => {
+        while (next < n) await fn(next++);
+      }),
+    );
   };
   if (job.op === 'one-by-one') {
     const watch = new RouteWatch(job.routerNs ?? '');
@@ -129,7 +154,12 @@ async function agent(job: AgentJob): Promise<unknown> {
         const seen = watch.when(ip, job.hops ?? 2);
         const t0 = performance.now();
         await client.create(Resources.Service, svcObject(`one-${i}`, ns, poolOf(i), ip));
-        const t1 = await Promise.race([seen, new Promise<number>((_, rej) => setTimeout(() => rej(new Error(`no route for ${ip} within 30 s`)), 30_000))]);
+        const t1 = await Promise.race([
+          seen,
+          new Promise<number>((_, rej) =>
+            setTimeout(() => rej(new Error(`no route for ${ip} within 30 s`)), 30_000),
+          ),
+        ]);
         out.push(t1 - t0);
       }
     } finally {
@@ -145,8 +175,22 @@ async function agent(job: AgentJob): Promise<unknown> {
   if (job.op === 'floor') {
     // what the allocator writes per Service: the Eip's status.used entry, then the Service's ingress
     await inFlight(job.n, 16, async (i) => {
-      await client.patch(Resources.Eip, bulkPoolOf(i), undefined, { status: { used: { [BULK_IP(i)]: `${ns}/s${i}` } } }, 'merge', { subresource: 'status' });
-      await client.patch(Resources.Service, `s${i}`, ns, { status: { loadBalancer: { ingress: [{ ip: BULK_IP(i), ipMode: 'VIP' }] } } }, 'merge', { subresource: 'status' });
+      await client.patch(
+        Resources.Eip,
+        bulkPoolOf(i),
+        undefined,
+        { status: { used: { [BULK_IP(i)]: `${ns}/s${i}` } } },
+        'merge',
+        { subresource: 'status' },
+      );
+      await client.patch(
+        Resources.Service,
+        `s${i}`,
+        ns,
+        { status: { loadBalancer: { ingress: [{ ip: BULK_IP(i), ipMode: 'VIP' }] } } },
+        'merge',
+        { subresource: 'status' },
+      );
     });
   }
   return { startEpochMs: start, createdEpochMs: created, doneEpochMs: Date.now() };
@@ -161,7 +205,8 @@ async function rssMb(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): Promise<n
 
 const group: BenchGroup = {
   name: 'bgp',
-  description: 'Service → route in the router kernel through the manager (allocator + BGP speaker + gobgpd + BIRD), beside raw AddPath/AddPathStream into gobgpd and the bare API floor',
+  description:
+    'Service → route in the router kernel through the manager (allocator + BGP speaker + gobgpd + BIRD), beside raw AddPath/AddPathStream into gobgpd and the bare API floor',
   async run(ctx: BenchContext): Promise<Record<string, BenchValue>> {
     const { Lab, waitFor, sleep, runOk, urlFor } = await import('../../test/lab/index.ts');
     const { startKubeDouble } = await import('../../test/lab/roles.ts');
@@ -172,20 +217,39 @@ const group: BenchGroup = {
     const BULK = Number(process.env.OE_BENCH_BGP_BULK ?? (ctx.quick ? 1000 : 10_000));
     const out: Record<string, BenchValue> = {};
 
-    const lab = await Lab.up({ nodes: 2, routers: [{ kind: 'bird' }], kubeDouble: true, gobgp: 'bare', managers: false, managerArgs: () => e2e.managerArgs(['--log-level', 'warn']) });
+    const lab = await Lab.up({
+      nodes: 2,
+      routers: [{ kind: 'bird' }],
+      kubeDouble: true,
+      gobgp: 'bare',
+      managers: false,
+      managerArgs: () => e2e.managerArgs(['--log-level', 'warn']),
+    });
     try {
       const router = lab.router(1).plan;
-      const runAgent = async (job: Omit<AgentJob, 'kubeconfig'>, kubeconfig = lab.kubeconfig): Promise<Record<string, unknown>> => {
-        const o = await lab.execOk('k', [process.execPath, SELF, 'agent', JSON.stringify({ ...job, kubeconfig })], { timeoutMs: 900_000 });
+      const runAgent = async (
+        job: Omit<AgentJob, 'kubeconfig'>,
+        kubeconfig = lab.kubeconfig,
+      ): Promise<Record<string, unknown>> => {
+        const o = await lab.execOk(
+          'k',
+          [process.execPath, SELF, 'agent', JSON.stringify({ ...job, kubeconfig })],
+          { timeoutMs: 900_000 },
+        );
         const line = o.trim().split('\n').pop() ?? '{}';
         return JSON.parse(line) as Record<string, unknown>;
       };
       const countRoutes = async (root: string): Promise<number> => {
-        const o = await runOk(['ip', '-n', router.ns, 'route', 'show', 'proto', 'bird', 'root', root], { timeoutMs: 30_000 });
+        const o = await runOk(['ip', '-n', router.ns, 'route', 'show', 'proto', 'bird', 'root', root], {
+          timeoutMs: 30_000,
+        });
         return o.split('\n').filter((l) => /nexthop via/.test(l)).length / 2;
       };
       const waitRoutes = (root: string, n: number, deadlineMs: number) =>
-        waitFor(async () => (await countRoutes(root)) >= n, deadlineMs, { what: `${n} ECMP routes under ${root}`, intervalMs: 100 });
+        waitFor(async () => (await countRoutes(root)) >= n, deadlineMs, {
+          what: `${n} ECMP routes under ${root}`,
+          intervalMs: 100,
+        });
 
       // ---- raw baselines: the lab peers gobgpd itself (StartBgp, AddPeer), no manager
       for (const n of lab.nodes) await lab.peerNode(n.name);
@@ -203,45 +267,77 @@ const group: BenchGroup = {
       }
       watch.stop();
       out.raw_addpath_to_route_ms = { p50: r2(pct(rawLat, 50)), p99: r2(pct(rawLat, 99)) };
-      ctx.log(`raw AddPath → 2 next hops: p50 ${pct(rawLat, 50).toFixed(1)} ms, p99 ${pct(rawLat, 99).toFixed(1)} ms (${ONE})`);
+      ctx.log(
+        `raw AddPath → 2 next hops: p50 ${pct(rawLat, 50).toFixed(1)} ms, p99 ${pct(rawLat, 99).toFixed(1)} ms (${ONE})`,
+      );
       for (const c of raw) await c.deletePath(buildPath({ prefix: RAW_PREFIX(0), family: 'ipv4' }).wire); // keep one warm delete; the rest goes with the restart
-      const bulkPaths = Array.from({ length: BULK }, (_, i) => buildPath({ prefix: `198.18.${128 + ((i >> 8) & 0x7f)}.${i & 0xff}`, family: 'ipv4' }).wire);
+      const bulkPaths = Array.from(
+        { length: BULK },
+        (_, i) => buildPath({ prefix: `198.18.${128 + ((i >> 8) & 0x7f)}.${i & 0xff}`, family: 'ipv4' }).wire,
+      );
       let t = performance.now();
       await Promise.all(raw.map((c) => c.addPathStream(bulkPaths)));
       await waitRoutes('198.18.128.0/17', BULK, 120_000);
       out.raw_stream_10k_s = r2((performance.now() - t) / 1000);
-      ctx.log(`raw AddPathStream of ${BULK} into both nodes → all ECMP in the router: ${out.raw_stream_10k_s} s`);
+      ctx.log(
+        `raw AddPathStream of ${BULK} into both nodes → all ECMP in the router: ${out.raw_stream_10k_s} s`,
+      );
       for (const c of raw) c.close();
       // fresh gobgpd for the manager
       for (const n of lab.nodes) {
         await lab.stopGobgpd(n.name, 'SIGTERM');
         await lab.startGobgpd(n.name);
       }
-      await waitFor(async () => (await countRoutes('198.18.0.0/15')) === 0, 30_000, { what: 'raw routes gone', intervalMs: 100 });
+      await waitFor(async () => (await countRoutes('198.18.0.0/15')) === 0, 30_000, {
+        what: 'raw routes gone',
+        intervalMs: 100,
+      });
 
       // ---- API floor: the same creates and status writes, no manager, on a fresh API double
       const k = lab.plan.control;
       if (!k) throw new Error('no control namespace');
-      const floorDouble = await startKubeDouble(k.ns, k.ipv4, 6444, `${lab.dir}/kubeconfig-floor`, `${lab.dir}/kube-double-floor.log`);
+      const floorDouble = await startKubeDouble(
+        k.ns,
+        k.ipv4,
+        6444,
+        `${lab.dir}/kubeconfig-floor`,
+        `${lab.dir}/kube-double-floor.log`,
+      );
       try {
         const fk = ['--kubeconfig', floorDouble.kubeconfig];
         const apply = async (objs: unknown[]) => {
-          await lab.execOk('k', ['kubectl', ...fk, 'apply', '--validate=false', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objs }) });
+          await lab.execOk('k', ['kubectl', ...fk, 'apply', '--validate=false', '-f', '-'], {
+            input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objs }),
+          });
         };
-        await apply([{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'floor' } }, ...bulkPools(BULK).map((p) => e2e.eip(p))]);
+        await apply([
+          { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'floor' } },
+          ...bulkPools(BULK).map((p) => e2e.eip(p)),
+        ]);
         const f = await runAgent({ op: 'floor', n: BULK, noNodePorts: true }, floorDouble.kubeconfig);
         out.api_floor_10k_s = r2((Number(f.doneEpochMs) - Number(f.startEpochMs)) / 1000);
-        ctx.log(`API floor: ${BULK} creates + Eip/Service status writes, no manager: ${out.api_floor_10k_s} s`);
+        ctx.log(
+          `API floor: ${BULK} creates + Eip/Service status writes, no manager: ${out.api_floor_10k_s} s`,
+        );
       } finally {
         await floorDouble.proc.stop('SIGTERM', 5000);
       }
 
       // ---- the manager
-      await e2e.apply(lab,
+      await e2e.apply(
+        lab,
         { apiVersion: 'v1', kind: 'Namespace', metadata: { name: e2e.MANAGER_NS } },
         { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench' } },
-        { apiVersion: 'network.kubesphere.io/v1alpha2', kind: 'BgpConf', metadata: { name: 'default' }, spec: { as: e2e.NODE_ASN, listenPort: 1790 } },
-        e2e.peerFor(lab, 1), e2e.eip(ONE_POOL), ...bulkPools(BULK).map((p) => e2e.eip(p)));
+        {
+          apiVersion: 'network.kubesphere.io/v1alpha2',
+          kind: 'BgpConf',
+          metadata: { name: 'default' },
+          spec: { as: e2e.NODE_ASN, listenPort: 1790 },
+        },
+        e2e.peerFor(lab, 1),
+        e2e.eip(ONE_POOL),
+        ...bulkPools(BULK).map((p) => e2e.eip(p)),
+      );
       for (const n of lab.nodes) lab.startManager(n.name);
       for (const n of lab.nodes) await e2e.waitReady(lab, n.name);
       await sleep(3000);
@@ -252,24 +348,42 @@ const group: BenchGroup = {
       const one = await runAgent({ op: 'one-by-one', n: ONE, routerNs: router.ns, hops: 2 });
       const lat = one.latenciesMs as number[];
       out.service_to_route_ms = { p50: r2(pct(lat, 50)), p99: r2(pct(lat, 99)) };
-      ctx.log(`Service create → 2 next hops: p50 ${pct(lat, 50).toFixed(1)} ms, p99 ${pct(lat, 99).toFixed(1)} ms (${ONE} Services, one at a time)`);
+      ctx.log(
+        `Service create → 2 next hops: p50 ${pct(lat, 50).toFixed(1)} ms, p99 ${pct(lat, 99).toFixed(1)} ms (${ONE} Services, one at a time)`,
+      );
 
       t = Date.now();
       const b = await runAgent({ op: 'bulk', n: BULK, noNodePorts: true });
       await waitRoutes('198.19.0.0/16', BULK, 600_000);
       out.bulk_10k_s = r2((Date.now() - Number(b.startEpochMs ?? t)) / 1000);
-      ctx.log(`${BULK} Services created (16 in flight) → all ECMP routes in the router: ${out.bulk_10k_s} s (creates took ${((Number(b.createdEpochMs) - Number(b.startEpochMs)) / 1000).toFixed(2)} s)`);
+      ctx.log(
+        `${BULK} Services created (16 in flight) → all ECMP routes in the router: ${out.bulk_10k_s} s (creates took ${((Number(b.createdEpochMs) - Number(b.startEpochMs)) / 1000).toFixed(2)} s)`,
+      );
 
       // every IP already held: take the pool out of BGP (vip is never announced) and put it back
       // one kubectl process patches every pool (a List on stdin names them), so the clock holds one
       // tool start-up, not one per pool
-      const poolList = JSON.stringify({ apiVersion: 'v1', kind: 'List', items: bulkPools(BULK).map((pool) => ({ apiVersion: 'network.kubesphere.io/v1alpha2', kind: 'Eip', metadata: { name: pool.name } })) });
+      const poolList = JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'List',
+        items: bulkPools(BULK).map((pool) => ({
+          apiVersion: 'network.kubesphere.io/v1alpha2',
+          kind: 'Eip',
+          metadata: { name: pool.name },
+        })),
+      });
       const setProtocol = async (p: string) => {
-        const r = await lab.kubectl(['patch', '-f', '-', '--type=merge', '-p', JSON.stringify({ spec: { protocol: p } })], poolList);
+        const r = await lab.kubectl(
+          ['patch', '-f', '-', '--type=merge', '-p', JSON.stringify({ spec: { protocol: p } })],
+          poolList,
+        );
         if (r.code !== 0) throw new Error(`kubectl patch of the bulk pools failed: ${r.stderr}`);
       };
       await setProtocol('vip');
-      await waitFor(async () => (await countRoutes('198.19.0.0/16')) === 0, 120_000, { what: 'bulk routes withdrawn', intervalMs: 100 });
+      await waitFor(async () => (await countRoutes('198.19.0.0/16')) === 0, 120_000, {
+        what: 'bulk routes withdrawn',
+        intervalMs: 100,
+      });
       t = performance.now();
       await setProtocol('bgp');
       await waitRoutes('198.19.0.0/16', BULK, 300_000);
@@ -278,7 +392,9 @@ const group: BenchGroup = {
       await sleep(5000);
       out.rss_mb_10k = await rssMb(mpid);
       out.rss_peak_mb_10k = await rssMb(mpid, 'VmHWM');
-      ctx.log(`manager RSS holding ${BULK} announced (5 s after the last change): ${out.rss_mb_10k} MiB (peak during the run ${out.rss_peak_mb_10k} MiB)`);
+      ctx.log(
+        `manager RSS holding ${BULK} announced (5 s after the last change): ${out.rss_mb_10k} MiB (peak during the run ${out.rss_peak_mb_10k} MiB)`,
+      );
 
       // graceful termination under load (new connection per request)
       const ip = '198.51.100.10';
@@ -308,7 +424,9 @@ if (process.argv[1] === SELF && process.argv[2] === 'agent') {
       process.exit(0);
     },
     (err: unknown) => {
-      process.stderr.write(`bench agent failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.stderr.write(
+        `bench agent failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+      );
       process.exit(1);
     },
   );

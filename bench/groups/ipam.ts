@@ -49,7 +49,8 @@ function rawFill(ks: readonly string[]): void {
 
 const group: BenchGroup = {
   name: 'ipam',
-  description: 'IPAM allocation table: fill a /16 and 100k allocations in a /64, beside a raw Map+Set fill of the same count',
+  description:
+    'IPAM allocation table: fill a /16 and 100k allocations in a /64, beside a raw Map+Set fill of the same count',
   async run(ctx: BenchContext): Promise<Record<string, BenchValue>> {
     const runs = ctx.quick ? 1 : 7;
     const k16 = keys(65_534, 'ns16');

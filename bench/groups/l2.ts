@@ -10,7 +10,16 @@
 // carry ≤ 10 ms of probe resolution. After every failover round the killed owner is restarted and the
 // round starts once it answers again.
 import { sleep, waitFor, type Frame, type Lab } from '../../test/lab/index.ts';
-import { ipsOwnedBy, l2Service, startProber, upL2Lab, waitAnsweredBy, waitLease, waitReady, wallUs } from '../../test/e2e/l2-lab.ts';
+import {
+  ipsOwnedBy,
+  l2Service,
+  startProber,
+  upL2Lab,
+  waitAnsweredBy,
+  waitLease,
+  waitReady,
+  wallUs,
+} from '../../test/e2e/l2-lab.ts';
 import { summarize } from '../lib/stats.ts';
 import type { BenchContext, BenchGroup, BenchValue } from '../types.ts';
 
@@ -27,17 +36,26 @@ async function restartOwner(lab: Lab, ip: string, mac1: string): Promise<void> {
 }
 
 /** Runs `act` at t0 and returns ms until the prober saw the first reply from `newMac` after t0. */
-async function timeToNewOwner(lab: Lab, ip: string, newMac: string, act: () => Promise<void> | void): Promise<number> {
+async function timeToNewOwner(
+  lab: Lab,
+  ip: string,
+  newMac: string,
+  act: () => Promise<void> | void,
+): Promise<number> {
   const p = await startProber(lab, ip, PROBE_MS);
   try {
     await sleep(200);
     const t0 = wallUs();
     await act();
-    const first = await waitFor(async () => {
-      const r = p.replies().find((x) => x.mac === newMac && x.us >= t0);
-      if (!r) throw new Error('no reply from the new owner yet');
-      return r.us;
-    }, 30_000, { what: `reply for ${ip} from ${newMac}`, intervalMs: 5 });
+    const first = await waitFor(
+      async () => {
+        const r = p.replies().find((x) => x.mac === newMac && x.us >= t0);
+        if (!r) throw new Error('no reply from the new owner yet');
+        return r.us;
+      },
+      30_000,
+      { what: `reply for ${ip} from ${newMac}`, intervalMs: 5 },
+    );
     return (first - t0) / 1000;
   } finally {
     await p.proc.stop('SIGTERM', 2000);
@@ -60,20 +78,31 @@ function replyLatencies(frames: Frame[], ip: string, clientMac: string, answerMa
   return out;
 }
 
-async function replyTimes(lab: Lab, ip: string, count: number, clientMac: string, answerMac: string): Promise<number[]> {
+async function replyTimes(
+  lab: Lab,
+  ip: string,
+  count: number,
+  clientMac: string,
+  answerMac: string,
+): Promise<number[]> {
   const cap = await lab.capture('n1', 'arp');
   const p = await startProber(lab, ip, 5);
-  await waitFor(async () => {
-    if (p.replies().length < count) throw new Error(`${p.replies().length} replies`);
-    return true;
-  }, 60_000, { what: `${count} replies for ${ip}`, intervalMs: 50 });
+  await waitFor(
+    async () => {
+      if (p.replies().length < count) throw new Error(`${p.replies().length} replies`);
+      return true;
+    },
+    60_000,
+    { what: `${count} replies for ${ip}`, intervalMs: 50 },
+  );
   await p.proc.stop('SIGTERM', 2000);
   return replyLatencies(await cap.stop(), ip, clientMac, answerMac);
 }
 
 const group: BenchGroup = {
   name: 'l2',
-  description: 'Layer 2 failover (SIGKILL, node loss, SIGTERM hand-over) and ARP reply latency vs the kernel, default settings',
+  description:
+    'Layer 2 failover (SIGKILL, node loss, SIGTERM hand-over) and ARP reply latency vs the kernel, default settings',
   async run(ctx: BenchContext): Promise<Record<string, BenchValue>> {
     const rounds = ctx.quick ? 2 : 7;
     const lossRounds = ctx.quick ? 1 : 5;
@@ -96,10 +125,12 @@ const group: BenchGroup = {
       const kill: number[] = [];
       for (let i = 0; i < rounds; i++) {
         const proc = lab.managerProcs('node1').at(-1);
-        kill.push(await timeToNewOwner(lab, ip, mac2, async () => {
-          proc?.signal('SIGKILL');
-          await proc?.exited;
-        }));
+        kill.push(
+          await timeToNewOwner(lab, ip, mac2, async () => {
+            proc?.signal('SIGKILL');
+            await proc?.exited;
+          }),
+        );
         ctx.log(`kill round ${i + 1}/${rounds}: ${kill.at(-1)?.toFixed(0)} ms`);
         await restartOwner(lab, ip, mac1);
       }
@@ -116,7 +147,11 @@ const group: BenchGroup = {
       const loss: number[] = [];
       const port = lab.host('n1').port;
       for (let i = 0; i < lossRounds; i++) {
-        loss.push(await timeToNewOwner(lab, ip, mac2, () => lab.execOk('sw', ['ip', 'link', 'set', port, 'down']).then(() => undefined)));
+        loss.push(
+          await timeToNewOwner(lab, ip, mac2, () =>
+            lab.execOk('sw', ['ip', 'link', 'set', port, 'down']).then(() => undefined),
+          ),
+        );
         ctx.log(`node loss round ${i + 1}/${lossRounds}: ${loss.at(-1)?.toFixed(0)} ms`);
         await lab.execOk('sw', ['ip', 'link', 'set', port, 'up']);
         await waitAnsweredBy(lab, ip, mac1, 30_000);

@@ -10,7 +10,11 @@ import { Lab } from '../../test/lab/index.ts';
 import { summarize } from '../lib/stats.ts';
 import type { BenchContext, BenchGroup, BenchValue } from '../types.ts';
 
-async function rounds(ctx: BenchContext, n: number, kind: 'bird' | 'frr'): Promise<{ up: number[]; netns: number[]; est: number[]; down: number[] }> {
+async function rounds(
+  ctx: BenchContext,
+  n: number,
+  kind: 'bird' | 'frr',
+): Promise<{ up: number[]; netns: number[]; est: number[]; down: number[] }> {
   const r = { up: [] as number[], netns: [] as number[], est: [] as number[], down: [] as number[] };
   for (let i = 0; i < n; i++) {
     const lab = await Lab.up({ nodes: 2, routers: [{ kind }] });

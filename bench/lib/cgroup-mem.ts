@@ -35,7 +35,10 @@ export function parseKeyed(text: string): Map<string, number> {
 }
 
 /** The memory cgroup of a /proc/<pid>/cgroup text: v1 `N:memory:/path` wins over v2 `0::/path`. */
-export function memoryCgroupDir(procCgroup: string, root = '/sys/fs/cgroup'): { dir: string; version: 1 | 2 } {
+export function memoryCgroupDir(
+  procCgroup: string,
+  root = '/sys/fs/cgroup',
+): { dir: string; version: 1 | 2 } {
   let v2: string | undefined;
   for (const line of procCgroup.split('\n')) {
     const [, controllers, path] = /^\d+:([^:]*):(.*)$/.exec(line.trim()) ?? [];

@@ -9,13 +9,24 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
-const { values, positionals } = parseArgs({ options: { top: { type: 'string', default: '40' } }, allowPositionals: true });
+const { values, positionals } = parseArgs({
+  options: { top: { type: 'string', default: '40' } },
+  allowPositionals: true,
+});
 const TOP = Number(values.top);
 const file = positionals[0];
 if (!file) throw new Error('usage: heap-summary.ts <file.heapsnapshot>');
 
 interface Snapshot {
-  snapshot: { meta: { node_fields: string[]; node_types: (string[] | string)[]; edge_fields: string[]; edge_types: (string[] | string)[] }; node_count: number };
+  snapshot: {
+    meta: {
+      node_fields: string[];
+      node_types: (string[] | string)[];
+      edge_fields: string[];
+      edge_types: (string[] | string)[];
+    };
+    node_count: number;
+  };
   nodes: number[];
   edges: number[];
   strings: string[];
@@ -48,7 +59,8 @@ const nameOf = (i: number) => strings[nodes[i * NF + nName] ?? 0] ?? '';
 const sizeOf = (i: number) => nodes[i * NF + nSize] ?? 0;
 const label = (i: number) => {
   const t = typeOf(i);
-  if (t === 'object' || t === 'closure' || t === 'native' || t === 'hidden') return `${t}:${nameOf(i).slice(0, 60)}`;
+  if (t === 'object' || t === 'closure' || t === 'native' || t === 'hidden')
+    return `${t}:${nameOf(i).slice(0, 60)}`;
   return t;
 };
 const MiB = (b: number) => (b / 2 ** 20).toFixed(2);
@@ -66,7 +78,8 @@ for (let i = 0; i < count; i++) {
 }
 console.log(`nodes ${count}, total self size ${MiB(total)} MiB`);
 console.log('\n== self size by type:constructor ==');
-for (const [l, e] of [...byLabel].sort((a, b) => b[1].bytes - a[1].bytes).slice(0, TOP)) console.log(`${MiB(e.bytes).padStart(9)} MiB ${String(e.n).padStart(9)}  ${l}`);
+for (const [l, e] of [...byLabel].sort((a, b) => b[1].bytes - a[1].bytes).slice(0, TOP))
+  console.log(`${MiB(e.bytes).padStart(9)} MiB ${String(e.n).padStart(9)}  ${l}`);
 
 // strings: duplicates
 const strs = new Map<string, { n: number; bytes: number }>();
@@ -80,7 +93,8 @@ for (let i = 0; i < count; i++) {
   strs.set(k, e);
 }
 console.log('\n== strings with the most bytes (first 80 chars) ==');
-for (const [k, e] of [...strs].sort((a, b) => b[1].bytes - a[1].bytes).slice(0, TOP)) console.log(`${MiB(e.bytes).padStart(9)} MiB ${String(e.n).padStart(9)}  ${JSON.stringify(k)}`);
+for (const [k, e] of [...strs].sort((a, b) => b[1].bytes - a[1].bytes).slice(0, TOP))
+  console.log(`${MiB(e.bytes).padStart(9)} MiB ${String(e.n).padStart(9)}  ${JSON.stringify(k)}`);
 
 // property name → bytes of targets (self size), property edges only
 const byEdge = new Map<string, { n: number; bytes: number }>();
@@ -96,7 +110,8 @@ for (let i = 0; i < count; i++) {
   }
 }
 console.log('\n== property edges: target self size by property name ==');
-for (const [k, e] of [...byEdge].sort((a, b) => b[1].bytes - a[1].bytes).slice(0, TOP)) console.log(`${MiB(e.bytes).padStart(9)} MiB ${String(e.n).padStart(9)}  .${k}`);
+for (const [k, e] of [...byEdge].sort((a, b) => b[1].bytes - a[1].bytes).slice(0, TOP))
+  console.log(`${MiB(e.bytes).padStart(9)} MiB ${String(e.n).padStart(9)}  .${k}`);
 
 // ---- dominators (Cooper–Harvey–Kennedy over a post order from the root, node 0), weak edges skipped
 const weak = edgeTypes.indexOf('weak');
@@ -182,7 +197,9 @@ const retained = new Float64Array(count);
 for (const v of order) retained[v]! += sizeOf(v);
 for (const v of order) if (v !== 0) retained[idom[v] ?? 0]! += retained[v] ?? 0;
 
-console.log('\n== retained size by type:constructor (summed over objects whose dominator has another label) ==');
+console.log(
+  '\n== retained size by type:constructor (summed over objects whose dominator has another label) ==',
+);
 const byRetLabel = new Map<string, { n: number; bytes: number }>();
 for (const v of order) {
   if (v === 0) continue;
@@ -193,7 +210,8 @@ for (const v of order) {
   e.bytes += retained[v] ?? 0;
   byRetLabel.set(l, e);
 }
-for (const [l, e] of [...byRetLabel].sort((a, b) => b[1].bytes - a[1].bytes).slice(0, TOP)) console.log(`${MiB(e.bytes).padStart(9)} MiB ${String(e.n).padStart(9)}  ${l}`);
+for (const [l, e] of [...byRetLabel].sort((a, b) => b[1].bytes - a[1].bytes).slice(0, TOP))
+  console.log(`${MiB(e.bytes).padStart(9)} MiB ${String(e.n).padStart(9)}  ${l}`);
 
 console.log('\n== biggest single dominators (retained), with the edge that holds them ==');
 const holder = (v: number): string => {
@@ -206,5 +224,9 @@ const holder = (v: number): string => {
   }
   return `${label(d)} ->`;
 };
-const big = order.filter((v) => v !== 0 && typeOf(v) !== 'synthetic').sort((a, b) => (retained[b] ?? 0) - (retained[a] ?? 0)).slice(0, TOP);
-for (const v of big) console.log(`${MiB(retained[v] ?? 0).padStart(9)} MiB  ${label(v)}  held by ${holder(v)}`);
+const big = order
+  .filter((v) => v !== 0 && typeOf(v) !== 'synthetic')
+  .sort((a, b) => (retained[b] ?? 0) - (retained[a] ?? 0))
+  .slice(0, TOP);
+for (const v of big)
+  console.log(`${MiB(retained[v] ?? 0).padStart(9)} MiB  ${label(v)}  held by ${holder(v)}`);

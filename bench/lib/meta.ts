@@ -30,7 +30,12 @@ export async function collectMeta(settings: Record<string, unknown>): Promise<Be
   ]);
   return {
     date: new Date().toISOString(),
-    machine: { cpus: c.length, model: c[0]?.model ?? 'unknown', memMiB: Math.round(totalmem() / 2 ** 20), kernel: release() },
+    machine: {
+      cpus: c.length,
+      model: c[0]?.model ?? 'unknown',
+      memMiB: Math.round(totalmem() / 2 ** 20),
+      kernel: release(),
+    },
     versions: { node: process.version, gobgpd, bird, frr },
     settings,
   };

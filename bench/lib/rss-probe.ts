@@ -32,7 +32,15 @@
 // summarise one with `node bench/lib/heap-summary.ts <file>`.
 // Prints one JSON line (`RSS-PROBE {...}`) with every sample, and a readable table on stderr.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  createWriteStream,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -92,7 +100,10 @@ setLogLevel('warn');
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const mib = (b: number | undefined) => (b === undefined ? undefined : Math.round((b / 2 ** 20) * 10) / 10);
-const pools = Array.from({ length: Math.max(1, Math.ceil(N / PER_POOL)) }, (_, k) => ({ name: `bench-bulk-${k}`, address: `198.19.${k * 16}.0/20` }));
+const pools = Array.from({ length: Math.max(1, Math.ceil(N / PER_POOL)) }, (_, k) => ({
+  name: `bench-bulk-${k}`,
+  address: `198.19.${k * 16}.0/20`,
+}));
 
 const children: ChildProcess[] = [];
 const tmp = mkdtempSync(join(tmpdir(), `openelb-rss-probe-${process.pid}-`));
@@ -104,11 +115,20 @@ function cleanup(): void {
   if (!args.keep && !args.snapshot) rmSync(tmp, { recursive: true, force: true });
 }
 process.once('exit', cleanup);
-process.once('SIGINT', () => { cleanup(); process.exit(130); });
+process.once('SIGINT', () => {
+  cleanup();
+  process.exit(130);
+});
 
 function start(cmd: string, argv: string[], logName: string): ChildProcess {
-  const extra = Object.fromEntries((args.env ?? []).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
-  const c = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], cwd: tmp, env: { ...process.env, KUBECONFIG: '', ...extra } });
+  const extra = Object.fromEntries(
+    (args.env ?? []).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  );
+  const c = spawn(cmd, argv, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: tmp,
+    env: { ...process.env, KUBECONFIG: '', ...extra },
+  });
   const log = createWriteStream(join(tmp, logName));
   c.stdout?.pipe(log);
   c.stderr?.pipe(log);
@@ -116,7 +136,12 @@ function start(cmd: string, argv: string[], logName: string): ChildProcess {
   return c;
 }
 
-async function until<T>(what: string, f: () => Promise<T | undefined> | T | undefined, timeoutMs: number, intervalMs = 200): Promise<T> {
+async function until<T>(
+  what: string,
+  f: () => Promise<T | undefined> | T | undefined,
+  timeoutMs: number,
+  intervalMs = 200,
+): Promise<T> {
   const end = performance.now() + timeoutMs;
   for (;;) {
     const v = await f();
@@ -126,20 +151,28 @@ async function until<T>(what: string, f: () => Promise<T | undefined> | T | unde
   }
 }
 
-
 async function startDouble(): Promise<string> {
   const kubeconfig = join(tmp, 'kubeconfig');
-  const c = spawn(process.execPath, [join(ROOT, 'test/kube/cli.ts'), '--port', '0', '--kubeconfig', kubeconfig], { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT });
+  const c = spawn(
+    process.execPath,
+    [join(ROOT, 'test/kube/cli.ts'), '--port', '0', '--kubeconfig', kubeconfig],
+    { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT },
+  );
   children.push(c);
   const log = createWriteStream(join(tmp, 'double.log'));
   c.stderr?.pipe(log);
   let out = '';
-  await until('kube-double ready', () => {
-    const chunk: unknown = c.stdout?.read();
-    if (chunk) out += String(chunk);
-    if (c.exitCode !== null) throw new Error(`kube double exited ${c.exitCode}`);
-    return out.includes('kube-double ready') ? true : undefined;
-  }, 30_000, 50);
+  await until(
+    'kube-double ready',
+    () => {
+      const chunk: unknown = c.stdout?.read();
+      if (chunk) out += String(chunk);
+      if (c.exitCode !== null) throw new Error(`kube double exited ${c.exitCode}`);
+      return out.includes('kube-double ready') ? true : undefined;
+    },
+    30_000,
+    50,
+  );
   c.stdout?.resume();
   return kubeconfig;
 }
@@ -182,7 +215,8 @@ function smaps(pid: number): { file: number; brk: number; v8pages: number; anon:
     if (head) {
       const name = head[3] ?? '';
       const size = parseInt(head[2] ?? '0', 16) - parseInt(head[1] ?? '0', 16);
-      kind = name === '[heap]' ? 'brk' : name.startsWith('/') ? 'file' : size === 256 * 1024 ? 'v8pages' : 'anon';
+      kind =
+        name === '[heap]' ? 'brk' : name.startsWith('/') ? 'file' : size === 256 * 1024 ? 'v8pages' : 'anon';
       continue;
     }
     const rss = /^Rss:\s+(\d+) kB/.exec(line);
@@ -199,7 +233,10 @@ function cpuSeconds(pid: number): number {
 
 function procStatus(pid: number): { rss?: number; hwm?: number } {
   const s = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (re: RegExp) => { const m = re.exec(s); return m ? Number(m[1]) * 1024 : undefined; };
+  const kb = (re: RegExp) => {
+    const m = re.exec(s);
+    return m ? Number(m[1]) * 1024 : undefined;
+  };
   return { rss: kb(/VmRSS:\s+(\d+)/), hwm: kb(/VmHWM:\s+(\d+)/) };
 }
 
@@ -248,30 +285,81 @@ async function sample(phase: string, pid: number, port: number): Promise<Sample>
 
 async function inFlight(n: number, width: number, f: (i: number) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (next < n) await f(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < n) await f(next++);
+    }),
+  );
 }
 
 async function main(): Promise<void> {
   const kubeconfig = await startDouble();
-  const client = new KubeClient(loadKubeConfig({ kubeconfigPath: kubeconfig }), { fieldManager: 'rss-probe' });
-  const create = (r: (typeof Resources)[keyof typeof Resources], o: Record<string, unknown>) => client.create(r, o);
+  const client = new KubeClient(loadKubeConfig({ kubeconfigPath: kubeconfig }), {
+    fieldManager: 'rss-probe',
+  });
+  const create = (r: (typeof Resources)[keyof typeof Resources], o: Record<string, unknown>) =>
+    client.create(r, o);
   await create(Resources.Namespace, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: MANAGER_NS } });
   await create(Resources.Namespace, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: SVC_NS } });
-  await create(Resources.Node, { apiVersion: 'v1', kind: 'Node', metadata: { name: NODE, labels: { 'kubernetes.io/hostname': NODE } } });
-  await client.patch(Resources.Node, NODE, undefined, {
-    status: {
-      addresses: [{ type: 'InternalIP', address: '10.255.0.1' }, { type: 'Hostname', address: NODE }],
-      conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'probe', lastHeartbeatTime: new Date().toISOString(), lastTransitionTime: new Date().toISOString() }],
+  await create(Resources.Node, {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name: NODE, labels: { 'kubernetes.io/hostname': NODE } },
+  });
+  await client.patch(
+    Resources.Node,
+    NODE,
+    undefined,
+    {
+      status: {
+        addresses: [
+          { type: 'InternalIP', address: '10.255.0.1' },
+          { type: 'Hostname', address: NODE },
+        ],
+        conditions: [
+          {
+            type: 'Ready',
+            status: 'True',
+            reason: 'KubeletReady',
+            message: 'probe',
+            lastHeartbeatTime: new Date().toISOString(),
+            lastTransitionTime: new Date().toISOString(),
+          },
+        ],
+      },
     },
-  }, 'merge', { subresource: 'status' });
-  await create(Resources.BgpConf, { apiVersion: 'network.kubesphere.io/v1alpha2', kind: 'BgpConf', metadata: { name: 'default' }, spec: { as: 65001, listenPort: -1 } });
-  for (const p of pools) await create(Resources.Eip, { apiVersion: 'network.kubesphere.io/v1alpha2', kind: 'Eip', metadata: { name: p.name }, spec: { address: p.address, protocol: 'bgp' } });
+    'merge',
+    { subresource: 'status' },
+  );
+  await create(Resources.BgpConf, {
+    apiVersion: 'network.kubesphere.io/v1alpha2',
+    kind: 'BgpConf',
+    metadata: { name: 'default' },
+    spec: { as: 65001, listenPort: -1 },
+  });
+  for (const p of pools)
+    await create(Resources.Eip, {
+      apiVersion: 'network.kubesphere.io/v1alpha2',
+      kind: 'Eip',
+      metadata: { name: p.name },
+      spec: { address: p.address, protocol: 'bgp' },
+    });
 
   const socket = join(tmp, 'gobgpd.sock');
   start('gobgpd', ['--api-hosts', `unix://${socket}`, '--pprof-disable', '-p', '-l', 'warn'], 'gobgpd.log');
-  await until('gobgpd socket', () => { try { statSync(socket); return true; } catch { return undefined; } }, 10_000, 50);
+  await until(
+    'gobgpd socket',
+    () => {
+      try {
+        statSync(socket);
+        return true;
+      } catch {
+        return undefined;
+      }
+    },
+    10_000,
+    50,
+  );
   const gobgp = new GobgpClient({ socket });
 
   const port = await freePort();
@@ -279,18 +367,48 @@ async function main(): Promise<void> {
   if (args.snapshot) nodeFlags.push('--heapsnapshot-signal=SIGUSR2');
   const inspectPort = args['alloc-profile'] || args['trim-idle'] ? await freePort() : 0;
   if (inspectPort) nodeFlags.push(`--inspect=127.0.0.1:${inspectPort}`);
-  const manager = start(process.execPath, [...nodeFlags, args.main ?? join(ROOT, 'src/main.ts'),
-    '--kubeconfig', kubeconfig, '--node-name', NODE, '--namespace', MANAGER_NS,
-    '--enable-webhook', 'false', '--enable-layer2', 'false',
-    '--gobgp-socket', socket, '--heartbeat-file', join(tmp, 'heartbeat'), '--heartbeat-interval', '1s',
-    '--health-addr', `127.0.0.1:${port}`, '--bgp-ready-timeout', '5s', '--log-level', args['log-level'] ?? 'warn'], 'manager.log');
+  const manager = start(
+    process.execPath,
+    [
+      ...nodeFlags,
+      args.main ?? join(ROOT, 'src/main.ts'),
+      '--kubeconfig',
+      kubeconfig,
+      '--node-name',
+      NODE,
+      '--namespace',
+      MANAGER_NS,
+      '--enable-webhook',
+      'false',
+      '--enable-layer2',
+      'false',
+      '--gobgp-socket',
+      socket,
+      '--heartbeat-file',
+      join(tmp, 'heartbeat'),
+      '--heartbeat-interval',
+      '1s',
+      '--health-addr',
+      `127.0.0.1:${port}`,
+      '--bgp-ready-timeout',
+      '5s',
+      '--log-level',
+      args['log-level'] ?? 'warn',
+    ],
+    'manager.log',
+  );
   const pid = manager.pid ?? 0;
   const snapshots: string[] = [];
-  await until('manager /readyz', async () => {
-    if (manager.exitCode !== null) throw new Error(`manager exited ${manager.exitCode}; see ${tmp}/manager.log`);
-    const r = await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined);
-    return r?.status === 200 ? true : undefined;
-  }, 60_000);
+  await until(
+    'manager /readyz',
+    async () => {
+      if (manager.exitCode !== null)
+        throw new Error(`manager exited ${manager.exitCode}; see ${tmp}/manager.log`);
+      const r = await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined);
+      return r?.status === 200 ? true : undefined;
+    },
+    60_000,
+  );
   await sleep(3000);
   const samples: Sample[] = [await sample('idle', pid, port)];
   const profiler = inspectPort ? await Inspector.connect(inspectPort) : undefined;
@@ -301,19 +419,33 @@ async function main(): Promise<void> {
   }
   const timeline: string[] = [];
   let mark = '';
-  const marker = (m: string) => { mark = m; };
-  const sampler = args.timeline ? setInterval(() => {
-    void sample('', pid, port).then((x) => {
-      timeline.push(`${x.atS}\t${x.cpuS}\t${x.trims ?? ''}\t${x.rssMiB}\t${x.heapTotalMiB}\t${x.heapUsedMiB}\t${x.brkMiB}\t${mark}`);
-      mark = '';
-    }, () => undefined);
-  }, 500) : undefined;
+  const marker = (m: string) => {
+    mark = m;
+  };
+  const sampler = args.timeline
+    ? setInterval(() => {
+        void sample('', pid, port).then(
+          (x) => {
+            timeline.push(
+              `${x.atS}\t${x.cpuS}\t${x.trims ?? ''}\t${x.rssMiB}\t${x.heapTotalMiB}\t${x.heapUsedMiB}\t${x.brkMiB}\t${mark}`,
+            );
+            mark = '';
+          },
+          () => undefined,
+        );
+      }, 500)
+    : undefined;
   if (args.snapshot) snapshots.push(await takeSnapshot(manager));
   await profiler?.send('HeapProfiler.enable');
-  const startSampling = () => profiler?.send('HeapProfiler.startSampling', { samplingInterval: 32768, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  const startSampling = () =>
+    profiler?.send('HeapProfiler.startSampling', {
+      samplingInterval: 32768,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: true,
+    });
   const stopSampling = async (window: string) => {
     if (!profiler) return;
-    const r = await profiler.send('HeapProfiler.stopSampling') as { profile: SamplingProfile };
+    const r = (await profiler.send('HeapProfiler.stopSampling')) as { profile: SamplingProfile };
     writeFileSync(join(tmp, `alloc-${window}.heapprofile`), JSON.stringify(r.profile));
     summariseAllocations(r.profile, window);
   };
@@ -327,16 +459,27 @@ async function main(): Promise<void> {
     const t = await gobgp.getTable(FAMILY.ipv4);
     return Number((t as { num_destination?: number | string }).num_destination ?? 0);
   };
-  const allAnnounced = async (what: string, timeoutMs: number) => until(what, async () => ((await destinations()) === N ? true : undefined), timeoutMs, 500);
+  const allAnnounced = async (what: string, timeoutMs: number) =>
+    until(what, async () => ((await destinations()) === N ? true : undefined), timeoutMs, 500);
 
   marker('create');
   const tCreate = performance.now();
   await inFlight(N, 16, async (i) => {
     const pool = pools[Math.floor(i / PER_POOL)]?.name ?? '';
     await create(Resources.Service, {
-      apiVersion: 'v1', kind: 'Service',
-      metadata: { name: `s${i}`, namespace: SVC_NS, annotations: { 'lb.kubesphere.io/v1alpha1': 'openelb', 'eip.openelb.kubesphere.io/v1alpha2': pool } },
-      spec: { type: 'LoadBalancer', ports: [{ name: 'http', port: 80, protocol: 'TCP', targetPort: 80 }], selector: { app: `s${i}` }, externalTrafficPolicy: 'Cluster' },
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: {
+        name: `s${i}`,
+        namespace: SVC_NS,
+        annotations: { 'lb.kubesphere.io/v1alpha1': 'openelb', 'eip.openelb.kubesphere.io/v1alpha2': pool },
+      },
+      spec: {
+        type: 'LoadBalancer',
+        ports: [{ name: 'http', port: 80, protocol: 'TCP', targetPort: 80 }],
+        selector: { app: `s${i}` },
+        externalTrafficPolicy: 'Cluster',
+      },
     });
   });
   const createdS = (performance.now() - tCreate) / 1000;
@@ -356,10 +499,20 @@ async function main(): Promise<void> {
   samples.push(await sample('held', pid, port));
 
   if (args.toggle) {
-    const setProtocol = (p: string) => Promise.all(pools.map((pool) => client.patch(Resources.Eip, pool.name, undefined, { spec: { protocol: p } }, 'merge')));
+    const setProtocol = (p: string) =>
+      Promise.all(
+        pools.map((pool) =>
+          client.patch(Resources.Eip, pool.name, undefined, { spec: { protocol: p } }, 'merge'),
+        ),
+      );
     marker('vip');
     await setProtocol('vip');
-    await until('paths withdrawn', async () => ((await destinations()) === 0 ? true : undefined), 300_000, 500);
+    await until(
+      'paths withdrawn',
+      async () => ((await destinations()) === 0 ? true : undefined),
+      300_000,
+      500,
+    );
     marker('withdrawn; bgp');
     await setProtocol('bgp');
     await allAnnounced(`${N} paths again`, 300_000);
@@ -370,10 +523,13 @@ async function main(): Promise<void> {
 
   if (args.snapshot) snapshots.push(await takeSnapshot(manager));
   clearInterval(sampler);
-  if (args.timeline) process.stderr.write(`t\tcpu\ttrims\trss\theapTotal\theapUsed\tbrk\tmark\n${timeline.join('\n')}\n`);
+  if (args.timeline)
+    process.stderr.write(`t\tcpu\ttrims\trss\theapTotal\theapUsed\tbrk\tmark\n${timeline.join('\n')}\n`);
   if (args['malloc-trim']) {
     await new Promise<void>((resolve) => {
-      const g = spawn('gdb', ['-p', String(pid), '-batch', '-ex', 'call (int)malloc_trim(0)'], { stdio: 'ignore' });
+      const g = spawn('gdb', ['-p', String(pid), '-batch', '-ex', 'call (int)malloc_trim(0)'], {
+        stdio: 'ignore',
+      });
       g.once('exit', () => resolve());
     });
     await sleep(500);
@@ -384,12 +540,42 @@ async function main(): Promise<void> {
   gobgp.close();
   manager.kill('SIGTERM');
   await new Promise((r) => manager.once('exit', r));
-  const result = { label: args.label, main: args.main, n: N, nodeFlags, env: args.env, createdS: Math.round(createdS * 10) / 10, announcedS: Math.round(announcedS * 10) / 10, samples, snapshots, dir: args.keep || args.snapshot ? tmp : undefined };
+  const result = {
+    label: args.label,
+    main: args.main,
+    n: N,
+    nodeFlags,
+    env: args.env,
+    createdS: Math.round(createdS * 10) / 10,
+    announcedS: Math.round(announcedS * 10) / 10,
+    samples,
+    snapshots,
+    dir: args.keep || args.snapshot ? tmp : undefined,
+  };
   process.stdout.write(`RSS-PROBE ${JSON.stringify(result)}\n`);
-  const cols = ['phase', 'atS', 'cpuS', 'trims', 'rssMiB', 'hwmMiB', 'heapTotalMiB', 'heapUsedMiB', 'externalMiB', 'arrayBuffersMiB', 'v8MallocMiB', 'v8PeakMallocMiB', 'fileMiB', 'brkMiB', 'v8PagesMiB', 'anonMiB'] as const;
+  const cols = [
+    'phase',
+    'atS',
+    'cpuS',
+    'trims',
+    'rssMiB',
+    'hwmMiB',
+    'heapTotalMiB',
+    'heapUsedMiB',
+    'externalMiB',
+    'arrayBuffersMiB',
+    'v8MallocMiB',
+    'v8PeakMallocMiB',
+    'fileMiB',
+    'brkMiB',
+    'v8PagesMiB',
+    'anonMiB',
+  ] as const;
   process.stderr.write(`${cols.join('\t')}\n`);
   for (const s of samples) process.stderr.write(`${cols.map((c) => String(s[c] ?? '')).join('\t')}\n`);
-  process.stderr.write(`old/new/large space used at settled: ${JSON.stringify(samples.find((s) => s.phase === 'settled')?.spaces)}\n`);
+  process.stderr.write(
+    `old/new/large space used at settled: ${JSON.stringify(samples.find((s) => s.phase === 'settled')?.spaces)}\n`,
+  );
 }
 
 /** A minimal Chrome DevTools Protocol client over the manager's --inspect port. */
@@ -408,14 +594,21 @@ class Inspector {
     });
   }
   static async connect(port: number): Promise<Inspector> {
-    const list = await until('inspector target', async () => {
-      const r = await fetch(`http://127.0.0.1:${port}/json/list`).catch(() => undefined);
-      return r?.ok ? (await r.json()) as { webSocketDebuggerUrl: string }[] : undefined;
-    }, 10_000);
+    const list = await until(
+      'inspector target',
+      async () => {
+        const r = await fetch(`http://127.0.0.1:${port}/json/list`).catch(() => undefined);
+        return r?.ok ? ((await r.json()) as { webSocketDebuggerUrl: string }[]) : undefined;
+      },
+      10_000,
+    );
     const url = list[0]?.webSocketDebuggerUrl;
     if (!url) throw new Error('no inspector target');
     const ws = new WebSocket(url);
-    await new Promise((resolve, reject) => { ws.addEventListener('open', resolve); ws.addEventListener('error', reject); });
+    await new Promise((resolve, reject) => {
+      ws.addEventListener('open', resolve);
+      ws.addEventListener('error', reject);
+    });
     return new Inspector(ws);
   }
   async send(method: string, params: Record<string, unknown> = {}): Promise<unknown> {
@@ -432,8 +625,14 @@ class Inspector {
   }
 }
 
-interface SamplingNode { callFrame: { functionName: string; url: string; lineNumber: number }; selfSize: number; children: SamplingNode[] }
-interface SamplingProfile { head: SamplingNode }
+interface SamplingNode {
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  selfSize: number;
+  children: SamplingNode[];
+}
+interface SamplingProfile {
+  head: SamplingNode;
+}
 
 /** Bytes allocated (sampled, collected or not) by function, and by the first frame in src/. */
 function summariseAllocations(p: SamplingProfile, window: string): void {
@@ -454,8 +653,15 @@ function summariseAllocations(p: SamplingProfile, window: string): void {
     for (const c of n.children) walk(c, here);
   };
   walk(p.head, []);
-  const top = (m: Map<string, number>, k: number) => [...m].sort((a, b) => b[1] - a[1]).slice(0, k).map(([n, b]) => `${(b / 2 ** 20).toFixed(1).padStart(8)} MiB  ${n}`).join('\n');
-  process.stderr.write(`allocated (sampled) in window ${window}: ${(total / 2 ** 20).toFixed(0)} MiB\n== by allocating function ==\n${top(self, 25)}\n== by innermost src/ frame ==\n${top(ours, 30)}\n`);
+  const top = (m: Map<string, number>, k: number) =>
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, k)
+      .map(([n, b]) => `${(b / 2 ** 20).toFixed(1).padStart(8)} MiB  ${n}`)
+      .join('\n');
+  process.stderr.write(
+    `allocated (sampled) in window ${window}: ${(total / 2 ** 20).toFixed(0)} MiB\n== by allocating function ==\n${top(self, 25)}\n== by innermost src/ frame ==\n${top(ours, 30)}\n`,
+  );
 }
 
 /** SIGUSR2 (--heapsnapshot-signal) → the new .heapsnapshot file once its size stops changing. */
@@ -463,20 +669,31 @@ async function takeSnapshot(manager: ChildProcess): Promise<string> {
   const before = new Set(readdirSync(tmp).filter((x) => x.endsWith('.heapsnapshot')));
   manager.kill('SIGUSR2');
   let last = -1;
-  return until('heap snapshot written', () => {
-    const f = readdirSync(tmp).find((x) => x.endsWith('.heapsnapshot') && !before.has(x));
-    if (!f) return undefined;
-    const p = join(tmp, f);
-    const size = statSync(p).size;
-    const done = size > 0 && size === last;
-    last = size;
-    return done ? p : undefined;
-  }, 300_000, 1000);
+  return until(
+    'heap snapshot written',
+    () => {
+      const f = readdirSync(tmp).find((x) => x.endsWith('.heapsnapshot') && !before.has(x));
+      if (!f) return undefined;
+      const p = join(tmp, f);
+      const size = statSync(p).size;
+      const done = size > 0 && size === last;
+      last = size;
+      return done ? p : undefined;
+    },
+    300_000,
+    1000,
+  );
 }
 
-main().then(() => { cleanup(); process.exit(0); }, (e: unknown) => {
-  process.stderr.write(`rss-probe failed: ${e instanceof Error ? e.stack : String(e)}\n(logs in ${tmp})\n`);
-  args.keep = true;
-  cleanup();
-  process.exit(1);
-});
+main().then(
+  () => {
+    cleanup();
+    process.exit(0);
+  },
+  (e: unknown) => {
+    process.stderr.write(`rss-probe failed: ${e instanceof Error ? e.stack : String(e)}\n(logs in ${tmp})\n`);
+    args.keep = true;
+    cleanup();
+    process.exit(1);
+  },
+);

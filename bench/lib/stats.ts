@@ -11,7 +11,10 @@ export function percentile(samples: readonly number[], p: number): number {
 export const round = (x: number, digits = 1): number => Math.round(x * 10 ** digits) / 10 ** digits;
 
 /** {p50, p99, min, max, n}, values rounded to `digits` decimals. */
-export function summarize(samples: readonly number[], digits = 1): { p50: number; p99: number; min: number; max: number; n: number } {
+export function summarize(
+  samples: readonly number[],
+  digits = 1,
+): { p50: number; p99: number; min: number; max: number; n: number } {
   return {
     p50: round(percentile(samples, 50), digits),
     p99: round(percentile(samples, 99), digits),

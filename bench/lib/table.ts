@@ -13,7 +13,11 @@ export function formatValue(v: BenchValue): string {
 export function renderTable(rows: { group: string; key: string; value: BenchValue }[]): string {
   const keyW = Math.max(3, ...rows.map((r) => r.key.length));
   const groupW = Math.max(5, ...rows.map((r) => r.group.length));
-  const lines = [`${'group'.padEnd(groupW)}  ${'key'.padEnd(keyW)}  value`, `${'-'.repeat(groupW)}  ${'-'.repeat(keyW)}  -----`];
-  for (const r of rows) lines.push(`${r.group.padEnd(groupW)}  ${r.key.padEnd(keyW)}  ${formatValue(r.value)}`);
+  const lines = [
+    `${'group'.padEnd(groupW)}  ${'key'.padEnd(keyW)}  value`,
+    `${'-'.repeat(groupW)}  ${'-'.repeat(keyW)}  -----`,
+  ];
+  for (const r of rows)
+    lines.push(`${r.group.padEnd(groupW)}  ${r.key.padEnd(keyW)}  ${formatValue(r.value)}`);
   return lines.join('\n');
 }

@@ -179,7 +179,9 @@ export function convertObject(obj: unknown, desiredAPIVersion: string): JsonObje
     throw new ConversionError(`${what}: apiVersion must be ${known.join(' or ')}`);
   }
   if (!known.includes(desiredAPIVersion)) {
-    throw new ConversionError(`${what}: cannot convert to ${desiredAPIVersion}; ${GROUP} serves ${known.join(', ')}`);
+    throw new ConversionError(
+      `${what}: cannot convert to ${desiredAPIVersion}; ${GROUP} serves ${known.join(', ')}`,
+    );
   }
   if (from === desiredAPIVersion) return clone(obj);
   if (kind === KIND_EIP) {
@@ -219,6 +221,9 @@ export function reviewConversion(review: unknown): ConversionReviewResponse {
     return { ...base, response: { uid, convertedObjects, result: { status: 'Success' } } };
   } catch (e) {
     if (!(e instanceof ConversionError)) throw e;
-    return { ...base, response: { uid, convertedObjects: [], result: { status: 'Failure', message: e.message } } };
+    return {
+      ...base,
+      response: { uid, convertedObjects: [], result: { status: 'Failure', message: e.message } },
+    };
   }
 }

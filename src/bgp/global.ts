@@ -22,14 +22,35 @@ export interface FieldClass {
 }
 
 export const GLOBAL_FIELD_CLASSES: Readonly<Record<keyof DesiredGlobal, FieldClass>> = {
-  asn: { class: 'restart', note: 'Changing the AS restarts BGP on every node: all sessions reset and routes are re-announced.' },
-  routerId: { class: 'restart', note: 'Changing the router id restarts BGP on the node: all its sessions reset and routes are re-announced.' },
-  listenPort: { class: 'restart', note: 'gobgp cannot move its listener in place: a change restarts BGP (all sessions reset).' },
-  listenAddresses: { class: 'restart', note: 'gobgp cannot move its listener in place: a change restarts BGP (all sessions reset).' },
+  asn: {
+    class: 'restart',
+    note: 'Changing the AS restarts BGP on every node: all sessions reset and routes are re-announced.',
+  },
+  routerId: {
+    class: 'restart',
+    note: 'Changing the router id restarts BGP on the node: all its sessions reset and routes are re-announced.',
+  },
+  listenPort: {
+    class: 'restart',
+    note: 'gobgp cannot move its listener in place: a change restarts BGP (all sessions reset).',
+  },
+  listenAddresses: {
+    class: 'restart',
+    note: 'gobgp cannot move its listener in place: a change restarts BGP (all sessions reset).',
+  },
   bindToDevice: { class: 'restart', note: 'A change restarts BGP (all sessions reset).' },
-  useMultiplePaths: { class: 'restart', note: 'A change restarts BGP (all sessions reset). Has no effect on announcements: received routes are rejected.' },
-  families: { class: 'peer-reset', note: 'Default families of peers that list none: only those sessions reset.' },
-  gracefulRestart: { class: 'peer-reset', note: 'Default graceful restart of peers that set none: only those sessions reset. Warning: a dead node keeps its routes for restartTime.' },
+  useMultiplePaths: {
+    class: 'restart',
+    note: 'A change restarts BGP (all sessions reset). Has no effect on announcements: received routes are rejected.',
+  },
+  families: {
+    class: 'peer-reset',
+    note: 'Default families of peers that list none: only those sessions reset.',
+  },
+  gracefulRestart: {
+    class: 'peer-reset',
+    note: 'Default graceful restart of peers that set none: only those sessions reset. Warning: a dead node keeps its routes for restartTime.',
+  },
 };
 
 export interface GlobalChange {
@@ -48,7 +69,8 @@ export function classifyGlobalChange(prev: DesiredGlobal | undefined, next: Desi
   for (const field of Object.keys(GLOBAL_FIELD_CLASSES) as (keyof DesiredGlobal)[]) {
     const a = normalizeField(field, prev[field]);
     const b = normalizeField(field, next[field]);
-    if (!sameJson(a, b)) out.push({ field, class: GLOBAL_FIELD_CLASSES[field].class, from: prev[field], to: next[field] });
+    if (!sameJson(a, b))
+      out.push({ field, class: GLOBAL_FIELD_CLASSES[field].class, from: prev[field], to: next[field] });
   }
   return out;
 }
@@ -87,9 +109,14 @@ export function validateGlobal(d: DesiredGlobal): void {
   validateAsn(d.asn, 'asn', ctx);
   validateRouterId(d.routerId, ctx);
   if (!Number.isInteger(d.listenPort) || d.listenPort < -1 || d.listenPort > 65535)
-    throw new BgpValidationError('listenPort must be -1 (no listener), 0 (179) or a port', { ...ctx, listenPort: d.listenPort });
+    throw new BgpValidationError('listenPort must be -1 (no listener), 0 (179) or a port', {
+      ...ctx,
+      listenPort: d.listenPort,
+    });
   for (const a of d.listenAddresses) parseAddress(a, { ...ctx, field: 'listenAddresses' });
-  for (const f of d.families) if (f !== 'ipv4' && f !== 'ipv6') throw new BgpValidationError('families: ipv4 or ipv6', { ...ctx, family: f });
+  for (const f of d.families)
+    if (f !== 'ipv4' && f !== 'ipv6')
+      throw new BgpValidationError('families: ipv4 or ipv6', { ...ctx, family: f });
 }
 
 /** The Global sent to StartBgp. Families stay empty (= all): per-peer afi-safis decide. */
@@ -147,7 +174,11 @@ export class GlobalSink {
     validateGlobal(desired);
     const actual = await this.client.getBgp();
     if (actual.asn === 0) {
-      this.log.info('starting BGP', { asn: desired.asn, routerId: desired.routerId, listenPort: desired.listenPort });
+      this.log.info('starting BGP', {
+        asn: desired.asn,
+        routerId: desired.routerId,
+        listenPort: desired.listenPort,
+      });
       await this.client.startBgp(toWireGlobal(desired));
       return { action: 'started', foundStopped: true, drift: [] };
     }

@@ -1,6 +1,13 @@
 // Public surface of src/bgp: desired-state types, the speaker that drives a gobgpd sidecar, the
 // individual sinks, pure builders/validators, and the change classification used by CRD docs.
-export type { DesiredGlobal, DesiredPeer, DesiredPath, PeerStatus, IpFamily, GracefulRestartSpec } from './types.ts';
+export type {
+  DesiredGlobal,
+  DesiredPeer,
+  DesiredPath,
+  PeerStatus,
+  IpFamily,
+  GracefulRestartSpec,
+} from './types.ts';
 export { BgpSpeaker, type BgpSpeakerOptions, type ReconcileReport, type SpeakerEvents } from './speaker.ts';
 export { GobgpClient, GobgpError, socketTarget, type GobgpClientOptions } from './client/client.ts';
 export {
@@ -17,8 +24,28 @@ export {
 } from './global.ts';
 export { PolicySink, EXPORT_POLICY_NAME, type PolicyOptions } from './policy.ts';
 export { PeersSink, type PeersResult, type PeerAction } from './peers.ts';
-export { PEER_FIELD_CLASSES, desiredPeerFields, diffPeerFields, type PeerChangeClass, type PeerFields } from './peer-build.ts';
+export {
+  PEER_FIELD_CLASSES,
+  desiredPeerFields,
+  diffPeerFields,
+  type PeerChangeClass,
+  type PeerFields,
+} from './peer-build.ts';
 export { PathsSink, type PathsResult, type PathsSinkOptions, type RejectedPath } from './paths.ts';
-export { buildPath, readWirePath, pathKey, SELF_NEXT_HOP, type BuiltPath, type PathAttributes } from './path-build.ts';
-export { BgpValidationError, parsePrefix, parseAddress, validateNextHop, parseCommunity, parseLargeCommunity } from './validate.ts';
+export {
+  buildPath,
+  readWirePath,
+  pathKey,
+  SELF_NEXT_HOP,
+  type BuiltPath,
+  type PathAttributes,
+} from './path-build.ts';
+export {
+  BgpValidationError,
+  parsePrefix,
+  parseAddress,
+  validateNextHop,
+  parseCommunity,
+  parseLargeCommunity,
+} from './validate.ts';
 export { probeGobgpdVersion, type GobgpdVersion } from './version.ts';

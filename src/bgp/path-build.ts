@@ -139,27 +139,43 @@ class Built implements BuiltPath {
 
 function wireFor(f: IpFamily, cidr: string, attrs: PathAttributes): WirePath {
   const slash = cidr.lastIndexOf('/');
-  const nlri = any('IPAddressPrefix', { prefix_len: Number(cidr.slice(slash + 1)), prefix: cidr.slice(0, slash) });
+  const nlri = any('IPAddressPrefix', {
+    prefix_len: Number(cidr.slice(slash + 1)),
+    prefix: cidr.slice(0, slash),
+  });
   const family = FAMILY[f];
   const pattrs: WireAny[] = [any('OriginAttribute', { origin: ORIGIN_IGP })];
   if (f === 'ipv4') pattrs.push(any('NextHopAttribute', { next_hop: attrs.nextHop }));
   else pattrs.push(any('MpReachNLRIAttribute', { family, next_hops: [attrs.nextHop], nlris: [nlri] }));
   if (attrs.med !== undefined) pattrs.push(any('MultiExitDiscAttribute', { med: attrs.med }));
   if (attrs.localPref !== undefined) pattrs.push(any('LocalPrefAttribute', { local_pref: attrs.localPref }));
-  if (attrs.communities.length) pattrs.push(any('CommunitiesAttribute', { communities: [...attrs.communities] }));
-  if (attrs.largeCommunities.length) pattrs.push(any('LargeCommunitiesAttribute', { communities: attrs.largeCommunities.map(parseLargeText) }));
+  if (attrs.communities.length)
+    pattrs.push(any('CommunitiesAttribute', { communities: [...attrs.communities] }));
+  if (attrs.largeCommunities.length)
+    pattrs.push(
+      any('LargeCommunitiesAttribute', { communities: attrs.largeCommunities.map(parseLargeText) }),
+    );
   return { family, nlri, pattrs };
 }
 
 /** Validates a desired path and builds the Path message for AddPath / DeletePath. */
 export function buildPath(d: DesiredPath): BuiltPath {
   const context = { prefix: d.prefix, family: d.family };
-  if (d.family !== 'ipv4' && d.family !== 'ipv6') throw new BgpValidationError('family must be ipv4 or ipv6', context);
+  if (d.family !== 'ipv4' && d.family !== 'ipv6')
+    throw new BgpValidationError('family must be ipv4 or ipv6', context);
   const p = parsePrefix(d.prefix, { family: d.family, context });
   const nextHop = validateNextHop(d.nextHop ?? SELF_NEXT_HOP[d.family], d.family, context).address;
-  const communities = [...new Set((d.communities ?? []).map((c) => parseCommunity(c, context)))].sort((a, b) => a - b);
-  const large = [...new Set((d.largeCommunities ?? []).map((c) => largeText(parseLargeCommunity(c, context))))].sort();
-  const attrs: { -readonly [K in keyof PathAttributes]: PathAttributes[K] } = { nextHop, communities, largeCommunities: large };
+  const communities = [...new Set((d.communities ?? []).map((c) => parseCommunity(c, context)))].sort(
+    (a, b) => a - b,
+  );
+  const large = [
+    ...new Set((d.largeCommunities ?? []).map((c) => largeText(parseLargeCommunity(c, context)))),
+  ].sort();
+  const attrs: { -readonly [K in keyof PathAttributes]: PathAttributes[K] } = {
+    nextHop,
+    communities,
+    largeCommunities: large,
+  };
   if (d.localPref !== undefined) attrs.localPref = validateUint32(d.localPref, 'localPref', context);
   if (d.med !== undefined) attrs.med = validateUint32(d.med, 'med', context);
   return new Built(d.family, p.cidr, share(attrs));
@@ -183,7 +199,8 @@ export interface ListedPath {
  * unicast IPAddressPrefix path (we never originate those).
  */
 export function readWirePath(path: Pick<WirePath, 'nlri' | 'pattrs' | 'family'>): ListedPath | undefined {
-  const family: IpFamily | undefined = path.family?.afi === 'AFI_IP' ? 'ipv4' : path.family?.afi === 'AFI_IP6' ? 'ipv6' : undefined;
+  const family: IpFamily | undefined =
+    path.family?.afi === 'AFI_IP' ? 'ipv4' : path.family?.afi === 'AFI_IP6' ? 'ipv6' : undefined;
   if (!family || typeOf(path.nlri) !== 'IPAddressPrefix') return undefined;
   const { prefix, prefix_len } = path.nlri as { prefix?: unknown; prefix_len?: unknown };
   if (typeof prefix !== 'string' || typeof prefix_len !== 'number') return undefined;
@@ -194,7 +211,11 @@ export function readWirePath(path: Pick<WirePath, 'nlri' | 'pattrs' | 'family'>)
     return undefined;
   }
   const nh = wirePathNextHop(path);
-  const attrs: { -readonly [K in keyof PathAttributes]: PathAttributes[K] } = { nextHop: nh === undefined ? '' : nh, communities: [], largeCommunities: [] };
+  const attrs: { -readonly [K in keyof PathAttributes]: PathAttributes[K] } = {
+    nextHop: nh === undefined ? '' : nh,
+    communities: [],
+    largeCommunities: [],
+  };
   try {
     if (nh !== undefined) attrs.nextHop = parseAddress(nh).address;
   } catch {
@@ -202,7 +223,8 @@ export function readWirePath(path: Pick<WirePath, 'nlri' | 'pattrs' | 'family'>)
   }
   for (const a of path.pattrs ?? []) {
     const t = typeOf(a);
-    if (t === 'CommunitiesAttribute' && Array.isArray(a.communities)) attrs.communities = [...new Set(a.communities as number[])].sort((x, y) => x - y);
+    if (t === 'CommunitiesAttribute' && Array.isArray(a.communities))
+      attrs.communities = [...new Set(a.communities as number[])].sort((x, y) => x - y);
     else if (t === 'LargeCommunitiesAttribute' && Array.isArray(a.communities))
       attrs.largeCommunities = [...new Set((a.communities as LargeCommunity[]).map(largeText))].sort();
     else if (t === 'LocalPrefAttribute' && typeof a.local_pref === 'number') attrs.localPref = a.local_pref;

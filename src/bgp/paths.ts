@@ -3,7 +3,14 @@ import { logger } from '../obs/log.ts';
 import type { GobgpClient } from './client/client.ts';
 import type { WirePath } from './client/wire.ts';
 import type { DesiredPath, IpFamily } from './types.ts';
-import { buildPath, describeAttributes, FAMILY, readWirePath, withdrawalPath, type BuiltPath } from './path-build.ts';
+import {
+  buildPath,
+  describeAttributes,
+  FAMILY,
+  readWirePath,
+  withdrawalPath,
+  type BuiltPath,
+} from './path-build.ts';
 
 export interface PathsSinkOptions {
   /** at or above this many adds (or withdrawals) one AddPathStream is used instead of unary calls */
@@ -77,7 +84,9 @@ export class PathsSink {
         built.set(spec, b);
         const dup = next.get(b.key);
         if (dup && dup.fingerprint !== b.fingerprint)
-          throw new Error(`conflicting attributes for ${b.cidr}: ${describeAttributes(dup.attrs)} vs ${describeAttributes(b.attrs)}`);
+          throw new Error(
+            `conflicting attributes for ${b.cidr}: ${describeAttributes(dup.attrs)} vs ${describeAttributes(b.attrs)}`,
+          );
         next.set(b.key, b);
       } catch (err) {
         rejected.push({ path: p, error: (err as Error).message });
@@ -162,7 +171,12 @@ export class PathsSink {
       throw err;
     }
     if (adds.length || withdrawals.length)
-      this.log.info('paths reconciled', { added: result.added, replaced: result.replaced, withdrawn: result.withdrawn, unchanged: result.unchanged });
+      this.log.info('paths reconciled', {
+        added: result.added,
+        replaced: result.replaced,
+        withdrawn: result.withdrawn,
+        unchanged: result.unchanged,
+      });
     return result;
   }
 

@@ -1,7 +1,27 @@
-import type { DesiredGlobal, DesiredPeer, GracefulRestartSpec, IpFamily, PeerStatus, RemovePrivateAs } from './types.ts';
-import type { WireAfiSafi, WireGracefulRestart, WirePeer, WirePeerOut, WireRemovePrivate } from './client/wire.ts';
+import type {
+  DesiredGlobal,
+  DesiredPeer,
+  GracefulRestartSpec,
+  IpFamily,
+  PeerStatus,
+  RemovePrivateAs,
+} from './types.ts';
+import type {
+  WireAfiSafi,
+  WireGracefulRestart,
+  WirePeer,
+  WirePeerOut,
+  WireRemovePrivate,
+} from './client/wire.ts';
 import { FAMILY } from './path-build.ts';
-import { BgpValidationError, parseAddress, validateAsn, validateTcpMss, validateTimerSeconds, validateUint32 } from './validate.ts';
+import {
+  BgpValidationError,
+  parseAddress,
+  validateAsn,
+  validateTcpMss,
+  validateTimerSeconds,
+  validateUint32,
+} from './validate.ts';
 
 // Pure: desired peer ↔ gobgp Peer, and the per-field cost of a change (what gobgp 3.10's
 // UpdatePeer does with it, read in its source: conf, transport, afi-safis and graceful restart
@@ -39,7 +59,15 @@ export interface PeerFields {
   minimumAdvertisementInterval: number;
   mtuDiscovery: boolean;
   tcpMss: number;
-  gracefulRestart: { enabled: boolean; restartTime: number; helperOnly: boolean; deferralTime: number; notificationEnabled: boolean; longlivedEnabled: boolean; staleRoutesTime: number };
+  gracefulRestart: {
+    enabled: boolean;
+    restartTime: number;
+    helperOnly: boolean;
+    deferralTime: number;
+    notificationEnabled: boolean;
+    longlivedEnabled: boolean;
+    staleRoutesTime: number;
+  };
   maxReceivedPrefixes: number;
   allowOwnAs: number;
   replacePeerAs: boolean;
@@ -80,7 +108,11 @@ export const UNREPORTED_PEER_FIELDS = ['minimumAdvertisementInterval', 'mtuDisco
 export type UnreportedPeerFields = Pick<PeerFields, (typeof UNREPORTED_PEER_FIELDS)[number]>;
 
 export function unreportedOf(f: PeerFields): UnreportedPeerFields {
-  return { minimumAdvertisementInterval: f.minimumAdvertisementInterval, mtuDiscovery: f.mtuDiscovery, tcpMss: f.tcpMss };
+  return {
+    minimumAdvertisementInterval: f.minimumAdvertisementInterval,
+    mtuDiscovery: f.mtuDiscovery,
+    tcpMss: f.tcpMss,
+  };
 }
 
 /** `actual`, with every unreported field that gobgpd answered with its default taken from `known`. */
@@ -93,7 +125,11 @@ export function withUnreported(actual: PeerFields, known: UnreportedPeerFields):
   };
 }
 
-const REMOVE_PRIVATE_WIRE: Readonly<Record<RemovePrivateAs, WireRemovePrivate>> = { none: 'REMOVE_NONE', all: 'REMOVE_ALL', replace: 'REPLACE' };
+const REMOVE_PRIVATE_WIRE: Readonly<Record<RemovePrivateAs, WireRemovePrivate>> = {
+  none: 'REMOVE_NONE',
+  all: 'REMOVE_ALL',
+  replace: 'REPLACE',
+};
 
 function removePrivateFromWire(v: WireRemovePrivate | undefined): RemovePrivateAs {
   return v === 'REMOVE_ALL' ? 'all' : v === 'REPLACE' ? 'replace' : 'none';
@@ -107,10 +143,21 @@ function familyOfAddress(address: string): IpFamily {
   return parseAddress(address).family;
 }
 
-function grFields(g: GracefulRestartSpec | WireGracefulRestart | null | undefined): PeerFields['gracefulRestart'] {
+function grFields(
+  g: GracefulRestartSpec | WireGracefulRestart | null | undefined,
+): PeerFields['gracefulRestart'] {
   const w = g as (GracefulRestartSpec & WireGracefulRestart) | null | undefined;
   const enabled = !!w?.enabled;
-  if (!enabled) return { enabled: false, restartTime: 0, helperOnly: false, deferralTime: 0, notificationEnabled: false, longlivedEnabled: false, staleRoutesTime: 0 };
+  if (!enabled)
+    return {
+      enabled: false,
+      restartTime: 0,
+      helperOnly: false,
+      deferralTime: 0,
+      notificationEnabled: false,
+      longlivedEnabled: false,
+      staleRoutesTime: 0,
+    };
   return {
     enabled,
     restartTime: w?.restartTime ?? w?.restart_time ?? 0,
@@ -128,32 +175,65 @@ export function desiredPeerFields(d: DesiredPeer, g: DesiredGlobal): PeerFields 
   const address = parseAddress(d.address, ctx).address;
   validateAsn(d.peerAsn, 'peerAsn', ctx);
   if (d.localAsn !== undefined) validateAsn(d.localAsn, 'localAsn', ctx);
-  const families = [...new Set(d.families?.length ? d.families : g.families.length ? g.families : [familyOfAddress(address)])].sort();
-  for (const f of families) if (f !== 'ipv4' && f !== 'ipv6') throw new BgpValidationError('families: ipv4 or ipv6', { ...ctx, family: f });
+  const families = [
+    ...new Set(d.families?.length ? d.families : g.families.length ? g.families : [familyOfAddress(address)]),
+  ].sort();
+  for (const f of families)
+    if (f !== 'ipv4' && f !== 'ipv6')
+      throw new BgpValidationError('families: ipv4 or ipv6', { ...ctx, family: f });
   const holdTime = d.holdTime ? validateUint32(d.holdTime, 'holdTime', ctx) : DEFAULT_HOLD;
-  if (holdTime !== 0 && holdTime < 3) throw new BgpValidationError('holdTime must be 0 or at least 3 seconds', { ...ctx, holdTime });
-  const keepaliveInterval = d.keepaliveInterval ? validateUint32(d.keepaliveInterval, 'keepaliveInterval', ctx) : Math.floor(holdTime / 3);
-  if (keepaliveInterval > holdTime) throw new BgpValidationError('keepaliveInterval must not exceed holdTime', { ...ctx, keepaliveInterval, holdTime });
+  if (holdTime !== 0 && holdTime < 3)
+    throw new BgpValidationError('holdTime must be 0 or at least 3 seconds', { ...ctx, holdTime });
+  const keepaliveInterval = d.keepaliveInterval
+    ? validateUint32(d.keepaliveInterval, 'keepaliveInterval', ctx)
+    : Math.floor(holdTime / 3);
+  if (keepaliveInterval > holdTime)
+    throw new BgpValidationError('keepaliveInterval must not exceed holdTime', {
+      ...ctx,
+      keepaliveInterval,
+      holdTime,
+    });
   const ttl = d.ebgpMultihopTtl ?? 0;
-  if (!Number.isInteger(ttl) || ttl < 0 || ttl > 255) throw new BgpValidationError('ebgpMultihopTtl must be 0..255', { ...ctx, ebgpMultihopTtl: ttl });
+  if (!Number.isInteger(ttl) || ttl < 0 || ttl > 255)
+    throw new BgpValidationError('ebgpMultihopTtl must be 0..255', { ...ctx, ebgpMultihopTtl: ttl });
   const remotePort = d.remotePort ?? 0;
-  if (!Number.isInteger(remotePort) || remotePort < 0 || remotePort > 65535) throw new BgpValidationError('remotePort must be 0..65535', { ...ctx, remotePort });
-  const minimumAdvertisementInterval = validateTimerSeconds(d.minimumAdvertisementInterval ?? 0, 'minimumAdvertisementInterval', ctx);
+  if (!Number.isInteger(remotePort) || remotePort < 0 || remotePort > 65535)
+    throw new BgpValidationError('remotePort must be 0..65535', { ...ctx, remotePort });
+  const minimumAdvertisementInterval = validateTimerSeconds(
+    d.minimumAdvertisementInterval ?? 0,
+    'minimumAdvertisementInterval',
+    ctx,
+  );
   const tcpMss = validateTcpMss(d.tcpMss ?? 0, ctx);
   const mtuDiscovery: unknown = d.mtuDiscovery ?? false;
-  if (typeof mtuDiscovery !== 'boolean') throw new BgpValidationError('mtuDiscovery must be true or false', { ...ctx, mtuDiscovery });
+  if (typeof mtuDiscovery !== 'boolean')
+    throw new BgpValidationError('mtuDiscovery must be true or false', { ...ctx, mtuDiscovery });
   const allowOwnAs = d.allowOwnAs ?? 0;
-  if (!Number.isInteger(allowOwnAs) || allowOwnAs < 0 || allowOwnAs > 255) throw new BgpValidationError('allowOwnAs must be 0..255', { ...ctx, allowOwnAs });
+  if (!Number.isInteger(allowOwnAs) || allowOwnAs < 0 || allowOwnAs > 255)
+    throw new BgpValidationError('allowOwnAs must be 0..255', { ...ctx, allowOwnAs });
   const removePrivateAs = d.removePrivateAs ?? 'none';
-  if (!Object.hasOwn(REMOVE_PRIVATE_WIRE, removePrivateAs)) throw new BgpValidationError('removePrivateAs must be none, all or replace', { ...ctx, removePrivateAs });
+  if (!Object.hasOwn(REMOVE_PRIVATE_WIRE, removePrivateAs))
+    throw new BgpValidationError('removePrivateAs must be none, all or replace', { ...ctx, removePrivateAs });
   const localAsn = d.localAsn ?? g.asn;
   // gobgp refuses both on an iBGP session ("can't set ... for iBGP peer"); say so here, by field
-  if (d.peerAsn === localAsn && removePrivateAs !== 'none') throw new BgpValidationError('removePrivateAs applies to eBGP sessions only (peer AS equals local AS)', { ...ctx, removePrivateAs });
-  if (d.peerAsn === localAsn && d.replacePeerAs) throw new BgpValidationError('replacePeerAs applies to eBGP sessions only (peer AS equals local AS)', ctx);
+  if (d.peerAsn === localAsn && removePrivateAs !== 'none')
+    throw new BgpValidationError('removePrivateAs applies to eBGP sessions only (peer AS equals local AS)', {
+      ...ctx,
+      removePrivateAs,
+    });
+  if (d.peerAsn === localAsn && d.replacePeerAs)
+    throw new BgpValidationError(
+      'replacePeerAs applies to eBGP sessions only (peer AS equals local AS)',
+      ctx,
+    );
   let localAddress = familyOfAddress(address) === 'ipv4' ? '0.0.0.0' : '::';
   if (d.localAddress) {
     const la = parseAddress(d.localAddress, { ...ctx, field: 'localAddress' });
-    if (la.family !== familyOfAddress(address)) throw new BgpValidationError('localAddress family differs from the neighbour address', { ...ctx, localAddress: d.localAddress });
+    if (la.family !== familyOfAddress(address))
+      throw new BgpValidationError('localAddress family differs from the neighbour address', {
+        ...ctx,
+        localAddress: d.localAddress,
+      });
     localAddress = la.address;
   }
   return {
@@ -166,7 +246,9 @@ export function desiredPeerFields(d: DesiredPeer, g: DesiredGlobal): PeerFields 
     ebgpMultihopTtl: ttl,
     holdTime,
     keepaliveInterval,
-    connectRetry: d.connectRetry ? validateUint32(d.connectRetry, 'connectRetry', ctx) : DEFAULT_CONNECT_RETRY,
+    connectRetry: d.connectRetry
+      ? validateUint32(d.connectRetry, 'connectRetry', ctx)
+      : DEFAULT_CONNECT_RETRY,
     families,
     passive: d.passive ?? false,
     localAddress,
@@ -175,7 +257,9 @@ export function desiredPeerFields(d: DesiredPeer, g: DesiredGlobal): PeerFields 
     mtuDiscovery,
     tcpMss,
     gracefulRestart: grFields(d.gracefulRestart ?? g.gracefulRestart),
-    maxReceivedPrefixes: d.maxReceivedPrefixes ? validateUint32(d.maxReceivedPrefixes, 'maxReceivedPrefixes', ctx) : 0,
+    maxReceivedPrefixes: d.maxReceivedPrefixes
+      ? validateUint32(d.maxReceivedPrefixes, 'maxReceivedPrefixes', ctx)
+      : 0,
     allowOwnAs,
     replacePeerAs: d.replacePeerAs ?? false,
     removePrivateAs,
@@ -198,7 +282,13 @@ export function actualPeerFields(p: WirePeerOut, globalAsn: number): PeerFields 
     ...new Set(
       (p.afi_safis ?? [])
         .filter((a) => a.config?.enabled)
-        .map((a) => (a.config?.family.afi === 'AFI_IP' ? 'ipv4' : a.config?.family.afi === 'AFI_IP6' ? 'ipv6' : undefined))
+        .map((a) =>
+          a.config?.family.afi === 'AFI_IP'
+            ? 'ipv4'
+            : a.config?.family.afi === 'AFI_IP6'
+              ? 'ipv6'
+              : undefined,
+        )
         .filter((f): f is IpFamily => f !== undefined),
     ),
   ].sort();
@@ -245,7 +335,8 @@ export interface PeerFieldChange {
 export function diffPeerFields(actual: PeerFields, desired: PeerFields): PeerFieldChange[] {
   const out: PeerFieldChange[] = [];
   for (const field of Object.keys(PEER_FIELD_CLASSES) as (keyof typeof PEER_FIELD_CLASSES)[]) {
-    if (JSON.stringify(actual[field]) !== JSON.stringify(desired[field])) out.push({ field, class: PEER_FIELD_CLASSES[field] });
+    if (JSON.stringify(actual[field]) !== JSON.stringify(desired[field]))
+      out.push({ field, class: PEER_FIELD_CLASSES[field] });
   }
   return out;
 }
@@ -255,7 +346,12 @@ export function toWirePeer(f: PeerFields): WirePeer {
   const afiSafis: WireAfiSafi[] = f.families.map((fam) => {
     const a: WireAfiSafi = { config: { family: FAMILY[fam], enabled: true } };
     if (f.gracefulRestart.enabled) a.mp_graceful_restart = { config: { enabled: true } };
-    if (f.maxReceivedPrefixes) a.prefix_limits = { family: FAMILY[fam], max_prefixes: f.maxReceivedPrefixes, shutdown_threshold_pct: 0 };
+    if (f.maxReceivedPrefixes)
+      a.prefix_limits = {
+        family: FAMILY[fam],
+        max_prefixes: f.maxReceivedPrefixes,
+        shutdown_threshold_pct: 0,
+      };
     return a;
   });
   const gr = f.gracefulRestart;
@@ -283,7 +379,13 @@ export function toWirePeer(f: PeerFields): WirePeer {
         minimum_advertisement_interval: f.minimumAdvertisementInterval,
       },
     },
-    transport: { passive_mode: f.passive, local_address: f.localAddress, remote_port: f.remotePort, mtu_discovery: f.mtuDiscovery, tcp_mss: f.tcpMss },
+    transport: {
+      passive_mode: f.passive,
+      local_address: f.localAddress,
+      remote_port: f.remotePort,
+      mtu_discovery: f.mtuDiscovery,
+      tcp_mss: f.tcpMss,
+    },
     graceful_restart: gr.enabled
       ? {
           enabled: true,

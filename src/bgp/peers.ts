@@ -65,10 +65,13 @@ export class PeersSink {
       if (f) have.set(f.address, f);
     }
 
-    for (const address of this.sentUnreported.keys()) if (!have.has(address)) this.sentUnreported.delete(address);
+    for (const address of this.sentUnreported.keys())
+      if (!have.has(address)) this.sentUnreported.delete(address);
     for (const [address] of have) {
       if (want.has(address) || result.failed.some((x) => x.address === address)) continue;
-      await this.apply(result, { address, action: 'delete', changes: [] }, () => this.client.deletePeer(address));
+      await this.apply(result, { address, action: 'delete', changes: [] }, () =>
+        this.client.deletePeer(address),
+      );
     }
     const sent = (f: PeerFields) => () => {
       this.sentUnreported.set(f.address, unreportedOf(f));
@@ -76,11 +79,16 @@ export class PeersSink {
     for (const [address, f] of want) {
       const cur = have.get(address);
       if (!cur) {
-        await this.apply(result, { address, action: 'add', changes: [] }, () => this.client.addPeer(toWirePeer(f)).then(sent(f)));
+        await this.apply(result, { address, action: 'add', changes: [] }, () =>
+          this.client.addPeer(toWirePeer(f)).then(sent(f)),
+        );
         continue;
       }
       // a peer adopted from an earlier manager: assume gobgpd holds what we want for these
-      const changes = diffPeerFields(withUnreported(cur, this.sentUnreported.get(address) ?? unreportedOf(f)), f);
+      const changes = diffPeerFields(
+        withUnreported(cur, this.sentUnreported.get(address) ?? unreportedOf(f)),
+        f,
+      );
       if (changes.length === 0) {
         result.unchanged++;
         continue;
@@ -92,7 +100,9 @@ export class PeersSink {
           sent(f)();
         });
       } else {
-        await this.apply(result, { address, action: 'update', changes }, () => this.client.updatePeer(toWirePeer(f)).then(sent(f)));
+        await this.apply(result, { address, action: 'update', changes }, () =>
+          this.client.updatePeer(toWirePeer(f)).then(sent(f)),
+        );
       }
     }
     return result;

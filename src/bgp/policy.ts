@@ -46,7 +46,9 @@ function policyIsCurrent(p: WirePolicy | undefined): boolean {
 function assignmentIs(a: WirePolicyAssignment | undefined, policies: string[], def: RouteAction): boolean {
   if (!a) return false;
   const names = (a.policies ?? []).map((p) => p.name);
-  return a.default_action === def && names.length === policies.length && names.every((n, i) => n === policies[i]);
+  return (
+    a.default_action === def && names.length === policies.length && names.every((n, i) => n === policies[i])
+  );
 }
 
 export interface PolicyResult {
@@ -73,7 +75,12 @@ export class PolicySink {
       if (existing) {
         // detach before replacing: gobgpd refuses to delete a policy in use
         for (const direction of ['EXPORT', 'IMPORT'] as const)
-          await this.client.setPolicyAssignment({ name: GLOBAL_ASSIGNMENT, direction, policies: [], default_action: 'REJECT' });
+          await this.client.setPolicyAssignment({
+            name: GLOBAL_ASSIGNMENT,
+            direction,
+            policies: [],
+            default_action: 'REJECT',
+          });
         await this.client.deletePolicy(EXPORT_POLICY_NAME);
       }
       await this.client.addPolicy(exportPolicy());
@@ -90,7 +97,10 @@ export class PolicySink {
     }
     const importDefault: RouteAction = this.opts.acceptImports ? 'ACCEPT' : 'REJECT';
     const importAssignment = (await this.client.listPolicyAssignment(GLOBAL_ASSIGNMENT, 'IMPORT'))[0];
-    if (changed.includes('export-policy') || !assignmentIs(importAssignment, [EXPORT_POLICY_NAME], importDefault)) {
+    if (
+      changed.includes('export-policy') ||
+      !assignmentIs(importAssignment, [EXPORT_POLICY_NAME], importDefault)
+    ) {
       await this.client.setPolicyAssignment({
         name: GLOBAL_ASSIGNMENT,
         direction: 'IMPORT',

@@ -136,7 +136,10 @@ export class BgpSpeaker extends EventEmitter<SpeakerEvents> {
 
   /** Connects, reports gobgpd's version, and starts the loop. */
   async start(opts: { connectTimeoutMs?: number } = {}): Promise<GobgpdVersion> {
-    const version = await probeGobgpdVersion({ env: this.opts.gobgpdVersion, binary: this.opts.gobgpdBinary });
+    const version = await probeGobgpdVersion({
+      env: this.opts.gobgpdVersion,
+      binary: this.opts.gobgpdBinary,
+    });
     await this.client.waitConnected(opts.connectTimeoutMs ?? 30_000);
     const g = await this.client.getBgp();
     // a running gobgpd that we find at start-up is adopted (the manager restarted, not gobgpd)
@@ -231,7 +234,12 @@ export class BgpSpeaker extends EventEmitter<SpeakerEvents> {
 
   private async pass(forceFull = false): Promise<ReconcileReport> {
     const t0 = performance.now();
-    const report: ReconcileReport = { global: 'unconfigured', sidecarRestarted: false, drift: [], policyChanged: [] };
+    const report: ReconcileReport = {
+      global: 'unconfigured',
+      sidecarRestarted: false,
+      drift: [],
+      policyChanged: [],
+    };
     const desired = this.desiredGlobal;
     if (!desired) {
       if (await this.global.ensureStopped()) report.global = 'stopped';
@@ -240,7 +248,8 @@ export class BgpSpeaker extends EventEmitter<SpeakerEvents> {
       this.dirty.global = false;
       return report;
     }
-    const fullDue = forceFull || this.dirty.full || Date.now() - this.lastFull > (this.opts.fullResyncMs ?? 60_000);
+    const fullDue =
+      forceFull || this.dirty.full || Date.now() - this.lastFull > (this.opts.fullResyncMs ?? 60_000);
     if (!fullDue && !this.dirty.global && !this.globalCheckDue && this.believedRunning && !this.dirty.peers) {
       // nothing but paths changed since gobgpd was last seen running with our settings
       if (this.dirty.paths) report.paths = await this.reconcilePaths(false);

@@ -97,7 +97,10 @@ const FORBIDDEN_RANGES: Range[] = FORBIDDEN.map(({ cidr, why }) => {
  * Parses and checks a route prefix: `a.b.c.d/len`, `x::y/len`, or a bare address (= host route).
  * Refuses a wrong family, a length beyond 32/128, host bits set, and special-purpose ranges.
  */
-export function parsePrefix(text: string, opts: { family?: IpFamily; context?: Record<string, unknown> } = {}): ParsedPrefix {
+export function parsePrefix(
+  text: string,
+  opts: { family?: IpFamily; context?: Record<string, unknown> } = {},
+): ParsedPrefix {
   const context = { prefix: text, ...opts.context };
   if (typeof text !== 'string') throw new BgpValidationError('prefix is not a string', context);
   const slash = text.indexOf('/');
@@ -107,22 +110,33 @@ export function parsePrefix(text: string, opts: { family?: IpFamily; context?: R
   let length = max;
   if (slash >= 0) {
     const lenText = text.slice(slash + 1);
-    if (!/^\d{1,3}$/.test(lenText)) throw new BgpValidationError(`prefix length ${JSON.stringify(lenText)} is not a number`, context);
+    if (!/^\d{1,3}$/.test(lenText))
+      throw new BgpValidationError(`prefix length ${JSON.stringify(lenText)} is not a number`, context);
     length = Number(lenText);
   }
   return checkPrefix(addr, length, { family: opts.family, context });
 }
 
-function checkPrefix(addr: ParsedAddress, length: number, opts: { family?: IpFamily; context: Record<string, unknown> }): ParsedPrefix {
+function checkPrefix(
+  addr: ParsedAddress,
+  length: number,
+  opts: { family?: IpFamily; context: Record<string, unknown> },
+): ParsedPrefix {
   const { context } = opts;
   const max = BITS[addr.family];
   if (opts.family && opts.family !== addr.family)
     throw new BgpValidationError(`prefix is ${addr.family} but the path family is ${opts.family}`, context);
   if (!Number.isInteger(length) || length < 0 || length > max)
-    throw new BgpValidationError(`prefix length ${length} out of range 0..${max} for ${addr.family}`, context);
+    throw new BgpValidationError(
+      `prefix length ${length} out of range 0..${max} for ${addr.family}`,
+      context,
+    );
   const { first, last } = rangeOf(addr.family, addr.value, length);
   if (first !== addr.value)
-    throw new BgpValidationError(`host bits set: did you mean ${formatAddress(addr.family, first)}/${length}?`, context);
+    throw new BgpValidationError(
+      `host bits set: did you mean ${formatAddress(addr.family, first)}/${length}?`,
+      context,
+    );
   for (const r of FORBIDDEN_RANGES) {
     if (r.family === addr.family && first <= r.last && r.first <= last)
       throw new BgpValidationError(`prefix overlaps ${r.cidr} (${r.why})`, context);
@@ -139,7 +153,11 @@ export function isSelfNextHop(nextHop: string): boolean {
  * the session's local address). An IPv4 prefix needs an IPv4 next hop and an IPv6 prefix an
  * IPv6 one; multicast, loopback, link-local, broadcast and IPv4-mapped next hops are refused.
  */
-export function validateNextHop(nextHop: string, family: IpFamily, context: Record<string, unknown> = {}): ParsedAddress {
+export function validateNextHop(
+  nextHop: string,
+  family: IpFamily,
+  context: Record<string, unknown> = {},
+): ParsedAddress {
   const ctx = { nextHop, ...context };
   const a = parseAddress(nextHop, ctx);
   if (a.family !== family) throw new BgpValidationError(`${a.family} next hop for an ${family} prefix`, ctx);
@@ -161,7 +179,12 @@ export function wirePathNextHop(path: Pick<WirePath, 'pattrs'>): string | undefi
   for (const a of path.pattrs ?? []) {
     const t = anyType(a);
     if (t === 'apipb.NextHopAttribute' && typeof a.next_hop === 'string') return a.next_hop;
-    if (t === 'apipb.MpReachNLRIAttribute' && Array.isArray(a.next_hops) && typeof a.next_hops[0] === 'string') return a.next_hops[0];
+    if (
+      t === 'apipb.MpReachNLRIAttribute' &&
+      Array.isArray(a.next_hops) &&
+      typeof a.next_hops[0] === 'string'
+    )
+      return a.next_hops[0];
   }
   return undefined;
 }
@@ -175,8 +198,13 @@ export function validateWirePath(path: WirePath, context: Record<string, unknown
   const nlri = path.nlri;
   if (anyType(nlri) !== 'apipb.IPAddressPrefix' || nlri['@type'] !== `${ANY_PREFIX}IPAddressPrefix`)
     throw new BgpValidationError(`path NLRI must be an ${ANY_PREFIX}IPAddressPrefix`, context);
-  const family: IpFamily | undefined = path.family?.afi === 'AFI_IP' ? 'ipv4' : path.family?.afi === 'AFI_IP6' ? 'ipv6' : undefined;
-  if (!family || path.family.safi !== 'SAFI_UNICAST') throw new BgpValidationError('path family must be AFI_IP/AFI_IP6 unicast', { ...context, family: path.family });
+  const family: IpFamily | undefined =
+    path.family?.afi === 'AFI_IP' ? 'ipv4' : path.family?.afi === 'AFI_IP6' ? 'ipv6' : undefined;
+  if (!family || path.family.safi !== 'SAFI_UNICAST')
+    throw new BgpValidationError('path family must be AFI_IP/AFI_IP6 unicast', {
+      ...context,
+      family: path.family,
+    });
   const prefixText = nlri.prefix;
   const len = nlri.prefix_len;
   if (typeof prefixText !== 'string' || typeof len !== 'number')
@@ -205,7 +233,11 @@ export function parseCommunity(text: string, context: Record<string, unknown> = 
   const m = /^(\d{1,5}):(\d{1,5})$/.exec(text);
   const hi = Number(m?.[1]);
   const lo = Number(m?.[2]);
-  if (!m || hi > 0xffff || lo > 0xffff) throw new BgpValidationError('community must be "0-65535:0-65535" or no-export/no-advertise/no-export-subconfed', ctx);
+  if (!m || hi > 0xffff || lo > 0xffff)
+    throw new BgpValidationError(
+      'community must be "0-65535:0-65535" or no-export/no-advertise/no-export-subconfed',
+      ctx,
+    );
   return ((hi << 16) | lo) >>> 0;
 }
 
@@ -225,23 +257,32 @@ export function parseLargeCommunity(text: string, context: Record<string, unknow
   const m = /^(\d{1,10}):(\d{1,10}):(\d{1,10})$/.exec(text);
   const parts = m ? [Number(m[1]), Number(m[2]), Number(m[3])] : [];
   if (!m || parts.some((n) => n > 0xffffffff))
-    throw new BgpValidationError('large community must be "a:b:c" with 32-bit unsigned numbers', { largeCommunity: text, ...context });
+    throw new BgpValidationError('large community must be "a:b:c" with 32-bit unsigned numbers', {
+      largeCommunity: text,
+      ...context,
+    });
   const [g, d1, d2] = parts as [number, number, number];
   return { global_admin: g, local_data1: d1, local_data2: d2 };
 }
 
 export function validateUint32(value: number, what: string, context: Record<string, unknown> = {}): number {
-  if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) throw new BgpValidationError(`${what} must be an unsigned 32-bit integer`, { [what]: value, ...context });
+  if (!Number.isInteger(value) || value < 0 || value > 0xffffffff)
+    throw new BgpValidationError(`${what} must be an unsigned 32-bit integer`, { [what]: value, ...context });
   return value;
 }
 
 export function validateAsn(asn: number, what: string, context: Record<string, unknown> = {}): number {
-  if (!Number.isInteger(asn) || asn < 1 || asn > 0xffffffff) throw new BgpValidationError(`${what} must be an AS number 1..4294967295`, { [what]: asn, ...context });
+  if (!Number.isInteger(asn) || asn < 1 || asn > 0xffffffff)
+    throw new BgpValidationError(`${what} must be an AS number 1..4294967295`, { [what]: asn, ...context });
   return asn;
 }
 
 export function validateRouterId(id: string, context: Record<string, unknown> = {}): string {
-  if (!isIPv4(id) || id === '0.0.0.0') throw new BgpValidationError('router id must be a non-zero dotted IPv4 address', { routerId: id, ...context });
+  if (!isIPv4(id) || id === '0.0.0.0')
+    throw new BgpValidationError('router id must be a non-zero dotted IPv4 address', {
+      routerId: id,
+      ...context,
+    });
   return id;
 }
 
@@ -258,12 +299,22 @@ export const TIMER_MAX_SECONDS = 65535;
 
 export function validateTcpMss(value: number, context: Record<string, unknown> = {}): number {
   if (!Number.isInteger(value) || (value !== 0 && (value < TCP_MSS_MIN || value > TCP_MSS_MAX)))
-    throw new BgpValidationError(`tcpMss must be 0 (kernel default) or ${TCP_MSS_MIN}..${TCP_MSS_MAX}`, { tcpMss: value, ...context });
+    throw new BgpValidationError(`tcpMss must be 0 (kernel default) or ${TCP_MSS_MIN}..${TCP_MSS_MAX}`, {
+      tcpMss: value,
+      ...context,
+    });
   return value;
 }
 
-export function validateTimerSeconds(value: number, what: string, context: Record<string, unknown> = {}): number {
+export function validateTimerSeconds(
+  value: number,
+  what: string,
+  context: Record<string, unknown> = {},
+): number {
   if (!Number.isInteger(value) || value < 0 || value > TIMER_MAX_SECONDS)
-    throw new BgpValidationError(`${what} must be 0..${TIMER_MAX_SECONDS} seconds`, { [what]: value, ...context });
+    throw new BgpValidationError(`${what} must be 0..${TIMER_MAX_SECONDS} seconds`, {
+      [what]: value,
+      ...context,
+    });
   return value;
 }

@@ -23,12 +23,16 @@ function judge(version: string | undefined, source: GobgpdVersion['source']): Go
   return { version, source, compatible: major === undefined || major === SUPPORTED_MAJOR };
 }
 
-export async function probeGobgpdVersion(opts: { env?: string; binary?: string; timeoutMs?: number } = {}): Promise<GobgpdVersion> {
+export async function probeGobgpdVersion(
+  opts: { env?: string; binary?: string; timeoutMs?: number } = {},
+): Promise<GobgpdVersion> {
   const fromEnv = opts.env ?? process.env.GOBGPD_VERSION;
   if (fromEnv) return judge(parseGobgpdVersion(fromEnv) ?? fromEnv, 'env');
   const binary = opts.binary ?? 'gobgpd';
   const out = await new Promise<string | undefined>((resolve) => {
-    execFile(binary, ['--version'], { timeout: opts.timeoutMs ?? 3000 }, (err, stdout) => resolve(err ? undefined : stdout));
+    execFile(binary, ['--version'], { timeout: opts.timeoutMs ?? 3000 }, (err, stdout) =>
+      resolve(err ? undefined : stdout),
+    );
   });
   const v = out ? parseGobgpdVersion(out) : undefined;
   return v ? judge(v, 'binary') : judge(undefined, 'unknown');

@@ -18,7 +18,12 @@ const SPEAKER_FIELDS = ['spec.protocol', 'spec.interface', 'spec.bgp'];
 /** Errors of the admission rules on the fields the speakers read ('' when there are none). */
 export function speakerFieldErrors(eip: Eip): string {
   const r = validateEip({ metadata: { name: eip.metadata.name }, spec: eip.spec }, { others: [] });
-  return r.errors.filter((e) => SPEAKER_FIELDS.some((f) => e.field === f || e.field.startsWith(`${f}.`) || e.field.startsWith(`${f}[`))).map(formatIssue).join('; ');
+  return r.errors
+    .filter((e) =>
+      SPEAKER_FIELDS.some((f) => e.field === f || e.field.startsWith(`${f}.`) || e.field.startsWith(`${f}[`)),
+    )
+    .map(formatIssue)
+    .join('; ');
 }
 
 function speakerFields(spec: EipSpec): SpeakerFields {
@@ -62,10 +67,16 @@ export class AnnouncedEips {
     const good = this.#lastGood.get(uid);
     const name = eip.metadata.name;
     if (!good) {
-      log.warn('Eip not announced: invalid and no earlier valid version is known', { object: `Eip/${name}`, reason: errors });
+      log.warn('Eip not announced: invalid and no earlier valid version is known', {
+        object: `Eip/${name}`,
+        reason: errors,
+      });
       return null;
     }
-    log.warn('Eip change not announced: the last valid protocol, interface and spec.bgp stay in force', { object: `Eip/${name}`, reason: errors });
+    log.warn('Eip change not announced: the last valid protocol, interface and spec.bgp stay in force', {
+      object: `Eip/${name}`,
+      reason: errors,
+    });
     const spec: EipSpec = { ...eip.spec };
     delete spec.protocol;
     delete spec.interface;

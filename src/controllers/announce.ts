@@ -45,7 +45,11 @@ const usedCache = new WeakMap<Eip, UsedEntry[]>();
 function usedEntries(eip: Eip): UsedEntry[] {
   let out = usedCache.get(eip);
   if (!out) {
-    out = Object.entries(eip.status?.used ?? {}).map(([ip, holders]) => ({ ip, family: ip.includes(':') ? 'ipv6' : 'ipv4', holders: parseHolders(holders) }));
+    out = Object.entries(eip.status?.used ?? {}).map(([ip, holders]) => ({
+      ip,
+      family: ip.includes(':') ? 'ipv6' : 'ipv4',
+      holders: parseHolders(holders),
+    }));
     usedCache.set(eip, out);
   }
   return out;
@@ -63,7 +67,8 @@ function wantsLoadBalancer(svc: Service): boolean {
 export function announcementsFrom(eips: Iterable<Eip>, lookup: ServiceLookup): Announcement[] {
   const out: Announcement[] = [];
   for (const eip of eips) {
-    const protocol = eip.spec.protocol === 'layer2' ? 'layer2' : eip.spec.protocol === 'vip' ? undefined : 'bgp';
+    const protocol =
+      eip.spec.protocol === 'layer2' ? 'layer2' : eip.spec.protocol === 'vip' ? undefined : 'bgp';
     if (!protocol) continue;
     for (const { ip, family, holders } of usedEntries(eip)) {
       const services: Service[] = [];
@@ -82,14 +87,21 @@ export function announcementsFrom(eips: Iterable<Eip>, lookup: ServiceLookup): A
 }
 
 /** A node may carry a (possibly shared) IP when it is eligible for any of its Services. */
-export function nodeMayCarry(a: Announcement, node: Node | undefined, slices: Iterable<EndpointSlice>): boolean {
+export function nodeMayCarry(
+  a: Announcement,
+  node: Node | undefined,
+  slices: Iterable<EndpointSlice>,
+): boolean {
   const list = Array.isArray(slices) ? slices : [...slices];
   return a.services.some((svc) => nodeEligibleFor(svc, node, list));
 }
 
 /** Of the candidate nodes (those running a live replica), the ones that may carry the IP. */
 export function eligibleNodes(
-  a: Announcement, candidates: Iterable<string>, nodes: (name: string) => Node | undefined, slices: Iterable<EndpointSlice>,
+  a: Announcement,
+  candidates: Iterable<string>,
+  nodes: (name: string) => Node | undefined,
+  slices: Iterable<EndpointSlice>,
 ): string[] {
   const list = [...slices];
   return [...candidates].filter((n) => nodeMayCarry(a, nodes(n), list)).sort();

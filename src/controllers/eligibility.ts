@@ -26,7 +26,10 @@ export function isLocalPolicy(svc: Service): boolean {
 export function slicesOf(svc: Service, slices: Iterable<EndpointSlice>): EndpointSlice[] {
   const out: EndpointSlice[] = [];
   for (const s of slices) {
-    if (s.metadata.namespace === svc.metadata.namespace && s.metadata.labels?.[LABEL_SERVICE_NAME] === svc.metadata.name) {
+    if (
+      s.metadata.namespace === svc.metadata.namespace &&
+      s.metadata.labels?.[LABEL_SERVICE_NAME] === svc.metadata.name
+    ) {
       out.push(s);
     }
   }
@@ -54,7 +57,11 @@ export function nodesWithReadyEndpoints(svc: Service, slices: Iterable<EndpointS
  * Whether `nodeName` may carry `svc`'s IP: the node is eligible, and for eTP=Local it hosts a ready
  * endpoint. For several Services sharing one IP the caller ORs this over the sharers.
  */
-export function nodeEligibleFor(svc: Service, node: Node | undefined, slices: Iterable<EndpointSlice>): boolean {
+export function nodeEligibleFor(
+  svc: Service,
+  node: Node | undefined,
+  slices: Iterable<EndpointSlice>,
+): boolean {
   if (nodeIneligibility(node) !== undefined) return false;
   if (!isLocalPolicy(svc)) return true;
   return nodesWithReadyEndpoints(svc, slices).has(node!.metadata.name);
@@ -64,7 +71,11 @@ export function nodeEligibleFor(svc: Service, node: Node | undefined, slices: It
  * For eTP=Local: the nodes with ready endpoints that no replica runs on (they can never be next hop
  * or ARP owner), so the caller can say so in an Event and a Service condition.
  */
-export function endpointNodesWithoutReplica(svc: Service, slices: Iterable<EndpointSlice>, replicaNodes: ReadonlySet<string>): string[] {
+export function endpointNodesWithoutReplica(
+  svc: Service,
+  slices: Iterable<EndpointSlice>,
+  replicaNodes: ReadonlySet<string>,
+): string[] {
   if (!isLocalPolicy(svc)) return [];
   return [...nodesWithReadyEndpoints(svc, slices)].filter((n) => !replicaNodes.has(n)).sort();
 }

@@ -72,7 +72,10 @@ function cidr(text: string, slash: number): PoolRange {
   }
   const len = Number(lenText);
   if (len > bits) {
-    throw new AddressParseError(text, `prefix length /${len} is out of range for ${familyName(ip.family)} (0-${bits})`);
+    throw new AddressParseError(
+      text,
+      `prefix length /${len} is out of range for ${familyName(ip.family)} (0-${bits})`,
+    );
   }
   const hostBits = BigInt(bits - len);
   const hostMask = (1n << hostBits) - 1n;
@@ -99,11 +102,15 @@ function range(text: string, dash: number): PoolRange {
   const a = text.slice(0, dash);
   const b = text.slice(dash + 1);
   if (b.includes('-')) throw new AddressParseError(text, 'a range has exactly one "-"');
-  if (a.includes('/') || b.includes('/')) throw new AddressParseError(text, 'a range is "first-last" of two addresses, without prefix lengths');
+  if (a.includes('/') || b.includes('/'))
+    throw new AddressParseError(text, 'a range is "first-last" of two addresses, without prefix lengths');
   const from = parseIp(a, text);
   const to = parseIp(b, text);
   if (from.family !== to.family) {
-    throw new AddressParseError(text, `range mixes ${familyName(from.family)} (${a}) and ${familyName(to.family)} (${b})`);
+    throw new AddressParseError(
+      text,
+      `range mixes ${familyName(from.family)} (${a}) and ${familyName(to.family)} (${b})`,
+    );
   }
   if (from.value > to.value) throw new AddressParseError(text, `range start ${a} is after its end ${b}`);
   const span = { family: from.family, first: from.value, last: to.value };
@@ -112,8 +119,10 @@ function range(text: string, dash: number): PoolRange {
 
 /** Parses Eip spec.address. Throws AddressParseError whose message quotes the value and says what is wrong. */
 export function parsePoolAddress(text: string): PoolRange {
-  if (typeof text !== 'string' || text.length === 0) throw new AddressParseError(String(text), 'empty; expected an IP, a CIDR or "first-last"');
-  if (/\s/.test(text)) throw new AddressParseError(text, 'contains whitespace; write "first-last" without spaces');
+  if (typeof text !== 'string' || text.length === 0)
+    throw new AddressParseError(String(text), 'empty; expected an IP, a CIDR or "first-last"');
+  if (/\s/.test(text))
+    throw new AddressParseError(text, 'contains whitespace; write "first-last" without spaces');
   const dash = text.indexOf('-');
   if (dash >= 0) return range(text, dash);
   const slash = text.indexOf('/');

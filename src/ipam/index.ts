@@ -19,7 +19,13 @@ export {
   type PoolRange,
 } from './address.ts';
 export { OffsetTable, toOffset, offsetToBigInt, type Offset } from './offsets.ts';
-export { PoolTable, type AllocateFailure, type AllocateResult, type Claim, type RestoreResult } from './pool.ts';
+export {
+  PoolTable,
+  type AllocateFailure,
+  type AllocateResult,
+  type Claim,
+  type RestoreResult,
+} from './pool.ts';
 export {
   admitsNamespace,
   autoSelectPools,

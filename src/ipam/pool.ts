@@ -7,7 +7,15 @@
 //     (OpenELB shared implicitly whenever an address was requested twice; restore() still accepts
 //     such records so an OpenELB cluster is adopted unchanged, and reports the conflict.)
 // Memory grows with the number of allocations, never with the pool size.
-import { parseIp, parsePoolAddress, formatIp, formatIpv4, AddressParseError, type PoolRange, type Family } from './address.ts';
+import {
+  parseIp,
+  parsePoolAddress,
+  formatIp,
+  formatIpv4,
+  AddressParseError,
+  type PoolRange,
+  type Family,
+} from './address.ts';
 import { OffsetTable, offsetToBigInt, toOffset, type Offset } from './offsets.ts';
 
 export interface Claim {
@@ -20,15 +28,16 @@ export interface Claim {
 }
 
 export type AllocateFailure =
-  | 'exhausted'
-  | 'not-in-pool'
-  | 'invalid-ip'
-  | 'in-use'
-  | 'ports-collide'
-  | 'holds-other';
+  'exhausted' | 'not-in-pool' | 'invalid-ip' | 'in-use' | 'ports-collide' | 'holds-other';
 
 export type AllocateResult =
-  | { ok: true; ip: string; held: boolean; shared: boolean; conflict?: 'ports-collide' | 'sharing-key-mismatch' }
+  | {
+      ok: true;
+      ip: string;
+      held: boolean;
+      shared: boolean;
+      conflict?: 'ports-collide' | 'sharing-key-mismatch';
+    }
   | { ok: false; reason: AllocateFailure; message: string; holders?: readonly string[]; heldIp?: string };
 
 export type RestoreResult =
@@ -49,10 +58,16 @@ function portsCollide(a: Claim, b: Claim): string | undefined {
 }
 
 /** Why `claim` may not join `holders` on one address, or undefined when it may. */
-function sharingProblem(claim: Claim, holders: readonly Claim[]): { reason: 'in-use' | 'ports-collide'; detail: string } | undefined {
+function sharingProblem(
+  claim: Claim,
+  holders: readonly Claim[],
+): { reason: 'in-use' | 'ports-collide'; detail: string } | undefined {
   for (const h of holders) {
     if (!claim.sharingKey || h.sharingKey !== claim.sharingKey) {
-      return { reason: 'in-use', detail: `held by ${describeHolders(holders)} under ${h.sharingKey ? `sharing key ${JSON.stringify(h.sharingKey)}` : 'no sharing key'}` };
+      return {
+        reason: 'in-use',
+        detail: `held by ${describeHolders(holders)} under ${h.sharingKey ? `sharing key ${JSON.stringify(h.sharingKey)}` : 'no sharing key'}`,
+      };
     }
     const c = portsCollide(claim, h);
     if (c !== undefined) return { reason: 'ports-collide', detail: `port ${c} collides with ${h.key}` };
@@ -126,7 +141,12 @@ export class PoolTable {
       if (ip !== undefined) {
         const want = this.#offsetOf(ip);
         if (typeof want !== 'object' || want.offset !== held) {
-          return { ok: false, reason: 'holds-other', heldIp, message: `${claim.key} already holds ${heldIp}; release it before asking for ${ip}` };
+          return {
+            ok: false,
+            reason: 'holds-other',
+            heldIp,
+            message: `${claim.key} already holds ${heldIp}; release it before asking for ${ip}`,
+          };
         }
       }
       // Sticky even when the claim's new sharing key or ports no longer fit its co-holders:
@@ -135,7 +155,8 @@ export class PoolTable {
       const problem = others.length > 0 ? sharingProblem(claim, others) : undefined;
       this.#replaceClaim(held, claim);
       const res: AllocateResult = { ok: true, ip: heldIp, held: true, shared: others.length > 0 };
-      if (problem) res.conflict = problem.reason === 'ports-collide' ? 'ports-collide' : 'sharing-key-mismatch';
+      if (problem)
+        res.conflict = problem.reason === 'ports-collide' ? 'ports-collide' : 'sharing-key-mismatch';
       return res;
     }
     if (ip !== undefined) return this.#allocateSpecific(claim, ip);
@@ -151,7 +172,11 @@ export class PoolTable {
     }
     const o = this.#offsets.next();
     if (o === undefined) {
-      return { ok: false, reason: 'exhausted', message: `pool ${this.range.text} is exhausted (${this.range.size} addresses in use)` };
+      return {
+        ok: false,
+        reason: 'exhausted',
+        message: `pool ${this.range.text} is exhausted (${this.range.size} addresses in use)`,
+      };
     }
     this.#record(o, claim);
     return { ok: true, ip: this.#ipOf(o), held: false, shared: false };
@@ -186,12 +211,24 @@ export class PoolTable {
   restore(ip: string, claim: Claim): RestoreResult {
     const target = this.#offsetOf(ip);
     if (typeof target !== 'object') {
-      return { ok: false, reason: target, message: target === 'invalid-ip' ? `${JSON.stringify(ip)} is not an IP address` : `${ip} is not an address of pool ${this.range.text}` };
+      return {
+        ok: false,
+        reason: target,
+        message:
+          target === 'invalid-ip'
+            ? `${JSON.stringify(ip)} is not an IP address`
+            : `${ip} is not an address of pool ${this.range.text}`,
+      };
     }
     const held = this.#byKey.get(claim.key);
     if (held !== undefined && held !== target.offset) {
       const heldIp = this.#ipOf(held);
-      return { ok: false, reason: 'holds-other', heldIp, message: `${claim.key} is recorded at ${heldIp} and at ${ip}` };
+      return {
+        ok: false,
+        reason: 'holds-other',
+        heldIp,
+        message: `${claim.key} is recorded at ${heldIp} and at ${ip}`,
+      };
     }
     if (held !== undefined) {
       this.#replaceClaim(held, claim);
@@ -221,7 +258,10 @@ export class PoolTable {
       return {
         ok: false,
         reason: target,
-        message: target === 'invalid-ip' ? `${JSON.stringify(ip)} is not an IP address` : `${ip} is not an address of pool ${this.range.text}`,
+        message:
+          target === 'invalid-ip'
+            ? `${JSON.stringify(ip)} is not an IP address`
+            : `${ip} is not an address of pool ${this.range.text}`,
       };
     }
     const slot = this.#byOffset.get(target.offset);
@@ -240,7 +280,10 @@ export class PoolTable {
   }
 
   #record(o: Offset, claim: Claim): void {
-    const stored: Claim = claim.sharingKey === undefined ? { key: claim.key, ports: claim.ports } : { key: claim.key, sharingKey: claim.sharingKey, ports: claim.ports };
+    const stored: Claim =
+      claim.sharingKey === undefined
+        ? { key: claim.key, ports: claim.ports }
+        : { key: claim.key, sharingKey: claim.sharingKey, ports: claim.ports };
     let slot = this.#byOffset.get(o);
     if (!slot) {
       slot = [];
@@ -291,7 +334,12 @@ export class PoolTable {
       if (e instanceof AddressParseError) return 'invalid-ip';
       throw e;
     }
-    if (parsed.family !== this.range.family || parsed.value < this.range.first || parsed.value > this.range.last) return 'not-in-pool';
+    if (
+      parsed.family !== this.range.family ||
+      parsed.value < this.range.first ||
+      parsed.value > this.range.last
+    )
+      return 'not-in-pool';
     return { offset: toOffset(parsed.value - this.range.first) };
   }
 }

@@ -59,20 +59,29 @@ export function namespaceRestricted(pool: NamespaceScope): boolean {
 }
 
 /** May a Service of `namespace` get an address from this pool at all (automatically or by asking)? */
-export function admitsNamespace(pool: NamespaceScope, namespace: string, labels: Readonly<Record<string, string>> = {}): boolean {
+export function admitsNamespace(
+  pool: NamespaceScope,
+  namespace: string,
+  labels: Readonly<Record<string, string>> = {},
+): boolean {
   return !namespaceRestricted(pool) || namespaceBound(pool, namespace, labels);
 }
 
 /** "spec.namespaces [a, b] or spec.namespaceSelector {team=x}": the restriction in words, for Events. */
 export function describeNamespaceScope(pool: NamespaceScope): string {
   const parts: string[] = [];
-  if ((pool.namespaces?.length ?? 0) > 0) parts.push(`spec.namespaces [${(pool.namespaces ?? []).join(', ')}]`);
+  if ((pool.namespaces?.length ?? 0) > 0)
+    parts.push(`spec.namespaces [${(pool.namespaces ?? []).join(', ')}]`);
   const sel = Object.entries(pool.namespaceSelector ?? {});
   if (sel.length > 0) parts.push(`spec.namespaceSelector {${sel.map(([k, v]) => `${k}=${v}`).join(', ')}}`);
   return parts.length > 0 ? parts.join(' or ') : 'no namespace restriction';
 }
 
-export function namespaceBound(pool: NamespaceScope, namespace: string, labels: Readonly<Record<string, string>> = {}): boolean {
+export function namespaceBound(
+  pool: NamespaceScope,
+  namespace: string,
+  labels: Readonly<Record<string, string>> = {},
+): boolean {
   if (pool.namespaces?.includes(namespace)) return true;
   const sel = pool.namespaceSelector;
   if (!sel || Object.keys(sel).length === 0) return false;
@@ -80,7 +89,10 @@ export function namespaceBound(pool: NamespaceScope, namespace: string, labels: 
 }
 
 /** The ordered pools to try for an automatic allocation, and which tier they come from. */
-export function autoSelectPools(pools: readonly PoolCandidate[], ctx: SelectionContext): { tier: SelectionTier; pools: PoolCandidate[] } {
+export function autoSelectPools(
+  pools: readonly PoolCandidate[],
+  ctx: SelectionContext,
+): { tier: SelectionTier; pools: PoolCandidate[] } {
   const usable = pools.filter((p) => !p.disabled && (!ctx.families || ctx.families.includes(p.family)));
   const auto = usable.filter((p) => p.autoAssign !== false);
 
@@ -94,7 +106,9 @@ export function autoSelectPools(pools: readonly PoolCandidate[], ctx: SelectionC
   if (defaults.length > 0) return { tier: 'default', pools: defaults };
 
   const want = ctx.protocol === undefined ? undefined : effectiveProtocol(ctx.protocol);
-  const rest = auto.filter((p) => open(p) && (want === undefined || effectiveProtocol(p.protocol) === want)).sort(byPriorityThenName);
+  const rest = auto
+    .filter((p) => open(p) && (want === undefined || effectiveProtocol(p.protocol) === want))
+    .sort(byPriorityThenName);
   if (rest.length > 0) return { tier: 'protocol', pools: rest };
   return { tier: 'none', pools: [] };
 }

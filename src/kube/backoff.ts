@@ -21,7 +21,12 @@ export class Backoff {
     this.maxMs = opts.maxMs ?? 30_000;
     this.factor = opts.factor ?? 2;
     this.jitter = opts.jitter ?? 0.2;
-    if (!(this.initialMs > 0) || !(this.maxMs >= this.initialMs) || !(this.factor >= 1) || !(this.jitter >= 0 && this.jitter < 1)) {
+    if (
+      !(this.initialMs > 0) ||
+      !(this.maxMs >= this.initialMs) ||
+      !(this.factor >= 1) ||
+      !(this.jitter >= 0 && this.jitter < 1)
+    ) {
       throw new Error(`invalid backoff options ${JSON.stringify(opts)}`);
     }
   }

@@ -27,19 +27,48 @@ export interface EntryChecks {
 }
 
 /** Options shared by every informer; per-kind selectors are not needed by the manager today. */
-export function createCaches(client: KubeClient, opts: Omit<InformerOptions, 'namespace' | 'labelSelector' | 'fieldSelector' | 'name' | 'admit'> = {}, checks: EntryChecks = {}): Caches {
+export function createCaches(
+  client: KubeClient,
+  opts: Omit<InformerOptions, 'namespace' | 'labelSelector' | 'fieldSelector' | 'name' | 'admit'> = {},
+  checks: EntryChecks = {},
+): Caches {
   const eips = new Informer<Eip>(client, Resources.Eip, opts);
-  const bgpConfs = new Informer<BgpConf>(client, Resources.BgpConf, { ...opts, admit: checks.bgpConf as InformerOptions['admit'] });
-  const bgpPeers = new Informer<BgpPeer>(client, Resources.BgpPeer, { ...opts, admit: checks.bgpPeer as InformerOptions['admit'] });
+  const bgpConfs = new Informer<BgpConf>(client, Resources.BgpConf, {
+    ...opts,
+    admit: checks.bgpConf as InformerOptions['admit'],
+  });
+  const bgpPeers = new Informer<BgpPeer>(client, Resources.BgpPeer, {
+    ...opts,
+    admit: checks.bgpPeer as InformerOptions['admit'],
+  });
   const services = new Informer<Service>(client, Resources.Service, opts);
   const endpointSlices = new Informer<EndpointSlice>(client, Resources.EndpointSlice, opts);
   const nodes = new Informer<Node>(client, Resources.Node, opts);
-  const all = [eips, bgpConfs, bgpPeers, services, endpointSlices, nodes] as unknown as readonly Informer<KubeObject>[];
+  const all = [
+    eips,
+    bgpConfs,
+    bgpPeers,
+    services,
+    endpointSlices,
+    nodes,
+  ] as unknown as readonly Informer<KubeObject>[];
   return {
-    eips, bgpConfs, bgpPeers, services, endpointSlices, nodes, all,
-    start: () => { for (const i of all) i.start(); },
-    stop: async () => { await Promise.all(all.map((i) => i.stop())); },
-    synced: async () => { await Promise.all(all.map((i) => i.synced())); },
+    eips,
+    bgpConfs,
+    bgpPeers,
+    services,
+    endpointSlices,
+    nodes,
+    all,
+    start: () => {
+      for (const i of all) i.start();
+    },
+    stop: async () => {
+      await Promise.all(all.map((i) => i.stop()));
+    },
+    synced: async () => {
+      await Promise.all(all.map((i) => i.synced()));
+    },
     notSynced: () => all.filter((i) => !i.hasSynced).map((i) => i.name),
   };
 }

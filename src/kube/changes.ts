@@ -5,7 +5,15 @@ import type { KubeObject } from './types.ts';
 /** Everything but status, resourceVersion and managedFields: what the object asks for. */
 function intent(o: KubeObject): string {
   const m = o.metadata;
-  return JSON.stringify([(o as { spec?: unknown }).spec, m.uid, m.labels, m.annotations, m.deletionTimestamp, m.finalizers, m.ownerReferences]);
+  return JSON.stringify([
+    (o as { spec?: unknown }).spec,
+    m.uid,
+    m.labels,
+    m.annotations,
+    m.deletionTimestamp,
+    m.finalizers,
+    m.ownerReferences,
+  ]);
 }
 
 /**

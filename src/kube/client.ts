@@ -3,7 +3,12 @@
 // clusters behind a proxy). Every answer is plain JSON — no generated model classes, no Date
 // objects — so list items, GET/PATCH results and watch objects all have one shape. Every write names
 // its Content-Type and fieldManager explicitly.
-import { HttpMethod, IsomorphicFetchHttpLibrary, RequestContext, type KubeConfig } from '@kubernetes/client-node';
+import {
+  HttpMethod,
+  IsomorphicFetchHttpLibrary,
+  RequestContext,
+  type KubeConfig,
+} from '@kubernetes/client-node';
 import { KubeApiError, isGone } from './errors.ts';
 import { ApiTransport } from './transport.ts';
 import { apiVersionOf, resourcePath, type ResourceRef } from './resources.ts';
@@ -107,9 +112,18 @@ export class KubeClient {
   }
 
   /** client-node's own fetch path: kept for clusters reached through a proxy. */
-  private async sendViaClientNode(method: HttpMethod, url: URL, body: string | undefined, contentType: string | undefined, signal: AbortSignal): Promise<{ status: number; text: string }> {
+  private async sendViaClientNode(
+    method: HttpMethod,
+    url: URL,
+    body: string | undefined,
+    contentType: string | undefined,
+    signal: AbortSignal,
+  ): Promise<{ status: number; text: string }> {
     const ctx = new RequestContext(url.toString(), method);
-    for (const [k, v] of Object.entries(this.headers(body !== undefined ? (contentType ?? 'application/json') : undefined))) ctx.setHeaderParam(k, v);
+    for (const [k, v] of Object.entries(
+      this.headers(body !== undefined ? (contentType ?? 'application/json') : undefined),
+    ))
+      ctx.setHeaderParam(k, v);
     if (body !== undefined) ctx.setBody(body);
     ctx.setSignal(signal);
     await this.kubeConfig.applySecurityAuthentication(ctx);
@@ -128,13 +142,25 @@ export class KubeClient {
     // whole deadline (thousands of live timers after a burst)
     const deadline = new AbortController();
     const timeoutMs = opts.timeoutMs ?? this.requestTimeoutMs;
-    const timer = setTimeout(() => deadline.abort(new DOMException(`${method} ${path}: no answer within ${timeoutMs} ms`, 'TimeoutError')), timeoutMs);
+    const timer = setTimeout(
+      () =>
+        deadline.abort(
+          new DOMException(`${method} ${path}: no answer within ${timeoutMs} ms`, 'TimeoutError'),
+        ),
+      timeoutMs,
+    );
     const signal = opts.signal ? AbortSignal.any([deadline.signal, opts.signal]) : deadline.signal;
     const body = opts.body !== undefined ? JSON.stringify(opts.body) : undefined;
     let answer: { status: number; text: string };
     try {
       answer = this.transport
-        ? await this.transport.send(method, url, this.headers(body !== undefined ? (opts.contentType ?? 'application/json') : undefined), body, signal)
+        ? await this.transport.send(
+            method,
+            url,
+            this.headers(body !== undefined ? (opts.contentType ?? 'application/json') : undefined),
+            body,
+            signal,
+          )
         : await this.sendViaClientNode(method, url, body, opts.contentType, signal);
     } finally {
       clearTimeout(timer);
@@ -151,13 +177,22 @@ export class KubeClient {
     }
   }
 
-  async get<T extends KubeObject>(r: ResourceRef, name: string, namespace?: string, subresource?: 'status'): Promise<T> {
+  async get<T extends KubeObject>(
+    r: ResourceRef,
+    name: string,
+    namespace?: string,
+    subresource?: 'status',
+  ): Promise<T> {
     const o = await this.request<T>(HttpMethod.GET, resourcePath(r, { namespace, name, subresource }));
     return normalize(r, o);
   }
 
   /** GET that answers undefined for 404. */
-  async getOrUndefined<T extends KubeObject>(r: ResourceRef, name: string, namespace?: string): Promise<T | undefined> {
+  async getOrUndefined<T extends KubeObject>(
+    r: ResourceRef,
+    name: string,
+    namespace?: string,
+  ): Promise<T | undefined> {
     try {
       return await this.get<T>(r, name, namespace);
     } catch (e) {
@@ -215,7 +250,11 @@ export class KubeClient {
 
   /** PUT; carries the object's metadata.resourceVersion, so a stale copy gets 409. */
   async replace<T extends KubeObject>(r: ResourceRef, obj: T, opts: WriteOptions = {}): Promise<T> {
-    const path = resourcePath(r, { namespace: obj.metadata.namespace, name: obj.metadata.name, subresource: opts.subresource });
+    const path = resourcePath(r, {
+      namespace: obj.metadata.namespace,
+      name: obj.metadata.name,
+      subresource: opts.subresource,
+    });
     const o = await this.request<T>(HttpMethod.PUT, path, {
       body: obj,
       contentType: 'application/json',
@@ -229,7 +268,12 @@ export class KubeClient {
    * answers 415 for `strategic`).
    */
   async patch<T extends KubeObject>(
-    r: ResourceRef, name: string, namespace: string | undefined, patch: unknown, kind: PatchKind, opts: WriteOptions = {},
+    r: ResourceRef,
+    name: string,
+    namespace: string | undefined,
+    patch: unknown,
+    kind: PatchKind,
+    opts: WriteOptions = {},
   ): Promise<T> {
     const path = resourcePath(r, { namespace, name, subresource: opts.subresource });
     const o = await this.request<T>(HttpMethod.PATCH, path, {
@@ -242,10 +286,15 @@ export class KubeClient {
 
   /** DELETE; answers the object (finalizers pending) or a Success Status. */
   async delete(
-    r: ResourceRef, name: string, namespace?: string, opts: { uid?: string; resourceVersion?: string } = {},
+    r: ResourceRef,
+    name: string,
+    namespace?: string,
+    opts: { uid?: string; resourceVersion?: string } = {},
   ): Promise<KubeObject | StatusBody> {
-    const preconditions = opts.uid !== undefined || opts.resourceVersion !== undefined
-      ? { uid: opts.uid, resourceVersion: opts.resourceVersion } : undefined;
+    const preconditions =
+      opts.uid !== undefined || opts.resourceVersion !== undefined
+        ? { uid: opts.uid, resourceVersion: opts.resourceVersion }
+        : undefined;
     return this.request(HttpMethod.DELETE, resourcePath(r, { namespace, name }), {
       body: preconditions ? { kind: 'DeleteOptions', apiVersion: 'v1', preconditions } : undefined,
     });
@@ -256,7 +305,9 @@ function parseStatus(text: string): StatusBody | undefined {
   try {
     const j = JSON.parse(text) as { kind?: unknown };
     if (j && j.kind === 'Status') return j as StatusBody;
-  } catch { /* not JSON */ }
+  } catch {
+    /* not JSON */
+  }
   return undefined;
 }
 

@@ -23,16 +23,26 @@ export class KubeApiError extends Error {
 
 function httpReason(code: number): string {
   switch (code) {
-    case 400: return 'BadRequest';
-    case 404: return 'NotFound';
-    case 409: return 'Conflict';
-    case 410: return 'Expired';
-    case 415: return 'UnsupportedMediaType';
-    case 422: return 'Invalid';
-    case 429: return 'TooManyRequests';
-    case 500: return 'InternalError';
-    case 503: return 'ServiceUnavailable';
-    default: return `HTTP${code}`;
+    case 400:
+      return 'BadRequest';
+    case 404:
+      return 'NotFound';
+    case 409:
+      return 'Conflict';
+    case 410:
+      return 'Expired';
+    case 415:
+      return 'UnsupportedMediaType';
+    case 422:
+      return 'Invalid';
+    case 429:
+      return 'TooManyRequests';
+    case 500:
+      return 'InternalError';
+    case 503:
+      return 'ServiceUnavailable';
+    default:
+      return `HTTP${code}`;
   }
 }
 

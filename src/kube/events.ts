@@ -27,7 +27,11 @@ interface Seen {
   firstTimestamp: string;
 }
 
-const eventsTotal = counter('events_recorded_total', 'Kubernetes Events written', ['type', 'reason', 'result']);
+const eventsTotal = counter('events_recorded_total', 'Kubernetes Events written', [
+  'type',
+  'reason',
+  'result',
+]);
 const MAX_MESSAGE = 1024;
 
 export class EventRecorder {
@@ -51,7 +55,15 @@ export class EventRecorder {
   /** Records and answers the written Event (undefined when writing failed). */
   record(obj: KubeObject, type: EventType, reason: string, message: string): Promise<CoreEvent | undefined> {
     const msg = message.length > MAX_MESSAGE ? message.slice(0, MAX_MESSAGE - 3) + '...' : message;
-    const key = [obj.kind, obj.metadata.namespace ?? '', obj.metadata.name, obj.metadata.uid ?? '', type, reason, msg].join('\u0000');
+    const key = [
+      obj.kind,
+      obj.metadata.namespace ?? '',
+      obj.metadata.name,
+      obj.metadata.uid ?? '',
+      type,
+      reason,
+      msg,
+    ].join('\u0000');
     // Serialise per key so two quick repeats do not both create.
     const prev = this.chains.get(key) ?? Promise.resolve();
     const next = prev.then(() => this.write(key, obj, type, reason, msg));
@@ -62,14 +74,26 @@ export class EventRecorder {
     return next;
   }
 
-  private async write(key: string, obj: KubeObject, type: EventType, reason: string, message: string): Promise<CoreEvent | undefined> {
+  private async write(
+    key: string,
+    obj: KubeObject,
+    type: EventType,
+    reason: string,
+    message: string,
+  ): Promise<CoreEvent | undefined> {
     const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
     const s = this.seen.get(key);
     try {
       if (s) {
         try {
-          const ev = await this.client.patch<CoreEvent>(Resources.Event, s.name, s.namespace,
-            { count: s.count + 1, lastTimestamp: now }, 'merge', { fieldManager: this.o.fieldManager });
+          const ev = await this.client.patch<CoreEvent>(
+            Resources.Event,
+            s.name,
+            s.namespace,
+            { count: s.count + 1, lastTimestamp: now },
+            'merge',
+            { fieldManager: this.o.fieldManager },
+          );
           s.count += 1;
           this.touch(key, s);
           eventsTotal.inc({ type, reason, result: 'updated' });
@@ -103,13 +127,19 @@ export class EventRecorder {
         reportingComponent: this.o.component,
         reportingInstance: this.o.host ?? this.o.component,
       };
-      const ev = await this.client.create<CoreEvent>(Resources.Event, body, { fieldManager: this.o.fieldManager });
+      const ev = await this.client.create<CoreEvent>(Resources.Event, body, {
+        fieldManager: this.o.fieldManager,
+      });
       this.touch(key, { namespace, name, count: 1, firstTimestamp: now });
       eventsTotal.inc({ type, reason, result: 'created' });
       return ev;
     } catch (e) {
       eventsTotal.inc({ type, reason, result: 'failed' });
-      this.log.warn('event not recorded', { involved: `${obj.kind}/${obj.metadata.namespace ?? ''}/${obj.metadata.name}`, reason, error: errorMessage(e) });
+      this.log.warn('event not recorded', {
+        involved: `${obj.kind}/${obj.metadata.namespace ?? ''}/${obj.metadata.name}`,
+        reason,
+        error: errorMessage(e),
+      });
       return undefined;
     }
   }

@@ -1,11 +1,36 @@
 // The Kubernetes layer's public surface.
-export { Resources, OPENELB_GROUP, OPENELB_VERSION, apiVersionOf, isCustomResource, resourcePath } from './resources.ts';
+export {
+  Resources,
+  OPENELB_GROUP,
+  OPENELB_VERSION,
+  apiVersionOf,
+  isCustomResource,
+  resourcePath,
+} from './resources.ts';
 export type { ResourceRef, PathOptions } from './resources.ts';
 export type * from './types.ts';
 export { objectKey } from './types.ts';
 export { KubeClient, PatchType, normalize } from './client.ts';
-export type { PatchKind, ClientOptions, ListOptions, WriteOptions, RequestOptions, JsonPatchOp, Query } from './client.ts';
-export { KubeApiError, isKubeApiError, isNotFound, isConflict, isAlreadyExists, isGone, isTransient, isApiWeather, errorMessage } from './errors.ts';
+export type {
+  PatchKind,
+  ClientOptions,
+  ListOptions,
+  WriteOptions,
+  RequestOptions,
+  JsonPatchOp,
+  Query,
+} from './client.ts';
+export {
+  KubeApiError,
+  isKubeApiError,
+  isNotFound,
+  isConflict,
+  isAlreadyExists,
+  isGone,
+  isTransient,
+  isApiWeather,
+  errorMessage,
+} from './errors.ts';
 export { Backoff, sleep } from './backoff.ts';
 export type { BackoffOptions } from './backoff.ts';
 export { Informer } from './informer.ts';

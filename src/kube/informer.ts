@@ -22,9 +22,7 @@ import { counter, gauge } from '../obs/metrics.ts';
 import { logger } from '../obs/log.ts';
 
 export type InformerEvent<T> =
-  | { type: 'add'; obj: T }
-  | { type: 'update'; obj: T; old: T }
-  | { type: 'delete'; obj: T };
+  { type: 'add'; obj: T } | { type: 'update'; obj: T; old: T } | { type: 'delete'; obj: T };
 
 export interface InformerOptions {
   /** Watch one namespace; default all namespaces (or cluster-scoped). */
@@ -69,13 +67,27 @@ type WatchOutcome =
   | { kind: 'error'; err: unknown }
   | { kind: 'stopped' };
 
-const restartsTotal = counter('informer_restarts_total', 'Informer watch restarts by reason', ['resource', 'reason']);
+const restartsTotal = counter('informer_restarts_total', 'Informer watch restarts by reason', [
+  'resource',
+  'reason',
+]);
 const relistsTotal = counter('informer_relists_total', 'Informer full lists', ['resource']);
-const eventsTotal = counter('informer_events_total', 'Cache changes delivered to handlers', ['resource', 'type']);
+const eventsTotal = counter('informer_events_total', 'Cache changes delivered to handlers', [
+  'resource',
+  'type',
+]);
 const syncedGauge = gauge('informer_synced', '1 once the informer has listed at least once', ['resource']);
 const objectsGauge = gauge('informer_objects', 'Objects in the informer cache', ['resource']);
-const refusedTotal = counter('informer_refused_total', 'Object versions refused by the entry check (invalid; the last valid version stays in force)', ['resource']);
-const refusedGauge = gauge('informer_refused_objects', 'Objects whose newest version the entry check refused', ['resource']);
+const refusedTotal = counter(
+  'informer_refused_total',
+  'Object versions refused by the entry check (invalid; the last valid version stays in force)',
+  ['resource'],
+);
+const refusedGauge = gauge(
+  'informer_refused_objects',
+  'Objects whose newest version the entry check refused',
+  ['resource'],
+);
 
 export class Informer<T extends KubeObject> {
   readonly ref: ResourceRef;
@@ -117,7 +129,9 @@ export class Informer<T extends KubeObject> {
     this.transform = t === null ? (o) => o : (o) => t(o) as T;
     this.admit = opts.admit ? (o) => opts.admit?.(o) : undefined;
     this.log = logger(`informer/${this.name}`);
-    this.syncedPromise = new Promise((resolve) => { this.syncedResolve = resolve; });
+    this.syncedPromise = new Promise((resolve) => {
+      this.syncedResolve = resolve;
+    });
   }
 
   // ---- cache reads (objects are shared: treat them as read-only) ----
@@ -182,7 +196,12 @@ export class Informer<T extends KubeObject> {
     if (this.stopped || !this.syncedFlag) return false;
     const key = objectKey(obj);
     const cur = this.cache.get(key);
-    if (!cur || cur.metadata.resourceVersion !== baseResourceVersion || obj.metadata.resourceVersion === baseResourceVersion) return false;
+    if (
+      !cur ||
+      cur.metadata.resourceVersion !== baseResourceVersion ||
+      obj.metadata.resourceVersion === baseResourceVersion
+    )
+      return false;
     this.upsert(key, this.transform(obj));
     return true;
   }
@@ -342,7 +361,12 @@ export class Informer<T extends KubeObject> {
   private setRefusal(key: string, r: Refusal<T> | undefined): void {
     const had = this.refusals.get(key);
     if (r) {
-      if (had?.reason !== r.reason) this.log.warn('object refused by the entry check; the last admitted version stays in force', { object: key, reason: r.reason, resourceVersion: r.obj.metadata.resourceVersion });
+      if (had?.reason !== r.reason)
+        this.log.warn('object refused by the entry check; the last admitted version stays in force', {
+          object: key,
+          reason: r.reason,
+          resourceVersion: r.obj.metadata.resourceVersion,
+        });
       this.refusals.set(key, r);
     } else {
       if (!had) return;
@@ -353,7 +377,11 @@ export class Informer<T extends KubeObject> {
       try {
         h(r, key);
       } catch (e) {
-        this.log.error('refusal handler threw', { object: key, error: errorMessage(e), stack: e instanceof Error ? e.stack : undefined });
+        this.log.error('refusal handler threw', {
+          object: key,
+          error: errorMessage(e),
+          stack: e instanceof Error ? e.stack : undefined,
+        });
       }
     }
   }
@@ -364,7 +392,11 @@ export class Informer<T extends KubeObject> {
       try {
         h(ev);
       } catch (e) {
-        this.log.error('informer handler threw', { event: ev.type, object: objectKey(ev.obj), error: errorMessage(e) });
+        this.log.error('informer handler threw', {
+          event: ev.type,
+          object: objectKey(ev.obj),
+          error: errorMessage(e),
+        });
       }
     }
   }
@@ -375,7 +407,10 @@ export class Informer<T extends KubeObject> {
     if (type === 'ERROR') {
       const st = raw as StatusBody;
       if (st.code === 410) return { kind: 'expired' };
-      return { kind: 'error', err: new Error(`watch ERROR event: ${st.code ?? '?'} ${st.reason ?? ''} ${st.message ?? ''}`) };
+      return {
+        kind: 'error',
+        err: new Error(`watch ERROR event: ${st.code ?? '?'} ${st.reason ?? ''} ${st.message ?? ''}`),
+      };
     }
     const obj = normalize(this.ref, raw as T);
     const rv = obj.metadata?.resourceVersion;
@@ -441,41 +476,47 @@ export class Informer<T extends KubeObject> {
       };
       this.abortAttempt = () => finish({ kind: 'stopped' });
       kick();
-      watch.watch(
-        path,
-        query,
-        (type: string, obj: unknown) => {
-          if (finished) return;
-          sawEvent = true;
-          this.attemptProgressed = true;
-          kick();
-          const out = this.onWatchEvent(type, obj);
-          if (out) finish(out);
-        },
-        (err: unknown) => {
-          if (finished) return;
-          if (err === null || err === undefined) {
-            finish({ kind: 'closed', healthy: sawEvent || performance.now() - startedAt >= this.minWatchMs });
-          } else if (errorName(err) === 'TimeoutError') {
-            finish({ kind: 'stall' });
-          } else if (statusCodeOf(err) === 410) {
-            finish({ kind: 'expired' });
-          } else {
-            finish({ kind: 'error', err });
-          }
-        },
-      ).then(
-        (c) => {
-          controller = c;
-          if (finished) c.abort();
-        },
-        (err: unknown) => finish({ kind: 'error', err }),
-      );
+      watch
+        .watch(
+          path,
+          query,
+          (type: string, obj: unknown) => {
+            if (finished) return;
+            sawEvent = true;
+            this.attemptProgressed = true;
+            kick();
+            const out = this.onWatchEvent(type, obj);
+            if (out) finish(out);
+          },
+          (err: unknown) => {
+            if (finished) return;
+            if (err === null || err === undefined) {
+              finish({
+                kind: 'closed',
+                healthy: sawEvent || performance.now() - startedAt >= this.minWatchMs,
+              });
+            } else if (errorName(err) === 'TimeoutError') {
+              finish({ kind: 'stall' });
+            } else if (statusCodeOf(err) === 410) {
+              finish({ kind: 'expired' });
+            } else {
+              finish({ kind: 'error', err });
+            }
+          },
+        )
+        .then(
+          (c) => {
+            controller = c;
+            if (finished) c.abort();
+          },
+          (err: unknown) => finish({ kind: 'error', err }),
+        );
     });
   }
 }
 
 function statusCodeOf(e: unknown): number | undefined {
-  if (e !== null && typeof e === 'object' && 'statusCode' in e && typeof e.statusCode === 'number') return e.statusCode;
+  if (e !== null && typeof e === 'object' && 'statusCode' in e && typeof e.statusCode === 'number')
+    return e.statusCode;
   return undefined;
 }

@@ -44,7 +44,10 @@ export function microTime(d: Date = new Date()): string {
 }
 
 export class LeaseHolder {
-  private readonly o: Required<Pick<LeaseOptions, 'leaseDurationSeconds' | 'renewDeadlineMs' | 'retryPeriodMs'>> & LeaseOptions;
+  private readonly o: Required<
+    Pick<LeaseOptions, 'leaseDurationSeconds' | 'renewDeadlineMs' | 'retryPeriodMs'>
+  > &
+    LeaseOptions;
   private readonly now: () => number;
   private readonly log;
   private leading = false;
@@ -63,10 +66,14 @@ export class LeaseHolder {
     const renewDeadlineMs = opts.renewDeadlineMs ?? Math.floor((leaseDurationSeconds * 1000 * 2) / 3);
     const retryPeriodMs = opts.retryPeriodMs ?? 2000;
     if (renewDeadlineMs >= leaseDurationSeconds * 1000) {
-      throw new Error(`Lease ${opts.namespace}/${opts.name}: renewDeadline ${renewDeadlineMs} ms must be below the lease duration ${leaseDurationSeconds} s`);
+      throw new Error(
+        `Lease ${opts.namespace}/${opts.name}: renewDeadline ${renewDeadlineMs} ms must be below the lease duration ${leaseDurationSeconds} s`,
+      );
     }
     if (retryPeriodMs >= renewDeadlineMs) {
-      throw new Error(`Lease ${opts.namespace}/${opts.name}: retryPeriod ${retryPeriodMs} ms must be below renewDeadline ${renewDeadlineMs} ms`);
+      throw new Error(
+        `Lease ${opts.namespace}/${opts.name}: retryPeriod ${retryPeriodMs} ms must be below renewDeadline ${renewDeadlineMs} ms`,
+      );
     }
     this.o = { ...opts, leaseDurationSeconds, renewDeadlineMs, retryPeriodMs };
     this.now = opts.now ?? (() => performance.now());
@@ -163,7 +170,7 @@ export class LeaseHolder {
         holderIdentity: identity,
         leaseDurationSeconds: this.o.leaseDurationSeconds,
         renewTime: stamp,
-        acquireTime: weHold ? cur.spec.acquireTime ?? stamp : stamp,
+        acquireTime: weHold ? (cur.spec.acquireTime ?? stamp) : stamp,
         leaseTransitions: (cur.spec.leaseTransitions ?? 0) + (weHold ? 0 : 1),
       },
     };
@@ -201,7 +208,9 @@ export class LeaseHolder {
     if (!this.running) return;
     clearTimeout(this.loopTimer);
     this.loopTimer = setTimeout(() => {
-      this.inFlight = this.tick().finally(() => { this.inFlight = undefined; });
+      this.inFlight = this.tick().finally(() => {
+        this.inFlight = undefined;
+      });
     }, ms);
   }
 
@@ -223,7 +232,11 @@ export class LeaseHolder {
     }
     if (holder !== this.observedHolder) {
       this.observedHolder = holder;
-      try { this.o.onNewHolder?.(holder); } catch (e) { this.log.error('onNewHolder threw', { error: errorMessage(e) }); }
+      try {
+        this.o.onNewHolder?.(holder);
+      } catch (e) {
+        this.log.error('onNewHolder threw', { error: errorMessage(e) });
+      }
     }
   }
 
@@ -235,16 +248,23 @@ export class LeaseHolder {
     holdingGauge.set({ lease: this.o.name }, 1);
     transitionsTotal.inc({ lease: this.o.name, event: 'gained' });
     this.log.info('lease acquired', { identity: this.o.identity });
-    try { this.o.onStartedLeading?.(); } catch (e) { this.log.error('onStartedLeading threw', { error: errorMessage(e) }); }
+    try {
+      this.o.onStartedLeading?.();
+    } catch (e) {
+      this.log.error('onStartedLeading threw', { error: errorMessage(e) });
+    }
   }
 
   /** Fires the loss at the renew deadline even when a renew request is still hanging. */
   private armFence(): void {
     clearTimeout(this.fenceTimer);
     const left = this.renewedAt + this.o.renewDeadlineMs - this.now();
-    this.fenceTimer = setTimeout(() => {
-      if (this.leading && !this.isLeader()) this.lose('renew deadline passed');
-    }, Math.max(0, left) + 1);
+    this.fenceTimer = setTimeout(
+      () => {
+        if (this.leading && !this.isLeader()) this.lose('renew deadline passed');
+      },
+      Math.max(0, left) + 1,
+    );
   }
 
   private lose(reason: string): void {
@@ -254,7 +274,11 @@ export class LeaseHolder {
     holdingGauge.set({ lease: this.o.name }, 0);
     transitionsTotal.inc({ lease: this.o.name, event: 'lost' });
     this.log.warn('lease lost', { reason });
-    try { this.o.onStoppedLeading?.(reason); } catch (e) { this.log.error('onStoppedLeading threw', { error: errorMessage(e) }); }
+    try {
+      this.o.onStoppedLeading?.(reason);
+    } catch (e) {
+      this.log.error('onStoppedLeading threw', { error: errorMessage(e) });
+    }
   }
 
   /** Clears holderIdentity if we still hold the Lease, so a successor need not wait for expiry. */
@@ -266,7 +290,13 @@ export class LeaseHolder {
       const stamp = microTime();
       await client.replace<Lease>(Resources.Lease, {
         ...cur,
-        spec: { ...cur.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: stamp, acquireTime: stamp },
+        spec: {
+          ...cur.spec,
+          holderIdentity: '',
+          leaseDurationSeconds: 1,
+          renewTime: stamp,
+          acquireTime: stamp,
+        },
       });
       this.log.info('lease released');
     } catch (e) {

@@ -15,7 +15,14 @@ export interface ResourceRef {
 export const OPENELB_GROUP = 'network.kubesphere.io';
 export const OPENELB_VERSION = 'v1alpha2';
 
-function ref(group: string, version: string, kind: string, plural: string, namespaced: boolean, hasStatus: boolean): ResourceRef {
+function ref(
+  group: string,
+  version: string,
+  kind: string,
+  plural: string,
+  namespaced: boolean,
+  hasStatus: boolean,
+): ResourceRef {
   return Object.freeze({ group, version, kind, plural, namespaced, hasStatus });
 }
 

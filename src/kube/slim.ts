@@ -13,10 +13,30 @@ import type { KubeObject } from './types.ts';
 
 /** Values under these keys are unique per object (or per entry): interning them would only fill the table. */
 const UNIQUE_VALUES = new Set([
-  'name', 'uid', 'resourceVersion', 'creationTimestamp', 'deletionTimestamp', 'generateName', 'selfLink',
-  'ip', 'clusterIP', 'clusterIPs', 'externalIPs', 'loadBalancerIP', 'addresses', 'address', 'podIP', 'hostIP',
-  'message', 'lastTransitionTime', 'lastHeartbeatTime', 'lastProbeTime', 'lastUpdateTime', 'time',
-  'firstTimestamp', 'lastTimestamp',
+  'name',
+  'uid',
+  'resourceVersion',
+  'creationTimestamp',
+  'deletionTimestamp',
+  'generateName',
+  'selfLink',
+  'ip',
+  'clusterIP',
+  'clusterIPs',
+  'externalIPs',
+  'loadBalancerIP',
+  'addresses',
+  'address',
+  'podIP',
+  'hostIP',
+  'message',
+  'lastTransitionTime',
+  'lastHeartbeatTime',
+  'lastProbeTime',
+  'lastUpdateTime',
+  'time',
+  'firstTimestamp',
+  'lastTimestamp',
 ]);
 /** Subtrees whose keys are IPs or Service names (Eip status records): nothing in them repeats. */
 const SKIP_SUBTREES = new Set(['used', 'serviceUIDs', 'managedFields']);

@@ -5,8 +5,17 @@
 // node:http on loopback. Credentials still come from client-node (applyToHTTPSOptions) on every
 // request, so a rotated bearer token or token file is picked up; a changed CA or client certificate
 // gets a fresh pool.
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions as HttpsRequestOptions } from 'node:https';
+import {
+  Agent as HttpAgent,
+  request as httpRequest,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+} from 'node:http';
+import {
+  Agent as HttpsAgent,
+  request as httpsRequest,
+  type RequestOptions as HttpsRequestOptions,
+} from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 
 export interface TransportResponse {
@@ -14,7 +23,10 @@ export interface TransportResponse {
   text: string;
 }
 
-type TlsMaterial = Pick<HttpsRequestOptions, 'ca' | 'cert' | 'key' | 'pfx' | 'passphrase' | 'rejectUnauthorized' | 'servername'>;
+type TlsMaterial = Pick<
+  HttpsRequestOptions,
+  'ca' | 'cert' | 'key' | 'pfx' | 'passphrase' | 'rejectUnauthorized' | 'servername'
+>;
 
 const TLS_FIELDS = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername'] as const;
 
@@ -51,13 +63,24 @@ export class ApiTransport {
     return c !== null && !c.proxyUrl;
   }
 
-  async send(method: string, url: URL, headers: OutgoingHttpHeaders, body: string | undefined, signal: AbortSignal): Promise<TransportResponse> {
+  async send(
+    method: string,
+    url: URL,
+    headers: OutgoingHttpHeaders,
+    body: string | undefined,
+    signal: AbortSignal,
+  ): Promise<TransportResponse> {
     const opts: HttpsRequestOptions = { headers: {} };
     await this.kc.applyToHTTPSOptions(opts);
     const tls = url.protocol === 'https:';
     const allHeaders: OutgoingHttpHeaders = { ...(opts.headers as OutgoingHttpHeaders), ...headers };
     if (body !== undefined) allHeaders['content-length'] = Buffer.byteLength(body);
-    const reqOpts: HttpsRequestOptions = { method, headers: allHeaders, agent: this.agentFor(tls, opts), signal };
+    const reqOpts: HttpsRequestOptions = {
+      method,
+      headers: allHeaders,
+      agent: this.agentFor(tls, opts),
+      signal,
+    };
     if (opts.auth) reqOpts.auth = opts.auth;
     try {
       return await this.once(tls, url, reqOpts, body);
@@ -65,13 +88,19 @@ export class ApiTransport {
       // A pooled connection the server closed while idle fails before any answer: the request never
       // reached the server. The other idle connections are most likely closed too (server restart,
       // connections dropped): the pool is replaced and the request sent once more.
-      if (!(err instanceof StaleConnectionError) || signal.aborted) throw err instanceof StaleConnectionError ? err.cause : err;
+      if (!(err instanceof StaleConnectionError) || signal.aborted)
+        throw err instanceof StaleConnectionError ? err.cause : err;
       this.close();
       return this.once(tls, url, { ...reqOpts, agent: this.agentFor(tls, opts) }, body);
     }
   }
 
-  private once(tls: boolean, url: URL, reqOpts: HttpsRequestOptions, body: string | undefined): Promise<TransportResponse> {
+  private once(
+    tls: boolean,
+    url: URL,
+    reqOpts: HttpsRequestOptions,
+    body: string | undefined,
+  ): Promise<TransportResponse> {
     return new Promise<TransportResponse>((resolve, reject) => {
       let answered = false;
       const onResponse = (res: IncomingMessage): void => {
@@ -104,7 +133,9 @@ export class ApiTransport {
     this.agent?.destroy();
     this.material = material;
     this.tls = tls;
-    this.agent = tls ? new HttpsAgent({ keepAlive: true, keepAliveMsecs: 30_000, ...material }) : new HttpAgent({ keepAlive: true, keepAliveMsecs: 30_000 });
+    this.agent = tls
+      ? new HttpsAgent({ keepAlive: true, keepAliveMsecs: 30_000, ...material })
+      : new HttpAgent({ keepAlive: true, keepAliveMsecs: 30_000 });
     return this.agent;
   }
 }

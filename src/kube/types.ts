@@ -45,7 +45,16 @@ export interface Condition {
 
 // ---- openelb CRDs (v1alpha2): one definition, in src/api ----
 export type {
-  Eip, EipSpec, EipStatus, BgpConf, BgpConfSpec, BgpConfStatus, BgpPeer, BgpPeerSpec, BgpPeerStatus, LabelSelector,
+  Eip,
+  EipSpec,
+  EipStatus,
+  BgpConf,
+  BgpConfSpec,
+  BgpConfStatus,
+  BgpPeer,
+  BgpPeerSpec,
+  BgpPeerStatus,
+  LabelSelector,
 } from '../api/v1alpha2.ts';
 
 // ---- core kinds ----
@@ -102,7 +111,12 @@ export interface NodeAddress {
   address: string;
 }
 export interface Node extends KubeObject {
-  spec?: { podCIDR?: string; podCIDRs?: string[]; unschedulable?: boolean; taints?: { key: string; value?: string; effect: string }[] };
+  spec?: {
+    podCIDR?: string;
+    podCIDRs?: string[];
+    unschedulable?: boolean;
+    taints?: { key: string; value?: string; effect: string }[];
+  };
   status?: {
     addresses?: NodeAddress[];
     conditions?: { type: string; status: 'True' | 'False' | 'Unknown'; reason?: string; message?: string }[];

@@ -28,7 +28,10 @@ export interface RetryOptions {
 }
 
 /** Merge patch that turns map `from` into map `to`, naming only keys that change (null = remove). */
-export function mapDiffPatch<V>(from: Record<string, V> | undefined, to: Record<string, V> | undefined): Record<string, V | null> {
+export function mapDiffPatch<V>(
+  from: Record<string, V> | undefined,
+  to: Record<string, V> | undefined,
+): Record<string, V | null> {
   const out: Record<string, V | null> = {};
   const a = from ?? {};
   const b = to ?? {};
@@ -52,10 +55,13 @@ export class ObjectWriter {
 
   /** One merge patch, optionally conditioned on `resourceVersion` (409 if stale). */
   mergePatch<T extends KubeObject>(
-    ref: ResourceRef, target: WriteTarget, patch: MergePatch,
+    ref: ResourceRef,
+    target: WriteTarget,
+    patch: MergePatch,
     opts: { subresource?: 'status'; resourceVersion?: string; fieldManager?: string } = {},
   ): Promise<T> {
-    const body = opts.resourceVersion === undefined ? patch : withResourceVersion(patch, opts.resourceVersion);
+    const body =
+      opts.resourceVersion === undefined ? patch : withResourceVersion(patch, opts.resourceVersion);
     return this.client.patch<T>(ref, target.name, target.namespace, body, 'merge', {
       subresource: opts.subresource,
       fieldManager: opts.fieldManager ?? this.fieldManager,
@@ -68,7 +74,10 @@ export class ObjectWriter {
    * the unchanged current object, or undefined when the object does not exist.
    */
   async update<T extends KubeObject>(
-    ref: ResourceRef, target: WriteTarget, compute: (cur: T) => MergePatch | undefined, opts: RetryOptions = {},
+    ref: ResourceRef,
+    target: WriteTarget,
+    compute: (cur: T) => MergePatch | undefined,
+    opts: RetryOptions = {},
   ): Promise<T | undefined> {
     const retries = opts.retries ?? 5;
     for (let attempt = 0; ; attempt++) {
@@ -97,17 +106,29 @@ export class ObjectWriter {
 
   /** Status write through /status; `compute` answers the `status` merge patch only. */
   updateStatus<T extends KubeObject>(
-    ref: ResourceRef, target: WriteTarget, compute: (cur: T) => MergePatch | undefined, opts: Omit<RetryOptions, 'subresource'> = {},
+    ref: ResourceRef,
+    target: WriteTarget,
+    compute: (cur: T) => MergePatch | undefined,
+    opts: Omit<RetryOptions, 'subresource'> = {},
   ): Promise<T | undefined> {
     if (!ref.hasStatus) throw new Error(`${ref.kind} has no status subresource`);
-    return this.update<T>(ref, target, (cur) => {
-      const s = compute(cur);
-      return s === undefined || isEmptyPatch(s) ? undefined : { status: s };
-    }, { ...opts, subresource: 'status' });
+    return this.update<T>(
+      ref,
+      target,
+      (cur) => {
+        const s = compute(cur);
+        return s === undefined || isEmptyPatch(s) ? undefined : { status: s };
+      },
+      { ...opts, subresource: 'status' },
+    );
   }
 
   /** Adds `finalizer` unless present or the object is being deleted. */
-  ensureFinalizer<T extends KubeObject>(ref: ResourceRef, target: WriteTarget, finalizer: string): Promise<T | undefined> {
+  ensureFinalizer<T extends KubeObject>(
+    ref: ResourceRef,
+    target: WriteTarget,
+    finalizer: string,
+  ): Promise<T | undefined> {
     return this.update<T>(ref, target, (cur) => {
       const f = cur.metadata.finalizers ?? [];
       if (f.includes(finalizer) || cur.metadata.deletionTimestamp) return undefined;
@@ -116,7 +137,11 @@ export class ObjectWriter {
   }
 
   /** Removes `finalizer` if present, keeping everyone else's. */
-  removeFinalizer<T extends KubeObject>(ref: ResourceRef, target: WriteTarget, finalizer: string): Promise<T | undefined> {
+  removeFinalizer<T extends KubeObject>(
+    ref: ResourceRef,
+    target: WriteTarget,
+    finalizer: string,
+  ): Promise<T | undefined> {
     return this.update<T>(ref, target, (cur) => {
       const f = cur.metadata.finalizers ?? [];
       if (!f.includes(finalizer)) return undefined;
@@ -125,15 +150,24 @@ export class ObjectWriter {
   }
 
   /** Sets (string) or removes (null) annotations, touching no other key. */
-  setAnnotations<T extends KubeObject>(ref: ResourceRef, target: WriteTarget, annotations: Record<string, string | null>): Promise<T | undefined> {
-    return this.update<T>(ref, target, (cur) => {
-      const have = cur.metadata.annotations ?? {};
-      const p: Record<string, string | null> = {};
-      for (const [k, v] of Object.entries(annotations)) {
-        if (v === null ? k in have : have[k] !== v) p[k] = v;
-      }
-      return isEmptyPatch(p) ? undefined : { metadata: { annotations: p } };
-    }, { precondition: false });
+  setAnnotations<T extends KubeObject>(
+    ref: ResourceRef,
+    target: WriteTarget,
+    annotations: Record<string, string | null>,
+  ): Promise<T | undefined> {
+    return this.update<T>(
+      ref,
+      target,
+      (cur) => {
+        const have = cur.metadata.annotations ?? {};
+        const p: Record<string, string | null> = {};
+        for (const [k, v] of Object.entries(annotations)) {
+          if (v === null ? k in have : have[k] !== v) p[k] = v;
+        }
+        return isEmptyPatch(p) ? undefined : { metadata: { annotations: p } };
+      },
+      { precondition: false },
+    );
   }
 }
 

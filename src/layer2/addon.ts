@@ -51,7 +51,9 @@ export function loadAddon(): AfPacketAddon {
   if (cached !== undefined) return cached;
   const path = candidates.find((p) => existsSync(p));
   if (path === undefined) {
-    throw new Error(`AF_PACKET addon not built (looked in ${candidates.join(', ')}); run \`npm run build:addon\``);
+    throw new Error(
+      `AF_PACKET addon not built (looked in ${candidates.join(', ')}); run \`npm run build:addon\``,
+    );
   }
   cached = createRequire(import.meta.url)(path) as AfPacketAddon;
   return cached;

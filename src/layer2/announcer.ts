@@ -70,7 +70,8 @@ export class Announcer {
           return;
         }
         if (mac !== undefined) {
-          const frames = ip.family === 4 ? buildGratuitousArp(mac, ip.bytes) : [buildUnsolicitedNa(mac, ip.bytes)];
+          const frames =
+            ip.family === 4 ? buildGratuitousArp(mac, ip.bytes) : [buildUnsolicitedNa(mac, ip.bytes)];
           for (const f of frames) {
             if (this.#opts.link.send(f) === 0) this.counters.gratuitousSent++;
             else this.counters.sendErrors++;

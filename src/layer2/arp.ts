@@ -1,6 +1,13 @@
 // ARP for IPv4 over Ethernet (RFC 826): parse, build, replies and gratuitous announcements. Pure.
 import { BROADCAST_MAC, bytesEqual } from './addr.ts';
-import { ETHERNET_HEADER_LEN, ETHERTYPE_ARP, ETHERTYPE_IPV4, type EthernetHeader, parseEthernet, writeEthernet } from './ethernet.ts';
+import {
+  ETHERNET_HEADER_LEN,
+  ETHERTYPE_ARP,
+  ETHERTYPE_IPV4,
+  type EthernetHeader,
+  parseEthernet,
+  writeEthernet,
+} from './ethernet.ts';
 import { bad, ignored, ok, type Parsed } from './result.ts';
 
 export const ARP_REQUEST = 1;
@@ -89,6 +96,13 @@ export function buildArpReply(request: ArpPacket, ourMac: Uint8Array): Buffer {
 
 /** Gratuitous ARP as a broadcast request and a broadcast reply, both with spa = tpa = ip. */
 export function buildGratuitousArp(ourMac: Uint8Array, ip: Uint8Array): [Buffer, Buffer] {
-  const base = { ethDst: BROADCAST_MAC, ethSrc: ourMac, senderMac: ourMac, senderIp: ip, targetMac: BROADCAST_MAC, targetIp: ip };
+  const base = {
+    ethDst: BROADCAST_MAC,
+    ethSrc: ourMac,
+    senderMac: ourMac,
+    senderIp: ip,
+    targetMac: BROADCAST_MAC,
+    targetIp: ip,
+  };
   return [buildArp({ ...base, op: ARP_REQUEST }), buildArp({ ...base, op: ARP_REPLY })];
 }

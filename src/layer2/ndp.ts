@@ -9,7 +9,13 @@ import {
   solicitedNodeAddress,
 } from './addr.ts';
 import { icmpv6Checksum } from './checksum.ts';
-import { ETHERNET_HEADER_LEN, ETHERTYPE_IPV6, type EthernetHeader, parseEthernet, writeEthernet } from './ethernet.ts';
+import {
+  ETHERNET_HEADER_LEN,
+  ETHERTYPE_IPV6,
+  type EthernetHeader,
+  parseEthernet,
+  writeEthernet,
+} from './ethernet.ts';
 import { bad, ignored, ok, type Parsed } from './result.ts';
 
 export const ICMPV6 = 58;
@@ -65,7 +71,7 @@ export function parseNdp(frame: Uint8Array): Parsed<NdpFrame> {
   if (isIPv6Multicast(target)) return bad('ndp: multicast target');
   let sourceLinkAddr: Uint8Array | undefined;
   let targetLinkAddr: Uint8Array | undefined;
-  for (let o = ND_MIN_LEN; o < icmp.length; ) {
+  for (let o = ND_MIN_LEN; o < icmp.length;) {
     if (o + 2 > icmp.length) return bad('ndp: truncated option');
     const len = (icmp[o + 1] ?? 0) * 8;
     if (len === 0) return bad('ndp: option with length 0');
@@ -90,10 +96,12 @@ export function parseNdp(frame: Uint8Array): Parsed<NdpFrame> {
     ...(targetLinkAddr !== undefined ? { targetLinkAddr } : {}),
   };
   if (!isNa && isUnspecified(src)) {
-    if (!isSolicitedNodeAddress(dst)) return bad('ndp: DAD solicitation not sent to a solicited-node address');
+    if (!isSolicitedNodeAddress(dst))
+      return bad('ndp: DAD solicitation not sent to a solicited-node address');
     if (sourceLinkAddr !== undefined) return bad('ndp: DAD solicitation carries a source link-layer option');
   }
-  if (isNa && isIPv6Multicast(dst) && msg.solicited) return bad('ndp: solicited advertisement to a multicast address');
+  if (isNa && isIPv6Multicast(dst) && msg.solicited)
+    return bad('ndp: solicited advertisement to a multicast address');
   return ok({ eth: e.value, ndp: msg });
 }
 
@@ -125,7 +133,8 @@ export function buildNdp(p: NdpBuild): Buffer {
   buf.set(p.src.subarray(0, 16), ip + 8);
   buf.set(p.dst.subarray(0, 16), ip + 24);
   buf[icmpStart] = p.type;
-  buf[icmpStart + 4] = (p.router === true ? 0x80 : 0) | (p.solicited === true ? 0x40 : 0) | (p.override === true ? 0x20 : 0);
+  buf[icmpStart + 4] =
+    (p.router === true ? 0x80 : 0) | (p.solicited === true ? 0x40 : 0) | (p.override === true ? 0x20 : 0);
   buf.set(p.target.subarray(0, 16), icmpStart + 8);
   if (p.linkAddr !== undefined) {
     buf[icmpStart + 24] = p.type === ND_NEIGHBOR_SOLICIT ? OPT_SOURCE_LL : OPT_TARGET_LL;
@@ -187,4 +196,3 @@ export function buildNeighborSolicit(ourMac: Uint8Array, src: Uint8Array, target
     ...(dad ? {} : { linkAddr: ourMac }),
   });
 }
-

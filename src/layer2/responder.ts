@@ -2,7 +2,15 @@
 // interface's own MAC, without the addresses being configured on any interface. mayAnswer(ip) is checked
 // before every send. Frames that claim one of our addresses from another MAC are reported (conflicts),
 // for the answered addresses and for the watched ones (held but not answered: being probed or refused).
-import { bytesEqual, formatIp, formatMac, isUnspecified, multicastMac, parseIp, solicitedNodeAddress } from './addr.ts';
+import {
+  bytesEqual,
+  formatIp,
+  formatMac,
+  isUnspecified,
+  multicastMac,
+  parseIp,
+  solicitedNodeAddress,
+} from './addr.ts';
 import { ARP_REPLY, ARP_REQUEST, buildArpReply, isGratuitousArp, parseArp } from './arp.ts';
 import { type Layer2Counters, newCounters } from './counters.ts';
 import { ETHERTYPE_ARP, ETHERTYPE_IPV6, parseEthernet } from './ethernet.ts';
@@ -130,7 +138,14 @@ export class Responder {
     const fromOther = ours === undefined || !bytesEqual(a.senderMac, ours);
     const senderIsOurs = this.#held(a.senderIp);
     if (senderIsOurs !== undefined && fromOther) {
-      const kind = a.op === ARP_REPLY ? (isGratuitousArp(a) ? 'garp' : 'arp-reply') : isGratuitousArp(a) ? 'garp' : 'arp-request';
+      const kind =
+        a.op === ARP_REPLY
+          ? isGratuitousArp(a)
+            ? 'garp'
+            : 'arp-reply'
+          : isGratuitousArp(a)
+            ? 'garp'
+            : 'arp-request';
       this.#foreign(senderIsOurs, a.senderMac, kind);
       this.counters.framesIgnored++;
       return 'ignored';

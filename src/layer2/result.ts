@@ -12,6 +12,10 @@ export function bad(reason: string): { readonly ok: false; readonly bad: true; r
   return { ok: false, bad: true, reason };
 }
 
-export function ignored(reason: string): { readonly ok: false; readonly bad: false; readonly reason: string } {
+export function ignored(reason: string): {
+  readonly ok: false;
+  readonly bad: false;
+  readonly reason: string;
+} {
   return { ok: false, bad: false, reason };
 }

@@ -177,7 +177,11 @@ export class PacketSocket extends EventEmitter<PacketSocketEvents> {
       up: (info.flags & IFF_UP) !== 0,
     };
     if (this.#native !== undefined && this.#native.ifindex !== info.ifindex) {
-      log.info('interface re-created; reopening', { ifname: this.ifname, old: this.#native.ifindex, new: info.ifindex });
+      log.info('interface re-created; reopening', {
+        ifname: this.ifname,
+        old: this.#native.ifindex,
+        new: info.ifindex,
+      });
       this.#native.close();
       this.#native = undefined;
     }
@@ -208,14 +212,23 @@ export class PacketSocket extends EventEmitter<PacketSocketEvents> {
     this.#native = native;
     for (const g of this.#groups.values()) this.#membership(native, g.mac, true);
     if (this.#allMulti) this.#membership(native, null, true);
-    log.info('packet socket open', { ifname: this.ifname, ifindex: state.ifindex, mac: formatMac(state.mac) });
+    log.info('packet socket open', {
+      ifname: this.ifname,
+      ifindex: state.ifindex,
+      mac: formatMac(state.mac),
+    });
     this.emit('open', state);
   }
 
   #membership(native: NativeSocket | undefined, mac: Buffer | null, add: boolean): void {
     if (native === undefined) return;
     const err = add ? native.addMembership(mac) : native.dropMembership(mac);
-    if (err !== 0) this.#emitError(err, 'membership', `${add ? 'add' : 'drop'} ${mac === null ? 'all-multicast' : formatMac(mac)}`);
+    if (err !== 0)
+      this.#emitError(
+        err,
+        'membership',
+        `${add ? 'add' : 'drop'} ${mac === null ? 'all-multicast' : formatMac(mac)}`,
+      );
   }
 
   #onFrame(frame: Buffer, pkttype: number): void {

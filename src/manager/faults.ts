@@ -6,8 +6,15 @@ import { Backoff, errorMessage, type BackoffOptions } from '../kube/index.ts';
 import type { Logger } from '../obs/log.ts';
 import { counter, gauge } from '../obs/metrics.ts';
 
-const mErrors = counter('component_errors_total', 'Unexpected exceptions caught in a component step (logged with their stack, retried with backoff)', ['component', 'step']);
-const mFailing = gauge('component_failing', '1 while the last run of a component step failed', ['component', 'step']);
+const mErrors = counter(
+  'component_errors_total',
+  'Unexpected exceptions caught in a component step (logged with their stack, retried with backoff)',
+  ['component', 'step'],
+);
+const mFailing = gauge('component_failing', '1 while the last run of a component step failed', [
+  'component',
+  'step',
+]);
 
 interface Failure {
   error: string;
@@ -112,9 +119,16 @@ export class FaultGuard {
     clearTimeout(prev?.timer);
     const delay = this.backoff(step).next();
     this.lastDelay = delay;
-    this.log.error('unexpected error in a reconcile step; retrying with backoff (the process keeps running)', {
-      component: this.component, step, error, stack: e instanceof Error ? e.stack : undefined, retryInMs: delay,
-    });
+    this.log.error(
+      'unexpected error in a reconcile step; retrying with backoff (the process keeps running)',
+      {
+        component: this.component,
+        step,
+        error,
+        stack: e instanceof Error ? e.stack : undefined,
+        retryInMs: delay,
+      },
+    );
     let timer: NodeJS.Timeout | undefined;
     if (retry && !this.stopped) {
       timer = setTimeout(() => {

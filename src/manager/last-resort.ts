@@ -9,20 +9,34 @@ import { counter } from '../obs/metrics.ts';
 /** Readiness recovers this long after the last escape (a one-off must not bench the replica for good). */
 const QUIET_MS = 5 * 60_000;
 
-const mUncaught = counter('uncaught_errors_total', 'Exceptions and rejections that escaped every component guard (a bug: see the log for the stack)', ['kind']);
+const mUncaught = counter(
+  'uncaught_errors_total',
+  'Exceptions and rejections that escaped every component guard (a bug: see the log for the stack)',
+  ['kind'],
+);
 
 export function installLastResort(health: HealthServer, log: Logger): void {
   let last: { at: number; text: string } | undefined;
   const record = (kind: 'exception' | 'rejection', e: unknown): void => {
     mUncaught.inc({ kind });
     const message = e instanceof Error ? e.message : String(e);
-    log.error('unexpected error outside every component guard; the process keeps running, not ready for a while', {
-      kind, error: message, stack: e instanceof Error ? e.stack : undefined,
-    });
+    log.error(
+      'unexpected error outside every component guard; the process keeps running, not ready for a while',
+      {
+        kind,
+        error: message,
+        stack: e instanceof Error ? e.stack : undefined,
+      },
+    );
     last = { at: performance.now(), text: `${kind} at ${new Date().toISOString()}: ${message}` };
   };
   process.on('uncaughtException', (e) => record('exception', e));
   process.on('unhandledRejection', (e) => record('rejection', e));
-  health.addReadinessCheck('uncaught-errors', () =>
-    last === undefined || performance.now() - last.at > QUIET_MS || `an error escaped every guard (${last.text}); ready again ${QUIET_MS / 60_000} min after the last one`);
+  health.addReadinessCheck(
+    'uncaught-errors',
+    () =>
+      last === undefined ||
+      performance.now() - last.at > QUIET_MS ||
+      `an error escaped every guard (${last.text}); ready again ${QUIET_MS / 60_000} min after the last one`,
+  );
 }

@@ -82,7 +82,7 @@ export function formatIpv4(v: number): string {
 function formatGroups(groups: readonly number[]): string {
   let bestStart = -1;
   let bestLen = 0;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (groups[i] !== 0) {
       i++;
       continue;

@@ -109,18 +109,28 @@ export class HealthServer {
     const lines = results
       .filter((r) => verbose || !r.ok)
       .map((r) => `[${r.ok ? '+' : '-'}]${r.name} ${r.ok ? 'ok' : `failed: ${r.reason ?? 'not ready'}`}`);
-    lines.push(ok ? `${readiness ? 'readyz' : 'healthz'} check passed` : `${readiness ? 'readyz' : 'healthz'} check failed`);
-    res.writeHead(ok ? 200 : 503, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' }).end(lines.join('\n') + '\n');
+    lines.push(
+      ok
+        ? `${readiness ? 'readyz' : 'healthz'} check passed`
+        : `${readiness ? 'readyz' : 'healthz'} check failed`,
+    );
+    res
+      .writeHead(ok ? 200 : 503, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' })
+      .end(lines.join('\n') + '\n');
   }
 }
 
 async function runChecks(checks: Map<string, Check>): Promise<CheckResult[]> {
-  return Promise.all([...checks].map(async ([name, check]): Promise<CheckResult> => {
-    try {
-      const r = await check();
-      return r === true ? { name, ok: true } : { name, ok: false, reason: typeof r === 'string' ? r : undefined };
-    } catch (e) {
-      return { name, ok: false, reason: e instanceof Error ? e.message : String(e) };
-    }
-  }));
+  return Promise.all(
+    [...checks].map(async ([name, check]): Promise<CheckResult> => {
+      try {
+        const r = await check();
+        return r === true
+          ? { name, ok: true }
+          : { name, ok: false, reason: typeof r === 'string' ? r : undefined };
+      } catch (e) {
+        return { name, ok: false, reason: e instanceof Error ? e.message : String(e) };
+      }
+    }),
+  );
 }

@@ -5,8 +5,14 @@ export type Logger = winston.Logger;
 
 const root = winston.createLogger({
   level: process.env.OPENELB_LOG_LEVEL ?? 'info',
-  format: winston.format.combine(winston.format.timestamp(), winston.format.errors({ stack: true }), winston.format.json()),
-  transports: [new winston.transports.Console({ stderrLevels: ['error', 'warn', 'info', 'debug', 'verbose', 'silly'] })],
+  format: winston.format.combine(
+    winston.format.timestamp(),
+    winston.format.errors({ stack: true }),
+    winston.format.json(),
+  ),
+  transports: [
+    new winston.transports.Console({ stderrLevels: ['error', 'warn', 'info', 'debug', 'verbose', 'silly'] }),
+  ],
 });
 
 export function setLogLevel(level: string): void {

@@ -45,8 +45,14 @@ export interface MemoryTrimOptions {
 
 type Gc = NodeJS.GCFunction;
 
-const trimsTotal = counter('memory_trims_total', 'Memory-reducing GCs requested after a burst left freed heap pages resident');
-const growthGauge = gauge('memory_rss_growth_bytes', 'RSS above the memory trimmer\'s baseline (the RSS after its last trim, or the lowest seen)');
+const trimsTotal = counter(
+  'memory_trims_total',
+  'Memory-reducing GCs requested after a burst left freed heap pages resident',
+);
+const growthGauge = gauge(
+  'memory_rss_growth_bytes',
+  "RSS above the memory trimmer's baseline (the RSS after its last trim, or the lowest seen)",
+);
 
 /** V8's gc() with options: the exposed global when run with --expose-gc, else enabled at run time. */
 function findGc(): Gc | undefined {
@@ -117,7 +123,11 @@ export class MemoryTrimmer {
    * One sample; public for tests (`rssAfterGc` stands in for reading RSS when the GC returns).
    * Answers true when it requested a trim.
    */
-  tick(now = performance.now(), rss = process.memoryUsage.rss(), rssAfterGc = () => process.memoryUsage.rss()): boolean {
+  tick(
+    now = performance.now(),
+    rss = process.memoryUsage.rss(),
+    rssAfterGc = () => process.memoryUsage.rss(),
+  ): boolean {
     const elu = performance.eventLoopUtilization(this.lastElu);
     this.lastElu = performance.eventLoopUtilization();
     const rising = rss - (this.lastRss ?? rss);
@@ -126,9 +136,13 @@ export class MemoryTrimmer {
     if (rss < this.baseline) this.baseline = rss;
     const grown = rss - this.baseline;
     growthGauge.set(grown);
-    this.budgetMs = Math.min(this.maxDuty * 60_000, this.budgetMs + (now - (this.budgetAt ?? now)) * this.maxDuty);
+    this.budgetMs = Math.min(
+      this.maxDuty * 60_000,
+      this.budgetMs + (now - (this.budgetAt ?? now)) * this.maxDuty,
+    );
     this.budgetAt = now;
-    if (grown < this.thresholdBytes || elu.utilization > this.maxBusy || rising >= this.stableBytes) return false;
+    if (grown < this.thresholdBytes || elu.utilization > this.maxBusy || rising >= this.stableBytes)
+      return false;
     if (now < this.nextTrimAt || this.budgetMs <= 0 || !this.gc) return false;
     this.trimming = true;
     this.trims++;
@@ -148,7 +162,11 @@ export class MemoryTrimmer {
       this.trimming = false;
       this.budgetMs -= took;
       this.nextTrimAt = now + took + this.minIntervalMs;
-      this.log.info('returned freed heap pages to the OS', { rssGrowthMiB: Math.round(grown / 2 ** 20), releasedMiB: Math.round((rss - left) / 2 ** 20), tookMs: Math.round(took) });
+      this.log.info('returned freed heap pages to the OS', {
+        rssGrowthMiB: Math.round(grown / 2 ** 20),
+        releasedMiB: Math.round((rss - left) / 2 ** 20),
+        tookMs: Math.round(took),
+      });
     };
     void this.gc({ type: 'major', execution: 'async', flavor: 'last-resort' }).then(done, (e: unknown) => {
       done();

@@ -16,12 +16,13 @@ export function collectProcessMetrics(): void {
   // gRPC frames), which is what separates "external" from V8's own heap when RSS grows.
   new Gauge<'kind'>({
     name: `${METRIC_PREFIX}process_memory_bytes`,
-    help: 'process.memoryUsage() at scrape time (rss, heapTotal, heapUsed, external, arrayBuffers) and V8\'s own malloc use (v8Malloced, v8PeakMalloced)',
+    help: "process.memoryUsage() at scrape time (rss, heapTotal, heapUsed, external, arrayBuffers) and V8's own malloc use (v8Malloced, v8PeakMalloced)",
     labelNames: ['kind'],
     registers: [registry],
     collect(this: Gauge<'kind'>) {
       const m = process.memoryUsage();
-      for (const kind of ['rss', 'heapTotal', 'heapUsed', 'external', 'arrayBuffers'] as const) this.set({ kind }, m[kind]);
+      for (const kind of ['rss', 'heapTotal', 'heapUsed', 'external', 'arrayBuffers'] as const)
+        this.set({ kind }, m[kind]);
       const h = getHeapStatistics();
       this.set({ kind: 'v8Malloced' }, h.malloced_memory);
       this.set({ kind: 'v8PeakMalloced' }, h.peak_malloced_memory);
@@ -33,7 +34,11 @@ function fullName(name: string): string {
   return name.startsWith(METRIC_PREFIX) ? name : METRIC_PREFIX + name;
 }
 
-export function counter<L extends string>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
+export function counter<L extends string>(
+  name: string,
+  help: string,
+  labelNames: readonly L[] = [],
+): Counter<L> {
   const n = fullName(name);
   const existing = registry.getSingleMetric(n);
   if (existing) return existing as Counter<L>;
@@ -48,12 +53,21 @@ export function gauge<L extends string>(name: string, help: string, labelNames: 
 }
 
 export function histogram<L extends string>(
-  name: string, help: string, labelNames: readonly L[] = [], buckets?: number[],
+  name: string,
+  help: string,
+  labelNames: readonly L[] = [],
+  buckets?: number[],
 ): Histogram<L> {
   const n = fullName(name);
   const existing = registry.getSingleMetric(n);
   if (existing) return existing as Histogram<L>;
-  return new Histogram<L>({ name: n, help, labelNames, registers: [registry], ...(buckets ? { buckets } : {}) });
+  return new Histogram<L>({
+    name: n,
+    help,
+    labelNames,
+    registers: [registry],
+    ...(buckets ? { buckets } : {}),
+  });
 }
 
 export async function metricsText(): Promise<{ contentType: string; body: string }> {

@@ -5,14 +5,20 @@ import type { ComponentFactory } from '../manager/component.ts';
 import type { Eip } from '../api/v1alpha2.ts';
 import { registry } from './metrics.ts';
 
-interface EipSource { readonly hasSynced: boolean; list(): readonly Eip[] }
+interface EipSource {
+  readonly hasSynced: boolean;
+  list(): readonly Eip[];
+}
 
 let source: EipSource | undefined;
 
 function perPool(name: string, help: string, value: (e: Eip) => number | undefined): void {
   if (registry.getSingleMetric(name)) return;
   new Gauge({
-    name, help, labelNames: ['eip', 'protocol'], registers: [registry],
+    name,
+    help,
+    labelNames: ['eip', 'protocol'],
+    registers: [registry],
     collect(this: Gauge<'eip' | 'protocol'>) {
       this.reset();
       if (!source?.hasSynced) return;
@@ -24,10 +30,20 @@ function perPool(name: string, help: string, value: (e: Eip) => number | undefin
   });
 }
 
-perPool('openelb_eip_pool_size', 'Addresses an Eip can hand out (status.poolSize)', (e) => e.status?.poolSize);
+perPool(
+  'openelb_eip_pool_size',
+  'Addresses an Eip can hand out (status.poolSize)',
+  (e) => e.status?.poolSize,
+);
 perPool('openelb_eip_pool_usage', 'Addresses of an Eip in use (status.usage)', (e) => e.status?.usage ?? 0);
-perPool('openelb_eip_pool_services', 'Services holding an address of an Eip', (e) => Object.keys(e.status?.serviceUIDs ?? {}).length);
-perPool('openelb_eip_pool_disabled', '1 when the Eip is disabled (no new allocations)', (e) => (e.spec.disable ? 1 : 0));
+perPool(
+  'openelb_eip_pool_services',
+  'Services holding an address of an Eip',
+  (e) => Object.keys(e.status?.serviceUIDs ?? {}).length,
+);
+perPool('openelb_eip_pool_disabled', '1 when the Eip is disabled (no new allocations)', (e) =>
+  e.spec.disable ? 1 : 0,
+);
 
 export const poolMetricsComponent: ComponentFactory = (ctx) => ({
   name: 'pool-metrics',

@@ -18,7 +18,12 @@ export interface AdmissionStatus {
   code: number;
   reason?: string;
   message: string;
-  details?: { name: string; group: string; kind: string; causes: Array<{ reason: string; field: string; message: string }> };
+  details?: {
+    name: string;
+    group: string;
+    kind: string;
+    causes: Array<{ reason: string; field: string; message: string }>;
+  };
 }
 
 export interface AdmissionReviewResponse {
@@ -33,17 +38,26 @@ export class BadReviewError extends Error {
 
 /** Reads the parts of an AdmissionReview we use; throws BadReviewError when it is not one (HTTP 400). */
 export function parseAdmissionReview(body: unknown): AdmissionRequest {
-  if (!isRecord(body) || body['kind'] !== 'AdmissionReview') throw new BadReviewError('body is not an AdmissionReview');
-  if (body['apiVersion'] !== 'admission.k8s.io/v1') throw new BadReviewError(`AdmissionReview ${String(body['apiVersion'])} is not supported; use admission.k8s.io/v1`);
+  if (!isRecord(body) || body['kind'] !== 'AdmissionReview')
+    throw new BadReviewError('body is not an AdmissionReview');
+  if (body['apiVersion'] !== 'admission.k8s.io/v1')
+    throw new BadReviewError(
+      `AdmissionReview ${String(body['apiVersion'])} is not supported; use admission.k8s.io/v1`,
+    );
   const r = body['request'];
-  if (!isRecord(r) || typeof r['uid'] !== 'string' || r['uid'] === '') throw new BadReviewError('AdmissionReview has no request.uid');
+  if (!isRecord(r) || typeof r['uid'] !== 'string' || r['uid'] === '')
+    throw new BadReviewError('AdmissionReview has no request.uid');
   const k = isRecord(r['kind']) ? r['kind'] : {};
   const obj = (v: unknown): Record<string, unknown> | undefined => (isRecord(v) ? v : undefined);
   const object = obj(r['object']);
   const meta = obj(object?.['metadata']);
   return {
     uid: r['uid'],
-    kind: { group: String(k['group'] ?? ''), version: String(k['version'] ?? ''), kind: String(k['kind'] ?? '') },
+    kind: {
+      group: String(k['group'] ?? ''),
+      version: String(k['version'] ?? ''),
+      kind: String(k['kind'] ?? ''),
+    },
     name: typeof r['name'] === 'string' && r['name'] !== '' ? r['name'] : String(meta?.['name'] ?? ''),
     operation: String(r['operation'] ?? ''),
     object,
@@ -60,7 +74,11 @@ export function asV1alpha2(o: Record<string, unknown> | undefined): Record<strin
   return convertObject(o, API_VERSION_V1ALPHA2);
 }
 
-function review(uid: string, allowed: boolean, extra: { status?: AdmissionStatus; warnings?: string[] } = {}): AdmissionReviewResponse {
+function review(
+  uid: string,
+  allowed: boolean,
+  extra: { status?: AdmissionStatus; warnings?: string[] } = {},
+): AdmissionReviewResponse {
   const response: AdmissionReviewResponse['response'] = { uid, allowed };
   if (extra.status) response.status = extra.status;
   if (extra.warnings && extra.warnings.length > 0) response.warnings = extra.warnings;
@@ -78,14 +96,21 @@ export function admissionResponse(req: AdmissionRequest, result: ValidationResul
     code: 422,
     reason: 'Invalid',
     message: `${req.kind.kind} ${JSON.stringify(req.name)} is invalid: ${result.errors.map(formatIssue).join('; ')}`,
-    details: { name: req.name, group: req.kind.group || GROUP, kind: req.kind.kind, causes: result.errors.map(cause) },
+    details: {
+      name: req.name,
+      group: req.kind.group || GROUP,
+      kind: req.kind.kind,
+      causes: result.errors.map(cause),
+    },
   };
   return review(req.uid, false, { status, warnings });
 }
 
 /** A denial for something other than field validation (unreadable object, lookup failure). */
 export function admissionError(uid: string, code: number, message: string): AdmissionReviewResponse {
-  return review(uid, false, { status: { code, reason: code >= 500 ? 'InternalError' : 'BadRequest', message } });
+  return review(uid, false, {
+    status: { code, reason: code >= 500 ? 'InternalError' : 'BadRequest', message },
+  });
 }
 
 export { ConversionError };

@@ -46,7 +46,11 @@ async function getOrUndefined<T>(client: KubeClient, path: string): Promise<T | 
   }
 }
 
-export async function syncCaBundle(client: KubeClient, caBundlePem: string, targets: CaBundleTargets): Promise<CaBundleSyncResult> {
+export async function syncCaBundle(
+  client: KubeClient,
+  caBundlePem: string,
+  targets: CaBundleTargets,
+): Promise<CaBundleSyncResult> {
   const want = Buffer.from(caBundlePem).toString('base64');
   const result: CaBundleSyncResult = { patched: [], missing: [] };
 
@@ -64,7 +68,11 @@ export async function syncCaBundle(client: KubeClient, caBundlePem: string, targ
       ops.push({ op: 'add', path: `/webhooks/${i}/clientConfig/caBundle`, value: want });
     });
     if (ops.length > 0) {
-      await client.request(HttpMethod.PATCH, vwcPath, { body: ops, contentType: PatchType.json, query: { fieldManager: client.fieldManager } });
+      await client.request(HttpMethod.PATCH, vwcPath, {
+        body: ops,
+        contentType: PatchType.json,
+        query: { fieldManager: client.fieldManager },
+      });
       result.patched.push(`validatingwebhookconfiguration/${targets.webhookConfigName}`);
     }
   }
@@ -79,7 +87,11 @@ export async function syncCaBundle(client: KubeClient, caBundlePem: string, targ
     const conv = crd.spec?.conversion;
     if (conv?.strategy !== 'Webhook' || conv.webhook?.clientConfig?.caBundle === want) continue;
     const patch = { spec: { conversion: { webhook: { clientConfig: { caBundle: want } } } } };
-    await client.request(HttpMethod.PATCH, path, { body: patch, contentType: PatchType.merge, query: { fieldManager: client.fieldManager } });
+    await client.request(HttpMethod.PATCH, path, {
+      body: patch,
+      contentType: PatchType.merge,
+      query: { fieldManager: client.fieldManager },
+    });
     result.patched.push(`crd/${name}`);
   }
   return result;

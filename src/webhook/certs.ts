@@ -70,7 +70,11 @@ export interface CertPlan {
  * Pure decision (apart from key generation): what the Secret must hold at `now`, given what it
  * holds. `keep` returns the existing material unchanged.
  */
-export async function planCertificates(existing: Partial<CertMaterial> | undefined, now: Date, policy: CertPolicy): Promise<CertPlan> {
+export async function planCertificates(
+  existing: Partial<CertMaterial> | undefined,
+  now: Date,
+  policy: CertPolicy,
+): Promise<CertPlan> {
   const reasons: string[] = [];
   const caValidity = policy.caValidityMs ?? DEFAULT_CA_VALIDITY_MS;
   const certValidity = policy.certValidityMs ?? DEFAULT_CERT_VALIDITY_MS;
@@ -96,14 +100,24 @@ export async function planCertificates(existing: Partial<CertMaterial> | undefin
   let cert = existing?.cert;
   let key = existing?.key;
   const serving = parseCert(cert);
-  const certReason = !serving || !keyMatches(serving, key)
-    ? (existing?.cert ? 'serving certificate or key unreadable or mismatched' : 'no serving certificate yet')
-    : !servingMatches(serving, currentCa, policy.dnsNames)
-      ? 'serving certificate not signed by the current CA or missing a name'
-      : dueForRenewal(serving, now) ? `serving certificate expires ${serving.validTo}` : undefined;
+  const certReason =
+    !serving || !keyMatches(serving, key)
+      ? existing?.cert
+        ? 'serving certificate or key unreadable or mismatched'
+        : 'no serving certificate yet'
+      : !servingMatches(serving, currentCa, policy.dnsNames)
+        ? 'serving certificate not signed by the current CA or missing a name'
+        : dueForRenewal(serving, now)
+          ? `serving certificate expires ${serving.validTo}`
+          : undefined;
   if (certReason) {
     reasons.push(certReason);
-    const issued = await issueServing({ cert: caCert as string, key: caKey }, policy.dnsNames, now, certValidity);
+    const issued = await issueServing(
+      { cert: caCert as string, key: caKey },
+      policy.dnsNames,
+      now,
+      certValidity,
+    );
     cert = issued.cert;
     key = issued.key;
     if (action === 'keep') action = 'issue-cert';
@@ -115,7 +129,12 @@ export async function planCertificates(existing: Partial<CertMaterial> | undefin
     return x !== undefined && !isExpired(x, now) && !x.raw.equals(currentCa.raw);
   });
   const oldCa = parseCert(existing?.caCert);
-  if (oldCa && !oldCa.raw.equals(currentCa.raw) && !isExpired(oldCa, now) && !others.some((c) => parseCert(c)?.raw.equals(oldCa.raw))) {
+  if (
+    oldCa &&
+    !oldCa.raw.equals(currentCa.raw) &&
+    !isExpired(oldCa, now) &&
+    !others.some((c) => parseCert(c)?.raw.equals(oldCa.raw))
+  ) {
     others.push(existing?.caCert as string);
   }
   const caBundle = [caCert as string, ...others].join('');
@@ -123,7 +142,11 @@ export async function planCertificates(existing: Partial<CertMaterial> | undefin
     action = 'rewrite-bundle';
     reasons.push('CA bundle out of date');
   }
-  return { action, reasons, material: { cert: cert as string, key: key as string, caCert: caCert as string, caKey, caBundle } };
+  return {
+    action,
+    reasons,
+    material: { cert: cert as string, key: key as string, caCert: caCert as string, caKey, caBundle },
+  };
 }
 
 interface SecretObject extends KubeObject {
@@ -133,7 +156,8 @@ interface SecretObject extends KubeObject {
 
 function decode(s: SecretObject): Partial<CertMaterial> {
   const d = s.data ?? {};
-  const get = (k: string): string | undefined => (d[k] === undefined ? undefined : Buffer.from(d[k], 'base64').toString('utf8'));
+  const get = (k: string): string | undefined =>
+    d[k] === undefined ? undefined : Buffer.from(d[k], 'base64').toString('utf8');
   const out: Partial<CertMaterial> = {};
   for (const [field, key] of Object.entries(SECRET_KEYS) as Array<[keyof CertMaterial, string]>) {
     const v = get(key);
@@ -144,7 +168,8 @@ function decode(s: SecretObject): Partial<CertMaterial> {
 
 function encode(m: CertMaterial): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [field, key] of Object.entries(SECRET_KEYS) as Array<[keyof CertMaterial, string]>) out[key] = Buffer.from(m[field]).toString('base64');
+  for (const [field, key] of Object.entries(SECRET_KEYS) as Array<[keyof CertMaterial, string]>)
+    out[key] = Buffer.from(m[field]).toString('base64');
   return out;
 }
 
@@ -173,7 +198,12 @@ export async function ensureCertSecret(client: KubeClient, o: EnsureOptions): Pr
     const found = await client.getOrUndefined<SecretObject>(Resources.Secret, name, o.namespace);
     const plan = await planCertificates(found ? decode(found) : undefined, now(), o.policy);
     if (found && plan.action === 'keep') {
-      return { material: plan.material, action: 'keep', reasons: [], resourceVersion: found.metadata.resourceVersion ?? '' };
+      return {
+        material: plan.material,
+        action: 'keep',
+        reasons: [],
+        resourceVersion: found.metadata.resourceVersion ?? '',
+      };
     }
     try {
       const body: SecretObject = {
@@ -183,7 +213,11 @@ export async function ensureCertSecret(client: KubeClient, o: EnsureOptions): Pr
           ...(found?.metadata ?? {}),
           name,
           namespace: o.namespace,
-          labels: { ...(found?.metadata.labels ?? {}), 'app.kubernetes.io/name': 'openelb', 'app.kubernetes.io/component': 'webhook' },
+          labels: {
+            ...(found?.metadata.labels ?? {}),
+            'app.kubernetes.io/name': 'openelb',
+            'app.kubernetes.io/component': 'webhook',
+          },
         },
         // type is immutable; keep whatever a pre-created Secret has
         type: found?.type ?? 'kubernetes.io/tls',
@@ -192,7 +226,12 @@ export async function ensureCertSecret(client: KubeClient, o: EnsureOptions): Pr
       const written = found
         ? await client.replace<SecretObject>(Resources.Secret, body)
         : await client.create<SecretObject>(Resources.Secret, body);
-      return { material: plan.material, action: found ? plan.action : 'create', reasons: plan.reasons, resourceVersion: written.metadata.resourceVersion ?? '' };
+      return {
+        material: plan.material,
+        action: found ? plan.action : 'create',
+        reasons: plan.reasons,
+        resourceVersion: written.metadata.resourceVersion ?? '',
+      };
     } catch (e) {
       // Another replica won the race: read what it wrote and check that instead.
       if ((isAlreadyExists(e) || isConflict(e)) && i + 1 < attempts) continue;

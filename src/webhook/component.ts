@@ -11,7 +11,10 @@ export const webhookComponent: ComponentFactory = (ctx) => {
     name: 'webhook',
     phase: 'early',
     async start() {
-      ctx.health.addReadinessCheck('webhook', () => handle?.ready() === true || 'webhook certificate not in place yet');
+      ctx.health.addReadinessCheck(
+        'webhook',
+        () => handle?.ready() === true || 'webhook certificate not in place yet',
+      );
       // startWebhook waits for its certificate, retrying until the API server answers; the
       // manager must not block on that, so it runs in the background.
       void startWebhook({
@@ -23,11 +26,13 @@ export const webhookComponent: ComponentFactory = (ctx) => {
         bgpPeerCache: () => ctx.caches.bgpPeers,
         nodeCache: () => ctx.caches.nodes,
         signal: abort.signal,
-      }).then((h) => {
-        handle = h;
-      }).catch(() => {
-        // aborted on shutdown; other failures are logged by the webhook itself
-      });
+      })
+        .then((h) => {
+          handle = h;
+        })
+        .catch(() => {
+          // aborted on shutdown; other failures are logged by the webhook itself
+        });
     },
     async stop() {
       abort.abort();

@@ -88,7 +88,8 @@ export interface WebhookHandle {
 export function parseAddr(addr: string): { host: string | undefined; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]*))?:(\d+)$/.exec(addr) ?? /^()()(\d+)$/.exec(addr);
   const port = Number(m?.[3]);
-  if (!m || !Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`webhook address ${JSON.stringify(addr)}: expected host:port, :port or [ipv6]:port`);
+  if (!m || !Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`webhook address ${JSON.stringify(addr)}: expected host:port, :port or [ipv6]:port`);
   const host = m[1] ?? m[2];
   return { host: host === '' || host === undefined ? undefined : host, port };
 }
@@ -96,10 +97,14 @@ export function parseAddr(addr: string): { host: string | undefined; port: numbe
 function abortable(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(t);
-      resolve();
-    }, { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+      { once: true },
+    );
   });
 }
 
@@ -110,8 +115,12 @@ function abortable(ms: number, signal: AbortSignal): Promise<void> {
  */
 export async function startWebhook(o: StartWebhookOptions): Promise<WebhookHandle> {
   const log = o.log ?? logger('webhook');
-  const { host, port } = typeof o.addr === 'object' ? { host: o.addr.host || undefined, port: o.addr.port } : parseAddr(o.addr ?? ':9443');
-  const client = o.client ?? new KubeClient(o.kubeConfig, { fieldManager: 'openelb-manager', requestTimeoutMs: 10_000 });
+  const { host, port } =
+    typeof o.addr === 'object'
+      ? { host: o.addr.host || undefined, port: o.addr.port }
+      : parseAddr(o.addr ?? ':9443');
+  const client =
+    o.client ?? new KubeClient(o.kubeConfig, { fieldManager: 'openelb-manager', requestTimeoutMs: 10_000 });
   const svc = o.serviceName ?? WEBHOOK_SERVICE;
   const svcNs = o.serviceNamespace ?? o.namespace;
   const closing = new AbortController();
@@ -131,7 +140,10 @@ export async function startWebhook(o: StartWebhookOptions): Promise<WebhookHandl
       ...(o.caValidityMs !== undefined ? { caValidityMs: o.caValidityMs } : {}),
       ...(o.certValidityMs !== undefined ? { certValidityMs: o.certValidityMs } : {}),
     },
-    targets: { webhookConfigName: o.webhookConfigName ?? DEFAULT_WEBHOOK_CONFIG, crdNames: o.crdNames ?? DEFAULT_CRD_NAMES },
+    targets: {
+      webhookConfigName: o.webhookConfigName ?? DEFAULT_WEBHOOK_CONFIG,
+      crdNames: o.crdNames ?? DEFAULT_CRD_NAMES,
+    },
     onCertificate: (m) => load(m),
     ...(o.now ? { now: o.now } : {}),
     ...(o.checkIntervalMs !== undefined ? { checkIntervalMs: o.checkIntervalMs } : {}),
@@ -148,7 +160,10 @@ export async function startWebhook(o: StartWebhookOptions): Promise<WebhookHandl
         log.warn('caBundle not patched yet; will retry', { error: errorMessage(e) });
         break;
       }
-      log.warn('cannot obtain the webhook certificate yet; retrying', { error: errorMessage(e), retryInMs: delay });
+      log.warn('cannot obtain the webhook certificate yet; retrying', {
+        error: errorMessage(e),
+        retryInMs: delay,
+      });
       await abortable(delay, closing.signal);
     }
   }
@@ -159,7 +174,12 @@ export async function startWebhook(o: StartWebhookOptions): Promise<WebhookHandl
     const cache = o.eipCache?.();
     if (cache?.hasSynced) return cache.list();
     // Bounded well inside the API server's 10 s webhook timeout, so a slow LIST becomes a clear denial.
-    return (await client.list<EipLike & { apiVersion: string; kind: string }>(Resources.Eip, { limit: 0, signal: AbortSignal.timeout(5000) })).items;
+    return (
+      await client.list<EipLike & { apiVersion: string; kind: string }>(Resources.Eip, {
+        limit: 0,
+        signal: AbortSignal.timeout(5000),
+      })
+    ).items;
   };
   const bgpConf = async (): Promise<BgpConfLike | undefined> => {
     const cache = o.bgpConfCache?.();
@@ -175,14 +195,33 @@ export async function startWebhook(o: StartWebhookOptions): Promise<WebhookHandl
   const bgpPeers = async (): Promise<readonly BgpPeerLike[]> => {
     const cache = o.bgpPeerCache?.();
     if (cache?.hasSynced) return cache.list();
-    return (await client.list<BgpPeerLike & { apiVersion: string; kind: string }>(Resources.BgpPeer, { limit: 0, signal: AbortSignal.timeout(CROSS_CHECK_TIMEOUT_MS) })).items;
+    return (
+      await client.list<BgpPeerLike & { apiVersion: string; kind: string }>(Resources.BgpPeer, {
+        limit: 0,
+        signal: AbortSignal.timeout(CROSS_CHECK_TIMEOUT_MS),
+      })
+    ).items;
   };
   const nodes = async (): Promise<readonly NodeAddressesLike[]> => {
     const cache = o.nodeCache?.();
     if (cache?.hasSynced) return cache.list();
-    return (await client.list<NodeAddressesLike & { apiVersion: string; kind: string }>(Resources.Node, { limit: 0, signal: AbortSignal.timeout(CROSS_CHECK_TIMEOUT_MS) })).items;
+    return (
+      await client.list<NodeAddressesLike & { apiVersion: string; kind: string }>(Resources.Node, {
+        limit: 0,
+        signal: AbortSignal.timeout(CROSS_CHECK_TIMEOUT_MS),
+      })
+    ).items;
   };
-  const srv = new WebhookServer({ ...(host !== undefined ? { host } : {}), port, tls: first, eips, bgpConf, bgpPeers, nodes, log });
+  const srv = new WebhookServer({
+    ...(host !== undefined ? { host } : {}),
+    port,
+    tls: first,
+    eips,
+    bgpConf,
+    bgpPeers,
+    nodes,
+    log,
+  });
   await srv.listen();
   load = (m) => srv.setCertificate(m);
   if (pending && pending.cert !== first.cert) srv.setCertificate(pending);

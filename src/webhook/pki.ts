@@ -23,7 +23,10 @@ export interface KeyPairPem {
 }
 
 function pemKey(der: ArrayBuffer): string {
-  const b64 = Buffer.from(der).toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '');
+  const b64 = Buffer.from(der)
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n')
+    .replace(/\n$/, '');
   return `-----BEGIN PRIVATE KEY-----\n${b64}\n-----END PRIVATE KEY-----\n`;
 }
 
@@ -48,7 +51,10 @@ export async function createCa(commonName: string, now: Date, validityMs: number
     keys: keys as unknown as LibKeyPair,
     extensions: [
       new x509.BasicConstraintsExtension(true, 0, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature, true),
+      new x509.KeyUsagesExtension(
+        x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature,
+        true,
+      ),
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey as unknown as LibKey),
     ],
   });
@@ -57,11 +63,18 @@ export async function createCa(commonName: string, now: Date, validityMs: number
 
 async function importKey(keyPem: string): Promise<LibKey> {
   const b64 = keyPem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, '');
-  return (await webcrypto.subtle.importKey('pkcs8', Buffer.from(b64, 'base64'), ALG, false, ['sign'])) as unknown as LibKey;
+  return (await webcrypto.subtle.importKey('pkcs8', Buffer.from(b64, 'base64'), ALG, false, [
+    'sign',
+  ])) as unknown as LibKey;
 }
 
 /** A serving certificate for `dnsNames` (the first is also the CN), signed by `ca`. */
-export async function issueServing(ca: KeyPairPem, dnsNames: readonly string[], now: Date, validityMs: number): Promise<KeyPairPem> {
+export async function issueServing(
+  ca: KeyPairPem,
+  dnsNames: readonly string[],
+  now: Date,
+  validityMs: number,
+): Promise<KeyPairPem> {
   const keys = await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']);
   const caCert = new x509.X509Certificate(ca.cert);
   const cert = await x509.X509CertificateGenerator.create({
@@ -75,7 +88,10 @@ export async function issueServing(ca: KeyPairPem, dnsNames: readonly string[], 
     signingKey: await importKey(ca.key),
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
+      new x509.KeyUsagesExtension(
+        x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment,
+        true,
+      ),
       new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
       new x509.SubjectAlternativeNameExtension(dnsNames.map((n) => ({ type: 'dns' as const, value: n }))),
       await x509.AuthorityKeyIdentifierExtension.create(caCert),
@@ -96,7 +112,12 @@ export function parseCert(certPem: string | undefined): X509Certificate | undefi
 
 /** Splits a PEM bundle into its certificates (unparsable blocks dropped). */
 export function splitBundle(bundle: string | undefined): string[] {
-  return (bundle ?? '').match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)?.map((c) => `${c}\n`).filter((c) => parseCert(c) !== undefined) ?? [];
+  return (
+    (bundle ?? '')
+      .match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)
+      ?.map((c) => `${c}\n`)
+      .filter((c) => parseCert(c) !== undefined) ?? []
+  );
 }
 
 export interface Lifetime {
@@ -124,7 +145,11 @@ export function isExpired(c: X509Certificate, now: Date): boolean {
 }
 
 /** Whether `cert` was signed by `ca` and names every one of `dnsNames`. */
-export function servingMatches(cert: X509Certificate, ca: X509Certificate, dnsNames: readonly string[]): boolean {
+export function servingMatches(
+  cert: X509Certificate,
+  ca: X509Certificate,
+  dnsNames: readonly string[],
+): boolean {
   if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey)) return false;
   return dnsNames.every((n) => cert.checkHost(n, { wildcards: false, subject: 'never' }) === n);
 }
@@ -138,4 +163,3 @@ export function keyMatches(cert: X509Certificate, keyPem: string | undefined): b
     return false;
   }
 }
-

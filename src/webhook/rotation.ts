@@ -28,7 +28,10 @@ export interface RotatorOptions {
   log: Logger;
 }
 
-const notAfter = gauge('webhook_certificate_not_after_seconds', 'Expiry (Unix seconds) of the certificate the webhook serves.');
+const notAfter = gauge(
+  'webhook_certificate_not_after_seconds',
+  'Expiry (Unix seconds) of the certificate the webhook serves.',
+);
 
 export class CertRotator {
   private readonly o: RotatorOptions;
@@ -65,22 +68,36 @@ export class CertRotator {
     // A replica that rotates the Secret while we push an older bundle would be undone; re-read
     // once more whenever the Secret moved during the pass.
     for (let round = 0; round < 3; round++) {
-      const ensured = await ensureCertSecret(client, { namespace: this.o.namespace, name: this.o.secretName, policy: this.o.policy, now: this.o.now });
-      if (ensured.action !== 'keep') log.info('webhook certificate secret written', { action: ensured.action, reasons: ensured.reasons, secret: `${this.o.namespace}/${this.o.secretName}` });
+      const ensured = await ensureCertSecret(client, {
+        namespace: this.o.namespace,
+        name: this.o.secretName,
+        policy: this.o.policy,
+        now: this.o.now,
+      });
+      if (ensured.action !== 'keep')
+        log.info('webhook certificate secret written', {
+          action: ensured.action,
+          reasons: ensured.reasons,
+          secret: `${this.o.namespace}/${this.o.secretName}`,
+        });
       const m = ensured.material;
       const caChanged = this.serving !== undefined && this.serving.caBundle !== m.caBundle;
       let bundleError: unknown;
       try {
         const r = await syncCaBundle(client, m.caBundle, this.o.targets);
         if (r.patched.length > 0) log.info('caBundle patched', { objects: r.patched });
-        if (r.missing.length > 0) log.warn('objects to carry the caBundle do not exist (yet)', { objects: r.missing });
+        if (r.missing.length > 0)
+          log.warn('objects to carry the caBundle do not exist (yet)', { objects: r.missing });
         this.bundleSynced = true;
       } catch (e) {
         this.bundleSynced = false;
         bundleError = e;
       }
       // First load always (something to serve beats nothing); a new CA only once its bundle is out.
-      if (this.serving === undefined || (this.serving.cert !== m.cert && (!caChanged || bundleError === undefined))) {
+      if (
+        this.serving === undefined ||
+        (this.serving.cert !== m.cert && (!caChanged || bundleError === undefined))
+      ) {
         this.o.onCertificate(m);
         this.serving = m;
         const c = parseCert(m.cert);
@@ -118,7 +135,10 @@ export class CertRotator {
           const min = this.o.retryMinMs ?? 1000;
           const max = this.o.retryMaxMs ?? 60_000;
           const delay = Math.min(max, min * 2 ** Math.min(this.failures - 1, 16));
-          this.o.log.warn('webhook certificate sync failed; retrying', { error: errorMessage(e), retryInMs: delay });
+          this.o.log.warn('webhook certificate sync failed; retrying', {
+            error: errorMessage(e),
+            retryInMs: delay,
+          });
           this.schedule(delay);
         },
       );

@@ -77,7 +77,11 @@ export const VALIDATE_PATHS: Readonly<Record<string, string>> = {
 
 type Meta = { metadata: { name: string } };
 
-const requests = counter('webhook_requests_total', 'Webhook requests by path and outcome (allowed, denied, converted, failed, bad_request).', ['path', 'outcome']);
+const requests = counter(
+  'webhook_requests_total',
+  'Webhook requests by path and outcome (allowed, denied, converted, failed, bad_request).',
+  ['path', 'outcome'],
+);
 
 class HttpError extends Error {
   readonly code: number;
@@ -87,9 +91,15 @@ class HttpError extends Error {
   }
 }
 
-function withName(o: Record<string, unknown> | undefined, fallback: string): (Record<string, unknown> & Meta) | undefined {
+function withName(
+  o: Record<string, unknown> | undefined,
+  fallback: string,
+): (Record<string, unknown> & Meta) | undefined {
   if (!o) return undefined;
-  const m = typeof o['metadata'] === 'object' && o['metadata'] !== null ? (o['metadata'] as Record<string, unknown>) : {};
+  const m =
+    typeof o['metadata'] === 'object' && o['metadata'] !== null
+      ? (o['metadata'] as Record<string, unknown>)
+      : {};
   const name = typeof m['name'] === 'string' ? m['name'] : fallback;
   return { ...o, metadata: { ...m, name } } as Record<string, unknown> & Meta;
 }
@@ -104,9 +114,12 @@ export class WebhookServer {
     this.opts = opts;
     this.log = opts.log ?? logger('webhook');
     this.maxBody = opts.maxBodyBytes ?? 3 * 1024 * 1024 + 64 * 1024;
-    this.server = createServer({ key: opts.tls.key, cert: opts.tls.cert, minVersion: 'TLSv1.2' }, (req, res) => {
-      void this.handle(req, res);
-    });
+    this.server = createServer(
+      { key: opts.tls.key, cert: opts.tls.cert, minVersion: 'TLSv1.2' },
+      (req, res) => {
+        void this.handle(req, res);
+      },
+    );
     this.server.on('tlsClientError', (e) => this.log.debug('TLS handshake failed', { error: e.message }));
   }
 
@@ -161,9 +174,17 @@ export class WebhookServer {
       requests.inc({ path, outcome: answer.outcome });
       send(res, 200, 'application/json', JSON.stringify(answer.body));
     } catch (e) {
-      const code = e instanceof HttpError ? e.code : e instanceof BadReviewError || e instanceof ConversionError ? 400 : 500;
+      const code =
+        e instanceof HttpError
+          ? e.code
+          : e instanceof BadReviewError || e instanceof ConversionError
+            ? 400
+            : 500;
       const message = (e as Error).message;
-      requests.inc({ path: VALIDATE_PATHS[path] !== undefined || path === CONVERSION_PATH ? path : 'other', outcome: code >= 500 ? 'failed' : 'bad_request' });
+      requests.inc({
+        path: VALIDATE_PATHS[path] !== undefined || path === CONVERSION_PATH ? path : 'other',
+        outcome: code >= 500 ? 'failed' : 'bad_request',
+      });
       if (code >= 500) this.log.error('webhook request failed', { path, error: message });
       else this.log.info('webhook request refused', { path, code, error: message });
       if (!res.headersSent) send(res, code, 'text/plain', `${message}\n`);
@@ -204,19 +225,33 @@ export class WebhookServer {
     return { outcome: 'converted', body: answer };
   }
 
-  private async admit(kind: string, body: unknown): Promise<{ outcome: string; body: AdmissionReviewResponse }> {
+  private async admit(
+    kind: string,
+    body: unknown,
+  ): Promise<{ outcome: string; body: AdmissionReviewResponse }> {
     const req = parseAdmissionReview(body);
     const answer = await this.admitRequest(kind, req);
     const outcome = answer.response.allowed ? 'allowed' : 'denied';
     if (!answer.response.allowed) {
-      this.log.info('admission denied', { kind, name: req.name, operation: req.operation, denial: answer.response.status?.message });
+      this.log.info('admission denied', {
+        kind,
+        name: req.name,
+        operation: req.operation,
+        denial: answer.response.status?.message,
+      });
     }
     return { outcome, body: answer };
   }
 
   private async admitRequest(kind: string, req: AdmissionRequest): Promise<AdmissionReviewResponse> {
-    if (req.operation !== 'CREATE' && req.operation !== 'UPDATE') return admissionResponse(req, { errors: [], warnings: [] });
-    if (req.kind.kind !== kind) return admissionError(req.uid, 400, `this endpoint validates ${kind}, not ${req.kind.kind || 'an unknown kind'}`);
+    if (req.operation !== 'CREATE' && req.operation !== 'UPDATE')
+      return admissionResponse(req, { errors: [], warnings: [] });
+    if (req.kind.kind !== kind)
+      return admissionError(
+        req.uid,
+        400,
+        `this endpoint validates ${kind}, not ${req.kind.kind || 'an unknown kind'}`,
+      );
     let obj: ReturnType<typeof withName>;
     let old: ReturnType<typeof withName>;
     try {
@@ -233,9 +268,17 @@ export class WebhookServer {
       try {
         others = await this.opts.eips();
       } catch (e) {
-        return admissionError(req.uid, 500, `cannot read the other Eips to check overlaps and the default pool: ${(e as Error).message}`);
+        return admissionError(
+          req.uid,
+          500,
+          `cannot read the other Eips to check overlaps and the default pool: ${(e as Error).message}`,
+        );
       }
-      result = validateEip(obj, { ...(old ? { oldObject: old } : {}), others, ...(await this.hostsContext()) });
+      result = validateEip(obj, {
+        ...(old ? { oldObject: old } : {}),
+        others,
+        ...(await this.hostsContext()),
+      });
     } else if (kind === KIND_BGPCONF) {
       result = validateBgpConf(obj, old, await this.bgpConfContext(obj));
     } else {
@@ -247,7 +290,10 @@ export class WebhookServer {
   /** Nodes and BgpPeers for the Eip "covers a host's address" warning; a failed read is a warning too. */
   private async hostsContext(): Promise<Pick<EipContext, 'nodes' | 'peers' | 'lookupErrors'>> {
     const lookupErrors: string[] = [];
-    const read = async <T>(what: string, f: (() => Promise<readonly T[]>) | undefined): Promise<readonly T[] | undefined> => {
+    const read = async <T>(
+      what: string,
+      f: (() => Promise<readonly T[]>) | undefined,
+    ): Promise<readonly T[] | undefined> => {
       if (!f) return undefined;
       try {
         return await f();
@@ -256,8 +302,15 @@ export class WebhookServer {
         return undefined;
       }
     };
-    const [nodes, peers] = await Promise.all([read('Nodes', this.opts.nodes), read('BgpPeers', this.opts.bgpPeers)]);
-    return { ...(nodes ? { nodes } : {}), ...(peers ? { peers } : {}), ...(lookupErrors.length > 0 ? { lookupErrors } : {}) };
+    const [nodes, peers] = await Promise.all([
+      read('Nodes', this.opts.nodes),
+      read('BgpPeers', this.opts.bgpPeers),
+    ]);
+    return {
+      ...(nodes ? { nodes } : {}),
+      ...(peers ? { peers } : {}),
+      ...(lookupErrors.length > 0 ? { lookupErrors } : {}),
+    };
   }
 
   /** The other BgpPeers (one peer per neighbour and node), and BgpConf `default` only for a peer whose check depends on it. */

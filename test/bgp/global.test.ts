@@ -11,7 +11,13 @@ import type { DesiredGlobal } from '../../src/bgp/types.ts';
 
 let gobgpd: GobgpdProcess;
 let client: GobgpClient;
-const G: DesiredGlobal = { asn: 65001, routerId: '10.0.0.1', listenPort: -1, listenAddresses: [], families: [] };
+const G: DesiredGlobal = {
+  asn: 65001,
+  routerId: '10.0.0.1',
+  listenPort: -1,
+  listenAddresses: [],
+  families: [],
+};
 
 before(async () => {
   gobgpd = await startGobgpd('bgp-global');
@@ -38,14 +44,21 @@ test('StartBgp only on a stopped server; a second ensure leaves paths alone', as
 });
 
 test('the raw client refuses a second StartBgp too', async () => {
-  await assert.rejects(client.startBgp({ asn: 65009, router_id: '10.0.0.9', listen_port: -1 }), /refusing a second StartBgp/);
+  await assert.rejects(
+    client.startBgp({ asn: 65009, router_id: '10.0.0.9', listen_port: -1 }),
+    /refusing a second StartBgp/,
+  );
   assert.equal((await client.getBgp()).asn, 65001);
   assert.equal(await localPathCount(), 1);
 });
 
 test('peer-reset class (families, graceful restart) never restarts BGP', async () => {
   const sink = new GlobalSink(client);
-  const r = await sink.ensure({ ...G, families: ['ipv4', 'ipv6'], gracefulRestart: { enabled: true, restartTime: 30 } });
+  const r = await sink.ensure({
+    ...G,
+    families: ['ipv4', 'ipv6'],
+    gracefulRestart: { enabled: true, restartTime: 30 },
+  });
   assert.equal(r.action, 'none');
   assert.equal(await localPathCount(), 1);
 });
@@ -58,7 +71,10 @@ test('families change resets only the peers that use the global default', async 
   ];
   await peers.reconcile(desired, G);
   const r = await peers.reconcile(desired, { ...G, families: ['ipv4', 'ipv6'] });
-  assert.deepEqual(r.actions.map((a) => [a.address, a.action, a.changes.map((c) => c.field)]), [['127.10.0.1', 'update', ['families']]]);
+  assert.deepEqual(
+    r.actions.map((a) => [a.address, a.action, a.changes.map((c) => c.field)]),
+    [['127.10.0.1', 'update', ['families']]],
+  );
   assert.equal(r.unchanged, 1);
 });
 
@@ -66,7 +82,10 @@ test('restart class (router id) restarts BGP: StopBgp + StartBgp, reported as dr
   const sink = new GlobalSink(client);
   const r = await sink.ensure({ ...G, routerId: '10.0.0.2' });
   assert.equal(r.action, 'restarted');
-  assert.deepEqual(r.drift.map((c) => c.field), ['routerId']);
+  assert.deepEqual(
+    r.drift.map((c) => c.field),
+    ['routerId'],
+  );
   assert.equal((await client.getBgp()).router_id, '10.0.0.2');
   assert.equal(client.calls.StopBgp, 1);
   // the caller (BgpSpeaker) re-adds peers and paths after this; see restart.test.ts
@@ -75,9 +94,22 @@ test('restart class (router id) restarts BGP: StopBgp + StartBgp, reported as dr
 test('listen port change is restart class (a high port on 127.0.0.1 only)', async () => {
   const sink = new GlobalSink(client);
   const port = 20000 + (process.pid % 20000);
-  const r = await sink.ensure({ ...G, routerId: '10.0.0.2', listenPort: port, listenAddresses: ['127.0.0.1'] });
+  const r = await sink.ensure({
+    ...G,
+    routerId: '10.0.0.2',
+    listenPort: port,
+    listenAddresses: ['127.0.0.1'],
+  });
   assert.equal(r.action, 'restarted');
   assert.deepEqual(r.drift.map((c) => c.field).sort(), ['listenAddresses', 'listenPort']);
-  assert.equal((await sink.ensure({ ...G, routerId: '10.0.0.2', listenPort: port, listenAddresses: ['127.0.0.1'] })).action, 'none');
-  assert.equal((await sink.ensure({ ...G, routerId: '10.0.0.2' })).action, 'restarted', 'back to no listener');
+  assert.equal(
+    (await sink.ensure({ ...G, routerId: '10.0.0.2', listenPort: port, listenAddresses: ['127.0.0.1'] }))
+      .action,
+    'none',
+  );
+  assert.equal(
+    (await sink.ensure({ ...G, routerId: '10.0.0.2' })).action,
+    'restarted',
+    'back to no listener',
+  );
 });

@@ -14,7 +14,13 @@ let client: GobgpClient;
 before(async () => {
   gobgpd = await startGobgpd('bgp-paths');
   client = new GobgpClient({ socket: gobgpd.socket });
-  await new GlobalSink(client).ensure({ asn: 65001, routerId: '10.0.0.1', listenPort: -1, listenAddresses: [], families: [] });
+  await new GlobalSink(client).ensure({
+    asn: 65001,
+    routerId: '10.0.0.1',
+    listenPort: -1,
+    listenAddresses: [],
+    families: [],
+  });
 });
 after(async () => {
   client?.close();
@@ -24,17 +30,23 @@ after(async () => {
 async function table(): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for (const fam of [FAMILY.ipv4, FAMILY.ipv6])
-    for (const d of await client.listPath(fam)) out.set(d.prefix, JSON.stringify(d.paths.map((p) => p.pattrs)));
+    for (const d of await client.listPath(fam))
+      out.set(d.prefix, JSON.stringify(d.paths.map((p) => p.pattrs)));
   return out;
 }
 
 function pathCalls(c: GobgpClient): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const m of ['AddPath', 'DeletePath', 'AddPathStream', 'ListPath']) if (c.calls[m]) out[m] = c.calls[m] ?? 0;
+  for (const m of ['AddPath', 'DeletePath', 'AddPathStream', 'ListPath'])
+    if (c.calls[m]) out[m] = c.calls[m] ?? 0;
   return out;
 }
 
-const v4 = (i: number, extra: Partial<DesiredPath> = {}): DesiredPath => ({ prefix: `198.51.100.${i}/32`, family: 'ipv4', ...extra });
+const v4 = (i: number, extra: Partial<DesiredPath> = {}): DesiredPath => ({
+  prefix: `198.51.100.${i}/32`,
+  family: 'ipv4',
+  ...extra,
+});
 
 test('validation refuses a /33 before any call', async () => {
   const c = new GobgpClient({ socket: gobgpd.socket });
@@ -42,11 +54,21 @@ test('validation refuses a /33 before any call', async () => {
     const bad = buildPath(v4(1)).wire;
     await assert.rejects(c.addPath({ ...bad, nlri: { ...bad.nlri, prefix_len: 33 } }), BgpValidationError);
     await assert.rejects(c.deletePath({ ...bad, pattrs: [] }), /no next hop/);
-    await assert.rejects(c.addPathStream([buildPath(v4(2)).wire, { ...bad, nlri: { ...bad.nlri, prefix: '198.51.100.300' } }]), /not an IP address/);
+    await assert.rejects(
+      c.addPathStream([buildPath(v4(2)).wire, { ...bad, nlri: { ...bad.nlri, prefix: '198.51.100.300' } }]),
+      /not an IP address/,
+    );
     assert.deepEqual(c.calls, {}, 'nothing reached gobgpd');
     const sink = new PathsSink(c);
-    const rejected = sink.setDesired([v4(1), { prefix: '198.51.100.1/33', family: 'ipv4' }, { prefix: '2001:db8::1/128', family: 'ipv6', nextHop: '10.0.0.1' }]);
-    assert.deepEqual(rejected.map((r) => r.path.prefix), ['198.51.100.1/33', '2001:db8::1/128']);
+    const rejected = sink.setDesired([
+      v4(1),
+      { prefix: '198.51.100.1/33', family: 'ipv4' },
+      { prefix: '2001:db8::1/128', family: 'ipv6', nextHop: '10.0.0.1' },
+    ]);
+    assert.deepEqual(
+      rejected.map((r) => r.path.prefix),
+      ['198.51.100.1/33', '2001:db8::1/128'],
+    );
     assert.equal(sink.desiredCount, 1);
   } finally {
     c.close();
@@ -76,15 +98,29 @@ test('minimal calls: add, no-op, one attribute change, one withdrawal', async ()
     sink.setDesired(desired);
     sink.markSynced();
     let r = await sink.reconcile();
-    assert.deepEqual([r.added, r.withdrawn, r.listed], [4, 1, true], '4 new, the leftover 198.51.100.200 withdrawn');
+    assert.deepEqual(
+      [r.added, r.withdrawn, r.listed],
+      [4, 1, true],
+      '4 new, the leftover 198.51.100.200 withdrawn',
+    );
     assert.deepEqual(pathCalls(c), { AddPath: 4, DeletePath: 1, ListPath: 2 });
-    assert.deepEqual([...(await table()).keys()].sort(), ['198.51.100.1/32', '198.51.100.2/32', '198.51.100.3/32', '2001:db8::10/128']);
+    assert.deepEqual([...(await table()).keys()].sort(), [
+      '198.51.100.1/32',
+      '198.51.100.2/32',
+      '198.51.100.3/32',
+      '2001:db8::10/128',
+    ]);
 
     r = await sink.reconcile();
     assert.deepEqual([r.added, r.replaced, r.withdrawn, r.unchanged], [0, 0, 0, 4]);
     assert.deepEqual(pathCalls(c), { AddPath: 4, DeletePath: 1, ListPath: 2 }, 'no call at all');
 
-    sink.setDesired([v4(1), v4(2, { communities: ['65000:7'], localPref: 150 }), v4(3), desired[3] as DesiredPath]);
+    sink.setDesired([
+      v4(1),
+      v4(2, { communities: ['65000:7'], localPref: 150 }),
+      v4(3),
+      desired[3] as DesiredPath,
+    ]);
     r = await sink.reconcile();
     assert.deepEqual([r.added, r.replaced, r.withdrawn], [0, 1, 0]);
     assert.deepEqual(pathCalls(c), { AddPath: 5, DeletePath: 1, ListPath: 2 });
@@ -110,8 +146,15 @@ test('bulk changes go through one AddPathStream each way', async () => {
   const c = new GobgpClient({ socket: gobgpd.socket });
   try {
     const sink = new PathsSink(c, { streamThreshold: 32 });
-    const keep = [v4(1), v4(2, { communities: ['65000:7'], localPref: 150 }), { prefix: '2001:db8::10/128', family: 'ipv6' as const }];
-    const bulk = Array.from({ length: 500 }, (_, i) => ({ prefix: `203.0.${113 + Math.floor(i / 250)}.${i % 250}/32`, family: 'ipv4' as const }));
+    const keep = [
+      v4(1),
+      v4(2, { communities: ['65000:7'], localPref: 150 }),
+      { prefix: '2001:db8::10/128', family: 'ipv6' as const },
+    ];
+    const bulk = Array.from({ length: 500 }, (_, i) => ({
+      prefix: `203.0.${113 + Math.floor(i / 250)}.${i % 250}/32`,
+      family: 'ipv4' as const,
+    }));
     sink.setDesired([...keep, ...bulk]);
     sink.markSynced();
     let r = await sink.reconcile();
@@ -133,7 +176,11 @@ test('adoption: a restarted manager finds its paths in gobgpd and sends nothing'
   const c = new GobgpClient({ socket: gobgpd.socket });
   try {
     const sink = new PathsSink(c);
-    sink.setDesired([v4(1), v4(2, { localPref: 150, communities: ['65000:7'] }), { prefix: '2001:db8::10/128', family: 'ipv6' }]);
+    sink.setDesired([
+      v4(1),
+      v4(2, { localPref: 150, communities: ['65000:7'] }),
+      { prefix: '2001:db8::10/128', family: 'ipv6' },
+    ]);
     sink.markSynced();
     const r = await sink.reconcile();
     assert.deepEqual([r.added, r.replaced, r.withdrawn, r.unchanged], [0, 0, 0, 3]);

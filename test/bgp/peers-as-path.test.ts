@@ -16,7 +16,13 @@ import { changedStamps, sessionStamps } from './helpers/stamps.ts';
 
 let gobgpd: GobgpdProcess;
 let client: GobgpClient;
-const G: DesiredGlobal = { asn: 65001, routerId: '10.0.0.1', listenPort: -1, listenAddresses: [], families: [] };
+const G: DesiredGlobal = {
+  asn: 65001,
+  routerId: '10.0.0.1',
+  listenPort: -1,
+  listenAddresses: [],
+  families: [],
+};
 
 before(async () => {
   gobgpd = await startGobgpd('bgp-peers-aspath');
@@ -29,7 +35,14 @@ after(async () => {
 });
 
 let peers: DesiredPeer[] = [
-  { address: '127.10.2.1', peerAsn: 65000, passive: true, allowOwnAs: 2, replacePeerAs: true, removePrivateAs: 'all' },
+  {
+    address: '127.10.2.1',
+    peerAsn: 65000,
+    passive: true,
+    allowOwnAs: 2,
+    replacePeerAs: true,
+    removePrivateAs: 'all',
+  },
   { address: '127.10.2.2', peerAsn: 65000, passive: true },
   { address: '127.10.2.3', peerAsn: 65000, passive: true, removePrivateAs: 'replace' },
   { address: '127.10.2.4', peerAsn: 65000, passive: true },
@@ -38,7 +51,9 @@ let peers: DesiredPeer[] = [
 const stamps = (): Promise<Map<string, string>> => sessionStamps(client);
 const changed = changedStamps;
 
-async function asPathConf(address: string): Promise<[number | undefined, boolean | undefined, string | undefined]> {
+async function asPathConf(
+  address: string,
+): Promise<[number | undefined, boolean | undefined, string | undefined]> {
   const c = (await client.listPeer(address))[0]?.conf;
   return [c?.allow_own_asn, c?.replace_peer_asn, c?.remove_private];
 }
@@ -57,7 +72,8 @@ test('the three fields reach gobgpd and read back unchanged', async () => {
 });
 
 test('an edit of each field resets only its own peer (peer-reset)', async () => {
-  for (const f of ['allowOwnAs', 'replacePeerAs', 'removePrivateAs'] as const) assert.equal(PEER_FIELD_CLASSES[f], 'peer-reset');
+  for (const f of ['allowOwnAs', 'replacePeerAs', 'removePrivateAs'] as const)
+    assert.equal(PEER_FIELD_CLASSES[f], 'peer-reset');
   const sink = new PeersSink(client);
   const s0 = await stamps();
   await sleep(1100);
@@ -76,7 +92,11 @@ test('an edit of each field resets only its own peer (peer-reset)', async () => 
       ['127.10.2.3', 'update', ['removePrivateAs:peer-reset']],
     ],
   );
-  assert.deepEqual(changed(s0, await stamps()), ['127.10.2.1', '127.10.2.2', '127.10.2.3'], 'each edited peer was re-created by UpdatePeer; 127.10.2.4 untouched');
+  assert.deepEqual(
+    changed(s0, await stamps()),
+    ['127.10.2.1', '127.10.2.2', '127.10.2.3'],
+    'each edited peer was re-created by UpdatePeer; 127.10.2.4 untouched',
+  );
   assert.deepEqual(await asPathConf('127.10.2.1'), [1, true, 'REMOVE_ALL']);
   assert.deepEqual(await asPathConf('127.10.2.2'), [0, true, 'REMOVE_NONE']);
   assert.deepEqual(await asPathConf('127.10.2.3'), [0, false, 'REMOVE_NONE']);
@@ -87,19 +107,39 @@ test('an edit of each field resets only its own peer (peer-reset)', async () => 
 test('iBGP: gobgpd refuses removePrivateAs / replacePeerAs; we refuse them first, by field', async () => {
   // the fact our validation encodes: gobgpd itself rejects them on an iBGP peer
   await assert.rejects(
-    client.addPeer({ conf: { neighbor_address: '127.10.2.9', peer_asn: 65001, remove_private: 'REMOVE_ALL' }, transport: { passive_mode: true } }),
+    client.addPeer({
+      conf: { neighbor_address: '127.10.2.9', peer_asn: 65001, remove_private: 'REMOVE_ALL' },
+      transport: { passive_mode: true },
+    }),
     /remove-private-as for iBGP/,
   );
   await assert.rejects(
-    client.addPeer({ conf: { neighbor_address: '127.10.2.9', peer_asn: 65001, replace_peer_asn: true }, transport: { passive_mode: true } }),
+    client.addPeer({
+      conf: { neighbor_address: '127.10.2.9', peer_asn: 65001, replace_peer_asn: true },
+      transport: { passive_mode: true },
+    }),
     /replace-peer-as for iBGP/,
   );
   const sink = new PeersSink(client);
   const s0 = await stamps();
-  const r = await sink.reconcile([...peers, { address: '127.10.2.8', peerAsn: 65001, passive: true, removePrivateAs: 'all' }, { address: '127.10.2.9', peerAsn: 65001, passive: true, allowOwnAs: 3 }], G);
-  assert.deepEqual(r.failed.map((f) => f.address), ['127.10.2.8']);
+  const r = await sink.reconcile(
+    [
+      ...peers,
+      { address: '127.10.2.8', peerAsn: 65001, passive: true, removePrivateAs: 'all' },
+      { address: '127.10.2.9', peerAsn: 65001, passive: true, allowOwnAs: 3 },
+    ],
+    G,
+  );
+  assert.deepEqual(
+    r.failed.map((f) => f.address),
+    ['127.10.2.8'],
+  );
   assert.match(r.failed[0]?.error ?? '', /removePrivateAs applies to eBGP sessions only/);
-  assert.deepEqual(r.actions.map((a) => [a.address, a.action]), [['127.10.2.9', 'add']], 'allowOwnAs is fine on iBGP');
+  assert.deepEqual(
+    r.actions.map((a) => [a.address, a.action]),
+    [['127.10.2.9', 'add']],
+    'allowOwnAs is fine on iBGP',
+  );
   assert.deepEqual(await asPathConf('127.10.2.9'), [3, false, 'REMOVE_NONE']);
   const s1 = await stamps();
   s1.delete('127.10.2.9');

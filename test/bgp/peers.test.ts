@@ -14,7 +14,13 @@ import { changedStamps, sessionStamps } from './helpers/stamps.ts';
 
 let gobgpd: GobgpdProcess;
 let client: GobgpClient;
-const G: DesiredGlobal = { asn: 65001, routerId: '10.0.0.1', listenPort: -1, listenAddresses: [], families: [] };
+const G: DesiredGlobal = {
+  asn: 65001,
+  routerId: '10.0.0.1',
+  listenPort: -1,
+  listenAddresses: [],
+  families: [],
+};
 
 before(async () => {
   gobgpd = await startGobgpd('bgp-peers');
@@ -39,7 +45,10 @@ const changed = changedStamps;
 test('add, then a second reconcile does nothing', async () => {
   const sink = new PeersSink(client);
   const r1 = await sink.reconcile(base, G);
-  assert.deepEqual(r1.actions.map((a) => a.action), ['add', 'add', 'add', 'add']);
+  assert.deepEqual(
+    r1.actions.map((a) => a.action),
+    ['add', 'add', 'add', 'add'],
+  );
   assert.deepEqual(r1.failed, []);
   const before = { ...client.calls };
   const r2 = await sink.reconcile(base, G);
@@ -52,9 +61,14 @@ test('a timer edit updates one peer without resetting anything', async () => {
   const sink = new PeersSink(client);
   const s0 = await stamps();
   await sleep(1100);
-  const edited = base.map((p) => (p.address === '127.10.1.1' ? { ...p, holdTime: 9, keepaliveInterval: 3 } : p));
+  const edited = base.map((p) =>
+    p.address === '127.10.1.1' ? { ...p, holdTime: 9, keepaliveInterval: 3 } : p,
+  );
   const r = await sink.reconcile(edited, G);
-  assert.deepEqual(r.actions.map((a) => [a.address, a.action]), [['127.10.1.1', 'update']]);
+  assert.deepEqual(
+    r.actions.map((a) => [a.address, a.action]),
+    [['127.10.1.1', 'update']],
+  );
   assert.deepEqual(changed(s0, await stamps()), [], 'no session was re-created');
   const p = (await client.listPeer('127.10.1.1'))[0];
   assert.equal(p?.timers?.config?.hold_time, 9);
@@ -67,7 +81,10 @@ test('a prefix-limit edit is live (no reset)', async () => {
   await sleep(1100);
   const edited = base.map((p) => (p.address === '127.10.1.1' ? { ...p, maxReceivedPrefixes: 50 } : p));
   const r = await sink.reconcile(edited, G);
-  assert.deepEqual(r.actions.map((a) => [a.address, a.action, a.changes.map((c) => c.class)]), [['127.10.1.1', 'update', ['live']]]);
+  assert.deepEqual(
+    r.actions.map((a) => [a.address, a.action, a.changes.map((c) => c.class)]),
+    [['127.10.1.1', 'update', ['live']]],
+  );
   assert.deepEqual(changed(s0, await stamps()), []);
   assert.equal((await sink.reconcile(edited, G)).actions.length, 0);
   base[0] = edited[0] as DesiredPeer;
@@ -78,10 +95,17 @@ test('a peer AS edit resets only that peer; multihop edit re-creates only that p
   const s0 = await stamps();
   await sleep(1100);
   const edited = base.map((p) =>
-    p.address === '127.10.1.2' ? { ...p, peerAsn: 65002 } : p.address === '127.10.1.3' ? { ...p, ebgpMultihopTtl: 5 } : p,
+    p.address === '127.10.1.2'
+      ? { ...p, peerAsn: 65002 }
+      : p.address === '127.10.1.3'
+        ? { ...p, ebgpMultihopTtl: 5 }
+        : p,
   );
   const r = await sink.reconcile(edited, G);
-  assert.deepEqual(r.actions.map((a) => [a.address, a.action]).sort(), [['127.10.1.2', 'update'], ['127.10.1.3', 'recreate']]);
+  assert.deepEqual(r.actions.map((a) => [a.address, a.action]).sort(), [
+    ['127.10.1.2', 'update'],
+    ['127.10.1.3', 'recreate'],
+  ]);
   assert.deepEqual(changed(s0, await stamps()), ['127.10.1.2', '127.10.1.3']);
   assert.equal((await client.listPeer('127.10.1.3'))[0]?.ebgp_multihop?.multihop_ttl, 5);
   base.splice(0, base.length, ...edited);
@@ -91,8 +115,14 @@ test('delete one, others untouched', async () => {
   const sink = new PeersSink(client);
   const s0 = await stamps();
   await sleep(1100);
-  const r = await sink.reconcile(base.filter((p) => p.address !== 'fd00:10::1'), G);
-  assert.deepEqual(r.actions.map((a) => [a.address, a.action]), [['fd00:10::1', 'delete']]);
+  const r = await sink.reconcile(
+    base.filter((p) => p.address !== 'fd00:10::1'),
+    G,
+  );
+  assert.deepEqual(
+    r.actions.map((a) => [a.address, a.action]),
+    [['fd00:10::1', 'delete']],
+  );
   const s1 = await stamps();
   assert.deepEqual(changed(s0, s1), ['fd00:10::1']);
   assert.equal(s1.has('fd00:10::1'), false);
@@ -100,10 +130,23 @@ test('delete one, others untouched', async () => {
 
 test('an invalid desired peer is reported and the others still apply', async () => {
   const sink = new PeersSink(client);
-  const r = await sink.reconcile([...base.filter((p) => p.address !== 'fd00:10::1'), { address: '10.1.1.300', peerAsn: 1 }, { address: '127.10.1.9', peerAsn: 65000, passive: true }], G);
-  assert.deepEqual(r.failed.map((f) => f.address), ['10.1.1.300']);
+  const r = await sink.reconcile(
+    [
+      ...base.filter((p) => p.address !== 'fd00:10::1'),
+      { address: '10.1.1.300', peerAsn: 1 },
+      { address: '127.10.1.9', peerAsn: 65000, passive: true },
+    ],
+    G,
+  );
+  assert.deepEqual(
+    r.failed.map((f) => f.address),
+    ['10.1.1.300'],
+  );
   assert.match(r.failed[0]?.error ?? '', /not an IP address/);
-  assert.deepEqual(r.actions.map((a) => [a.address, a.action]), [['127.10.1.9', 'add']]);
+  assert.deepEqual(
+    r.actions.map((a) => [a.address, a.action]),
+    [['127.10.1.9', 'add']],
+  );
 });
 
 test('status read-back', async () => {

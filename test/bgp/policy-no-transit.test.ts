@@ -24,13 +24,32 @@ let speaker: BgpSpeaker;
 
 before(async () => {
   lab = await Lab.up(
-    { nodes: 1, routers: [{ kind: 'bird' }, { kind: 'bird' }], gobgp: 'bare', client: false, http: false, waitEstablished: false },
+    {
+      nodes: 1,
+      routers: [{ kind: 'bird' }, { kind: 'bird' }],
+      gobgp: 'bare',
+      client: false,
+      http: false,
+      waitEstablished: false,
+    },
     { routerAnnounce: { 1: [FROM_R1], 2: [FROM_R2] } },
   );
   const n = lab.node(1);
   speaker = new BgpSpeaker({ socket: n.gobgpSocket, pollIntervalMs: 500 });
-  speaker.setGlobal({ asn: lab.plan.nodeAsn, routerId: n.ipv4, listenPort: n.bgpPort, listenAddresses: [n.ipv4], families: [] });
-  const peers: DesiredPeer[] = lab.plan.routers.map((r) => ({ address: r.ipv4, peerAsn: r.asn, passive: true, holdTime: 9, keepaliveInterval: 3 }));
+  speaker.setGlobal({
+    asn: lab.plan.nodeAsn,
+    routerId: n.ipv4,
+    listenPort: n.bgpPort,
+    listenAddresses: [n.ipv4],
+    families: [],
+  });
+  const peers: DesiredPeer[] = lab.plan.routers.map((r) => ({
+    address: r.ipv4,
+    peerAsn: r.asn,
+    passive: true,
+    holdTime: 9,
+    keepaliveInterval: 3,
+  }));
   speaker.setPeers(peers);
   speaker.setPaths([{ prefix: `${SERVICE}/32`, family: 'ipv4' }]);
   await speaker.start();
@@ -62,8 +81,14 @@ test('both routers get the Service route with the node as next hop', async () =>
 
 test('imports rejected: routes were received but never entered the RIB or left again', async () => {
   const status = await speaker.peerStatus();
-  assert.deepEqual(status.map((s) => s.sessionState), ['ESTABLISHED', 'ESTABLISHED']);
-  assert.ok(status.every((s) => s.received >= 1), `each router sent its prefix: ${JSON.stringify(status.map((s) => s.received))}`);
+  assert.deepEqual(
+    status.map((s) => s.sessionState),
+    ['ESTABLISHED', 'ESTABLISHED'],
+  );
+  assert.ok(
+    status.every((s) => s.received >= 1),
+    `each router sent its prefix: ${JSON.stringify(status.map((s) => s.received))}`,
+  );
   const rib = (await speaker.client.listPath(FAMILY.ipv4)).map((d) => d.prefix);
   assert.deepEqual(rib, [`${SERVICE}/32`]);
   await sleep(2000); // updates flow within milliseconds; give a transit leak time to show
@@ -82,16 +107,25 @@ test('imports accepted: the export policy alone still keeps the node from being 
     if (rib.length === 3) break;
     await sleep(100);
   }
-  assert.deepEqual(rib, [FROM_R2, `${SERVICE}/32`, FROM_R1].sort(), 'the node now holds both routers\' prefixes');
+  assert.deepEqual(
+    rib,
+    [FROM_R2, `${SERVICE}/32`, FROM_R1].sort(),
+    "the node now holds both routers' prefixes",
+  );
   await sleep(2000);
   assert.deepEqual(await routerLearnedFromNode(2, FROM_R1), []);
   assert.deepEqual(await routerLearnedFromNode(1, FROM_R2), []);
   assert.deepEqual(await lab.routerNextHops(SERVICE, 2), [n.ipv4]);
 });
 
-test('control: without the export policy router 2 does learn router 1\'s prefix through the node', async () => {
+test("control: without the export policy router 2 does learn router 1's prefix through the node", async () => {
   const n = lab.node(1);
-  await speaker.client.setPolicyAssignment({ name: 'global', direction: 'EXPORT', policies: [], default_action: 'ACCEPT' });
+  await speaker.client.setPolicyAssignment({
+    name: 'global',
+    direction: 'EXPORT',
+    policies: [],
+    default_action: 'ACCEPT',
+  });
   for (const r of lab.plan.routers) await speaker.client.resetPeer(r.ipv4, { soft: true, direction: 'OUT' });
   const deadline = Date.now() + 15_000;
   let learned: string[] = [];

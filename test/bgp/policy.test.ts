@@ -15,7 +15,13 @@ let client: GobgpClient;
 before(async () => {
   gobgpd = await startGobgpd('bgp-policy');
   client = new GobgpClient({ socket: gobgpd.socket });
-  await new GlobalSink(client).ensure({ asn: 65001, routerId: '10.0.0.1', listenPort: -1, listenAddresses: [], families: [] });
+  await new GlobalSink(client).ensure({
+    asn: 65001,
+    routerId: '10.0.0.1',
+    listenPort: -1,
+    listenAddresses: [],
+    families: [],
+  });
 });
 after(async () => {
   client?.close();
@@ -24,11 +30,19 @@ after(async () => {
 
 test('installs local-only import and export, default reject; idempotent', async () => {
   const sink = new PolicySink(client);
-  assert.deepEqual((await sink.ensure()).changed, ['export-policy', 'export-assignment', 'import-assignment']);
+  assert.deepEqual((await sink.ensure()).changed, [
+    'export-policy',
+    'export-assignment',
+    'import-assignment',
+  ]);
   for (const dir of ['EXPORT', 'IMPORT'] as const) {
     const a = (await client.listPolicyAssignment('global', dir))[0];
     assert.equal(a?.default_action, 'REJECT', dir);
-    assert.deepEqual(a?.policies?.map((p) => p.name), [EXPORT_POLICY_NAME], dir);
+    assert.deepEqual(
+      a?.policies?.map((p) => p.name),
+      [EXPORT_POLICY_NAME],
+      dir,
+    );
   }
   const p = (await client.listPolicy(EXPORT_POLICY_NAME))[0];
   assert.equal(p?.statements?.[0]?.conditions?.route_type, 'ROUTE_TYPE_LOCAL');
@@ -46,7 +60,12 @@ test('our own paths pass the import policy (gobgpd runs it on AddPath too)', asy
 });
 
 test('a drifted assignment is put back', async () => {
-  await client.setPolicyAssignment({ name: 'global', direction: 'EXPORT', policies: [], default_action: 'ACCEPT' });
+  await client.setPolicyAssignment({
+    name: 'global',
+    direction: 'EXPORT',
+    policies: [],
+    default_action: 'ACCEPT',
+  });
   assert.deepEqual((await new PolicySink(client).ensure()).changed, ['export-assignment']);
   assert.equal((await client.listPolicyAssignment('global', 'EXPORT'))[0]?.default_action, 'REJECT');
 });

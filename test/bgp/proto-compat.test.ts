@@ -11,12 +11,18 @@ import { debianGobgpProtoDir } from './helpers/debian-protos.ts';
 function load(dir: string, files: readonly string[]): protobuf.Root {
   const root = new protobuf.Root();
   root.resolvePath = (_origin, target) => (target.startsWith('/') ? target : join(dir, target));
-  root.loadSync(files.map((f) => join(dir, f)), { keepCase: true });
+  root.loadSync(
+    files.map((f) => join(dir, f)),
+    { keepCase: true },
+  );
   root.resolveAll();
   return root;
 }
 
-function walk(ns: protobuf.NamespaceBase, out: protobuf.ReflectionObject[] = []): protobuf.ReflectionObject[] {
+function walk(
+  ns: protobuf.NamespaceBase,
+  out: protobuf.ReflectionObject[] = [],
+): protobuf.ReflectionObject[] {
   for (const o of ns.nestedArray) {
     out.push(o);
     if (o instanceof protobuf.Namespace) walk(o, out);
@@ -29,7 +35,11 @@ function typeName(f: protobuf.Field): string {
 }
 
 function describeField(f: protobuf.Field): string {
-  const label = f.map ? `map<${(f as unknown as protobuf.MapField).keyType}>` : f.repeated ? 'repeated' : 'single';
+  const label = f.map
+    ? `map<${(f as unknown as protobuf.MapField).keyType}>`
+    : f.repeated
+      ? 'repeated'
+      : 'single';
   return `#${f.id} ${label} ${typeName(f)}${f.partOf ? ` oneof ${f.partOf.name}` : ''}`;
 }
 
@@ -64,7 +74,8 @@ test('proto/ is a wire-compatible subset of gobgp 3.10 (Debian golang-github-osr
       }
       for (const [name, value] of Object.entries(o.values)) {
         checked++;
-        if (other.values[name] !== value) problems.push(`${o.fullName}.${name}: ours ${value}, gobgp ${other.values[name]}`);
+        if (other.values[name] !== value)
+          problems.push(`${o.fullName}.${name}: ours ${value}, gobgp ${other.values[name]}`);
       }
     } else if (o instanceof protobuf.Service) {
       if (!(other instanceof protobuf.Service)) {
@@ -98,7 +109,10 @@ test('minimum_advertisement_interval, mtu_discovery and tcp_mss: declared with g
   const ours = load(PROTO_DIR, PROTO_FILES);
   const theirs = load(debianGobgpProtoDir(), ['gobgp.proto', 'attribute.proto', 'capability.proto']);
   for (const [msg, field, want] of SESSION_OPTION_FIELDS) {
-    for (const [who, root] of [['ours', ours], ['gobgp', theirs]] as const) {
+    for (const [who, root] of [
+      ['ours', ours],
+      ['gobgp', theirs],
+    ] as const) {
       const f = root.lookupType(msg).fields[field];
       assert.ok(f, `${who}: ${msg}.${field} missing`);
       assert.equal(describeField(f), want, `${who}: ${msg}.${field}`);
@@ -111,7 +125,11 @@ test('minimum_advertisement_interval, mtu_discovery and tcp_mss: declared with g
     transport: { passive_mode: true, mtu_discovery: true, tcp_mss: 1400 },
   };
   const bytes = ours.lookupType('apipb.Peer').encode(peer).finish();
-  const back = theirs.lookupType('apipb.Peer').toObject(theirs.lookupType('apipb.Peer').decode(bytes), { longs: Number });
-  assert.deepEqual(back['timers'], { config: { hold_time: 9, keepalive_interval: 3, minimum_advertisement_interval: 30 } });
+  const back = theirs
+    .lookupType('apipb.Peer')
+    .toObject(theirs.lookupType('apipb.Peer').decode(bytes), { longs: Number });
+  assert.deepEqual(back['timers'], {
+    config: { hold_time: 9, keepalive_interval: 3, minimum_advertisement_interval: 30 },
+  });
   assert.deepEqual(back['transport'], { passive_mode: true, mtu_discovery: true, tcp_mss: 1400 });
 });

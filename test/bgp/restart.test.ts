@@ -15,7 +15,13 @@ let gobgpd: GobgpdProcess;
 let probe: GobgpClient;
 const speakers: BgpSpeaker[] = [];
 
-const G: DesiredGlobal = { asn: 65001, routerId: '10.0.0.1', listenPort: -1, listenAddresses: [], families: [] };
+const G: DesiredGlobal = {
+  asn: 65001,
+  routerId: '10.0.0.1',
+  listenPort: -1,
+  listenAddresses: [],
+  families: [],
+};
 const PEERS: DesiredPeer[] = [
   { address: '127.10.2.1', peerAsn: 65000, passive: true, holdTime: 9 },
   { address: '127.10.2.2', peerAsn: 65000, passive: true },
@@ -39,7 +45,12 @@ after(async () => {
 });
 
 function speaker(): BgpSpeaker {
-  const s = new BgpSpeaker({ socket: gobgpd.socket, pollIntervalMs: 200, watchPeers: true, gobgpdBinary: 'gobgpd' });
+  const s = new BgpSpeaker({
+    socket: gobgpd.socket,
+    pollIntervalMs: 200,
+    watchPeers: true,
+    gobgpdBinary: 'gobgpd',
+  });
   speakers.push(s);
   return s;
 }
@@ -53,7 +64,12 @@ async function state(): Promise<{ asn: number; peers: string[]; paths: string[];
   return { asn: g.asn, peers, paths: paths.sort(), exportPolicies: (exp?.policies ?? []).map((p) => p.name) };
 }
 
-const FULL = { asn: 65001, peers: ['127.10.2.1', '127.10.2.2'], paths: ['192.0.2.10/32', '192.0.2.11/32', '2001:db8::10/128'], exportPolicies: [EXPORT_POLICY_NAME] };
+const FULL = {
+  asn: 65001,
+  peers: ['127.10.2.1', '127.10.2.2'],
+  paths: ['192.0.2.10/32', '192.0.2.11/32', '2001:db8::10/128'],
+  exportPolicies: [EXPORT_POLICY_NAME],
+};
 
 test('start: version reported, StartBgp once, policy, peers and paths applied after sync', async () => {
   const s = speaker();
@@ -84,7 +100,16 @@ test('a restarted manager adopts gobgpd as it is: no StartBgp, no path or peer c
   assert.deepEqual(r.peers?.actions, []);
   assert.deepEqual([r.paths?.added, r.paths?.replaced, r.paths?.withdrawn, r.paths?.unchanged], [0, 0, 0, 3]);
   assert.deepEqual(r.policyChanged, []);
-  for (const m of ['StartBgp', 'StopBgp', 'AddPeer', 'UpdatePeer', 'DeletePeer', 'AddPath', 'DeletePath', 'AddPathStream'])
+  for (const m of [
+    'StartBgp',
+    'StopBgp',
+    'AddPeer',
+    'UpdatePeer',
+    'DeletePeer',
+    'AddPath',
+    'DeletePath',
+    'AddPathStream',
+  ])
     assert.equal(s.client.calls[m], undefined, m);
   assert.deepEqual(await state(), FULL);
   await s.stop();
@@ -103,7 +128,11 @@ test('gobgpd SIGKILL + restart: detected, "restarted" emitted, everything re-app
   s.on('error', () => undefined); // unreachable while gobgpd is down: retried
   await gobgpd.restart(); // SIGKILL, then a fresh gobgpd on the same socket path
   await waitUntil(() => restarted > 0, '"restarted" event', 30_000);
-  await waitUntil(async () => JSON.stringify(await state()) === JSON.stringify(FULL), 'full state back', 30_000);
+  await waitUntil(
+    async () => JSON.stringify(await state()) === JSON.stringify(FULL),
+    'full state back',
+    30_000,
+  );
   assert.equal(s.client.calls.StartBgp, 1, 'only the fresh process was started');
   assert.equal(restarted, 1);
 });
@@ -117,7 +146,10 @@ test('a restart-class BgpConf edit restarts BGP and re-applies peers and paths',
   s.markPathsSynced();
   await s.reconcileNow();
   const changes = s.setGlobal({ ...G, routerId: '10.0.0.9' });
-  assert.deepEqual(changes.map((c) => [c.field, c.class]), [['routerId', 'restart']]);
+  assert.deepEqual(
+    changes.map((c) => [c.field, c.class]),
+    [['routerId', 'restart']],
+  );
   const r = await s.reconcileNow();
   // the kick from setGlobal may already have done the restart; either way the state is complete
   assert.ok(r.global === 'restarted' || r.global === 'none');

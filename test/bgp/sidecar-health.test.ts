@@ -17,7 +17,6 @@ import { freePort } from '../lab/free-port.ts';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const children = new Set<ChildProcess>();
 
-
 async function readyz(port: number): Promise<{ status: number; body: string }> {
   try {
     const r = await fetch(`http://127.0.0.1:${port}/readyz?verbose`);
@@ -27,7 +26,12 @@ async function readyz(port: number): Promise<{ status: number; body: string }> {
   }
 }
 
-async function waitReadyz(port: number, want: (r: { status: number; body: string }) => boolean, what: string, ms = 20_000): Promise<string> {
+async function waitReadyz(
+  port: number,
+  want: (r: { status: number; body: string }) => boolean,
+  what: string,
+  ms = 20_000,
+): Promise<string> {
   const end = performance.now() + ms;
   let last = { status: 0, body: '' };
   while (performance.now() < end) {
@@ -45,11 +49,31 @@ describe('manager readiness names what breaks the pod', () => {
   /** The manager, with these capabilities removed from its bounding set (as root, that removes them). */
   const manager = async (dropCaps: string[]): Promise<{ port: number; child: ChildProcess }> => {
     const port = await freePort();
-    const argv = [process.execPath, join(ROOT, 'src/main.ts'), '--kubeconfig', dbl.kubeconfigPath, '--node-name', 'node-1',
-      '--health-addr', `127.0.0.1:${port}`, '--enable-webhook', 'false', '--gobgp-socket', gobgpd.socket,
-      '--heartbeat-file', join(gobgpd.dir, 'heartbeat'), '--log-level', 'warn'];
-    const cmd = dropCaps.length ? ['setpriv', `--bounding-set=${dropCaps.map((c) => `-${c}`).join(',')}`, '--', ...argv] : argv;
-    const child = spawn(cmd[0] ?? '', cmd.slice(1), { stdio: ['ignore', 'ignore', 'ignore'], env: { ...process.env, KUBECONFIG: '' } });
+    const argv = [
+      process.execPath,
+      join(ROOT, 'src/main.ts'),
+      '--kubeconfig',
+      dbl.kubeconfigPath,
+      '--node-name',
+      'node-1',
+      '--health-addr',
+      `127.0.0.1:${port}`,
+      '--enable-webhook',
+      'false',
+      '--gobgp-socket',
+      gobgpd.socket,
+      '--heartbeat-file',
+      join(gobgpd.dir, 'heartbeat'),
+      '--log-level',
+      'warn',
+    ];
+    const cmd = dropCaps.length
+      ? ['setpriv', `--bounding-set=${dropCaps.map((c) => `-${c}`).join(',')}`, '--', ...argv]
+      : argv;
+    const child = spawn(cmd[0] ?? '', cmd.slice(1), {
+      stdio: ['ignore', 'ignore', 'ignore'],
+      env: { ...process.env, KUBECONFIG: '' },
+    });
     children.add(child);
     return { port, child };
   };
@@ -74,9 +98,13 @@ describe('manager readiness names what breaks the pod', () => {
     await dbl?.close();
   });
 
-  test('without the socket\'s group: not ready, the reason names the socket, its mode and owner, and EACCES', async () => {
+  test("without the socket's group: not ready, the reason names the socket, its mode and owner, and EACCES", async () => {
     const m = await manager(['dac_override', 'dac_read_search']);
-    const body = await waitReadyz(m.port, (r) => r.status === 503 && r.body.includes('[-]gobgpd') && r.body.includes('EACCES'), 'gobgpd EACCES');
+    const body = await waitReadyz(
+      m.port,
+      (r) => r.status === 503 && r.body.includes('[-]gobgpd') && r.body.includes('EACCES'),
+      'gobgpd EACCES',
+    );
     const line = body.split('\n').find((l) => l.startsWith('[-]gobgpd')) ?? '';
     assert.ok(line.includes(gobgpd.socket), line);
     assert.ok(line.includes('srw-rw---- 65532:65532'), line);
@@ -86,7 +114,11 @@ describe('manager readiness names what breaks the pod', () => {
 
   test('without NET_RAW: not ready, the reason names AF_PACKET, EPERM and NET_RAW', async () => {
     const m = await manager(['net_raw']);
-    const body = await waitReadyz(m.port, (r) => r.status === 503 && r.body.includes('[-]layer2-socket'), 'layer2-socket failing');
+    const body = await waitReadyz(
+      m.port,
+      (r) => r.status === 503 && r.body.includes('[-]layer2-socket'),
+      'layer2-socket failing',
+    );
     const line = body.split('\n').find((l) => l.startsWith('[-]layer2-socket')) ?? '';
     assert.match(line, /AF_PACKET/);
     assert.match(line, /EPERM/);
@@ -98,7 +130,11 @@ describe('manager readiness names what breaks the pod', () => {
     const m = await manager([]);
     await waitReadyz(m.port, (r) => r.status === 200, 'ready');
     await gobgpd.kill();
-    const body = await waitReadyz(m.port, (r) => r.status === 503 && r.body.includes('[-]gobgpd'), 'not ready after gobgpd died');
+    const body = await waitReadyz(
+      m.port,
+      (r) => r.status === 503 && r.body.includes('[-]gobgpd'),
+      'not ready after gobgpd died',
+    );
     const line = body.split('\n').find((l) => l.startsWith('[-]gobgpd')) ?? '';
     assert.ok(line.includes(gobgpd.socket), line);
     assert.match(line, /ECONNREFUSED|ENOENT/);

@@ -40,10 +40,14 @@ for (const kind of ['bird', 'frr'] as RouterKind[]) {
       assert.deepEqual([...seen].sort(), ['node1', 'node2']);
     });
 
-    it('IPv6 Service → one /128 with both nodes\' IPv6 addresses as next hops (over the IPv4 sessions)', async () => {
+    it("IPv6 Service → one /128 with both nodes' IPv6 addresses as next hops (over the IPv4 sessions)", async () => {
       const ip6 = '2001:db8:100::20';
       await createService(lab, { name: 'web6', ip: ip6 });
-      await lab.waitNextHops(ip6, lab.nodes.map((n) => n.ipv6), 20_000);
+      await lab.waitNextHops(
+        ip6,
+        lab.nodes.map((n) => n.ipv6),
+        20_000,
+      );
       const route = await lab.routerRoute(ip6);
       assert.match(route?.dst ?? '', /^2001:db8:100::20(\/128)?$/);
       const seen = new Set<string>();
@@ -59,12 +63,21 @@ for (const kind of ['bird', 'frr'] as RouterKind[]) {
     });
 
     it('each replica writes its own node entry in BgpPeer and BgpConf status', async () => {
-      type Peer = { status?: { nodesPeerStatus?: Record<string, { peerState?: { sessionState?: string }; advertisedPrefixes?: number }> } };
+      type Peer = {
+        status?: {
+          nodesPeerStatus?: Record<
+            string,
+            { peerState?: { sessionState?: string }; advertisedPrefixes?: number }
+          >;
+        };
+      };
       await waitFor(
         async () => {
           const p = await getJson<Peer>(lab, 'bgppeer', 'router1');
           const s = p.status?.nodesPeerStatus ?? {};
-          return ['node1', 'node2'].every((n) => s[n]?.peerState?.sessionState === 'ESTABLISHED' && (s[n]?.advertisedPrefixes ?? 0) >= 1);
+          return ['node1', 'node2'].every(
+            (n) => s[n]?.peerState?.sessionState === 'ESTABLISHED' && (s[n]?.advertisedPrefixes ?? 0) >= 1,
+          );
         },
         20_000,
         { what: 'BgpPeer status for both nodes', intervalMs: 200 },

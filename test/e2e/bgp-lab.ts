@@ -4,7 +4,15 @@
 // Services whose IPs are allocated either by the real allocator or — until one runs in the manager
 // — written the way it would write them (Eip.status.used first, then the Service's ingress).
 import { existsSync } from 'node:fs';
-import { Lab, runOk, waitFor, type LabDesc, type LabExtras, type NodePlan, type RouterDesc } from '../lab/index.ts';
+import {
+  Lab,
+  runOk,
+  waitFor,
+  type LabDesc,
+  type LabExtras,
+  type NodePlan,
+  type RouterDesc,
+} from '../lab/index.ts';
 import type { Proc } from '../lab/proc.ts';
 import { GobgpClient } from '../../src/bgp/index.ts';
 import { peerStatusFromWire } from '../../src/bgp/peer-build.ts';
@@ -21,13 +29,24 @@ const ALLOCATE_MODE = process.env.OE_E2E_ALLOCATE ?? (existsSync(ALLOCATOR) ? 'a
 /** Manager flags every BGP e2e test pins (timings are the test's own, not the defaults). */
 export function managerArgs(extra: string[] = []): string[] {
   return [
-    '--namespace', MANAGER_NS,
-    '--enable-layer2', 'false',
-    '--heartbeat-interval', '1s',
-    '--bgp-drain', '1s',
-    '--bgp-ready-timeout', '20s',
-    '--lease-duration', '6s', '--lease-renew-deadline', '4s', '--lease-retry-period', '1s',
-    '--log-level', 'info',
+    '--namespace',
+    MANAGER_NS,
+    '--enable-layer2',
+    'false',
+    '--heartbeat-interval',
+    '1s',
+    '--bgp-drain',
+    '1s',
+    '--bgp-ready-timeout',
+    '20s',
+    '--lease-duration',
+    '6s',
+    '--lease-renew-deadline',
+    '4s',
+    '--lease-retry-period',
+    '1s',
+    '--log-level',
+    'info',
     ...extra,
   ];
 }
@@ -51,7 +70,11 @@ export interface BgpLabOptions {
   extras?: LabExtras;
 }
 
-export function peerFor(lab: Lab, routerIndex = 1, extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function peerFor(
+  lab: Lab,
+  routerIndex = 1,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   const r = lab.router(routerIndex).plan;
   return {
     apiVersion: 'network.kubesphere.io/v1alpha2',
@@ -72,7 +95,10 @@ export function peerFor(lab: Lab, routerIndex = 1, extra: Record<string, unknown
 }
 
 export async function apply(lab: Lab, ...objs: unknown[]): Promise<void> {
-  const r = await lab.kubectl(['apply', '--validate=false', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objs }));
+  const r = await lab.kubectl(
+    ['apply', '--validate=false', '-f', '-'],
+    JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objs }),
+  );
   if (r.code !== 0) throw new Error(`kubectl apply failed: ${r.stderr}`);
 }
 
@@ -95,34 +121,57 @@ export async function getJson<T>(lab: Lab, kind: string, name: string, ns?: stri
   return JSON.parse(await kubectlOk(lab, ['get', kind, name, '-o', 'json', ...(ns ? ['-n', ns] : [])])) as T;
 }
 
-export function eip(pool: { name: string; address: string }, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { apiVersion: 'network.kubesphere.io/v1alpha2', kind: 'Eip', metadata: { name: pool.name }, spec: { address: pool.address, protocol: 'bgp', ...extra } };
+export function eip(
+  pool: { name: string; address: string },
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    apiVersion: 'network.kubesphere.io/v1alpha2',
+    kind: 'Eip',
+    metadata: { name: pool.name },
+    spec: { address: pool.address, protocol: 'bgp', ...extra },
+  };
 }
 
 export async function upBgpLab(o: BgpLabOptions = {}): Promise<Lab> {
-  const lab = await Lab.up({
-    nodes: o.nodes ?? 2,
-    routers: o.routers ?? [{ kind: 'bird' }],
-    kubeDouble: true,
-    openelbManifest: true,
-    gobgp: 'bare',
-    managers: false,
-    managerArgs: (n) => managerArgs(o.extraManagerArgs?.(n) ?? []),
-    ...o.desc,
-  }, o.extras);
+  const lab = await Lab.up(
+    {
+      nodes: o.nodes ?? 2,
+      routers: o.routers ?? [{ kind: 'bird' }],
+      kubeDouble: true,
+      openelbManifest: true,
+      gobgp: 'bare',
+      managers: false,
+      managerArgs: (n) => managerArgs(o.extraManagerArgs?.(n) ?? []),
+      ...o.desc,
+    },
+    o.extras,
+  );
   try {
     // the routers spread flows over next hops by L4 hash, so one client reaches every node
     for (const r of lab.routers) {
-      await lab.execOk(r.plan.role, ['sysctl', '-qw', 'net.ipv4.fib_multipath_hash_policy=1', 'net.ipv6.fib_multipath_hash_policy=1']);
+      await lab.execOk(r.plan.role, [
+        'sysctl',
+        '-qw',
+        'net.ipv4.fib_multipath_hash_policy=1',
+        'net.ipv6.fib_multipath_hash_policy=1',
+      ]);
     }
     await apply(lab, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'demo' } });
     if (o.managers === false) return lab;
     // as on a cluster: the webhooks fail closed, so the replicas serve them before our objects go in
     const names = o.managerNodes ?? lab.nodes.map((n) => n.name);
     // OE_RUNTIME=podman: each replica is the Deployment's pod (the pinned flags become spec edits)
-    for (const n of names) if (lab.runtime === 'podman') await lab.startManagerPod(n); else lab.startManager(n);
+    for (const n of names)
+      if (lab.runtime === 'podman') await lab.startManagerPod(n);
+      else lab.startManager(n);
     await lab.waitWebhooks(lab.runtime === 'podman' ? 180_000 : 60_000);
-    const conf = { apiVersion: 'network.kubesphere.io/v1alpha2', kind: 'BgpConf', metadata: { name: 'default' }, spec: o.conf ?? { as: NODE_ASN, listenPort: 1790 } };
+    const conf = {
+      apiVersion: 'network.kubesphere.io/v1alpha2',
+      kind: 'BgpConf',
+      metadata: { name: 'default' },
+      spec: o.conf ?? { as: NODE_ASN, listenPort: 1790 },
+    };
     const peers = o.peers?.(lab) ?? lab.routers.map((_, i) => peerFor(lab, i + 1));
     await apply(lab, conf, ...peers, eip(POOL4), eip(POOL6));
     for (const n of names) await waitReady(lab, n);
@@ -168,8 +217,26 @@ export function service(o: SvcOptions): Record<string, unknown> {
 export async function writeAllocation(lab: Lab, o: SvcOptions): Promise<void> {
   const ns = o.namespace ?? 'demo';
   const pool = o.pool ?? (o.ip.includes(':') ? POOL6.name : POOL4.name);
-  await kubectlOk(lab, ['patch', 'eip', pool, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { used: { [o.ip]: `${ns}/${o.name}` } } })]);
-  await kubectlOk(lab, ['patch', 'service', o.name, '-n', ns, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { loadBalancer: { ingress: [{ ip: o.ip, ipMode: 'VIP' }] } } })]);
+  await kubectlOk(lab, [
+    'patch',
+    'eip',
+    pool,
+    '--subresource=status',
+    '--type=merge',
+    '-p',
+    JSON.stringify({ status: { used: { [o.ip]: `${ns}/${o.name}` } } }),
+  ]);
+  await kubectlOk(lab, [
+    'patch',
+    'service',
+    o.name,
+    '-n',
+    ns,
+    '--subresource=status',
+    '--type=merge',
+    '-p',
+    JSON.stringify({ status: { loadBalancer: { ingress: [{ ip: o.ip, ipMode: 'VIP' }] } } }),
+  ]);
 }
 
 /** Creates the Service, makes every node's kernel accept its IP (kube-proxy's job), and gets it allocated. */
@@ -182,7 +249,12 @@ export async function createService(lab: Lab, o: SvcOptions): Promise<void> {
 async function allocated(lab: Lab, o: SvcOptions): Promise<void> {
   const ns = o.namespace ?? 'demo';
   const hasIngress = async (): Promise<boolean> => {
-    const s = await getJson<{ status?: { loadBalancer?: { ingress?: { ip?: string }[] } } }>(lab, 'service', o.name, ns);
+    const s = await getJson<{ status?: { loadBalancer?: { ingress?: { ip?: string }[] } } }>(
+      lab,
+      'service',
+      o.name,
+      ns,
+    );
     return (s.status?.loadBalancer?.ingress ?? []).some((i) => i.ip === o.ip);
   };
   if (ALLOCATE_MODE === 'self') return writeAllocation(lab, o);
@@ -201,7 +273,11 @@ export async function endpointSlice(lab: Lab, svc: string, nodes: string[], ns =
     kind: 'EndpointSlice',
     metadata: { name: `${svc}-1`, namespace: ns, labels: { 'kubernetes.io/service-name': svc } },
     addressType: 'IPv4',
-    endpoints: nodes.map((n, i) => ({ addresses: [`10.244.${i}.10`], conditions: { ready: true }, nodeName: n })),
+    endpoints: nodes.map((n, i) => ({
+      addresses: [`10.244.${i}.10`],
+      conditions: { ready: true },
+      nodeName: n,
+    })),
     ports: [{ name: 'http', port: 80, protocol: 'TCP' }],
   });
 }
@@ -235,20 +311,37 @@ export async function routeCount(lab: Lab, routerIndex = 1): Promise<number> {
   const r = lab.router(routerIndex).plan;
   let n = 0;
   for (const fam of ['-4', '-6']) {
-    const out = await runOk(['ip', '-n', r.ns, fam, 'route', 'show', 'proto', r.kind === 'bird' ? 'bird' : 'bgp']);
+    const out = await runOk([
+      'ip',
+      '-n',
+      r.ns,
+      fam,
+      'route',
+      'show',
+      'proto',
+      r.kind === 'bird' ? 'bird' : 'bgp',
+    ]);
     n += out.split('\n').filter((l) => /^[0-9a-f]/i.test(l)).length;
   }
   return n;
 }
 
 /** Every session of a node's gobgpd: state, when it came up, and how often it went down. */
-export async function sessionsOf(lab: Lab, node: string): Promise<Map<string, { state: string; since: number; flops: number }>> {
+export async function sessionsOf(
+  lab: Lab,
+  node: string,
+): Promise<Map<string, { state: string; since: number; flops: number }>> {
   const c = new GobgpClient({ socket: lab.node(node).gobgpSocket, callTimeoutMs: 5000 });
   try {
     const out = new Map<string, { state: string; since: number; flops: number }>();
     for (const p of await c.listPeer('', false)) {
       const s = peerStatusFromWire(p);
-      if (s) out.set(s.address, { state: s.sessionState, since: s.establishedSince?.getTime() ?? 0, flops: s.flops });
+      if (s)
+        out.set(s.address, {
+          state: s.sessionState,
+          since: s.establishedSince?.getTime() ?? 0,
+          flops: s.flops,
+        });
     }
     return out;
   } finally {
@@ -275,14 +368,22 @@ export async function waitReady(lab: Lab, node: string, port = 8080, deadlineMs 
 }
 
 /** Waits for an Event with this reason about object `name` (cluster-scoped objects' Events live in `default`). */
-export async function waitEvent(lab: Lab, reason: string, name: string, ns = 'default', deadlineMs = 20_000): Promise<string> {
+export async function waitEvent(
+  lab: Lab,
+  reason: string,
+  name: string,
+  ns = 'default',
+  deadlineMs = 20_000,
+): Promise<string> {
   type Events = { items: { reason?: string; message?: string; involvedObject?: { name?: string } }[] };
   let last = '';
   try {
     return await waitFor(
       async () => {
         last = await kubectlOk(lab, ['get', 'events', '-n', ns, '-o', 'json']);
-        return (JSON.parse(last) as Events).items.find((e) => e.reason === reason && e.involvedObject?.name === name)?.message;
+        return (JSON.parse(last) as Events).items.find(
+          (e) => e.reason === reason && e.involvedObject?.name === name,
+        )?.message;
       },
       deadlineMs,
       { what: `Event ${reason} about ${name}`, intervalMs: 200 },
@@ -293,7 +394,11 @@ export async function waitEvent(lab: Lab, reason: string, name: string, ns = 'de
 }
 
 /** gobgpd's configured hold time for a neighbour of a node. */
-export async function configuredHoldTime(lab: Lab, node: string, neighbour: string): Promise<number | undefined> {
+export async function configuredHoldTime(
+  lab: Lab,
+  node: string,
+  neighbour: string,
+): Promise<number | undefined> {
   const c = new GobgpClient({ socket: lab.node(node).gobgpSocket, callTimeoutMs: 5000 });
   try {
     const p = (await c.listPeer(neighbour, false))[0];

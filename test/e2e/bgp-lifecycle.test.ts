@@ -26,7 +26,10 @@ describe('bgp replica lifecycle', () => {
   it('keeps a fresh heartbeat file beside gobgpd', async () => {
     const file = `${lab.dir}/n1/heartbeat`;
     const a = (await stat(file)).mtimeMs;
-    await waitFor(async () => (await stat(file)).mtimeMs > a, 5000, { what: 'heartbeat touched again', intervalMs: 100 });
+    await waitFor(async () => (await stat(file)).mtimeMs > a, 5000, {
+      what: 'heartbeat touched again',
+      intervalMs: 100,
+    });
   });
 
   it('killing only the manager never lowers the route count; a new one adopts the paths', async (t) => {
@@ -39,7 +42,9 @@ describe('bgp replica lifecycle', () => {
     await waitReady(lab, 'node2');
     await sleep(2000);
     const counts = await s.stop();
-    t.diagnostic(`${counts.length} samples of the router's route count, min ${Math.min(...counts)}, max ${Math.max(...counts)}`);
+    t.diagnostic(
+      `${counts.length} samples of the router's route count, min ${Math.min(...counts)}, max ${Math.max(...counts)}`,
+    );
     assert.ok(counts.length > 50, 'sampled continuously');
     assert.equal(Math.min(...counts), IPS.length, 'the route count never dropped');
     for (const ip of IPS) assert.deepEqual(await lab.routerNextHops(ip), [...both].sort());
@@ -53,7 +58,9 @@ describe('bgp replica lifecycle', () => {
     for (const ip of IPS) await lab.waitNextHops(ip, [lab.node(1).ipv4], 15_000);
     await lab.startGobgpd('node2');
     for (const ip of IPS) await lab.waitNextHops(ip, both, 30_000);
-    t.diagnostic(`gobgpd killed → all routes back on 2 next hops in ${(performance.now() - t0).toFixed(0)} ms`);
+    t.diagnostic(
+      `gobgpd killed → all routes back on 2 next hops in ${(performance.now() - t0).toFixed(0)} ms`,
+    );
     const log = lab.managerProcs('node2').at(-1)?.output() ?? '';
     assert.match(log, /sidecar restarted/);
   });

@@ -48,7 +48,10 @@ describe('bgp eTP=Local', () => {
     await lab.waitNextHops(IP, [], 20_000);
     type Svc = { status?: { conditions?: { type: string; status: string; message: string }[] } };
     const cond = await waitFor(
-      async () => (await getJson<Svc>(lab, 'service', 'local', 'demo')).status?.conditions?.find((c) => c.type === 'EndpointsWithoutBgpSpeaker'),
+      async () =>
+        (await getJson<Svc>(lab, 'service', 'local', 'demo')).status?.conditions?.find(
+          (c) => c.type === 'EndpointsWithoutBgpSpeaker',
+        ),
       20_000,
       { what: 'Service condition EndpointsWithoutBgpSpeaker', intervalMs: 200 },
     );
@@ -59,7 +62,12 @@ describe('bgp eTP=Local', () => {
     await waitFor(
       async () => {
         last = await kubectlOk(lab, ['get', 'events', '-n', 'demo', '-o', 'json']);
-        return (JSON.parse(last) as Events).items.some((e) => e.reason === 'EndpointsWithoutBgpSpeaker' && e.involvedObject?.name === 'local' && /node3/.test(e.message ?? ''));
+        return (JSON.parse(last) as Events).items.some(
+          (e) =>
+            e.reason === 'EndpointsWithoutBgpSpeaker' &&
+            e.involvedObject?.name === 'local' &&
+            /node3/.test(e.message ?? ''),
+        );
       },
       20_000,
       { what: 'Warning Event EndpointsWithoutBgpSpeaker', intervalMs: 200 },
@@ -69,9 +77,16 @@ describe('bgp eTP=Local', () => {
     // back on a replica node: the condition goes away
     await endpointSlice(lab, 'local', ['node1']);
     await lab.waitNextHops(IP, [lab.node(1).ipv4], 20_000);
-    await waitFor(async () => !(await getJson<Svc>(lab, 'service', 'local', 'demo')).status?.conditions?.some((c) => c.type === 'EndpointsWithoutBgpSpeaker'), 20_000, {
-      what: 'condition removed',
-      intervalMs: 200,
-    });
+    await waitFor(
+      async () =>
+        !(await getJson<Svc>(lab, 'service', 'local', 'demo')).status?.conditions?.some(
+          (c) => c.type === 'EndpointsWithoutBgpSpeaker',
+        ),
+      20_000,
+      {
+        what: 'condition removed',
+        intervalMs: 200,
+      },
+    );
   });
 });

@@ -2,7 +2,17 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sleep, waitFor, type Lab } from '../lab/index.ts';
 import { GobgpClient } from '../../src/bgp/index.ts';
-import { apply, createService, getJson, kubectlOk, peerFor, removeAdmissionWebhook, sessionsOf, upBgpLab, waitEvent } from './bgp-lab.ts';
+import {
+  apply,
+  createService,
+  getJson,
+  kubectlOk,
+  peerFor,
+  removeAdmissionWebhook,
+  sessionsOf,
+  upBgpLab,
+  waitEvent,
+} from './bgp-lab.ts';
 
 // Issue 12: a second BgpPeer for a neighbour that already has one (other AS, adminDown), stored
 // without the webhook (the lab's managers run none). The manager treats the later one as in
@@ -15,7 +25,13 @@ const IP = '198.51.100.70';
 type Cond = { type: string; status: string; reason: string; message: string };
 type PeerObj = {
   metadata: { creationTimestamp?: string };
-  status?: { conditions?: Cond[]; nodesPeerStatus?: Record<string, { peerState?: { sessionState?: string; peerAs?: number; routerId?: string }; lastError?: string }> };
+  status?: {
+    conditions?: Cond[];
+    nodesPeerStatus?: Record<
+      string,
+      { peerState?: { sessionState?: string; peerAs?: number; routerId?: string }; lastError?: string }
+    >;
+  };
 };
 
 describe('bgp: a second BgpPeer for the same neighbour', () => {
@@ -30,8 +46,14 @@ describe('bgp: a second BgpPeer for the same neighbour', () => {
     node = lab.nodes[0]?.name ?? '';
     router = lab.router(1).plan.ipv4;
     await createService(lab, { name: 'web', ip: IP });
-    await lab.waitNextHops(IP, lab.nodes.map((n) => n.ipv4), 20_000);
-    await waitFor(async () => (await sessionsOf(lab, node)).get(router)?.state === 'ESTABLISHED', 20_000, { what: 'router1 session Established' });
+    await lab.waitNextHops(
+      IP,
+      lab.nodes.map((n) => n.ipv4),
+      20_000,
+    );
+    await waitFor(async () => (await sessionsOf(lab, node)).get(router)?.state === 'ESTABLISHED', 20_000, {
+      what: 'router1 session Established',
+    });
   });
   after(async () => {
     await lab?.down();
@@ -45,17 +67,24 @@ describe('bgp: a second BgpPeer for the same neighbour', () => {
     await apply(lab, shadow);
     const first = await getJson<PeerObj>(lab, 'bgppeer', 'router1');
     const second = await getJson<PeerObj>(lab, 'bgppeer', 'router1-shadow');
-    assert.ok((first.metadata.creationTimestamp ?? '') <= (second.metadata.creationTimestamp ?? ''), 'the shadow is the later one');
+    assert.ok(
+      (first.metadata.creationTimestamp ?? '') <= (second.metadata.creationTimestamp ?? ''),
+      'the shadow is the later one',
+    );
 
     // what the user sees on the later peer
     const event = await waitEvent(lab, 'Conflict', 'router1-shadow');
     assert.match(event, /BgpPeer "router1"/);
-    const seen = await waitFor(async () => {
-      const p = await getJson<PeerObj>(lab, 'bgppeer', 'router1-shadow');
-      const valid = p.status?.conditions?.find((c) => c.type === 'Valid');
-      const entry = p.status?.nodesPeerStatus?.[node];
-      return valid?.reason === 'Conflict' && entry?.lastError ? { valid, entry } : undefined;
-    }, 20_000, { what: 'Conflict condition and per-node lastError on router1-shadow', intervalMs: 200 });
+    const seen = await waitFor(
+      async () => {
+        const p = await getJson<PeerObj>(lab, 'bgppeer', 'router1-shadow');
+        const valid = p.status?.conditions?.find((c) => c.type === 'Valid');
+        const entry = p.status?.nodesPeerStatus?.[node];
+        return valid?.reason === 'Conflict' && entry?.lastError ? { valid, entry } : undefined;
+      },
+      20_000,
+      { what: 'Conflict condition and per-node lastError on router1-shadow', intervalMs: 200 },
+    );
     assert.equal(seen.valid.status, 'False');
     assert.match(seen.valid.message, /BgpPeer "router1"/);
     assert.match(seen.entry.lastError ?? '', /BgpPeer "router1"/);
@@ -81,7 +110,11 @@ describe('bgp: a second BgpPeer for the same neighbour', () => {
     const firstNow = await getJson<PeerObj>(lab, 'bgppeer', 'router1');
     assert.equal(firstNow.status?.nodesPeerStatus?.[node]?.peerState?.sessionState, 'ESTABLISHED');
     assert.equal(firstNow.status?.conditions?.find((x) => x.type === 'Valid')?.status, 'True');
-    await lab.waitNextHops(IP, lab.nodes.map((n) => n.ipv4), 20_000);
+    await lab.waitNextHops(
+      IP,
+      lab.nodes.map((n) => n.ipv4),
+      20_000,
+    );
   });
 
   it('deleting the later peer changes nothing for the first', async () => {

@@ -13,7 +13,10 @@ const FOREIGN = '203.0.113.0/24';
 describe('bgp peers: two routers, two ASes', () => {
   let lab: Lab;
   before(async () => {
-    lab = await upBgpLab({ routers: [{ kind: 'bird' }, { kind: 'bird' }], extras: { routerAnnounce: { 1: [FOREIGN] } } });
+    lab = await upBgpLab({
+      routers: [{ kind: 'bird' }, { kind: 'bird' }],
+      extras: { routerAnnounce: { 1: [FOREIGN] } },
+    });
     await createService(lab, { name: 'web', ip: IP });
   });
   after(async () => {
@@ -29,19 +32,29 @@ describe('bgp peers: two routers, two ASes', () => {
     assert.match(sent, /203\.0\.113\.0\/24/, 'router 1 exports its prefix to node1 (protocol n1)');
     await sleep(2000);
     // … and no node passes it on
-    const rib = await lab.router(2).rib(FOREIGN).catch((err: unknown) => {
-      if (/Network not found/.test(String(err))) return [];
-      throw err;
-    });
+    const rib = await lab
+      .router(2)
+      .rib(FOREIGN)
+      .catch((err: unknown) => {
+        if (/Network not found/.test(String(err))) return [];
+        throw err;
+      });
     assert.deepEqual(rib, [], 'router 2 learned nothing from router 1');
     assert.deepEqual(await lab.routerNextHops('203.0.113.1', 2), []);
   });
 
   it('a BgpPeer timer edit resets no session (its own takes the timers at its next start)', async () => {
-    const before = new Map(await Promise.all(lab.nodes.map(async (n) => [n.name, await sessionsOf(lab, n.name)] as const)));
+    const before = new Map(
+      await Promise.all(lab.nodes.map(async (n) => [n.name, await sessionsOf(lab, n.name)] as const)),
+    );
     for (const s of before.values()) for (const v of s.values()) assert.equal(v.state, 'ESTABLISHED');
     await apply(lab, peerFor(lab, 1, { timers: { config: { holdTime: '12', keepaliveInterval: '4' } } }));
-    for (const n of lab.nodes) await waitFor(async () => (await configuredHoldTime(lab, n.name, lab.router(1).plan.ipv4)) === 12, 20_000, { what: `hold 12 on ${n.name}`, intervalMs: 100 });
+    for (const n of lab.nodes)
+      await waitFor(
+        async () => (await configuredHoldTime(lab, n.name, lab.router(1).plan.ipv4)) === 12,
+        20_000,
+        { what: `hold 12 on ${n.name}`, intervalMs: 100 },
+      );
     await sleep(1000);
     for (const n of lab.nodes) {
       const now = await sessionsOf(lab, n.name);

@@ -20,7 +20,11 @@ describe('bgp rolling restart under load', () => {
   before(async () => {
     lab = await upBgpLab();
     await createService(lab, { name: 'web', ip: IP });
-    await lab.waitNextHops(IP, lab.nodes.map((n) => n.ipv4), 20_000);
+    await lab.waitNextHops(
+      IP,
+      lab.nodes.map((n) => n.ipv4),
+      20_000,
+    );
   });
   after(async () => {
     await lab?.down();
@@ -29,7 +33,10 @@ describe('bgp rolling restart under load', () => {
   it('restarting every replica in turn fails no request', async (t) => {
     const probe = await lab.httpProbe(urlFor(IP), { ratePerSec: RATE, timeoutMs: 2000 });
     await sleep(1000);
-    for (const [round, [port, webhookPort]] of [[8081, 9444], [8082, 9445]].entries()) {
+    for (const [round, [port, webhookPort]] of [
+      [8081, 9444],
+      [8082, 9445],
+    ].entries()) {
       for (const n of lab.nodes) {
         const old = lab.managerProcs(n.name).at(-1);
         assert.ok(old?.running);

@@ -67,7 +67,10 @@ export class InvariantWatcher {
     const now = shown(s);
     const uid = s.metadata.uid ?? '';
     const first = this.#firstIp.get(uid);
-    if (first !== undefined && now[0] !== first) this.fail(`${key}: address ${first} ${now[0] ? `moved to ${now[0]}` : 'was lost'} (rv ${s.metadata.resourceVersion})`);
+    if (first !== undefined && now[0] !== first)
+      this.fail(
+        `${key}: address ${first} ${now[0] ? `moved to ${now[0]}` : 'was lost'} (rv ${s.metadata.resourceVersion})`,
+      );
     if (first === undefined && now[0]) this.#firstIp.set(uid, now[0]);
     for (const ip of now) {
       let set = this.#shownBy.get(ip);
@@ -75,7 +78,8 @@ export class InvariantWatcher {
       set.add(key);
       if (set.size > 1) {
         const holders = [...set].map((k) => this.#svcs.get(k)).filter((x): x is Service => x !== undefined);
-        if (!mayShare(holders)) this.fail(`${ip} shown by ${[...set].join(', ')} (rv ${s.metadata.resourceVersion})`);
+        if (!mayShare(holders))
+          this.fail(`${ip} shown by ${[...set].join(', ')} (rv ${s.metadata.resourceVersion})`);
       }
       this.#deferred.push({ key, ip, rv: rvNum(s) });
     }
@@ -86,9 +90,10 @@ export class InvariantWatcher {
     this.events++;
     const rv = rvNum(e);
     const before = this.#used.get(e.metadata.name) ?? {};
-    const after = type === 'delete' ? {} : e.status?.used ?? {};
+    const after = type === 'delete' ? {} : (e.status?.used ?? {});
     this.#used.set(e.metadata.name, after);
-    const pairs = (u: Record<string, string>): Set<string> => new Set(Object.entries(u).flatMap(([ip, v]) => v.split(';').map((k) => `${k}|${ip}`)));
+    const pairs = (u: Record<string, string>): Set<string> =>
+      new Set(Object.entries(u).flatMap(([ip, v]) => v.split(';').map((k) => `${k}|${ip}`)));
     const a = pairs(before);
     const b = pairs(after);
     for (const p of b) {
@@ -110,11 +115,13 @@ export class InvariantWatcher {
         for (const k of keys) byKey.set(k, [...(byKey.get(k) ?? []), ip]);
         if (keys.length > 1) {
           const svcs = keys.map((k) => this.#svcs.get(k)).filter((x): x is Service => x !== undefined);
-          if (svcs.length === keys.length && !mayShare(svcs)) this.fail(`status.used ${ip} records ${v}, which may not share (rv ${rv})`);
+          if (svcs.length === keys.length && !mayShare(svcs))
+            this.fail(`status.used ${ip} records ${v}, which may not share (rv ${rv})`);
         }
       }
     }
-    for (const [k, ips] of byKey) if (ips.length > 1) this.fail(`status.used records ${k} at ${ips.join(' and ')} (rv ${rv})`);
+    for (const [k, ips] of byKey)
+      if (ips.length > 1) this.fail(`status.used records ${k} at ${ips.join(' and ')} (rv ${rv})`);
     this.advanceEips(rv);
   }
 
@@ -131,8 +138,13 @@ export class InvariantWatcher {
         this.#deferred[keep++] = d;
         continue;
       }
-      const ok = (this.#recorded.get(`${d.key}|${d.ip}`) ?? []).some(([from, to]) => from <= d.rv && d.rv < to);
-      if (!ok) this.fail(`${d.key} shows ${d.ip} at rv ${d.rv}, but no Eip recorded it then (allocation lost or not yet written)`);
+      const ok = (this.#recorded.get(`${d.key}|${d.ip}`) ?? []).some(
+        ([from, to]) => from <= d.rv && d.rv < to,
+      );
+      if (!ok)
+        this.fail(
+          `${d.key} shows ${d.ip} at rv ${d.rv}, but no Eip recorded it then (allocation lost or not yet written)`,
+        );
     }
     this.#deferred.length = keep;
   }
@@ -148,6 +160,8 @@ export class InvariantWatcher {
     return this.#used;
   }
   holdersOf(ip: string): Service[] {
-    return [...(this.#shownBy.get(ip) ?? [])].map((k) => this.#svcs.get(k)).filter((x): x is Service => x !== undefined);
+    return [...(this.#shownBy.get(ip) ?? [])]
+      .map((k) => this.#svcs.get(k))
+      .filter((x): x is Service => x !== undefined);
   }
 }

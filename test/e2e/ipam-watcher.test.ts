@@ -7,13 +7,24 @@ import type { Service } from '../../src/kube/types.ts';
 import { InvariantWatcher } from './ipam-invariants.ts';
 
 const svc = (name: string, rv: number, ip?: string, sharing?: string, port = 80): Service => ({
-  apiVersion: 'v1', kind: 'Service',
-  metadata: { name, namespace: 'n', uid: `u-${name}`, resourceVersion: String(rv), annotations: sharing ? { 'openelb.kubesphere.io/sharing-key': sharing } : {} },
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: {
+    name,
+    namespace: 'n',
+    uid: `u-${name}`,
+    resourceVersion: String(rv),
+    annotations: sharing ? { 'openelb.kubesphere.io/sharing-key': sharing } : {},
+  },
   spec: { type: 'LoadBalancer', ports: [{ port, protocol: 'TCP' }] },
   status: { loadBalancer: { ingress: ip ? [{ ip }] : [] } },
 });
 const eip = (rv: number, used: Record<string, string>): Eip => ({
-  apiVersion: 'network.kubesphere.io/v1alpha2', kind: 'Eip', metadata: { name: 'p', resourceVersion: String(rv) }, spec: { address: '10.0.0.0/24' }, status: { used },
+  apiVersion: 'network.kubesphere.io/v1alpha2',
+  kind: 'Eip',
+  metadata: { name: 'p', resourceVersion: String(rv) },
+  spec: { address: '10.0.0.0/24' },
+  status: { used },
 });
 
 test('a correct sequence passes', () => {

@@ -2,7 +2,15 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { waitFor, type Lab } from '../lab/index.ts';
 import {
-  clientNeighbour, endpointSlice, expectedOwner, ipsOwnedBy, kubectlOk, l2Service, metric, upL2Lab, waitAnsweredBy,
+  clientNeighbour,
+  endpointSlice,
+  expectedOwner,
+  ipsOwnedBy,
+  kubectlOk,
+  l2Service,
+  metric,
+  upL2Lab,
+  waitAnsweredBy,
 } from './l2-lab.ts';
 
 // Two manager replicas answer ARP/NDP for layer2 Service IPs: the ranked owner answers with its own
@@ -29,7 +37,7 @@ describe('Layer 2 speaker answers on the lab', { timeout: 240_000 }, () => {
     await lab?.down();
   });
 
-  it('arping from the client gets exactly the owner\'s MAC; HTTP through the IP reaches the owner', async () => {
+  it("arping from the client gets exactly the owner's MAC; HTTP through the IP reaches the owner", async () => {
     const ip = pick('node1');
     await l2Service(lab, 'web4', ip);
     await waitAnsweredBy(lab, ip, mac.node1!);
@@ -40,14 +48,18 @@ describe('Layer 2 speaker answers on the lab', { timeout: 240_000 }, () => {
     assert.equal(await clientNeighbour(lab, ip), mac.node1);
   });
 
-  it('ndisc6 for an IPv6 Service IP gets the owner\'s MAC; HTTP over IPv6 reaches it', async () => {
+  it("ndisc6 for an IPv6 Service IP gets the owner's MAC; HTTP over IPv6 reaches it", async () => {
     const ip = pick('node2', true);
     await l2Service(lab, 'web6', ip);
-    await waitFor(async () => {
-      const n = await lab.ndisc6(ip, { tries: 1, waitMs: 500 });
-      if (n.mac !== mac.node2) throw new Error(`got ${n.mac ?? 'no answer'}`);
-      return true;
-    }, 20_000, { what: `NDP answer for ${ip} from node2`, intervalMs: 100 });
+    await waitFor(
+      async () => {
+        const n = await lab.ndisc6(ip, { tries: 1, waitMs: 500 });
+        if (n.mac !== mac.node2) throw new Error(`got ${n.mac ?? 'no answer'}`);
+        return true;
+      },
+      20_000,
+      { what: `NDP answer for ${ip} from node2`, intervalMs: 100 },
+    );
     const h = await lab.httpGet(`http://[${ip}]/`);
     assert.equal(h.node, 'node2', JSON.stringify(h));
   });
@@ -76,11 +88,15 @@ describe('Layer 2 speaker answers on the lab', { timeout: 240_000 }, () => {
     await waitAnsweredBy(lab, ip, mac.node1!);
     // no endpoint anywhere: nobody answers
     await endpointSlice(lab, 'local', []);
-    await waitFor(async () => {
-      const r = await lab.arping(ip, { count: 1, deadlineS: 1 });
-      if (r.macs.length > 0) throw new Error(`still answered by ${r.macs.join(',')}`);
-      return true;
-    }, 20_000, { what: `${ip} unanswered without endpoints`, intervalMs: 100 });
+    await waitFor(
+      async () => {
+        const r = await lab.arping(ip, { count: 1, deadlineS: 1 });
+        if (r.macs.length > 0) throw new Error(`still answered by ${r.macs.join(',')}`);
+        return true;
+      },
+      20_000,
+      { what: `${ip} unanswered without endpoints`, intervalMs: 100 },
+    );
   });
 
   it('a stranger answering for an owned IP is a conflict: Event on the Service, openelb_layer2_conflicts_total', async () => {
@@ -91,18 +107,30 @@ describe('Layer 2 speaker answers on the lab', { timeout: 240_000 }, () => {
     // the client's kernel now holds the address too: it answers node1's periodic ARP probe
     await lab.execOk('c', ['ip', 'addr', 'add', `${ip}/32`, 'dev', lab.client.ifname]);
     try {
-      await waitFor(async () => {
-        const n = await metric(lab, 'node1', 'openelb_layer2_conflicts_total');
-        if (n <= before) throw new Error(`conflicts ${n}`);
-        return true;
-      }, 20_000, { what: 'conflict counted', intervalMs: 200 });
-      await waitFor(async () => {
-        const ev = JSON.parse(await kubectlOk(lab, ['get', 'events', '-n', 'demo', '-o', 'json'])) as { items: { reason?: string; involvedObject?: { name?: string }; message?: string }[] };
-        const hit = ev.items.find((e) => e.reason === 'Layer2Conflict' && e.involvedObject?.name === 'conflicted');
-        if (!hit) throw new Error('no Layer2Conflict event yet');
-        assert.match(hit.message ?? '', new RegExp(await lab.mac('c')));
-        return true;
-      }, 20_000, { what: 'Layer2Conflict Event on the Service', intervalMs: 200 });
+      await waitFor(
+        async () => {
+          const n = await metric(lab, 'node1', 'openelb_layer2_conflicts_total');
+          if (n <= before) throw new Error(`conflicts ${n}`);
+          return true;
+        },
+        20_000,
+        { what: 'conflict counted', intervalMs: 200 },
+      );
+      await waitFor(
+        async () => {
+          const ev = JSON.parse(await kubectlOk(lab, ['get', 'events', '-n', 'demo', '-o', 'json'])) as {
+            items: { reason?: string; involvedObject?: { name?: string }; message?: string }[];
+          };
+          const hit = ev.items.find(
+            (e) => e.reason === 'Layer2Conflict' && e.involvedObject?.name === 'conflicted',
+          );
+          if (!hit) throw new Error('no Layer2Conflict event yet');
+          assert.match(hit.message ?? '', new RegExp(await lab.mac('c')));
+          return true;
+        },
+        20_000,
+        { what: 'Layer2Conflict Event on the Service', intervalMs: 200 },
+      );
     } finally {
       await lab.execOk('c', ['ip', 'addr', 'del', `${ip}/32`, 'dev', lab.client.ifname]);
     }

@@ -1,7 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sleep, waitFor, type Lab, type Proc } from '../lab/index.ts';
-import { arpClaims, clientNeighbour, ipsOwnedBy, l2Service, startProber, upL2Lab, waitAnsweredBy, waitLease, waitReady } from './l2-lab.ts';
+import {
+  arpClaims,
+  clientNeighbour,
+  ipsOwnedBy,
+  l2Service,
+  startProber,
+  upL2Lab,
+  waitAnsweredBy,
+  waitLease,
+  waitReady,
+} from './l2-lab.ts';
 
 // Failover of a Layer 2 IP between two manager replicas (pinned timings: 1 s Leases, 200 ms renew,
 // 300 ms margin): SIGKILL, SIGTERM hand-over, a frozen owner (SIGSTOP/SIGCONT) never answering
@@ -32,13 +42,17 @@ describe('Layer 2 failover on the lab', { timeout: 300_000 }, () => {
 
   /** The client talks to the IP (so it holds a neighbour entry) and the entry points at `node`. */
   async function clientUses(node: string): Promise<void> {
-    await waitFor(async () => {
-      const h = await lab.httpGet(`http://${ip}/`, 1000);
-      if (h.node !== node) throw new Error(`HTTP answered by ${h.node ?? h.error}`);
-      const n = await clientNeighbour(lab, ip);
-      if (n !== mac[node]) throw new Error(`neighbour ${n}`);
-      return true;
-    }, 20_000, { what: `client reaches ${ip} on ${node}`, intervalMs: 100 });
+    await waitFor(
+      async () => {
+        const h = await lab.httpGet(`http://${ip}/`, 1000);
+        if (h.node !== node) throw new Error(`HTTP answered by ${h.node ?? h.error}`);
+        const n = await clientNeighbour(lab, ip);
+        if (n !== mac[node]) throw new Error(`neighbour ${n}`);
+        return true;
+      },
+      20_000,
+      { what: `client reaches ${ip} on ${node}`, intervalMs: 100 },
+    );
   }
 
   async function restartNode1(): Promise<void> {
@@ -51,14 +65,18 @@ describe('Layer 2 failover on the lab', { timeout: 300_000 }, () => {
 
   /** Polls the client's neighbour entry until it shows `want` (no traffic needed: the takeover burst updates it). */
   async function neighbourMovesTo(want: string): Promise<void> {
-    await waitFor(async () => {
-      const n = await clientNeighbour(lab, ip);
-      if (n !== want) throw new Error(`neighbour entry ${n}`);
-      return true;
-    }, 20_000, { what: `client neighbour entry for ${ip} → ${want}`, intervalMs: 20 });
+    await waitFor(
+      async () => {
+        const n = await clientNeighbour(lab, ip);
+        if (n !== want) throw new Error(`neighbour entry ${n}`);
+        return true;
+      },
+      20_000,
+      { what: `client neighbour entry for ${ip} → ${want}`, intervalMs: 20 },
+    );
   }
 
-  it('SIGKILL of the owner: the client\'s neighbour entry moves to the new owner\'s MAC', async () => {
+  it("SIGKILL of the owner: the client's neighbour entry moves to the new owner's MAC", async () => {
     await clientUses('node1');
     const p = manager('node1');
     p.signal('SIGKILL');
@@ -96,10 +114,15 @@ describe('Layer 2 failover on the lab', { timeout: 300_000 }, () => {
     }
     const frames = await cap.stop();
     const claims = arpClaims(frames, ip);
-    assert.ok(claims.some((c) => c.mac === mac.node2), 'node2 took over');
+    assert.ok(
+      claims.some((c) => c.mac === mac.node2),
+      'node2 took over',
+    );
     // requests from the client split the timeline; no interval between two requests may hold answers from two MACs
     const clientMac = await lab.mac('c');
-    const requests = frames.filter((f) => f.arp?.op === 1 && f.arp.tpa === ip && f.arp.sha.toLowerCase() === clientMac).map((f) => f.tsUs);
+    const requests = frames
+      .filter((f) => f.arp?.op === 1 && f.arp.tpa === ip && f.arp.sha.toLowerCase() === clientMac)
+      .map((f) => f.tsUs);
     assert.ok(requests.length > 50, `only ${requests.length} requests captured`);
     const replies = claims.filter((c) => c.reply);
     for (let i = 0; i < requests.length; i++) {
@@ -111,10 +134,13 @@ describe('Layer 2 failover on the lab', { timeout: 300_000 }, () => {
     // the answering MAC changes at most twice: node2 takes over, node1 (ranked first) takes back after release
     let switches = 0;
     for (let i = 1; i < claims.length; i++) if (claims[i]!.mac !== claims[i - 1]!.mac) switches++;
-    assert.ok(switches <= 2, `answerer flapped ${switches} times: ${claims.map((c) => c.mac.slice(-2)).join(' ')}`);
+    assert.ok(
+      switches <= 2,
+      `answerer flapped ${switches} times: ${claims.map((c) => c.mac.slice(-2)).join(' ')}`,
+    );
   });
 
-  it('link flap on the owner\'s interface: answering recovers', async () => {
+  it("link flap on the owner's interface: answering recovers", async () => {
     await waitAnsweredBy(lab, ip, mac.node1!, 30_000);
     const n1 = lab.node('node1');
     await lab.execOk('n1', ['ip', 'link', 'set', n1.ifname, 'down']);

@@ -27,7 +27,15 @@ if (mac === undefined) {
   process.stderr.write(`no interface ${ifname}\n`);
   process.exit(1);
 }
-const request = buildArp({ ethDst: BROADCAST_MAC, ethSrc: mac, op: ARP_REQUEST, senderMac: mac, senderIp: spa, targetMac: ZERO_MAC, targetIp: tpa });
+const request = buildArp({
+  ethDst: BROADCAST_MAC,
+  ethSrc: mac,
+  op: ARP_REQUEST,
+  senderMac: mac,
+  senderIp: spa,
+  targetMac: ZERO_MAC,
+  targetIp: tpa,
+});
 const timer = setInterval(() => {
   seq++;
   sock.send(request);

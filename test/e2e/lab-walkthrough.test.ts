@@ -8,12 +8,22 @@ import { fileURLToPath } from 'node:url';
 const MAIN = fileURLToPath(new URL('../lab/main.ts', import.meta.url));
 
 test('make lab ONCE=1: the seed walkthrough runs end to end', { timeout: 240_000 }, async (t) => {
-  const child = spawn(process.execPath, [MAIN, '--once'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OPENELB_LOG_LEVEL: 'warn' } });
+  const child = spawn(process.execPath, [MAIN, '--once'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, OPENELB_LOG_LEVEL: 'warn' },
+  });
   let out = '';
-  child.stdout.on('data', (b: Buffer) => { out += b.toString(); });
+  child.stdout.on('data', (b: Buffer) => {
+    out += b.toString();
+  });
   child.stderr.on('data', () => undefined);
   const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
-  t.diagnostic(out.split('\n').filter((l) => l.startsWith('walkthrough complete') || l.startsWith('openelb-ts lab')).join(' | '));
+  t.diagnostic(
+    out
+      .split('\n')
+      .filter((l) => l.startsWith('walkthrough complete') || l.startsWith('openelb-ts lab'))
+      .join(' | '),
+  );
   assert.equal(code, 0, `lab --once failed:\n${out.slice(-4000)}`);
   for (const want of [
     // step 1 installs deploy/openelb.yaml: the webhooks are registered and fail closed until a replica runs
@@ -37,5 +47,6 @@ test('make lab ONCE=1: the seed walkthrough runs end to end', { timeout: 240_000
     /node1: ESTABLISHED/,
     /nexthops: 10\.99\.0\.11, 10\.99\.0\.12/,
     /walkthrough complete/,
-  ]) assert.match(out, want);
+  ])
+    assert.match(out, want);
 });

@@ -20,7 +20,10 @@ export async function startDoubleWithOpenelb(opts: StartOptions = {}): Promise<K
 
 export function webhookEndpoints(dbl: KubeDouble): WebhookEndpoints {
   return new WebhookEndpoints(webhookService(), (json) =>
-    run(['kubectl', '--kubeconfig', dbl.kubeconfigPath, 'apply', '--validate=false', '-f', '-'], { input: json }));
+    run(['kubectl', '--kubeconfig', dbl.kubeconfigPath, 'apply', '--validate=false', '-f', '-'], {
+      input: json,
+    }),
+  );
 }
 
 function freePort(): Promise<number> {
@@ -46,11 +49,20 @@ export async function loopbackAddrs(): Promise<LoopbackAddrs> {
   const health = await freePort();
   let webhook = await freePort();
   while (webhook === health) webhook = await freePort();
-  return { health, webhook, args: ['--health-addr', `127.0.0.1:${health}`, '--webhook-addr', `127.0.0.1:${webhook}`] };
+  return {
+    health,
+    webhook,
+    args: ['--health-addr', `127.0.0.1:${health}`, '--webhook-addr', `127.0.0.1:${webhook}`],
+  };
 }
 
 /** Lists a manager process as an endpoint of the webhook Service until it exits. */
-export function listManager(eps: WebhookEndpoints, id: string, child: ChildProcess, webhookPort: number): void {
+export function listManager(
+  eps: WebhookEndpoints,
+  id: string,
+  child: ChildProcess,
+  webhookPort: number,
+): void {
   const exited = new Promise<void>((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) resolve();
     else child.once('exit', () => resolve());
@@ -60,12 +72,19 @@ export function listManager(eps: WebhookEndpoints, id: string, child: ChildProce
 
 /** Waits until the manager on healthPort serves its webhook (`[+]webhook ok` in /readyz?verbose). */
 export async function waitWebhookServing(healthPort: number, deadlineMs = 30_000): Promise<void> {
-  await waitFor(async () => {
-    const r = await fetch(`http://127.0.0.1:${healthPort}/readyz?verbose`).catch((e: unknown) => ({ text: async () => String(e) }));
-    const body = await r.text();
-    if (!/^\[\+\]webhook ok$/m.test(body)) throw new Error(body.split('\n').find((l) => l.includes('webhook')) ?? body.slice(0, 200));
-    return true;
-  }, deadlineMs, { what: `the webhook of the manager with health port ${healthPort}`, intervalMs: 100 });
+  await waitFor(
+    async () => {
+      const r = await fetch(`http://127.0.0.1:${healthPort}/readyz?verbose`).catch((e: unknown) => ({
+        text: async () => String(e),
+      }));
+      const body = await r.text();
+      if (!/^\[\+\]webhook ok$/m.test(body))
+        throw new Error(body.split('\n').find((l) => l.includes('webhook')) ?? body.slice(0, 200));
+      return true;
+    },
+    deadlineMs,
+    { what: `the webhook of the manager with health port ${healthPort}`, intervalMs: 100 },
+  );
 }
 
 /** Waits until the endpoints list every listed manager; throws if writing them failed. */

@@ -12,7 +12,8 @@ let inst: Instance;
 before(async () => {
   h = await startHarness();
   inst = await h.startInstance('node-a');
-  for (const ns of ['team-a', 'team-b', 'dual']) await h.dbl.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { team: ns } } });
+  for (const ns of ['team-a', 'team-b', 'dual'])
+    await h.dbl.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { team: ns } } });
 });
 after(async () => {
   await h?.close();
@@ -21,13 +22,28 @@ after(async () => {
 type Obj = Record<string, unknown>;
 
 async function eip(name: string, spec: Obj, annotations: Record<string, string> = {}): Promise<void> {
-  await h.client.create(Resources.Eip, { apiVersion: 'network.kubesphere.io/v1alpha2', kind: 'Eip', metadata: { name, annotations }, spec });
+  await h.client.create(Resources.Eip, {
+    apiVersion: 'network.kubesphere.io/v1alpha2',
+    kind: 'Eip',
+    metadata: { name, annotations },
+    spec,
+  });
 }
 
-async function svc(ns: string, name: string, annotations: Record<string, string> = {}, spec: Obj = {}): Promise<void> {
+async function svc(
+  ns: string,
+  name: string,
+  annotations: Record<string, string> = {},
+  spec: Obj = {},
+): Promise<void> {
   await h.client.create(Resources.Service, {
-    apiVersion: 'v1', kind: 'Service',
-    metadata: { name, namespace: ns, annotations: { 'lb.kubesphere.io/v1alpha1': 'openelb', ...annotations } },
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: {
+      name,
+      namespace: ns,
+      annotations: { 'lb.kubesphere.io/v1alpha1': 'openelb', ...annotations },
+    },
     spec: { type: 'LoadBalancer', ports: [{ port: 80, protocol: 'TCP' }], selector: { app: name }, ...spec },
   });
 }
@@ -61,19 +77,39 @@ async function patchSvc(ns: string, name: string, patch: Obj): Promise<void> {
 
 describe('allocator behaviour', () => {
   test('auto selection uses the default pool; the address is sticky across default-pool moves, new pools and label edits', async () => {
-    await eip('pool-a', { address: '10.1.0.10-10.1.0.19' }, { 'eip.openelb.kubesphere.io/is-default-eip': 'true' });
+    await eip(
+      'pool-a',
+      { address: '10.1.0.10-10.1.0.19' },
+      { 'eip.openelb.kubesphere.io/is-default-eip': 'true' },
+    );
     await svc('team-a', 'web');
     const [ip] = await waitIps('team-a', 'web');
     assert.equal(ip, '10.1.0.10');
     // A better pool appears, bound to the namespace by label; the default annotation moves away.
     await eip('pool-b', { address: '10.2.0.0/24', namespaceSelector: { team: 'team-a' }, priority: -5 });
-    await h.client.patch(Resources.Eip, 'pool-a', undefined, { metadata: { annotations: { 'eip.openelb.kubesphere.io/is-default-eip': null } } }, 'merge');
+    await h.client.patch(
+      Resources.Eip,
+      'pool-a',
+      undefined,
+      { metadata: { annotations: { 'eip.openelb.kubesphere.io/is-default-eip': null } } },
+      'merge',
+    );
     await patchSvc('team-a', 'web', { metadata: { labels: { touched: 'yes' } } });
     await svc('team-a', 'api');
     const [apiIp] = await waitIps('team-a', 'api');
-    assert.equal(apiIp, '10.2.0.1', 'new Services use the namespace-bound pool (the .0 network address is skipped)');
+    assert.equal(
+      apiIp,
+      '10.2.0.1',
+      'new Services use the namespace-bound pool (the .0 network address is skipped)',
+    );
     assert.deepEqual(await ips('team-a', 'web'), ['10.1.0.10'], 'the existing Service kept its address');
-    await h.client.patch(Resources.Namespace, 'team-a', undefined, { metadata: { labels: { team: 'other' } } }, 'merge');
+    await h.client.patch(
+      Resources.Namespace,
+      'team-a',
+      undefined,
+      { metadata: { labels: { team: 'other' } } },
+      'merge',
+    );
     await patchSvc('team-a', 'api', { metadata: { labels: { touched: 'yes' } } });
     await new Promise((r) => setTimeout(r, 500));
     assert.deepEqual(await ips('team-a', 'api'), ['10.2.0.1'], 'a namespace label edit moves nothing');
@@ -81,7 +117,11 @@ describe('allocator behaviour', () => {
 
   test('disable: existing allocations stay, new ones are refused with a reason', async () => {
     await h.client.patch(Resources.Eip, 'pool-a', undefined, { spec: { disable: true } }, 'merge');
-    await until(async () => (await eipStatus('pool-a'))?.conditions?.find((c) => c.type === 'Ready' && c.reason === 'Disabled'), 'Ready=False Disabled');
+    await until(
+      async () =>
+        (await eipStatus('pool-a'))?.conditions?.find((c) => c.type === 'Ready' && c.reason === 'Disabled'),
+      'Ready=False Disabled',
+    );
     await svc('team-b', 'late', { 'eip.openelb.kubesphere.io/v1alpha2': 'pool-a' });
     const ev = await waitEvent('team-b', 'late', 'PoolUnusable');
     assert.match(ev.message ?? '', /disable/);
@@ -94,12 +134,20 @@ describe('allocator behaviour', () => {
 
   test('sharing: same sharing key and disjoint ports share one address; a colliding port is refused', async () => {
     await eip('pool-share', { address: '10.3.0.1-10.3.0.4', autoAssign: false });
-    const share = { 'openelb.kubesphere.io/sharing-key': 'k1', 'eip.openelb.kubesphere.io/v1alpha1': '10.3.0.2' };
+    const share = {
+      'openelb.kubesphere.io/sharing-key': 'k1',
+      'eip.openelb.kubesphere.io/v1alpha1': '10.3.0.2',
+    };
     await svc('team-b', 'dns-tcp', share, { ports: [{ port: 53, protocol: 'TCP' }] });
     await svc('team-b', 'dns-udp', share, { ports: [{ port: 53, protocol: 'UDP' }] });
     assert.deepEqual(await waitIps('team-b', 'dns-tcp'), ['10.3.0.2']);
     assert.deepEqual(await waitIps('team-b', 'dns-udp'), ['10.3.0.2']);
-    await until(async () => (await eipStatus('pool-share'))?.used?.['10.3.0.2']?.split(';').sort().join(';') === 'team-b/dns-tcp;team-b/dns-udp', 'shared record');
+    await until(
+      async () =>
+        (await eipStatus('pool-share'))?.used?.['10.3.0.2']?.split(';').sort().join(';') ===
+        'team-b/dns-tcp;team-b/dns-udp',
+      'shared record',
+    );
     await svc('team-b', 'dns-clash', share, { ports: [{ port: 53, protocol: 'UDP' }] });
     const ev = await waitEvent('team-b', 'dns-clash', 'RequestedIPUnavailable');
     assert.match(ev.message ?? '', /UDP\/53/);
@@ -130,7 +178,11 @@ describe('allocator behaviour', () => {
     await svc('team-b', 't3', pick);
     const ev = await waitEvent('team-b', 't3', 'PoolExhausted');
     assert.match(ev.message ?? '', /no free address/);
-    await until(async () => (await eipStatus('tiny'))?.conditions?.find((c) => c.type === 'Exhausted' && c.status === 'True'), 'Exhausted=True');
+    await until(
+      async () =>
+        (await eipStatus('tiny'))?.conditions?.find((c) => c.type === 'Exhausted' && c.status === 'True'),
+      'Exhausted=True',
+    );
     const freed = (await ips('team-b', 't1'))[0];
     await h.client.delete(Resources.Service, 't1', 'team-b');
     assert.deepEqual(await waitIps('team-b', 't3'), [freed]);
@@ -138,14 +190,26 @@ describe('allocator behaviour', () => {
 
   test('class filtering: our loadBalancerClass is served without annotations; other classes and class-less Services are never touched', async () => {
     const bare = (name: string, spec: Obj): Obj => ({
-      apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'team-b' },
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name, namespace: 'team-b' },
       spec: { type: 'LoadBalancer', ports: [{ port: 443, protocol: 'TCP' }], ...spec },
     });
-    await h.client.create(Resources.Service, bare('ours', { loadBalancerClass: 'openelb.kubesphere.io/openelb' }));
-    await h.client.create(Resources.Service, bare('theirs', { loadBalancerClass: 'example.com/other', loadBalancerIP: '10.1.0.15' }));
+    await h.client.create(
+      Resources.Service,
+      bare('ours', { loadBalancerClass: 'openelb.kubesphere.io/openelb' }),
+    );
+    await h.client.create(
+      Resources.Service,
+      bare('theirs', { loadBalancerClass: 'example.com/other', loadBalancerIP: '10.1.0.15' }),
+    );
     await h.client.create(Resources.Service, {
       ...bare('theirs-annotated', { loadBalancerClass: 'example.com/other' }),
-      metadata: { name: 'theirs-annotated', namespace: 'team-b', annotations: { 'lb.kubesphere.io/v1alpha1': 'openelb' } },
+      metadata: {
+        name: 'theirs-annotated',
+        namespace: 'team-b',
+        annotations: { 'lb.kubesphere.io/v1alpha1': 'openelb' },
+      },
     });
     await h.client.create(Resources.Service, bare('classless', {}));
     const [ip] = await waitIps('team-b', 'ours');
@@ -174,10 +238,22 @@ describe('allocator behaviour', () => {
     assert.ok(ledger);
     const rv = (await h.client.get<Eip>(Resources.Eip, 'pool-edit')).metadata.resourceVersion;
     await h.client.patch(Resources.Eip, 'pool-edit', undefined, { spec: { protocol: 'vip' } }, 'merge');
-    await until(() => engine.state?.pools.get('pool-edit')?.known.metadata.resourceVersion !== rv, 'the edit seen by the allocator');
+    await until(
+      () => engine.state?.pools.get('pool-edit')?.known.metadata.resourceVersion !== rv,
+      'the edit seen by the allocator',
+    );
     assert.equal(engine.state?.pools.get('pool-edit')?.ledger, ledger, 'ledger kept');
-    await h.client.patch(Resources.Eip, 'pool-edit', undefined, { spec: { address: '10.6.0.1-10.6.0.19' } }, 'merge');
-    await until(() => engine.state?.pools.get('pool-edit')?.ledger !== ledger, 'an address edit rebuilds the ledger');
+    await h.client.patch(
+      Resources.Eip,
+      'pool-edit',
+      undefined,
+      { spec: { address: '10.6.0.1-10.6.0.19' } },
+      'merge',
+    );
+    await until(
+      () => engine.state?.pools.get('pool-edit')?.ledger !== ledger,
+      'an address edit rebuilds the ledger',
+    );
     assert.deepEqual(await ips('team-b', 'e1'), ['10.6.0.1']);
     assert.deepEqual(await ips('team-b', 'e2'), ['10.6.0.2']);
   });
@@ -185,7 +261,9 @@ describe('allocator behaviour', () => {
   test('type change away from LoadBalancer releases the address and clears the status', async () => {
     const [ip] = await ips('team-a', 'api');
     assert.ok(ip);
-    await patchSvc('team-a', 'api', { spec: { type: 'ClusterIP', allocateLoadBalancerNodePorts: null, externalTrafficPolicy: null } });
+    await patchSvc('team-a', 'api', {
+      spec: { type: 'ClusterIP', allocateLoadBalancerNodePorts: null, externalTrafficPolicy: null },
+    });
     await until(async () => (await eipStatus('pool-b'))?.used?.[ip] === undefined, 'record released');
     await until(async () => (await ips('team-a', 'api')).length === 0, 'status cleared');
     await waitEvent('team-a', 'api', 'ReleaseIP');
@@ -193,10 +271,17 @@ describe('allocator behaviour', () => {
 
   test('an Eip holding allocations is not deleted until its Services let go', async () => {
     await h.kubectl('delete', 'eip', 'tiny', '--wait=false');
-    await until(async () => (await eipStatus('tiny'))?.conditions?.find((c) => c.type === 'Ready' && c.reason === 'Deleting'), 'Deleting condition');
+    await until(
+      async () =>
+        (await eipStatus('tiny'))?.conditions?.find((c) => c.type === 'Ready' && c.reason === 'Deleting'),
+      'Deleting condition',
+    );
     assert.equal((await ips('team-b', 't2')).length, 1, 'still served');
     await h.client.delete(Resources.Service, 't2', 'team-b');
     await h.client.delete(Resources.Service, 't3', 'team-b');
-    await until(async () => (await h.client.getOrUndefined(Resources.Eip, 'tiny')) === undefined, 'Eip gone after its Services');
+    await until(
+      async () => (await h.client.getOrUndefined(Resources.Eip, 'tiny')) === undefined,
+      'Eip gone after its Services',
+    );
   });
 });

@@ -41,11 +41,20 @@ export interface HarnessOptions {
 /** The manager's webhook on loopback, listed as the one endpoint of the manifest's webhook Service. */
 async function serveWebhook(dbl: KubeDouble): Promise<WebhookHandle> {
   const svc = webhookService();
-  const hook = await startWebhook({ kubeConfig: dbl.kubeConfig(), namespace: svc.namespace, addr: '127.0.0.1:0', checkIntervalMs: 60_000 });
+  const hook = await startWebhook({
+    kubeConfig: dbl.kubeConfig(),
+    namespace: svc.namespace,
+    addr: '127.0.0.1:0',
+    checkIntervalMs: 60_000,
+  });
   await dbl.create({
     apiVersion: 'discovery.k8s.io/v1',
     kind: 'EndpointSlice',
-    metadata: { name: `${svc.name}-harness`, namespace: svc.namespace, labels: { 'kubernetes.io/service-name': svc.name } },
+    metadata: {
+      name: `${svc.name}-harness`,
+      namespace: svc.namespace,
+      labels: { 'kubernetes.io/service-name': svc.name },
+    },
     addressType: 'IPv4',
     endpoints: [{ addresses: ['127.0.0.1'], conditions: { ready: true } }],
     ports: [{ name: svc.portName, port: hook.port, protocol: 'TCP' }],
@@ -72,24 +81,53 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
   const apply = async (yaml: string): Promise<string> => {
     const { spawn } = await import('node:child_process');
     return new Promise((resolve, reject) => {
-      const p = spawn('/usr/bin/kubectl', ['--kubeconfig', dbl.kubeconfigPath, 'apply', '-f', '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
+      const p = spawn('/usr/bin/kubectl', ['--kubeconfig', dbl.kubeconfigPath, 'apply', '-f', '-'], {
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
       let out = '';
       let err = '';
-      p.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-      p.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+      p.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+      });
+      p.stderr.on('data', (d: Buffer) => {
+        err += d.toString();
+      });
       p.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`kubectl apply: ${err}`))));
       p.stdin.end(yaml);
     });
   };
-  const startInstance = async (id: string, opts: AllocatorOptions = {}, extraFlags: string[] = []): Promise<Instance> => {
-    const parsed = parseConfig(['--node-name', id, '--pod-name', id, '--lease-duration', '2s', '--lease-renew-deadline', '1500ms',
-      '--lease-retry-period', '300ms', '--backoff-max', '1s', ...extraFlags], {});
+  const startInstance = async (
+    id: string,
+    opts: AllocatorOptions = {},
+    extraFlags: string[] = [],
+  ): Promise<Instance> => {
+    const parsed = parseConfig(
+      [
+        '--node-name',
+        id,
+        '--pod-name',
+        id,
+        '--lease-duration',
+        '2s',
+        '--lease-renew-deadline',
+        '1500ms',
+        '--lease-retry-period',
+        '300ms',
+        '--backoff-max',
+        '1s',
+        ...extraFlags,
+      ],
+      {},
+    );
     if (parsed.kind !== 'config') throw new Error('config');
     const cfg = parsed.config;
     const c = new KubeClient(dbl.kubeConfig(), { fieldManager: 'openelb-manager' });
     const caches = createCaches(c, { backoff: { initialMs: 100, maxMs: 1000 } });
     const ctx: ManagerContext = {
-      cfg, kubeConfig: dbl.kubeConfig(), client: c, caches,
+      cfg,
+      kubeConfig: dbl.kubeConfig(),
+      client: c,
+      caches,
       health: new HealthServer({ host: '127.0.0.1', port: 0 }),
       events: new EventRecorder(c, { component: 'openelb-manager', host: id }),
       writer: new ObjectWriter(c, 'openelb-manager'),
@@ -98,7 +136,10 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     caches.start();
     await allocator.start();
     const inst: Instance = {
-      id, allocator, caches, client: c,
+      id,
+      allocator,
+      caches,
+      client: c,
       stop: async () => {
         await allocator.stop();
         await caches.stop();
@@ -110,7 +151,11 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     return inst;
   };
   return {
-    dbl, client, kubectl, apply, startInstance,
+    dbl,
+    client,
+    kubectl,
+    apply,
+    startInstance,
     close: async () => {
       for (const i of [...instances]) await i.stop();
       await hook?.close();
@@ -124,7 +169,11 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /** Polls until fn answers a truthy value. */
-export async function until<T>(fn: () => T | undefined | false | Promise<T | undefined | false>, what: string, ms = 15_000): Promise<T> {
+export async function until<T>(
+  fn: () => T | undefined | false | Promise<T | undefined | false>,
+  what: string,
+  ms = 15_000,
+): Promise<T> {
   const end = performance.now() + ms;
   let lastErr: unknown;
   for (;;) {
@@ -134,7 +183,8 @@ export async function until<T>(fn: () => T | undefined | false | Promise<T | und
     } catch (e) {
       lastErr = e;
     }
-    if (performance.now() > end) throw new Error(`timed out waiting for ${what}${lastErr ? ` (last error: ${String(lastErr)})` : ''}`);
+    if (performance.now() > end)
+      throw new Error(`timed out waiting for ${what}${lastErr ? ` (last error: ${String(lastErr)})` : ''}`);
     await sleep(50);
   }
 }

@@ -66,7 +66,14 @@ describe('seed flow (kubectl, API double, allocator in-process)', () => {
     const eip = await h.client.get<Eip>(Resources.Eip, 'eip-pool');
     assert.deepEqual(eip.status?.used, { '192.168.0.100': 'default/nginx' });
     assert.ok(eip.status?.serviceUIDs?.['default/nginx']);
-    const events = await h.kubectl('get', 'events', '--field-selector', 'involvedObject.name=nginx', '-o', 'jsonpath={.items[*].reason}');
+    const events = await h.kubectl(
+      'get',
+      'events',
+      '--field-selector',
+      'involvedObject.name=nginx',
+      '-o',
+      'jsonpath={.items[*].reason}',
+    );
     assert.match(events, /AssignIP/);
   });
 
@@ -80,6 +87,9 @@ describe('seed flow (kubectl, API double, allocator in-process)', () => {
 
   test('Eip without allocations is deleted (its finalizer comes off)', async () => {
     await h.kubectl('delete', 'eip', 'eip-pool', '--wait=false');
-    await until(async () => (await h.client.getOrUndefined(Resources.Eip, 'eip-pool')) === undefined, 'eip gone');
+    await until(
+      async () => (await h.client.getOrUndefined(Resources.Eip, 'eip-pool')) === undefined,
+      'eip gone',
+    );
   });
 });

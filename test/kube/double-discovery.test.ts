@@ -9,7 +9,10 @@ import { KubeConfig, CoreV1Api } from '@kubernetes/client-node';
 import { startKubeDouble, type KubeDouble } from './double.ts';
 import { arr, at, EIPS, eip, FIXTURE_CRDS, raw } from './fixtures/helpers.ts';
 
-const TABLE = { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json' };
+const TABLE = {
+  Accept:
+    'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json',
+};
 
 describe('kube double: discovery, openapi, tables', () => {
   let d: KubeDouble;
@@ -22,12 +25,23 @@ describe('kube double: discovery, openapi, tables', () => {
     assert.deepEqual((await raw(d.url, 'GET', '/api')).body.versions, ['v1']);
     const v1 = await raw(d.url, 'GET', '/api/v1');
     const svc = (v1.body.resources as Record<string, unknown>[]).find((r) => r.name === 'services');
-    assert.deepEqual(svc, { name: 'services', singularName: 'service', namespaced: true, kind: 'Service', verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'], shortNames: ['svc'], categories: ['all'] });
+    assert.deepEqual(svc, {
+      name: 'services',
+      singularName: 'service',
+      namespaced: true,
+      kind: 'Service',
+      verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'],
+      shortNames: ['svc'],
+      categories: ['all'],
+    });
     assert.ok((v1.body.resources as Record<string, unknown>[]).some((r) => r.name === 'services/status'));
     const groups = arr((await raw(d.url, 'GET', '/apis')).body, 'groups');
     const net = groups.find((g) => g.name === 'network.kubesphere.io');
     assert.equal(at(net, 'preferredVersion.version'), 'v1alpha2');
-    assert.deepEqual(arr(net, 'versions').map((v) => v.version), ['v1alpha2', 'v1alpha1']);
+    assert.deepEqual(
+      arr(net, 'versions').map((v) => v.version),
+      ['v1alpha2', 'v1alpha1'],
+    );
     const gv = await raw(d.url, 'GET', '/apis/network.kubesphere.io/v1alpha2');
     const e = (gv.body.resources as Record<string, unknown>[]).find((r) => r.name === 'eips');
     assert.equal(e?.namespaced, false);
@@ -37,13 +51,21 @@ describe('kube double: discovery, openapi, tables', () => {
 
   it('publishes /openapi/v3 with the CRD schema and the fieldValidation parameter', async () => {
     const root = await raw(d.url, 'GET', '/openapi/v3');
-    const entry = (root.body.paths as Record<string, { serverRelativeURL: string }>)['apis/network.kubesphere.io/v1alpha2'];
+    const entry = (root.body.paths as Record<string, { serverRelativeURL: string }>)[
+      'apis/network.kubesphere.io/v1alpha2'
+    ];
     assert.ok(entry);
     const doc = await raw(d.url, 'GET', entry.serverRelativeURL);
-    const schema = (at(doc.body, 'components.schemas') as Record<string, unknown>)['io.kubesphere.network.v1alpha2.Eip'];
-    assert.deepEqual(at(schema, 'x-kubernetes-group-version-kind'), [{ group: 'network.kubesphere.io', version: 'v1alpha2', kind: 'Eip' }]);
+    const schema = (at(doc.body, 'components.schemas') as Record<string, unknown>)[
+      'io.kubesphere.network.v1alpha2.Eip'
+    ];
+    assert.deepEqual(at(schema, 'x-kubernetes-group-version-kind'), [
+      { group: 'network.kubesphere.io', version: 'v1alpha2', kind: 'Eip' },
+    ]);
     assert.equal(at(schema, 'properties.spec.properties.address.type'), 'string');
-    const patchOp = (doc.body.paths as Record<string, unknown>)['/apis/network.kubesphere.io/v1alpha2/eips/{name}'];
+    const patchOp = (doc.body.paths as Record<string, unknown>)[
+      '/apis/network.kubesphere.io/v1alpha2/eips/{name}'
+    ];
     assert.ok(arr(patchOp, 'patch.parameters').some((p) => p.name === 'fieldValidation' && p.in === 'query'));
   });
 
@@ -52,16 +74,25 @@ describe('kube double: discovery, openapi, tables', () => {
     const t = await raw(d.url, 'GET', EIPS, undefined, TABLE);
     assert.equal(t.body.kind, 'Table');
     assert.equal(t.body.apiVersion, 'meta.k8s.io/v1');
-    assert.deepEqual((t.body.columnDefinitions as Record<string, unknown>[]).map((c) => c.name), ['Name', 'cidr', 'usage', 'total']);
+    assert.deepEqual(
+      (t.body.columnDefinitions as Record<string, unknown>[]).map((c) => c.name),
+      ['Name', 'cidr', 'usage', 'total'],
+    );
     const row = arr(t.body, 'rows')[0];
     assert.deepEqual(row?.cells, ['t1', '10.0.0.1-10.0.0.4', null, null]);
     assert.equal(at(row, 'object.kind'), 'PartialObjectMetadata');
     const full = await raw(d.url, 'GET', `${EIPS}?includeObject=Object`, undefined, TABLE);
     assert.equal(at(full.body, 'rows[0].object.kind'), 'Eip');
     const ns = await raw(d.url, 'GET', '/api/v1/namespaces', undefined, TABLE);
-    assert.deepEqual((ns.body.columnDefinitions as Record<string, unknown>[]).map((c) => c.name), ['Name', 'Status', 'Age']);
+    assert.deepEqual(
+      (ns.body.columnDefinitions as Record<string, unknown>[]).map((c) => c.name),
+      ['Name', 'Status', 'Age'],
+    );
     const cm = await raw(d.url, 'GET', '/api/v1/configmaps', undefined, TABLE);
-    assert.deepEqual((cm.body.columnDefinitions as Record<string, unknown>[]).map((c) => c.name), ['Name', 'Age']);
+    assert.deepEqual(
+      (cm.body.columnDefinitions as Record<string, unknown>[]).map((c) => c.name),
+      ['Name', 'Age'],
+    );
   });
 
   it('serves a CRD created at run time, and stops serving it when deleted', async () => {
@@ -74,29 +105,69 @@ describe('kube double: discovery, openapi, tables', () => {
         scope: 'Namespaced',
         names: { kind: 'Gadget', plural: 'gadgets', shortNames: ['gd'] },
         versions: [
-          { name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } } } },
-          { name: 'v1beta1', served: true, storage: false, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } } } },
+          {
+            name: 'v1',
+            served: true,
+            storage: true,
+            schema: {
+              openAPIV3Schema: {
+                type: 'object',
+                properties: { spec: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+              },
+            },
+          },
+          {
+            name: 'v1beta1',
+            served: true,
+            storage: false,
+            schema: {
+              openAPIV3Schema: {
+                type: 'object',
+                properties: { spec: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+              },
+            },
+          },
         ],
       },
     };
     const c = await raw(d.url, 'POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd);
     assert.equal(c.status, 201);
-    const conds = ((c.body.status as Record<string, unknown>).conditions as Record<string, unknown>[]).map((x) => `${String(x.type)}=${String(x.status)}`);
+    const conds = ((c.body.status as Record<string, unknown>).conditions as Record<string, unknown>[]).map(
+      (x) => `${String(x.type)}=${String(x.status)}`,
+    );
     assert.ok(conds.includes('Established=True'));
     const G = '/apis/test.example.com/v1/namespaces/default/gadgets';
-    assert.equal((await raw(d.url, 'POST', G, { apiVersion: 'test.example.com/v1', kind: 'Gadget', metadata: { name: 'g' }, spec: { any: { thing: 1 } } })).status, 201);
+    assert.equal(
+      (
+        await raw(d.url, 'POST', G, {
+          apiVersion: 'test.example.com/v1',
+          kind: 'Gadget',
+          metadata: { name: 'g' },
+          spec: { any: { thing: 1 } },
+        })
+      ).status,
+      201,
+    );
     const old = await raw(d.url, 'GET', '/apis/test.example.com/v1beta1/namespaces/default/gadgets/g');
     assert.equal(old.body.apiVersion, 'test.example.com/v1beta1');
     assert.deepEqual(old.body.spec, { any: { thing: 1 } });
     const all = await raw(d.url, 'GET', '/apis/test.example.com/v1/gadgets');
     assert.equal((all.body.items as unknown[]).length, 1);
-    await raw(d.url, 'DELETE', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/gadgets.test.example.com');
+    await raw(
+      d.url,
+      'DELETE',
+      '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/gadgets.test.example.com',
+    );
     assert.equal((await raw(d.url, 'GET', G)).status, 404);
   });
 
   it('the CLI prints its ready line, writes a kubeconfig client-node accepts, and exits on SIGTERM', async () => {
     const kc = join(mkdtempSync(join(tmpdir(), 'kube-double-cli-')), 'kubeconfig');
-    const child = spawn(process.execPath, [resolve(import.meta.dirname, 'cli.ts'), '--port', '0', '--kubeconfig', kc, '--crds', FIXTURE_CRDS], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(
+      process.execPath,
+      [resolve(import.meta.dirname, 'cli.ts'), '--port', '0', '--kubeconfig', kc, '--crds', FIXTURE_CRDS],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     const line = await new Promise<string>((res, rej) => {
       let buf = '';
       child.stdout.on('data', (c: Buffer) => {

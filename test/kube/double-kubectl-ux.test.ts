@@ -32,55 +32,124 @@ describe('kube double: kubectl prints what a real server makes it print', () => 
   it('kubectl create namespace|secret|configmap|serviceaccount (protobuf bodies) create the objects', async () => {
     assert.equal(await ok('create', 'namespace', 'x'), 'namespace/x created\n');
     assert.match(await ok('get', 'namespace', 'x'), /^x\s+Active\s+\d+s$/m);
-    assert.equal(await ok('create', 'secret', 'generic', 'creds', '-n', 'x', '--from-literal=password=s3cret'), 'secret/creds created\n');
-    assert.equal(await ok('get', 'secret', 'creds', '-n', 'x', '-o', 'jsonpath={.type} {.data.password}'), `Opaque ${Buffer.from('s3cret').toString('base64')}`);
-    assert.equal(await ok('create', 'configmap', 'cfg', '-n', 'x', '--from-literal=a=b'), 'configmap/cfg created\n');
+    assert.equal(
+      await ok('create', 'secret', 'generic', 'creds', '-n', 'x', '--from-literal=password=s3cret'),
+      'secret/creds created\n',
+    );
+    assert.equal(
+      await ok('get', 'secret', 'creds', '-n', 'x', '-o', 'jsonpath={.type} {.data.password}'),
+      `Opaque ${Buffer.from('s3cret').toString('base64')}`,
+    );
+    assert.equal(
+      await ok('create', 'configmap', 'cfg', '-n', 'x', '--from-literal=a=b'),
+      'configmap/cfg created\n',
+    );
     assert.equal(await ok('get', 'configmap', 'cfg', '-n', 'x', '-o', 'jsonpath={.data.a}'), 'b');
     assert.equal(await ok('create', 'serviceaccount', 'robot', '-n', 'x'), 'serviceaccount/robot created\n');
   });
 
   it('kubectl get nodes [-o wide]: the real columns; a new node is NotReady-tainted until Ready', async () => {
-    writeFileSync(join(dir, 'node.yaml'), [
-      'apiVersion: v1', 'kind: Node', 'metadata:', '  name: node1', '  labels: {node-role.kubernetes.io/control-plane: ""}', 'status:',
-      '  addresses: [{type: InternalIP, address: 172.18.0.2}, {type: Hostname, address: node1}]',
-      '  nodeInfo: {kubeletVersion: v1.32.0, osImage: Debian GNU/Linux 12 (bookworm), kernelVersion: 6.1.0-28-amd64, containerRuntimeVersion: "containerd://1.7.24",',
-      '    architecture: amd64, operatingSystem: linux, bootID: b, machineID: m, systemUUID: s, kubeProxyVersion: v1.32.0}', '',
-    ].join('\n'));
+    writeFileSync(
+      join(dir, 'node.yaml'),
+      [
+        'apiVersion: v1',
+        'kind: Node',
+        'metadata:',
+        '  name: node1',
+        '  labels: {node-role.kubernetes.io/control-plane: ""}',
+        'status:',
+        '  addresses: [{type: InternalIP, address: 172.18.0.2}, {type: Hostname, address: node1}]',
+        '  nodeInfo: {kubeletVersion: v1.32.0, osImage: Debian GNU/Linux 12 (bookworm), kernelVersion: 6.1.0-28-amd64, containerRuntimeVersion: "containerd://1.7.24",',
+        '    architecture: amd64, operatingSystem: linux, bootID: b, machineID: m, systemUUID: s, kubeProxyVersion: v1.32.0}',
+        '',
+      ].join('\n'),
+    );
     await ok('apply', '-f', join(dir, 'node.yaml'));
     const wide = await ok('get', 'nodes', '-o', 'wide');
-    assert.deepEqual(header(wide), ['NAME', 'STATUS', 'ROLES', 'AGE', 'VERSION', 'INTERNAL-IP', 'EXTERNAL-IP', 'OS-IMAGE', 'KERNEL-VERSION', 'CONTAINER-RUNTIME']);
-    assert.match(wide, /^node1\s+Unknown\s+control-plane\s+\d+s\s+v1\.32\.0\s+172\.18\.0\.2\s+<none>\s+Debian GNU\/Linux 12 \(bookworm\)\s+6\.1\.0-28-amd64\s+containerd:\/\/1\.7\.24$/m);
+    assert.deepEqual(header(wide), [
+      'NAME',
+      'STATUS',
+      'ROLES',
+      'AGE',
+      'VERSION',
+      'INTERNAL-IP',
+      'EXTERNAL-IP',
+      'OS-IMAGE',
+      'KERNEL-VERSION',
+      'CONTAINER-RUNTIME',
+    ]);
+    assert.match(
+      wide,
+      /^node1\s+Unknown\s+control-plane\s+\d+s\s+v1\.32\.0\s+172\.18\.0\.2\s+<none>\s+Debian GNU\/Linux 12 \(bookworm\)\s+6\.1\.0-28-amd64\s+containerd:\/\/1\.7\.24$/m,
+    );
     assert.deepEqual(header(await ok('get', 'nodes')), ['NAME', 'STATUS', 'ROLES', 'AGE', 'VERSION']);
-    assert.match(await ok('describe', 'node', 'node1'), /Taints:\s+node\.kubernetes\.io\/not-ready:NoSchedule/);
-    await ok('patch', 'node', 'node1', '--subresource=status', '--type=merge', '-p', '{"status":{"conditions":[{"type":"Ready","status":"True","reason":"KubeletReady","lastHeartbeatTime":null,"lastTransitionTime":null}]}}');
+    assert.match(
+      await ok('describe', 'node', 'node1'),
+      /Taints:\s+node\.kubernetes\.io\/not-ready:NoSchedule/,
+    );
+    await ok(
+      'patch',
+      'node',
+      'node1',
+      '--subresource=status',
+      '--type=merge',
+      '-p',
+      '{"status":{"conditions":[{"type":"Ready","status":"True","reason":"KubeletReady","lastHeartbeatTime":null,"lastTransitionTime":null}]}}',
+    );
     assert.match(await ok('get', 'nodes'), /^node1\s+Ready\s+control-plane/m);
     assert.match(await ok('describe', 'node', 'node1'), /Taints:\s+<none>/);
   });
 
   it('kubectl get events, leases, endpointslices: the real columns', async () => {
     await raw(d.url, 'POST', '/api/v1/namespaces/x/events', {
-      metadata: { name: 'lb.1' }, involvedObject: { kind: 'Service', name: 'lb', namespace: 'x' }, reason: 'IPAllocated', message: 'assigned 192.168.0.100',
-      type: 'Normal', count: 2, source: { component: 'openelb-manager', host: 'node1' }, firstTimestamp: new Date().toISOString(), lastTimestamp: new Date().toISOString(),
+      metadata: { name: 'lb.1' },
+      involvedObject: { kind: 'Service', name: 'lb', namespace: 'x' },
+      reason: 'IPAllocated',
+      message: 'assigned 192.168.0.100',
+      type: 'Normal',
+      count: 2,
+      source: { component: 'openelb-manager', host: 'node1' },
+      firstTimestamp: new Date().toISOString(),
+      lastTimestamp: new Date().toISOString(),
     });
     const ev = await ok('get', 'events', '-n', 'x');
     assert.deepEqual(header(ev), ['LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'MESSAGE']);
     assert.match(ev, /^\d+s\s+Normal\s+IPAllocated\s+service\/lb\s+assigned 192\.168\.0\.100$/m);
-    assert.deepEqual(header(await ok('get', 'events', '-n', 'x', '-o', 'wide')), ['LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'SUBOBJECT', 'SOURCE', 'MESSAGE', 'FIRST SEEN', 'COUNT', 'NAME']);
-    assert.match(await ok('get', 'events', '-n', 'x', '--field-selector', 'reason=IPAllocated,source=openelb-manager'), /IPAllocated/);
-    await raw(d.url, 'POST', '/apis/coordination.k8s.io/v1/namespaces/x/leases', { metadata: { name: 'openelb-manager' }, spec: { holderIdentity: 'node1', leaseDurationSeconds: 15 } });
+    assert.deepEqual(header(await ok('get', 'events', '-n', 'x', '-o', 'wide')), [
+      'LAST SEEN',
+      'TYPE',
+      'REASON',
+      'OBJECT',
+      'SUBOBJECT',
+      'SOURCE',
+      'MESSAGE',
+      'FIRST SEEN',
+      'COUNT',
+      'NAME',
+    ]);
+    assert.match(
+      await ok('get', 'events', '-n', 'x', '--field-selector', 'reason=IPAllocated,source=openelb-manager'),
+      /IPAllocated/,
+    );
+    await raw(d.url, 'POST', '/apis/coordination.k8s.io/v1/namespaces/x/leases', {
+      metadata: { name: 'openelb-manager' },
+      spec: { holderIdentity: 'node1', leaseDurationSeconds: 15 },
+    });
     const leases = await ok('get', 'leases', '-n', 'x');
     assert.deepEqual(header(leases), ['NAME', 'HOLDER', 'AGE']);
     assert.match(leases, /^openelb-manager\s+node1\s+\d+s$/m);
     await raw(d.url, 'POST', '/apis/discovery.k8s.io/v1/namespaces/x/endpointslices', {
-      metadata: { name: 'lb-abc', labels: { 'kubernetes.io/service-name': 'lb' } }, addressType: 'IPv4',
-      endpoints: [{ addresses: ['10.244.0.5'] }, { addresses: ['10.244.1.7'] }], ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
+      metadata: { name: 'lb-abc', labels: { 'kubernetes.io/service-name': 'lb' } },
+      addressType: 'IPv4',
+      endpoints: [{ addresses: ['10.244.0.5'] }, { addresses: ['10.244.1.7'] }],
+      ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
     });
     const eps = await ok('get', 'endpointslices', '-n', 'x');
     assert.deepEqual(header(eps), ['NAME', 'ADDRESSTYPE', 'PORTS', 'ENDPOINTS', 'AGE']);
     assert.match(eps, /^lb-abc\s+IPv4\s+8080\s+10\.244\.0\.5,10\.244\.1\.7\s+\d+s$/m);
   });
 
-  it('kubectl explain documents built-in fields and our CRDs\' metadata', async () => {
+  it("kubectl explain documents built-in fields and our CRDs' metadata", async () => {
     const lbc = await ok('explain', 'svc.spec.loadBalancerClass');
     assert.match(lbc, /KIND:\s+Service/);
     assert.match(lbc, /FIELD:\s+loadBalancerClass <string>/);
@@ -96,7 +165,10 @@ describe('kube double: kubectl prints what a real server makes it print', () => 
   it('clusterIP and nodePort are picked at random above the static bands', async () => {
     const ips: number[] = [];
     for (let i = 0; i < 5; i++) {
-      const r = await raw(d.url, 'POST', '/api/v1/namespaces/x/services', { metadata: { name: `r${i}` }, spec: { type: 'NodePort', ports: [{ port: 80 }] } });
+      const r = await raw(d.url, 'POST', '/api/v1/namespaces/x/services', {
+        metadata: { name: `r${i}` },
+        spec: { type: 'NodePort', ports: [{ port: 80 }] },
+      });
       assert.equal(r.status, 201, r.text);
       const spec = r.body.spec as Obj;
       const ip = ipToInt(String(spec.clusterIP));
@@ -106,6 +178,9 @@ describe('kube double: kubectl prints what a real server makes it print', () => 
       ips.push(ip);
     }
     assert.equal(new Set(ips).size, 5);
-    assert.ok(ips.some((ip, i) => i > 0 && Math.abs(ip - (ips[i - 1] ?? 0)) !== 1), `not a sequence: ${ips.join(',')}`);
+    assert.ok(
+      ips.some((ip, i) => i > 0 && Math.abs(ip - (ips[i - 1] ?? 0)) !== 1),
+      `not a sequence: ${ips.join(',')}`,
+    );
   });
 });

@@ -10,8 +10,12 @@ import { FIXTURE_CRDS, FIXTURE_EXAMPLES, sleep } from './fixtures/helpers.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
 // the product's CRDs and examples once they exist; the fixture copies otherwise
-const CRDS = existsSync(join(REPO, 'deploy/crds/network.kubesphere.io_eips.yaml')) ? join(REPO, 'deploy/crds') : FIXTURE_CRDS;
-const EIP_YAML = existsSync(join(REPO, 'examples/eip.yaml')) ? join(REPO, 'examples/eip.yaml') : join(FIXTURE_EXAMPLES, 'eip.yaml');
+const CRDS = existsSync(join(REPO, 'deploy/crds/network.kubesphere.io_eips.yaml'))
+  ? join(REPO, 'deploy/crds')
+  : FIXTURE_CRDS;
+const EIP_YAML = existsSync(join(REPO, 'examples/eip.yaml'))
+  ? join(REPO, 'examples/eip.yaml')
+  : join(FIXTURE_EXAMPLES, 'eip.yaml');
 
 interface Run {
   code: number;
@@ -24,9 +28,14 @@ describe('kube double: kubectl', () => {
   let tmp: string;
   const kubectl = (...args: string[]): Promise<Run> =>
     new Promise((res) => {
-      execFile('kubectl', args, { env: { ...process.env, KUBECONFIG: d.kubeconfigPath, HOME: tmp }, timeout: 60_000 }, (err, stdout, stderr) => {
-        res({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-      });
+      execFile(
+        'kubectl',
+        args,
+        { env: { ...process.env, KUBECONFIG: d.kubeconfigPath, HOME: tmp }, timeout: 60_000 },
+        (err, stdout, stderr) => {
+          res({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+        },
+      );
     });
   const ok = async (...args: string[]): Promise<string> => {
     const r = await kubectl(...args);
@@ -42,7 +51,10 @@ describe('kube double: kubectl', () => {
       join(tmp, 'node.yaml'),
       'apiVersion: v1\nkind: Node\nmetadata:\n  name: node1\n  labels: {kubernetes.io/hostname: node1}\nstatus:\n  conditions: [{type: Ready, status: "True"}]\n',
     );
-    writeFileSync(join(tmp, 'bad.yaml'), 'apiVersion: network.kubesphere.io/v1alpha2\nkind: Eip\nmetadata:\n  name: bad\nspec:\n  address: 10.9.0.1\n  foo: bar\n');
+    writeFileSync(
+      join(tmp, 'bad.yaml'),
+      'apiVersion: network.kubesphere.io/v1alpha2\nkind: Eip\nmetadata:\n  name: bad\nspec:\n  address: 10.9.0.1\n  foo: bar\n',
+    );
     writeFileSync(
       join(tmp, 'svc.yaml'),
       'apiVersion: v1\nkind: Service\nmetadata:\n  name: nginx\nspec:\n  type: LoadBalancer\n  selector: {app: nginx}\n  ports: [{name: http, port: 80, targetPort: 8080}]\n',
@@ -73,7 +85,10 @@ describe('kube double: kubectl', () => {
   it('rejects an unknown field with plain apply (server-side strict validation)', async () => {
     const r = await kubectl('apply', '-f', join(tmp, 'bad.yaml'));
     assert.notEqual(r.code, 0);
-    assert.match(r.stderr, /Error from server \(BadRequest\).*strict decoding error: unknown field "spec\.foo"/);
+    assert.match(
+      r.stderr,
+      /Error from server \(BadRequest\).*strict decoding error: unknown field "spec\.foo"/,
+    );
   });
 
   it('explain eip.spec.address prints the schema description', async () => {
@@ -85,15 +100,42 @@ describe('kube double: kubectl', () => {
 
   it('annotate nodes, label + get -l, patch (merge, json, strategic)', async () => {
     await ok('apply', '-f', join(tmp, 'node.yaml'));
-    assert.match(await ok('annotate', 'nodes', 'node1', 'layer2.openelb.kubesphere.io/v1alpha1=192.168.0.91'), /node\/node1 annotated/);
-    assert.equal(await ok('get', 'node', 'node1', '-o', 'jsonpath={.metadata.annotations.layer2\\.openelb\\.kubesphere\\.io/v1alpha1}'), '192.168.0.91');
+    assert.match(
+      await ok('annotate', 'nodes', 'node1', 'layer2.openelb.kubesphere.io/v1alpha1=192.168.0.91'),
+      /node\/node1 annotated/,
+    );
+    assert.equal(
+      await ok(
+        'get',
+        'node',
+        'node1',
+        '-o',
+        'jsonpath={.metadata.annotations.layer2\\.openelb\\.kubesphere\\.io/v1alpha1}',
+      ),
+      '192.168.0.91',
+    );
     assert.match(await ok('label', 'eip', 'eip-pool', 'team=blue'), /labeled/);
     assert.match(await ok('get', 'eip', '-l', 'team=blue'), /^eip-pool/m);
     const none = await kubectl('get', 'eip', '-l', 'team in (red)');
     assert.match(none.stderr, /No resources found/);
     await ok('patch', 'eip', 'eip-pool', '--type=merge', '-p', '{"metadata":{"annotations":{"a":"1"}}}');
-    await ok('patch', 'eip', 'eip-pool', '--type=json', '-p', '[{"op":"add","path":"/metadata/annotations/b","value":"2"}]');
-    await ok('patch', 'eip', 'eip-pool', '--subresource=status', '--type=merge', '-p', '{"status":{"usage":1,"poolSize":9}}');
+    await ok(
+      'patch',
+      'eip',
+      'eip-pool',
+      '--type=json',
+      '-p',
+      '[{"op":"add","path":"/metadata/annotations/b","value":"2"}]',
+    );
+    await ok(
+      'patch',
+      'eip',
+      'eip-pool',
+      '--subresource=status',
+      '--type=merge',
+      '-p',
+      '{"status":{"usage":1,"poolSize":9}}',
+    );
     assert.match(await ok('get', 'eip'), /^eip-pool\s+\S+\s+1\s+9\s*$/m);
     const smp = await kubectl('patch', 'eip', 'eip-pool', '-p', '{"metadata":{"annotations":{"c":"3"}}}');
     assert.match(smp.stderr, /application\/strategic-merge-patch\+json is not supported/);
@@ -110,13 +152,23 @@ describe('kube double: kubectl', () => {
   });
 
   it('get -w shows live changes', async () => {
-    const child = spawn('kubectl', ['get', 'eip', '-w'], { env: { ...process.env, KUBECONFIG: d.kubeconfigPath, HOME: tmp } });
+    const child = spawn('kubectl', ['get', 'eip', '-w'], {
+      env: { ...process.env, KUBECONFIG: d.kubeconfigPath, HOME: tmp },
+    });
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     try {
       const deadline = Date.now() + 20_000;
       while (!out.includes('eip-pool') && Date.now() < deadline) await sleep(50);
-      await ok('patch', 'eip', 'eip-pool', '--subresource=status', '--type=merge', '-p', '{"status":{"usage":2}}');
+      await ok(
+        'patch',
+        'eip',
+        'eip-pool',
+        '--subresource=status',
+        '--type=merge',
+        '-p',
+        '{"status":{"usage":2}}',
+      );
       while (!/eip-pool\s+\S+\s+2\s+9/.test(out) && Date.now() < deadline) await sleep(50);
       assert.match(out, /eip-pool\s+\S+\s+2\s+9/);
     } finally {
@@ -127,7 +179,10 @@ describe('kube double: kubectl', () => {
   it('delete', async () => {
     assert.match(await ok('delete', 'eip', 'eip-pool'), /"eip-pool" deleted/);
     const r = await kubectl('get', 'eip', 'eip-pool');
-    assert.match(r.stderr, /Error from server \(NotFound\): eips\.network\.kubesphere\.io "eip-pool" not found/);
+    assert.match(
+      r.stderr,
+      /Error from server \(NotFound\): eips\.network\.kubesphere\.io "eip-pool" not found/,
+    );
     assert.match(await ok('delete', 'svc', 'nginx'), /deleted/);
   });
 });

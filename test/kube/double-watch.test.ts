@@ -25,12 +25,24 @@ describe('kube double: watch', () => {
     assert.equal(w.events[0]?.type, 'ADDED');
     assert.equal(w.events[0]?.object.kind, 'ConfigMap');
     assert.equal(w.events[0]?.object.apiVersion, 'v1');
-    await raw(d.url, 'PATCH', `${CM}/w1`, { data: { a: '1' } }, { 'Content-Type': 'application/merge-patch+json' });
+    await raw(
+      d.url,
+      'PATCH',
+      `${CM}/w1`,
+      { data: { a: '1' } },
+      { 'Content-Type': 'application/merge-patch+json' },
+    );
     const del = await raw(d.url, 'DELETE', `${CM}/w1`);
     assert.equal(del.status, 200);
     await waitFor(() => w.events.length === 3);
-    assert.deepEqual(w.events.map((e) => e.type), ['ADDED', 'MODIFIED', 'DELETED']);
-    assert.ok(Number(w.events[2]?.object.metadata.resourceVersion) > Number(w.events[1]?.object.metadata.resourceVersion));
+    assert.deepEqual(
+      w.events.map((e) => e.type),
+      ['ADDED', 'MODIFIED', 'DELETED'],
+    );
+    assert.ok(
+      Number(w.events[2]?.object.metadata.resourceVersion) >
+        Number(w.events[1]?.object.metadata.resourceVersion),
+    );
     w.close();
   });
 
@@ -41,7 +53,10 @@ describe('kube double: watch', () => {
     await waitFor(() => w.events.length === 3);
     await raw(d.url, 'POST', CM, { metadata: { name: 'r4' } });
     await waitFor(() => w.events.length === 4);
-    assert.deepEqual(w.events.map((e) => e.object.metadata.name), ['r1', 'r2', 'r3', 'r4']);
+    assert.deepEqual(
+      w.events.map((e) => e.object.metadata.name),
+      ['r1', 'r2', 'r3', 'r4'],
+    );
     w.close();
   });
 
@@ -63,13 +78,20 @@ describe('kube double: watch', () => {
 
   it('bookmarks on demand and timeoutSeconds', async () => {
     const w = openWatch(d.url, `${CM}?watch=true&allowWatchBookmarks=true&timeoutSeconds=1`);
-    const plain = openWatch(d.url, `${CM}?watch=true&timeoutSeconds=1&resourceVersion=${d.resourceVersion()}`);
+    const plain = openWatch(
+      d.url,
+      `${CM}?watch=true&timeoutSeconds=1&resourceVersion=${d.resourceVersion()}`,
+    );
     await w.status;
     await plain.status;
     d.faults.sendBookmarks();
     await waitFor(() => w.events.find((e) => e.type === 'BOOKMARK'));
     const b = w.events.find((e) => e.type === 'BOOKMARK');
-    assert.deepEqual(b?.object, { kind: 'ConfigMap', apiVersion: 'v1', metadata: { resourceVersion: String(d.resourceVersion()) } });
+    assert.deepEqual(b?.object, {
+      kind: 'ConfigMap',
+      apiVersion: 'v1',
+      metadata: { resourceVersion: String(d.resourceVersion()) },
+    });
     assert.equal(await w.done, 'end');
     assert.equal(await plain.done, 'end');
     assert.equal(plain.events.length, 0);
@@ -77,14 +99,33 @@ describe('kube double: watch', () => {
 
   it('selector transitions produce ADDED and DELETED', async () => {
     await raw(d.url, 'POST', CM, { metadata: { name: 'sel', labels: { app: 'no' } } });
-    const w = openWatch(d.url, `${CM}?watch=true&labelSelector=app%3Dyes&resourceVersion=${d.resourceVersion()}`);
+    const w = openWatch(
+      d.url,
+      `${CM}?watch=true&labelSelector=app%3Dyes&resourceVersion=${d.resourceVersion()}`,
+    );
     await w.status;
-    const set = (v: string): Promise<unknown> => raw(d.url, 'PATCH', `${CM}/sel`, { metadata: { labels: { app: v } } }, { 'Content-Type': 'application/merge-patch+json' });
+    const set = (v: string): Promise<unknown> =>
+      raw(
+        d.url,
+        'PATCH',
+        `${CM}/sel`,
+        { metadata: { labels: { app: v } } },
+        { 'Content-Type': 'application/merge-patch+json' },
+      );
     await set('yes');
-    await raw(d.url, 'PATCH', `${CM}/sel`, { data: { k: 'v' } }, { 'Content-Type': 'application/merge-patch+json' });
+    await raw(
+      d.url,
+      'PATCH',
+      `${CM}/sel`,
+      { data: { k: 'v' } },
+      { 'Content-Type': 'application/merge-patch+json' },
+    );
     await set('no');
     await waitFor(() => w.events.length === 3);
-    assert.deepEqual(w.events.map((e) => e.type), ['ADDED', 'MODIFIED', 'DELETED']);
+    assert.deepEqual(
+      w.events.map((e) => e.type),
+      ['ADDED', 'MODIFIED', 'DELETED'],
+    );
     w.close();
   });
 
@@ -92,7 +133,12 @@ describe('kube double: watch', () => {
     const watch = new Watch(d.kubeConfig());
     const seen: string[] = [];
     let doneErr: unknown = 'not done';
-    const ctl = await watch.watch(EIPS, {}, (phase, obj: { metadata: { name: string } }) => seen.push(`${phase}:${obj.metadata.name}`), (err) => (doneErr = err));
+    const ctl = await watch.watch(
+      EIPS,
+      {},
+      (phase, obj: { metadata: { name: string } }) => seen.push(`${phase}:${obj.metadata.name}`),
+      (err) => (doneErr = err),
+    );
     await raw(d.url, 'POST', EIPS, eip('watched'));
     await waitFor(() => seen.includes('ADDED:watched'));
     d.faults.endWatches();
@@ -117,7 +163,12 @@ describe('kube double: watch', () => {
   it('dropConnections destroys watch sockets; client-node reports an error', async () => {
     const watch = new Watch(d.kubeConfig());
     let doneErr: unknown = 'not done';
-    await watch.watch(CM, {}, () => undefined, (err) => (doneErr = err));
+    await watch.watch(
+      CM,
+      {},
+      () => undefined,
+      (err) => (doneErr = err),
+    );
     const w = openWatch(d.url, `${CM}?watch=true`);
     await w.status;
     await sleep(50);

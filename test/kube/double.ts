@@ -6,7 +6,15 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { KubeApi } from './double/api.ts';
-import { endWatches, expireWatches, FaultState, resumeWatches, sendBookmarks, stallWatches, type RequestMatch } from './double/faults.ts';
+import {
+  endWatches,
+  expireWatches,
+  FaultState,
+  resumeWatches,
+  sendBookmarks,
+  stallWatches,
+  type RequestMatch,
+} from './double/faults.ts';
 import { writeKubeconfig } from './double/kubeconfig.ts';
 import { applyDirs, applyObject, parseManifests } from './double/manifests.ts';
 import type { Obj } from './double/json.ts';
@@ -106,7 +114,8 @@ export async function startKubeDouble(opts: StartOptions = {}): Promise<KubeDoub
   const port = (server.address() as AddressInfo).port;
   address = `${host}:${port}`;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  const kubeconfigPath = opts.kubeconfigPath ?? join(mkdtempSync(join(tmpdir(), 'kube-double-')), 'kubeconfig');
+  const kubeconfigPath =
+    opts.kubeconfigPath ?? join(mkdtempSync(join(tmpdir(), 'kube-double-')), 'kubeconfig');
   writeKubeconfig(kubeconfigPath, url);
 
   let closed = false;
@@ -138,10 +147,18 @@ export async function startKubeDouble(opts: StartOptions = {}): Promise<KubeDoub
       return kc;
     },
     mapService: (namespace, name, hostPort, svcPort) => {
-      api.services.set(svcPort === undefined ? `${namespace}/${name}` : `${namespace}/${name}:${svcPort}`, hostPort);
+      api.services.set(
+        svcPort === undefined ? `${namespace}/${name}` : `${namespace}/${name}:${svcPort}`,
+        hostPort,
+      );
     },
     create: async (manifests) => {
-      const objs = typeof manifests === 'string' ? parseManifests(manifests) : Array.isArray(manifests) ? manifests : [manifests];
+      const objs =
+        typeof manifests === 'string'
+          ? parseManifests(manifests)
+          : Array.isArray(manifests)
+            ? manifests
+            : [manifests];
       const out: Obj[] = [];
       for (const o of objs) out.push(await applyObject(api, o));
       return out;
@@ -151,7 +168,9 @@ export async function startKubeDouble(opts: StartOptions = {}): Promise<KubeDoub
       if (closed) return;
       closed = true;
       for (const w of api.watches) w.end();
-      const done = server.listening ? new Promise<void>((res) => server.close(() => res())) : Promise.resolve();
+      const done = server.listening
+        ? new Promise<void>((res) => server.close(() => res()))
+        : Promise.resolve();
       faultState.destroyAll();
       await done;
     },

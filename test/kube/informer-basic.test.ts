@@ -27,18 +27,28 @@ describe('informer basics', () => {
   before(async () => {
     dbl = await startKubeDouble({ crdDirs: [CRD_DIR], bookmarkIntervalMs: 500 });
     client = new KubeClient(dbl.kubeConfig(), { fieldManager: 'informer-basic' });
-    await client.create(Resources.Namespace, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'basic' } });
+    await client.create(Resources.Namespace, {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'basic' },
+    });
   });
   after(async () => {
     await dbl?.close();
   });
 
   test('initial list fires ADD for each object before synced(); then watch ADD/UPDATE/DELETE', async () => {
-    await client.create(Resources.Node, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1', labels: { zone: 'a' } } });
+    await client.create(Resources.Node, {
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name: 'n1', labels: { zone: 'a' } },
+    });
     const inf = new Informer<Node>(client, Resources.Node, OPTS);
     const seen: string[] = [];
     inf.onEvent((ev: InformerEvent<Node>) => {
-      seen.push(`${ev.type}:${ev.obj.metadata.name}${ev.type === 'update' ? `:${ev.old.metadata.labels?.zone}->${ev.obj.metadata.labels?.zone}` : ''}`);
+      seen.push(
+        `${ev.type}:${ev.obj.metadata.name}${ev.type === 'update' ? `:${ev.old.metadata.labels?.zone}->${ev.obj.metadata.labels?.zone}` : ''}`,
+      );
     });
     assert.equal(inf.hasSynced, false);
     inf.start();
@@ -55,11 +65,21 @@ describe('informer basics', () => {
   });
 
   test('list items and watch objects have the same plain-JSON shape (kind, apiVersion, string times)', async () => {
-    await client.create(Resources.Service, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'listed', namespace: 'basic' }, spec: { ports: [{ port: 80 }] } });
+    await client.create(Resources.Service, {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'listed', namespace: 'basic' },
+      spec: { ports: [{ port: 80 }] },
+    });
     const inf = new Informer<Service>(client, Resources.Service, { ...OPTS, namespace: 'basic' });
     inf.start();
     await inf.synced();
-    await client.create(Resources.Service, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'watched', namespace: 'basic' }, spec: { ports: [{ port: 81 }] } });
+    await client.create(Resources.Service, {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'watched', namespace: 'basic' },
+      spec: { ports: [{ port: 81 }] },
+    });
     await until(() => inf.get('watched', 'basic') !== undefined, 'watched service');
     for (const name of ['listed', 'watched']) {
       const s = inf.get(name, 'basic');
@@ -79,7 +99,12 @@ describe('informer basics', () => {
     inf.onEvent((ev) => seen.push(`${ev.type}:${ev.obj.metadata.name}`));
     inf.start();
     await inf.synced();
-    await client.create(Resources.Eip, { apiVersion: 'network.kubesphere.io/v1alpha2', kind: 'Eip', metadata: { name: 'sel', labels: { pick: 'yes' } }, spec: { address: '10.9.0.1' } });
+    await client.create(Resources.Eip, {
+      apiVersion: 'network.kubesphere.io/v1alpha2',
+      kind: 'Eip',
+      metadata: { name: 'sel', labels: { pick: 'yes' } },
+      spec: { address: '10.9.0.1' },
+    });
     await until(() => seen.length === 1, 'add');
     await client.patch(Resources.Eip, 'sel', undefined, { metadata: { labels: { pick: 'no' } } }, 'merge');
     await until(() => seen.length === 2, 'delete');
@@ -90,11 +115,20 @@ describe('informer basics', () => {
   });
 
   test('field selector (Lease by name) is applied to list and watch', async () => {
-    const inf = new Informer<Lease>(client, Resources.Lease, { ...OPTS, namespace: 'basic', fieldSelector: 'metadata.name=mine' });
+    const inf = new Informer<Lease>(client, Resources.Lease, {
+      ...OPTS,
+      namespace: 'basic',
+      fieldSelector: 'metadata.name=mine',
+    });
     inf.start();
     await inf.synced();
     for (const name of ['mine', 'other']) {
-      await client.create(Resources.Lease, { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace: 'basic' }, spec: { holderIdentity: 'x' } });
+      await client.create(Resources.Lease, {
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        metadata: { name, namespace: 'basic' },
+        spec: { holderIdentity: 'x' },
+      });
     }
     await until(() => inf.size === 1, 'one lease');
     await new Promise((r) => setTimeout(r, 200));
@@ -122,7 +156,9 @@ describe('informer basics', () => {
   test('a handler that throws does not break the informer', async () => {
     const inf = new Informer<Node>(client, Resources.Node, OPTS);
     let ok = 0;
-    inf.onEvent(() => { throw new Error('boom'); });
+    inf.onEvent(() => {
+      throw new Error('boom');
+    });
     inf.onEvent(() => ok++);
     inf.start();
     await inf.synced();

@@ -36,7 +36,8 @@ class Mirror<T extends KubeObject> {
         this.objs.set(k, ev.obj);
       } else if (ev.type === 'update') {
         if (!this.objs.has(k)) this.violations.push(`UPDATE before ADD ${k}`);
-        if (ev.old.metadata.resourceVersion === ev.obj.metadata.resourceVersion) this.violations.push(`UPDATE without change ${k}`);
+        if (ev.old.metadata.resourceVersion === ev.obj.metadata.resourceVersion)
+          this.violations.push(`UPDATE without change ${k}`);
         this.objs.set(k, ev.obj);
       } else {
         if (!this.objs.has(k)) this.violations.push(`DELETE of unknown ${k}`);
@@ -48,10 +49,20 @@ class Mirror<T extends KubeObject> {
 }
 
 function eip(name: string, n: number): Eip {
-  return { apiVersion: 'network.kubesphere.io/v1alpha2', kind: 'Eip', metadata: { name }, spec: { address: `10.${n}.0.1-10.${n}.0.9`, protocol: 'bgp' } };
+  return {
+    apiVersion: 'network.kubesphere.io/v1alpha2',
+    kind: 'Eip',
+    metadata: { name },
+    spec: { address: `10.${n}.0.1-10.${n}.0.9`, protocol: 'bgp' },
+  };
 }
 function svc(name: string): Service {
-  return { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: NS }, spec: { type: 'ClusterIP', ports: [{ port: 80, protocol: 'TCP' }] } };
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace: NS },
+    spec: { type: 'ClusterIP', ports: [{ port: 80, protocol: 'TCP' }] },
+  };
 }
 
 interface Rig {
@@ -96,29 +107,46 @@ async function rig(): Promise<Rig> {
 async function mutate(r: Rig): Promise<void> {
   await r.client.delete(Resources.Eip, 'e-a');
   await r.client.delete(Resources.Service, 's-a', NS);
-  await r.client.patch(Resources.Eip, 'e-b', undefined, { metadata: { labels: { changed: 'yes' } } }, 'merge');
+  await r.client.patch(
+    Resources.Eip,
+    'e-b',
+    undefined,
+    { metadata: { labels: { changed: 'yes' } } },
+    'merge',
+  );
   await r.client.patch(Resources.Service, 's-b', NS, { metadata: { labels: { changed: 'yes' } } }, 'merge');
   await r.client.create(Resources.Eip, eip('e-d', 4));
   await r.client.create(Resources.Service, svc('s-d'));
 }
 
 function snapshot(objs: Iterable<KubeObject>): string {
-  return [...objs].map((o) => `${objectKey(o)}@${o.metadata.resourceVersion}`).sort().join(',');
+  return [...objs]
+    .map((o) => `${objectKey(o)}@${o.metadata.resourceVersion}`)
+    .sort()
+    .join(',');
 }
 
 /** Waits until caches and mirrors equal the server; answers ms since `since`. */
 async function converged(r: Rig, since: number, deadlineMs = 20_000): Promise<number> {
   // limit: 0 → no `limit=` in the URL, so list faults matched on 'limit=' hit only the informers.
   const truthE = snapshot((await r.client.list<Eip>(Resources.Eip, { limit: 0 })).items);
-  const truthS = snapshot((await r.client.list<Service>(Resources.Service, { namespace: NS, limit: 0 })).items);
+  const truthS = snapshot(
+    (await r.client.list<Service>(Resources.Service, { namespace: NS, limit: 0 })).items,
+  );
   const stop = performance.now() + deadlineMs;
   for (;;) {
-    if (snapshot(r.eips.list()) === truthE && snapshot(r.svcs.list()) === truthS
-      && snapshot(r.mEips.objs.values()) === truthE && snapshot(r.mSvcs.objs.values()) === truthS) {
+    if (
+      snapshot(r.eips.list()) === truthE &&
+      snapshot(r.svcs.list()) === truthS &&
+      snapshot(r.mEips.objs.values()) === truthE &&
+      snapshot(r.mSvcs.objs.values()) === truthS
+    ) {
       return performance.now() - since;
     }
     if (performance.now() > stop) {
-      assert.fail(`no convergence: eips ${snapshot(r.eips.list())} vs ${truthE}; services ${snapshot(r.svcs.list())} vs ${truthS}; errors ${r.eips.lastError ?? ''} ${r.svcs.lastError ?? ''}`);
+      assert.fail(
+        `no convergence: eips ${snapshot(r.eips.list())} vs ${truthE}; services ${snapshot(r.svcs.list())} vs ${truthS}; errors ${r.eips.lastError ?? ''} ${r.svcs.lastError ?? ''}`,
+      );
     }
     await new Promise((res) => setTimeout(res, 20));
   }
@@ -140,7 +168,9 @@ async function finish(r: Rig, faultEnd: number, allowanceMs: number, label: stri
   const ms = await converged(r, faultEnd);
   checkHistory(r);
   assert.ok(ms <= allowanceMs, `${label}: converged after ${ms.toFixed(0)} ms > ${allowanceMs} ms`);
-  console.log(`# ${label}: converged ${ms.toFixed(0)} ms after the fault ended (allowance ${allowanceMs} ms)`);
+  console.log(
+    `# ${label}: converged ${ms.toFixed(0)} ms after the fault ended (allowance ${allowanceMs} ms)`,
+  );
   await Promise.all([r.eips.stop(), r.svcs.stop()]);
   return ms;
 }
@@ -232,7 +262,13 @@ describe('informer under faults', { concurrency: false }, () => {
     await refusing;
     const end = Math.max(performance.now(), t0 + refuseMs);
     while (performance.now() < end) await new Promise((res) => setTimeout(res, 10));
-    await r.client.patch(Resources.Eip, 'e-b', undefined, { metadata: { labels: { changed: 'yes' } } }, 'merge');
+    await r.client.patch(
+      Resources.Eip,
+      'e-b',
+      undefined,
+      { metadata: { labels: { changed: 'yes' } } },
+      'merge',
+    );
     await r.client.patch(Resources.Service, 's-b', NS, { metadata: { labels: { changed: 'yes' } } }, 'merge');
     await r.client.create(Resources.Eip, eip('e-d', 4));
     await r.client.create(Resources.Service, svc('s-d'));

@@ -10,7 +10,15 @@ import type { Service } from '../../src/kube/types.ts';
 
 const OPTS = { backoff: { initialMs: 100, maxMs: 500 }, stallTimeoutMs: 3000 };
 const NS = 'transform';
-const MANAGED = [{ manager: 'kubectl-client-side-apply', operation: 'Update', apiVersion: 'v1', fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': { 'f:ports': {} } } }];
+const MANAGED = [
+  {
+    manager: 'kubectl-client-side-apply',
+    operation: 'Update',
+    apiVersion: 'v1',
+    fieldsType: 'FieldsV1',
+    fieldsV1: { 'f:spec': { 'f:ports': {} } },
+  },
+];
 
 async function until(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
   const end = performance.now() + ms;
@@ -26,11 +34,14 @@ describe('informer transform', () => {
   let dbl: KubeDouble;
   let client: KubeClient;
   const svc = (name: string) => ({
-    apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: NS, annotations: { 'eip.openelb.kubesphere.io/v1alpha2': 'a-pool-name' } },
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace: NS, annotations: { 'eip.openelb.kubesphere.io/v1alpha2': 'a-pool-name' } },
     spec: { type: 'LoadBalancer', ports: [{ port: 80 }] },
   });
   // the double drops managedFields on create, but keeps what an update writes
-  const withManaged = (name: string) => client.patch<Service>(Resources.Service, name, NS, { metadata: { managedFields: MANAGED } }, 'merge');
+  const withManaged = (name: string) =>
+    client.patch<Service>(Resources.Service, name, NS, { metadata: { managedFields: MANAGED } }, 'merge');
 
   before(async () => {
     dbl = await startKubeDouble({ bookmarkIntervalMs: 500 });
@@ -50,7 +61,10 @@ describe('informer transform', () => {
     inf.start();
     await inf.synced();
     assert.equal(hasManaged(inf.get('listed', NS)), false);
-    assert.equal(inf.get('listed', NS)?.metadata.annotations?.['eip.openelb.kubesphere.io/v1alpha2'], 'a-pool-name');
+    assert.equal(
+      inf.get('listed', NS)?.metadata.annotations?.['eip.openelb.kubesphere.io/v1alpha2'],
+      'a-pool-name',
+    );
 
     await client.create(Resources.Service, svc('watched'));
     const rv = (await withManaged('watched')).metadata.resourceVersion;
@@ -58,8 +72,13 @@ describe('informer transform', () => {
     assert.equal(hasManaged(inf.get('watched', NS)), false);
 
     const base = inf.get('listed', NS)?.metadata.resourceVersion ?? '';
-    const written = await client.patch<Service>(Resources.Service, 'listed', NS,
-      { metadata: { resourceVersion: base, labels: { touched: 'yes' }, managedFields: MANAGED } }, 'merge');
+    const written = await client.patch<Service>(
+      Resources.Service,
+      'listed',
+      NS,
+      { metadata: { resourceVersion: base, labels: { touched: 'yes' }, managedFields: MANAGED } },
+      'merge',
+    );
     assert.ok(hasManaged(written));
     assert.equal(inf.offerWritten(written, base), true);
     assert.equal(hasManaged(inf.get('listed', NS)), false);

@@ -24,7 +24,12 @@ describe('Informer.offerWritten', () => {
   });
 
   test('the next version is taken and announced once; a stale or foreign base is refused', async () => {
-    await client.create(Resources.Eip, { apiVersion: 'network.kubesphere.io/v1alpha2', kind: 'Eip', metadata: { name: 'w' }, spec: { address: '10.9.0.0/24' } });
+    await client.create(Resources.Eip, {
+      apiVersion: 'network.kubesphere.io/v1alpha2',
+      kind: 'Eip',
+      metadata: { name: 'w' },
+      spec: { address: '10.9.0.0/24' },
+    });
     const inf = new Informer<Eip>(client, Resources.Eip);
     const updates: string[] = [];
     inf.on('update', (o) => updates.push(o.metadata.resourceVersion ?? ''));
@@ -32,8 +37,19 @@ describe('Informer.offerWritten', () => {
     await inf.synced();
     const base = inf.get('w')?.metadata.resourceVersion ?? '';
     dbl.faults.stallWatches(); // the watch event must not overtake the answer in this test
-    const written = await client.patch<Eip>(Resources.Eip, 'w', undefined, { metadata: { resourceVersion: base }, status: { used: { '10.9.0.1': 'ns/a' } } }, 'merge', { subresource: 'status' });
-    assert.equal(inf.offerWritten(written, 'not-the-base'), false, 'a base the cache does not hold is refused');
+    const written = await client.patch<Eip>(
+      Resources.Eip,
+      'w',
+      undefined,
+      { metadata: { resourceVersion: base }, status: { used: { '10.9.0.1': 'ns/a' } } },
+      'merge',
+      { subresource: 'status' },
+    );
+    assert.equal(
+      inf.offerWritten(written, 'not-the-base'),
+      false,
+      'a base the cache does not hold is refused',
+    );
     assert.equal(inf.offerWritten(written, base), true);
     assert.equal(inf.get('w')?.status?.used?.['10.9.0.1'], 'ns/a');
     assert.deepEqual(updates, [written.metadata.resourceVersion]);
@@ -42,7 +58,11 @@ describe('Informer.offerWritten', () => {
     await client.patch(Resources.Eip, 'w', undefined, { metadata: { labels: { later: 'yes' } } }, 'merge');
     const end = performance.now() + 10_000;
     while (updates.length < 2 && performance.now() < end) await new Promise((r) => setTimeout(r, 10));
-    assert.equal(updates.length, 2, 'the stalled watch event of our write was not delivered again; the later edit was');
+    assert.equal(
+      updates.length,
+      2,
+      'the stalled watch event of our write was not delivered again; the later edit was',
+    );
     assert.equal(inf.get('w')?.metadata.labels?.later, 'yes');
     await inf.stop();
   });

@@ -30,7 +30,12 @@ async function cuttableProxy(target: URL): Promise<{ url: string; cut(): void; c
     const u = net.connect(Number(target.port), target.hostname);
     sockets.add(c).add(u);
     c.pipe(u).pipe(c);
-    const drop = (): void => { c.destroy(); u.destroy(); sockets.delete(c); sockets.delete(u); };
+    const drop = (): void => {
+      c.destroy();
+      u.destroy();
+      sockets.delete(c);
+      sockets.delete(u);
+    };
     c.on('error', drop).on('close', drop);
     u.on('error', drop).on('close', drop);
   });
@@ -42,7 +47,11 @@ async function cuttableProxy(target: URL): Promise<{ url: string; cut(): void; c
       open = false;
       for (const s of sockets) s.destroy();
     },
-    close: () => new Promise((r) => { server.close(() => r()); for (const s of sockets) s.destroy(); }),
+    close: () =>
+      new Promise((r) => {
+        server.close(() => r());
+        for (const s of sockets) s.destroy();
+      }),
   };
 }
 
@@ -64,12 +73,28 @@ interface Tracked {
   lostAt: number[];
 }
 
-function contender(client: KubeClient, name: string, identity: string, extra: Partial<LeaseOptions> = {}): Tracked {
+function contender(
+  client: KubeClient,
+  name: string,
+  identity: string,
+  extra: Partial<LeaseOptions> = {},
+): Tracked {
   const t: Tracked = { log: [], gainedAt: [], lostAt: [], holder: undefined as unknown as LeaseHolder };
   t.holder = new LeaseHolder({
-    client, namespace: NS, name, identity, ...FAST, ...extra,
-    onStartedLeading: () => { t.log.push('gained'); t.gainedAt.push(performance.now()); },
-    onStoppedLeading: (reason) => { t.log.push(`lost:${reason}`); t.lostAt.push(performance.now()); },
+    client,
+    namespace: NS,
+    name,
+    identity,
+    ...FAST,
+    ...extra,
+    onStartedLeading: () => {
+      t.log.push('gained');
+      t.gainedAt.push(performance.now());
+    },
+    onStoppedLeading: (reason) => {
+      t.log.push(`lost:${reason}`);
+      t.lostAt.push(performance.now());
+    },
   });
   return t;
 }
@@ -110,7 +135,10 @@ describe('Lease helper', () => {
     const released = await client.get<Lease>(Resources.Lease, 'elect-1', NS);
     assert.equal(released.spec.holderIdentity || undefined, undefined, 'holder cleared on release');
     await until(() => lose.holder.isLeader(), 'takeover after release');
-    assert.ok(performance.now() - t0 < FAST.leaseDurationSeconds * 1000, 'took over before the lease could expire');
+    assert.ok(
+      performance.now() - t0 < FAST.leaseDurationSeconds * 1000,
+      'took over before the lease could expire',
+    );
     const taken = await client.get<Lease>(Resources.Lease, 'elect-1', NS);
     assert.equal(taken.spec.leaseTransitions, 1);
     await lose.holder.stop();
@@ -132,8 +160,14 @@ describe('Lease helper', () => {
       assert.equal(a.lostAt.length, 1, 'a lost once');
       const lostAt = a.lostAt[0] ?? Infinity;
       const gainedAt = b.gainedAt[0] ?? -Infinity;
-      assert.ok(lostAt < gainedAt, `a stepped down (${(lostAt - cutAt).toFixed(0)} ms after cut) before b took over (${(gainedAt - cutAt).toFixed(0)} ms)`);
-      assert.ok(lostAt - cutAt <= FAST.renewDeadlineMs + 50, `loss declared within renewDeadline (${(lostAt - cutAt).toFixed(0)} ms)`);
+      assert.ok(
+        lostAt < gainedAt,
+        `a stepped down (${(lostAt - cutAt).toFixed(0)} ms after cut) before b took over (${(gainedAt - cutAt).toFixed(0)} ms)`,
+      );
+      assert.ok(
+        lostAt - cutAt <= FAST.renewDeadlineMs + 50,
+        `loss declared within renewDeadline (${(lostAt - cutAt).toFixed(0)} ms)`,
+      );
       assert.equal(a.holder.isLeader(), false);
       assert.match(a.log[1] ?? '', /^lost:/);
       await a.holder.stop();
@@ -159,7 +193,11 @@ describe('Lease helper', () => {
       const now = await client.get<Lease>(Resources.Lease, name, NS);
       const winner = updated[0] ? a : b;
       assert.equal(now.spec.holderIdentity, winner === a ? 'a' : 'b');
-      assert.deepEqual([a, b].filter((t) => t.holder.isLeader()), [winner], 'the loser of the 409 race is not leader');
+      assert.deepEqual(
+        [a, b].filter((t) => t.holder.isLeader()),
+        [winner],
+        'the loser of the 409 race is not leader',
+      );
       await a.holder.stop({ release: false });
       await b.holder.stop({ release: false });
     }
@@ -168,7 +206,9 @@ describe('Lease helper', () => {
   test('a foreign holder is respected until its record has been unchanged for the lease duration', async () => {
     const name = 'elect-3';
     await client.create(Resources.Lease, {
-      apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace: NS },
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name, namespace: NS },
       spec: { holderIdentity: 'ghost', leaseDurationSeconds: 1, renewTime: '2000-01-01T00:00:00.000000Z' },
     });
     const a = contender(client, name, 'replica-a');
@@ -182,7 +222,10 @@ describe('Lease helper', () => {
 
   test('liveness Leases carry labels; loss is judged on the injected monotonic clock', async () => {
     let fake = 0;
-    const t = contender(client, 'alive-node1', 'node1', { labels: { 'app.kubernetes.io/component': 'liveness' }, now: () => fake });
+    const t = contender(client, 'alive-node1', 'node1', {
+      labels: { 'app.kubernetes.io/component': 'liveness' },
+      now: () => fake,
+    });
     assert.equal(await t.holder.tryAcquireOrRenew(), true);
     const l = await client.get<Lease>(Resources.Lease, 'alive-node1', NS);
     assert.equal(l.metadata.labels?.['app.kubernetes.io/component'], 'liveness');
@@ -193,6 +236,17 @@ describe('Lease helper', () => {
     fake += 2;
     assert.equal(t.holder.isLeader(), false, 'not leader once renewDeadline passed without a renew');
     await t.holder.stop({ release: false });
-    assert.throws(() => new LeaseHolder({ client, namespace: NS, name: 'x', identity: 'y', leaseDurationSeconds: 1, renewDeadlineMs: 1000 }), /renewDeadline/);
+    assert.throws(
+      () =>
+        new LeaseHolder({
+          client,
+          namespace: NS,
+          name: 'x',
+          identity: 'y',
+          leaseDurationSeconds: 1,
+          renewDeadlineMs: 1000,
+        }),
+      /renewDeadline/,
+    );
   });
 });

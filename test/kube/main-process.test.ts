@@ -20,15 +20,38 @@ after(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-
-function startManager(kubeconfig: string, port: number): { child: ChildProcess; exit: Promise<number | null>; stderr: () => string } {
-  const child = spawn(process.execPath, [join(ROOT, 'src/main.ts'), '--kubeconfig', kubeconfig, '--node-name', 'node-1',
-    // no gobgpd here: with BGP on, readiness would (rightly) fail on the missing sidecar socket
-    // (test/bgp/sidecar-health.test.ts covers that)
-    '--health-addr', `127.0.0.1:${port}`, '--webhook-addr', '127.0.0.1:0', '--enable-bgp', 'false', '--backoff-max', '1s', '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KUBECONFIG: '' } });
+function startManager(
+  kubeconfig: string,
+  port: number,
+): { child: ChildProcess; exit: Promise<number | null>; stderr: () => string } {
+  const child = spawn(
+    process.execPath,
+    [
+      join(ROOT, 'src/main.ts'),
+      '--kubeconfig',
+      kubeconfig,
+      '--node-name',
+      'node-1',
+      // no gobgpd here: with BGP on, readiness would (rightly) fail on the missing sidecar socket
+      // (test/bgp/sidecar-health.test.ts covers that)
+      '--health-addr',
+      `127.0.0.1:${port}`,
+      '--webhook-addr',
+      '127.0.0.1:0',
+      '--enable-bgp',
+      'false',
+      '--backoff-max',
+      '1s',
+      '--log-level',
+      'info',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KUBECONFIG: '' } },
+  );
   children.add(child);
   let err = '';
-  child.stderr?.on('data', (d: Buffer) => { err += d.toString(); });
+  child.stderr?.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
   child.stdout?.resume();
   const exit = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   return { child, exit, stderr: () => err };
@@ -70,7 +93,12 @@ describe('openelb-manager process', () => {
     doubles.push(dbl);
     await dbl.create([
       { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'openelb-system' } },
-      { apiVersion: 'network.kubesphere.io/v1alpha2', kind: 'Eip', metadata: { name: 'metrics-pool' }, spec: { address: '10.1.2.0/30', protocol: 'layer2' } },
+      {
+        apiVersion: 'network.kubesphere.io/v1alpha2',
+        kind: 'Eip',
+        metadata: { name: 'metrics-pool' },
+        spec: { address: '10.1.2.0/30', protocol: 'layer2' },
+      },
     ]);
     const port = await freePort();
     const m = startManager(dbl.kubeconfigPath, port);
@@ -99,12 +127,24 @@ describe('openelb-manager process', () => {
     const port = await freePort();
     const deadPort = await freePort();
     const kc = join(tmp, 'dead.kubeconfig');
-    writeFileSync(kc, [
-      'apiVersion: v1', 'kind: Config', 'current-context: dead',
-      'clusters:', `- name: dead`, `  cluster: {server: "http://127.0.0.1:${deadPort}", insecure-skip-tls-verify: true}`,
-      'users:', '- name: u', '  user: {token: x}',
-      'contexts:', '- name: dead', '  context: {cluster: dead, user: u}', '',
-    ].join('\n'));
+    writeFileSync(
+      kc,
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'current-context: dead',
+        'clusters:',
+        `- name: dead`,
+        `  cluster: {server: "http://127.0.0.1:${deadPort}", insecure-skip-tls-verify: true}`,
+        'users:',
+        '- name: u',
+        '  user: {token: x}',
+        'contexts:',
+        '- name: dead',
+        '  context: {cluster: dead, user: u}',
+        '',
+      ].join('\n'),
+    );
     const m = startManager(kc, port);
     const body = await waitStatus(port, '/readyz', 503);
     assert.match(body, /informers failed: not synced: eips/);
@@ -114,14 +154,21 @@ describe('openelb-manager process', () => {
   });
 
   test('--help and --version exit 0; a missing --node-name exits 2 naming the flag', async () => {
-    const run = (args: string[]) => new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-      const c = spawn(process.execPath, [join(ROOT, 'src/main.ts'), ...args], { env: { ...process.env, NODE_NAME: '' } });
-      let out = '';
-      let err = '';
-      c.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-      c.stderr.on('data', (d: Buffer) => { err += d.toString(); });
-      c.on('exit', (code) => resolve({ code, out, err }));
-    });
+    const run = (args: string[]) =>
+      new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+        const c = spawn(process.execPath, [join(ROOT, 'src/main.ts'), ...args], {
+          env: { ...process.env, NODE_NAME: '' },
+        });
+        let out = '';
+        let err = '';
+        c.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+        });
+        c.stderr.on('data', (d: Buffer) => {
+          err += d.toString();
+        });
+        c.on('exit', (code) => resolve({ code, out, err }));
+      });
     const h = await run(['--help']);
     assert.equal(h.code, 0);
     assert.match(h.out, /--node-name .*NODE_NAME/);

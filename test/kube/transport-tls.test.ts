@@ -25,12 +25,20 @@ describe('KubeClient over TLS', () => {
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'oe-transport-'));
-    const { material } = await planCertificates(undefined, new Date(), { dnsNames: ['kubernetes.default.svc'] });
+    const { material } = await planCertificates(undefined, new Date(), {
+      dnsNames: ['kubernetes.default.svc'],
+    });
     caCert = material.caCert;
     server = createServer({ cert: material.cert, key: material.key }, (req, res) => {
       authSeen.push(req.headers.authorization ?? '');
       res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'x', resourceVersion: '1' } }));
+      res.end(
+        JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'Namespace',
+          metadata: { name: 'x', resourceVersion: '1' },
+        }),
+      );
     });
     server.on('secureConnection', (s: Socket) => {
       handshakes++;
@@ -49,20 +57,37 @@ describe('KubeClient over TLS', () => {
 
   async function clientWith(ca: string): Promise<KubeClient> {
     const path = join(dir, `kubeconfig-${Math.random().toString(36).slice(2)}`);
-    await writeFile(path, [
-      'apiVersion: v1', 'kind: Config', 'current-context: c',
-      'clusters:', '- name: c', '  cluster:', `    server: https://127.0.0.1:${port}`,
-      `    certificate-authority-data: ${Buffer.from(ca).toString('base64')}`, '    tls-server-name: kubernetes.default.svc',
-      'users:', '- name: u', '  user:', `    token: ${TOKEN}`,
-      'contexts:', '- name: c', '  context:', '    cluster: c', '    user: u',
-    ].join('\n'));
+    await writeFile(
+      path,
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'current-context: c',
+        'clusters:',
+        '- name: c',
+        '  cluster:',
+        `    server: https://127.0.0.1:${port}`,
+        `    certificate-authority-data: ${Buffer.from(ca).toString('base64')}`,
+        '    tls-server-name: kubernetes.default.svc',
+        'users:',
+        '- name: u',
+        '  user:',
+        `    token: ${TOKEN}`,
+        'contexts:',
+        '- name: c',
+        '  context:',
+        '    cluster: c',
+        '    user: u',
+      ].join('\n'),
+    );
     return new KubeClient(loadKubeConfig({ kubeconfigPath: path }));
   }
 
   test('sequential requests share one TLS connection and carry the token', async () => {
     const client = await clientWith(caCert);
     const before = handshakes;
-    for (let i = 0; i < 20; i++) assert.equal((await client.get(Resources.Namespace, 'x')).metadata.name, 'x');
+    for (let i = 0; i < 20; i++)
+      assert.equal((await client.get(Resources.Namespace, 'x')).metadata.name, 'x');
     assert.equal(handshakes - before, 1, 'one TLS handshake for 20 requests');
     assert.ok(authSeen.slice(-20).every((a) => a === `Bearer ${TOKEN}`));
     client.close();
@@ -81,7 +106,9 @@ describe('KubeClient over TLS', () => {
   test('a certificate from another CA is refused', async () => {
     const other = await planCertificates(undefined, new Date(), { dnsNames: ['kubernetes.default.svc'] });
     const client = await clientWith(other.material.caCert);
-    await assert.rejects(client.get(Resources.Namespace, 'x'), (e: Error & { code?: string }) => /certificate|self.signed|verify/i.test(`${e.code ?? ''} ${e.message}`));
+    await assert.rejects(client.get(Resources.Namespace, 'x'), (e: Error & { code?: string }) =>
+      /certificate|self.signed|verify/i.test(`${e.code ?? ''} ${e.message}`),
+    );
     client.close();
   });
 });

@@ -18,40 +18,110 @@ const DEFAULT = 'eip.openelb.kubesphere.io/is-default-eip';
 
 type Obj = Record<string, unknown>;
 
-
 const eip = (name: string, spec: Obj, annotations?: Record<string, string>): Obj => ({
   apiVersion: 'network.kubesphere.io/v1alpha2',
   kind: 'Eip',
   metadata: annotations ? { name, annotations } : { name },
   spec,
 });
-const bgpConf = (spec: Obj, name = 'default'): Obj => ({ apiVersion: 'network.kubesphere.io/v1alpha2', kind: 'BgpConf', metadata: { name }, spec });
-const bgpPeer = (name: string, spec: Obj): Obj => ({ apiVersion: 'network.kubesphere.io/v1alpha2', kind: 'BgpPeer', metadata: { name }, spec });
+const bgpConf = (spec: Obj, name = 'default'): Obj => ({
+  apiVersion: 'network.kubesphere.io/v1alpha2',
+  kind: 'BgpConf',
+  metadata: { name },
+  spec,
+});
+const bgpPeer = (name: string, spec: Obj): Obj => ({
+  apiVersion: 'network.kubesphere.io/v1alpha2',
+  kind: 'BgpPeer',
+  metadata: { name },
+  spec,
+});
 const peerConf = { neighborAddress: '192.168.0.5', peerAs: 50001 };
 
 /** [case, manifest, field the denial must name, text it must contain] */
 const MALFORMED: ReadonlyArray<[string, Obj, string, string]> = [
-  ['reversed range', eip('bad-reversed', { address: '192.168.1.108-192.168.1.100' }), 'spec.address', '192.168.1.108-192.168.1.100'],
+  [
+    'reversed range',
+    eip('bad-reversed', { address: '192.168.1.108-192.168.1.100' }),
+    'spec.address',
+    '192.168.1.108-192.168.1.100',
+  ],
   ['garbage address', eip('bad-garbage', { address: 'ten.dot.zero' }), 'spec.address', 'ten.dot.zero'],
   ['a /33', eip('bad-33', { address: '10.9.0.0/33' }), 'spec.address', '/33'],
   ['mixed families', eip('bad-mixed', { address: '10.9.0.1-2001:db8::1' }), 'spec.address', 'mixes IPv4'],
   ['overlap', eip('bad-overlap', { address: '192.168.0.104/30' }), 'spec.address', 'eip-pool'],
   ['unknown protocol', eip('bad-proto', { address: '10.9.1.1', protocol: 'ospf' }), 'spec.protocol', 'ospf'],
   ['vip protocol', eip('bad-vip', { address: '10.9.1.2', protocol: 'vip' }), 'spec.protocol', 'keepalived'],
-  ['second default pool', eip('bad-default', { address: '10.9.2.0/24' }, { [DEFAULT]: 'true' }), `metadata.annotations[${DEFAULT}]`, 'default-pool'],
-  ['layer2 on lo', eip('bad-lo', { address: '10.9.3.1', protocol: 'layer2', interface: 'lo' }), 'spec.interface', 'loopback'],
+  [
+    'second default pool',
+    eip('bad-default', { address: '10.9.2.0/24' }, { [DEFAULT]: 'true' }),
+    `metadata.annotations[${DEFAULT}]`,
+    'default-pool',
+  ],
+  [
+    'layer2 on lo',
+    eip('bad-lo', { address: '10.9.3.1', protocol: 'layer2', interface: 'lo' }),
+    'spec.interface',
+    'loopback',
+  ],
   ['AS 0', bgpConf({ as: 0, listenPort: 17900 }), 'spec.as', 'reserved'],
   ['IPv6 router id', bgpConf({ as: 50000, routerId: '2001:db8::1' }), 'spec.routerId', 'IPv4'],
   ['listen port 0', bgpConf({ as: 50000, listenPort: 0 }), 'spec.listenPort', '-1'],
   ['unknown family', bgpConf({ as: 50000, families: [65540] }), 'spec.families[0]', '65540'],
-  ['listen address with a prefix length', bgpConf({ as: 50000, listenAddresses: ['10.99.0.0/24'] }), 'spec.listenAddresses[0]', '10.99.0.0/24'],
-  ['listen address with a zone index', bgpConf({ as: 50000, listenAddresses: ['fe80::11%eth0'] }), 'spec.listenAddresses[0]', 'no zone index'],
-  ['bad neighbour', bgpPeer('bad-neighbor', { conf: { neighborAddress: '192.168.0.256', peerAs: 50001 } }), 'spec.conf.neighborAddress', '192.168.0.256'],
-  ['hold time 2', bgpPeer('bad-hold', { conf: peerConf, timers: { config: { holdTime: '2' } } }), 'spec.timers.config.holdTime', '3 and 65535'],
-  ['keepalive >= hold', bgpPeer('bad-keepalive', { conf: peerConf, timers: { config: { holdTime: '9', keepaliveInterval: '10' } } }), 'spec.timers.config.keepaliveInterval', 'less than holdTime'],
-  ['evpn family', bgpPeer('bad-family', { conf: peerConf, afiSafis: [{ config: { family: { afi: 'AFI_L2VPN', safi: 'SAFI_EVPN' } } }] }), 'spec.afiSafis[0].config.family', 'AFI_L2VPN'],
-  ['vrf', bgpPeer('bad-vrf', { conf: { ...peerConf, vrf: 'blue' } }), 'spec.conf.vrf', 'global routing table'],
-  ['multihop ttl 0', bgpPeer('bad-ttl', { conf: peerConf, ebgpMultihop: { enabled: true, multihopTtl: 0 } }), 'spec.ebgpMultihop.multihopTtl', '1 and 255'],
+  [
+    'listen address with a prefix length',
+    bgpConf({ as: 50000, listenAddresses: ['10.99.0.0/24'] }),
+    'spec.listenAddresses[0]',
+    '10.99.0.0/24',
+  ],
+  [
+    'listen address with a zone index',
+    bgpConf({ as: 50000, listenAddresses: ['fe80::11%eth0'] }),
+    'spec.listenAddresses[0]',
+    'no zone index',
+  ],
+  [
+    'bad neighbour',
+    bgpPeer('bad-neighbor', { conf: { neighborAddress: '192.168.0.256', peerAs: 50001 } }),
+    'spec.conf.neighborAddress',
+    '192.168.0.256',
+  ],
+  [
+    'hold time 2',
+    bgpPeer('bad-hold', { conf: peerConf, timers: { config: { holdTime: '2' } } }),
+    'spec.timers.config.holdTime',
+    '3 and 65535',
+  ],
+  [
+    'keepalive >= hold',
+    bgpPeer('bad-keepalive', {
+      conf: peerConf,
+      timers: { config: { holdTime: '9', keepaliveInterval: '10' } },
+    }),
+    'spec.timers.config.keepaliveInterval',
+    'less than holdTime',
+  ],
+  [
+    'evpn family',
+    bgpPeer('bad-family', {
+      conf: peerConf,
+      afiSafis: [{ config: { family: { afi: 'AFI_L2VPN', safi: 'SAFI_EVPN' } } }],
+    }),
+    'spec.afiSafis[0].config.family',
+    'AFI_L2VPN',
+  ],
+  [
+    'vrf',
+    bgpPeer('bad-vrf', { conf: { ...peerConf, vrf: 'blue' } }),
+    'spec.conf.vrf',
+    'global routing table',
+  ],
+  [
+    'multihop ttl 0',
+    bgpPeer('bad-ttl', { conf: peerConf, ebgpMultihop: { enabled: true, multihopTtl: 0 } }),
+    'spec.ebgpMultihop.multihopTtl',
+    '1 and 255',
+  ],
 ];
 
 describe('webhook on the API double: admission through kubectl', () => {
@@ -76,17 +146,35 @@ describe('webhook on the API double: admission through kubectl', () => {
 
   it('the manager patched the caBundle into every webhook and the conversion CRDs', async () => {
     const want = Buffer.from(hook.certificate()?.caBundle ?? '').toString('base64');
-    const vwc = await raw(d.url, 'GET', '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/openelb-admission');
+    const vwc = await raw(
+      d.url,
+      'GET',
+      '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/openelb-admission',
+    );
     const hooks = vwc.body['webhooks'] as Array<{ clientConfig: { caBundle?: string } }>;
     assert.ok(hooks.length >= 3);
     for (const h of hooks) assert.equal(h.clientConfig.caBundle, want);
     for (const crd of ['bgpconfs', 'bgppeers']) {
-      const c = await raw(d.url, 'GET', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd}.network.kubesphere.io`);
-      const conv = (c.body['spec'] as Obj)['conversion'] as { webhook: { clientConfig: { caBundle?: string } } };
+      const c = await raw(
+        d.url,
+        'GET',
+        `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd}.network.kubesphere.io`,
+      );
+      const conv = (c.body['spec'] as Obj)['conversion'] as {
+        webhook: { clientConfig: { caBundle?: string } };
+      };
       assert.equal(conv.webhook.clientConfig.caBundle, want, crd);
     }
-    const e = await raw(d.url, 'GET', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/eips.network.kubesphere.io');
-    assert.equal(((e.body['spec'] as Obj)['conversion'] as Obj)['webhook'], undefined, 'Eip keeps strategy None');
+    const e = await raw(
+      d.url,
+      'GET',
+      '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/eips.network.kubesphere.io',
+    );
+    assert.equal(
+      ((e.body['spec'] as Obj)['conversion'] as Obj)['webhook'],
+      undefined,
+      'Eip keeps strategy None',
+    );
   });
 
   it('valid seed objects and a huge IPv6 pool pass', async () => {
@@ -99,7 +187,11 @@ describe('webhook on the API double: admission through kubectl', () => {
   });
 
   it('warnings reach kubectl', async () => {
-    const r = await applyOk(bgpPeer('plain-password', { conf: { ...peerConf, neighborAddress: '192.168.0.6', authPassword: 'hunter2' } }));
+    const r = await applyOk(
+      bgpPeer('plain-password', {
+        conf: { ...peerConf, neighborAddress: '192.168.0.6', authPassword: 'hunter2' },
+      }),
+    );
     assert.match(r.stderr, /Warning: spec\.conf\.authPassword: .*authPasswordSecretRef/);
   });
 
@@ -122,7 +214,13 @@ describe('webhook on the API double: admission through kubectl', () => {
 
   it('address edits: allowed while allocations stay inside, denied naming orphaned IPs', async () => {
     await applyOk(eip('edit-pool', { address: '10.20.0.0/24' }));
-    const st = await raw(d.url, 'PATCH', '/apis/network.kubesphere.io/v1alpha2/eips/edit-pool/status', { status: { used: { '10.20.0.5': 'default/web' } } }, { 'Content-Type': 'application/merge-patch+json' });
+    const st = await raw(
+      d.url,
+      'PATCH',
+      '/apis/network.kubesphere.io/v1alpha2/eips/edit-pool/status',
+      { status: { used: { '10.20.0.5': 'default/web' } } },
+      { 'Content-Type': 'application/merge-patch+json' },
+    );
     assert.equal(st.status, 200, st.text);
     await applyOk(eip('edit-pool', { address: '10.20.0.0-10.20.0.9' }));
     const r = await apply(eip('edit-pool', { address: '10.20.1.0/24' }));
@@ -137,7 +235,10 @@ describe('webhook on the API double: admission through kubectl', () => {
     let synced = true;
     const phantom = { metadata: { name: 'cached-only' }, spec: { address: '10.40.0.0/24' } };
     const cached = await startWebhook({
-      kubeConfig: d.kubeConfig(), namespace: NS, addr: '127.0.0.1:0', checkIntervalMs: 60_000,
+      kubeConfig: d.kubeConfig(),
+      namespace: NS,
+      addr: '127.0.0.1:0',
+      checkIntervalMs: 60_000,
       eipCache: () => ({ hasSynced: synced, list: () => [phantom] }),
     });
     try {
@@ -154,23 +255,49 @@ describe('webhook on the API double: admission through kubectl', () => {
 
   it('conversion: v1alpha1 BgpConf read as v1alpha2 and back, round trip equal', async () => {
     const v1 = { as: 50010, routerID: '172.22.0.10', port: 17901 };
-    const applied = await applyOk({ apiVersion: 'network.kubesphere.io/v1alpha1', kind: 'BgpConf', metadata: { name: 'legacy' }, spec: v1 });
+    const applied = await applyOk({
+      apiVersion: 'network.kubesphere.io/v1alpha1',
+      kind: 'BgpConf',
+      metadata: { name: 'legacy' },
+      spec: v1,
+    });
     // the CRD marks v1alpha1 deprecated: the API server says so on every request to it
-    assert.match(applied.stderr, /Warning: network\.kubesphere\.io\/v1alpha1 BgpConf is deprecated; use network\.kubesphere\.io\/v1alpha2/);
-    const asV2 = JSON.parse((await kubectl('get', 'bgpconfs.v1alpha2.network.kubesphere.io', 'legacy', '-o', 'json')).stdout) as Obj;
+    assert.match(
+      applied.stderr,
+      /Warning: network\.kubesphere\.io\/v1alpha1 BgpConf is deprecated; use network\.kubesphere\.io\/v1alpha2/,
+    );
+    const asV2 = JSON.parse(
+      (await kubectl('get', 'bgpconfs.v1alpha2.network.kubesphere.io', 'legacy', '-o', 'json')).stdout,
+    ) as Obj;
     assert.equal(asV2['apiVersion'], 'network.kubesphere.io/v1alpha2');
     assert.deepEqual(asV2['spec'], { as: 50010, routerId: '172.22.0.10', listenPort: 17901 });
-    const asV1 = JSON.parse((await kubectl('get', 'bgpconfs.v1alpha1.network.kubesphere.io', 'legacy', '-o', 'json')).stdout) as Obj;
+    const asV1 = JSON.parse(
+      (await kubectl('get', 'bgpconfs.v1alpha1.network.kubesphere.io', 'legacy', '-o', 'json')).stdout,
+    ) as Obj;
     assert.equal(asV1['apiVersion'], 'network.kubesphere.io/v1alpha1');
     assert.deepEqual(asV1['spec'], v1);
   });
 
   it('conversion: v1alpha1 BgpPeer fields v1alpha2 lacks survive the round trip', async () => {
-    const v1 = { config: { peerAs: 50002, neighborAddress: '192.168.0.7' }, addPaths: { sendMax: 10 }, transport: { passiveMode: true, remotePort: 1790 }, usingPortForward: true };
-    await applyOk({ apiVersion: 'network.kubesphere.io/v1alpha1', kind: 'BgpPeer', metadata: { name: 'legacy-peer' }, spec: v1 });
-    const asV2 = JSON.parse((await kubectl('get', 'bgppeers.v1alpha2.network.kubesphere.io', 'legacy-peer', '-o', 'json')).stdout) as Obj;
+    const v1 = {
+      config: { peerAs: 50002, neighborAddress: '192.168.0.7' },
+      addPaths: { sendMax: 10 },
+      transport: { passiveMode: true, remotePort: 1790 },
+      usingPortForward: true,
+    };
+    await applyOk({
+      apiVersion: 'network.kubesphere.io/v1alpha1',
+      kind: 'BgpPeer',
+      metadata: { name: 'legacy-peer' },
+      spec: v1,
+    });
+    const asV2 = JSON.parse(
+      (await kubectl('get', 'bgppeers.v1alpha2.network.kubesphere.io', 'legacy-peer', '-o', 'json')).stdout,
+    ) as Obj;
     assert.deepEqual((asV2['spec'] as Obj)['conf'], { peerAs: 50002, neighborAddress: '192.168.0.7' });
-    const asV1 = JSON.parse((await kubectl('get', 'bgppeers.v1alpha1.network.kubesphere.io', 'legacy-peer', '-o', 'json')).stdout) as Obj;
+    const asV1 = JSON.parse(
+      (await kubectl('get', 'bgppeers.v1alpha1.network.kubesphere.io', 'legacy-peer', '-o', 'json')).stdout,
+    ) as Obj;
     assert.deepEqual(asV1['spec'], v1);
   });
 
@@ -178,8 +305,26 @@ describe('webhook on the API double: admission through kubectl', () => {
   // v1alpha2, can refuse them (the BgpPeer field is named as v1alpha2 spells it: conf, not config).
   it('v1alpha1 writes are validated as v1alpha2 (matchPolicy Equivalent): denied naming the v1alpha2 field, nothing stored', async () => {
     const cases: Array<[Obj, string, string]> = [
-      [{ apiVersion: 'network.kubesphere.io/v1alpha1', kind: 'BgpPeer', metadata: { name: 'legacy-bad' }, spec: { config: { peerAs: 50001, neighborAddress: '192.168.0.256' } } }, 'bgppeers', 'spec.conf.neighborAddress'],
-      [{ apiVersion: 'network.kubesphere.io/v1alpha1', kind: 'Eip', metadata: { name: 'legacy-33' }, spec: { address: '10.9.9.0/33' } }, 'eips', 'spec.address'],
+      [
+        {
+          apiVersion: 'network.kubesphere.io/v1alpha1',
+          kind: 'BgpPeer',
+          metadata: { name: 'legacy-bad' },
+          spec: { config: { peerAs: 50001, neighborAddress: '192.168.0.256' } },
+        },
+        'bgppeers',
+        'spec.conf.neighborAddress',
+      ],
+      [
+        {
+          apiVersion: 'network.kubesphere.io/v1alpha1',
+          kind: 'Eip',
+          metadata: { name: 'legacy-33' },
+          spec: { address: '10.9.9.0/33' },
+        },
+        'eips',
+        'spec.address',
+      ],
     ];
     for (const [manifest, plural, field] of cases) {
       const before = await names(plural);

@@ -15,7 +15,12 @@ const NS = 'openelb-system';
 
 type Obj = Record<string, unknown>;
 
-const bgpConf = (spec: Obj): Obj => ({ apiVersion: 'network.kubesphere.io/v1alpha2', kind: 'BgpConf', metadata: { name: 'default' }, spec });
+const bgpConf = (spec: Obj): Obj => ({
+  apiVersion: 'network.kubesphere.io/v1alpha2',
+  kind: 'BgpConf',
+  metadata: { name: 'default' },
+  spec,
+});
 // One neighbour per peer name: two BgpPeers for one neighbour are refused on their own (one peer per
 // neighbour and node), which is not what these cases are about.
 const neighbors = new Map<string, string>();
@@ -41,7 +46,8 @@ describe('webhook on the API double: removePrivateAs / replacePeerAs against Bgp
     const name = String((o['metadata'] as Obj)['name']);
     const r = await apply(o);
     assert.notEqual(r.code, 0, `accepted: ${r.stdout}`);
-    for (const t of texts) assert.ok(r.stderr.includes(t), `stderr does not contain ${JSON.stringify(t)}: ${r.stderr}`);
+    for (const t of texts)
+      assert.ok(r.stderr.includes(t), `stderr does not contain ${JSON.stringify(t)}: ${r.stderr}`);
     if (process.env.WEBHOOK_TEST_PRINT) process.stdout.write(`# ${r.stderr}`);
     const got = await raw(d.url, 'GET', `/apis/network.kubesphere.io/v1alpha2/bgppeers/${name}`);
     assert.equal(got.status, 404, `${name} was stored`);
@@ -65,30 +71,50 @@ describe('webhook on the API double: removePrivateAs / replacePeerAs against Bgp
   });
 
   it('denies removePrivateAs on an iBGP peer, naming the field and why', async () => {
-    await denied(bgpPeer('ibgp-strip', { peerAs: 65002, removePrivateAs: 'REPLACE' }), 'spec.conf.removePrivateAs', 'iBGP', 'peerAs 65002 equals spec.as 65002 of BgpConf "default"');
+    await denied(
+      bgpPeer('ibgp-strip', { peerAs: 65002, removePrivateAs: 'REPLACE' }),
+      'spec.conf.removePrivateAs',
+      'iBGP',
+      'peerAs 65002 equals spec.as 65002 of BgpConf "default"',
+    );
   });
 
   it('denies replacePeerAs on an iBGP peer', async () => {
-    await denied(bgpPeer('ibgp-override', { peerAs: 65002, replacePeerAs: true }), 'spec.conf.replacePeerAs', 'eBGP sessions only');
+    await denied(
+      bgpPeer('ibgp-override', { peerAs: 65002, replacePeerAs: true }),
+      'spec.conf.replacePeerAs',
+      'eBGP sessions only',
+    );
   });
 
-  it('allows them where the session is eBGP: another AS, or the peer\'s own localAs', async () => {
+  it("allows them where the session is eBGP: another AS, or the peer's own localAs", async () => {
     await applyOk(bgpPeer('ebgp-strip', { peerAs: 65003, removePrivateAs: 'ALL', replacePeerAs: true }));
     await applyOk(bgpPeer('own-local-as', { peerAs: 65002, localAs: 65010, removePrivateAs: 'ALL' }));
   });
 
   it('a BgpConf AS change that makes a stored peer iBGP is allowed with a warning naming it', async () => {
     const r = await applyOk(bgpConf({ as: 65001, listenPort: 17900 }));
-    assert.match(r.stderr, /Warning: spec\.as: BgpPeer "strip-later" sets spec\.conf\.removePrivateAs \("ALL"\), which gobgp accepts on eBGP sessions only; peerAs 65001 equals spec\.as 65001/);
+    assert.match(
+      r.stderr,
+      /Warning: spec\.as: BgpPeer "strip-later" sets spec\.conf\.removePrivateAs \("ALL"\), which gobgp accepts on eBGP sessions only; peerAs 65001 equals spec\.as 65001/,
+    );
     assert.doesNotMatch(r.stderr, /own-local-as|ebgp-strip/);
     const now = await raw(d.url, 'GET', '/apis/network.kubesphere.io/v1alpha2/bgpconfs/default');
     assert.equal((now.body['spec'] as Obj)['as'], 65001, 'stored');
   });
 
   it('the peer that became iBGP stays editable (warning), but cannot newly be made iBGP', async () => {
-    const r = await applyOk(bgpPeer('strip-later', { peerAs: 65001, removePrivateAs: 'ALL' }, { timers: { config: { holdTime: '9', keepaliveInterval: '3' } } }));
+    const r = await applyOk(
+      bgpPeer(
+        'strip-later',
+        { peerAs: 65001, removePrivateAs: 'ALL' },
+        { timers: { config: { holdTime: '9', keepaliveInterval: '3' } } },
+      ),
+    );
     assert.match(r.stderr, /Warning: spec\.conf\.removePrivateAs: .*iBGP.*already stored/);
-    const turned = await apply(bgpPeer('ebgp-strip', { peerAs: 65001, removePrivateAs: 'ALL', replacePeerAs: true }));
+    const turned = await apply(
+      bgpPeer('ebgp-strip', { peerAs: 65001, removePrivateAs: 'ALL', replacePeerAs: true }),
+    );
     assert.notEqual(turned.code, 0);
     assert.match(turned.stderr, /spec\.conf\.removePrivateAs/);
     assert.match(turned.stderr, /spec\.conf\.replacePeerAs/);
@@ -107,12 +133,23 @@ describe('webhook on the API double: removePrivateAs / replacePeerAs against Bgp
 
   it('with a synced cache the webhook reads BgpConf from it, not from the API', async () => {
     const cached = await startWebhook({
-      kubeConfig: d.kubeConfig(), namespace: NS, addr: '127.0.0.1:0', checkIntervalMs: 60_000,
-      bgpConfCache: () => ({ hasSynced: true, get: (name: string) => (name === 'default' ? { metadata: { name }, spec: { as: 65077 } } : undefined), list: () => [] }),
+      kubeConfig: d.kubeConfig(),
+      namespace: NS,
+      addr: '127.0.0.1:0',
+      checkIntervalMs: 60_000,
+      bgpConfCache: () => ({
+        hasSynced: true,
+        get: (name: string) => (name === 'default' ? { metadata: { name }, spec: { as: 65077 } } : undefined),
+        list: () => [],
+      }),
     });
     try {
       d.mapService(NS, 'openelb-webhook', `127.0.0.1:${cached.port}`);
-      await denied(bgpPeer('cache-ibgp', { peerAs: 65077, removePrivateAs: 'ALL' }), 'spec.conf.removePrivateAs', 'spec.as 65077');
+      await denied(
+        bgpPeer('cache-ibgp', { peerAs: 65077, removePrivateAs: 'ALL' }),
+        'spec.conf.removePrivateAs',
+        'spec.as 65077',
+      );
       await applyOk(bgpPeer('cache-ebgp', { peerAs: 65001, removePrivateAs: 'ALL' }));
     } finally {
       d.mapService(NS, 'openelb-webhook', `127.0.0.1:${hook.port}`);

@@ -14,7 +14,12 @@ const CRD_DIR = fileURLToPath(new URL('../../deploy/crds', import.meta.url));
 const NS = 'writers';
 
 function eip(name: string): Eip {
-  return { apiVersion: 'network.kubesphere.io/v1alpha2', kind: 'Eip', metadata: { name }, spec: { address: '192.168.7.1-192.168.7.50' } };
+  return {
+    apiVersion: 'network.kubesphere.io/v1alpha2',
+    kind: 'Eip',
+    metadata: { name },
+    spec: { address: '192.168.7.1-192.168.7.50' },
+  };
 }
 
 describe('writers', () => {
@@ -29,13 +34,21 @@ describe('writers', () => {
     await dbl?.close();
   });
 
-  test('updateStatus: merge patch on /status touches only the writer\'s keys; spec is untouched', async () => {
+  test("updateStatus: merge patch on /status touches only the writer's keys; spec is untouched", async () => {
     await client.create(Resources.Eip, eip('w1'));
     const w = new ObjectWriter(client, 'allocator');
-    await w.updateStatus<Eip>(Resources.Eip, { name: 'w1' }, () => ({ used: { '192.168.7.1': 'a/one' }, usage: 1 }));
+    await w.updateStatus<Eip>(Resources.Eip, { name: 'w1' }, () => ({
+      used: { '192.168.7.1': 'a/one' },
+      usage: 1,
+    }));
     // Another writer (e.g. the eip controller) writes its own keys.
     const other = new ObjectWriter(client, 'eip-controller');
-    await other.updateStatus<Eip>(Resources.Eip, { name: 'w1' }, () => ({ poolSize: 50, firstIP: '192.168.7.1', lastIP: '192.168.7.50', v4: true }));
+    await other.updateStatus<Eip>(Resources.Eip, { name: 'w1' }, () => ({
+      poolSize: 50,
+      firstIP: '192.168.7.1',
+      lastIP: '192.168.7.50',
+      v4: true,
+    }));
     // First writer changes one entry of the map: the patch names only that entry.
     const res = await w.updateStatus<Eip>(Resources.Eip, { name: 'w1' }, (cur) => {
       const want = { ...cur.status?.used, '192.168.7.2': 'a/two' };
@@ -44,7 +57,7 @@ describe('writers', () => {
       return { used: p, usage: Object.keys(want).length };
     });
     assert.deepEqual(res?.status?.used, { '192.168.7.1': 'a/one', '192.168.7.2': 'a/two' });
-    assert.equal(res?.status?.poolSize, 50, 'the other writer\'s keys survive');
+    assert.equal(res?.status?.poolSize, 50, "the other writer's keys survive");
     assert.equal(res?.spec.address, '192.168.7.1-192.168.7.50');
   });
 
@@ -59,10 +72,22 @@ describe('writers', () => {
   test('conflict retry with re-read: concurrent read-modify-write loses no update', async () => {
     await client.create(Resources.Eip, eip('w2'));
     const writers = Array.from({ length: 8 }, (_, i) => new ObjectWriter(client, `w-${i}`));
-    await Promise.all(writers.map((w, i) => w.updateStatus<Eip>(Resources.Eip, { name: 'w2' }, (cur) => {
-      // usage is derived from the read: a lost update would show as a wrong total.
-      return { used: { [`192.168.7.${i + 10}`]: `ns/s${i}` }, usage: Object.keys(cur.status?.used ?? {}).length + 1 };
-    }, { retries: 20 })));
+    await Promise.all(
+      writers.map((w, i) =>
+        w.updateStatus<Eip>(
+          Resources.Eip,
+          { name: 'w2' },
+          (cur) => {
+            // usage is derived from the read: a lost update would show as a wrong total.
+            return {
+              used: { [`192.168.7.${i + 10}`]: `ns/s${i}` },
+              usage: Object.keys(cur.status?.used ?? {}).length + 1,
+            };
+          },
+          { retries: 20 },
+        ),
+      ),
+    );
     const final = await client.get<Eip>(Resources.Eip, 'w2');
     assert.equal(Object.keys(final.status?.used ?? {}).length, 8);
     assert.equal(final.status?.usage, 8);
@@ -72,15 +97,28 @@ describe('writers', () => {
     await client.create(Resources.Eip, eip('w3'));
     const stale = await client.get<Eip>(Resources.Eip, 'w3');
     const w = new ObjectWriter(client);
-    await w.mergePatch(Resources.Eip, { name: 'w3' }, { status: { usage: 1 } }, { subresource: 'status', resourceVersion: stale.metadata.resourceVersion });
+    await w.mergePatch(
+      Resources.Eip,
+      { name: 'w3' },
+      { status: { usage: 1 } },
+      { subresource: 'status', resourceVersion: stale.metadata.resourceVersion },
+    );
     await assert.rejects(
-      w.mergePatch(Resources.Eip, { name: 'w3' }, { status: { usage: 2 } }, { subresource: 'status', resourceVersion: stale.metadata.resourceVersion }),
+      w.mergePatch(
+        Resources.Eip,
+        { name: 'w3' },
+        { status: { usage: 2 } },
+        { subresource: 'status', resourceVersion: stale.metadata.resourceVersion },
+      ),
       (e: unknown) => isConflict(e),
     );
   });
 
   test('finalizers: add and remove keep other finalizers; annotations set/remove', async () => {
-    await client.create(Resources.Eip, { ...eip('w4'), metadata: { name: 'w4', finalizers: ['someone.else/keep'], annotations: { keep: 'me', drop: 'x' } } });
+    await client.create(Resources.Eip, {
+      ...eip('w4'),
+      metadata: { name: 'w4', finalizers: ['someone.else/keep'], annotations: { keep: 'me', drop: 'x' } },
+    });
     const w = new ObjectWriter(client);
     const f = 'finalizer.ipam.kubesphere.io/v1alpha1';
     let o = await w.ensureFinalizer<Eip>(Resources.Eip, { name: 'w4' }, f);
@@ -92,15 +130,29 @@ describe('writers', () => {
     assert.deepEqual(o?.metadata.annotations, { keep: 'me', mine: 'v' });
     o = await w.removeFinalizer<Eip>(Resources.Eip, { name: 'w4' }, f);
     assert.deepEqual(o?.metadata.finalizers, ['someone.else/keep']);
-    assert.equal(await w.updateStatus(Resources.Eip, { name: 'missing' }, () => ({ usage: 1 })), undefined, '404 → undefined');
+    assert.equal(
+      await w.updateStatus(Resources.Eip, { name: 'missing' }, () => ({ usage: 1 })),
+      undefined,
+      '404 → undefined',
+    );
   });
 
   test('Service status written through /status only', async () => {
-    await client.create(Resources.Service, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'lb', namespace: NS }, spec: { type: 'LoadBalancer', ports: [{ port: 80 }] } });
+    await client.create(Resources.Service, {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'lb', namespace: NS },
+      spec: { type: 'LoadBalancer', ports: [{ port: 80 }] },
+    });
     const w = new ObjectWriter(client, 'allocator');
-    const s = await w.updateStatus<Service>(Resources.Service, { name: 'lb', namespace: NS }, () => ({ loadBalancer: { ingress: [{ ip: '192.168.7.1' }] } }));
+    const s = await w.updateStatus<Service>(Resources.Service, { name: 'lb', namespace: NS }, () => ({
+      loadBalancer: { ingress: [{ ip: '192.168.7.1' }] },
+    }));
     // 1.30+ servers default ipMode to VIP for an ingress with an ip
-    assert.deepEqual(s?.status?.loadBalancer?.ingress?.map((i) => i.ip), ['192.168.7.1']);
+    assert.deepEqual(
+      s?.status?.loadBalancer?.ingress?.map((i) => i.ip),
+      ['192.168.7.1'],
+    );
     assert.equal(s?.spec.type, 'LoadBalancer');
   });
 
@@ -128,7 +180,10 @@ describe('writers', () => {
     const list = await client.list<CoreEvent>(Resources.Event, { namespace: NS });
     const mine = (list as ObjectList<CoreEvent>).items.filter((e) => e.involvedObject.name === 'lb');
     assert.equal(mine.length, 2);
-    assert.deepEqual(mine.map((e) => `${e.type}/${e.reason}/${e.count}`).sort(), ['Normal/IPAllocated/2', 'Warning/NoPool/1']);
+    assert.deepEqual(mine.map((e) => `${e.type}/${e.reason}/${e.count}`).sort(), [
+      'Normal/IPAllocated/2',
+      'Warning/NoPool/1',
+    ]);
     // Concurrent repeats are serialised: still one Event.
     await Promise.all([1, 2, 3].map(() => rec.record(svc, 'Warning', 'NoPool', 'no Eip matches')));
     const again = await client.list<CoreEvent>(Resources.Event, { namespace: NS });

@@ -20,13 +20,21 @@ for (const kind of ['bird', 'frr'] as RouterKind[]) {
 
     it('two gobgpd nodes reach Established', async (t) => {
       lab = await Lab.up({ nodes: 2, routers: [{ kind }] });
-      t.diagnostic(`${kind}: lab up with sessions Established in ${lab.timings.establishedMs?.toFixed(0)} ms (namespaces ready at ${lab.timings.netnsMs.toFixed(0)} ms)`);
+      t.diagnostic(
+        `${kind}: lab up with sessions Established in ${lab.timings.establishedMs?.toFixed(0)} ms (namespaces ready at ${lab.timings.netnsMs.toFixed(0)} ms)`,
+      );
       const [r] = await lab.sessions();
       assert.ok(r);
-      assert.deepEqual(r.sessions.map((s) => [s.node, s.established]).sort(), [['node1', true], ['node2', true]]);
+      assert.deepEqual(r.sessions.map((s) => [s.node, s.established]).sort(), [
+        ['node1', true],
+        ['node2', true],
+      ]);
       for (const n of lab.nodes) {
         const peers = await (await lab.gobgp(n.name)).listPeers();
-        assert.deepEqual(peers.map((p) => [p.address, p.state]), [[lab.router().plan.ipv4, 'ESTABLISHED']]);
+        assert.deepEqual(
+          peers.map((p) => [p.address, p.state]),
+          [[lab.router().plan.ipv4, 'ESTABLISHED']],
+        );
       }
     });
 
@@ -35,7 +43,10 @@ for (const kind of ['bird', 'frr'] as RouterKind[]) {
       await (await lab.gobgp(1)).addPath(`${V4}/32`, n1.ipv4);
       await lab.waitNextHops(V4, [n1.ipv4]);
       const rib = await lab.router().rib(V4);
-      assert.deepEqual(rib.map((p) => [p.nextHop, p.from]), [[n1.ipv4, n1.ipv4]]);
+      assert.deepEqual(
+        rib.map((p) => [p.nextHop, p.from]),
+        [[n1.ipv4, n1.ipv4]],
+      );
       await (await lab.gobgp(1)).addPath(`${V6}/128`, n1.ipv6);
       await lab.waitNextHops(V6, [n1.ipv6]);
     });
@@ -70,7 +81,17 @@ describe('lab BGP with two routers: iBGP BIRD and eBGP FRR in another AS', () =>
   });
 
   it('both routers peer with both nodes and both install ECMP', async (t) => {
-    lab = await Lab.up({ nodes: 2, nodeAsn: 64600, routers: [{ kind: 'bird', asn: 64600 }, { kind: 'frr', asn: 64700 }] }, { routerAnnounce: { 2: ['203.0.113.0/24'] } });
+    lab = await Lab.up(
+      {
+        nodes: 2,
+        nodeAsn: 64600,
+        routers: [
+          { kind: 'bird', asn: 64600 },
+          { kind: 'frr', asn: 64700 },
+        ],
+      },
+      { routerAnnounce: { 2: ['203.0.113.0/24'] } },
+    );
     t.diagnostic(`two routers: Established in ${lab.timings.establishedMs?.toFixed(0)} ms`);
     for (const n of lab.nodes) await lab.announce(n.name, `${V4}/32`);
     const hops = lab.nodes.map((n) => n.ipv4);
@@ -78,8 +99,12 @@ describe('lab BGP with two routers: iBGP BIRD and eBGP FRR in another AS', () =>
     await lab.waitNextHops(V4, hops, 10_000, 2);
     // a router's own prefix reaches the nodes (routers export only what they originate; what gobgpd
     // does with it — e.g. pass it on to the other router — is the product's policy, tested in test/bgp)
-    await waitFor(async () => (await (await lab.gobgp(1)).listPaths('v4')).some((p) => p.prefix === '203.0.113.0/24'), 10_000, {
-      what: 'FRR announcement 203.0.113.0/24 in node1',
-    });
+    await waitFor(
+      async () => (await (await lab.gobgp(1)).listPaths('v4')).some((p) => p.prefix === '203.0.113.0/24'),
+      10_000,
+      {
+        what: 'FRR announcement 203.0.113.0/24 in node1',
+      },
+    );
   });
 });

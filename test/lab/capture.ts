@@ -16,7 +16,19 @@ export class Capture {
   /** Starts capturing on dev in ns and resolves once tcpdump is listening. filter is a BPF expression. */
   static async start(ns: string, dev: string, file: string, filter = ''): Promise<Capture> {
     // -Z root: tcpdump would otherwise drop to user tcpdump and fail to write into a root-owned dir
-    const argv = ['tcpdump', '-i', dev, '-w', file, '-U', '-n', '-Z', 'root', '--immediate-mode', ...(filter ? filter.split(/\s+/) : [])];
+    const argv = [
+      'tcpdump',
+      '-i',
+      dev,
+      '-w',
+      file,
+      '-U',
+      '-n',
+      '-Z',
+      'root',
+      '--immediate-mode',
+      ...(filter ? filter.split(/\s+/) : []),
+    ];
     const proc = new Proc(ns, argv, { name: `tcpdump@${ns}/${dev}` });
     await proc.waitForOutput(/listening on/, 10_000);
     return new Capture(proc, file);

@@ -30,7 +30,13 @@ export function run(argv: readonly string[], opts: RunOptions = {}): Promise<Run
     const child = execFile(
       cmd,
       args,
-      { timeout: opts.timeoutMs ?? 20_000, maxBuffer: 64 * 1024 * 1024, env: opts.env ?? process.env, cwd: opts.cwd, encoding: 'utf8' },
+      {
+        timeout: opts.timeoutMs ?? 20_000,
+        maxBuffer: 64 * 1024 * 1024,
+        env: opts.env ?? process.env,
+        cwd: opts.cwd,
+        encoding: 'utf8',
+      },
       (err, stdout, stderr) => {
         let code = 0;
         if (err) {
@@ -51,7 +57,9 @@ export function run(argv: readonly string[], opts: RunOptions = {}): Promise<Run
 export async function runOk(argv: readonly string[], opts: RunOptions = {}): Promise<string> {
   const r = await run(argv, opts);
   if (r.code !== 0) {
-    throw new Error(`command failed (exit ${r.code}): ${argv.join(' ')}\n${r.stderr.trim() || r.stdout.trim()}`);
+    throw new Error(
+      `command failed (exit ${r.code}): ${argv.join(' ')}\n${r.stderr.trim() || r.stdout.trim()}`,
+    );
   }
   return r.stdout;
 }

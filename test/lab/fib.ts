@@ -22,12 +22,23 @@ interface IpRouteJson {
 
 function toRoute(r: IpRouteJson): KernelRoute {
   const hops = r.nexthops ?? (r.gateway || r.dev ? [{ gateway: r.gateway, dev: r.dev }] : []);
-  const pairs = hops.map((h) => ({ gw: h.gateway ?? '', dev: h.dev ?? '' })).sort((a, b) => a.gw.localeCompare(b.gw));
-  return { dst: r.dst ?? '', protocol: r.protocol ?? '', nextHops: pairs.map((p) => p.gw).filter((g) => g !== ''), devs: pairs.map((p) => p.dev) };
+  const pairs = hops
+    .map((h) => ({ gw: h.gateway ?? '', dev: h.dev ?? '' }))
+    .sort((a, b) => a.gw.localeCompare(b.gw));
+  return {
+    dst: r.dst ?? '',
+    protocol: r.protocol ?? '',
+    nextHops: pairs.map((p) => p.gw).filter((g) => g !== ''),
+    devs: pairs.map((p) => p.dev),
+  };
 }
 
 /** Routes in the main table of ns; `filter` is passed to `ip route show` (e.g. ['proto', 'bird'] or a prefix). */
-export async function kernelRoutes(ns: string, family: 4 | 6 = 4, filter: string[] = []): Promise<KernelRoute[]> {
+export async function kernelRoutes(
+  ns: string,
+  family: 4 | 6 = 4,
+  filter: string[] = [],
+): Promise<KernelRoute[]> {
   const out = await runOk(['ip', '-n', ns, `-${family}`, '-j', 'route', 'show', ...filter]);
   return ((out.trim() ? JSON.parse(out) : []) as IpRouteJson[]).map(toRoute);
 }
@@ -55,8 +66,18 @@ export interface Neighbour {
 
 export async function neighbours(ns: string, dev?: string): Promise<Neighbour[]> {
   const out = await runOk(['ip', '-n', ns, '-j', 'neigh', 'show', ...(dev ? ['dev', dev] : [])]);
-  const rows = (out.trim() ? JSON.parse(out) : []) as { dst: string; dev?: string; lladdr?: string; state?: string[] }[];
-  return rows.map((r) => ({ dst: r.dst, dev: r.dev ?? dev ?? '', lladdr: r.lladdr?.toLowerCase(), state: r.state ?? [] }));
+  const rows = (out.trim() ? JSON.parse(out) : []) as {
+    dst: string;
+    dev?: string;
+    lladdr?: string;
+    state?: string[];
+  }[];
+  return rows.map((r) => ({
+    dst: r.dst,
+    dev: r.dev ?? dev ?? '',
+    lladdr: r.lladdr?.toLowerCase(),
+    state: r.state ?? [],
+  }));
 }
 
 export async function neighbour(ns: string, ip: string, dev?: string): Promise<Neighbour | undefined> {

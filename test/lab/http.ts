@@ -18,11 +18,31 @@ export interface HttpGetResult {
 
 /** One GET with a fresh connection (curl), never throws. url: http://198.51.100.10/ or http://[2001:db8::1]/ */
 export async function httpGet(ns: string, url: string, timeoutMs = 3000): Promise<HttpGetResult> {
-  const r = await run(inNs(ns, ['curl', '-sS', '-g', '--max-time', String(timeoutMs / 1000), '-o', '-', '-w', '\n%{http_code}', url]), { timeoutMs: timeoutMs + 5000 });
+  const r = await run(
+    inNs(ns, [
+      'curl',
+      '-sS',
+      '-g',
+      '--max-time',
+      String(timeoutMs / 1000),
+      '-o',
+      '-',
+      '-w',
+      '\n%{http_code}',
+      url,
+    ]),
+    { timeoutMs: timeoutMs + 5000 },
+  );
   const lines = r.stdout.split('\n');
   const status = Number(lines.pop() ?? 0);
   const body = lines.join('\n');
-  return { ok: r.code === 0 && status === 200, status, body, node: body.match(/node=(\S+)/)?.[1], error: r.code === 0 ? undefined : r.stderr.trim() };
+  return {
+    ok: r.code === 0 && status === 200,
+    status,
+    body,
+    node: body.match(/node=(\S+)/)?.[1],
+    error: r.code === 0 ? undefined : r.stderr.trim(),
+  };
 }
 
 export function urlFor(ip: string, port = 80, path = '/'): string {
@@ -63,8 +83,16 @@ export class HttpProbe {
   }
 
   static async start(ns: string, url: string, o: ProbeOptions = {}, logFile?: string): Promise<HttpProbe> {
-    const opts = { url, ratePerSec: o.ratePerSec ?? 20, count: o.count ?? Number.MAX_SAFE_INTEGER, timeoutMs: o.timeoutMs ?? 1000 };
-    const proc = new Proc(ns, [process.execPath, PROBE, JSON.stringify(opts), ns], { name: `http-probe@${ns}`, logFile });
+    const opts = {
+      url,
+      ratePerSec: o.ratePerSec ?? 20,
+      count: o.count ?? Number.MAX_SAFE_INTEGER,
+      timeoutMs: o.timeoutMs ?? 1000,
+    };
+    const proc = new Proc(ns, [process.execPath, PROBE, JSON.stringify(opts), ns], {
+      name: `http-probe@${ns}`,
+      logFile,
+    });
     await proc.waitForOutput(/probe-started/, 10_000);
     return new HttpProbe(proc);
   }

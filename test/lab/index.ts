@@ -4,9 +4,35 @@ export * from './topology.ts';
 export { waitFor, sleep } from './wait.ts';
 export { Proc, type ExitInfo, type SpawnOptions } from './proc.ts';
 export { run, runOk, inNs, type RunResult, type RunOptions } from './exec.ts';
-export { kernelRoutes, kernelRoute, nextHops, neighbours, neighbour, flushNeighbour, linkMac, type KernelRoute, type Neighbour } from './fib.ts';
-export { GobgpClient, buildPath, gobgpProtoDir, gobgpdVersion, type AddPeerOptions, type StartBgpOptions, type PeerInfo, type PathInfo } from './gobgp/client.ts';
-export { HttpProbe, httpGet, urlFor, type ProbeOptions, type ProbeResult, type HttpGetResult } from './http.ts';
+export {
+  kernelRoutes,
+  kernelRoute,
+  nextHops,
+  neighbours,
+  neighbour,
+  flushNeighbour,
+  linkMac,
+  type KernelRoute,
+  type Neighbour,
+} from './fib.ts';
+export {
+  GobgpClient,
+  buildPath,
+  gobgpProtoDir,
+  gobgpdVersion,
+  type AddPeerOptions,
+  type StartBgpOptions,
+  type PeerInfo,
+  type PathInfo,
+} from './gobgp/client.ts';
+export {
+  HttpProbe,
+  httpGet,
+  urlFor,
+  type ProbeOptions,
+  type ProbeResult,
+  type HttpGetResult,
+} from './http.ts';
 export { arping, ndisc6, type ArpingResult, type NdiscResult } from './l2.ts';
 export { Capture } from './capture.ts';
 export * from './pcap.ts';

@@ -32,7 +32,10 @@ async function list(dir: string): Promise<string[]> {
 export async function inventory(prefix = PREFIX): Promise<Inventory> {
   const namespaces = (await list('/run/netns')).filter((n) => n.startsWith(prefix)).sort();
   const links = JSON.parse(await runOk(['ip', '-j', 'link', 'show'])) as { ifname: string }[];
-  const rootLinks = links.map((l) => l.ifname).filter((n) => n.startsWith(prefix)).sort();
+  const rootLinks = links
+    .map((l) => l.ifname)
+    .filter((n) => n.startsWith(prefix))
+    .sort();
   const processes: string[] = [];
   const self = new Set([process.pid, process.ppid]);
   for (const pid of await list('/proc')) {
@@ -45,6 +48,8 @@ export async function inventory(prefix = PREFIX): Promise<Inventory> {
     }
   }
   const tmpDirs = (await list('/tmp')).filter((n) => n.startsWith(prefix)).map((n) => `/tmp/${n}`);
-  const frrDirs = (await list('/var/run/frr')).filter((n) => n.startsWith(prefix)).map((n) => `/var/run/frr/${n}`);
+  const frrDirs = (await list('/var/run/frr'))
+    .filter((n) => n.startsWith(prefix))
+    .map((n) => `/var/run/frr/${n}`);
   return { namespaces, rootLinks, processes, tmpDirs, frrDirs };
 }

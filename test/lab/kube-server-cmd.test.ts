@@ -36,12 +36,25 @@ describe('KUBE_SERVER_CMD: the API server started by a command', () => {
   });
 
   it('serves the lab: CRDs installed, nodes listed, a manager ready; down stops its process group', async (t) => {
-    lab = await Lab.up({ nodes: 1, routers: [], http: false, gobgp: 'bare', kubeDouble: true, kubeServerCmd: EXTERNAL_DOUBLE, managers: haveManager });
+    lab = await Lab.up({
+      nodes: 1,
+      routers: [],
+      http: false,
+      gobgp: 'bare',
+      kubeDouble: true,
+      kubeServerCmd: EXTERNAL_DOUBLE,
+      managers: haveManager,
+    });
     const pgid = lab.kube?.proc.pid ?? 0;
-    t.diagnostic(`lab up in ${lab.timings.upMs.toFixed(0)} ms; ${lab.kube?.url}; command's process group ${pgid}`);
+    t.diagnostic(
+      `lab up in ${lab.timings.upMs.toFixed(0)} ms; ${lab.kube?.url}; command's process group ${pgid}`,
+    );
     assert.match(lab.kube?.url ?? '', /^https?:\/\/10\.99\.0\.5:6443/);
     // the command saw the contract's variables (the fixture echoes them into its log)
-    assert.match(await readFile(`${lab.dir}/kube-server.log`, 'utf8'), /external-double: .* serving 10\.99\.0\.5:6443, kubeconfig .*\/kubeconfig/);
+    assert.match(
+      await readFile(`${lab.dir}/kube-server.log`, 'utf8'),
+      /external-double: .* serving 10\.99\.0\.5:6443, kubeconfig .*\/kubeconfig/,
+    );
     const crds = await lab.kubectl(['get', 'crd', '-o', 'name']);
     assert.equal(crds.code, 0, crds.stderr);
     assert.match(crds.stdout, /eips\.network\.kubesphere\.io/);
@@ -52,13 +65,23 @@ describe('KUBE_SERVER_CMD: the API server started by a command', () => {
     await lab.down();
     lab = undefined;
     // its members are gone once init has reaped them (a zombie still answers signal 0)
-    await waitFor(() => !groupAlive(pgid), 10_000, { what: `process group ${pgid} of the command to be gone after lab down` });
+    await waitFor(() => !groupAlive(pgid), 10_000, {
+      what: `process group ${pgid} of the command to be gone after lab down`,
+    });
   });
 
   it('a command that brings no server up fails Lab.up naming the command and its log tail', async () => {
     const cmd = 'echo "cannot bind $KUBE_SERVER_HOST:$KUBE_SERVER_PORT"; exit 3';
     await assert.rejects(
-      Lab.up({ nodes: 1, routers: [], http: false, gobgp: 'none', kubeDouble: true, kubeServerCmd: cmd, kubeServerTimeoutMs: 20_000 }),
+      Lab.up({
+        nodes: 1,
+        routers: [],
+        http: false,
+        gobgp: 'none',
+        kubeDouble: true,
+        kubeServerCmd: cmd,
+        kubeServerTimeoutMs: 20_000,
+      }),
       (err: Error) => {
         assert.match(err.message, /KUBE_SERVER_CMD 'echo "cannot bind/);
         assert.match(err.message, /exited \(\{"code":3/);

@@ -35,7 +35,10 @@ export function kubeServerEnv(o: KubeServerCmdOptions): Record<string, string> {
 }
 
 async function kubectlRaw(o: KubeServerCmdOptions, path: string): Promise<string | undefined> {
-  const r = await run(inNs(o.ns, ['kubectl', '--kubeconfig', o.kubeconfig, '--request-timeout=5s', 'get', '--raw', path]), { timeoutMs: 10_000 });
+  const r = await run(
+    inNs(o.ns, ['kubectl', '--kubeconfig', o.kubeconfig, '--request-timeout=5s', 'get', '--raw', path]),
+    { timeoutMs: 10_000 },
+  );
   return r.code === 0 ? undefined : (r.stderr || r.stdout).trim();
 }
 
@@ -76,9 +79,29 @@ export async function startKubeServerCmd(cmd: string, o: KubeServerCmdOptions): 
   }
   if (outcome !== 'ready') {
     await proc.stop('SIGTERM', 2000);
-    const why = outcome === 'exited' ? `it exited (${JSON.stringify(proc.exitInfo)}); last: ${last}` : `timed out; last: ${last}`;
-    throw new Error(`lab: KUBE_SERVER_CMD '${cmd}' did not bring up an API server at ${o.host}:${o.port} within ${o.timeoutMs} ms: ${why}\nlog ${o.logFile}, last lines:\n${proc.output().slice(-2000)}`);
+    const why =
+      outcome === 'exited'
+        ? `it exited (${JSON.stringify(proc.exitInfo)}); last: ${last}`
+        : `timed out; last: ${last}`;
+    throw new Error(
+      `lab: KUBE_SERVER_CMD '${cmd}' did not bring up an API server at ${o.host}:${o.port} within ${o.timeoutMs} ms: ${why}\nlog ${o.logFile}, last lines:\n${proc.output().slice(-2000)}`,
+    );
   }
-  const view = await run(inNs(o.ns, ['kubectl', '--kubeconfig', o.kubeconfig, 'config', 'view', '--minify', '-o', 'jsonpath={.clusters[0].cluster.server}']));
-  return { proc, url: view.code === 0 ? view.stdout.trim() : `(see ${o.kubeconfig})`, kubeconfig: o.kubeconfig };
+  const view = await run(
+    inNs(o.ns, [
+      'kubectl',
+      '--kubeconfig',
+      o.kubeconfig,
+      'config',
+      'view',
+      '--minify',
+      '-o',
+      'jsonpath={.clusters[0].cluster.server}',
+    ]),
+  );
+  return {
+    proc,
+    url: view.code === 0 ? view.stdout.trim() : `(see ${o.kubeconfig})`,
+    kubeconfig: o.kubeconfig,
+  };
 }

@@ -72,7 +72,16 @@ describe('lab Layer 2 and client tools', () => {
     const a = await lab.arping(ROUTE_ONLY, { count: 1, deadlineS: 1 });
     assert.equal(a.ok, false, a.raw);
     // served once something attracts the traffic: a static neighbour entry on the client stands in for the speaker
-    await lab.execOk('c', ['ip', 'neigh', 'replace', ROUTE_ONLY, 'lladdr', await lab.mac('n2'), 'dev', lab.client.ifname]);
+    await lab.execOk('c', [
+      'ip',
+      'neigh',
+      'replace',
+      ROUTE_ONLY,
+      'lladdr',
+      await lab.mac('n2'),
+      'dev',
+      lab.client.ifname,
+    ]);
     const r = await lab.httpGet(`http://${ROUTE_ONLY}/`);
     assert.equal(r.node, 'node2', JSON.stringify(r));
   });

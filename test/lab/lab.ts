@@ -10,15 +10,45 @@ import { HttpProbe, httpGet, type HttpGetResult, type ProbeOptions } from './htt
 import { arping, ndisc6, type ArpingResult, type NdiscResult } from './l2.ts';
 import { newRunId, PREFIX } from './names.ts';
 import { writeOwner } from './orphans.ts';
-import { addNamespace, addVeth, deleteNamespace, hostAddressLines, ipBatch, switchLines, sysctl, sysctlsFor, type HostKind } from './netns.ts';
+import {
+  addNamespace,
+  addVeth,
+  deleteNamespace,
+  hostAddressLines,
+  ipBatch,
+  switchLines,
+  sysctl,
+  sysctlsFor,
+  type HostKind,
+} from './netns.ts';
 import { Proc, type SpawnOptions } from './proc.ts';
 import { OPENELB_MANIFEST, webhookService } from './manifest.ts';
 import { startKubeServerCmd } from './kube-server-cmd.ts';
-import { CRD_DIR, exists, KUBE_DOUBLE_CLI, MANAGER_MAIN, managerConfig, startKubeDouble, startManager, type KubeDouble, type ManagerOptions } from './roles.ts';
+import {
+  CRD_DIR,
+  exists,
+  KUBE_DOUBLE_CLI,
+  MANAGER_MAIN,
+  managerConfig,
+  startKubeDouble,
+  startManager,
+  type KubeDouble,
+  type ManagerOptions,
+} from './roles.ts';
 import { BirdRouter, type BirdOptions } from './routers/bird.ts';
 import { FrrRouter } from './routers/frr.ts';
 import type { Router, SessionState } from './routers/router.ts';
-import { kubeServerCmdFromEnv, plan, runtimeFromEnv, type HostPlan, type LabDesc, type LabPlan, type LabRuntime, type NodePlan, type RouterPlan } from './topology.ts';
+import {
+  kubeServerCmdFromEnv,
+  plan,
+  runtimeFromEnv,
+  type HostPlan,
+  type LabDesc,
+  type LabPlan,
+  type LabRuntime,
+  type NodePlan,
+  type RouterPlan,
+} from './topology.ts';
 import { ReplicaPods, type StartPodOptions } from './replica-pods.ts';
 import type { Pod } from '../pod/pod.ts';
 import { waitFor } from './wait.ts';
@@ -91,8 +121,11 @@ export class Lab implements Cleanable {
   /** Builds the whole lab; on any failure tears down what was built and rethrows. */
   static async up(desc: LabDesc, extras: LabExtras = {}): Promise<Lab> {
     const serverCmd = kubeServerCmdOf(desc);
-    const wantKube = desc.kubeDouble === true || (desc.kubeDouble === 'if-present' && (serverCmd !== undefined || (await exists(KUBE_DOUBLE_CLI))));
-    if (desc.kubeDouble === true && serverCmd === undefined && !(await exists(KUBE_DOUBLE_CLI))) throw new Error(`lab: kubeDouble requested but ${KUBE_DOUBLE_CLI} does not exist`);
+    const wantKube =
+      desc.kubeDouble === true ||
+      (desc.kubeDouble === 'if-present' && (serverCmd !== undefined || (await exists(KUBE_DOUBLE_CLI))));
+    if (desc.kubeDouble === true && serverCmd === undefined && !(await exists(KUBE_DOUBLE_CLI)))
+      throw new Error(`lab: kubeDouble requested but ${KUBE_DOUBLE_CLI} does not exist`);
     let lab: Lab | undefined;
     for (let attempt = 0; attempt < 5 && !lab; attempt++) {
       const id = newRunId();
@@ -143,13 +176,25 @@ export class Lab implements Cleanable {
         this.createdNs.push(host.ns);
       }),
     );
-    await Promise.all([sysctl(p.swNs, sysctlsFor('switch')), ...hosts.map(({ host, kind }) => sysctl(host.ns, sysctlsFor(kind)))]);
+    await Promise.all([
+      sysctl(p.swNs, sysctlsFor('switch')),
+      ...hosts.map(({ host, kind }) => sysctl(host.ns, sysctlsFor(kind))),
+    ]);
     await Promise.all(hosts.map(({ host }) => addVeth(host, p.swNs)));
     const r1 = p.routers[0];
     await Promise.all([
-      ipBatch(p.swNs, switchLines(p.bridge, hosts.map(({ host }) => host.port))),
+      ipBatch(
+        p.swNs,
+        switchLines(
+          p.bridge,
+          hosts.map(({ host }) => host.port),
+        ),
+      ),
       ...hosts.map(({ host, kind }) => {
-        const extra = kind === 'client' && r1 ? [`route add default via ${r1.ipv4}`, `route add ::/0 via ${r1.ipv6}`] : [];
+        const extra =
+          kind === 'client' && r1
+            ? [`route add default via ${r1.ipv4}`, `route add ::/0 via ${r1.ipv6}`]
+            : [];
         return ipBatch(host.ns, hostAddressLines(host, extra));
       }),
       ...p.nodes.map((n) => mkdir(`${p.dir}/${n.role}`, { recursive: true })),
@@ -160,7 +205,9 @@ export class Lab implements Cleanable {
     for (const r of p.routers) {
       const announce = extras.routerAnnounce?.[r.index];
       const opts: BirdOptions = announce ? { announce } : {};
-      this.routers.push(r.kind === 'bird' ? new BirdRouter(r, p.nodeAsn, opts) : new FrrRouter(r, p.nodeAsn, opts));
+      this.routers.push(
+        r.kind === 'bird' ? new BirdRouter(r, p.nodeAsn, opts) : new FrrRouter(r, p.nodeAsn, opts),
+      );
     }
     const startRouters = async (): Promise<void> => {
       await Promise.all(this.routers.map((r) => r.start()));
@@ -169,8 +216,15 @@ export class Lab implements Cleanable {
     if (this.desc.http !== false) work.push(...p.nodes.map((n) => this.startHttpStandin(n)));
     if (p.control) work.push(this.startKube());
     if (mode === 'none') work.push(startRouters());
-    else if (mode === 'bare') work.push(startRouters(), ...(this.runtime === 'podman' ? [] : p.nodes.map((n) => this.startGobgpd(n.name))));
-    else if (this.runtime === 'podman') throw new Error('lab: runtime podman runs gobgpd inside the replica pods, configured by the manager: use gobgp \'bare\' (or \'none\')');
+    else if (mode === 'bare')
+      work.push(
+        startRouters(),
+        ...(this.runtime === 'podman' ? [] : p.nodes.map((n) => this.startGobgpd(n.name))),
+      );
+    else if (this.runtime === 'podman')
+      throw new Error(
+        "lab: runtime podman runs gobgpd inside the replica pods, configured by the manager: use gobgp 'bare' (or 'none')",
+      );
     else {
       // gobgpd listening before the routers start dialling: a refused first dial costs BIRD seconds
       work.push(
@@ -192,12 +246,17 @@ export class Lab implements Cleanable {
       const r = await this.installManifest();
       if (r.code !== 0) throw new Error(`lab: kubectl apply -f ${OPENELB_MANIFEST} failed: ${r.stderr}`);
     }
-    const wantManagers = this.desc.managers === true || (this.desc.managers === 'if-present' && (await exists(MANAGER_MAIN)));
-    if (this.desc.managers === true && !(await exists(MANAGER_MAIN))) throw new Error(`lab: managers requested but ${MANAGER_MAIN} does not exist`);
+    const wantManagers =
+      this.desc.managers === true || (this.desc.managers === 'if-present' && (await exists(MANAGER_MAIN)));
+    if (this.desc.managers === true && !(await exists(MANAGER_MAIN)))
+      throw new Error(`lab: managers requested but ${MANAGER_MAIN} does not exist`);
     if (wantManagers) {
       if (!this.kube) throw new Error('lab: managers need the API double (kubeDouble)');
       // the manager's namespace exists before the managers, as the one-file install creates it
-      const ns = await this.kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'openelb-system' } }));
+      const ns = await this.kubectl(
+        ['apply', '-f', '-'],
+        JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'openelb-system' } }),
+      );
       if (ns.code !== 0) throw new Error(`lab: creating namespace openelb-system failed: ${ns.stderr}`);
       if (this.runtime === 'podman') for (const n of p.nodes) await this.startManagerPod(n.name);
       else for (const n of p.nodes) this.startManager(n.name);
@@ -225,7 +284,10 @@ export class Lab implements Cleanable {
     this.podLogFile?.end();
     const managers = [...this.managers.values()].flat();
     await Promise.all(managers.map((m) => m.stop('SIGTERM', 5000)));
-    await Promise.all([...[...this.procs].map((pr) => pr.stop('SIGTERM', 2000)), ...this.routers.map((r) => r.stop().catch(() => undefined))]);
+    await Promise.all([
+      ...[...this.procs].map((pr) => pr.stop('SIGTERM', 2000)),
+      ...this.routers.map((r) => r.stop().catch(() => undefined)),
+    ]);
     for (const ns of [...this.createdNs].reverse()) await deleteNamespace(ns).catch(() => undefined);
     this.createdNs.length = 0;
     if (process.env.OELAB_KEEP_DIR !== '1') await rm(this.dir, { recursive: true, force: true });
@@ -234,7 +296,11 @@ export class Lab implements Cleanable {
 
   downSync(): void {
     this.pods?.deleteAllSync();
-    const all = [...this.procs, ...[...this.managers.values()].flat(), ...this.routers.flatMap((r) => r.procs())];
+    const all = [
+      ...this.procs,
+      ...[...this.managers.values()].flat(),
+      ...this.routers.flatMap((r) => r.procs()),
+    ];
     for (const pr of all) {
       pr.signal('SIGCONT');
       pr.signal('SIGKILL');
@@ -254,7 +320,9 @@ export class Lab implements Cleanable {
   /** A role ('n1', 'r1', 'c', 'k', 'sw'), a node name ('node1') or a full namespace name of THIS lab. */
   ns(ref: string): string {
     if (ref === 'sw' || ref === this.plan.swNs) return this.plan.swNs;
-    const h = this.hosts().find(({ host }) => host.role === ref || host.ns === ref || ('name' in host && host.name === ref));
+    const h = this.hosts().find(
+      ({ host }) => host.role === ref || host.ns === ref || ('name' in host && host.name === ref),
+    );
     if (!h) throw new Error(`lab ${this.id}: no namespace ${ref} (have ${this.namespaces().join(', ')})`);
     return h.host.ns;
   }
@@ -308,7 +376,11 @@ export class Lab implements Cleanable {
 
   /** PIDs of every process the lab has started and that still runs. */
   pids(): number[] {
-    const all = [...this.procs, ...[...this.managers.values()].flat(), ...this.routers.flatMap((r) => r.procs())];
+    const all = [
+      ...this.procs,
+      ...[...this.managers.values()].flat(),
+      ...this.routers.flatMap((r) => r.procs()),
+    ];
     return all.filter((p) => p.running).map((p) => p.pid);
   }
 
@@ -321,10 +393,14 @@ export class Lab implements Cleanable {
     if (old?.running) throw new Error(`gobgpd already runs in ${n.name} (pid ${old.pid})`);
     await rm(n.gobgpSocket, { force: true });
     this.clients.delete(n.name);
-    const pr = this.spawn(n.role, ['gobgpd', `--api-hosts=unix://${n.gobgpSocket}`, '--pprof-disable', '-p', '-l', 'info'], {
-      name: `gobgpd@${n.name}`,
-      logFile: `${this.dir}/${n.role}/gobgpd.log`,
-    });
+    const pr = this.spawn(
+      n.role,
+      ['gobgpd', `--api-hosts=unix://${n.gobgpSocket}`, '--pprof-disable', '-p', '-l', 'info'],
+      {
+        name: `gobgpd@${n.name}`,
+        logFile: `${this.dir}/${n.role}/gobgpd.log`,
+      },
+    );
     this.gobgpd.set(n.name, pr);
     await waitFor(
       async () => {
@@ -368,12 +444,23 @@ export class Lab implements Cleanable {
     const c = await this.gobgp(n.name);
     const routers = this.plan.routers.filter((r) => r.peers.some((x) => x.name === n.name));
     const v6 = routers.some((r) => r.sessions.includes('v6'));
-    await c.startBgp({ asn: this.plan.nodeAsn, routerId: n.ipv4, listenPort: n.bgpPort, listenAddresses: v6 ? [n.ipv4, n.ipv6] : [n.ipv4] });
+    await c.startBgp({
+      asn: this.plan.nodeAsn,
+      routerId: n.ipv4,
+      listenPort: n.bgpPort,
+      listenAddresses: v6 ? [n.ipv4, n.ipv6] : [n.ipv4],
+    });
     for (const r of routers) {
       for (const fam of r.sessions) {
         const hold = this.desc.nodeHoldTime ?? 9;
         // the router dials (fast); gobgpd stays passive so no connection collision slows things down
-        await c.addPeer({ address: fam === 'v4' ? r.ipv4 : r.ipv6, asn: r.asn, holdTime: hold, keepalive: Math.max(1, Math.floor(hold / 3)), passive: !r.passive });
+        await c.addPeer({
+          address: fam === 'v4' ? r.ipv4 : r.ipv6,
+          asn: r.asn,
+          holdTime: hold,
+          keepalive: Math.max(1, Math.floor(hold / 3)),
+          passive: !r.passive,
+        });
       }
     }
   }
@@ -390,7 +477,9 @@ export class Lab implements Cleanable {
 
   /** Sessions of every router with every peer node it is configured for. */
   async sessions(): Promise<{ router: string; sessions: SessionState[] }[]> {
-    return Promise.all(this.routers.map(async (r) => ({ router: r.plan.name, sessions: await r.sessions() })));
+    return Promise.all(
+      this.routers.map(async (r) => ({ router: r.plan.name, sessions: await r.sessions() })),
+    );
   }
 
   /** Waits until every configured router↔node session is Established. */
@@ -402,7 +491,9 @@ export class Lab implements Cleanable {
         const pending = all.flatMap((x, i) => {
           const rp = this.plan.routers[i];
           const est = x.sessions.filter((s) => s.established).length;
-          return rp && est >= expected(rp) ? [] : [`${x.router}: ${x.sessions.map((s) => `${s.session}=${s.state}`).join(' ')}`];
+          return rp && est >= expected(rp)
+            ? []
+            : [`${x.router}: ${x.sessions.map((s) => `${s.session}=${s.state}`).join(' ')}`];
         });
         if (pending.length > 0) throw new Error(pending.join('; '));
         return true;
@@ -443,10 +534,14 @@ export class Lab implements Cleanable {
   // ---------------------------------------------------------------- node side
 
   private async startHttpStandin(n: NodePlan): Promise<void> {
-    const pr = this.spawn(n.role, [process.execPath, STANDIN, n.name, String(this.desc.httpPort ?? 80), n.ns], {
-      name: `http-standin@${n.name}`,
-      logFile: `${this.dir}/${n.role}/http.log`,
-    });
+    const pr = this.spawn(
+      n.role,
+      [process.execPath, STANDIN, n.name, String(this.desc.httpPort ?? 80), n.ns],
+      {
+        name: `http-standin@${n.name}`,
+        logFile: `${this.dir}/${n.role}/http.log`,
+      },
+    );
     await pr.waitForOutput(/http-standin ready/, 15_000);
   }
 
@@ -457,20 +552,56 @@ export class Lab implements Cleanable {
   async serveVip(ref: string | number, ip: string): Promise<void> {
     const n = this.node(ref);
     const v6 = ip.includes(':');
-    await runOk(['ip', '-n', n.ns, ...(v6 ? ['-6'] : []), 'route', 'replace', 'local', `${ip}/${v6 ? 128 : 32}`, 'dev', 'lo', 'table', 'local']);
+    await runOk([
+      'ip',
+      '-n',
+      n.ns,
+      ...(v6 ? ['-6'] : []),
+      'route',
+      'replace',
+      'local',
+      `${ip}/${v6 ? 128 : 32}`,
+      'dev',
+      'lo',
+      'table',
+      'local',
+    ]);
   }
 
   async unserveVip(ref: string | number, ip: string): Promise<void> {
     const n = this.node(ref);
     const v6 = ip.includes(':');
-    await runOk(['ip', '-n', n.ns, ...(v6 ? ['-6'] : []), 'route', 'del', 'local', `${ip}/${v6 ? 128 : 32}`, 'dev', 'lo', 'table', 'local']);
+    await runOk([
+      'ip',
+      '-n',
+      n.ns,
+      ...(v6 ? ['-6'] : []),
+      'route',
+      'del',
+      'local',
+      `${ip}/${v6 ? 128 : 32}`,
+      'dev',
+      'lo',
+      'table',
+      'local',
+    ]);
   }
 
   /** Puts ip on the node's LAN interface: the node's kernel then answers ARP/NDP for it. */
   async addAddress(ref: string | number, ip: string): Promise<void> {
     const n = this.node(ref);
     const v6 = ip.includes(':');
-    await runOk(['ip', '-n', n.ns, 'addr', 'add', `${ip}/${v6 ? 128 : 32}`, 'dev', n.ifname, ...(v6 ? ['nodad'] : [])]);
+    await runOk([
+      'ip',
+      '-n',
+      n.ns,
+      'addr',
+      'add',
+      `${ip}/${v6 ? 128 : 32}`,
+      'dev',
+      n.ifname,
+      ...(v6 ? ['nodad'] : []),
+    ]);
   }
 
   async delAddress(ref: string | number, ip: string): Promise<void> {
@@ -494,19 +625,39 @@ export class Lab implements Cleanable {
     const crds = this.desc.kubeCrds !== false && this.desc.openelbManifest !== true;
     const cmd = kubeServerCmdOf(this.desc);
     if (cmd === undefined) {
-      this.kube = await startKubeDouble(k.ns, k.ipv4, KUBE_PORT, `${this.dir}/kubeconfig`, `${this.dir}/kube-double.log`, crds);
+      this.kube = await startKubeDouble(
+        k.ns,
+        k.ipv4,
+        KUBE_PORT,
+        `${this.dir}/kubeconfig`,
+        `${this.dir}/kube-double.log`,
+        crds,
+      );
       this.procs.add(this.kube.proc);
       return;
     }
-    const o = { ns: k.ns, host: k.ipv4, port: KUBE_PORT, kubeconfig: `${this.dir}/kubeconfig`, logFile: `${this.dir}/kube-server.log`, dir: this.dir };
+    const o = {
+      ns: k.ns,
+      host: k.ipv4,
+      port: KUBE_PORT,
+      kubeconfig: `${this.dir}/kubeconfig`,
+      logFile: `${this.dir}/kube-server.log`,
+      dir: this.dir,
+    };
     this.kube = await startKubeServerCmd(cmd, { ...o, timeoutMs: this.desc.kubeServerTimeoutMs ?? 60_000 });
     this.procs.add(this.kube.proc);
     // a server of the user's starts empty: the CRDs the double would have loaded come by kubectl
     if (crds) {
       const r = await this.kubectl(['apply', '-f', CRD_DIR]);
-      if (r.code !== 0) throw new Error(`lab: kubectl apply -f ${CRD_DIR} against KUBE_SERVER_CMD's server failed: ${r.stderr}`);
+      if (r.code !== 0)
+        throw new Error(
+          `lab: kubectl apply -f ${CRD_DIR} against KUBE_SERVER_CMD's server failed: ${r.stderr}`,
+        );
       const est = await this.kubectl(['wait', '--for=condition=Established', '--timeout=15s', '-f', CRD_DIR]);
-      if (est.code !== 0) throw new Error(`lab: the CRDs of ${CRD_DIR} are not Established on KUBE_SERVER_CMD's server: ${est.stderr}`);
+      if (est.code !== 0)
+        throw new Error(
+          `lab: the CRDs of ${CRD_DIR} are not Established on KUBE_SERVER_CMD's server: ${est.stderr}`,
+        );
     }
   }
 
@@ -517,7 +668,11 @@ export class Lab implements Cleanable {
 
   /** kubectl against the API double, run in the control namespace (the only place that reaches it besides the nodes). */
   kubectl(args: string[], input?: string): Promise<RunResult> {
-    return this.exec('k', ['kubectl', '--kubeconfig', this.kubeconfig, ...args], input === undefined ? {} : { input });
+    return this.exec(
+      'k',
+      ['kubectl', '--kubeconfig', this.kubeconfig, ...args],
+      input === undefined ? {} : { input },
+    );
   }
 
   /** The labels of a lab node's Node object (the pod runner admits pods against them). */
@@ -532,7 +687,10 @@ export class Lab implements Cleanable {
       kind: 'Node',
       metadata: { name: n.name, labels: this.nodeLabels(n) },
     }));
-    const r = await this.kubectl(['apply', '--validate=false', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items }));
+    const r = await this.kubectl(
+      ['apply', '--validate=false', '-f', '-'],
+      JSON.stringify({ apiVersion: 'v1', kind: 'List', items }),
+    );
     if (r.code !== 0) throw new Error(`lab: creating Node objects failed: ${r.stderr}`);
     await Promise.all(
       this.plan.nodes.map(async (n) => {
@@ -543,10 +701,27 @@ export class Lab implements Cleanable {
               { type: 'InternalIP', address: n.ipv6 },
               { type: 'Hostname', address: n.name },
             ],
-            conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'oelab node', lastHeartbeatTime: new Date().toISOString(), lastTransitionTime: new Date().toISOString() }],
+            conditions: [
+              {
+                type: 'Ready',
+                status: 'True',
+                reason: 'KubeletReady',
+                message: 'oelab node',
+                lastHeartbeatTime: new Date().toISOString(),
+                lastTransitionTime: new Date().toISOString(),
+              },
+            ],
           },
         };
-        const s = await this.kubectl(['patch', 'node', n.name, '--subresource=status', '--type=merge', '-p', JSON.stringify(status)]);
+        const s = await this.kubectl([
+          'patch',
+          'node',
+          n.name,
+          '--subresource=status',
+          '--type=merge',
+          '-p',
+          JSON.stringify(status),
+        ]);
         if (s.code !== 0) throw new Error(`lab: setting status of Node ${n.name} failed: ${s.stderr}`);
       }),
     );
@@ -563,7 +738,8 @@ export class Lab implements Cleanable {
    * in the webhook Service's endpoints while its process runs (see webhook-endpoints.ts).
    */
   startManager(ref: string | number, extraArgs: string[] = []): Proc {
-    if (this.runtime === 'podman') throw new Error('lab: runtime podman runs replicas as pods: use startManagerPod()');
+    if (this.runtime === 'podman')
+      throw new Error('lab: runtime podman runs replicas as pods: use startManagerPod()');
     const n = this.node(ref);
     const list = this.managers.get(n.name) ?? [];
     // the node's gobgpd socket and a heartbeat file beside it (the emptyDir of a real pod)
@@ -583,13 +759,19 @@ export class Lab implements Cleanable {
     this.managerCfg.set(pr, cfg);
     if (cfg.enableWebhook) {
       const host = cfg.webhookAddr.host;
-      this.endpoints().add(pr, { node: n.name, address: host === '' || host === '0.0.0.0' || host === '::' ? n.ipv4 : host, port: cfg.webhookAddr.port });
+      this.endpoints().add(pr, {
+        node: n.name,
+        address: host === '' || host === '0.0.0.0' || host === '::' ? n.ipv4 : host,
+        port: cfg.webhookAddr.port,
+      });
     }
     return pr;
   }
 
   private endpoints(): WebhookEndpoints {
-    this.webhookEndpoints ??= new WebhookEndpoints(webhookService(), (json) => this.kubectl(['apply', '--validate=false', '-f', '-'], json));
+    this.webhookEndpoints ??= new WebhookEndpoints(webhookService(), (json) =>
+      this.kubectl(['apply', '--validate=false', '-f', '-'], json),
+    );
     return this.webhookEndpoints;
   }
 
@@ -600,17 +782,28 @@ export class Lab implements Cleanable {
    */
   async waitWebhooks(deadlineMs = 60_000): Promise<void> {
     const serving = [...this.managers.entries()].flatMap(([node, procs]) =>
-      procs.filter((p) => p.running && this.managerCfg.get(p)?.enableWebhook === true).map((p) => {
-        const health = this.managerCfg.get(p)?.healthAddr;
-        return { node, label: `pid ${p.pid}`, healthHost: !health?.host || health.host === '0.0.0.0' ? '127.0.0.1' : health.host, healthPort: health?.port ?? 8080 };
-      }));
+      procs
+        .filter((p) => p.running && this.managerCfg.get(p)?.enableWebhook === true)
+        .map((p) => {
+          const health = this.managerCfg.get(p)?.healthAddr;
+          return {
+            node,
+            label: `pid ${p.pid}`,
+            healthHost: !health?.host || health.host === '0.0.0.0' ? '127.0.0.1' : health.host,
+            healthPort: health?.port ?? 8080,
+          };
+        }),
+    );
     serving.push(...(this.pods?.serving() ?? []));
     await waitFor(
       async () => {
         const bad: string[] = [];
         for (const { node, label, healthHost, healthPort } of serving) {
           const r = await httpGet(this.node(node).ns, `http://${healthHost}:${healthPort}/readyz?verbose`);
-          if (!/^\[\+\]webhook ok$/m.test(r.body)) bad.push(`${node} (${label}): ${r.body.split('\n').find((l) => l.includes('webhook')) ?? r.error ?? r.status}`);
+          if (!/^\[\+\]webhook ok$/m.test(r.body))
+            bad.push(
+              `${node} (${label}): ${r.body.split('\n').find((l) => l.includes('webhook')) ?? r.error ?? r.status}`,
+            );
         }
         if (bad.length > 0) throw new Error(bad.join('; '));
         return true;
@@ -672,7 +865,8 @@ export class Lab implements Cleanable {
    * spec edits. Does not wait for Ready (pod.waitReady / waitManagersReady).
    */
   async startManagerPod(ref: string | number, o: StartPodOptions = {}): Promise<Pod> {
-    if (this.runtime !== 'podman') throw new Error('lab: startManagerPod needs runtime podman (LabDesc.runtime or OE_RUNTIME=podman)');
+    if (this.runtime !== 'podman')
+      throw new Error('lab: startManagerPod needs runtime podman (LabDesc.runtime or OE_RUNTIME=podman)');
     this.pods ??= new ReplicaPods({
       dir: this.dir,
       owner: `${PREFIX}${this.id}`,

@@ -23,7 +23,9 @@ describe('lab lifecycle', () => {
     const before = await inventory();
     for (let i = 1; i <= 3; i++) {
       lab = await Lab.up({ nodes: 2, routers: [{ kind: 'bird' }] });
-      t.diagnostic(`round ${i}: netns ${lab.timings.netnsMs.toFixed(0)} ms, up (Established) ${lab.timings.upMs.toFixed(0)} ms`);
+      t.diagnostic(
+        `round ${i}: netns ${lab.timings.netnsMs.toFixed(0)} ms, up (Established) ${lab.timings.upMs.toFixed(0)} ms`,
+      );
       const namespaces = lab.namespaces();
       assert.equal(namespaces.length, 5); // sw, n1, n2, r1, c
       assert.ok(namespaces.every((n) => n.startsWith(`${PREFIX}${lab?.id}-`)));
@@ -32,7 +34,8 @@ describe('lab lifecycle', () => {
       const mid = await inventory();
       assert.deepEqual(mid.rootLinks, before.rootLinks, 'no lab interface may appear in the root namespace');
       await lab.down();
-      for (const pid of pids) assert.throws(() => process.kill(pid, 0), `pid ${pid} still alive after down()`);
+      for (const pid of pids)
+        assert.throws(() => process.kill(pid, 0), `pid ${pid} still alive after down()`);
       await expectNoLeaks(before);
     }
     lab = undefined;
@@ -43,7 +46,11 @@ describe('lab lifecycle', () => {
     lab = await Lab.up({ nodes: 1, routers: [], http: false, gobgp: 'none' });
     const links = JSON.parse(await lab.execOk('n1', ['ip', '-j', 'link', 'show'])) as { ifname: string }[];
     assert.deepEqual(links.map((l) => l.ifname).sort(), ['lo', lab.node(1).ifname].sort());
-    assert.throws(() => lab?.ns('oelab-00000-n1'), /no namespace/, 'a namespace of another lab is never ours to use');
+    assert.throws(
+      () => lab?.ns('oelab-00000-n1'),
+      /no namespace/,
+      'a namespace of another lab is never ours to use',
+    );
     assert.throws(() => lab?.exec('default', ['true']), /no namespace/);
     const sleeper = lab.spawn('c', ['sleep', '300'], { name: 'sleeper' });
     assert.ok(sleeper.running);
@@ -58,14 +65,17 @@ describe('lab lifecycle', () => {
   for (const how of ['SIGINT', 'SIGTERM', 'crash', 'SIGKILL'] as const) {
     it(`a process holding a lab cleans up on ${how}${how === 'SIGKILL' ? ' (reapOrphans)' : ''}`, async () => {
       const before = await inventory();
-      const child = spawn(process.execPath, [HOLDER, how === 'crash' ? 'crash' : 'hold'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [HOLDER, how === 'crash' ? 'crash' : 'hold'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let out = '';
       child.stdout.on('data', (b: Buffer) => (out += b.toString()));
       child.stderr.on('data', (b: Buffer) => (out += b.toString()));
       const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
       if (how !== 'crash') {
         const deadline = Date.now() + 30_000;
-        while (!out.includes('lab-ready') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+        while (!out.includes('lab-ready') && Date.now() < deadline)
+          await new Promise((r) => setTimeout(r, 50));
         assert.ok(out.includes('lab-ready'), out);
         const mid = await inventory();
         assert.ok(mid.namespaces.length > before.namespaces.length, 'holder built no namespaces');
@@ -75,8 +85,11 @@ describe('lab lifecycle', () => {
       assert.notEqual(code, 0, out);
       if (how === 'SIGKILL') {
         const id = out.match(/lab-ready (\S+)/)?.[1];
-        assert.ok(id && (await inventory()).namespaces.some((n) => n.includes(id)), 'SIGKILL leaves the lab behind');
-        assert.ok((await reapOrphans()).includes(id), 'reapOrphans removes the dead owner\'s lab');
+        assert.ok(
+          id && (await inventory()).namespaces.some((n) => n.includes(id)),
+          'SIGKILL leaves the lab behind',
+        );
+        assert.ok((await reapOrphans()).includes(id), "reapOrphans removes the dead owner's lab");
       }
       await expectNoLeaks(before);
     });

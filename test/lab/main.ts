@@ -22,14 +22,18 @@ const { values } = parseArgs({
   },
   strict: true,
 });
-if (values.router !== 'bird' && values.router !== 'frr') throw new Error(`--router must be bird or frr, got ${values.router}`);
+if (values.router !== 'bird' && values.router !== 'frr')
+  throw new Error(`--router must be bird or frr, got ${values.router}`);
 const kind: RouterKind = values.router;
 const nodes = Number(values.nodes);
-const runtime: LabRuntime = runtimeFromEnv(values.runtime === undefined ? process.env : { OE_RUNTIME: values.runtime });
+const runtime: LabRuntime = runtimeFromEnv(
+  values.runtime === undefined ? process.env : { OE_RUNTIME: values.runtime },
+);
 const say = (s = ''): void => void process.stdout.write(s + '\n');
 
 const reaped = await reapOrphans();
-if (reaped.length > 0) process.stderr.write(`removed labs left behind by killed processes: ${reaped.join(', ')}\n`);
+if (reaped.length > 0)
+  process.stderr.write(`removed labs left behind by killed processes: ${reaped.join(', ')}\n`);
 // KUBE_SERVER_CMD: the API server is the one that command starts (contract in test/lab/README.md)
 const serverCmd = kubeServerCmdFromEnv();
 const haveDouble = serverCmd !== undefined || (await exists(KUBE_DOUBLE_CLI));
@@ -67,33 +71,53 @@ const r1 = lab.router();
 say(`openelb-ts lab ${lab.id} up in ${lab.timings.upMs.toFixed(0)} ms (run dir ${lab.dir})`);
 say();
 say(`LAN 10.99.0.0/24, fd99::/64 on bridge ${lab.plan.bridge} in ${lab.plan.swNs}`);
-say(`router   ${r1.plan.ns}  ${kind} AS ${r1.plan.asn}  ${r1.plan.ipv4} ${r1.plan.ipv6}  (dials nodes on port ${r1.plan.dialPort}, listens on 179)`);
+say(
+  `router   ${r1.plan.ns}  ${kind} AS ${r1.plan.asn}  ${r1.plan.ipv4} ${r1.plan.ipv6}  (dials nodes on port ${r1.plan.dialPort}, listens on 179)`,
+);
 for (const n of lab.nodes) {
   say(`${n.name.padEnd(8)} ${n.ns}  ${n.ipv4} ${n.ipv6}  if ${n.ifname}  gobgpd unix://${n.gobgpSocket}`);
 }
 say(`client   ${lab.client.ns}  ${lab.client.ipv4} ${lab.client.ipv6}  default route via ${r1.plan.ipv4}`);
-const apiServer = serverCmd === undefined ? 'API double' : `API server of KUBE_SERVER_CMD '${serverCmd}' (log ${lab.dir}/kube-server.log)`;
-if (lab.plan.control) say(`control  ${lab.plan.control.ns}  ${apiServer} ${lab.kube?.url ?? '(not running)'}`);
+const apiServer =
+  serverCmd === undefined
+    ? 'API double'
+    : `API server of KUBE_SERVER_CMD '${serverCmd}' (log ${lab.dir}/kube-server.log)`;
+if (lab.plan.control)
+  say(`control  ${lab.plan.control.ns}  ${apiServer} ${lab.kube?.url ?? '(not running)'}`);
 say();
-say(`Service IPs: BGP pool ${BGP_POOL4} / ${BGP_POOL6} (routed by the router), Layer 2 pool ${L2_POOL4} / ${L2_POOL6} (on the LAN)`);
-say(`node AS ${lab.plan.nodeAsn}; a BgpConf for the lab: as ${lab.plan.nodeAsn}, listenPort ${r1.plan.dialPort}; BgpPeer: address ${r1.plan.ipv4}, as ${r1.plan.asn}`);
+say(
+  `Service IPs: BGP pool ${BGP_POOL4} / ${BGP_POOL6} (routed by the router), Layer 2 pool ${L2_POOL4} / ${L2_POOL6} (on the LAN)`,
+);
+say(
+  `node AS ${lab.plan.nodeAsn}; a BgpConf for the lab: as ${lab.plan.nodeAsn}, listenPort ${r1.plan.dialPort}; BgpPeer: address ${r1.plan.ipv4}, as ${r1.plan.asn}`,
+);
 say();
 say('Try:');
 if (lab.kube) {
   say(`  kubeconfig: ${lab.kubeconfig}  (reachable from the control and node namespaces)`);
   say(`  ${ex(lab.plan.control?.ns ?? '', `kubectl --kubeconfig ${lab.kubeconfig} get nodes`)}`);
 }
-say(`  ${kind === 'bird' ? `birdc -s ${r1.plan.dir}/bird.ctl show protocols` : `vtysh -N ${r1.plan.ns} -c 'show bgp summary'`}`);
+say(
+  `  ${kind === 'bird' ? `birdc -s ${r1.plan.dir}/bird.ctl show protocols` : `vtysh -N ${r1.plan.ns} -c 'show bgp summary'`}`,
+);
 say(`  ip -n ${r1.plan.ns} route`);
 say(`  gobgp --target unix://${lab.node(1).gobgpSocket} neighbor`);
 say(`  ${ex(lab.client.ns, 'curl http://198.51.100.10/')}`);
-if (haveManager) say(`  ${ex(lab.node(1).ns, 'curl -s http://127.0.0.1:8080/readyz')}   (logs in ${runtime === 'podman' ? `${lab.dir}/n1/pods/*/logs/` : `${lab.dir}/n1/manager-1.log`})`);
-if (runtime === 'podman') say(`  podman ps --filter label=io.openelb-ts.pod-runner.owner=oelab-${lab.id}   (the replica pods' containers)`);
+if (haveManager)
+  say(
+    `  ${ex(lab.node(1).ns, 'curl -s http://127.0.0.1:8080/readyz')}   (logs in ${runtime === 'podman' ? `${lab.dir}/n1/pods/*/logs/` : `${lab.dir}/n1/manager-1.log`})`,
+  );
+if (runtime === 'podman')
+  say(
+    `  podman ps --filter label=io.openelb-ts.pod-runner.owner=oelab-${lab.id}   (the replica pods' containers)`,
+  );
 say();
 
 async function healthy(l: Lab): Promise<string[]> {
   const problems: string[] = [];
-  const dead = [...l.routers.flatMap((r) => r.procs()), ...l.nodes.map((n) => l.gobgpdProc(n.name))].filter((p) => p && !p.running);
+  const dead = [...l.routers.flatMap((r) => r.procs()), ...l.nodes.map((n) => l.gobgpdProc(n.name))].filter(
+    (p) => p && !p.running,
+  );
   for (const p of dead) problems.push(`${p?.name} is not running`);
   if (l.kube) {
     const r = await l.kubectl(['get', 'nodes', '-o', 'name']);
@@ -102,7 +126,8 @@ async function healthy(l: Lab): Promise<string[]> {
   if (haveManager) await l.waitManagersReady(60_000).catch((e: unknown) => problems.push(String(e)));
   else await l.waitEstablished(30_000).catch((e: unknown) => problems.push(String(e)));
   const web = await l.httpGet(`http://${l.node(1).ipv4}/`);
-  if (web.node !== l.node(1).name) problems.push(`HTTP stand-in on node1 did not answer: ${web.error ?? web.body}`);
+  if (web.node !== l.node(1).name)
+    problems.push(`HTTP stand-in on node1 did not answer: ${web.error ?? web.body}`);
   return problems;
 }
 
@@ -114,8 +139,12 @@ async function walkthrough(l: Lab): Promise<string[]> {
       if (l.runtime === 'podman') {
         for (const n of l.nodes) await l.startManagerPod(n.name);
         await l.waitManagersReady(180_000);
-        const differs = await printPodAudit(l.nodes.map((n) => l.managerPods(n.name).at(-1)).filter((p) => p !== undefined), say);
-        if (differs.length > 0) throw new StepFailed(`the replica pods do not run as the manifest says: ${differs.join('; ')}`);
+        const differs = await printPodAudit(
+          l.nodes.map((n) => l.managerPods(n.name).at(-1)).filter((p) => p !== undefined),
+          say,
+        );
+        if (differs.length > 0)
+          throw new StepFailed(`the replica pods do not run as the manifest says: ${differs.join('; ')}`);
         return;
       }
       for (const n of l.nodes) l.startManager(n.name, ['--namespace', MANAGER_NS]);
@@ -123,9 +152,15 @@ async function walkthrough(l: Lab): Promise<string[]> {
     });
     return [];
   } catch (e) {
-    const msg = e instanceof StepFailed ? e.message : e instanceof Error ? e.stack ?? e.message : String(e);
+    const msg = e instanceof StepFailed ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e);
     const logs = l.runtime === 'podman' ? `${l.dir}/n*/pods/*/logs/` : `${l.dir}/n*/manager-1.log`;
-    const pods = l.runtime === 'podman' ? `\n${l.nodes.flatMap((n) => l.managerPods(n.name)).map((p) => p.describe()).join('\n')}` : '';
+    const pods =
+      l.runtime === 'podman'
+        ? `\n${l.nodes
+            .flatMap((n) => l.managerPods(n.name))
+            .map((p) => p.describe())
+            .join('\n')}`
+        : '';
     return [`walkthrough step failed: ${msg} (manager logs in ${logs})${pods}`];
   }
 }
@@ -134,7 +169,10 @@ if (values.once) {
   const problems = await walkthrough(lab);
   if (problems.length === 0) problems.push(...(await healthy(lab)));
   for (const p of problems) say(`UNHEALTHY: ${p}`);
-  if (problems.length === 0) say(`healthy${haveManager ? ` (managers ready${runtime === 'podman' ? ', as pods on podman' : ''})` : ' (BGP sessions Established)'}`);
+  if (problems.length === 0)
+    say(
+      `healthy${haveManager ? ` (managers ready${runtime === 'podman' ? ', as pods on podman' : ''})` : ' (BGP sessions Established)'}`,
+    );
   await lab.down();
   process.exit(problems.length === 0 ? 0 : 1);
 } else {

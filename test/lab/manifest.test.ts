@@ -25,10 +25,14 @@ webhooks:
   - name: ${name}.example
     clientConfig: {service: {namespace: ns, name: ${name}, port: 443}}
 `;
-    assert.throws(() => webhookServiceOf('kind: Namespace\n'), /expected every webhook to call one Service, found none/);
+    assert.throws(
+      () => webhookServiceOf('kind: Namespace\n'),
+      /expected every webhook to call one Service, found none/,
+    );
     assert.throws(() => webhookServiceOf(`${hook('a')}---${hook('b')}`), /found ns\/a:443, ns\/b:443/);
     assert.throws(() => webhookServiceOf(hook('a')), /call Service ns\/a, which it does not define/);
-    const svc = 'apiVersion: v1\nkind: Service\nmetadata: {name: a, namespace: ns}\nspec: {ports: [{name: web, port: 8443}]}\n';
+    const svc =
+      'apiVersion: v1\nkind: Service\nmetadata: {name: a, namespace: ns}\nspec: {ports: [{name: web, port: 8443}]}\n';
     assert.throws(() => webhookServiceOf(`${hook('a')}---\n${svc}`), /Service ns\/a has no port 443/);
   });
 });

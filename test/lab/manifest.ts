@@ -8,7 +8,9 @@ import { REPO_ROOT } from './roles.ts';
 
 export const OPENELB_MANIFEST = join(REPO_ROOT, 'deploy/openelb.yaml');
 
-interface Doc { [k: string]: unknown }
+interface Doc {
+  [k: string]: unknown;
+}
 
 export interface WebhookServiceRef {
   namespace: string;
@@ -36,9 +38,15 @@ function serviceRefs(all: Doc[]): Doc[] {
   const refs: Doc[] = [];
   for (const d of all) {
     if (d.kind === 'ValidatingWebhookConfiguration' || d.kind === 'MutatingWebhookConfiguration') {
-      for (const w of docs(d.webhooks)) if (isDoc(w.clientConfig) && isDoc(w.clientConfig.service)) refs.push(w.clientConfig.service);
+      for (const w of docs(d.webhooks))
+        if (isDoc(w.clientConfig) && isDoc(w.clientConfig.service)) refs.push(w.clientConfig.service);
     }
-    if (d.kind === 'CustomResourceDefinition' && isDoc(d.spec) && isDoc(d.spec.conversion) && isDoc(d.spec.conversion.webhook)) {
+    if (
+      d.kind === 'CustomResourceDefinition' &&
+      isDoc(d.spec) &&
+      isDoc(d.spec.conversion) &&
+      isDoc(d.spec.conversion.webhook)
+    ) {
       const cc = d.spec.conversion.webhook.clientConfig;
       if (isDoc(cc) && isDoc(cc.service)) refs.push(cc.service);
     }
@@ -49,14 +57,28 @@ function serviceRefs(all: Doc[]): Doc[] {
 /** The one webhook Service of the manifest text; throws naming what does not add up. */
 export function webhookServiceOf(text: string): WebhookServiceRef {
   const all = yaml.loadAll(text).filter(isDoc);
-  const keys = new Set(serviceRefs(all).map((s) => `${String(s.namespace)}/${String(s.name)}:${String(s.port ?? 443)}`));
-  if (keys.size !== 1) throw new Error(`install manifest: expected every webhook to call one Service, found ${[...keys].join(', ') || 'none'}`);
+  const keys = new Set(
+    serviceRefs(all).map((s) => `${String(s.namespace)}/${String(s.name)}:${String(s.port ?? 443)}`),
+  );
+  if (keys.size !== 1)
+    throw new Error(
+      `install manifest: expected every webhook to call one Service, found ${[...keys].join(', ') || 'none'}`,
+    );
   const [key] = [...keys];
   const m = /^([^/]+)\/([^:]+):(\d+)$/.exec(key ?? '');
   if (!m) throw new Error(`install manifest: webhook Service reference ${key} is incomplete`);
   const [, namespace = '', name = '', port = ''] = m;
-  const svc = all.find((d) => d.kind === 'Service' && isDoc(d.metadata) && d.metadata.name === name && d.metadata.namespace === namespace);
-  if (!svc || !isDoc(svc.spec)) throw new Error(`install manifest: the webhooks call Service ${namespace}/${name}, which it does not define`);
+  const svc = all.find(
+    (d) =>
+      d.kind === 'Service' &&
+      isDoc(d.metadata) &&
+      d.metadata.name === name &&
+      d.metadata.namespace === namespace,
+  );
+  if (!svc || !isDoc(svc.spec))
+    throw new Error(
+      `install manifest: the webhooks call Service ${namespace}/${name}, which it does not define`,
+    );
   const p = docs(svc.spec.ports).find((x) => x.port === Number(port));
   if (!p) throw new Error(`install manifest: Service ${namespace}/${name} has no port ${port}`);
   return {
@@ -64,7 +86,8 @@ export function webhookServiceOf(text: string): WebhookServiceRef {
     name,
     port: Number(port),
     portName: typeof p.name === 'string' ? p.name : '',
-    targetPort: typeof p.targetPort === 'string' || typeof p.targetPort === 'number' ? p.targetPort : Number(port),
+    targetPort:
+      typeof p.targetPort === 'string' || typeof p.targetPort === 'number' ? p.targetPort : Number(port),
     publishNotReadyAddresses: svc.spec.publishNotReadyAddresses === true,
   };
 }

@@ -14,7 +14,8 @@ export async function addNamespace(ns: string): Promise<boolean> {
 
 export async function deleteNamespace(ns: string): Promise<void> {
   const r = await run(['ip', 'netns', 'del', ns]);
-  if (r.code !== 0 && !/No such file/i.test(r.stderr)) throw new Error(`ip netns del ${ns}: ${r.stderr.trim()}`);
+  if (r.code !== 0 && !/No such file/i.test(r.stderr))
+    throw new Error(`ip netns del ${ns}: ${r.stderr.trim()}`);
 }
 
 /** Runs several `ip` commands in one process inside ns (`ip -n ns -batch -`). */
@@ -73,7 +74,21 @@ export function sysctlsFor(kind: HostKind): Record<string, string | number> {
 
 /** veth host end `ifname` inside host.ns, peer `port` inside swNs (neither end ever in the root namespace). */
 export async function addVeth(host: HostPlan, swNs: string): Promise<void> {
-  await runOk(['ip', 'link', 'add', host.ifname, 'netns', host.ns, 'type', 'veth', 'peer', 'name', host.port, 'netns', swNs]);
+  await runOk([
+    'ip',
+    'link',
+    'add',
+    host.ifname,
+    'netns',
+    host.ns,
+    'type',
+    'veth',
+    'peer',
+    'name',
+    host.port,
+    'netns',
+    swNs,
+  ]);
 }
 
 export function hostAddressLines(host: HostPlan, extra: string[] = []): string[] {

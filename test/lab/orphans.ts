@@ -57,9 +57,13 @@ export async function reapOrphans(): Promise<string[]> {
         }
       }
     }
-    const nss = (await readdir('/run/netns').catch(() => [] as string[])).filter((n) => n.startsWith(`${tag}-`));
+    const nss = (await readdir('/run/netns').catch(() => [] as string[])).filter((n) =>
+      n.startsWith(`${tag}-`),
+    );
     for (const ns of nss) await run(['ip', 'netns', 'del', ns]);
-    const frr = (await readdir('/var/run/frr').catch(() => [] as string[])).filter((n) => n.startsWith(`${tag}-`));
+    const frr = (await readdir('/var/run/frr').catch(() => [] as string[])).filter((n) =>
+      n.startsWith(`${tag}-`),
+    );
     for (const f of frr) await rm(`/var/run/frr/${f}`, { recursive: true, force: true });
     await rm(dir, { recursive: true, force: true });
     reaped.push(d.slice(PREFIX.length));

@@ -20,7 +20,13 @@ const A = '02:00:00:00:00:0a';
 const B = '02:00:00:00:00:0b';
 
 function arpReply(): Buffer {
-  const arp = Buffer.concat([Buffer.from([0, 1, 8, 0, 6, 4, 0, 2]), macB(A), v4B('10.99.0.200'), macB(B), v4B('10.99.0.9')]);
+  const arp = Buffer.concat([
+    Buffer.from([0, 1, 8, 0, 6, 4, 0, 2]),
+    macB(A),
+    v4B('10.99.0.200'),
+    macB(B),
+    v4B('10.99.0.9'),
+  ]);
   return Buffer.concat([macB(B), macB(A), Buffer.from([0x08, 0x06]), arp]);
 }
 
@@ -63,7 +69,11 @@ function pcap(frames: Buffer[], le: boolean, nano: boolean): Buffer {
 }
 
 describe('pcap reader and decoders', () => {
-  for (const [le, nano] of [[true, false], [false, false], [true, true]] as const) {
+  for (const [le, nano] of [
+    [true, false],
+    [false, false],
+    [true, true],
+  ] as const) {
     it(`reads ${le ? 'little' : 'big'}-endian ${nano ? 'nanosecond' : 'microsecond'} files`, () => {
       const file = readPcap(pcap([arpReply(), na()], le, nano));
       assert.equal(file.linkType, 1);
@@ -74,7 +84,13 @@ describe('pcap reader and decoders', () => {
       assert.equal(f1?.src, A);
       assert.equal(f2?.ipv6?.src, 'fd99::200');
       assert.equal(f2?.ipv6?.hopLimit, 255);
-      assert.deepEqual(f2?.ipv6?.icmp6, { type: 136, code: 0, flags: { router: false, solicited: true, override: true }, target: 'fd99::200', targetLl: A });
+      assert.deepEqual(f2?.ipv6?.icmp6, {
+        type: 136,
+        code: 0,
+        flags: { router: false, solicited: true, override: true },
+        target: 'fd99::200',
+        targetLl: A,
+      });
     });
   }
 

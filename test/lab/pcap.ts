@@ -28,7 +28,8 @@ export function readPcap(buf: Buffer): PcapFile {
     nano = magicLE === 0xa1b23c4d;
   } else {
     const magicBE = buf.readUInt32BE(0);
-    if (magicBE !== 0xa1b2c3d4 && magicBE !== 0xa1b23c4d) throw new Error(`pcap: bad magic 0x${magicLE.toString(16)}`);
+    if (magicBE !== 0xa1b2c3d4 && magicBE !== 0xa1b23c4d)
+      throw new Error(`pcap: bad magic 0x${magicLE.toString(16)}`);
     le = false;
     nano = magicBE === 0xa1b23c4d;
   }
@@ -43,7 +44,11 @@ export function readPcap(buf: Buffer): PcapFile {
     const incl = u32(off + 8);
     const origLen = u32(off + 12);
     if (off + 16 + incl > buf.length) break;
-    records.push({ tsUs: sec * 1e6 + (nano ? Math.floor(frac / 1000) : frac), origLen, data: buf.subarray(off + 16, off + 16 + incl) });
+    records.push({
+      tsUs: sec * 1e6 + (nano ? Math.floor(frac / 1000) : frac),
+      origLen,
+      data: buf.subarray(off + 16, off + 16 + incl),
+    });
     off += 16 + incl;
   }
   return { linkType, snapLen, records };
@@ -109,7 +114,8 @@ export interface Frame {
 
 export function decodeArp(b: Buffer): ArpPacket | undefined {
   // Ethernet/IPv4 ARP only: htype 1, ptype 0x0800, hlen 6, plen 4
-  if (b.length < 28 || b.readUInt16BE(0) !== 1 || b.readUInt16BE(2) !== ETH_IPV4 || b[4] !== 6 || b[5] !== 4) return undefined;
+  if (b.length < 28 || b.readUInt16BE(0) !== 1 || b.readUInt16BE(2) !== ETH_IPV4 || b[4] !== 6 || b[5] !== 4)
+    return undefined;
   return { op: b.readUInt16BE(6), sha: mac(b, 8), spa: ipv4(b, 14), tha: mac(b, 18), tpa: ipv4(b, 24) };
 }
 
@@ -166,6 +172,7 @@ export function decodeEthernet(data: Buffer, tsUs = 0): Frame | undefined {
 
 /** Every Ethernet frame of a pcap file, decoded. */
 export function framesOf(file: PcapFile): Frame[] {
-  if (file.linkType !== LINKTYPE_ETHERNET) throw new Error(`pcap: link type ${file.linkType} is not Ethernet`);
+  if (file.linkType !== LINKTYPE_ETHERNET)
+    throw new Error(`pcap: link type ${file.linkType} is not Ethernet`);
   return file.records.map((r) => decodeEthernet(r.data, r.tsUs)).filter((f): f is Frame => f !== undefined);
 }

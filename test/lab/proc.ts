@@ -48,7 +48,12 @@ export class Proc {
     if (cmd === undefined) throw new Error('spawn: empty argv');
     this.log = opts.logFile ? createWriteStream(opts.logFile, { flags: 'a' }) : undefined;
     this.group = opts.group === true;
-    this.child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: opts.env ?? process.env, cwd: opts.cwd, detached: this.group });
+    this.child = spawn(cmd, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: opts.env ?? process.env,
+      cwd: opts.cwd,
+      detached: this.group,
+    });
     if (this.child.pid === undefined) throw new Error(`spawn ${this.name}: no pid (${full.join(' ')})`);
     this.pid = this.child.pid;
     const onData = (b: Buffer): void => {
@@ -90,12 +95,18 @@ export class Proc {
           resolve(m);
         } else if (!this.running) {
           done();
-          reject(new Error(`${this.name} exited (${JSON.stringify(this.exitInfo)}) before printing ${re}:\n${this.tail.slice(-2000)}`));
+          reject(
+            new Error(
+              `${this.name} exited (${JSON.stringify(this.exitInfo)}) before printing ${re}:\n${this.tail.slice(-2000)}`,
+            ),
+          );
         }
       };
       const timer = setTimeout(() => {
         done();
-        reject(new Error(`${this.name} did not print ${re} within ${timeoutMs} ms:\n${this.tail.slice(-2000)}`));
+        reject(
+          new Error(`${this.name} did not print ${re} within ${timeoutMs} ms:\n${this.tail.slice(-2000)}`),
+        );
       }, timeoutMs);
       const done = (): void => {
         clearTimeout(timer);

@@ -57,9 +57,14 @@ export class ReplicaPods {
     const env = Object.entries(this.host.managerEnv(n));
     if (env.length > 0) {
       template = editContainer(template, MANAGER_CONTAINER, (c) => {
-        c.env = [...(Array.isArray(c.env) ? (c.env as unknown[]) : []), ...env.map(([name, value]) => ({ name, value }))];
+        c.env = [
+          ...(Array.isArray(c.env) ? (c.env as unknown[]) : []),
+          ...env.map(([name, value]) => ({ name, value })),
+        ];
       });
-      this.host.log(`[lab] spec edit for ${n.name}: ${MANAGER_CONTAINER} env += ${env.map(([k, v]) => `${k}=${v}`).join(' ')}`);
+      this.host.log(
+        `[lab] spec edit for ${n.name}: ${MANAGER_CONTAINER} env += ${env.map(([k, v]) => `${k}=${v}`).join(' ')}`,
+      );
     }
     const pod = await Pod.create({
       template,
@@ -81,11 +86,21 @@ export class ReplicaPods {
       this.configs.set(pod, cfg);
       // the lab's socket path for this node (lab.gobgp(), the gobgp CLI) leads to the pod's socket
       await rm(n.gobgpSocket, { force: true });
-      await symlink(pod.hostPath(MANAGER_CONTAINER, cfg.gobgpSocket.replace(/^unix:\/\//, '')), n.gobgpSocket);
+      await symlink(
+        pod.hostPath(MANAGER_CONTAINER, cfg.gobgpSocket.replace(/^unix:\/\//, '')),
+        n.gobgpSocket,
+      );
       this.host.socketMoved(n);
       if (cfg.enableWebhook) {
         const h = cfg.webhookAddr.host;
-        this.host.addEndpoint({ exited: pod.gone }, { node: n.name, address: h === '' || h === '0.0.0.0' || h === '::' ? n.ipv4 : h, port: cfg.webhookAddr.port });
+        this.host.addEndpoint(
+          { exited: pod.gone },
+          {
+            node: n.name,
+            address: h === '' || h === '0.0.0.0' || h === '::' ? n.ipv4 : h,
+            port: cfg.webhookAddr.port,
+          },
+        );
       }
     }
     return pod;
@@ -104,10 +119,18 @@ export class ReplicaPods {
   serving(): { node: string; label: string; healthPort: number; healthHost: string }[] {
     return [...this.pods.entries()].flatMap(([node, pods]) =>
       pods
-        .filter((p) => (p.phase === 'Pending' || p.phase === 'Running') && this.configs.get(p)?.enableWebhook === true)
+        .filter(
+          (p) =>
+            (p.phase === 'Pending' || p.phase === 'Running') && this.configs.get(p)?.enableWebhook === true,
+        )
         .map((p) => {
           const h = this.configs.get(p)?.healthAddr;
-          return { node, label: `pod ${p.name}`, healthPort: h?.port ?? 8080, healthHost: !h?.host || h.host === '0.0.0.0' ? '127.0.0.1' : h.host };
+          return {
+            node,
+            label: `pod ${p.name}`,
+            healthPort: h?.port ?? 8080,
+            healthHost: !h?.host || h.host === '0.0.0.0' ? '127.0.0.1' : h.host,
+          };
         }),
     );
   }

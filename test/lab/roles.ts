@@ -29,8 +29,25 @@ export interface KubeDouble {
 }
 
 /** Starts the API double in ns listening on host:port; resolves on its "kube-double ready" line. */
-export async function startKubeDouble(ns: string, host: string, port: number, kubeconfig: string, logFile: string, crds = true): Promise<KubeDouble> {
-  const argv = [process.execPath, KUBE_DOUBLE_CLI, '--host', host, '--port', String(port), '--kubeconfig', kubeconfig, ...(crds ? [] : ['--no-crds'])];
+export async function startKubeDouble(
+  ns: string,
+  host: string,
+  port: number,
+  kubeconfig: string,
+  logFile: string,
+  crds = true,
+): Promise<KubeDouble> {
+  const argv = [
+    process.execPath,
+    KUBE_DOUBLE_CLI,
+    '--host',
+    host,
+    '--port',
+    String(port),
+    '--kubeconfig',
+    kubeconfig,
+    ...(crds ? [] : ['--no-crds']),
+  ];
   const proc = new Proc(ns, argv, {
     name: `kube-double@${ns}`,
     logFile,
@@ -74,6 +91,7 @@ export function startManager(ns: string, o: ManagerOptions): Proc {
 /** The replica's own reading of the same flags and environment: the ports it binds, what it serves. */
 export function managerConfig(o: ManagerOptions): ManagerConfig {
   const r = parseConfig(managerArgv(o), managerEnv(o));
-  if (r.kind !== 'config') throw new Error(`lab: manager flags ${managerArgv(o).join(' ')} do not start a manager (${r.kind})`);
+  if (r.kind !== 'config')
+    throw new Error(`lab: manager flags ${managerArgv(o).join(' ')} do not start a manager (${r.kind})`);
   return r.config;
 }

@@ -179,13 +179,20 @@ function host(id: string, role: string, octet: number): HostPlan {
 }
 
 export function plan(id: string, dir: string, d: LabDesc, wantControl: boolean): LabPlan {
-  if (!Number.isInteger(d.nodes) || d.nodes < 1 || d.nodes > 99) throw new Error(`lab: nodes must be 1…99, got ${d.nodes}`);
+  if (!Number.isInteger(d.nodes) || d.nodes < 1 || d.nodes > 99)
+    throw new Error(`lab: nodes must be 1…99, got ${d.nodes}`);
   const routersDesc = d.routers ?? [{ kind: 'bird' }];
   if (routersDesc.length > 4) throw new Error('lab: at most 4 routers');
   const nodeBgpPort = d.nodeBgpPort ?? 1790;
   const nodes: NodePlan[] = [];
   for (let i = 1; i <= d.nodes; i++) {
-    nodes.push({ ...host(id, `n${i}`, 10 + i), name: `node${i}`, index: i, gobgpSocket: `${dir}/n${i}/gobgpd.sock`, bgpPort: nodeBgpPort });
+    nodes.push({
+      ...host(id, `n${i}`, 10 + i),
+      name: `node${i}`,
+      index: i,
+      gobgpSocket: `${dir}/n${i}/gobgpd.sock`,
+      bgpPort: nodeBgpPort,
+    });
   }
   const routers = routersDesc.map((r, k): RouterPlan => {
     const i = k + 1;

@@ -31,7 +31,9 @@ export async function waitFor<T>(
     }
     if (performance.now() >= end) {
       const detail = last instanceof Error ? last.message : JSON.stringify(last);
-      throw new Error(`timed out after ${deadlineMs} ms waiting for ${opts.what ?? 'condition'} (last: ${detail})`);
+      throw new Error(
+        `timed out after ${deadlineMs} ms waiting for ${opts.what ?? 'condition'} (last: ${detail})`,
+      );
     }
     await sleep(interval);
   }

@@ -23,7 +23,9 @@ type Say = (line?: string) => void;
 
 export class StepFailed extends Error {}
 
-interface Obj { [k: string]: unknown }
+interface Obj {
+  [k: string]: unknown;
+}
 
 /** A kubectl call shown as the seed shows it (`$ kubectl …`), run in the lab's control namespace. */
 async function kubectl(lab: Lab, say: Say, args: string[], input?: string): Promise<string> {
@@ -46,8 +48,19 @@ async function kubectlRefused(lab: Lab, say: Say, args: string[], input?: string
 }
 
 /** `<kind> <name> as served in <version>`: apiVersion and spec, one line each. */
-async function showSpec(lab: Lab, say: Say, resource: string, name: string): Promise<{ apiVersion: string; spec: Obj }> {
-  const out = await kubectl(lab, say, ['get', resource, name, '-o', 'jsonpath={.apiVersion}{"\\n"}{.spec}{"\\n"}']);
+async function showSpec(
+  lab: Lab,
+  say: Say,
+  resource: string,
+  name: string,
+): Promise<{ apiVersion: string; spec: Obj }> {
+  const out = await kubectl(lab, say, [
+    'get',
+    resource,
+    name,
+    '-o',
+    'jsonpath={.apiVersion}{"\\n"}{.spec}{"\\n"}',
+  ]);
   const [apiVersion = '', spec = '{}'] = out.trim().split('\n');
   return { apiVersion, spec: JSON.parse(spec) as Obj };
 }
@@ -62,12 +75,19 @@ async function jsonOf<T>(lab: Lab, args: string[]): Promise<T> {
   return JSON.parse(r.stdout) as T;
 }
 
-interface Svc { status?: { loadBalancer?: { ingress?: { ip?: string }[] } } }
+interface Svc {
+  status?: { loadBalancer?: { ingress?: { ip?: string }[] } };
+}
 
 async function externalIp(lab: Lab, name: string): Promise<string> {
-  return waitFor(async () => (await jsonOf<Svc>(lab, ['get', 'svc', name])).status?.loadBalancer?.ingress?.[0]?.ip, 30_000, {
-    what: `EXTERNAL-IP of Service ${name}`, intervalMs: 200,
-  });
+  return waitFor(
+    async () => (await jsonOf<Svc>(lab, ['get', 'svc', name])).status?.loadBalancer?.ingress?.[0]?.ip,
+    30_000,
+    {
+      what: `EXTERNAL-IP of Service ${name}`,
+      intervalMs: 200,
+    },
+  );
 }
 
 /** HTTP through the IP from the client until every node in `want` has answered once (ECMP / owner). */
@@ -90,48 +110,112 @@ export async function seedWalkthrough(lab: Lab, say: Say, startManagers: () => P
   const svc = webhookService();
   say('== 1. Install: the one-file manifest (CRDs, webhooks, RBAC, the Deployment) ==');
   await kubectl(lab, say, ['apply', '-f', OPENELB_MANIFEST]);
-  const hooks = await kubectl(lab, say, ['get', 'validatingwebhookconfigurations,mutatingwebhookconfigurations']);
-  if (!/validatingwebhookconfiguration\S*\/openelb-admission\s/.test(hooks)) throw new StepFailed('the ValidatingWebhookConfiguration openelb-admission is not registered');
-  const crds = await kubectl(lab, say, ['get', 'crd', '-o', 'custom-columns=NAME:.metadata.name,CONVERSION:.spec.conversion.strategy,SERVICE:.spec.conversion.webhook.clientConfig.service.name']);
-  for (const c of ['bgpconfs.network.kubesphere.io', 'bgppeers.network.kubesphere.io', 'eips.network.kubesphere.io']) {
+  const hooks = await kubectl(lab, say, [
+    'get',
+    'validatingwebhookconfigurations,mutatingwebhookconfigurations',
+  ]);
+  if (!/validatingwebhookconfiguration\S*\/openelb-admission\s/.test(hooks))
+    throw new StepFailed('the ValidatingWebhookConfiguration openelb-admission is not registered');
+  const crds = await kubectl(lab, say, [
+    'get',
+    'crd',
+    '-o',
+    'custom-columns=NAME:.metadata.name,CONVERSION:.spec.conversion.strategy,SERVICE:.spec.conversion.webhook.clientConfig.service.name',
+  ]);
+  for (const c of [
+    'bgpconfs.network.kubesphere.io',
+    'bgppeers.network.kubesphere.io',
+    'eips.network.kubesphere.io',
+  ]) {
     if (!crds.includes(c)) throw new StepFailed(`kubectl get crd does not list ${c}`);
   }
-  if (!/bgppeers\.network\.kubesphere\.io\s+Webhook\s/.test(crds)) throw new StepFailed('the BgpPeer CRD has no conversion webhook');
+  if (!/bgppeers\.network\.kubesphere\.io\s+Webhook\s/.test(crds))
+    throw new StepFailed('the BgpPeer CRD has no conversion webhook');
   say('(no replica runs yet, and the webhooks fail closed: writes of our kinds are refused)');
-  const early = await kubectlRefused(lab, say, ['apply', '--dry-run=server', '-f', join(REPO_ROOT, 'examples/eip.yaml')]);
-  if (!early.includes(`no endpoints available for service "${svc.name}"`)) throw new StepFailed('the refusal does not say that the webhook Service has no endpoints');
-  if (lab.runtime === 'podman') say(`(the Deployment is stored, and the pod runner stands in for the kubelet: each node namespace, ${nodes.map((n) => n.name).join(', ')}, gets the Deployment's pod — gobgpd sidecar, then manager — on podman, with the manifest's images, users, capabilities and probes; the lab lists each pod in the endpoints of Service ${svc.namespace}/${svc.name} while it exists)`);
-  else say(`(the Deployment is stored, but no kubelet runs its pods: one openelb-manager replica starts as a process in each node namespace, ${nodes.map((n) => n.name).join(', ')}, and the lab lists each in the endpoints of Service ${svc.namespace}/${svc.name} while it runs)`);
+  const early = await kubectlRefused(lab, say, [
+    'apply',
+    '--dry-run=server',
+    '-f',
+    join(REPO_ROOT, 'examples/eip.yaml'),
+  ]);
+  if (!early.includes(`no endpoints available for service "${svc.name}"`))
+    throw new StepFailed('the refusal does not say that the webhook Service has no endpoints');
+  if (lab.runtime === 'podman')
+    say(
+      `(the Deployment is stored, and the pod runner stands in for the kubelet: each node namespace, ${nodes.map((n) => n.name).join(', ')}, gets the Deployment's pod — gobgpd sidecar, then manager — on podman, with the manifest's images, users, capabilities and probes; the lab lists each pod in the endpoints of Service ${svc.namespace}/${svc.name} while it exists)`,
+    );
+  else
+    say(
+      `(the Deployment is stored, but no kubelet runs its pods: one openelb-manager replica starts as a process in each node namespace, ${nodes.map((n) => n.name).join(', ')}, and the lab lists each in the endpoints of Service ${svc.namespace}/${svc.name} while it runs)`,
+    );
   await startManagers();
   await lab.waitWebhooks(60_000);
-  const eps = await kubectl(lab, say, ['get', 'endpointslices', '-n', svc.namespace, '-l', `kubernetes.io/service-name=${svc.name}`]);
-  for (const n of nodes) if (!eps.includes(n.ipv4)) throw new StepFailed(`the webhook Service's endpoints do not list ${n.name} (${n.ipv4})`);
+  const eps = await kubectl(lab, say, [
+    'get',
+    'endpointslices',
+    '-n',
+    svc.namespace,
+    '-l',
+    `kubernetes.io/service-name=${svc.name}`,
+  ]);
+  for (const n of nodes)
+    if (!eps.includes(n.ipv4))
+      throw new StepFailed(`the webhook Service's endpoints do not list ${n.name} (${n.ipv4})`);
   await kubectl(lab, say, ['get', 'secrets', '-n', svc.namespace]);
-  const bundles = await kubectl(lab, say, ['get', 'validatingwebhookconfiguration', 'openelb-admission', '-o', 'go-template={{range .webhooks}}{{.name}}: caBundle {{len .clientConfig.caBundle}} bytes{{"\\n"}}{{end}}']);
-  if (/caBundle 0 bytes/.test(bundles)) throw new StepFailed('a webhook has no caBundle: the managers did not patch it');
+  const bundles = await kubectl(lab, say, [
+    'get',
+    'validatingwebhookconfiguration',
+    'openelb-admission',
+    '-o',
+    'go-template={{range .webhooks}}{{.name}}: caBundle {{len .clientConfig.caBundle}} bytes{{"\\n"}}{{end}}',
+  ]);
+  if (/caBundle 0 bytes/.test(bundles))
+    throw new StepFailed('a webhook has no caBundle: the managers did not patch it');
   await kubectl(lab, say, ['get', 'nodes', '-o', 'wide']);
   await kubectl(lab, say, ['get', 'leases', '-n', MANAGER_NS]);
 
   say();
   say('== 2. Layer 2: annotate the node with the NIC address to use ==');
-  await kubectl(lab, say, ['annotate', '--overwrite', 'node', nodes[0]!.name, `layer2.openelb.kubesphere.io/v1alpha1=${nodes[0]!.ipv4}`]);
+  await kubectl(lab, say, [
+    'annotate',
+    '--overwrite',
+    'node',
+    nodes[0]!.name,
+    `layer2.openelb.kubesphere.io/v1alpha1=${nodes[0]!.ipv4}`,
+  ]);
 
   say();
-  say(`== 3. The pool: examples/eip.yaml moved onto the lab LAN (${SEED_L2_RANGE}, no fixed interface name) ==`);
+  say(
+    `== 3. The pool: examples/eip.yaml moved onto the lab LAN (${SEED_L2_RANGE}, no fixed interface name) ==`,
+  );
   const eip = await example('eip.yaml');
   const eipSpec = eip.spec as Obj;
   eipSpec.address = SEED_L2_RANGE;
   delete eipSpec.interface; // the lab's NIC names differ per node: the node annotation / InternalIP decides
   await kubectl(lab, say, ['apply', '-f', '-'], JSON.stringify(eip));
-  await waitFor(async () => (await jsonOf<{ status?: { poolSize?: number } }>(lab, ['get', 'eip', 'eip-pool'])).status?.poolSize === 9, 20_000, {
-    what: 'eip-pool status', intervalMs: 200,
-  });
+  await waitFor(
+    async () =>
+      (await jsonOf<{ status?: { poolSize?: number } }>(lab, ['get', 'eip', 'eip-pool'])).status?.poolSize ===
+      9,
+    20_000,
+    {
+      what: 'eip-pool status',
+      intervalMs: 200,
+    },
+  );
   const eips = await kubectl(lab, say, ['get', 'eip']);
-  if (!/eip-pool\s+10\.99\.0\.100-10\.99\.0\.108\s+0\s+9/.test(eips)) throw new StepFailed('kubectl get eip does not show "eip-pool <range> 0 9"');
+  if (!/eip-pool\s+10\.99\.0\.100-10\.99\.0\.108\s+0\s+9/.test(eips))
+    throw new StepFailed('kubectl get eip does not show "eip-pool <range> 0 9"');
   say('(the admission webhook refuses a malformed pool, naming the field; nothing is stored)');
-  const bad = { apiVersion: 'network.kubesphere.io/v1alpha2', kind: 'Eip', metadata: { name: 'eip-bad' }, spec: { address: '10.0.0.0/33', protocol: 'layer2' } };
+  const bad = {
+    apiVersion: 'network.kubesphere.io/v1alpha2',
+    kind: 'Eip',
+    metadata: { name: 'eip-bad' },
+    spec: { address: '10.0.0.0/33', protocol: 'layer2' },
+  };
   const denial = await kubectlRefused(lab, say, ['apply', '-f', '-'], JSON.stringify(bad));
-  if (!denial.includes('spec.address') || !denial.includes('/33')) throw new StepFailed('the refusal does not name spec.address and the /33');
+  if (!denial.includes('spec.address') || !denial.includes('/33'))
+    throw new StepFailed('the refusal does not name spec.address and the /33');
   const gone = await kubectlRefused(lab, say, ['get', 'eip', 'eip-bad']);
   if (!/NotFound|not found/.test(gone)) throw new StepFailed('eip-bad was stored');
 
@@ -144,10 +228,14 @@ export async function seedWalkthrough(lab: Lab, say: Say, startManagers: () => P
   if (l2ip !== SEED_L2_FIRST) throw new StepFailed(`nginx got ${l2ip}, expected ${SEED_L2_FIRST}`);
   await kubectl(lab, say, ['get', 'eip', 'eip-pool']);
   say(`$ arping -c 3 ${l2ip}   (from the client namespace)`);
-  const arp = await waitFor(async () => {
-    const a = await lab.arping(l2ip, { count: 3, deadlineS: 4 });
-    return a.ok && a.macs.length === 1 ? a : undefined;
-  }, 20_000, { what: `one ARP answerer for ${l2ip}`, intervalMs: 200 });
+  const arp = await waitFor(
+    async () => {
+      const a = await lab.arping(l2ip, { count: 3, deadlineS: 4 });
+      return a.ok && a.macs.length === 1 ? a : undefined;
+    },
+    20_000,
+    { what: `one ARP answerer for ${l2ip}`, intervalMs: 200 },
+  );
   const macs = new Map<string, string>();
   for (const n of nodes) macs.set((await lab.mac(n.name)).toLowerCase(), n.name);
   const owner = macs.get(arp.macs[0]!.toLowerCase());
@@ -157,10 +245,17 @@ export async function seedWalkthrough(lab: Lab, say: Say, startManagers: () => P
   if (!l2seen.has(owner)) throw new StepFailed(`HTTP through ${l2ip} did not reach the ARP owner ${owner}`);
 
   say();
-  say('== 5. BGP: OpenELB\'s v1alpha1 BgpConf and BgpPeer (converted by the webhook), a bgp pool and a Service ==');
+  say(
+    "== 5. BGP: OpenELB's v1alpha1 BgpConf and BgpPeer (converted by the webhook), a bgp pool and a Service ==",
+  );
   // OpenELB's sample forms, moved onto the lab. routerID is left out: one value would be every
   // replica's router ID (OpenELB issue #315); without it each replica uses its node's address.
-  const conf = { apiVersion: 'network.kubesphere.io/v1alpha1', kind: 'BgpConf', metadata: { name: 'default' }, spec: { as: lab.plan.nodeAsn, port: router.dialPort } };
+  const conf = {
+    apiVersion: 'network.kubesphere.io/v1alpha1',
+    kind: 'BgpConf',
+    metadata: { name: 'default' },
+    spec: { as: lab.plan.nodeAsn, port: router.dialPort },
+  };
   const peer = {
     apiVersion: 'network.kubesphere.io/v1alpha1',
     kind: 'BgpPeer',
@@ -173,16 +268,29 @@ export async function seedWalkthrough(lab: Lab, say: Say, startManagers: () => P
   for (const o of [conf, peer, bgpEip]) await kubectl(lab, say, ['apply', '-f', '-'], JSON.stringify(o));
   say('(stored as v1alpha2, the storage version; read back through the conversion webhook)');
   const confV2 = await showSpec(lab, say, 'bgpconf', 'default');
-  if (confV2.apiVersion !== 'network.kubesphere.io/v1alpha2' || confV2.spec.as !== lab.plan.nodeAsn || confV2.spec.listenPort !== router.dialPort) {
-    throw new StepFailed(`BgpConf default read as ${JSON.stringify(confV2)}, expected v1alpha2 with as ${lab.plan.nodeAsn} and listenPort ${router.dialPort}`);
+  if (
+    confV2.apiVersion !== 'network.kubesphere.io/v1alpha2' ||
+    confV2.spec.as !== lab.plan.nodeAsn ||
+    confV2.spec.listenPort !== router.dialPort
+  ) {
+    throw new StepFailed(
+      `BgpConf default read as ${JSON.stringify(confV2)}, expected v1alpha2 with as ${lab.plan.nodeAsn} and listenPort ${router.dialPort}`,
+    );
   }
   const peerV2 = await showSpec(lab, say, 'bgppeer', 'bgppeer-sample');
   const peerConf = (peerV2.spec.conf ?? {}) as Obj;
-  if (peerV2.apiVersion !== 'network.kubesphere.io/v1alpha2' || peerConf.neighborAddress !== router.ipv4 || peerConf.peerAs !== router.asn) {
-    throw new StepFailed(`BgpPeer bgppeer-sample read as ${JSON.stringify(peerV2)}, expected v1alpha2 with conf.neighborAddress ${router.ipv4}`);
+  if (
+    peerV2.apiVersion !== 'network.kubesphere.io/v1alpha2' ||
+    peerConf.neighborAddress !== router.ipv4 ||
+    peerConf.peerAs !== router.asn
+  ) {
+    throw new StepFailed(
+      `BgpPeer bgppeer-sample read as ${JSON.stringify(peerV2)}, expected v1alpha2 with conf.neighborAddress ${router.ipv4}`,
+    );
   }
   const peerV1 = await showSpec(lab, say, 'bgppeers.v1alpha1.network.kubesphere.io', 'bgppeer-sample');
-  if (!isDeepStrictEqual(peerV1.spec, peer.spec)) throw new StepFailed(`BgpPeer read back as v1alpha1 differs: ${JSON.stringify(peerV1.spec)}`);
+  if (!isDeepStrictEqual(peerV1.spec, peer.spec))
+    throw new StepFailed(`BgpPeer read back as v1alpha1 differs: ${JSON.stringify(peerV1.spec)}`);
   const bgpIpFirst = SEED_BGP_RANGE.split('-')[0]!;
   for (const n of nodes) await lab.serveVip(n.name, bgpIpFirst);
   await kubectl(lab, say, ['apply', '-f', join(REPO_ROOT, 'examples/nginx-svc-bgp.yaml')]);
@@ -192,20 +300,37 @@ export async function seedWalkthrough(lab: Lab, say: Say, startManagers: () => P
   const want = nodes.map((n) => n.ipv4).sort();
   await lab.waitNextHops(bgpIp, want, 60_000);
   const peerName = peer.metadata.name;
-  await waitFor(async () => {
-    const p = await jsonOf<{ status?: { nodesPeerStatus?: Record<string, { peerState?: { sessionState?: string } }> } }>(lab, ['get', 'bgppeer', peerName]);
-    const states = Object.values(p.status?.nodesPeerStatus ?? {}).map((s) => s.peerState?.sessionState ?? '');
-    return states.length === nodes.length && states.every((s) => /established/i.test(s));
-  }, 30_000, { what: 'BgpPeer status: every node Established', intervalMs: 250 });
+  await waitFor(
+    async () => {
+      const p = await jsonOf<{
+        status?: { nodesPeerStatus?: Record<string, { peerState?: { sessionState?: string } }> };
+      }>(lab, ['get', 'bgppeer', peerName]);
+      const states = Object.values(p.status?.nodesPeerStatus ?? {}).map(
+        (s) => s.peerState?.sessionState ?? '',
+      );
+      return states.length === nodes.length && states.every((s) => /established/i.test(s));
+    },
+    30_000,
+    { what: 'BgpPeer status: every node Established', intervalMs: 250 },
+  );
   await kubectl(lab, say, ['get', 'bgppeer', '-o', 'wide']);
-  await kubectl(lab, say, ['get', 'bgppeer', peerName, '-o', 'go-template={{range $node, $s := .status.nodesPeerStatus}}{{$node}}: {{$s.peerState.sessionState}}{{"\\n"}}{{end}}']);
+  await kubectl(lab, say, [
+    'get',
+    'bgppeer',
+    peerName,
+    '-o',
+    'go-template={{range $node, $s := .status.nodesPeerStatus}}{{$node}}: {{$s.peerState.sessionState}}{{"\\n"}}{{end}}',
+  ]);
   say(`$ ip route show ${bgpIp}   (in the router namespace ${router.ns})`);
   const route = await lab.routerRoute(bgpIp);
   say(`  ${bgpIp} proto ${router.kind} nexthops: ${(route?.nextHops ?? []).join(', ')}`);
   // the router hashes flows over its next hops by L4 ports (policy 1), so one client reaches every node
   await lab.execOk(router.role, ['sysctl', '-qw', 'net.ipv4.fib_multipath_hash_policy=1']);
   const bgpSeen = await curlAll(lab, say, bgpIp, nodes.length);
-  if (bgpSeen.size !== nodes.length) throw new StepFailed(`HTTP through ${bgpIp} reached ${[...bgpSeen].join(', ')}, not every node`);
+  if (bgpSeen.size !== nodes.length)
+    throw new StepFailed(`HTTP through ${bgpIp} reached ${[...bgpSeen].join(', ')}, not every node`);
   say();
-  say(`walkthrough complete: Layer 2 ${l2ip} answered by ${owner}; BGP ${bgpIp} via ${want.join(' + ')} (ECMP)`);
+  say(
+    `walkthrough complete: Layer 2 ${l2ip} answered by ${owner}; BGP ${bgpIp} via ${want.join(' + ')} (ECMP)`,
+  );
 }

@@ -7,11 +7,25 @@ import { WebhookEndpoints } from './webhook-endpoints.ts';
 // What the lab writes for the webhook Service as manager processes come and go (no API needed: the
 // kubectl call is recorded instead).
 
-const SVC: WebhookServiceRef = { namespace: 'openelb-system', name: 'openelb-webhook', port: 443, portName: 'https', targetPort: 'webhook', publishNotReadyAddresses: true };
+const SVC: WebhookServiceRef = {
+  namespace: 'openelb-system',
+  name: 'openelb-webhook',
+  port: 443,
+  portName: 'https',
+  targetPort: 'webhook',
+  publishNotReadyAddresses: true,
+};
 
-interface Slice { metadata: { name: string; labels: Record<string, string> }; endpoints: { addresses: string[]; nodeName: string }[]; ports: { name: string; port: number }[] }
+interface Slice {
+  metadata: { name: string; labels: Record<string, string> };
+  endpoints: { addresses: string[]; nodeName: string }[];
+  ports: { name: string; port: number }[];
+}
 
-function recorder(fail = (): boolean => false): { writes: Slice[][]; apply: (json: string) => Promise<RunResult> } {
+function recorder(fail = (): boolean => false): {
+  writes: Slice[][];
+  apply: (json: string) => Promise<RunResult>;
+} {
   const writes: Slice[][] = [];
   return {
     writes,
@@ -25,12 +39,19 @@ function recorder(fail = (): boolean => false): { writes: Slice[][]; apply: (jso
 
 function proc(): { exited: Promise<void>; exit: () => void } {
   let exit = (): void => undefined;
-  const exited = new Promise<void>((r) => { exit = r; });
+  const exited = new Promise<void>((r) => {
+    exit = r;
+  });
   return { exited, exit };
 }
 
 const view = (items: Slice[] | undefined): Record<string, string[]> =>
-  Object.fromEntries((items ?? []).map((s) => [`${s.metadata.name} ${s.ports.map((p) => `${p.name}:${p.port}`).join(',')}`, s.endpoints.map((e) => `${e.nodeName}=${e.addresses.join(',')}`)]));
+  Object.fromEntries(
+    (items ?? []).map((s) => [
+      `${s.metadata.name} ${s.ports.map((p) => `${p.name}:${p.port}`).join(',')}`,
+      s.endpoints.map((e) => `${e.nodeName}=${e.addresses.join(',')}`),
+    ]),
+  );
 
 describe('webhook Service endpoints of the lab', () => {
   it('lists a replica from start to exit; one slice per port, labelled for the Service', async () => {
@@ -69,7 +90,9 @@ describe('webhook Service endpoints of the lab', () => {
     assert.match((await eps.settled()) ?? '', /not found/);
     failing = false;
     assert.equal(await eps.settled(), undefined);
-    assert.deepEqual(view(r.writes.at(-1)), { 'openelb-webhook-oelab-9443 https:9443': ['node1=10.99.0.11'] });
+    assert.deepEqual(view(r.writes.at(-1)), {
+      'openelb-webhook-oelab-9443 https:9443': ['node1=10.99.0.11'],
+    });
     eps.close();
     eps.add(proc(), { node: 'node2', address: '10.99.0.12', port: 9443 });
     await eps.settled();
@@ -77,6 +100,9 @@ describe('webhook Service endpoints of the lab', () => {
   });
 
   it('refuses a Service that would need readiness (publishNotReadyAddresses false)', () => {
-    assert.throws(() => new WebhookEndpoints({ ...SVC, publishNotReadyAddresses: false }, recorder().apply), /publishNotReadyAddresses/);
+    assert.throws(
+      () => new WebhookEndpoints({ ...SVC, publishNotReadyAddresses: false }, recorder().apply),
+      /publishNotReadyAddresses/,
+    );
   });
 });

@@ -41,7 +41,9 @@ export class WebhookEndpoints {
     // With publishNotReadyAddresses the controller lists a replica from start to exit, whatever its
     // readiness: exactly what this class does. Without it, endpoints would have to follow /readyz.
     if (!svc.publishNotReadyAddresses) {
-      throw new Error(`lab: Service ${svc.namespace}/${svc.name} no longer sets publishNotReadyAddresses; the lab's endpoints must then follow each replica's /readyz`);
+      throw new Error(
+        `lab: Service ${svc.namespace}/${svc.name} no longer sets publishNotReadyAddresses; the lab's endpoints must then follow each replica's /readyz`,
+      );
     }
     this.svc = svc;
     this.apply = apply;
@@ -112,10 +114,17 @@ export class WebhookEndpoints {
       metadata: {
         name: `${this.svc.name}-oelab-${port}`,
         namespace: this.svc.namespace,
-        labels: { 'kubernetes.io/service-name': this.svc.name, 'endpointslice.kubernetes.io/managed-by': MANAGED_BY },
+        labels: {
+          'kubernetes.io/service-name': this.svc.name,
+          'endpointslice.kubernetes.io/managed-by': MANAGED_BY,
+        },
       },
       addressType: 'IPv4',
-      endpoints: members.map((m) => ({ addresses: [m.address], conditions: { ready: true, serving: true, terminating: false }, nodeName: m.node })),
+      endpoints: members.map((m) => ({
+        addresses: [m.address],
+        conditions: { ready: true, serving: true, terminating: false },
+        nodeName: m.node,
+      })),
       ports: [{ name: this.svc.portName, port, protocol: 'TCP' }],
     };
   }

@@ -25,7 +25,11 @@ const VIP6 = 'fd00:99::200';
 const RESPONDER = fileURLToPath(new URL('./fixtures/responder-main.ts', import.meta.url));
 const INJECT = fileURLToPath(new URL('./fixtures/inject.ts', import.meta.url));
 
-async function sh(cmd: string, args: string[], timeout = 20_000): Promise<{ stdout: string; stderr: string; code: number }> {
+async function sh(
+  cmd: string,
+  args: string[],
+  timeout = 20_000,
+): Promise<{ stdout: string; stderr: string; code: number }> {
   try {
     const r = await run(cmd, args, { timeout });
     return { ...r, code: 0 };
@@ -53,13 +57,39 @@ async function makeLink(nodeMac: string): Promise<void> {
 }
 
 async function arping(count = 3): Promise<{ ok: boolean; macs: string[]; out: string }> {
-  const r = await sh('ip', ['netns', 'exec', NS_CLIENT, 'arping', '-c', String(count), '-w', String(count + 2), '-I', IF_CLIENT, VIP4]);
-  const macs = [...r.stdout.matchAll(/reply from [\d.]+ \[([0-9A-Fa-f:]+)\]/g)].map((m) => (m[1] ?? '').toLowerCase());
+  const r = await sh('ip', [
+    'netns',
+    'exec',
+    NS_CLIENT,
+    'arping',
+    '-c',
+    String(count),
+    '-w',
+    String(count + 2),
+    '-I',
+    IF_CLIENT,
+    VIP4,
+  ]);
+  const macs = [...r.stdout.matchAll(/reply from [\d.]+ \[([0-9A-Fa-f:]+)\]/g)].map((m) =>
+    (m[1] ?? '').toLowerCase(),
+  );
   return { ok: r.code === 0, macs, out: r.stdout + r.stderr };
 }
 
 async function ndisc(): Promise<{ ok: boolean; mac: string | undefined; out: string }> {
-  const r = await sh('ip', ['netns', 'exec', NS_CLIENT, 'ndisc6', '-n', '-r', '3', '-w', '1000', VIP6, IF_CLIENT]);
+  const r = await sh('ip', [
+    'netns',
+    'exec',
+    NS_CLIENT,
+    'ndisc6',
+    '-n',
+    '-r',
+    '3',
+    '-w',
+    '1000',
+    VIP6,
+    IF_CLIENT,
+  ]);
   const m = /Target link-layer address: ([0-9A-Fa-f:]+)/.exec(r.stdout);
   return { ok: r.code === 0, mac: m?.[1]?.toLowerCase(), out: r.stdout + r.stderr };
 }
@@ -95,12 +125,16 @@ function startResponder(): Responder {
     }
     for (const w of waiters.splice(0)) w();
   });
-  const waitFor = async (pred: (e: Record<string, unknown>) => boolean, ms = 20_000): Promise<Record<string, unknown>> => {
+  const waitFor = async (
+    pred: (e: Record<string, unknown>) => boolean,
+    ms = 20_000,
+  ): Promise<Record<string, unknown>> => {
     const end = Date.now() + ms;
     for (;;) {
       const hit = events.find(pred);
       if (hit !== undefined) return hit;
-      if (Date.now() > end || child.exitCode !== null) assert.fail(`responder event not seen; got ${JSON.stringify(events)}`);
+      if (Date.now() > end || child.exitCode !== null)
+        assert.fail(`responder event not seen; got ${JSON.stringify(events)}`);
       await new Promise<void>((r) => {
         waiters.push(r);
         setTimeout(r, 200);
@@ -190,14 +224,26 @@ describe('layer2 responder on a real kernel (veth pair, two namespaces)', { time
     });
     const badType = Buffer.from(req);
     badType[15] = 9; // hardware type 9
-    const ns = buildNeighborSolicit(client, parseIPv6('fd00:99::10') ?? assert.fail(), parseIPv6(VIP6) ?? assert.fail());
+    const ns = buildNeighborSolicit(
+      client,
+      parseIPv6('fd00:99::10') ?? assert.fail(),
+      parseIPv6(VIP6) ?? assert.fail(),
+    );
     const badSum = Buffer.from(ns);
     badSum[57] = (badSum[57] ?? 0) ^ 0x55; // checksum
     const hop64 = Buffer.from(ns);
     hop64[21] = 64;
     const truncatedNs = ns.subarray(0, 60);
     const frames = [badType, badSum, hop64, truncatedNs];
-    const inj = await sh('ip', ['netns', 'exec', NS_CLIENT, process.execPath, INJECT, IF_CLIENT, ...frames.map((f) => f.toString('hex'))]);
+    const inj = await sh('ip', [
+      'netns',
+      'exec',
+      NS_CLIENT,
+      process.execPath,
+      INJECT,
+      IF_CLIENT,
+      ...frames.map((f) => f.toString('hex')),
+    ]);
     assert.match(inj.stdout, /"sent":4/, inj.stderr);
     await eventually('bad frames counted', async () => {
       const c = await r.counters();
@@ -241,8 +287,32 @@ describe('layer2 responder on a real kernel (veth pair, two namespaces)', { time
   test('gratuitous ARP and unsolicited NA update the client neighbour entries', async () => {
     const r = resp ?? assert.fail();
     // Client entries pointing elsewhere; the announcement must move them to the responder MAC.
-    await ip('-n', NS_CLIENT, 'neigh', 'replace', VIP4, 'lladdr', '02:00:00:00:00:99', 'dev', IF_CLIENT, 'nud', 'stale');
-    await ip('-n', NS_CLIENT, 'neigh', 'replace', VIP6, 'lladdr', '02:00:00:00:00:99', 'dev', IF_CLIENT, 'nud', 'stale');
+    await ip(
+      '-n',
+      NS_CLIENT,
+      'neigh',
+      'replace',
+      VIP4,
+      'lladdr',
+      '02:00:00:00:00:99',
+      'dev',
+      IF_CLIENT,
+      'nud',
+      'stale',
+    );
+    await ip(
+      '-n',
+      NS_CLIENT,
+      'neigh',
+      'replace',
+      VIP6,
+      'lladdr',
+      '02:00:00:00:00:99',
+      'dev',
+      IF_CLIENT,
+      'nud',
+      'stale',
+    );
     r.child.stdin?.write(`announce ${VIP4}\nannounce ${VIP6}\n`);
     await eventually('client neighbour entries moved', async () => {
       const v4 = await sh('ip', ['-n', NS_CLIENT, 'neigh', 'show', VIP4, 'dev', IF_CLIENT]);

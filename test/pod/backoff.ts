@@ -12,8 +12,10 @@ export class RestartBackoff {
   /** Records an exit at `exitAt` (ms) and returns how long to wait after it before the restart. */
   next(exitAt: number): number {
     const expired = this.#backoffMs === undefined || exitAt - this.#lastExit > 2 * MAX_BACKOFF_MS;
-    const delay = expired ? 0 : this.#backoffMs ?? 0;
-    this.#backoffMs = expired ? INITIAL_BACKOFF_MS : Math.min(2 * (this.#backoffMs ?? INITIAL_BACKOFF_MS), MAX_BACKOFF_MS);
+    const delay = expired ? 0 : (this.#backoffMs ?? 0);
+    this.#backoffMs = expired
+      ? INITIAL_BACKOFF_MS
+      : Math.min(2 * (this.#backoffMs ?? INITIAL_BACKOFF_MS), MAX_BACKOFF_MS);
     this.#lastExit = exitAt;
     return delay;
   }

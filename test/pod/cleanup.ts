@@ -5,6 +5,7 @@ import { containersLabelled, OWNER_LABEL, remove } from './podman.ts';
 import { mountsUnder } from './volumes.ts';
 
 export async function removeOrphanPods(owner: string, dir: string): Promise<void> {
-  if ((await run(['podman', '--version'])).code === 0) await remove(await containersLabelled(OWNER_LABEL, owner));
+  if ((await run(['podman', '--version'])).code === 0)
+    await remove(await containersLabelled(OWNER_LABEL, owner));
   for (const m of await mountsUnder(dir)) await run(['umount', '-l', m]);
 }

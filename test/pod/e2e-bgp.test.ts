@@ -29,14 +29,22 @@ describe('BGP with the replicas as pods on podman', { skip, timeout: 600_000 }, 
   it('Service → one route with both nodes as next hops, HTTP answered by both', async (t) => {
     const t0 = performance.now();
     await createService(lab, { name: 'web', ip: IP });
-    await lab.waitNextHops(IP, lab.nodes.map((n) => n.ipv4), 30_000);
+    await lab.waitNextHops(
+      IP,
+      lab.nodes.map((n) => n.ipv4),
+      30_000,
+    );
     t.diagnostic(`Service create → 2 next hops in ${(performance.now() - t0).toFixed(0)} ms`);
     const seen = new Set<string>();
-    await waitFor(async () => {
-      const r = await lab.httpGet(urlFor(IP));
-      if (r.node) seen.add(r.node);
-      return seen.size === 2;
-    }, 20_000, { what: 'answers from both nodes', intervalMs: 10 });
+    await waitFor(
+      async () => {
+        const r = await lab.httpGet(urlFor(IP));
+        if (r.node) seen.add(r.node);
+        return seen.size === 2;
+      },
+      20_000,
+      { what: 'answers from both nodes', intervalMs: 10 },
+    );
     assert.deepEqual([...seen].sort(), ['node1', 'node2']);
   });
 
@@ -44,8 +52,16 @@ describe('BGP with the replicas as pods on podman', { skip, timeout: 600_000 }, 
     const w = await loadWorkload();
     const probe = await lab.httpProbe(urlFor(IP), { ratePerSec: RATE, timeoutMs: 2000 });
     await sleep(1000);
-    const steps = await rollingRestart(lab, w, (s) => t.diagnostic(`${s.node}: ${s.old.name} deleted → ${s.replacement.name} Ready in ${s.unavailableMs.toFixed(0)} ms`));
-    await lab.waitNextHops(IP, lab.nodes.map((n) => n.ipv4), 30_000);
+    const steps = await rollingRestart(lab, w, (s) =>
+      t.diagnostic(
+        `${s.node}: ${s.old.name} deleted → ${s.replacement.name} Ready in ${s.unavailableMs.toFixed(0)} ms`,
+      ),
+    );
+    await lab.waitNextHops(
+      IP,
+      lab.nodes.map((n) => n.ipv4),
+      30_000,
+    );
     await sleep(1000);
     const r = await probe.stop();
     t.diagnostic(`${r.sent} requests, ${r.ok} ok, ${r.failed} failed, by node ${JSON.stringify(r.byNode)}`);
@@ -54,8 +70,16 @@ describe('BGP with the replicas as pods on podman', { skip, timeout: 600_000 }, 
     assert.deepEqual(Object.keys(r.byNode).sort(), ['node1', 'node2']);
     for (const s of steps) {
       assert.equal(s.old.phase, 'Deleted');
-      assert.equal(s.old.containerStatus('manager').lastTermination?.exitCode, 0, `${s.old.name}: the manager exited cleanly on SIGTERM`);
-      assert.match(await s.old.logs('manager'), /drain: withdrew our paths/, `${s.old.name} drained before exiting`);
+      assert.equal(
+        s.old.containerStatus('manager').lastTermination?.exitCode,
+        0,
+        `${s.old.name}: the manager exited cleanly on SIGTERM`,
+      );
+      assert.match(
+        await s.old.logs('manager'),
+        /drain: withdrew our paths/,
+        `${s.old.name} drained before exiting`,
+      );
       assert.ok(s.replacement.ready);
     }
   });

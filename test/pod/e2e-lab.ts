@@ -21,12 +21,23 @@ export async function upPodLab(kind: 'bgp' | 'l2', routers: RouterDesc[] = [{ ki
     runtime: 'podman',
   });
   try {
-    for (const r of lab.routers) await lab.execOk(r.plan.role, ['sysctl', '-qw', 'net.ipv4.fib_multipath_hash_policy=1', 'net.ipv6.fib_multipath_hash_policy=1']);
+    for (const r of lab.routers)
+      await lab.execOk(r.plan.role, [
+        'sysctl',
+        '-qw',
+        'net.ipv4.fib_multipath_hash_policy=1',
+        'net.ipv6.fib_multipath_hash_policy=1',
+      ]);
     await apply(lab, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'demo' } });
     for (const n of lab.nodes) await lab.startManagerPod(n.name);
     await lab.waitWebhooks(READY_DEADLINE_MS);
     if (kind === 'bgp') {
-      const conf = { apiVersion: 'network.kubesphere.io/v1alpha2', kind: 'BgpConf', metadata: { name: 'default' }, spec: { as: NODE_ASN, listenPort: 1790 } };
+      const conf = {
+        apiVersion: 'network.kubesphere.io/v1alpha2',
+        kind: 'BgpConf',
+        metadata: { name: 'default' },
+        spec: { as: NODE_ASN, listenPort: 1790 },
+      };
       await apply(lab, conf, ...lab.routers.map((_, i) => peerFor(lab, i + 1)), eip(POOL4), eip(POOL6));
     } else await apply(lab, l2Eip(L2_POOL4), l2Eip(L2_POOL6));
     await lab.waitManagersReady(READY_DEADLINE_MS);
@@ -52,10 +63,22 @@ export interface RolloutStep {
  * → per node, delete the old pod (graceful), create its replacement on the freed node, wait until it
  * is available (Ready for minReadySeconds), then the next node.
  */
-export async function rollingRestart(lab: Lab, w: Workload, onStep: (s: RolloutStep) => void = () => undefined): Promise<RolloutStep[]> {
-  const strategy = w.spec.strategy as { type?: string; rollingUpdate?: { maxSurge?: number | string; maxUnavailable?: number | string } } | undefined;
-  if (strategy?.type !== 'RollingUpdate' || String(strategy.rollingUpdate?.maxSurge) !== '0' || String(strategy.rollingUpdate?.maxUnavailable) !== '1') {
-    throw new Error(`rollingRestart implements RollingUpdate maxSurge 0 / maxUnavailable 1 only; the manifest says ${JSON.stringify(strategy)}`);
+export async function rollingRestart(
+  lab: Lab,
+  w: Workload,
+  onStep: (s: RolloutStep) => void = () => undefined,
+): Promise<RolloutStep[]> {
+  const strategy = w.spec.strategy as
+    | { type?: string; rollingUpdate?: { maxSurge?: number | string; maxUnavailable?: number | string } }
+    | undefined;
+  if (
+    strategy?.type !== 'RollingUpdate' ||
+    String(strategy.rollingUpdate?.maxSurge) !== '0' ||
+    String(strategy.rollingUpdate?.maxUnavailable) !== '1'
+  ) {
+    throw new Error(
+      `rollingRestart implements RollingUpdate maxSurge 0 / maxUnavailable 1 only; the manifest says ${JSON.stringify(strategy)}`,
+    );
   }
   const minReadyMs = Number(w.spec.minReadySeconds ?? 0) * 1000;
   const steps: RolloutStep[] = [];

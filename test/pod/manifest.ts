@@ -27,11 +27,21 @@ interface Doc {
 /** The manager workload of a manifest (default deploy/openelb.yaml). */
 export async function loadWorkload(file = MANIFEST, name = 'openelb-manager'): Promise<Workload> {
   const docs = yaml.loadAll(await readFile(file, 'utf8')) as (Doc | null)[];
-  const d = docs.find((x) => (x?.kind === 'Deployment' || x?.kind === 'DaemonSet') && x.metadata?.name === name);
-  if (!d?.spec || (d.kind !== 'Deployment' && d.kind !== 'DaemonSet')) throw new Error(`${file}: no Deployment or DaemonSet named ${name}`);
+  const d = docs.find(
+    (x) => (x?.kind === 'Deployment' || x?.kind === 'DaemonSet') && x.metadata?.name === name,
+  );
+  if (!d?.spec || (d.kind !== 'Deployment' && d.kind !== 'DaemonSet'))
+    throw new Error(`${file}: no Deployment or DaemonSet named ${name}`);
   const { template, ...spec } = d.spec;
-  if (typeof template !== 'object' || template === null) throw new Error(`${file}: ${d.kind} ${name} has no spec.template`);
-  return { kind: d.kind, name, namespace: d.metadata?.namespace ?? 'default', template: template as Record<string, unknown>, spec };
+  if (typeof template !== 'object' || template === null)
+    throw new Error(`${file}: ${d.kind} ${name} has no spec.template`);
+  return {
+    kind: d.kind,
+    name,
+    namespace: d.metadata?.namespace ?? 'default',
+    template: template as Record<string, unknown>,
+    spec,
+  };
 }
 
 type Obj = Record<string, unknown>;
@@ -45,7 +55,10 @@ export function editContainer(template: Obj, container: string, edit: (c: Obj) =
   const copy = structuredClone(template);
   const spec = copy.spec;
   if (!isObj(spec)) throw new Error('template has no spec');
-  const all = [...(Array.isArray(spec.initContainers) ? spec.initContainers : []), ...(Array.isArray(spec.containers) ? spec.containers : [])];
+  const all = [
+    ...(Array.isArray(spec.initContainers) ? spec.initContainers : []),
+    ...(Array.isArray(spec.containers) ? spec.containers : []),
+  ];
   const c = all.find((x): x is Obj => isObj(x) && x.name === container);
   if (!c) throw new Error(`template has no container ${container}`);
   edit(c);

@@ -40,22 +40,42 @@ function selects(sel: Readonly<Record<string, string>>, labels: Readonly<Record<
 }
 
 /** Reasons the pod may not run on `node` ([] = admitted). `others` are the labels of pods already running there. */
-export function placementProblems(spec: PodSpec, node: NodeInfo, others: readonly Readonly<Record<string, string>>[]): string[] {
+export function placementProblems(
+  spec: PodSpec,
+  node: NodeInfo,
+  others: readonly Readonly<Record<string, string>>[],
+): string[] {
   const out: string[] = [];
   for (const [k, v] of Object.entries(spec.nodeSelector ?? {})) {
-    if (node.labels[k] !== v) out.push(`spec.nodeSelector: node ${node.name} has ${k}=${node.labels[k] ?? '(unset)'}, the pod needs ${v}`);
+    if (node.labels[k] !== v)
+      out.push(
+        `spec.nodeSelector: node ${node.name} has ${k}=${node.labels[k] ?? '(unset)'}, the pod needs ${v}`,
+      );
   }
-  const terms = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms ?? [];
-  if (terms.length > 0 && !terms.some((term) => term.matchExpressions.every((r) => matches(r, node.labels)))) {
-    out.push(`spec.affinity.nodeAffinity: node ${node.name} (labels ${JSON.stringify(node.labels)}) matches no required node selector term`);
+  const terms =
+    spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms ?? [];
+  if (
+    terms.length > 0 &&
+    !terms.some((term) => term.matchExpressions.every((r) => matches(r, node.labels)))
+  ) {
+    out.push(
+      `spec.affinity.nodeAffinity: node ${node.name} (labels ${JSON.stringify(node.labels)}) matches no required node selector term`,
+    );
   }
   for (const taint of node.taints ?? []) {
     if (taint.effect === 'PreferNoSchedule') continue;
-    if (!(spec.tolerations ?? []).some((t) => tolerates(t, taint))) out.push(`spec.tolerations: node ${node.name} has taint ${taint.key}=${taint.value ?? ''}:${taint.effect} that the pod does not tolerate`);
+    if (!(spec.tolerations ?? []).some((t) => tolerates(t, taint)))
+      out.push(
+        `spec.tolerations: node ${node.name} has taint ${taint.key}=${taint.value ?? ''}:${taint.effect} that the pod does not tolerate`,
+      );
   }
-  for (const [i, term] of (spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []).entries()) {
+  for (const [i, term] of (
+    spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []
+  ).entries()) {
     if (others.some((labels) => selects(term.labelSelector.matchLabels, labels))) {
-      out.push(`spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[${i}]: node ${node.name} already runs a pod matching ${JSON.stringify(term.labelSelector.matchLabels)}`);
+      out.push(
+        `spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[${i}]: node ${node.name} already runs a pod matching ${JSON.stringify(term.labelSelector.matchLabels)}`,
+      );
     }
   }
   return out;

@@ -8,7 +8,20 @@ import type { Container, PodSpec, PodTemplate, Probe } from './types.ts';
 
 /** The capabilities a CRI runtime (containerd, CRI-O) gives a container before drop/add. */
 export const RUNTIME_DEFAULT_CAPS: readonly string[] = [
-  'CHOWN', 'DAC_OVERRIDE', 'FSETID', 'FOWNER', 'MKNOD', 'NET_RAW', 'SETGID', 'SETUID', 'SETFCAP', 'SETPCAP', 'NET_BIND_SERVICE', 'SYS_CHROOT', 'KILL', 'AUDIT_WRITE',
+  'CHOWN',
+  'DAC_OVERRIDE',
+  'FSETID',
+  'FOWNER',
+  'MKNOD',
+  'NET_RAW',
+  'SETGID',
+  'SETUID',
+  'SETFCAP',
+  'SETPCAP',
+  'NET_BIND_SERVICE',
+  'SYS_CHROOT',
+  'KILL',
+  'AUDIT_WRITE',
 ];
 export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 export const DEFAULT_GRACE_S = 30;
@@ -43,7 +56,8 @@ export interface PodHostPaths {
 
 export type ProbeKind = 'startup' | 'liveness' | 'readiness';
 
-export type ProbeHandler = { kind: 'exec'; command: string[] } | { kind: 'http'; url: string; headers: [string, string][] };
+export type ProbeHandler =
+  { kind: 'exec'; command: string[] } | { kind: 'http'; url: string; headers: [string, string][] };
 
 export interface ProbePlan {
   kind: ProbeKind;
@@ -148,7 +162,14 @@ function portOf(c: Container, port: number | string, at: string): number {
   return p.containerPort;
 }
 
-function probePlan(kind: ProbeKind, p: Probe | undefined, c: Container, id: PodIdentity, podGraceS: number, at: string): ProbePlan | undefined {
+function probePlan(
+  kind: ProbeKind,
+  p: Probe | undefined,
+  c: Container,
+  id: PodIdentity,
+  podGraceS: number,
+  at: string,
+): ProbePlan | undefined {
   if (!p) return undefined;
   let handler: ProbeHandler;
   if (p.exec) handler = { kind: 'exec', command: p.exec.command };
@@ -157,7 +178,11 @@ function probePlan(kind: ProbeKind, p: Probe | undefined, c: Container, id: PodI
     const host = h.host ?? id.nodeIPs.find((ip) => !ip.includes(':')) ?? '127.0.0.1';
     const hostPart = host.includes(':') ? `[${host}]` : host;
     const path = h.path ?? '/';
-    handler = { kind: 'http', url: `http://${hostPart}:${portOf(c, h.port, `${at}.httpGet.port`)}${path.startsWith('/') ? path : `/${path}`}`, headers: (h.httpHeaders ?? []).map((x) => [x.name, x.value]) };
+    handler = {
+      kind: 'http',
+      url: `http://${hostPart}:${portOf(c, h.port, `${at}.httpGet.port`)}${path.startsWith('/') ? path : `/${path}`}`,
+      headers: (h.httpHeaders ?? []).map((x) => [x.name, x.value]),
+    };
   } else throw new PlanError(`${at}: no handler`);
   return {
     kind,
@@ -179,8 +204,12 @@ function securityPlan(c: Container, spec: PodSpec, image: ImageConfig, at: strin
   const effectiveUid = uid ?? imageUid(image.user);
   const nonRoot = sc.runAsNonRoot ?? psc.runAsNonRoot ?? false;
   if (nonRoot) {
-    if (effectiveUid === undefined) throw new PlanError(`${at}: runAsNonRoot is set and image user "${image.user}" is not numeric, so it cannot be verified (as the kubelet refuses it)`);
-    if (effectiveUid === 0) throw new PlanError(`${at}: runAsNonRoot is set but the container would run as root (uid 0)`);
+    if (effectiveUid === undefined)
+      throw new PlanError(
+        `${at}: runAsNonRoot is set and image user "${image.user}" is not numeric, so it cannot be verified (as the kubelet refuses it)`,
+      );
+    if (effectiveUid === 0)
+      throw new PlanError(`${at}: runAsNonRoot is set but the container would run as root (uid 0)`);
   }
   const caps = capabilitySet(sc.capabilities?.drop, sc.capabilities?.add);
   if (effectiveUid !== 0 && caps.length > 0) {
@@ -219,28 +248,42 @@ export function planContainers(inp: PlanInput): ContainerPlan[] {
   const spec = inp.template.spec;
   const grace = spec.terminationGracePeriodSeconds ?? DEFAULT_GRACE_S;
   const all: [Container, boolean, string][] = [
-    ...(spec.initContainers ?? []).map((c, i): [Container, boolean, string] => [c, true, `spec.initContainers[${i}]`]),
+    ...(spec.initContainers ?? []).map((c, i): [Container, boolean, string] => [
+      c,
+      true,
+      `spec.initContainers[${i}]`,
+    ]),
     ...spec.containers.map((c, i): [Container, boolean, string] => [c, false, `spec.containers[${i}]`]),
   ];
   const saMount = spec.automountServiceAccountToken !== false && inp.host.serviceAccountDir !== undefined;
   return all.map(([c, sidecar, at]) => {
     const image = inp.images.get(c.image);
-    if (!image) throw new PlanError(`${at}.image: ${c.image} is not present (the runner never pulls: build it with \`make images\`)`);
+    if (!image)
+      throw new PlanError(
+        `${at}.image: ${c.image} is not present (the runner never pulls: build it with \`make images\`)`,
+      );
     const security = securityPlan(c, spec, image, at);
     const env = resolveEnv(c, inp.identity, spec);
     const vars = new Map(env);
     if (saMount) env.push(['KUBECONFIG', `${SERVICE_ACCOUNT_DIR}/kubeconfig`]);
     const mounts = (c.volumeMounts ?? []).map((m) => {
       const source = inp.host.volumes.get(m.name);
-      if (source === undefined) throw new PlanError(`${at}.volumeMounts: no host directory for volume ${m.name}`);
+      if (source === undefined)
+        throw new PlanError(`${at}.volumeMounts: no host directory for volume ${m.name}`);
       return { source, destination: m.mountPath, readOnly: m.readOnly === true };
     });
-    if (saMount && inp.host.serviceAccountDir !== undefined) mounts.push({ source: inp.host.serviceAccountDir, destination: SERVICE_ACCOUNT_DIR, readOnly: true });
+    if (saMount && inp.host.serviceAccountDir !== undefined)
+      mounts.push({ source: inp.host.serviceAccountDir, destination: SERVICE_ACCOUNT_DIR, readOnly: true });
     const entrypoint = c.command?.map((s) => expandVars(s, vars));
     const args = c.args?.map((s) => expandVars(s, vars));
-    const memoryLimitBytes = c.resources?.limits?.memory !== undefined ? parseQuantity(c.resources.limits.memory, 'memory') : undefined;
-    const cpuLimit = c.resources?.limits?.cpu !== undefined ? parseQuantity(c.resources.limits.cpu, 'cpu') : undefined;
-    const cpuRequest = c.resources?.requests?.cpu !== undefined ? parseQuantity(c.resources.requests.cpu, 'cpu') : cpuLimit;
+    const memoryLimitBytes =
+      c.resources?.limits?.memory !== undefined
+        ? parseQuantity(c.resources.limits.memory, 'memory')
+        : undefined;
+    const cpuLimit =
+      c.resources?.limits?.cpu !== undefined ? parseQuantity(c.resources.limits.cpu, 'cpu') : undefined;
+    const cpuRequest =
+      c.resources?.requests?.cpu !== undefined ? parseQuantity(c.resources.requests.cpu, 'cpu') : cpuLimit;
     const specEnvNames = new Set(env.map(([k]) => k));
     const imageEnvNames = new Set(image.env.map((e) => e.split('=')[0] ?? ''));
     const o: string[] = [
@@ -255,19 +298,33 @@ export function planContainers(inp: PlanInput): ContainerPlan[] {
       ...(security.noNewPrivs ? ['--security-opt=no-new-privileges'] : []),
       ...(security.seccomp === 'Unconfined' ? ['--security-opt=seccomp=unconfined'] : []),
       ...(security.readOnlyRoot ? ['--read-only', '--read-only-tmpfs=false'] : []),
-      ...(memoryLimitBytes !== undefined ? [`--memory=${memoryLimitBytes}b`, `--memory-swap=${memoryLimitBytes}b`] : []),
+      ...(memoryLimitBytes !== undefined
+        ? [`--memory=${memoryLimitBytes}b`, `--memory-swap=${memoryLimitBytes}b`]
+        : []),
       ...(cpuLimit !== undefined ? [`--cpus=${cpuLimit / 1000}`] : []),
-      ...(cpuRequest !== undefined ? [`--cpu-shares=${Math.max(2, Math.floor((cpuRequest * 1024) / 1000))}`] : []),
-      ...mounts.map((m) => `--mount=type=bind,source=${m.source},destination=${m.destination}${m.readOnly ? ',ro=true' : ''}`),
+      ...(cpuRequest !== undefined
+        ? [`--cpu-shares=${Math.max(2, Math.floor((cpuRequest * 1024) / 1000))}`]
+        : []),
+      ...mounts.map(
+        (m) =>
+          `--mount=type=bind,source=${m.source},destination=${m.destination}${m.readOnly ? ',ro=true' : ''}`,
+      ),
       // podman's own additions that a CRI runtime does not make, unless the image or spec sets them
-      ...['TERM', 'container'].filter((k) => !specEnvNames.has(k) && !imageEnvNames.has(k)).map((k) => `--unsetenv=${k}`),
+      ...['TERM', 'container']
+        .filter((k) => !specEnvNames.has(k) && !imageEnvNames.has(k))
+        .map((k) => `--unsetenv=${k}`),
       ...env.map(([k, v]) => `--env=${k}=${v}`),
       ...(c.workingDir !== undefined ? [`--workdir=${c.workingDir}`] : []),
       ...(entrypoint !== undefined ? [`--entrypoint=${JSON.stringify(entrypoint)}`] : []),
     ];
-    const pid = (k: ProbeKind, p: Probe | undefined): ProbePlan | undefined => probePlan(k, p, c, inp.identity, grace, `${at}.${k}Probe`);
+    const pid = (k: ProbeKind, p: Probe | undefined): ProbePlan | undefined =>
+      probePlan(k, p, c, inp.identity, grace, `${at}.${k}Probe`);
     const probes: Partial<Record<ProbeKind, ProbePlan>> = {};
-    for (const [k, p] of [['startup', c.startupProbe], ['liveness', c.livenessProbe], ['readiness', c.readinessProbe]] as const) {
+    for (const [k, p] of [
+      ['startup', c.startupProbe],
+      ['liveness', c.livenessProbe],
+      ['readiness', c.readinessProbe],
+    ] as const) {
       const pp = pid(k, p);
       if (pp) probes[k] = pp;
     }
@@ -289,11 +346,21 @@ export function planContainers(inp: PlanInput): ContainerPlan[] {
 }
 
 /** The full `podman run` argv for one attempt of a container. */
-export function runArgv(p: ContainerPlan, containerName: string, labels: Readonly<Record<string, string>>, logPath: string, terminationLogPath: string): string[] {
+export function runArgv(
+  p: ContainerPlan,
+  containerName: string,
+  labels: Readonly<Record<string, string>>,
+  logPath: string,
+  terminationLogPath: string,
+): string[] {
   return [
-    'podman', 'run', '--detach', `--name=${containerName}`,
+    'podman',
+    'run',
+    '--detach',
+    `--name=${containerName}`,
     ...Object.entries(labels).map(([k, v]) => `--label=${k}=${v}`),
-    '--log-driver=k8s-file', `--log-opt=path=${logPath}`,
+    '--log-driver=k8s-file',
+    `--log-opt=path=${logPath}`,
     `--mount=type=bind,source=${terminationLogPath},destination=${p.terminationMessagePath}`,
     ...p.podmanOptions,
     p.image,

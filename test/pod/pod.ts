@@ -14,12 +14,27 @@ import { waitFor } from '../lab/wait.ts';
 import { auditContainer, kernelView, type Audit } from './audit.ts';
 import { RestartBackoff } from './backoff.ts';
 import { placementProblems, type NodeInfo } from './placement.ts';
-import { planContainers, runArgv, SERVICE_ACCOUNT_DIR, DEFAULT_GRACE_S, type ContainerPlan, type ImageConfig, type ProbeKind } from './plan.ts';
+import {
+  planContainers,
+  runArgv,
+  SERVICE_ACCOUNT_DIR,
+  DEFAULT_GRACE_S,
+  type ContainerPlan,
+  type ImageConfig,
+  type ProbeKind,
+} from './plan.ts';
 import * as podman from './podman.ts';
 import { ProbeWorker, tryProbe, type ProbeTry, type ProbeVerdict } from './probe.ts';
 import { checkPodTemplate } from './schema.ts';
 import type { PodTemplate } from './types.ts';
-import { diskUsage, makeVolumes, removeVolumes, removeVolumesSync, writeServiceAccount, type HostVolume } from './volumes.ts';
+import {
+  diskUsage,
+  makeVolumes,
+  removeVolumes,
+  removeVolumesSync,
+  writeServiceAccount,
+  type HostVolume,
+} from './volumes.ts';
 
 export interface PodNode extends NodeInfo {
   /** network namespace (`ip netns` name) the hostNetwork pod joins */
@@ -166,7 +181,8 @@ export class Pod {
     const pod = new Pod(o, template, `${o.ownerName}-${hash}-${randomSuffix(5)}`);
     const others = [...(LIVE.get(o.node.netns) ?? [])].map((p) => p.labels);
     const problems = placementProblems(template.spec, o.node, others);
-    if (problems.length > 0) throw new Error(`pod ${pod.name} cannot run on node ${o.node.name}:\n  ${problems.join('\n  ')}`);
+    if (problems.length > 0)
+      throw new Error(`pod ${pod.name} cannot run on node ${o.node.name}:\n  ${problems.join('\n  ')}`);
     const images = new Map<string, ImageConfig>();
     for (const c of [...(template.spec.initContainers ?? []), ...template.spec.containers]) {
       const cfg = await podman.imageConfig(c.image);
@@ -174,11 +190,27 @@ export class Pod {
     }
     await mkdir(pod.stateDir, { recursive: true });
     const volRoot = join(pod.stateDir, 'volumes');
-    const saDir = o.kubeconfig !== undefined && template.spec.automountServiceAccountToken !== false ? join(pod.stateDir, 'serviceaccount') : undefined;
+    const saDir =
+      o.kubeconfig !== undefined && template.spec.automountServiceAccountToken !== false
+        ? join(pod.stateDir, 'serviceaccount')
+        : undefined;
     // planned before anything is made on the host: a refusal leaves nothing behind
-    const identity = { name: pod.name, namespace: o.namespace, uid: pod.uid, labels: pod.labels, annotations: template.metadata?.annotations ?? {}, nodeName: o.node.name, nodeIPs: o.node.ips };
+    const identity = {
+      name: pod.name,
+      namespace: o.namespace,
+      uid: pod.uid,
+      labels: pod.labels,
+      annotations: template.metadata?.annotations ?? {},
+      nodeName: o.node.name,
+      nodeIPs: o.node.ips,
+    };
     const volumeDirs = new Map((template.spec.volumes ?? []).map((v) => [v.name, join(volRoot, v.name)]));
-    const plans = planContainers({ template, identity, host: { netnsPath: `/run/netns/${o.node.netns}`, volumes: volumeDirs, serviceAccountDir: saDir }, images });
+    const plans = planContainers({
+      template,
+      identity,
+      host: { netnsPath: `/run/netns/${o.node.netns}`, volumes: volumeDirs, serviceAccountDir: saDir },
+      images,
+    });
     let set = LIVE.get(o.node.netns);
     if (!set) LIVE.set(o.node.netns, (set = new Set()));
     set.add(pod);
@@ -189,9 +221,18 @@ export class Pod {
       if (saDir !== undefined && o.kubeconfig !== undefined) {
         await writeServiceAccount(saDir, o.kubeconfig, o.namespace);
         const server = /server:\s*(\S+)/.exec(await readFile(o.kubeconfig, 'utf8'))?.[1] ?? '?';
-        pod.#event('', 'Substituted', `ServiceAccount ${template.spec.serviceAccountName ?? 'default'}: no token in the lab; ${o.kubeconfig} (API double ${server}) is mounted read-only at ${SERVICE_ACCOUNT_DIR}/kubeconfig and KUBECONFIG points at it`);
+        pod.#event(
+          '',
+          'Substituted',
+          `ServiceAccount ${template.spec.serviceAccountName ?? 'default'}: no token in the lab; ${o.kubeconfig} (API double ${server}) is mounted read-only at ${SERVICE_ACCOUNT_DIR}/kubeconfig and KUBECONFIG points at it`,
+        );
       }
-      if (template.spec.dnsPolicy === 'ClusterFirstWithHostNet') pod.#event('', 'Substituted', 'dnsPolicy ClusterFirstWithHostNet: the lab has no cluster DNS; containers get the node\'s resolv.conf');
+      if (template.spec.dnsPolicy === 'ClusterFirstWithHostNet')
+        pod.#event(
+          '',
+          'Substituted',
+          "dnsPolicy ClusterFirstWithHostNet: the lab has no cluster DNS; containers get the node's resolv.conf",
+        );
     } catch (e) {
       await pod.#cleanupHost();
       throw e;
@@ -209,7 +250,10 @@ export class Pod {
     for (const c of this.#containers.filter((x) => x.plan.sidecar)) {
       c.loop = this.#supervise(c);
       // the next container starts only once this sidecar has started (its startup probe passed)
-      await waitFor(() => this.#deleting || c.started, 2 ** 31 - 1, { intervalMs: 50, what: `sidecar ${c.plan.name} started` });
+      await waitFor(() => this.#deleting || c.started, 2 ** 31 - 1, {
+        intervalMs: 50,
+        what: `sidecar ${c.plan.name} started`,
+      });
       if (this.#deleting) return;
     }
     this.#phase = 'Running';
@@ -238,11 +282,24 @@ export class Pod {
       c.state = 'terminated';
       const d = await podman.inspect(name);
       const oom = d?.State.OOMKilled === true;
-      const message = (await readFile(join(this.stateDir, 'termination', `${c.plan.name}-${c.attempt}`), 'utf8').catch(() => '')).slice(0, 4096);
+      const message = (
+        await readFile(join(this.stateDir, 'termination', `${c.plan.name}-${c.attempt}`), 'utf8').catch(
+          () => '',
+        )
+      ).slice(0, 4096);
       c.reason = oom ? 'OOMKilled' : code === 0 ? 'Completed' : 'Error';
-      c.lastTermination = { exitCode: code, reason: c.reason, finishedAt: d?.State.FinishedAt ?? new Date().toISOString(), message };
+      c.lastTermination = {
+        exitCode: code,
+        reason: c.reason,
+        finishedAt: d?.State.FinishedAt ?? new Date().toISOString(),
+        message,
+      };
       if (this.#deleting) return;
-      this.#event(c.plan.name, 'Exited', `container exited with code ${code} (${c.reason}); restartPolicy Always restarts it in this pod`);
+      this.#event(
+        c.plan.name,
+        'Exited',
+        `container exited with code ${code} (${c.reason}); restartPolicy Always restarts it in this pod`,
+      );
       delay = c.backoff.next(Date.now());
     }
   }
@@ -258,7 +315,13 @@ export class Pod {
     const termFile = join(termDir, `${c.plan.name}-${c.attempt}`);
     await writeFile(termFile, '', { mode: 0o666 });
     const logPath = join(logDir, `${c.attempt}.log`);
-    const labels = { [podman.OWNER_LABEL]: this.#opts.owner, [podman.POD_LABEL]: this.name, 'io.kubernetes.pod.name': this.name, 'io.kubernetes.pod.namespace': this.namespace, 'io.kubernetes.container.name': c.plan.name };
+    const labels = {
+      [podman.OWNER_LABEL]: this.#opts.owner,
+      [podman.POD_LABEL]: this.name,
+      'io.kubernetes.pod.name': this.name,
+      'io.kubernetes.pod.namespace': this.namespace,
+      'io.kubernetes.container.name': c.plan.name,
+    };
     const argv = runArgv(c.plan, name, labels, logPath, termFile);
     c.state = 'waiting';
     c.reason = 'ContainerCreating';
@@ -268,7 +331,12 @@ export class Pod {
     if (r.code !== 0) {
       c.state = 'terminated';
       c.reason = 'StartError';
-      c.lastTermination = { exitCode: 128, reason: 'StartError', finishedAt: new Date().toISOString(), message: r.stderr.trim() };
+      c.lastTermination = {
+        exitCode: 128,
+        reason: 'StartError',
+        finishedAt: new Date().toISOString(),
+        message: r.stderr.trim(),
+      };
       this.#event(c.plan.name, 'Failed', `podman run failed: ${r.stderr.trim()}`);
       return undefined;
     }
@@ -287,10 +355,17 @@ export class Pod {
   }
 
   #startProbes(c: ContainerRun, name: string): void {
-    const make = (kind: ProbeKind, onVerdict: (v: ProbeVerdict, last: ProbeTry) => void): ProbeWorker | undefined => {
+    const make = (
+      kind: ProbeKind,
+      onVerdict: (v: ProbeVerdict, last: ProbeTry) => void,
+    ): ProbeWorker | undefined => {
       const plan = c.plan.probes[kind];
       if (!plan) return undefined;
-      const w = new ProbeWorker(plan, () => tryProbe(plan.handler, name, this.node.netns, plan.timeoutMs), onVerdict);
+      const w = new ProbeWorker(
+        plan,
+        () => tryProbe(plan.handler, name, this.node.netns, plan.timeoutMs),
+        onVerdict,
+      );
       c.workers.push(w);
       w.start();
       return w;
@@ -323,11 +398,20 @@ export class Pod {
     if (!startup) afterStartup();
   }
 
-  async #killForProbe(c: ContainerRun, name: string, which: 'Liveness' | 'Startup', last: ProbeTry): Promise<void> {
+  async #killForProbe(
+    c: ContainerRun,
+    name: string,
+    which: 'Liveness' | 'Startup',
+    last: ProbeTry,
+  ): Promise<void> {
     if (this.#deleting || c.current !== name) return;
     const plan = c.plan.probes[which === 'Liveness' ? 'liveness' : 'startup'];
     this.#event(c.plan.name, 'Unhealthy', `${which} probe failed: ${last.detail}`);
-    this.#event(c.plan.name, 'Killing', `container failed ${which.toLowerCase()} probe, will be restarted (grace ${plan?.killGraceS ?? this.graceS}s)`);
+    this.#event(
+      c.plan.name,
+      'Killing',
+      `container failed ${which.toLowerCase()} probe, will be restarted (grace ${plan?.killGraceS ?? this.graceS}s)`,
+    );
     c.stopWorkers();
     c.ready = false;
     await podman.stop(name, plan?.killGraceS ?? this.graceS);
@@ -393,7 +477,11 @@ export class Pod {
     this.#event('', 'Killing', `deleting the pod: SIGTERM to the main containers, SIGKILL after ${graceS}s`);
     const mains = this.#containers.filter((c) => !c.plan.sidecar);
     for (const c of this.#containers) c.stopWorkers();
-    await Promise.all(mains.map(async (c) => (c.state === 'running' && c.current ? podman.stop(c.current, left()) : undefined)));
+    await Promise.all(
+      mains.map(async (c) =>
+        c.state === 'running' && c.current ? podman.stop(c.current, left()) : undefined,
+      ),
+    );
     await Promise.all(mains.map((c) => c.loop));
     for (const c of this.#containers.filter((x) => x.plan.sidecar).reverse()) {
       this.#event(c.plan.name, 'Killing', `stopping sidecar ${c.plan.name} after the main containers`);
@@ -440,7 +528,10 @@ export class Pod {
 
   #container(name: string): ContainerRun {
     const c = this.#containers.find((x) => x.plan.name === name);
-    if (!c) throw new Error(`pod ${this.name} has no container ${name} (has ${this.#containers.map((x) => x.plan.name).join(', ')})`);
+    if (!c)
+      throw new Error(
+        `pod ${this.name} has no container ${name} (has ${this.#containers.map((x) => x.plan.name).join(', ')})`,
+      );
     return c;
   }
 
@@ -492,8 +583,15 @@ export class Pod {
   line(): string {
     const st = this.statuses();
     const readyN = st.filter((s) => s.ready).length;
-    const waiting = st.find((s) => s.state === 'waiting' && s.reason !== '' && s.reason !== 'PodInitializing');
-    const status = this.#phase === 'Running' && waiting ? waiting.reason : this.#phase === 'Pending' ? 'Init:0/1' : this.#phase;
+    const waiting = st.find(
+      (s) => s.state === 'waiting' && s.reason !== '' && s.reason !== 'PodInitializing',
+    );
+    const status =
+      this.#phase === 'Running' && waiting
+        ? waiting.reason
+        : this.#phase === 'Pending'
+          ? 'Init:0/1'
+          : this.#phase;
     const restarts = st.reduce((n, s) => n + s.restartCount, 0);
     return `${this.name}  ${readyN}/${st.length}  ${status}  ${restarts} restarts  ${this.node.name}`;
   }
@@ -522,7 +620,13 @@ export class Pod {
     for (const c of this.#containers) {
       const d = c.current ? await podman.inspect(c.current) : undefined;
       if (!d?.State.Running) {
-        out.push({ container: c.plan.name, podmanName: c.current ?? '', inspectLine: 'not running', kernelLine: '', problems: ['not running'] });
+        out.push({
+          container: c.plan.name,
+          podmanName: c.current ?? '',
+          inspectLine: 'not running',
+          kernelLine: '',
+          problems: ['not running'],
+        });
         continue;
       }
       out.push(auditContainer(c.plan, d, await kernelView(d.State.Pid)));
@@ -548,10 +652,18 @@ export class Pod {
   }
 
   async waitReady(deadlineMs: number): Promise<number> {
-    await waitFor(() => this.ready || (this.#phase !== 'Running' && this.#phase !== 'Pending' ? Promise.reject(new Error(`pod is ${this.#phase} ${this.#reason}`)) : false), deadlineMs, {
-      what: `pod ${this.name} Ready`,
-      intervalMs: 100,
-    }).catch((e: unknown) => {
+    await waitFor(
+      () =>
+        this.ready ||
+        (this.#phase !== 'Running' && this.#phase !== 'Pending'
+          ? Promise.reject(new Error(`pod is ${this.#phase} ${this.#reason}`))
+          : false),
+      deadlineMs,
+      {
+        what: `pod ${this.name} Ready`,
+        intervalMs: 100,
+      },
+    ).catch((e: unknown) => {
       throw new Error(`${(e as Error).message}\n${this.describe()}`);
     });
     return (this.#readyAt ?? performance.now()) - this.createdAt;
@@ -565,8 +677,12 @@ export class Pod {
         const t = this.lastProbe(s.name, k);
         return t ? [`${k}: ${t.ok ? 'ok' : 'FAIL'} ${t.detail.split('\n')[0]?.slice(0, 300) ?? ''}`] : [];
       });
-      const last = s.lastTermination ? ` last: exit ${s.lastTermination.exitCode} ${s.lastTermination.reason}` : '';
-      lines.push(`  ${s.sidecar ? 'sidecar ' : ''}${s.name}: ${s.state}${s.reason ? ` (${s.reason})` : ''} started=${s.started} ready=${s.ready} restarts=${s.restartCount}${last}${probes.length ? `; ${probes.join('; ')}` : ''}`);
+      const last = s.lastTermination
+        ? ` last: exit ${s.lastTermination.exitCode} ${s.lastTermination.reason}`
+        : '';
+      lines.push(
+        `  ${s.sidecar ? 'sidecar ' : ''}${s.name}: ${s.state}${s.reason ? ` (${s.reason})` : ''} started=${s.started} ready=${s.ready} restarts=${s.restartCount}${last}${probes.length ? `; ${probes.join('; ')}` : ''}`,
+      );
     }
     return lines.join('\n');
   }

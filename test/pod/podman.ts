@@ -9,7 +9,9 @@ export const POD_LABEL = 'io.openelb-ts.pod-runner.pod';
 export async function imageConfig(ref: string): Promise<ImageConfig | undefined> {
   const r = await run(['podman', 'image', 'inspect', '--format', 'json', ref]);
   if (r.code !== 0) return undefined;
-  const [img] = JSON.parse(r.stdout) as { Config?: { User?: string; Entrypoint?: string[] | null; Cmd?: string[] | null; Env?: string[] | null } }[];
+  const [img] = JSON.parse(r.stdout) as {
+    Config?: { User?: string; Entrypoint?: string[] | null; Cmd?: string[] | null; Env?: string[] | null };
+  }[];
   const c = img?.Config ?? {};
   return { user: c.User ?? '', entrypoint: c.Entrypoint ?? [], cmd: c.Cmd ?? [], env: c.Env ?? [] };
 }
@@ -27,7 +29,15 @@ export interface ContainerState {
 export interface InspectData {
   Id: string;
   Name: string;
-  State: { Running: boolean; Pid: number; ExitCode: number; OOMKilled: boolean; StartedAt: string; FinishedAt: string; Error?: string };
+  State: {
+    Running: boolean;
+    Pid: number;
+    ExitCode: number;
+    OOMKilled: boolean;
+    StartedAt: string;
+    FinishedAt: string;
+    Error?: string;
+  };
   Config: { User: string; Env?: string[] };
   EffectiveCaps?: string[] | null;
   BoundingCaps?: string[] | null;
@@ -53,7 +63,15 @@ export async function inspect(name: string): Promise<InspectData | undefined> {
 
 export function stateOf(d: InspectData): ContainerState {
   const s = d.State;
-  return { running: s.Running, pid: s.Pid, exitCode: s.ExitCode, oomKilled: s.OOMKilled, startedAt: s.StartedAt, finishedAt: s.FinishedAt, error: s.Error ?? '' };
+  return {
+    running: s.Running,
+    pid: s.Pid,
+    exitCode: s.ExitCode,
+    oomKilled: s.OOMKilled,
+    startedAt: s.StartedAt,
+    finishedAt: s.FinishedAt,
+    error: s.Error ?? '',
+  };
 }
 
 /** Resolves when the container has stopped (podman wait), with its exit code. */
@@ -73,7 +91,9 @@ export function execIn(name: string, argv: readonly string[], timeoutMs: number)
 
 /** SIGTERM (the image's stop signal), SIGKILL after graceS seconds — the CRI StopContainer. */
 export async function stop(name: string, graceS: number): Promise<void> {
-  await run(['podman', 'stop', `--time=${Math.max(0, Math.ceil(graceS))}`, name], { timeoutMs: Math.ceil(graceS + 30) * 1000 });
+  await run(['podman', 'stop', `--time=${Math.max(0, Math.ceil(graceS))}`, name], {
+    timeoutMs: Math.ceil(graceS + 30) * 1000,
+  });
 }
 
 export async function kill(name: string, signal: string): Promise<void> {

@@ -19,5 +19,8 @@ export async function requireImages(): Promise<void> {
   for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? [])]) {
     if ((await run(['podman', 'image', 'exists', c.image])).code !== 0) missing.push(c.image);
   }
-  if (missing.length > 0) throw new Error(`image(s) ${missing.join(', ')} not present: run \`make images\` first (the pod runner never pulls)`);
+  if (missing.length > 0)
+    throw new Error(
+      `image(s) ${missing.join(', ')} not present: run \`make images\` first (the pod runner never pulls)`,
+    );
 }

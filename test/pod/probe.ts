@@ -12,18 +12,50 @@ export interface ProbeTry {
 }
 
 /** exec: inside the container (podman exec); httpGet: from the node's network namespace (where the kubelet sits for a hostNetwork pod). */
-export async function tryProbe(h: ProbeHandler, container: string, netns: string, timeoutMs: number): Promise<ProbeTry> {
+export async function tryProbe(
+  h: ProbeHandler,
+  container: string,
+  netns: string,
+  timeoutMs: number,
+): Promise<ProbeTry> {
   if (h.kind === 'exec') {
     const r = await execIn(container, h.command, timeoutMs + 2000);
     const out = (r.stdout + r.stderr).trim();
-    return { ok: r.code === 0, detail: r.code === 0 ? out : `command ${JSON.stringify(h.command)} exited ${r.code}${out ? `: ${out.slice(0, 500)}` : ''}` };
+    return {
+      ok: r.code === 0,
+      detail:
+        r.code === 0
+          ? out
+          : `command ${JSON.stringify(h.command)} exited ${r.code}${out ? `: ${out.slice(0, 500)}` : ''}`,
+    };
   }
   const headers = h.headers.flatMap(([k, v]) => ['-H', `${k}: ${v}`]);
-  const argv = ['curl', '-sS', '-g', '-o', '/dev/null', '-w', '%{http_code}', '--max-time', String(timeoutMs / 1000), '-A', 'kube-probe/pod-runner', ...headers, h.url];
+  const argv = [
+    'curl',
+    '-sS',
+    '-g',
+    '-o',
+    '/dev/null',
+    '-w',
+    '%{http_code}',
+    '--max-time',
+    String(timeoutMs / 1000),
+    '-A',
+    'kube-probe/pod-runner',
+    ...headers,
+    h.url,
+  ];
   const r = await run(inNs(netns, argv), { timeoutMs: timeoutMs + 5000 });
   const status = Number(r.stdout.trim());
   const ok = r.code === 0 && status >= 200 && status < 400;
-  return { ok, detail: ok ? `HTTP ${status}` : r.code === 0 ? `HTTP probe failed with statuscode: ${status}` : `Get "${h.url}": ${r.stderr.trim().split('\n').pop() ?? ''}` };
+  return {
+    ok,
+    detail: ok
+      ? `HTTP ${status}`
+      : r.code === 0
+        ? `HTTP probe failed with statuscode: ${status}`
+        : `Get "${h.url}": ${r.stderr.trim().split('\n').pop() ?? ''}`,
+  };
 }
 
 export type ProbeVerdict = 'success' | 'failure';
@@ -39,7 +71,11 @@ export class ProbeWorker {
   readonly #runTry: () => Promise<ProbeTry>;
   readonly #onVerdict: (v: ProbeVerdict, last: ProbeTry) => void;
 
-  constructor(plan: ProbePlan, runTry: () => Promise<ProbeTry>, onVerdict: (v: ProbeVerdict, last: ProbeTry) => void) {
+  constructor(
+    plan: ProbePlan,
+    runTry: () => Promise<ProbeTry>,
+    onVerdict: (v: ProbeVerdict, last: ProbeTry) => void,
+  ) {
     this.plan = plan;
     this.#runTry = runTry;
     this.#onVerdict = onVerdict;
@@ -71,11 +107,13 @@ export class ProbeWorker {
     if (r.ok) {
       this.#failures = 0;
       this.#successes++;
-      if (this.#successes >= this.plan.successThreshold && this.#verdict !== 'success') this.#set('success', r);
+      if (this.#successes >= this.plan.successThreshold && this.#verdict !== 'success')
+        this.#set('success', r);
     } else {
       this.#successes = 0;
       this.#failures++;
-      if (this.#failures >= this.plan.failureThreshold && this.#verdict !== 'failure') this.#set('failure', r);
+      if (this.#failures >= this.plan.failureThreshold && this.#verdict !== 'failure')
+        this.#set('failure', r);
     }
     this.#schedule(Math.max(0, this.plan.periodMs - (performance.now() - t0)));
   }

@@ -79,18 +79,38 @@ const NOT_IMPLEMENTED: Readonly<Record<string, string>> = {
   claims: 'resource claims are not implemented',
 };
 
-const str = (oneOf?: readonly string[], why?: string): Rule => ({ t: 'str', ...(oneOf ? { oneOf } : {}), ...(why ? { why } : {}) });
+const str = (oneOf?: readonly string[], why?: string): Rule => ({
+  t: 'str',
+  ...(oneOf ? { oneOf } : {}),
+  ...(why ? { why } : {}),
+});
 const int = (min = 0, max = Number.MAX_SAFE_INTEGER): Rule => ({ t: 'int', min, max });
-const bool = (only?: boolean, why?: string): Rule => ({ t: 'bool', ...(only === undefined ? {} : { only }), ...(why ? { why } : {}) });
+const bool = (only?: boolean, why?: string): Rule => ({
+  t: 'bool',
+  ...(only === undefined ? {} : { only }),
+  ...(why ? { why } : {}),
+});
 const obj = (fields: Record<string, Rule>, required: string[] = []): Rule => ({ t: 'obj', fields, required });
 const list = (of: Rule): Rule => ({ t: 'list', of });
 const strMap: Rule = { t: 'strMap' };
 
-const seccomp = obj({ type: str(['RuntimeDefault', 'Unconfined'], 'Localhost profiles are not implemented') }, ['type']);
+const seccomp = obj(
+  { type: str(['RuntimeDefault', 'Unconfined'], 'Localhost profiles are not implemented') },
+  ['type'],
+);
 
 const probe = obj({
   exec: obj({ command: list(str()) }, ['command']),
-  httpGet: obj({ path: str(), port: { t: 'intOrStr' }, host: str(), scheme: str(['HTTP'], 'HTTPS probes are not implemented'), httpHeaders: list(obj({ name: str(), value: str() }, ['name', 'value'])) }, ['port']),
+  httpGet: obj(
+    {
+      path: str(),
+      port: { t: 'intOrStr' },
+      host: str(),
+      scheme: str(['HTTP'], 'HTTPS probes are not implemented'),
+      httpHeaders: list(obj({ name: str(), value: str() }, ['name', 'value'])),
+    },
+    ['port'],
+  ),
   initialDelaySeconds: int(),
   periodSeconds: int(1),
   timeoutSeconds: int(1),
@@ -106,12 +126,28 @@ const container = obj(
     name: str(),
     image: str(),
     imagePullPolicy: str(['IfNotPresent', 'Never'], 'the runner never pulls: images come from `make images`'),
-    restartPolicy: str(['Always'], 'only native sidecars (restartPolicy: Always) are implemented among init containers'),
+    restartPolicy: str(
+      ['Always'],
+      'only native sidecars (restartPolicy: Always) are implemented among init containers',
+    ),
     command: list(str()),
     args: list(str()),
     workingDir: str(),
-    env: list(obj({ name: str(), value: str(), valueFrom: obj({ fieldRef: obj({ fieldPath: str(), apiVersion: str(['v1']) }, ['fieldPath']) }) }, ['name'])),
-    ports: list(obj({ name: str(), containerPort: int(1, 65535), protocol: str(['TCP', 'UDP', 'SCTP']) }, ['containerPort'])),
+    env: list(
+      obj(
+        {
+          name: str(),
+          value: str(),
+          valueFrom: obj({ fieldRef: obj({ fieldPath: str(), apiVersion: str(['v1']) }, ['fieldPath']) }),
+        },
+        ['name'],
+      ),
+    ),
+    ports: list(
+      obj({ name: str(), containerPort: int(1, 65535), protocol: str(['TCP', 'UDP', 'SCTP']) }, [
+        'containerPort',
+      ]),
+    ),
     securityContext: obj({
       runAsUser: int(),
       runAsGroup: int(),
@@ -138,12 +174,15 @@ const podSpec = obj(
     serviceAccountName: str(),
     serviceAccount: str(),
     automountServiceAccountToken: bool(),
-    hostNetwork: bool(true, 'the runner starts pods in a lab node\'s network namespace only (hostNetwork: true)'),
+    hostNetwork: bool(
+      true,
+      "the runner starts pods in a lab node's network namespace only (hostNetwork: true)",
+    ),
     dnsPolicy: str(['ClusterFirstWithHostNet', 'Default'], 'the lab has no cluster DNS'),
     enableServiceLinks: bool(false, 'Service environment variables are not implemented'),
     priorityClassName: str(),
     terminationGracePeriodSeconds: int(),
-    restartPolicy: str(['Always'], 'only restartPolicy Always (a Deployment\'s) is implemented'),
+    restartPolicy: str(['Always'], "only restartPolicy Always (a Deployment's) is implemented"),
     securityContext: obj({
       runAsUser: int(),
       runAsGroup: int(),
@@ -156,25 +195,67 @@ const podSpec = obj(
     affinity: obj({
       nodeAffinity: obj({
         requiredDuringSchedulingIgnoredDuringExecution: obj(
-          { nodeSelectorTerms: list(obj({ matchExpressions: list(obj({ key: str(), operator: str(['In', 'NotIn', 'Exists', 'DoesNotExist']), values: list(str()) }, ['key', 'operator'])) })) },
+          {
+            nodeSelectorTerms: list(
+              obj({
+                matchExpressions: list(
+                  obj(
+                    {
+                      key: str(),
+                      operator: str(['In', 'NotIn', 'Exists', 'DoesNotExist']),
+                      values: list(str()),
+                    },
+                    ['key', 'operator'],
+                  ),
+                ),
+              }),
+            ),
+          },
           ['nodeSelectorTerms'],
         ),
       }),
       podAntiAffinity: obj({
         requiredDuringSchedulingIgnoredDuringExecution: list(
-          obj({ topologyKey: str(['kubernetes.io/hostname'], 'only per-node anti-affinity is evaluated'), labelSelector: obj({ matchLabels: strMap }, ['matchLabels']) }, ['topologyKey', 'labelSelector']),
+          obj(
+            {
+              topologyKey: str(['kubernetes.io/hostname'], 'only per-node anti-affinity is evaluated'),
+              labelSelector: obj({ matchLabels: strMap }, ['matchLabels']),
+            },
+            ['topologyKey', 'labelSelector'],
+          ),
         ),
       }),
     }),
-    tolerations: list(obj({ key: str(), operator: str(['Exists', 'Equal']), value: str(), effect: str(['NoSchedule', 'PreferNoSchedule', 'NoExecute']) })),
+    tolerations: list(
+      obj({
+        key: str(),
+        operator: str(['Exists', 'Equal']),
+        value: str(),
+        effect: str(['NoSchedule', 'PreferNoSchedule', 'NoExecute']),
+      }),
+    ),
     initContainers: list(container),
     containers: list(container),
-    volumes: list(obj({ name: str(), emptyDir: obj({ medium: str(['', 'Memory'], 'hugepages media are not implemented'), sizeLimit: { t: 'quantity', kind: 'memory' } }) }, ['name', 'emptyDir'])),
+    volumes: list(
+      obj(
+        {
+          name: str(),
+          emptyDir: obj({
+            medium: str(['', 'Memory'], 'hugepages media are not implemented'),
+            sizeLimit: { t: 'quantity', kind: 'memory' },
+          }),
+        },
+        ['name', 'emptyDir'],
+      ),
+    ),
   },
   ['containers', 'hostNetwork'],
 );
 
-const template = obj({ metadata: obj({ name: str(), namespace: str(), labels: strMap, annotations: strMap }), spec: podSpec }, ['spec']);
+const template = obj(
+  { metadata: obj({ name: str(), namespace: str(), labels: strMap, annotations: strMap }), spec: podSpec },
+  ['spec'],
+);
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -185,18 +266,25 @@ function walk(v: unknown, rule: Rule, path: string, out: string[]): void {
   switch (rule.t) {
     case 'str':
       if (typeof v !== 'string') return refuse(`must be a string, got ${JSON.stringify(v)}`);
-      if (rule.oneOf && !rule.oneOf.includes(v)) return refuse(`value ${JSON.stringify(v)} is not implemented (implemented: ${rule.oneOf.map((x) => JSON.stringify(x)).join(', ')})${rule.why ? `: ${rule.why}` : ''}`);
+      if (rule.oneOf && !rule.oneOf.includes(v))
+        return refuse(
+          `value ${JSON.stringify(v)} is not implemented (implemented: ${rule.oneOf.map((x) => JSON.stringify(x)).join(', ')})${rule.why ? `: ${rule.why}` : ''}`,
+        );
       return;
     case 'int':
-      if (typeof v !== 'number' || !Number.isInteger(v)) return refuse(`must be an integer, got ${JSON.stringify(v)}`);
-      if (v < (rule.min ?? 0) || v > (rule.max ?? Number.MAX_SAFE_INTEGER)) return refuse(`${v} is out of range ${rule.min ?? 0}…${rule.max ?? 'max'}`);
+      if (typeof v !== 'number' || !Number.isInteger(v))
+        return refuse(`must be an integer, got ${JSON.stringify(v)}`);
+      if (v < (rule.min ?? 0) || v > (rule.max ?? Number.MAX_SAFE_INTEGER))
+        return refuse(`${v} is out of range ${rule.min ?? 0}…${rule.max ?? 'max'}`);
       return;
     case 'bool':
       if (typeof v !== 'boolean') return refuse(`must be a boolean, got ${JSON.stringify(v)}`);
-      if (rule.only !== undefined && v !== rule.only) return refuse(`value ${v} is not implemented${rule.why ? `: ${rule.why}` : ''}`);
+      if (rule.only !== undefined && v !== rule.only)
+        return refuse(`value ${v} is not implemented${rule.why ? `: ${rule.why}` : ''}`);
       return;
     case 'quantity':
-      if (typeof v !== 'string' && typeof v !== 'number') return refuse(`must be a quantity, got ${JSON.stringify(v)}`);
+      if (typeof v !== 'string' && typeof v !== 'number')
+        return refuse(`must be a quantity, got ${JSON.stringify(v)}`);
       try {
         parseQuantity(String(v), rule.kind);
       } catch (e) {
@@ -204,11 +292,14 @@ function walk(v: unknown, rule: Rule, path: string, out: string[]): void {
       }
       return;
     case 'intOrStr':
-      if (typeof v !== 'string' && !(typeof v === 'number' && Number.isInteger(v))) refuse(`must be an integer or a port name, got ${JSON.stringify(v)}`);
+      if (typeof v !== 'string' && !(typeof v === 'number' && Number.isInteger(v)))
+        refuse(`must be an integer or a port name, got ${JSON.stringify(v)}`);
       return;
     case 'strMap':
       if (!isRecord(v)) return refuse('must be a map of strings');
-      for (const [k, x] of Object.entries(v)) if (typeof x !== 'string') out.push(`${path}[${JSON.stringify(k)}]: must be a string, got ${JSON.stringify(x)}`);
+      for (const [k, x] of Object.entries(v))
+        if (typeof x !== 'string')
+          out.push(`${path}[${JSON.stringify(k)}]: must be a string, got ${JSON.stringify(x)}`);
       return;
     case 'list':
       if (!Array.isArray(v)) return refuse('must be a list');
@@ -221,10 +312,13 @@ function walk(v: unknown, rule: Rule, path: string, out: string[]): void {
         const p = path ? `${path}.${k}` : k;
         if (sub === undefined) {
           const why = NOT_IMPLEMENTED[k];
-          out.push(`${p}: ${why ?? 'unknown field'}; the pod runner refuses the pod rather than ignoring the field`);
+          out.push(
+            `${p}: ${why ?? 'unknown field'}; the pod runner refuses the pod rather than ignoring the field`,
+          );
         } else if (x !== null && x !== undefined) walk(x, sub, p, out);
       }
-      for (const k of rule.required ?? []) if (v[k] === undefined || v[k] === null) out.push(`${path ? `${path}.` : ''}${k}: required`);
+      for (const k of rule.required ?? [])
+        if (v[k] === undefined || v[k] === null) out.push(`${path ? `${path}.` : ''}${k}: required`);
       return;
     }
   }
@@ -239,8 +333,15 @@ export class PodSpecRefused extends Error {
 }
 
 const DOWNWARD_FIELDS = new Set([
-  'metadata.name', 'metadata.namespace', 'metadata.uid', 'spec.nodeName', 'spec.serviceAccountName',
-  'status.hostIP', 'status.hostIPs', 'status.podIP', 'status.podIPs',
+  'metadata.name',
+  'metadata.namespace',
+  'metadata.uid',
+  'spec.nodeName',
+  'spec.serviceAccountName',
+  'status.hostIP',
+  'status.hostIPs',
+  'status.podIP',
+  'status.podIPs',
 ]);
 
 /** Rules across fields (names, references, probe handlers) that the structural walk cannot express. */
@@ -252,20 +353,35 @@ function crossChecks(tpl: PodTemplate, out: string[]): void {
     volumes.add(vol.name);
   }
   const names = new Set<string>();
-  const groups: [string, typeof spec.containers][] = [['initContainers', spec.initContainers ?? []], ['containers', spec.containers]];
+  const groups: [string, typeof spec.containers][] = [
+    ['initContainers', spec.initContainers ?? []],
+    ['containers', spec.containers],
+  ];
   for (const [group, list] of groups) {
     for (const [i, c] of list.entries()) {
       const at = `spec.${group}[${i}]`;
       if (names.has(c.name)) out.push(`${at}.name: duplicate container name ${c.name}`);
       names.add(c.name);
-      if (group === 'initContainers' && c.restartPolicy !== 'Always') out.push(`${at}.restartPolicy: run-to-completion init containers are not implemented (only native sidecars, restartPolicy: Always)`);
-      if (group === 'containers' && c.restartPolicy !== undefined) out.push(`${at}.restartPolicy: not allowed on regular containers`);
-      for (const [j, m] of (c.volumeMounts ?? []).entries()) if (!volumes.has(m.name)) out.push(`${at}.volumeMounts[${j}].name: no volume named ${m.name}`);
+      if (group === 'initContainers' && c.restartPolicy !== 'Always')
+        out.push(
+          `${at}.restartPolicy: run-to-completion init containers are not implemented (only native sidecars, restartPolicy: Always)`,
+        );
+      if (group === 'containers' && c.restartPolicy !== undefined)
+        out.push(`${at}.restartPolicy: not allowed on regular containers`);
+      for (const [j, m] of (c.volumeMounts ?? []).entries())
+        if (!volumes.has(m.name)) out.push(`${at}.volumeMounts[${j}].name: no volume named ${m.name}`);
       for (const [j, e] of (c.env ?? []).entries()) {
         const ref = e.valueFrom?.fieldRef?.fieldPath;
-        if (e.value !== undefined && e.valueFrom !== undefined) out.push(`${at}.env[${j}]: value and valueFrom are exclusive`);
-        if (ref !== undefined && !DOWNWARD_FIELDS.has(ref) && !/^metadata\.(labels|annotations)\['[^']+'\]$/.test(ref)) {
-          out.push(`${at}.env[${j}].valueFrom.fieldRef.fieldPath: ${ref} is not implemented (implemented: ${[...DOWNWARD_FIELDS].join(', ')}, metadata.labels['…'], metadata.annotations['…'])`);
+        if (e.value !== undefined && e.valueFrom !== undefined)
+          out.push(`${at}.env[${j}]: value and valueFrom are exclusive`);
+        if (
+          ref !== undefined &&
+          !DOWNWARD_FIELDS.has(ref) &&
+          !/^metadata\.(labels|annotations)\['[^']+'\]$/.test(ref)
+        ) {
+          out.push(
+            `${at}.env[${j}].valueFrom.fieldRef.fieldPath: ${ref} is not implemented (implemented: ${[...DOWNWARD_FIELDS].join(', ')}, metadata.labels['…'], metadata.annotations['…'])`,
+          );
         }
       }
       const portNames = new Set((c.ports ?? []).flatMap((p) => (p.name ? [p.name] : [])));
@@ -273,9 +389,12 @@ function crossChecks(tpl: PodTemplate, out: string[]): void {
         const p = c[kind];
         if (!p) continue;
         const handlers = [p.exec, p.httpGet].filter((h) => h !== undefined).length;
-        if (handlers !== 1) out.push(`${at}.${kind}: exactly one of exec, httpGet is required (implemented handlers)`);
-        if (kind !== 'readinessProbe' && (p.successThreshold ?? 1) !== 1) out.push(`${at}.${kind}.successThreshold: must be 1 for ${kind}`);
-        if (typeof p.httpGet?.port === 'string' && !portNames.has(p.httpGet.port)) out.push(`${at}.${kind}.httpGet.port: no container port named ${p.httpGet.port}`);
+        if (handlers !== 1)
+          out.push(`${at}.${kind}: exactly one of exec, httpGet is required (implemented handlers)`);
+        if (kind !== 'readinessProbe' && (p.successThreshold ?? 1) !== 1)
+          out.push(`${at}.${kind}.successThreshold: must be 1 for ${kind}`);
+        if (typeof p.httpGet?.port === 'string' && !portNames.has(p.httpGet.port))
+          out.push(`${at}.${kind}.httpGet.port: no container port named ${p.httpGet.port}`);
       }
     }
   }

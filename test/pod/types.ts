@@ -56,7 +56,11 @@ export interface PodAffinityTerm {
 }
 
 export interface Affinity {
-  nodeAffinity?: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: { matchExpressions: NodeSelectorRequirement[] }[] } };
+  nodeAffinity?: {
+    requiredDuringSchedulingIgnoredDuringExecution: {
+      nodeSelectorTerms: { matchExpressions: NodeSelectorRequirement[] }[];
+    };
+  };
   podAntiAffinity?: { requiredDuringSchedulingIgnoredDuringExecution: PodAffinityTerm[] };
 }
 

@@ -24,9 +24,19 @@ export async function makeVolumes(spec: PodSpec, root: string): Promise<HostVolu
   for (const v of spec.volumes ?? []) {
     const dir = join(root, v.name);
     await mkdir(dir, { recursive: true });
-    const sizeLimit = v.emptyDir.sizeLimit !== undefined ? parseQuantity(v.emptyDir.sizeLimit, 'memory') : undefined;
+    const sizeLimit =
+      v.emptyDir.sizeLimit !== undefined ? parseQuantity(v.emptyDir.sizeLimit, 'memory') : undefined;
     const tmpfs = v.emptyDir.medium === 'Memory';
-    if (tmpfs) await runOk(['mount', '-t', 'tmpfs', '-o', `mode=0777${sizeLimit !== undefined ? `,size=${sizeLimit}` : ''}`, `pod-${v.name}`, dir]);
+    if (tmpfs)
+      await runOk([
+        'mount',
+        '-t',
+        'tmpfs',
+        '-o',
+        `mode=0777${sizeLimit !== undefined ? `,size=${sizeLimit}` : ''}`,
+        `pod-${v.name}`,
+        dir,
+      ]);
     out.push({ name: v.name, dir, tmpfs, sizeLimit });
     if (fsGroup !== undefined) {
       await chown(dir, 0, fsGroup);
@@ -59,7 +69,8 @@ export async function mountsUnder(dir: string): Promise<string[]> {
 
 /** Unmounts and deletes every volume under root (the pod's volume directory). */
 export async function removeVolumes(root: string): Promise<void> {
-  for (const m of await mountsUnder(root)) await runOk(['umount', m]).catch(() => runOk(['umount', '-l', m]).catch(() => undefined));
+  for (const m of await mountsUnder(root))
+    await runOk(['umount', m]).catch(() => runOk(['umount', '-l', m]).catch(() => undefined));
   await rm(root, { recursive: true, force: true });
 }
 
@@ -67,8 +78,12 @@ export async function removeVolumes(root: string): Promise<void> {
 export function removeVolumesSync(root: string): void {
   try {
     const table = readFileSync('/proc/self/mounts', 'utf8');
-    const mounts = table.split('\n').map((l) => l.split(' ')[1] ?? '').filter((m) => m === root || m.startsWith(`${root}/`));
-    for (const m of mounts.sort((a, b) => b.length - a.length)) execFileSync('umount', ['-l', m], { stdio: 'ignore' });
+    const mounts = table
+      .split('\n')
+      .map((l) => l.split(' ')[1] ?? '')
+      .filter((m) => m === root || m.startsWith(`${root}/`));
+    for (const m of mounts.sort((a, b) => b.length - a.length))
+      execFileSync('umount', ['-l', m], { stdio: 'ignore' });
   } catch {
     // best effort on the way out
   }

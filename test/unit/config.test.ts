@@ -21,7 +21,14 @@ test('defaults', () => {
 });
 
 test('every flag has an env var; flag beats env, env beats default', () => {
-  const c = cfg(['--namespace=fromflag'], { NODE_NAME: 'envnode', POD_NAMESPACE: 'fromenv', KUBECONFIG: '/k', OPENELB_HEALTH_ADDR: '127.0.0.1:9', OPENELB_LOG_LEVEL: 'debug', OPENELB_LEASE_DURATION: '20s' });
+  const c = cfg(['--namespace=fromflag'], {
+    NODE_NAME: 'envnode',
+    POD_NAMESPACE: 'fromenv',
+    KUBECONFIG: '/k',
+    OPENELB_HEALTH_ADDR: '127.0.0.1:9',
+    OPENELB_LOG_LEVEL: 'debug',
+    OPENELB_LEASE_DURATION: '20s',
+  });
   assert.equal(c.nodeName, 'envnode');
   assert.equal(c.namespace, 'fromflag');
   assert.equal(c.kubeconfig, '/k');
@@ -46,10 +53,16 @@ test('errors name the flag', () => {
   assert.throws(() => parseConfig([], {}), /--node-name \/ NODE_NAME is required/);
   assert.throws(() => parseConfig(['--bogus', 'x'], {}), ConfigError);
   assert.throws(() => parseConfig(['--node-name'], {}), /needs a value/);
-  assert.throws(() => cfg(['--node-name', 'n', '--lease-duration', 'abc']), /--lease-duration.*not a duration/);
+  assert.throws(
+    () => cfg(['--node-name', 'n', '--lease-duration', 'abc']),
+    /--lease-duration.*not a duration/,
+  );
   assert.throws(() => cfg(['--node-name', 'n', '--health-addr', '8080']), /host:port/);
   assert.throws(() => cfg(['--node-name', 'n', '--log-level', 'loud']), /log-level/);
-  assert.throws(() => cfg(['--node-name', 'n', '--lease-renew-deadline', '20s']), /shorter than --lease-duration/);
+  assert.throws(
+    () => cfg(['--node-name', 'n', '--lease-renew-deadline', '20s']),
+    /shorter than --lease-duration/,
+  );
 });
 
 test('durations and addresses', () => {
@@ -63,7 +76,9 @@ test('durations and addresses', () => {
 });
 
 test('component flags: booleans, counts and their errors', () => {
-  const c = cfg(['--node-name', 'n', '--enable-bgp=false', '--layer2-gratuitous-count', '5'], { OPENELB_CLAIM_CLASSLESS: 'true' });
+  const c = cfg(['--node-name', 'n', '--enable-bgp=false', '--layer2-gratuitous-count', '5'], {
+    OPENELB_CLAIM_CLASSLESS: 'true',
+  });
   assert.equal(c.enableBgp, false);
   assert.equal(c.enableLayer2, true);
   assert.equal(c.claimClassless, true);
@@ -71,5 +86,8 @@ test('component flags: booleans, counts and their errors', () => {
   assert.equal(c.gobgpSocket, '/run/openelb/gobgpd.sock');
   assert.deepEqual(c.webhookAddr, { host: '', port: 9443 });
   assert.throws(() => cfg(['--node-name', 'n', '--enable-bgp', 'yes']), /--enable-bgp.*not true or false/);
-  assert.throws(() => cfg(['--node-name', 'n', '--layer2-gratuitous-count', '-1']), /--layer2-gratuitous-count.*whole number/);
+  assert.throws(
+    () => cfg(['--node-name', 'n', '--layer2-gratuitous-count', '-1']),
+    /--layer2-gratuitous-count.*whole number/,
+  );
 });

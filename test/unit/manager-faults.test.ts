@@ -40,10 +40,26 @@ describe('FaultGuard', () => {
   it('a success before the retry cancels it; stop() cancels retries', async () => {
     const g = new FaultGuard('unit2', log, { initialMs: 50, maxMs: 50, jitter: 0 });
     let retried = 0;
-    g.run('s', () => { throw new Error('x'); }, () => { retried++; });
+    g.run(
+      's',
+      () => {
+        throw new Error('x');
+      },
+      () => {
+        retried++;
+      },
+    );
     g.run('s', () => undefined);
     assert.equal(g.readiness(), true);
-    g.run('t', () => { throw new Error('y'); }, () => { retried++; });
+    g.run(
+      't',
+      () => {
+        throw new Error('y');
+      },
+      () => {
+        retried++;
+      },
+    );
     g.stop();
     await new Promise((r) => setTimeout(r, 120));
     assert.equal(retried, 0);
@@ -51,7 +67,9 @@ describe('FaultGuard', () => {
 
   it('wrap() guards callbacks; report() serves loops that catch themselves', async () => {
     const g = new FaultGuard('unit3', log, { initialMs: 10, maxMs: 10, jitter: 0 });
-    const cb = g.wrap('handler', (x: number) => { if (x > 1) throw new RangeError('too big'); });
+    const cb = g.wrap('handler', (x: number) => {
+      if (x > 1) throw new RangeError('too big');
+    });
     cb(1);
     assert.doesNotThrow(() => cb(2));
     assert.match(String(g.readiness()), /handler .*too big/);

@@ -36,7 +36,9 @@ export class GobgpError extends Error {
   readonly details: string;
   constructor(method: string, err: Partial<grpc.ServiceError>, context?: string) {
     const details = err.details || err.message || 'unknown error';
-    super(`gobgp ${method} failed (${grpc.status[err.code ?? grpc.status.UNKNOWN] ?? err.code}): ${details}${context ? ` [${context}]` : ''}`);
+    super(
+      `gobgp ${method} failed (${grpc.status[err.code ?? grpc.status.UNKNOWN] ?? err.code}): ${details}${context ? ` [${context}]` : ''}`,
+    );
     this.name = 'GobgpError';
     this.method = method;
     this.code = err.code ?? grpc.status.UNKNOWN;
@@ -44,20 +46,38 @@ export class GobgpError extends Error {
   }
   /** the sidecar is unreachable (socket missing, process gone, deadline) rather than refusing */
   get unreachable(): boolean {
-    return this.code === grpc.status.UNAVAILABLE || this.code === grpc.status.DEADLINE_EXCEEDED || this.code === grpc.status.CANCELLED;
+    return (
+      this.code === grpc.status.UNAVAILABLE ||
+      this.code === grpc.status.DEADLINE_EXCEEDED ||
+      this.code === grpc.status.CANCELLED
+    );
   }
 }
 
 export function socketTarget(socket: string): string {
   const path = socket.startsWith('unix://') ? socket.slice('unix://'.length) : socket;
-  if (!isAbsolute(path)) throw new Error(`gobgpd socket must be an absolute path, got ${JSON.stringify(socket)}`);
+  if (!isAbsolute(path))
+    throw new Error(`gobgpd socket must be an absolute path, got ${JSON.stringify(socket)}`);
   return `unix://${path}`;
 }
 
 type Callback = (err: grpc.ServiceError | null, res?: unknown) => void;
-type UnaryFn = (req: unknown, md: grpc.Metadata, opts: grpc.CallOptions, cb: Callback) => grpc.ClientUnaryCall;
-type ServerStreamFn = (req: unknown, md: grpc.Metadata, opts: grpc.CallOptions) => grpc.ClientReadableStream<unknown>;
-type ClientStreamFn = (md: grpc.Metadata, opts: grpc.CallOptions, cb: Callback) => grpc.ClientWritableStream<unknown>;
+type UnaryFn = (
+  req: unknown,
+  md: grpc.Metadata,
+  opts: grpc.CallOptions,
+  cb: Callback,
+) => grpc.ClientUnaryCall;
+type ServerStreamFn = (
+  req: unknown,
+  md: grpc.Metadata,
+  opts: grpc.CallOptions,
+) => grpc.ClientReadableStream<unknown>;
+type ClientStreamFn = (
+  md: grpc.Metadata,
+  opts: grpc.CallOptions,
+  cb: Callback,
+) => grpc.ClientWritableStream<unknown>;
 
 const CHANNEL_OPTIONS: grpc.ChannelOptions = {
   // the sidecar restarts in seconds; do not back off to grpc's 2-minute default
@@ -127,7 +147,14 @@ export class GobgpClient {
   waitConnected(timeoutMs: number): Promise<void> {
     return new Promise((resolve, reject) => {
       this.raw.waitForReady(Date.now() + timeoutMs, (err) =>
-        err ? reject(new GobgpError('connect', { code: grpc.status.UNAVAILABLE, details: `${this.target}: ${err.message}` })) : resolve(),
+        err
+          ? reject(
+              new GobgpError('connect', {
+                code: grpc.status.UNAVAILABLE,
+                details: `${this.target}: ${err.message}`,
+              }),
+            )
+          : resolve(),
       );
     });
   }
@@ -178,7 +205,11 @@ export class GobgpClient {
    */
   async startBgp(global: WireGlobal): Promise<void> {
     const current = await this.getBgp();
-    if (current.asn !== 0) throw new GobgpError('StartBgp', { code: grpc.status.FAILED_PRECONDITION, details: `refusing a second StartBgp: gobgpd already runs as AS ${current.asn}` });
+    if (current.asn !== 0)
+      throw new GobgpError('StartBgp', {
+        code: grpc.status.FAILED_PRECONDITION,
+        details: `refusing a second StartBgp: gobgpd already runs as AS ${current.asn}`,
+      });
     await this.unary('StartBgp', { global });
   }
 
@@ -193,18 +224,38 @@ export class GobgpClient {
   }
 
   async updatePeer(peer: WirePeer): Promise<{ needsSoftResetIn: boolean }> {
-    const res = await this.unary<{ needs_soft_reset_in: boolean }>('UpdatePeer', { peer }, `peer ${peer.conf.neighbor_address}`);
+    const res = await this.unary<{ needs_soft_reset_in: boolean }>(
+      'UpdatePeer',
+      { peer },
+      `peer ${peer.conf.neighbor_address}`,
+    );
     return { needsSoftResetIn: res.needs_soft_reset_in };
   }
 
   async deletePeer(address: string): Promise<void> {
-    if (!address) throw new BgpValidationError('DeletePeer needs an address (an empty one would match nothing useful)', {});
+    if (!address)
+      throw new BgpValidationError(
+        'DeletePeer needs an address (an empty one would match nothing useful)',
+        {},
+      );
     await this.unary('DeletePeer', { address }, `peer ${address}`);
   }
 
-  async resetPeer(address: string, opts: { soft?: boolean; direction?: 'IN' | 'OUT' | 'BOTH'; communication?: string } = {}): Promise<void> {
+  async resetPeer(
+    address: string,
+    opts: { soft?: boolean; direction?: 'IN' | 'OUT' | 'BOTH'; communication?: string } = {},
+  ): Promise<void> {
     if (!address) throw new BgpValidationError('ResetPeer needs an address (empty resets every session)', {});
-    await this.unary('ResetPeer', { address, soft: opts.soft ?? false, direction: opts.direction ?? 'IN', communication: opts.communication ?? '' }, `peer ${address}`);
+    await this.unary(
+      'ResetPeer',
+      {
+        address,
+        soft: opts.soft ?? false,
+        direction: opts.direction ?? 'IN',
+        communication: opts.communication ?? '',
+      },
+      `peer ${address}`,
+    );
   }
 
   /** All peers, or the one at `address`. */
@@ -224,7 +275,9 @@ export class GobgpClient {
     let cancelled = false;
     const ended = new Promise<Error | undefined>((resolve) => {
       stream.on('data', (m: unknown) => onEvent(m as WireWatchEventResponse));
-      stream.on('error', (err: grpc.ServiceError) => resolve(cancelled ? undefined : new GobgpError('WatchEvent', err)));
+      stream.on('error', (err: grpc.ServiceError) =>
+        resolve(cancelled ? undefined : new GobgpError('WatchEvent', err)),
+      );
       stream.on('end', () => resolve(undefined));
     });
     return {
@@ -288,7 +341,11 @@ export class GobgpClient {
     return res.flatMap((r) => (r.destination ? [r.destination] : []));
   }
 
-  async getTable(family: WireFamily, tableType: 'GLOBAL' | 'ADJ_IN' | 'ADJ_OUT' = 'GLOBAL', name = ''): Promise<WireGetTableResponse> {
+  async getTable(
+    family: WireFamily,
+    tableType: 'GLOBAL' | 'ADJ_IN' | 'ADJ_OUT' = 'GLOBAL',
+    name = '',
+  ): Promise<WireGetTableResponse> {
     return this.unary<WireGetTableResponse>('GetTable', { table_type: tableType, family, name });
   }
 
@@ -303,7 +360,10 @@ export class GobgpClient {
   }
 
   async listDefinedSet(type: DefinedType, name = ''): Promise<WireDefinedSet[]> {
-    const res = await this.collect<{ defined_set: WireDefinedSet | null }>('ListDefinedSet', { defined_type: type, name });
+    const res = await this.collect<{ defined_set: WireDefinedSet | null }>('ListDefinedSet', {
+      defined_type: type,
+      name,
+    });
     return res.flatMap((r) => (r.defined_set ? [r.defined_set] : []));
   }
 
@@ -312,7 +372,11 @@ export class GobgpClient {
   }
 
   async deletePolicy(name: string): Promise<void> {
-    await this.unary('DeletePolicy', { policy: { name }, preserve_statements: false, all: true }, `policy ${name}`);
+    await this.unary(
+      'DeletePolicy',
+      { policy: { name }, preserve_statements: false, all: true },
+      `policy ${name}`,
+    );
   }
 
   async listPolicy(name = ''): Promise<WirePolicy[]> {
@@ -321,11 +385,18 @@ export class GobgpClient {
   }
 
   async listPolicyAssignment(name: string, direction: PolicyDirection): Promise<WirePolicyAssignment[]> {
-    const res = await this.collect<{ assignment: WirePolicyAssignment | null }>('ListPolicyAssignment', { name, direction });
+    const res = await this.collect<{ assignment: WirePolicyAssignment | null }>('ListPolicyAssignment', {
+      name,
+      direction,
+    });
     return res.flatMap((r) => (r.assignment ? [r.assignment] : []));
   }
 
   async setPolicyAssignment(assignment: WirePolicyAssignment): Promise<void> {
-    await this.unary('SetPolicyAssignment', { assignment }, `assignment ${assignment.name}/${assignment.direction}`);
+    await this.unary(
+      'SetPolicyAssignment',
+      { assignment },
+      `assignment ${assignment.name}/${assignment.direction}`,
+    );
   }
 }

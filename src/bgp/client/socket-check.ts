@@ -16,13 +16,21 @@ export interface SocketCheck {
 const HINT: Readonly<Record<string, string>> = {
   ENOENT: 'no socket at this path yet: is the gobgpd sidecar running and its --api-hosts pointing here?',
   ECONNREFUSED: 'the socket exists but nothing listens (gobgpd exited or is restarting)',
-  EACCES: 'permission denied: the manager needs the socket\'s group (pod supplementalGroups) or the sidecar\'s umask lets the group in',
+  EACCES:
+    "permission denied: the manager needs the socket's group (pod supplementalGroups) or the sidecar's umask lets the group in",
   EPERM: 'operation not permitted (a security policy blocks the connect)',
   ENOTSOCK: 'the path is not a socket',
 };
 
 function modeText(mode: number): string {
-  const type = (mode & 0o170000) === 0o140000 ? 's' : (mode & 0o170000) === 0o040000 ? 'd' : (mode & 0o170000) === 0o100000 ? '-' : '?';
+  const type =
+    (mode & 0o170000) === 0o140000
+      ? 's'
+      : (mode & 0o170000) === 0o040000
+        ? 'd'
+        : (mode & 0o170000) === 0o100000
+          ? '-'
+          : '?';
   const bits = 'rwxrwxrwx';
   let out = type;
   for (let i = 0; i < 9; i++) out += mode & (1 << (8 - i)) ? bits[i] : '-';
@@ -61,7 +69,12 @@ export async function checkGobgpSocket(socket: string, timeoutMs = 1000): Promis
     owner = `stat: ${(e as NodeJS.ErrnoException).code ?? String(e)}`;
   }
   const errno = await tryConnect(path, timeoutMs);
-  if (errno === undefined) return { connectable: true, text: `gobgpd socket ${path} (${owner}) accepts connections` };
+  if (errno === undefined)
+    return { connectable: true, text: `gobgpd socket ${path} (${owner}) accepts connections` };
   const hint = HINT[errno] ?? 'connect failed';
-  return { connectable: false, errno, text: `gobgpd socket ${path} (${owner}; ${identity()}): connect: ${errno}: ${hint}` };
+  return {
+    connectable: false,
+    errno,
+    text: `gobgpd socket ${path} (${owner}; ${identity()}): connect: ${errno}: ${hint}`,
+  };
 }

@@ -48,7 +48,8 @@ export interface WireGracefulRestart {
 
 export type RouteAction = 'NONE' | 'ACCEPT' | 'REJECT';
 export type PolicyDirection = 'UNKNOWN' | 'IMPORT' | 'EXPORT';
-export type DefinedType = 'PREFIX' | 'NEIGHBOR' | 'TAG' | 'AS_PATH' | 'COMMUNITY' | 'EXT_COMMUNITY' | 'LARGE_COMMUNITY' | 'NEXT_HOP';
+export type DefinedType =
+  'PREFIX' | 'NEIGHBOR' | 'TAG' | 'AS_PATH' | 'COMMUNITY' | 'EXT_COMMUNITY' | 'LARGE_COMMUNITY' | 'NEXT_HOP';
 
 export interface WireMatchSet {
   type?: 'ANY' | 'ALL' | 'INVERT';
@@ -134,7 +135,8 @@ export interface WirePeerConf {
 
 export type WireRemovePrivate = 'REMOVE_NONE' | 'REMOVE_ALL' | 'REPLACE';
 
-export type SessionState = 'UNKNOWN' | 'IDLE' | 'CONNECT' | 'ACTIVE' | 'OPENSENT' | 'OPENCONFIRM' | 'ESTABLISHED';
+export type SessionState =
+  'UNKNOWN' | 'IDLE' | 'CONNECT' | 'ACTIVE' | 'OPENSENT' | 'OPENCONFIRM' | 'ESTABLISHED';
 export type AdminState = 'UP' | 'DOWN' | 'PFX_CT';
 
 export interface WireMessageCounters {
@@ -194,7 +196,13 @@ export interface WireTransport {
 export interface WireAfiSafi {
   mp_graceful_restart?: { config?: { enabled: boolean } | null } | null;
   config?: { family: WireFamily; enabled: boolean } | null;
-  state?: { family: WireFamily | null; enabled: boolean; received: number; accepted: number; advertised: number } | null;
+  state?: {
+    family: WireFamily | null;
+    enabled: boolean;
+    received: number;
+    accepted: number;
+    advertised: number;
+  } | null;
   prefix_limits?: { family: WireFamily; max_prefixes: number; shutdown_threshold_pct?: number } | null;
 }
 

@@ -11,7 +11,14 @@ import { randomBytes } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { BgpConf } from '../../api/v1alpha2.ts';
 import { BGPCONF_DEFAULT_NAME, PASSWORD_SECRET_DEFAULT_KEY } from '../../api/names.ts';
-import { BgpSpeaker, type DesiredGlobal, type DesiredPath, type DesiredPeer, type IpFamily, type ReconcileReport } from '../../bgp/index.ts';
+import {
+  BgpSpeaker,
+  type DesiredGlobal,
+  type DesiredPath,
+  type DesiredPeer,
+  type IpFamily,
+  type ReconcileReport,
+} from '../../bgp/index.ts';
 import { errorMessage, intentChanged, sleep } from '../../kube/index.ts';
 import type { Component, ComponentFactory, ManagerContext } from '../../manager/component.ts';
 import { FaultGuard } from '../../manager/faults.ts';
@@ -30,11 +37,24 @@ import { NodeStatusWriter } from './status.ts';
 
 const log = logger('bgp.controller');
 
-const mPaths = gauge('bgp_paths_announced', 'Service routes this node announces, by family', ['node', 'family']);
-const mDuration = histogram('bgp_reconcile_duration_seconds', 'Duration of one BGP speaker reconcile pass', [], [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]);
+const mPaths = gauge('bgp_paths_announced', 'Service routes this node announces, by family', [
+  'node',
+  'family',
+]);
+const mDuration = histogram(
+  'bgp_reconcile_duration_seconds',
+  'Duration of one BGP speaker reconcile pass',
+  [],
+  [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+);
 const mErrors = counter('bgp_reconcile_errors_total', 'Failed BGP speaker reconcile passes');
-const mSidecarRestarts = counter('bgp_sidecar_restarts_total', 'Times gobgpd was found to have lost its state and everything was re-applied');
-const mRejected = gauge('bgp_paths_rejected', 'Desired Service routes refused by validation (never sent)', ['node']);
+const mSidecarRestarts = counter(
+  'bgp_sidecar_restarts_total',
+  'Times gobgpd was found to have lost its state and everything was re-applied',
+);
+const mRejected = gauge('bgp_paths_rejected', 'Desired Service routes refused by validation (never sent)', [
+  'node',
+]);
 
 export class BgpController implements Component {
   readonly name = 'bgp-speaker';
@@ -58,11 +78,21 @@ export class BgpController implements Component {
   private pathsAppliedVersion = -1;
   private desiredVersion = 0;
 
-  private intent: BgpIntent = { configured: false, global: undefined, globalError: undefined, selectedPeers: [], peerErrors: {} };
+  private intent: BgpIntent = {
+    configured: false,
+    global: undefined,
+    globalError: undefined,
+    selectedPeers: [],
+    peerErrors: {},
+  };
   private peers: DesiredPeer[] = [];
   private wanted: Record<IpFamily, number> = { ipv4: 0, ipv6: 0 };
   /** what was last handed to the speaker (compared by value, so an unchanged compute sends nothing) */
-  private last: { global: DesiredGlobal | undefined | null; peers: DesiredPeer[] | null; paths: DesiredPath[] | null } = { global: null, peers: null, paths: null };
+  private last: {
+    global: DesiredGlobal | undefined | null;
+    peers: DesiredPeer[] | null;
+    paths: DesiredPath[] | null;
+  } = { global: null, peers: null, paths: null };
 
   private readonly unsubscribe: (() => void)[] = [];
   private computeScheduled = false;
@@ -87,7 +117,12 @@ export class BgpController implements Component {
       intent: () => this.intent,
       log,
     });
-    this.localPolicy = new LocalPolicyConditions({ node: this.node, writer: ctx.writer, events: ctx.events, log });
+    this.localPolicy = new LocalPolicyConditions({
+      node: this.node,
+      writer: ctx.writer,
+      events: ctx.events,
+      log,
+    });
   }
 
   async start(): Promise<void> {
@@ -160,11 +195,17 @@ export class BgpController implements Component {
     if (this.started) {
       const successor = await this.heartbeat.otherInstanceAlive();
       if (successor) {
-        log.info('another manager instance is attached to this gobgpd: handing the paths over, not withdrawing', { successor });
+        log.info(
+          'another manager instance is attached to this gobgpd: handing the paths over, not withdrawing',
+          { successor },
+        );
       } else {
         try {
           const n = await this.speaker.drain();
-          log.info('drain: withdrew our paths; waiting before exit', { withdrawn: n, drainMs: this.ctx.cfg.bgpDrainMs });
+          log.info('drain: withdrew our paths; waiting before exit', {
+            withdrawn: n,
+            drainMs: this.ctx.cfg.bgpDrainMs,
+          });
           await sleep(this.ctx.cfg.bgpDrainMs);
         } catch (err) {
           log.error('drain: withdrawing paths failed', { error: errorMessage(err) });
@@ -202,7 +243,13 @@ export class BgpController implements Component {
 
   /** compute() behind the fault guard: an exception is logged, counted, makes us not ready and is retried. */
   private guardedCompute(): void {
-    this.faults.run('compute', () => this.compute(), () => { if (!this.stopping) this.compute(); });
+    this.faults.run(
+      'compute',
+      () => this.compute(),
+      () => {
+        if (!this.stopping) this.compute();
+      },
+    );
   }
 
   private replicaNodes(conf: BgpConf | undefined): Set<string> {
@@ -222,20 +269,39 @@ export class BgpController implements Component {
     notes.push(...g.notes);
     const confRefused = c.bgpConfs.refusal(BGPCONF_DEFAULT_NAME);
     if (confRefused) {
-      const kept = conf ? 'the last valid BgpConf stays in force' : 'BGP stays unconfigured until it is fixed';
-      notes.push({ kind: 'BgpConf', name: BGPCONF_DEFAULT_NAME, type: 'Warning', reason: 'InvalidSpec', message: `BgpConf ${BGPCONF_DEFAULT_NAME} is invalid and not applied (${kept}): ${confRefused.reason}` });
+      const kept = conf
+        ? 'the last valid BgpConf stays in force'
+        : 'BGP stays unconfigured until it is fixed';
+      notes.push({
+        kind: 'BgpConf',
+        name: BGPCONF_DEFAULT_NAME,
+        type: 'Warning',
+        reason: 'InvalidSpec',
+        message: `BgpConf ${BGPCONF_DEFAULT_NAME} is invalid and not applied (${kept}): ${confRefused.reason}`,
+      });
     }
     // a BgpConf that cannot be used keeps the last good settings (never StopBgp on a bad edit)
     const global = g.global || !conf || conf.metadata.deletionTimestamp ? g.global : this.intent.global;
     if (g.error) log.warn('BgpConf default cannot be applied on this node', { error: g.error });
 
-    const p = desiredPeers(c.bgpPeers.list(), node, (name, key) => this.secrets.value(name, key), PASSWORD_SECRET_DEFAULT_KEY);
+    const p = desiredPeers(
+      c.bgpPeers.list(),
+      node,
+      (name, key) => this.secrets.value(name, key),
+      PASSWORD_SECRET_DEFAULT_KEY,
+    );
     notes.push(...p.notes);
     const peerErrors = { ...p.errors };
     for (const r of c.bgpPeers.refused()) {
       const name = r.obj.metadata.name;
       const kept = c.bgpPeers.get(name) ? 'the last valid spec stays in force' : 'not configured';
-      notes.push({ kind: 'BgpPeer', name, type: 'Warning', reason: 'InvalidSpec', message: `BgpPeer ${name} is invalid and not applied (${kept}): ${r.reason}` });
+      notes.push({
+        kind: 'BgpPeer',
+        name,
+        type: 'Warning',
+        reason: 'InvalidSpec',
+        message: `BgpPeer ${name} is invalid and not applied (${kept}): ${r.reason}`,
+      });
       peerErrors[name] ??= `invalid spec not applied: ${r.reason}`;
     }
     this.intent = {
@@ -247,7 +313,9 @@ export class BgpController implements Component {
     };
     this.computed = true;
 
-    const announcements = announcementsFrom(this.announced.select(c.eips.list()), (ns, name) => c.services.get(name, ns));
+    const announcements = announcementsFrom(this.announced.select(c.eips.list()), (ns, name) =>
+      c.services.get(name, ns),
+    );
     const slices = c.endpointSlices.list();
     const paths = desiredPaths(announcements, node, slices, p.peers, global);
     notes.push(...paths.notes);
@@ -255,7 +323,8 @@ export class BgpController implements Component {
     if (!isDeepStrictEqual(global, this.last.global)) {
       this.last.global = global;
       const changes = this.speaker.setGlobal(global);
-      if (changes.length) log.info('BgpConf change', { changes: changes.map((x) => `${x.field}: ${x.class}`) });
+      if (changes.length)
+        log.info('BgpConf change', { changes: changes.map((x) => `${x.field}: ${x.class}`) });
     }
     if (!isDeepStrictEqual(p.peers, this.last.peers)) {
       this.last.peers = p.peers;
@@ -269,7 +338,14 @@ export class BgpController implements Component {
       this.wanted = { ipv4: 0, ipv6: 0 };
       for (const x of paths.paths) if (!bad.has(x)) this.wanted[x.family]++;
       mRejected.set({ node: this.node }, rejected.length);
-      for (const r of rejected) notes.push({ kind: 'Eip', name: announcements.find((a) => a.ip === r.path.prefix)?.eip ?? '', type: 'Warning', reason: 'RouteRefused', message: `route ${r.path.prefix} not announced by ${this.node}: ${r.error}` });
+      for (const r of rejected)
+        notes.push({
+          kind: 'Eip',
+          name: announcements.find((a) => a.ip === r.path.prefix)?.eip ?? '',
+          type: 'Warning',
+          reason: 'RouteRefused',
+          message: `route ${r.path.prefix} not announced by ${this.node}: ${r.error}`,
+        });
       this.desiredVersion++;
     }
     mPaths.set({ node: this.node, family: 'ipv4' }, this.wanted.ipv4);
@@ -287,4 +363,5 @@ export class BgpController implements Component {
   }
 }
 
-export const bgpSpeakerComponent: ComponentFactory = (ctx) => (ctx.cfg.enableBgp ? new BgpController(ctx) : undefined);
+export const bgpSpeakerComponent: ComponentFactory = (ctx) =>
+  ctx.cfg.enableBgp ? new BgpController(ctx) : undefined;

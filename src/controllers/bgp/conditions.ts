@@ -14,7 +14,14 @@ import type { BgpConf, BgpPeer } from '../../api/v1alpha2.ts';
 import { errorMessage, Resources, type ObjectWriter } from '../../kube/index.ts';
 import type { Condition } from '../../kube/types.ts';
 import type { Logger } from '../../obs/log.ts';
-import { conflictMessage, conflictOf, formatIssue, validateBgpConf, validateBgpPeer, type ValidationResult } from '../../webhook/validate/index.ts';
+import {
+  conflictMessage,
+  conflictOf,
+  formatIssue,
+  validateBgpConf,
+  validateBgpPeer,
+  type ValidationResult,
+} from '../../webhook/validate/index.ts';
 
 export const CONDITION_VALID = 'Valid';
 export const CONDITION_POLICY_IGNORED = 'PolicyIgnored';
@@ -22,14 +29,25 @@ export const CONDITION_POLICY_IGNORED = 'PolicyIgnored';
 /** A condition before its lastTransitionTime is decided. */
 export type ConditionContent = Omit<Condition, 'lastTransitionTime' | 'observedGeneration'>;
 
-function validCondition(r: ValidationResult, ignore: (field: string) => boolean = () => false): ConditionContent {
-  if (r.errors.length) return { type: CONDITION_VALID, status: 'False', reason: 'Invalid', message: r.errors.map(formatIssue).join('; ') };
+function validCondition(
+  r: ValidationResult,
+  ignore: (field: string) => boolean = () => false,
+): ConditionContent {
+  if (r.errors.length)
+    return {
+      type: CONDITION_VALID,
+      status: 'False',
+      reason: 'Invalid',
+      message: r.errors.map(formatIssue).join('; '),
+    };
   const warnings = r.warnings.filter((w) => !ignore(w.field));
   return {
     type: CONDITION_VALID,
     status: 'True',
     reason: 'Accepted',
-    message: warnings.length ? `accepted with warnings: ${warnings.map(formatIssue).join('; ')}` : 'spec accepted',
+    message: warnings.length
+      ? `accepted with warnings: ${warnings.map(formatIssue).join('; ')}`
+      : 'spec accepted',
   };
 }
 
@@ -37,7 +55,12 @@ function validCondition(r: ValidationResult, ignore: (field: string) => boolean 
 export function bgpConfConditionContent(obj: BgpConf): ConditionContent[] {
   const out: ConditionContent[] = [];
   if (obj.metadata.name !== BGPCONF_DEFAULT_NAME) {
-    out.push({ type: CONDITION_VALID, status: 'False', reason: 'NotDefault', message: `only the BgpConf named "${BGPCONF_DEFAULT_NAME}" is used; this object is ignored` });
+    out.push({
+      type: CONDITION_VALID,
+      status: 'False',
+      reason: 'NotDefault',
+      message: `only the BgpConf named "${BGPCONF_DEFAULT_NAME}" is used; this object is ignored`,
+    });
   } else {
     // the policy warning has its own condition
     out.push(validCondition(validateBgpConf(obj), (f) => f === 'spec.policy'));
@@ -45,8 +68,18 @@ export function bgpConfConditionContent(obj: BgpConf): ConditionContent[] {
   const policy = obj.spec?.policy;
   out.push(
     policy
-      ? { type: CONDITION_POLICY_IGNORED, status: 'True', reason: 'PolicyIgnored', message: `spec.policy (${policy}) is not applied: openelb-ts installs its own export policy; set communities and local-pref per pool in Eip spec.bgp` }
-      : { type: CONDITION_POLICY_IGNORED, status: 'False', reason: 'NoPolicy', message: 'spec.policy is not set' },
+      ? {
+          type: CONDITION_POLICY_IGNORED,
+          status: 'True',
+          reason: 'PolicyIgnored',
+          message: `spec.policy (${policy}) is not applied: openelb-ts installs its own export policy; set communities and local-pref per pool in Eip spec.bgp`,
+        }
+      : {
+          type: CONDITION_POLICY_IGNORED,
+          status: 'False',
+          reason: 'NoPolicy',
+          message: 'spec.policy is not set',
+        },
   );
   return out;
 }
@@ -59,19 +92,37 @@ export function bgpPeerConditionContent(obj: BgpPeer, peers: Iterable<BgpPeer> =
   const clash = conflictOf(obj, peers);
   if (!clash) return [valid];
   const also = valid.status === 'False' ? `; also ${valid.message}` : '';
-  return [{ type: CONDITION_VALID, status: 'False', reason: REASON_CONFLICT, message: `${conflictMessage(clash)}${also}` }];
+  return [
+    {
+      type: CONDITION_VALID,
+      status: 'False',
+      reason: REASON_CONFLICT,
+      message: `${conflictMessage(clash)}${also}`,
+    },
+  ];
 }
 
 /**
  * The list to store: ours in the given order with lastTransitionTime kept while the status is
  * unchanged (else `now`), followed by conditions of other types as they are.
  */
-export function mergeConditions(cur: readonly Condition[] | undefined, want: readonly ConditionContent[], now: string, generation?: number): Condition[] {
+export function mergeConditions(
+  cur: readonly Condition[] | undefined,
+  want: readonly ConditionContent[],
+  now: string,
+  generation?: number,
+): Condition[] {
   const old = new Map((cur ?? []).map((c) => [c.type, c]));
   const ours = new Set(want.map((c) => c.type));
   const out: Condition[] = want.map((w) => {
     const prev = old.get(w.type);
-    const c: Condition = { type: w.type, status: w.status, reason: w.reason, message: w.message, lastTransitionTime: prev && prev.status === w.status ? prev.lastTransitionTime : now };
+    const c: Condition = {
+      type: w.type,
+      status: w.status,
+      reason: w.reason,
+      message: w.message,
+      lastTransitionTime: prev && prev.status === w.status ? prev.lastTransitionTime : now,
+    };
     if (generation !== undefined) c.observedGeneration = generation;
     return c;
   });
@@ -80,9 +131,21 @@ export function mergeConditions(cur: readonly Condition[] | undefined, want: rea
 }
 
 /** Same list, field by field (key order of stored objects may differ from ours). */
-export function sameConditions(a: readonly Condition[] | undefined, b: readonly Condition[] | undefined): boolean {
+export function sameConditions(
+  a: readonly Condition[] | undefined,
+  b: readonly Condition[] | undefined,
+): boolean {
   const norm = (l: readonly Condition[] | undefined) =>
-    JSON.stringify((l ?? []).map((c) => [c.type, c.status, c.reason, c.message, c.lastTransitionTime, c.observedGeneration ?? null]));
+    JSON.stringify(
+      (l ?? []).map((c) => [
+        c.type,
+        c.status,
+        c.reason,
+        c.message,
+        c.lastTransitionTime,
+        c.observedGeneration ?? null,
+      ]),
+    );
   return norm(a) === norm(b);
 }
 
@@ -115,7 +178,12 @@ export class BgpConditionsWriter {
   /** every BgpPeer (the neighbour rule); none = the rule is not applied */
   private readonly peers: () => Iterable<BgpPeer>;
 
-  constructor(writer: ConditionPatcher, log: Logger, now: () => Date = () => new Date(), peers: () => Iterable<BgpPeer> = () => []) {
+  constructor(
+    writer: ConditionPatcher,
+    log: Logger,
+    now: () => Date = () => new Date(),
+    peers: () => Iterable<BgpPeer> = () => [],
+  ) {
     this.writer = writer;
     this.log = log;
     this.now = now;
@@ -130,7 +198,11 @@ export class BgpConditionsWriter {
     return this.sync('BgpPeer', obj, bgpPeerConditionContent(obj, this.peers()));
   }
 
-  private async sync(kind: 'BgpConf' | 'BgpPeer', obj: BgpConf | BgpPeer, want: readonly ConditionContent[]): Promise<boolean> {
+  private async sync(
+    kind: 'BgpConf' | 'BgpPeer',
+    obj: BgpConf | BgpPeer,
+    want: readonly ConditionContent[],
+  ): Promise<boolean> {
     if (obj.metadata.deletionTimestamp) return false;
     const key = `${kind}/${obj.metadata.name}`;
     const cur = obj.status?.conditions;
@@ -143,7 +215,12 @@ export class BgpConditionsWriter {
     const memo = this.written.get(key);
     if (memo && memo.content === content && this.now().getTime() - memo.at < MEMO_MS) return false;
     try {
-      await this.writer.mergePatch(kind === 'BgpPeer' ? Resources.BgpPeer : Resources.BgpConf, { name: obj.metadata.name }, { status: { conditions: next } }, { subresource: 'status' });
+      await this.writer.mergePatch(
+        kind === 'BgpPeer' ? Resources.BgpPeer : Resources.BgpConf,
+        { name: obj.metadata.name },
+        { status: { conditions: next } },
+        { subresource: 'status' },
+      );
       this.written.set(key, { content, at: this.now().getTime() });
       this.writes++;
       return true;

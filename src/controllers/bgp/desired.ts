@@ -5,7 +5,13 @@
 import type { BgpConf, BgpPeer, GracefulRestart } from '../../api/v1alpha2.ts';
 import { LABEL_RACK } from '../../api/names.ts';
 import { strictIpFamily } from '../../net/ip.ts';
-import type { DesiredGlobal, DesiredPath, DesiredPeer, GracefulRestartSpec, IpFamily } from '../../bgp/index.ts';
+import type {
+  DesiredGlobal,
+  DesiredPath,
+  DesiredPeer,
+  GracefulRestartSpec,
+  IpFamily,
+} from '../../bgp/index.ts';
 import type { EndpointSlice, Node } from '../../kube/types.ts';
 import { conflictMessage, neighborConflicts } from '../../webhook/validate/index.ts';
 import { nodeMayCarry, type Announcement } from '../announce.ts';
@@ -65,7 +71,11 @@ export interface GlobalResult {
  * the node's first IPv4 InternalIP. `replicas` is how many replicas run BGP (for the shared
  * router-id warning).
  */
-export function desiredGlobal(conf: BgpConf | undefined, node: Node | undefined, replicas: number): GlobalResult {
+export function desiredGlobal(
+  conf: BgpConf | undefined,
+  node: Node | undefined,
+  replicas: number,
+): GlobalResult {
   const notes: Note[] = [];
   if (!conf || conf.metadata.deletionTimestamp) return { notes };
   const s = conf.spec;
@@ -73,13 +83,21 @@ export function desiredGlobal(conf: BgpConf | undefined, node: Node | undefined,
   const rack = node?.metadata.labels?.[LABEL_RACK];
   const rackAsn = rack !== undefined ? s.asPerRack?.[rack] : undefined;
   const asn = rackAsn ?? s.as ?? 0;
-  if (!asn) return { error: `spec.as is not set${rack !== undefined ? ` and asPerRack has no entry for rack ${rack}` : ''}`, notes };
+  if (!asn)
+    return {
+      error: `spec.as is not set${rack !== undefined ? ` and asPerRack has no entry for rack ${rack}` : ''}`,
+      notes,
+    };
   const nodeV4 = nodeAddresses(node).ipv4;
   let routerId = rackAsn === undefined ? s.routerId || nodeV4 : nodeV4;
-  if (!routerId) return { error: 'spec.routerId is empty and the node has no IPv4 InternalIP to use as router id', notes };
+  if (!routerId)
+    return { error: 'spec.routerId is empty and the node has no IPv4 InternalIP to use as router id', notes };
   if (rackAsn === undefined && s.routerId && replicas > 1) {
     notes.push({
-      kind: 'BgpConf', name, type: 'Warning', reason: 'SharedRouterId',
+      kind: 'BgpConf',
+      name,
+      type: 'Warning',
+      reason: 'SharedRouterId',
       message: `spec.routerId ${s.routerId} is used by all ${replicas} replicas; routers may refuse sessions from a duplicate router id. Leave it empty to use each node's InternalIP.`,
     });
   }
@@ -87,7 +105,11 @@ export function desiredGlobal(conf: BgpConf | undefined, node: Node | undefined,
   const families: IpFamily[] = [];
   for (const code of s.families ?? []) {
     const f = FAMILY_CODES[code];
-    if (!f) return { error: `spec.families: route family ${code} is not supported (65537 = IPv4 unicast, 131073 = IPv6 unicast)`, notes };
+    if (!f)
+      return {
+        error: `spec.families: route family ${code} is not supported (65537 = IPv4 unicast, 131073 = IPv6 unicast)`,
+        notes,
+      };
     if (!families.includes(f)) families.push(f);
   }
   const g: DesiredGlobal = {
@@ -101,13 +123,22 @@ export function desiredGlobal(conf: BgpConf | undefined, node: Node | undefined,
   if (gr) {
     g.gracefulRestart = gr;
     notes.push({
-      kind: 'BgpConf', name, type: 'Warning', reason: 'GracefulRestartEnabled',
-      message: `graceful restart is on: when a replica dies, routers keep its routes for ${gr.restartTime ?? 'gobgp\'s default'} s and keep sending traffic to the dead node`,
+      kind: 'BgpConf',
+      name,
+      type: 'Warning',
+      reason: 'GracefulRestartEnabled',
+      message: `graceful restart is on: when a replica dies, routers keep its routes for ${gr.restartTime ?? "gobgp's default"} s and keep sending traffic to the dead node`,
     });
   }
   if (s.useMultiplePaths !== undefined) g.useMultiplePaths = s.useMultiplePaths;
   if (s.policy) {
-    notes.push({ kind: 'BgpConf', name, type: 'Warning', reason: 'PolicyIgnored', message: `spec.policy (${s.policy}) is ignored: openelb-ts exports only its own Service routes; set communities and local-pref per pool in Eip spec.bgp` });
+    notes.push({
+      kind: 'BgpConf',
+      name,
+      type: 'Warning',
+      reason: 'PolicyIgnored',
+      message: `spec.policy (${s.policy}) is ignored: openelb-ts exports only its own Service routes; set communities and local-pref per pool in Eip spec.bgp`,
+    });
   }
   return { global: g, notes };
 }
@@ -139,7 +170,12 @@ export interface PeerResult {
  * neighbour as an earlier BgpPeer whose nodeSelector can select the same nodes; the webhook refuses
  * it, this covers objects stored without the webhook) is selected but left out, with the reason.
  */
-export function desiredPeers(peers: Iterable<BgpPeer>, node: Node | undefined, secret: SecretLookup, secretKeyDefault = 'password'): PeerResult {
+export function desiredPeers(
+  peers: Iterable<BgpPeer>,
+  node: Node | undefined,
+  secret: SecretLookup,
+  secretKeyDefault = 'password',
+): PeerResult {
   const out: PeerResult = { peers: [], selected: [], errors: {}, notes: [] };
   const labels = node?.metadata.labels ?? {};
   const all = [...peers];
@@ -157,7 +193,13 @@ export function desiredPeers(peers: Iterable<BgpPeer>, node: Node | undefined, s
     const clash = conflicts.get(name);
     if (clash) {
       out.errors[name] = conflictMessage(clash);
-      out.notes.push({ kind: 'BgpPeer', name, type: 'Warning', reason: 'Conflict', message: conflictMessage(clash) });
+      out.notes.push({
+        kind: 'BgpPeer',
+        name,
+        type: 'Warning',
+        reason: 'Conflict',
+        message: conflictMessage(clash),
+      });
       continue;
     }
     const c = p.spec.conf ?? {};
@@ -181,13 +223,21 @@ export function desiredPeers(peers: Iterable<BgpPeer>, node: Node | undefined, s
       const key = c.authPasswordSecretRef.key || secretKeyDefault;
       const pw = secret(c.authPasswordSecretRef.name, key);
       if (pw === undefined) {
-        out.errors[name] = `spec.conf.authPasswordSecretRef: Secret ${c.authPasswordSecretRef.name} (key ${key}) not found in the manager's namespace`;
+        out.errors[name] =
+          `spec.conf.authPasswordSecretRef: Secret ${c.authPasswordSecretRef.name} (key ${key}) not found in the manager's namespace`;
         continue;
       }
       d.password = pw;
     } else if (c.authPassword) {
       d.password = c.authPassword;
-      out.notes.push({ kind: 'BgpPeer', name, type: 'Warning', reason: 'PlainTextPassword', message: 'spec.conf.authPassword holds the TCP-MD5 password in plain text; move it to a Secret and use spec.conf.authPasswordSecretRef' });
+      out.notes.push({
+        kind: 'BgpPeer',
+        name,
+        type: 'Warning',
+        reason: 'PlainTextPassword',
+        message:
+          'spec.conf.authPassword holds the TCP-MD5 password in plain text; move it to a Secret and use spec.conf.authPasswordSecretRef',
+      });
     }
     if (p.spec.ebgpMultihop?.enabled) d.ebgpMultihopTtl = p.spec.ebgpMultihop.multihopTtl || 255;
     const t = p.spec.timers?.config;
@@ -215,7 +265,14 @@ export function desiredPeers(peers: Iterable<BgpPeer>, node: Node | undefined, s
     for (const a of p.spec.afiSafis ?? []) {
       if (a.config?.enabled === false) continue;
       const afi = a.config?.family?.afi;
-      const f: IpFamily | undefined = afi === undefined ? familyOf(c.neighborAddress) : afi === 'AFI_IP' ? 'ipv4' : afi === 'AFI_IP6' ? 'ipv6' : undefined;
+      const f: IpFamily | undefined =
+        afi === undefined
+          ? familyOf(c.neighborAddress)
+          : afi === 'AFI_IP'
+            ? 'ipv4'
+            : afi === 'AFI_IP6'
+              ? 'ipv6'
+              : undefined;
       if (!f) {
         out.errors[name] = `spec.afiSafis: family ${afi} is not supported (AFI_IP, AFI_IP6)`;
         break;
@@ -258,23 +315,43 @@ export function desiredPaths(
   const explicit: { ipv4?: string; ipv6?: string } = {};
   const ann = node?.metadata.annotations?.[ANNOTATION_NEXT_HOP];
   if (ann) {
-    for (const part of ann.split(',').map((x) => x.trim()).filter(Boolean)) {
+    for (const part of ann
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean)) {
       const fam = strictIpFamily(part);
       if (fam === 4) explicit.ipv4 = part;
       else if (fam === 6) explicit.ipv6 = part;
-      else notes.push({ kind: 'Node', name: node?.metadata.name ?? '', type: 'Warning', reason: 'InvalidNextHop', message: `annotation ${ANNOTATION_NEXT_HOP}: ${JSON.stringify(part)} is not an IP address (ignored)` });
+      else
+        notes.push({
+          kind: 'Node',
+          name: node?.metadata.name ?? '',
+          type: 'Warning',
+          reason: 'InvalidNextHop',
+          message: `annotation ${ANNOTATION_NEXT_HOP}: ${JSON.stringify(part)} is not an IP address (ignored)`,
+        });
     }
   }
   const v6OverV4 = peers.some((p) => familyOf(p.address) === 'ipv4' && peerFamilies(p, g).includes('ipv6'));
   const nodeV6 = nodeAddresses(node).ipv6;
-  const nextHop: { ipv4?: string; ipv6?: string } = { ipv4: explicit.ipv4, ipv6: explicit.ipv6 ?? (v6OverV4 ? nodeV6 : undefined) };
+  const nextHop: { ipv4?: string; ipv6?: string } = {
+    ipv4: explicit.ipv4,
+    ipv6: explicit.ipv6 ?? (v6OverV4 ? nodeV6 : undefined),
+  };
   const paths: DesiredPath[] = [];
   let warnedV6 = false;
   for (const a of announcements) {
     if (a.protocol !== 'bgp') continue;
     if (!nodeMayCarry(a, node, slices)) continue;
     if (a.family === 'ipv6' && v6OverV4 && !nextHop.ipv6) {
-      if (!warnedV6) notes.push({ kind: 'Eip', name: a.eip, type: 'Warning', reason: 'NoIPv6NextHop', message: `IPv6 routes go over an IPv4 BGP session but node ${node?.metadata.name ?? '?'} has no IPv6 InternalIP (nor annotation ${ANNOTATION_NEXT_HOP}): not announced` });
+      if (!warnedV6)
+        notes.push({
+          kind: 'Eip',
+          name: a.eip,
+          type: 'Warning',
+          reason: 'NoIPv6NextHop',
+          message: `IPv6 routes go over an IPv4 BGP session but node ${node?.metadata.name ?? '?'} has no IPv6 InternalIP (nor annotation ${ANNOTATION_NEXT_HOP}): not announced`,
+        });
       warnedV6 = true;
       continue;
     }

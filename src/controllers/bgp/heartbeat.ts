@@ -90,7 +90,8 @@ export class Heartbeat {
   private async removeStale(olderThanMs = 10 * this.intervalMs + 10_000): Promise<void> {
     const now = Date.now();
     for (const m of await this.markers()) {
-      if (now - m.mtimeMs > olderThanMs) await rm(join(this.markerDir, m.name), { force: true }).catch(() => undefined);
+      if (now - m.mtimeMs > olderThanMs)
+        await rm(join(this.markerDir, m.name), { force: true }).catch(() => undefined);
     }
   }
 
@@ -108,7 +109,11 @@ export class Heartbeat {
         const path = join(this.markerDir, name);
         const s = await stat(path);
         const started = /started=(\d+)/.exec(await readFile(path, 'utf8'))?.[1];
-        out.push({ name, mtimeMs: s.mtimeMs, startedAt: started === undefined ? undefined : Number(started) });
+        out.push({
+          name,
+          mtimeMs: s.mtimeMs,
+          startedAt: started === undefined ? undefined : Number(started),
+        });
       } catch {
         // removed meanwhile
       }

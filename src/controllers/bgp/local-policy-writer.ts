@@ -1,9 +1,20 @@
 // Writes the eTP=Local condition (local-policy.ts) on Services and its Warning Event. One writer per
 // Service: the first replica node by name, so every replica agrees on who writes without talking.
-import { Resources, errorMessage, type ObjectWriter, type EventRecorder, type EndpointSlice } from '../../kube/index.ts';
+import {
+  Resources,
+  errorMessage,
+  type ObjectWriter,
+  type EventRecorder,
+  type EndpointSlice,
+} from '../../kube/index.ts';
 import type { Logger } from '../../obs/log.ts';
 import type { Announcement } from '../announce.ts';
-import { CONDITION_ENDPOINTS_WITHOUT_REPLICA, conditionMessage, localPolicyFindings, nextConditions } from './local-policy.ts';
+import {
+  CONDITION_ENDPOINTS_WITHOUT_REPLICA,
+  conditionMessage,
+  localPolicyFindings,
+  nextConditions,
+} from './local-policy.ts';
 
 export class LocalPolicyConditions {
   readonly #node: string;
@@ -20,7 +31,11 @@ export class LocalPolicyConditions {
     this.#log = o.log;
   }
 
-  update(announcements: Iterable<Announcement>, slices: readonly EndpointSlice[], replicas: ReadonlySet<string>): void {
+  update(
+    announcements: Iterable<Announcement>,
+    slices: readonly EndpointSlice[],
+    replicas: ReadonlySet<string>,
+  ): void {
     if ([...replicas].sort()[0] !== this.#node) return;
     for (const f of localPolicyFindings(announcements, slices, replicas)) {
       const svc = f.service;
@@ -37,11 +52,16 @@ export class LocalPolicyConditions {
           return next ? { conditions: next } : undefined;
         })
         .then((written) => {
-          if (written && f.nodes.length) this.#events.event(svc, 'Warning', 'EndpointsWithoutBgpSpeaker', conditionMessage(f.nodes));
+          if (written && f.nodes.length)
+            this.#events.event(svc, 'Warning', 'EndpointsWithoutBgpSpeaker', conditionMessage(f.nodes));
         })
         .catch((err: unknown) => {
           this.#written.delete(key);
-          this.#log.warn('Service condition write failed', { service: `${target.namespace}/${target.name}`, condition: CONDITION_ENDPOINTS_WITHOUT_REPLICA, error: errorMessage(err) });
+          this.#log.warn('Service condition write failed', {
+            service: `${target.namespace}/${target.name}`,
+            condition: CONDITION_ENDPOINTS_WITHOUT_REPLICA,
+            error: errorMessage(err),
+          });
         });
     }
   }

@@ -15,7 +15,11 @@ export interface LocalPolicyFinding {
 }
 
 /** For every eTP=Local Service holding a bgp IP: the endpoint nodes without a replica. Pure. */
-export function localPolicyFindings(announcements: Iterable<Announcement>, slices: readonly EndpointSlice[], replicaNodes: ReadonlySet<string>): LocalPolicyFinding[] {
+export function localPolicyFindings(
+  announcements: Iterable<Announcement>,
+  slices: readonly EndpointSlice[],
+  replicaNodes: ReadonlySet<string>,
+): LocalPolicyFinding[] {
   const out = new Map<string, LocalPolicyFinding>();
   for (const a of announcements) {
     if (a.protocol !== 'bgp') continue;
@@ -34,7 +38,12 @@ export function conditionMessage(nodes: readonly string[]): string {
 }
 
 /** The Service's conditions with ours set/removed; undefined when nothing changes. Pure. */
-export function nextConditions(cur: readonly Condition[] | undefined, nodes: readonly string[], now: string, generation?: number): Condition[] | undefined {
+export function nextConditions(
+  cur: readonly Condition[] | undefined,
+  nodes: readonly string[],
+  now: string,
+  generation?: number,
+): Condition[] | undefined {
   const list = [...(cur ?? [])];
   const i = list.findIndex((c) => c.type === CONDITION_ENDPOINTS_WITHOUT_REPLICA);
   if (nodes.length === 0) {

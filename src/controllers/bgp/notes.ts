@@ -21,7 +21,14 @@ export class NoteRecorder {
   tell(n: Note): void {
     const c = this.#caches;
     // BgpConf/BgpPeer: the newest version, also when the entry check refused it (the note may be why)
-    const obj = n.kind === 'BgpConf' ? c.bgpConfs.latest(n.name) : n.kind === 'BgpPeer' ? c.bgpPeers.latest(n.name) : n.kind === 'Eip' ? c.eips.get(n.name) : c.nodes.get(n.name);
+    const obj =
+      n.kind === 'BgpConf'
+        ? c.bgpConfs.latest(n.name)
+        : n.kind === 'BgpPeer'
+          ? c.bgpPeers.latest(n.name)
+          : n.kind === 'Eip'
+            ? c.eips.get(n.name)
+            : c.nodes.get(n.name);
     if (!obj) return;
     const key = `${n.kind}/${n.name}/${obj.metadata.generation ?? obj.metadata.resourceVersion}/${n.reason}/${n.message}`;
     if (this.#told.has(key)) return;

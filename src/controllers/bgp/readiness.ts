@@ -9,7 +9,13 @@ function canon(a: string): string {
 }
 
 /** true, or the reason it is not ready yet. */
-export function bgpReady(peers: readonly DesiredPeer[], g: DesiredGlobal, wanted: Readonly<Record<IpFamily, number>>, status: readonly PeerStatus[], pathsApplied: boolean): true | string {
+export function bgpReady(
+  peers: readonly DesiredPeer[],
+  g: DesiredGlobal,
+  wanted: Readonly<Record<IpFamily, number>>,
+  status: readonly PeerStatus[],
+  pathsApplied: boolean,
+): true | string {
   if (!pathsApplied) return 'paths not applied to gobgpd yet';
   const byAddr = new Map(status.map((s) => [canon(s.address), s]));
   const waiting: string[] = [];

@@ -36,7 +36,13 @@ export class BgpReadyGate {
   /** what the last socket check said while gobgpd could not be reached (cached for a second) */
   #socketProblem: { text: string; at: number } | undefined;
 
-  constructor(o: { speaker: BgpSpeaker; socket: string; timeoutMs: number; inputs: () => ReadyInputs; log: Logger }) {
+  constructor(o: {
+    speaker: BgpSpeaker;
+    socket: string;
+    timeoutMs: number;
+    inputs: () => ReadyInputs;
+    log: Logger;
+  }) {
     this.#speaker = o.speaker;
     this.#socket = o.socket;
     this.#timeoutMs = o.timeoutMs;
@@ -47,8 +53,17 @@ export class BgpReadyGate {
   /** After a failed connect: find out why (for the log and for readiness). */
   async connectFailed(err: unknown, attempt: number): Promise<void> {
     const check = await checkGobgpSocket(this.#socket);
-    this.#socketProblem = { text: check.connectable ? `gobgpd: ${errorMessage(err)}` : check.text, at: performance.now() };
-    this.#log.error('cannot reach gobgpd; retrying', { socket: this.#socket, attempt, error: errorMessage(err), socketCheck: check.text, errno: check.errno });
+    this.#socketProblem = {
+      text: check.connectable ? `gobgpd: ${errorMessage(err)}` : check.text,
+      at: performance.now(),
+    };
+    this.#log.error('cannot reach gobgpd; retrying', {
+      socket: this.#socket,
+      attempt,
+      error: errorMessage(err),
+      socketCheck: check.text,
+      errno: check.errno,
+    });
   }
 
   async sidecar(): Promise<true | string> {
@@ -61,7 +76,11 @@ export class BgpReadyGate {
     const cached = this.#socketProblem;
     if (cached && performance.now() - cached.at < 1000) return cached.text;
     const check = await checkGobgpSocket(this.#socket);
-    const text = check.connectable ? (i.started ? 'gobgpd: the gRPC channel is not connected' : 'connecting to gobgpd') : check.text;
+    const text = check.connectable
+      ? i.started
+        ? 'gobgpd: the gRPC channel is not connected'
+        : 'connecting to gobgpd'
+      : check.text;
     this.#socketProblem = { text, at: performance.now() };
     return text;
   }
@@ -92,7 +111,10 @@ export class BgpReadyGate {
     }
     if (waited >= this.#timeoutMs) {
       this.#latched = true;
-      this.#log.warn('BGP not ready within the bounded wait; reporting ready anyway', { waitedMs: waited, reason });
+      this.#log.warn('BGP not ready within the bounded wait; reporting ready anyway', {
+        waitedMs: waited,
+        reason,
+      });
       return true;
     }
     return reason;

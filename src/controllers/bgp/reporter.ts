@@ -10,9 +10,24 @@ import type { Logger } from '../../obs/log.ts';
 import { gauge } from '../../obs/metrics.ts';
 import { confEntry, peerEntry, type NodeStatusWriter } from './status.ts';
 
-const SESSION_CODE: Record<PeerStatus['sessionState'], number> = { UNKNOWN: 0, IDLE: 1, CONNECT: 2, ACTIVE: 3, OPENSENT: 4, OPENCONFIRM: 5, ESTABLISHED: 6 };
-const mSession = gauge('bgp_session_state', 'BGP session state per peer on this node (0 unknown, 1 idle, 2 connect, 3 active, 4 opensent, 5 openconfirm, 6 established)', ['peer', 'node']);
-const mEstablished = gauge('bgp_session_established', '1 when the BGP session to the peer is Established', ['peer', 'node']);
+const SESSION_CODE: Record<PeerStatus['sessionState'], number> = {
+  UNKNOWN: 0,
+  IDLE: 1,
+  CONNECT: 2,
+  ACTIVE: 3,
+  OPENSENT: 4,
+  OPENCONFIRM: 5,
+  ESTABLISHED: 6,
+};
+const mSession = gauge(
+  'bgp_session_state',
+  'BGP session state per peer on this node (0 unknown, 1 idle, 2 connect, 3 active, 4 opensent, 5 openconfirm, 6 established)',
+  ['peer', 'node'],
+);
+const mEstablished = gauge('bgp_session_established', '1 when the BGP session to the peer is Established', [
+  'peer',
+  'node',
+]);
 
 /** Status (and session metrics) are refreshed at least this often, and soon after each session event. */
 const STATUS_POLL_MS = 5_000;
@@ -49,7 +64,14 @@ export class BgpStatusReporter {
   #active = false;
   #sessionsSeen = new Set<string>();
 
-  constructor(o: { caches: Caches; writer: NodeStatusWriter; node: string; speaker: BgpSpeaker; intent: () => BgpIntent; log: Logger }) {
+  constructor(o: {
+    caches: Caches;
+    writer: NodeStatusWriter;
+    node: string;
+    speaker: BgpSpeaker;
+    intent: () => BgpIntent;
+    log: Logger;
+  }) {
     this.#caches = o.caches;
     this.#writer = o.writer;
     this.#node = o.node;
@@ -127,14 +149,18 @@ export class BgpStatusReporter {
       }
       const addr = obj.spec.conf?.neighborAddress ?? '';
       const s = intent.configured ? byAddr.get(canonAddress(addr)) : undefined;
-      const err = intent.peerErrors[name] ?? (intent.configured ? speakerError : 'BGP is not configured (no BgpConf default)');
+      const err =
+        intent.peerErrors[name] ??
+        (intent.configured ? speakerError : 'BGP is not configured (no BgpConf default)');
       await this.#writer.peer(obj as BgpPeer, peerEntry(s, addr, err));
     }
     const conf = c.bgpConfs.latest(BGPCONF_DEFAULT_NAME);
-    if (conf && !conf.metadata.deletionTimestamp) await this.#writer.conf(conf, confEntry(intent.global, intent.globalError ?? speakerError));
+    if (conf && !conf.metadata.deletionTimestamp)
+      await this.#writer.conf(conf, confEntry(intent.global, intent.globalError ?? speakerError));
     // BgpConfs not named default are ignored, and their Valid=False/NotDefault condition says so
     for (const o of c.bgpConfs.listLatest()) {
-      if (o.metadata.name !== BGPCONF_DEFAULT_NAME && !o.metadata.deletionTimestamp) await this.#writer.conditions.conf(o);
+      if (o.metadata.name !== BGPCONF_DEFAULT_NAME && !o.metadata.deletionTimestamp)
+        await this.#writer.conditions.conf(o);
     }
   }
 

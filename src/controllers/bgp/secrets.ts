@@ -50,7 +50,10 @@ export class PeerSecrets {
 
   /** Refreshes every SECRET_REFRESH_MS from `peers()` until stop(). */
   start(peers: () => readonly BgpPeer[]): void {
-    this.#timer = setInterval(() => void this.refresh(peers()).then((changed) => changed && this.#onChange()), SECRET_REFRESH_MS);
+    this.#timer = setInterval(
+      () => void this.refresh(peers()).then((changed) => changed && this.#onChange()),
+      SECRET_REFRESH_MS,
+    );
     this.#timer.unref();
   }
 
@@ -61,7 +64,13 @@ export class PeerSecrets {
   async #fetch(name: string): Promise<boolean> {
     try {
       const s = await this.#client.getOrUndefined<Secret>(Resources.Secret, name, this.#namespace);
-      const data = s?.data ?? (s?.stringData ? Object.fromEntries(Object.entries(s.stringData).map(([k, v]) => [k, Buffer.from(v).toString('base64')])) : undefined);
+      const data =
+        s?.data ??
+        (s?.stringData
+          ? Object.fromEntries(
+              Object.entries(s.stringData).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
+            )
+          : undefined);
       const changed = JSON.stringify(data ?? null) !== JSON.stringify(this.#data.get(name) ?? null);
       this.#data.set(name, data);
       return changed;

@@ -2,7 +2,10 @@
 import type { LabelSelector } from '../../api/v1alpha2.ts';
 
 /** Absent selector = every node; an empty one (no terms) too, as in Kubernetes. Throws on a malformed term. */
-export function labelsMatch(sel: LabelSelector | undefined, labels: Readonly<Record<string, string>>): boolean {
+export function labelsMatch(
+  sel: LabelSelector | undefined,
+  labels: Readonly<Record<string, string>>,
+): boolean {
   if (!sel) return true;
   for (const [k, v] of Object.entries(sel.matchLabels ?? {})) if (labels[k] !== v) return false;
   for (const r of sel.matchExpressions ?? []) {

@@ -12,7 +12,11 @@ import { BgpConditionsWriter } from './conditions.ts';
  * a lastError the BgpPeer is not configured in gobgpd, so a session gobgpd has at its address belongs
  * to another BgpPeer (the same neighbour) and is not shown (issue 12).
  */
-export function peerEntry(session: PeerStatus | undefined, address: string, lastError: string | undefined): NodePeerStatus {
+export function peerEntry(
+  session: PeerStatus | undefined,
+  address: string,
+  lastError: string | undefined,
+): NodePeerStatus {
   const s = lastError === undefined ? session : undefined;
   const entry: NodePeerStatus = {
     peerState: {
@@ -42,7 +46,12 @@ export function peerEntry(session: PeerStatus | undefined, address: string, last
 }
 
 export function confEntry(g: DesiredGlobal | undefined, lastError: string | undefined): NodeConfStatus {
-  return { routerId: g?.routerId ?? '', as: g?.asn ?? 0, listenPort: g?.listenPort ?? 0, lastError: lastError ?? '' };
+  return {
+    routerId: g?.routerId ?? '',
+    as: g?.asn ?? 0,
+    listenPort: g?.listenPort ?? 0,
+    lastError: lastError ?? '',
+  };
 }
 
 function sameEntry(a: object | undefined, b: object | undefined): boolean {
@@ -78,18 +87,36 @@ export class NodeStatusWriter {
    * up to date. Returns whether the entry was written.
    */
   async peer(obj: BgpPeer, entry: NodePeerStatus | undefined): Promise<boolean> {
-    const wrote = await this.write('BgpPeer', obj.metadata.name, obj.status?.nodesPeerStatus?.[this.node], entry, 'nodesPeerStatus');
+    const wrote = await this.write(
+      'BgpPeer',
+      obj.metadata.name,
+      obj.status?.nodesPeerStatus?.[this.node],
+      entry,
+      'nodesPeerStatus',
+    );
     await this.conditions.peer(obj);
     return wrote;
   }
 
   async conf(obj: BgpConf, entry: NodeConfStatus | undefined): Promise<boolean> {
-    const wrote = await this.write('BgpConf', obj.metadata.name, obj.status?.nodesConfStatus?.[this.node], entry, 'nodesConfStatus');
+    const wrote = await this.write(
+      'BgpConf',
+      obj.metadata.name,
+      obj.status?.nodesConfStatus?.[this.node],
+      entry,
+      'nodesConfStatus',
+    );
     await this.conditions.conf(obj);
     return wrote;
   }
 
-  private async write(kind: 'BgpPeer' | 'BgpConf', name: string, cur: object | undefined, entry: object | undefined, field: string): Promise<boolean> {
+  private async write(
+    kind: 'BgpPeer' | 'BgpConf',
+    name: string,
+    cur: object | undefined,
+    entry: object | undefined,
+    field: string,
+  ): Promise<boolean> {
     const key = `${kind}/${name}`;
     const want = entry ? JSON.stringify({ ...entry, updateTime: undefined }) : null;
     // the cache may lag our own write by a moment: don't write the same thing twice
@@ -100,7 +127,12 @@ export class NodeStatusWriter {
     }
     const value = entry ? { ...entry, updateTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') } : null;
     try {
-      await this.writer.mergePatch(kind === 'BgpPeer' ? Resources.BgpPeer : Resources.BgpConf, { name }, { status: { [field]: { [this.node]: value } } }, { subresource: 'status' });
+      await this.writer.mergePatch(
+        kind === 'BgpPeer' ? Resources.BgpPeer : Resources.BgpConf,
+        { name },
+        { status: { [field]: { [this.node]: value } } },
+        { subresource: 'status' },
+      );
       this.written.set(key, want);
       this.writes++;
       return true;

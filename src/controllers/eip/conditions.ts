@@ -3,7 +3,11 @@ import type { Condition } from '../../kube/types.ts';
 
 export type ConditionInput = Omit<Condition, 'lastTransitionTime'>;
 
-export function mergeConditions(old: readonly Condition[] | undefined, next: readonly ConditionInput[], now: string): Condition[] {
+export function mergeConditions(
+  old: readonly Condition[] | undefined,
+  next: readonly ConditionInput[],
+  now: string,
+): Condition[] {
   return next.map((c) => {
     const prev = old?.find((o) => o.type === c.type);
     const lastTransitionTime = prev && prev.status === c.status ? prev.lastTransitionTime : now;

@@ -17,7 +17,8 @@ export function eipStatusPatch(stored: EipStatus | undefined, want: EipStatus): 
   if (Object.keys(used).length > 0 || cur.used === undefined) p['used'] = used;
   const uids = mapDiffPatch(cur.serviceUIDs, want.serviceUIDs);
   if (Object.keys(uids).length > 0) p['serviceUIDs'] = uids;
-  if (JSON.stringify(cur.conditions ?? []) !== JSON.stringify(want.conditions ?? [])) p['conditions'] = want.conditions;
+  if (JSON.stringify(cur.conditions ?? []) !== JSON.stringify(want.conditions ?? []))
+    p['conditions'] = want.conditions;
   return p;
 }
 

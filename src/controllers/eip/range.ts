@@ -3,7 +3,13 @@
 // without the webhook they can still be stored), the range last applied — status.firstIP..lastIP —
 // stays in force, so no allocation is orphaned, and the problem is reported in the Valid condition.
 import type { Eip } from '../../api/v1alpha2.ts';
-import { parseIp, poolContains, spansOverlap, tryParsePoolAddress, type PoolRange } from '../../ipam/index.ts';
+import {
+  parseIp,
+  poolContains,
+  spansOverlap,
+  tryParsePoolAddress,
+  type PoolRange,
+} from '../../ipam/index.ts';
 
 export interface EffectiveRange {
   /** Undefined when neither spec.address nor a previous status gives a usable range. */
@@ -27,7 +33,9 @@ export function outsideRange(range: PoolRange, used: Record<string, string> | un
     let inside = false;
     try {
       const p = parseIp(ip);
-      inside = poolContains(range, p) || spansOverlap(range.span, { family: p.family, first: p.value, last: p.value });
+      inside =
+        poolContains(range, p) ||
+        spansOverlap(range.span, { family: p.family, first: p.value, last: p.value });
     } catch {
       inside = false;
     }
@@ -41,7 +49,11 @@ export function effectiveRange(eip: Eip): EffectiveRange {
   const previous = rangeFromStatus(eip);
   if (!parsed.ok) {
     return previous
-      ? { range: previous, source: 'status', problem: `spec.address: ${parsed.error}; keeping the previous range ${previous.text}` }
+      ? {
+          range: previous,
+          source: 'status',
+          problem: `spec.address: ${parsed.error}; keeping the previous range ${previous.text}`,
+        }
       : { source: 'none', problem: `spec.address: ${parsed.error}` };
   }
   const orphans = outsideRange(parsed.range, eip.status?.used);

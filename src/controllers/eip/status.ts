@@ -32,12 +32,21 @@ export interface PoolVerdict {
 const MAX_LISTED = 5;
 
 function holdersList(facts: LedgerFacts): string {
-  const keys = Object.keys(facts.serviceUIDs).length > 0 ? Object.keys(facts.serviceUIDs) : Object.values(facts.used).flatMap((v) => v.split(';'));
+  const keys =
+    Object.keys(facts.serviceUIDs).length > 0
+      ? Object.keys(facts.serviceUIDs)
+      : Object.values(facts.used).flatMap((v) => v.split(';'));
   const shown = keys.slice(0, MAX_LISTED).join(', ');
   return keys.length > MAX_LISTED ? `${shown} and ${keys.length - MAX_LISTED} more` : shown;
 }
 
-export function poolVerdict(eip: Eip, eff: EffectiveRange, validity: Validity | undefined, facts: LedgerFacts, maxAllocations: number): PoolVerdict {
+export function poolVerdict(
+  eip: Eip,
+  eff: EffectiveRange,
+  validity: Validity | undefined,
+  facts: LedgerFacts,
+  maxAllocations: number,
+): PoolVerdict {
   const size = eff.range?.size ?? 0n;
   let exhausted = false;
   let exhaustedReason = 'HasRoom';
@@ -55,26 +64,51 @@ export function poolVerdict(eip: Eip, eff: EffectiveRange, validity: Validity | 
   const problems = [...(validity?.errors ?? [])];
   if (eff.problem && !problems.some((p) => p.startsWith('spec.address'))) problems.unshift(eff.problem);
   if (!eff.range || problems.length > 0) {
-    return { ...base, acceptsNew: false, reason: 'Invalid', message: `no new allocations: ${problems.join('; ') || 'no usable address range'}` };
+    return {
+      ...base,
+      acceptsNew: false,
+      reason: 'Invalid',
+      message: `no new allocations: ${problems.join('; ') || 'no usable address range'}`,
+    };
   }
   if (eip.metadata.deletionTimestamp) {
     const names = holdersList(facts);
-    const msg = facts.claims > 0 ? `being deleted; waiting for ${facts.claims} Service(s) to release their addresses${names ? `: ${names}` : ''}` : 'being deleted';
+    const msg =
+      facts.claims > 0
+        ? `being deleted; waiting for ${facts.claims} Service(s) to release their addresses${names ? `: ${names}` : ''}`
+        : 'being deleted';
     return { ...base, acceptsNew: false, reason: 'Deleting', message: msg };
   }
   if (eip.spec.disable) {
-    return { ...base, acceptsNew: false, reason: 'Disabled', message: `spec.disable is true: no new allocations; ${facts.claims} existing allocation(s) kept` };
+    return {
+      ...base,
+      acceptsNew: false,
+      reason: 'Disabled',
+      message: `spec.disable is true: no new allocations; ${facts.claims} existing allocation(s) kept`,
+    };
   }
-  if (exhausted) return { ...base, acceptsNew: false, reason: 'Ready', message: `addresses from ${eff.range.text} are announced; ${exhaustedMessage}` };
+  if (exhausted)
+    return {
+      ...base,
+      acceptsNew: false,
+      reason: 'Ready',
+      message: `addresses from ${eff.range.text} are announced; ${exhaustedMessage}`,
+    };
   return { ...base, acceptsNew: true, reason: 'Ready', message: `allocating from ${eff.range.text}` };
 }
 
 /** The full desired status. `old` supplies lastTransitionTimes. */
 export function desiredEipStatus(
-  eip: Eip, eff: EffectiveRange, validity: Validity | undefined, facts: LedgerFacts, verdict: PoolVerdict, now: string,
+  eip: Eip,
+  eff: EffectiveRange,
+  validity: Validity | undefined,
+  facts: LedgerFacts,
+  verdict: PoolVerdict,
+  now: string,
 ): EipStatus {
   const gen = eip.metadata.generation;
-  const withGen = (c: Omit<ConditionInput, 'observedGeneration'>): ConditionInput => (gen === undefined ? c : { ...c, observedGeneration: gen });
+  const withGen = (c: Omit<ConditionInput, 'observedGeneration'>): ConditionInput =>
+    gen === undefined ? c : { ...c, observedGeneration: gen };
   const problems = [...(validity?.errors ?? [])];
   if (eff.problem && !problems.some((p) => p.startsWith('spec.address'))) problems.unshift(eff.problem);
   const valid = problems.length === 0 && eff.range !== undefined;
@@ -84,10 +118,22 @@ export function desiredEipStatus(
       type: 'Valid',
       status: valid ? 'True' : 'False',
       reason: valid ? 'Valid' : eff.source === 'status' ? 'ChangeNotApplied' : 'InvalidSpec',
-      message: valid ? `${eff.range?.text ?? ''}: ${eff.range?.size ?? 0n} allocatable addresses` : problems.join('; '),
+      message: valid
+        ? `${eff.range?.text ?? ''}: ${eff.range?.size ?? 0n} allocatable addresses`
+        : problems.join('; '),
     }),
-    withGen({ type: 'Ready', status: readyTrue ? 'True' : 'False', reason: verdict.reason, message: verdict.message }),
-    withGen({ type: 'Exhausted', status: verdict.exhausted ? 'True' : 'False', reason: verdict.exhaustedReason, message: verdict.exhaustedMessage }),
+    withGen({
+      type: 'Ready',
+      status: readyTrue ? 'True' : 'False',
+      reason: verdict.reason,
+      message: verdict.message,
+    }),
+    withGen({
+      type: 'Exhausted',
+      status: verdict.exhausted ? 'True' : 'False',
+      reason: verdict.exhaustedReason,
+      message: verdict.exhaustedMessage,
+    }),
   ];
   const status: EipStatus = {
     usage: facts.usage,

@@ -21,7 +21,9 @@ function createdBefore(a: Eip, b: Eip): boolean {
 export function validateAll(eips: readonly Eip[]): Map<string, Validity> {
   const out = new Map<string, Validity>();
   for (const eip of eips) {
-    const earlier = eips.filter((o) => o !== eip && o.metadata.deletionTimestamp === undefined && createdBefore(o, eip));
+    const earlier = eips.filter(
+      (o) => o !== eip && o.metadata.deletionTimestamp === undefined && createdBefore(o, eip),
+    );
     const r = validateEip(eip, { others: earlier });
     out.set(eip.metadata.name, { errors: r.errors.map(formatIssue), warnings: r.warnings.map(formatIssue) });
   }

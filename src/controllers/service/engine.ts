@@ -24,10 +24,19 @@ import { AllocState, PoolEntry, rvNewer, type ClaimSource } from './pools.ts';
 import { KeyQueue } from './queue.ts';
 import { rebuild, revalidate } from './rebuild.ts';
 import { serviceKey, serviceRequest, wantsAddresses, type ClassConfig } from './request.ts';
-import { LostLeadership, commitPool, dropFinalizer, shownIps, writeIngress, type WriteDeps } from './writes.ts';
+import {
+  LostLeadership,
+  commitPool,
+  dropFinalizer,
+  shownIps,
+  writeIngress,
+  type WriteDeps,
+} from './writes.ts';
 
 const pendingGauge = gauge('allocator_pending_services', 'Services that want an address and have none');
-const allocationsTotal = counter('allocator_allocations_total', 'Addresses assigned and released', ['action']);
+const allocationsTotal = counter('allocator_allocations_total', 'Addresses assigned and released', [
+  'action',
+]);
 const rebuildsTotal = counter('allocator_rebuilds_total', 'Allocator state rebuilt from a fresh LIST');
 
 export interface EngineDeps {
@@ -88,7 +97,8 @@ export class AllocatorEngine {
       // this replica's speakers see the allocation without waiting for the watch event
       onEipWritten: (eip, base) => d.eips.offerWritten(eip, base),
       guard: () => {
-        if (!d.lease.isLeader() || d.lease.remainingMs() < margin) throw new LostLeadership('allocator Lease not held (or about to expire)');
+        if (!d.lease.isLeader() || d.lease.remainingMs() < margin)
+          throw new LostLeadership('allocator Lease not held (or about to expire)');
       },
     };
     this.#report = new OutcomeReporter(d.events);
@@ -106,12 +116,20 @@ export class AllocatorEngine {
       d.services.onEvent((ev) => {
         const key = serviceKey(ev.obj);
         // the echo of our own status write carries nothing new to decide
-        if (ev.type === 'update' && this.#written.get(key)?.metadata.resourceVersion === ev.obj.metadata.resourceVersion) return;
+        if (
+          ev.type === 'update' &&
+          this.#written.get(key)?.metadata.resourceVersion === ev.obj.metadata.resourceVersion
+        )
+          return;
         this.queue.add(key);
       }),
       d.eips.onEvent(() => this.queue.poke()),
       d.namespaces.onEvent((ev) => {
-        if (ev.type === 'update' && JSON.stringify(ev.obj.metadata.labels ?? {}) === JSON.stringify(ev.old.metadata.labels ?? {})) return;
+        if (
+          ev.type === 'update' &&
+          JSON.stringify(ev.obj.metadata.labels ?? {}) === JSON.stringify(ev.old.metadata.labels ?? {})
+        )
+          return;
         const prefix = `${ev.obj.metadata.name}/`;
         this.queue.addAll([...this.#pending].filter((k) => k.startsWith(prefix)));
       }),
@@ -166,7 +184,8 @@ export class AllocatorEngine {
         if (!(e instanceof LostLeadership)) {
           // API errors are the weather (retried); anything else is a bug that must be seen
           const expected = isApiWeather(e);
-          if (expected) this.#log.warn('allocator tick failed; rebuilding from a fresh LIST', { error: errorMessage(e) });
+          if (expected)
+            this.#log.warn('allocator tick failed; rebuilding from a fresh LIST', { error: errorMessage(e) });
           const delay = !expected && this.#d.faults ? this.#d.faults.report('tick', e) : 500;
           await new Promise((r) => setTimeout(r, delay));
         }
@@ -185,7 +204,12 @@ export class AllocatorEngine {
     for (const p of r.state.pools.values()) this.#sigs.set(p.name, specSignature(p.known));
     this.queue.addAll(r.services.map(serviceKey));
     this.queue.addAll(r.state.recordedKeys());
-    this.#log.info('allocator state rebuilt from a fresh LIST', { eips: r.state.pools.size, services: r.services.length, adoptedFromStatus: r.adopted, droppedRecords: r.dropped });
+    this.#log.info('allocator state rebuilt from a fresh LIST', {
+      eips: r.state.pools.size,
+      services: r.services.length,
+      adoptedFromStatus: r.adopted,
+      droppedRecords: r.dropped,
+    });
   }
 
   private resync(): void {
@@ -201,7 +225,10 @@ export class AllocatorEngine {
     const svc = this.#d.services.get(name, ns);
     if (!wantsAddresses(svc, this.#d.cfg)) return undefined;
     const req = serviceRequest(svc);
-    return { claim: { key, ports: req.ports, ...(req.sharingKey ? { sharingKey: req.sharingKey } : {}) }, uid: req.uid };
+    return {
+      claim: { key, ports: req.ports, ...(req.sharingKey ? { sharingKey: req.sharingKey } : {}) },
+      uid: req.uid,
+    };
   };
 
   /** Follows the Eip cache: new pools, spec edits, writes by others, pools that are gone. */
@@ -244,7 +271,10 @@ export class AllocatorEngine {
   }
 
   /** The newest view of each Service; records the cache cannot confirm are checked with a GET. */
-  private async resolve(state: AllocState, keys: readonly string[]): Promise<Map<string, Service | undefined>> {
+  private async resolve(
+    state: AllocState,
+    keys: readonly string[],
+  ): Promise<Map<string, Service | undefined>> {
     const out = new Map<string, Service | undefined>();
     const confirm: string[] = [];
     for (const key of keys) {
@@ -252,11 +282,19 @@ export class AllocatorEngine {
       const cached = this.#d.services.get(name, ns);
       const written = this.#written.get(key);
       let svc = cached;
-      if (written && cached && rvNewer(written.metadata.resourceVersion, cached.metadata.resourceVersion)) svc = written;
+      if (written && cached && rvNewer(written.metadata.resourceVersion, cached.metadata.resourceVersion))
+        svc = written;
       else this.#written.delete(key);
       out.set(key, svc);
       const held = state.heldBy(key);
-      if (held.length > 0 && (!svc || held.some((h) => { const uid = h.pool.ledger?.uidOf(key); return uid !== undefined && uid !== svc.metadata.uid; }))) {
+      if (
+        held.length > 0 &&
+        (!svc ||
+          held.some((h) => {
+            const uid = h.pool.ledger?.uidOf(key);
+            return uid !== undefined && uid !== svc.metadata.uid;
+          }))
+      ) {
         confirm.push(key);
       }
     }
@@ -300,7 +338,11 @@ export class AllocatorEngine {
         const gone = new Set(rel.map((r) => r.ip));
         const cur = shownIps(svc);
         if (cur.some((ip) => gone.has(ip))) {
-          const w = await writeIngress(this.#w, svc, cur.filter((ip) => !gone.has(ip)));
+          const w = await writeIngress(
+            this.#w,
+            svc,
+            cur.filter((ip) => !gone.has(ip)),
+          );
           if (!w.ok && w.why === 'conflict') {
             this.queue.addAfter(key, 100);
             return;
@@ -322,7 +364,9 @@ export class AllocatorEngine {
 
     // 2. Keep or allocate (Services that hold something first, so their claims are fresh).
     const results = new Map<string, Outcome[]>();
-    const ordered = [...keys].sort((a, b) => Number(state.heldBy(b).length > 0) - Number(state.heldBy(a).length > 0));
+    const ordered = [...keys].sort(
+      (a, b) => Number(state.heldBy(b).length > 0) - Number(state.heldBy(a).length > 0),
+    );
     for (const key of ordered) {
       const svc = resolved.get(key);
       if (!wantsAddresses(svc, this.#d.cfg)) {
@@ -342,17 +386,21 @@ export class AllocatorEngine {
 
     // 3. One conditional status write per changed pool.
     const failedPools = new Set<string>();
-    await mapLimit([...state.pools.values()].filter((p) => p.dirty), 4, async (pool) => {
-      const r = await commitPool(this.#w, pool);
-      if (r === 'conflict' || r === 'gone') {
-        failedPools.add(pool.name);
-        if (r === 'gone') state.pools.delete(pool.name);
-        this.queue.addAll(touched.get(pool.name) ?? []);
-        this.queue.addAll(pool.ledger?.keys() ?? []);
-        this.queue.addAll(this.#pending);
-        this.#log.info('Eip changed under us; re-read and deciding again', { eip: pool.name, result: r });
-      }
-    });
+    await mapLimit(
+      [...state.pools.values()].filter((p) => p.dirty),
+      4,
+      async (pool) => {
+        const r = await commitPool(this.#w, pool);
+        if (r === 'conflict' || r === 'gone') {
+          failedPools.add(pool.name);
+          if (r === 'gone') state.pools.delete(pool.name);
+          this.queue.addAll(touched.get(pool.name) ?? []);
+          this.queue.addAll(pool.ledger?.keys() ?? []);
+          this.queue.addAll(this.#pending);
+          this.#log.info('Eip changed under us; re-read and deciding again', { eip: pool.name, result: r });
+        }
+      },
+    );
     if (failedPools.size > 0) revalidate(state);
     // Let this replica's speakers act on the new allocations (their recompute is queued by the Eip
     // write) before the Service status writes and Events take the event loop.
@@ -365,7 +413,11 @@ export class AllocatorEngine {
       const wants: boolean = wantsAddresses(svc, this.#d.cfg);
       if (wants) {
         const fams = serviceRequest(svc).families;
-        const want = state.heldBy(key).filter((h) => fams.includes(h.family)).sort((a, b) => fams.indexOf(a.family) - fams.indexOf(b.family)).map((h) => h.ip);
+        const want = state
+          .heldBy(key)
+          .filter((h) => fams.includes(h.family))
+          .sort((a, b) => fams.indexOf(a.family) - fams.indexOf(b.family))
+          .map((h) => h.ip);
         if (JSON.stringify(want) === JSON.stringify(shownIps(svc))) return;
         const w = await writeIngress(this.#w, svc, want);
         if (w.ok) this.noteWritten(key, w.svc);
@@ -384,12 +436,14 @@ export class AllocatorEngine {
     for (const [key, outcomes] of results) {
       const svc = resolved.get(key);
       if (!svc) continue;
-      for (const o of outcomes) if (o.kind === 'allocated' && committed(o.pool)) allocationsTotal.inc({ action: 'assigned' });
+      for (const o of outcomes)
+        if (o.kind === 'allocated' && committed(o.pool)) allocationsTotal.inc({ action: 'assigned' });
       if (this.#report.outcomes(key, svc, outcomes, committed)) this.#pending.add(key);
       else this.#pending.delete(key);
     }
     // Room was freed: Services still waiting that were not decided after the release get another go.
-    if (released.some(({ r }) => committed(r.pool.name))) this.queue.addAll([...this.#pending].filter((k) => !results.has(k)));
+    if (released.some(({ r }) => committed(r.pool.name)))
+      this.queue.addAll([...this.#pending].filter((k) => !results.has(k)));
     pendingGauge.set(this.#pending.size);
     this.ticks++;
   }

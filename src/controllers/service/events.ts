@@ -18,16 +18,30 @@ export class OutcomeReporter {
   }
 
   released(svc: Service | undefined, r: Release): void {
-    if (svc) this.#events.event(svc, 'Normal', 'ReleaseIP', `released ${r.ip} back to Eip ${r.pool.name}: ${r.why}`);
+    if (svc)
+      this.#events.event(svc, 'Normal', 'ReleaseIP', `released ${r.ip} back to Eip ${r.pool.name}: ${r.why}`);
   }
 
   /** Reports outcomes; `committed(pool)` says whether the pool's write went through. Answers true if any failed. */
-  outcomes(key: string, svc: Service, outcomes: readonly Outcome[], committed: (pool: string) => boolean): boolean {
+  outcomes(
+    key: string,
+    svc: Service,
+    outcomes: readonly Outcome[],
+    committed: (pool: string) => boolean,
+  ): boolean {
     const warnings: { reason: string; message: string }[] = [];
     for (const o of outcomes) {
       if (o.kind === 'allocated' && committed(o.pool)) {
-        const how = o.via === 'status' ? `kept ${o.ip} (shown in its status) and recorded it in Eip ${o.pool}` : `assigned ${o.ip} from Eip ${o.pool}`;
-        this.#events.event(svc, 'Normal', 'AssignIP', `${how}${o.shared ? ' (shared with other Services under its sharing key)' : ''}`);
+        const how =
+          o.via === 'status'
+            ? `kept ${o.ip} (shown in its status) and recorded it in Eip ${o.pool}`
+            : `assigned ${o.ip} from Eip ${o.pool}`;
+        this.#events.event(
+          svc,
+          'Normal',
+          'AssignIP',
+          `${how}${o.shared ? ' (shared with other Services under its sharing key)' : ''}`,
+        );
       } else if (o.kind === 'held' && o.note) {
         warnings.push({ reason: 'KeepIP', message: o.note });
       } else if (o.kind === 'failed') {

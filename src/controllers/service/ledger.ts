@@ -2,7 +2,15 @@
 // plus records OpenELB made on the edge addresses of CIDR pools (network/broadcast, which openelb-ts
 // never hands out but keeps for the Services that already hold them), the claims (for sharing checks)
 // and the Service UIDs. `used()`/`uids()` render it in Eip.status form.
-import { PoolTable, parseIp, formatIp, spansOverlap, type Claim, type PoolRange, type AllocateResult } from '../../ipam/index.ts';
+import {
+  PoolTable,
+  parseIp,
+  formatIp,
+  spansOverlap,
+  type Claim,
+  type PoolRange,
+  type AllocateResult,
+} from '../../ipam/index.ts';
 
 export interface RestoreProblem {
   ip: string;
@@ -12,7 +20,8 @@ export interface RestoreProblem {
 
 function sharingBlocked(claim: Claim, holders: readonly Claim[]): string | undefined {
   for (const h of holders) {
-    if (!claim.sharingKey || h.sharingKey !== claim.sharingKey) return `held by ${h.key}${h.sharingKey ? ` under sharing key ${JSON.stringify(h.sharingKey)}` : ' (no sharing key)'}`;
+    if (!claim.sharingKey || h.sharingKey !== claim.sharingKey)
+      return `held by ${h.key}${h.sharingKey ? ` under sharing key ${JSON.stringify(h.sharingKey)}` : ' (no sharing key)'}`;
     if (!claim.ports || !h.ports) return `shared with ${h.key}, whose ports are unknown`;
     const theirs = new Set(h.ports);
     const clash = claim.ports.find((p) => theirs.has(p));
@@ -71,7 +80,7 @@ export class PoolLedger {
   /** Why `claim` cannot take `ip` now (undefined = it can). Does not change anything. */
   blockedOn(claim: Claim, ip: string): string | undefined {
     if (!this.contains(ip)) return `${ip} is not an address of ${this.range.text}`;
-    const holders = (this.table.contains(ip) ? this.table.holdersOf(ip) : this.#edgeByIp.get(ip) ?? [])
+    const holders = (this.table.contains(ip) ? this.table.holdersOf(ip) : (this.#edgeByIp.get(ip) ?? []))
       .filter((k) => k !== claim.key)
       .map((k) => this.#claims.get(k) ?? { key: k });
     return holders.length === 0 ? undefined : sharingBlocked(claim, holders);
@@ -100,7 +109,8 @@ export class PoolLedger {
     } else if (this.contains(ip)) {
       const canonical = formatIp(this.range.family, parseIp(ip).value);
       const held = this.#edgeByKey.get(claim.key) ?? this.table.lookup(claim.key);
-      if (held !== undefined && held !== canonical) return { ip, key: claim.key, message: `${claim.key} is recorded at ${held} and at ${ip}` };
+      if (held !== undefined && held !== canonical)
+        return { ip, key: claim.key, message: `${claim.key} is recorded at ${held} and at ${ip}` };
       this.#edgeByKey.set(claim.key, canonical);
       const list = this.#edgeByIp.get(canonical) ?? [];
       if (!list.includes(claim.key)) list.push(claim.key);

@@ -1,5 +1,9 @@
 // Runs `fn` over `items` with at most `limit` in flight; rejects with the first error after all settle.
-export async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+export async function mapLimit<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   let firstError: unknown;
   let failed = false;

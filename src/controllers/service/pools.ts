@@ -11,7 +11,10 @@ import { PoolLedger, type RestoreProblem } from './ledger.ts';
 
 /** "ns/a;ns/b" → ["ns/a", "ns/b"]. */
 export function holderKeys(value: string): string[] {
-  return value.split(';').map((s) => s.trim()).filter((s) => s.includes('/'));
+  return value
+    .split(';')
+    .map((s) => s.trim())
+    .filter((s) => s.includes('/'));
 }
 
 /** Resource versions are etcd revisions: compare numerically when they are numbers, else "different = newer". */
@@ -91,7 +94,13 @@ export class PoolEntry {
     const l = this.ledger;
     return l
       ? { usage: l.usage, claims: l.claims, full: l.full, used: l.used(), serviceUIDs: l.uids() }
-      : { usage: 0, claims: 0, full: true, used: { ...(this.known.status?.used ?? {}) }, serviceUIDs: { ...(this.known.status?.serviceUIDs ?? {}) } };
+      : {
+          usage: 0,
+          claims: 0,
+          full: true,
+          used: { ...(this.known.status?.used ?? {}) },
+          serviceUIDs: { ...(this.known.status?.serviceUIDs ?? {}) },
+        };
   }
 
   /** Cheap facts (no maps) for decisions; messages then count Services instead of naming them. */
@@ -106,7 +115,14 @@ export class PoolEntry {
 
   desiredStatus(maxAllocations: number, now: string): ReturnType<typeof desiredEipStatus> {
     const facts = this.facts();
-    return desiredEipStatus(this.known, this.eff, this.validity, facts, this.verdict(maxAllocations, facts), now);
+    return desiredEipStatus(
+      this.known,
+      this.eff,
+      this.validity,
+      facts,
+      this.verdict(maxAllocations, facts),
+      now,
+    );
   }
 
   /** For automatic selection; `disabled` covers invalid, deleting and disabled pools (not full ones). */
@@ -157,7 +173,11 @@ export class AllocState {
   /** Pools holding `ip` as an address, valid ones first. */
   poolsContaining(ip: string): PoolEntry[] {
     const out = [...this.pools.values()].filter((p) => p.ledger?.contains(ip));
-    return out.sort((a, b) => Number(a.validity?.errors.length ?? 0) - Number(b.validity?.errors.length ?? 0) || (a.name < b.name ? -1 : 1));
+    return out.sort(
+      (a, b) =>
+        Number(a.validity?.errors.length ?? 0) - Number(b.validity?.errors.length ?? 0) ||
+        (a.name < b.name ? -1 : 1),
+    );
   }
 
   /** Every key recorded anywhere. */

@@ -31,13 +31,21 @@ export interface Rebuilt {
   dropped: number;
 }
 
-export function rebuildFrom(eips: readonly Eip[], services: readonly Service[], cfg: ClassConfig, maxAllocations: number): Rebuilt {
+export function rebuildFrom(
+  eips: readonly Eip[],
+  services: readonly Service[],
+  cfg: ClassConfig,
+  maxAllocations: number,
+): Rebuilt {
   const byKey = new Map(services.map((s) => [serviceKey(s), s]));
   const claims: ClaimSource = (key) => {
     const svc = byKey.get(key);
     if (!wantsAddresses(svc, cfg)) return undefined;
     const req = serviceRequest(svc);
-    return { claim: { key, ports: req.ports, ...(req.sharingKey ? { sharingKey: req.sharingKey } : {}) }, uid: req.uid };
+    return {
+      claim: { key, ports: req.ports, ...(req.sharingKey ? { sharingKey: req.sharingKey } : {}) },
+      uid: req.uid,
+    };
   };
   const state = new AllocState(maxAllocations);
   for (const eip of eips) state.pools.set(eip.metadata.name, new PoolEntry(eip, claims));
@@ -75,7 +83,11 @@ export function rebuildFrom(eips: readonly Eip[], services: readonly Service[], 
   return { state, services: [...services], adopted, dropped };
 }
 
-export async function rebuild(client: KubeClient, cfg: ClassConfig, maxAllocations: number): Promise<Rebuilt> {
+export async function rebuild(
+  client: KubeClient,
+  cfg: ClassConfig,
+  maxAllocations: number,
+): Promise<Rebuilt> {
   const eips = await client.list<Eip>(Resources.Eip);
   const services = await client.list<Service>(Resources.Service);
   return rebuildFrom(eips.items, services.items, cfg, maxAllocations);

@@ -1,6 +1,11 @@
 // Which Services the allocator serves, and what each one asks for. Pure.
 import {
-  ANNOTATION_EIP_IP, ANNOTATION_EIP_POOL, ANNOTATION_LB, ANNOTATION_LB_VALUE, ANNOTATION_PROTOCOL, ANNOTATION_SHARING_KEY,
+  ANNOTATION_EIP_IP,
+  ANNOTATION_EIP_POOL,
+  ANNOTATION_LB,
+  ANNOTATION_LB_VALUE,
+  ANNOTATION_PROTOCOL,
+  ANNOTATION_SHARING_KEY,
 } from '../../api/names.ts';
 import { AddressParseError, parseIp, formatIp, type Family } from '../../ipam/index.ts';
 import type { Service } from '../../kube/types.ts';
@@ -62,7 +67,10 @@ function wantedFamilies(svc: Service): Family[] {
 }
 
 function splitList(v: string | undefined): string[] {
-  return (v ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  return (v ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 }
 
 // Cached Services are replaced, never mutated, on every change: one parse per version (the 60 s
@@ -89,8 +97,12 @@ function parseServiceRequest(svc: Service): ServiceRequest {
   for (const text of asked) {
     try {
       const ip = parseIp(text);
-      if (ips.has(ip.family)) problems.push(`${where} names two IPv${ip.family} addresses; a Service gets one address per family`);
-      else if (!families.includes(ip.family)) problems.push(`${where} asks for ${text}, an IPv${ip.family} address, but the Service's ipFamilies are ${families.map((f) => `IPv${f}`).join(',')}`);
+      if (ips.has(ip.family))
+        problems.push(`${where} names two IPv${ip.family} addresses; a Service gets one address per family`);
+      else if (!families.includes(ip.family))
+        problems.push(
+          `${where} asks for ${text}, an IPv${ip.family} address, but the Service's ipFamilies are ${families.map((f) => `IPv${f}`).join(',')}`,
+        );
       else ips.set(ip.family, formatIp(ip.family, ip.value));
     } catch (e) {
       if (!(e instanceof AddressParseError)) throw e;
@@ -123,7 +135,9 @@ export function ingressIps(svc: Service | undefined): Map<Family, string> {
     try {
       const ip = parseIp(ing.ip);
       if (!out.has(ip.family)) out.set(ip.family, formatIp(ip.family, ip.value));
-    } catch { /* not an address: ignored */ }
+    } catch {
+      /* not an address: ignored */
+    }
   }
   return out;
 }

@@ -37,8 +37,14 @@ export async function commitPool(d: WriteDeps, pool: PoolEntry): Promise<CommitR
     if (Object.keys(patch).length > 0) {
       d.guard();
       const base = pool.known.metadata.resourceVersion ?? '';
-      const written = await d.client.patch<Eip>(Resources.Eip, pool.name, undefined,
-        { metadata: { resourceVersion: base }, status: patch }, 'merge', { subresource: 'status' });
+      const written = await d.client.patch<Eip>(
+        Resources.Eip,
+        pool.name,
+        undefined,
+        { metadata: { resourceVersion: base }, status: patch },
+        'merge',
+        { subresource: 'status' },
+      );
       pool.known = written;
       d.onEipWritten?.(written, base);
       result = 'written';
@@ -48,8 +54,13 @@ export async function commitPool(d: WriteDeps, pool: PoolEntry): Promise<CommitR
     if (fin) {
       d.guard();
       const base = pool.known.metadata.resourceVersion ?? '';
-      pool.known = await d.client.patch<Eip>(Resources.Eip, pool.name, undefined,
-        { metadata: { resourceVersion: base, finalizers: fin } }, 'merge');
+      pool.known = await d.client.patch<Eip>(
+        Resources.Eip,
+        pool.name,
+        undefined,
+        { metadata: { resourceVersion: base, finalizers: fin } },
+        'merge',
+      );
       d.onEipWritten?.(pool.known, base);
       result = 'written';
     }
@@ -67,13 +78,24 @@ export async function commitPool(d: WriteDeps, pool: PoolEntry): Promise<CommitR
 
 export type ServiceWrite = { ok: true; svc: Service } | { ok: false; why: 'conflict' | 'gone' };
 
-export async function writeIngress(d: WriteDeps, svc: Service, ips: readonly string[]): Promise<ServiceWrite> {
+export async function writeIngress(
+  d: WriteDeps,
+  svc: Service,
+  ips: readonly string[],
+): Promise<ServiceWrite> {
   d.guard();
   try {
-    const out = await d.client.patch<Service>(Resources.Service, svc.metadata.name, svc.metadata.namespace, {
-      metadata: { resourceVersion: svc.metadata.resourceVersion },
-      status: { loadBalancer: { ingress: ips.length > 0 ? ips.map((ip) => ({ ip })) : null } },
-    }, 'merge', { subresource: 'status' });
+    const out = await d.client.patch<Service>(
+      Resources.Service,
+      svc.metadata.name,
+      svc.metadata.namespace,
+      {
+        metadata: { resourceVersion: svc.metadata.resourceVersion },
+        status: { loadBalancer: { ingress: ips.length > 0 ? ips.map((ip) => ({ ip })) : null } },
+      },
+      'merge',
+      { subresource: 'status' },
+    );
     return { ok: true, svc: out };
   } catch (e) {
     if (isNotFound(e)) return { ok: false, why: 'gone' };
@@ -87,9 +109,18 @@ export async function dropFinalizer(d: WriteDeps, svc: Service): Promise<Service
   if (!f.includes(FINALIZER_LB)) return { ok: true, svc };
   d.guard();
   try {
-    const out = await d.client.patch<Service>(Resources.Service, svc.metadata.name, svc.metadata.namespace, {
-      metadata: { resourceVersion: svc.metadata.resourceVersion, finalizers: f.filter((x) => x !== FINALIZER_LB) },
-    }, 'merge');
+    const out = await d.client.patch<Service>(
+      Resources.Service,
+      svc.metadata.name,
+      svc.metadata.namespace,
+      {
+        metadata: {
+          resourceVersion: svc.metadata.resourceVersion,
+          finalizers: f.filter((x) => x !== FINALIZER_LB),
+        },
+      },
+      'merge',
+    );
     return { ok: true, svc: out };
   } catch (e) {
     if (isNotFound(e)) return { ok: false, why: 'gone' };
@@ -100,5 +131,7 @@ export async function dropFinalizer(d: WriteDeps, svc: Service): Promise<Service
 
 /** status.loadBalancer.ingress addresses as written (order kept). */
 export function shownIps(svc: Service | undefined): string[] {
-  return (svc?.status?.loadBalancer?.ingress ?? []).map((i) => i.ip).filter((ip): ip is string => typeof ip === 'string' && ip !== '');
+  return (svc?.status?.loadBalancer?.ingress ?? [])
+    .map((i) => i.ip)
+    .filter((ip): ip is string => typeof ip === 'string' && ip !== '');
 }

@@ -89,7 +89,9 @@ export class AddressGuard {
 
   constructor(config: GuardConfig) {
     if (config.retryInitialMs <= 0 || config.retryMaxMs < config.retryInitialMs) {
-      throw new RangeError(`address guard: retry delays must satisfy 0 < initial (${config.retryInitialMs} ms) ≤ max (${config.retryMaxMs} ms)`);
+      throw new RangeError(
+        `address guard: retry delays must satisfy 0 < initial (${config.retryInitialMs} ms) ≤ max (${config.retryMaxMs} ms)`,
+      );
     }
     this.config = { ...config, probeCount: Math.max(1, Math.floor(config.probeCount)) };
   }
@@ -98,7 +100,12 @@ export class AddressGuard {
    * The addresses the ownership machine lets us answer now, the statically reserved ones (address →
    * why), and whether a new one is a takeover from another replica (short probe window).
    */
-  sync(now: number, permitted: Iterable<string>, reserved: ReadonlyMap<string, string>, isTakeover: (ip: string) => boolean): void {
+  sync(
+    now: number,
+    permitted: Iterable<string>,
+    reserved: ReadonlyMap<string, string>,
+    isTakeover: (ip: string) => boolean,
+  ): void {
     const keep = new Set(permitted);
     for (const [ip, e] of this.#entries) {
       if (keep.has(ip)) continue;
@@ -113,7 +120,16 @@ export class AddressGuard {
         const mem = this.#memory.get(ip);
         this.#memory.delete(ip);
         const attempts = mem !== undefined && now - mem.at < this.config.retryMaxMs ? mem.attempts : 0;
-        const fresh: Entry = { phase: 'probing', probeStart: now, probeWait: 0, probesSent: 0, lastProbeAt: now, activeSince: undefined, refusal: undefined, attempts };
+        const fresh: Entry = {
+          phase: 'probing',
+          probeStart: now,
+          probeWait: 0,
+          probesSent: 0,
+          lastProbeAt: now,
+          activeSince: undefined,
+          refusal: undefined,
+          attempts,
+        };
         this.#entries.set(ip, fresh);
         if (why !== undefined) this.#refuseReserved(fresh, ip, why, now);
         else fresh.probeWait = isTakeover(ip) ? this.config.takeoverProbeWaitMs : this.config.probeWaitMs;
@@ -193,10 +209,19 @@ export class AddressGuard {
       if (now >= end && e.probesSent >= this.config.probeCount) {
         this.#activate(ip, e, now);
       } else {
-        wake(e.probesSent < this.config.probeCount ? Math.min(end, e.probeStart + e.probesSent * spacing) : end);
+        wake(
+          e.probesSent < this.config.probeCount ? Math.min(end, e.probeStart + e.probesSent * spacing) : end,
+        );
       }
     }
-    const out: GuardStep = { probe: this.#probe, announce: this.#announce, stopped: this.#stopped, refused: this.#refused, resolved: this.#resolved, wakeAt };
+    const out: GuardStep = {
+      probe: this.#probe,
+      announce: this.#announce,
+      stopped: this.#stopped,
+      refused: this.#refused,
+      resolved: this.#resolved,
+      wakeAt,
+    };
     this.#probe = [];
     this.#announce = [];
     this.#stopped = [];
@@ -234,18 +259,25 @@ export class AddressGuard {
 
   /** Answered now. */
   active(): string[] {
-    return [...this.#entries].filter(([, e]) => e.phase === 'active').map(([ip]) => ip).sort();
+    return [...this.#entries]
+      .filter(([, e]) => e.phase === 'active')
+      .map(([ip]) => ip)
+      .sort();
   }
 
   /** Held but not answered (probing or refused): claims on these are watched, requests not answered. */
   watched(): string[] {
-    return [...this.#entries].filter(([, e]) => e.phase !== 'active').map(([ip]) => ip).sort();
+    return [...this.#entries]
+      .filter(([, e]) => e.phase !== 'active')
+      .map(([ip]) => ip)
+      .sort();
   }
 
   /** Refused addresses, including those being re-probed (still not answered). */
   refusals(): Map<string, Refusal> {
     const out = new Map<string, Refusal>();
-    for (const [ip, e] of this.#entries) if (e.phase !== 'active' && e.refusal !== undefined) out.set(ip, e.refusal);
+    for (const [ip, e] of this.#entries)
+      if (e.phase !== 'active' && e.refusal !== undefined) out.set(ip, e.refusal);
     return out;
   }
 

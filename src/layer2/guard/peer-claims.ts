@@ -25,7 +25,13 @@ export class PeerClaims {
   }
 
   /** One observation of a replica's Lease (a watch event or a quorum read). */
-  observe(now: number, node: string, claims: Iterable<string>, refused: Iterable<string>, macs: Iterable<string> | undefined): void {
+  observe(
+    now: number,
+    node: string,
+    claims: Iterable<string>,
+    refused: Iterable<string>,
+    macs: Iterable<string> | undefined,
+  ): void {
     if (macs !== undefined) this.#macs.set(node, new Set([...macs].map((m) => m.toLowerCase())));
     const ref = new Set(refused);
     for (const ip of claims) {

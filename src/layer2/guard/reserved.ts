@@ -42,10 +42,16 @@ export function reservedAddresses(inp: ReservedInputs): Map<string, string> {
       add(ip, `it is configured on interface ${t.ifname} of node ${inp.self}`);
     }
   }
-  for (const g of inp.gateways) add(g.ip, `it is ${g.isDefault ? 'the default gateway' : 'a route gateway'} of node ${inp.self} (via ${g.ifname})`);
+  for (const g of inp.gateways)
+    add(
+      g.ip,
+      `it is ${g.isDefault ? 'the default gateway' : 'a route gateway'} of node ${inp.self} (via ${g.ifname})`,
+    );
   for (const n of inp.nodes) {
-    for (const a of n.status?.addresses ?? []) add(a.address, `it is the ${a.type} of Node ${n.metadata.name}`);
+    for (const a of n.status?.addresses ?? [])
+      add(a.address, `it is the ${a.type} of Node ${n.metadata.name}`);
   }
-  for (const p of inp.peers) add(p.spec?.conf?.neighborAddress, `it is the neighborAddress of BgpPeer ${p.metadata.name}`);
+  for (const p of inp.peers)
+    add(p.spec?.conf?.neighborAddress, `it is the neighborAddress of BgpPeer ${p.metadata.name}`);
   return out;
 }

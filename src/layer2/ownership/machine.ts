@@ -17,7 +17,14 @@
 //   it sees the claim gone. Leaving the address set or losing eligibility releases at once.
 import { canonicalIp } from '../addr.ts';
 import { pickOwner } from './ranking.ts';
-import type { AdvanceResult, EligibleNodes, OwnershipConfig, PeerLease, QuorumRead, RenewResult } from './types.ts';
+import type {
+  AdvanceResult,
+  EligibleNodes,
+  OwnershipConfig,
+  PeerLease,
+  QuorumRead,
+  RenewResult,
+} from './types.ts';
 
 interface PeerView {
   version: string;
@@ -57,7 +64,9 @@ export class OwnershipMachine {
 
   constructor(config: OwnershipConfig) {
     if (config.marginMs < 0 || config.marginMs >= config.leaseDurationMs) {
-      throw new RangeError(`ownership: marginMs ${config.marginMs} must be in [0, leaseDurationMs ${config.leaseDurationMs})`);
+      throw new RangeError(
+        `ownership: marginMs ${config.marginMs} must be in [0, leaseDurationMs ${config.leaseDurationMs})`,
+      );
     }
     this.config = { keepAnsweringWithoutApi: false, ...config };
   }
@@ -89,8 +98,10 @@ export class OwnershipMachine {
     this.#fenceDeadline = Math.max(this.#fenceDeadline ?? -Infinity, deadline);
     const written = new Set<string>();
     for (const ip of r.claims) written.add(canonicalIp(ip) ?? ip);
-    for (const ip of written) if (!this.#claimCommittedAt.has(ip)) this.#claimCommittedAt.set(ip, r.completedAt);
-    for (const ip of [...this.#claimCommittedAt.keys()]) if (!written.has(ip)) this.#claimCommittedAt.delete(ip);
+    for (const ip of written)
+      if (!this.#claimCommittedAt.has(ip)) this.#claimCommittedAt.set(ip, r.completedAt);
+    for (const ip of [...this.#claimCommittedAt.keys()])
+      if (!written.has(ip)) this.#claimCommittedAt.delete(ip);
     // Never answer for an IP our Lease does not list (a stale claims snapshot was written).
     for (const ip of [...this.#answering]) if (!written.has(ip)) this.#answering.delete(ip);
     this.#written = written;
@@ -166,7 +177,9 @@ export class OwnershipMachine {
   }
 
   #confirmedExpired(p: PeerView): boolean {
-    return this.#lastQuorumReadAt !== undefined && this.#lastQuorumReadAt >= p.lastChangeSeenAt + p.leaseDurationMs;
+    return (
+      this.#lastQuorumReadAt !== undefined && this.#lastQuorumReadAt >= p.lastChangeSeenAt + p.leaseDurationMs
+    );
   }
 
   #blockers(ip: string): PeerView[] {

@@ -46,7 +46,10 @@ class Layer2Component implements Component {
     // in the constructor, before any readiness probe can run: a window in which readiness passed
     // before start() had checked let a pod without NET_RAW report Ready once
     this.#capability = checkPacketSocket();
-    if (this.#capability !== undefined) log.error('layer2 cannot answer ARP/NDP on this node; readiness stays false', { problem: this.#capability });
+    if (this.#capability !== undefined)
+      log.error('layer2 cannot answer ARP/NDP on this node; readiness stays false', {
+        problem: this.#capability,
+      });
     ctx.health.addReadinessCheck('layer2-errors', () => this.#faults.readiness());
     ctx.health.addReadinessCheck('layer2-socket', () => {
       const p = this.#capability ?? this.#linkErrors.problem();
@@ -76,8 +79,16 @@ class Layer2Component implements Component {
     const { cfg, kubeConfig, client, events, writer, caches } = this.#ctx;
     const fenceBudget = cfg.layer2LeaseDurationMs - cfg.layer2MarginMs;
     // a renew slower than the fence budget cannot extend it: abandon it and try again
-    const leaseClient = new KubeClient(kubeConfig, { fieldManager: 'openelb-layer2', requestTimeoutMs: Math.max(100, fenceBudget) });
-    const io = new ReplicaLeaseIO({ client: leaseClient, namespace: cfg.namespace, node: cfg.nodeName, leaseDurationMs: cfg.layer2LeaseDurationMs });
+    const leaseClient = new KubeClient(kubeConfig, {
+      fieldManager: 'openelb-layer2',
+      requestTimeoutMs: Math.max(100, fenceBudget),
+    });
+    const io = new ReplicaLeaseIO({
+      client: leaseClient,
+      namespace: cfg.namespace,
+      node: cfg.nodeName,
+      leaseDurationMs: cfg.layer2LeaseDurationMs,
+    });
     this.#speaker = new Layer2Speaker({
       self: cfg.nodeName,
       leases: io,
@@ -100,7 +111,14 @@ class Layer2Component implements Component {
       onResolved: (target, ip) => this.#reporter?.resolved(target, ip),
       onHoldingsChanged: () => this.#reporter?.poke(),
     });
-    this.#reporter = new RefusalReporter({ node: cfg.nodeName, speaker: this.#speaker, eips: () => caches.eips.list(), writer, events, log });
+    this.#reporter = new RefusalReporter({
+      node: cfg.nodeName,
+      speaker: this.#speaker,
+      eips: () => caches.eips.list(),
+      writer,
+      events,
+      log,
+    });
     this.#leases = new Informer<Lease>(client, Resources.Lease, {
       namespace: cfg.namespace,
       labelSelector: REPLICA_LABEL,
@@ -116,15 +134,23 @@ class Layer2Component implements Component {
     const leases = this.#leases;
     if (this.#stopping || speaker === undefined || leases === undefined) return;
     const { caches } = this.#ctx;
-    this.#unsubscribe.push(leases.onEvent((ev) => {
-      const p = peerLeaseOf(ev.obj);
-      if (p === undefined) return;
-      if (ev.type === 'delete') speaker.peerDeleted(p.node);
-      else speaker.peerObserved(p, macsOf(ev.obj));
-    }));
+    this.#unsubscribe.push(
+      leases.onEvent((ev) => {
+        const p = peerLeaseOf(ev.obj);
+        if (p === undefined) return;
+        if (ev.type === 'delete') speaker.peerDeleted(p.node);
+        else speaker.peerObserved(p, macsOf(ev.obj));
+      }),
+    );
     const q = (): void => this.#queueRecompute();
     // Services matter through what they ask for; their status is written by the allocator
-    this.#unsubscribe.push(caches.eips.onEvent(q), caches.services.onEvent((ev) => intentChanged(ev) && q()), caches.endpointSlices.onEvent(q), caches.nodes.onEvent(q), caches.bgpPeers.onEvent(q));
+    this.#unsubscribe.push(
+      caches.eips.onEvent(q),
+      caches.services.onEvent((ev) => intentChanged(ev) && q()),
+      caches.endpointSlices.onEvent(q),
+      caches.nodes.onEvent(q),
+      caches.bgpPeers.onEvent(q),
+    );
     this.#guardedRecompute();
     speaker.start();
     leases.start();
@@ -143,7 +169,11 @@ class Layer2Component implements Component {
   }
 
   #guardedRecompute(): void {
-    this.#faults.run('recompute', () => this.#recompute(), () => this.#recompute());
+    this.#faults.run(
+      'recompute',
+      () => this.#recompute(),
+      () => this.#recompute(),
+    );
   }
 
   #recompute(): void {
@@ -159,9 +189,13 @@ class Layer2Component implements Component {
       slices: caches.endpointSlices.list(),
       local,
     });
-    const problems = [...targets.values()].filter((t) => t.problem !== undefined).map((t) => `${t.ip}: ${t.problem}`).join('; ');
+    const problems = [...targets.values()]
+      .filter((t) => t.problem !== undefined)
+      .map((t) => `${t.ip}: ${t.problem}`)
+      .join('; ');
     if (problems !== this.#lastProblems) {
-      if (problems !== '') log.warn('layer2: no interface for some IPs on this node (not eligible here)', { problems });
+      if (problems !== '')
+        log.warn('layer2: no interface for some IPs on this node (not eligible here)', { problems });
       this.#lastProblems = problems;
     }
     const reserved = reservedAddresses({
@@ -173,9 +207,13 @@ class Layer2Component implements Component {
       targets: targets.values(),
     });
     // only what concerns our targets goes to the log; the map itself holds every node and peer address
-    const hit = [...targets.keys()].filter((ip) => reserved.has(ip)).map((ip) => `${ip}: ${reserved.get(ip) ?? ''}`).join('; ');
+    const hit = [...targets.keys()]
+      .filter((ip) => reserved.has(ip))
+      .map((ip) => `${ip}: ${reserved.get(ip) ?? ''}`)
+      .join('; ');
     if (hit !== this.#lastReserved) {
-      if (hit !== '') log.warn('layer2: some Service IPs are reserved addresses and are never answered', { reserved: hit });
+      if (hit !== '')
+        log.warn('layer2: some Service IPs are reserved addresses and are never answered', { reserved: hit });
       this.#lastReserved = hit;
     }
     speaker.setReserved(reserved);
@@ -196,4 +234,5 @@ class Layer2Component implements Component {
   }
 }
 
-export const layer2Component: ComponentFactory = (ctx) => (ctx.cfg.enableLayer2 ? new Layer2Component(ctx) : undefined);
+export const layer2Component: ComponentFactory = (ctx) =>
+  ctx.cfg.enableLayer2 ? new Layer2Component(ctx) : undefined;

@@ -14,7 +14,15 @@ export function probeFrame(ourMac: Uint8Array, ip: string): Buffer | undefined {
   const p = parseIp(ip);
   if (p === undefined) return undefined;
   if (p.family === 4) {
-    return buildArp({ ethDst: BROADCAST_MAC, ethSrc: ourMac, op: ARP_REQUEST, senderMac: ourMac, senderIp: IPV4_ANY, targetMac: ZERO_MAC, targetIp: p.bytes });
+    return buildArp({
+      ethDst: BROADCAST_MAC,
+      ethSrc: ourMac,
+      op: ARP_REQUEST,
+      senderMac: ourMac,
+      senderIp: IPV4_ANY,
+      targetMac: ZERO_MAC,
+      targetIp: p.bytes,
+    });
   }
   return buildNeighborSolicit(ourMac, IPV6_UNSPECIFIED, p.bytes);
 }

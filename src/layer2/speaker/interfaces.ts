@@ -17,7 +17,11 @@ export interface LocalAddress {
 export type LocalInterfaces = ReadonlyMap<string, readonly LocalAddress[]>;
 
 export type InterfaceChoice =
-  | { readonly ok: true; readonly ifname: string; readonly via: 'eip' | 'can-reach' | 'node-annotation' | 'internal-ip' }
+  | {
+      readonly ok: true;
+      readonly ifname: string;
+      readonly via: 'eip' | 'can-reach' | 'node-annotation' | 'internal-ip';
+    }
   | { readonly ok: false; readonly reason: string };
 
 /** The machine's interfaces with their addresses (loopback left out). */
@@ -28,7 +32,10 @@ export function readLocalInterfaces(): Map<string, LocalAddress[]> {
     for (const a of addrs ?? []) {
       if (a.internal) continue;
       const prefix = Number((a.cidr ?? '').split('/')[1]);
-      list.push({ address: a.address.split('%')[0] ?? a.address, prefix: Number.isFinite(prefix) ? prefix : a.family === 'IPv4' ? 32 : 128 });
+      list.push({
+        address: a.address.split('%')[0] ?? a.address,
+        prefix: Number.isFinite(prefix) ? prefix : a.family === 'IPv4' ? 32 : 128,
+      });
     }
     if (list.length > 0) out.set(name, list);
   }
@@ -38,7 +45,9 @@ export function readLocalInterfaces(): Map<string, LocalAddress[]> {
 function sameIp(a: string, b: string): boolean {
   const x = parseIp(a);
   const y = parseIp(b);
-  return x !== undefined && y !== undefined && Buffer.compare(Buffer.from(x.bytes), Buffer.from(y.bytes)) === 0;
+  return (
+    x !== undefined && y !== undefined && Buffer.compare(Buffer.from(x.bytes), Buffer.from(y.bytes)) === 0
+  );
 }
 
 export function inSubnet(ip: string, net: string, prefix: number): boolean {
@@ -62,7 +71,8 @@ export function interfaceReaching(ip: string, local: LocalInterfaces): string | 
   let best: { name: string; prefix: number } | undefined;
   for (const [name, addrs] of local) {
     for (const a of addrs) {
-      if (inSubnet(ip, a.address, a.prefix) && (best === undefined || a.prefix > best.prefix)) best = { name, prefix: a.prefix };
+      if (inSubnet(ip, a.address, a.prefix) && (best === undefined || a.prefix > best.prefix))
+        best = { name, prefix: a.prefix };
     }
   }
   return best?.name;
@@ -70,14 +80,19 @@ export function interfaceReaching(ip: string, local: LocalInterfaces): string | 
 
 /** The interface to answer on for a Service IP of `family` on this node. */
 export function chooseInterface(
-  eipInterface: string | undefined, family: 4 | 6, node: Node | undefined, local: LocalInterfaces,
+  eipInterface: string | undefined,
+  family: 4 | 6,
+  node: Node | undefined,
+  local: LocalInterfaces,
 ): InterfaceChoice {
   const spec = eipInterface?.trim();
   if (spec !== undefined && spec !== '') {
     if (spec.startsWith('can_reach:')) {
       const target = spec.slice('can_reach:'.length).trim();
       const name = interfaceReaching(target, local);
-      return name === undefined ? { ok: false, reason: `no local interface has a subnet holding ${target} (Eip interface "${spec}")` } : { ok: true, ifname: name, via: 'can-reach' };
+      return name === undefined
+        ? { ok: false, reason: `no local interface has a subnet holding ${target} (Eip interface "${spec}")` }
+        : { ok: true, ifname: name, via: 'can-reach' };
     }
     return { ok: true, ifname: spec, via: 'eip' };
   }
@@ -85,14 +100,24 @@ export function chooseInterface(
   if (annotated !== undefined && annotated !== '') {
     const name = interfaceHolding(annotated, local);
     if (name !== undefined) return { ok: true, ifname: name, via: 'node-annotation' };
-    return { ok: false, reason: `no local interface holds ${annotated} (node annotation ${NODE_LAYER2_ANNOTATION})` };
+    return {
+      ok: false,
+      reason: `no local interface holds ${annotated} (node annotation ${NODE_LAYER2_ANNOTATION})`,
+    };
   }
-  const internal = (node?.status?.addresses ?? []).filter((a) => a.type === 'InternalIP').map((a) => a.address);
-  const byFamily = [...internal].sort((a, b) => Number(parseIp(b)?.family === family) - Number(parseIp(a)?.family === family));
+  const internal = (node?.status?.addresses ?? [])
+    .filter((a) => a.type === 'InternalIP')
+    .map((a) => a.address);
+  const byFamily = [...internal].sort(
+    (a, b) => Number(parseIp(b)?.family === family) - Number(parseIp(a)?.family === family),
+  );
   for (const ip of byFamily) {
     const name = interfaceHolding(ip, local);
     if (name !== undefined) return { ok: true, ifname: name, via: 'internal-ip' };
   }
   if (node === undefined) return { ok: false, reason: 'own Node object not (yet) known' };
-  return { ok: false, reason: `no local interface holds an InternalIP of node ${node.metadata.name} (${internal.join(', ') || 'none listed'})` };
+  return {
+    ok: false,
+    reason: `no local interface holds an InternalIP of node ${node.metadata.name} (${internal.join(', ') || 'none listed'})`,
+  };
 }

@@ -5,8 +5,21 @@
 // Lease.spec.leaseDurationSeconds is whole seconds; Layer 2 Leases may be shorter (sub-second failover),
 // so the exact duration travels in an annotation and leaseDurationSeconds carries it rounded up (what
 // other tools display). Peers trust the annotation when present.
-import { isAlreadyExists, isConflict, isNotFound, type KubeClient, type Lease, microTime, Resources } from '../../kube/index.ts';
-import { CLAIMS_ANNOTATION, decodeClaims, encodeClaims, replicaLeaseName } from '../ownership/lease-format.ts';
+import {
+  isAlreadyExists,
+  isConflict,
+  isNotFound,
+  type KubeClient,
+  type Lease,
+  microTime,
+  Resources,
+} from '../../kube/index.ts';
+import {
+  CLAIMS_ANNOTATION,
+  decodeClaims,
+  encodeClaims,
+  replicaLeaseName,
+} from '../ownership/lease-format.ts';
 import type { PeerLease } from '../ownership/types.ts';
 
 export const REPLICA_LABEL = 'layer2.openelb.kubesphere.io/replica';
@@ -43,7 +56,8 @@ export function peerLeaseOf(l: Lease): PeerLease | undefined {
   if (typeof node !== 'string' || node === '') return undefined;
   const annotated = Number(l.metadata.annotations?.[DURATION_ANNOTATION]);
   const seconds = l.spec?.leaseDurationSeconds ?? 0;
-  const leaseDurationMs = Number.isFinite(annotated) && annotated > 0 ? annotated : seconds > 0 ? seconds * 1000 : 15_000;
+  const leaseDurationMs =
+    Number.isFinite(annotated) && annotated > 0 ? annotated : seconds > 0 ? seconds * 1000 : 15_000;
   return {
     node,
     version: l.metadata.resourceVersion ?? '',
@@ -54,7 +68,10 @@ export function peerLeaseOf(l: Lease): PeerLease | undefined {
 }
 
 export function macsOf(l: Lease): string[] {
-  return (l.metadata.annotations?.[MACS_ANNOTATION] ?? '').split(',').map((m) => m.trim().toLowerCase()).filter((m) => m !== '');
+  return (l.metadata.annotations?.[MACS_ANNOTATION] ?? '')
+    .split(',')
+    .map((m) => m.trim().toLowerCase())
+    .filter((m) => m !== '');
 }
 
 export class ReplicaLeaseIO {
@@ -69,7 +86,12 @@ export class ReplicaLeaseIO {
     this.#now = o.now ?? (() => performance.now());
   }
 
-  #desired(base: Lease | undefined, claims: readonly string[], macs: readonly string[], refused: readonly string[]): Lease {
+  #desired(
+    base: Lease | undefined,
+    claims: readonly string[],
+    macs: readonly string[],
+    refused: readonly string[],
+  ): Lease {
     const { namespace, node, leaseDurationMs } = this.#o;
     const now = microTime();
     const annotations = { ...(base?.metadata.annotations ?? {}) };
@@ -103,7 +125,11 @@ export class ReplicaLeaseIO {
    * request that succeeded is sent: a 409 retry takes a new one, so the fence never starts earlier than
    * the write that made it.
    */
-  async renew(claims: readonly string[], macs: readonly string[], refused: readonly string[] = []): Promise<RenewOutcome> {
+  async renew(
+    claims: readonly string[],
+    macs: readonly string[],
+    refused: readonly string[] = [],
+  ): Promise<RenewOutcome> {
     const { client, namespace } = this.#o;
     for (let attempt = 0; attempt < 3; attempt++) {
       if (this.#current === undefined) {
@@ -120,7 +146,11 @@ export class ReplicaLeaseIO {
         return { startedAt, completedAt: this.#now(), claims: [...claims] };
       } catch (e) {
         // someone else changed or deleted it (an operator, a previous incarnation): read again
-        if (creating && isNotFound(e)) throw new Error(`Lease ${namespace}/${this.name}: cannot create it (does namespace ${namespace} exist?): ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+        if (creating && isNotFound(e))
+          throw new Error(
+            `Lease ${namespace}/${this.name}: cannot create it (does namespace ${namespace} exist?): ${e instanceof Error ? e.message : String(e)}`,
+            { cause: e },
+          );
         if (isConflict(e) || isNotFound(e) || isAlreadyExists(e)) {
           this.#current = undefined;
           continue;
@@ -128,7 +158,9 @@ export class ReplicaLeaseIO {
         throw e;
       }
     }
-    throw new Error(`Lease ${namespace}/${this.name}: renew kept conflicting with other writers (3 attempts)`);
+    throw new Error(
+      `Lease ${namespace}/${this.name}: renew kept conflicting with other writers (3 attempts)`,
+    );
   }
 
   /** Deletes our Lease (guarded by the last resourceVersion we wrote, so a successor's is never removed). */
@@ -136,7 +168,12 @@ export class ReplicaLeaseIO {
     const { client, namespace } = this.#o;
     const rv = this.#current?.metadata.resourceVersion;
     try {
-      await client.delete(Resources.Lease, this.name, namespace, rv === undefined ? {} : { resourceVersion: rv });
+      await client.delete(
+        Resources.Lease,
+        this.name,
+        namespace,
+        rv === undefined ? {} : { resourceVersion: rv },
+      );
     } catch (e) {
       if (!isNotFound(e)) throw e;
     }
@@ -144,10 +181,19 @@ export class ReplicaLeaseIO {
   }
 
   /** Quorum read: a LIST without resourceVersion (served from etcd, never from a watch cache). */
-  async read(): Promise<{ startedAt: number; completedAt: number; leases: PeerLease[]; macs: Map<string, string[]> }> {
+  async read(): Promise<{
+    startedAt: number;
+    completedAt: number;
+    leases: PeerLease[];
+    macs: Map<string, string[]>;
+  }> {
     const { client, namespace } = this.#o;
     const startedAt = this.#now();
-    const l = await client.list<Lease>(Resources.Lease, { namespace, labelSelector: REPLICA_LABEL, limit: 0 });
+    const l = await client.list<Lease>(Resources.Lease, {
+      namespace,
+      labelSelector: REPLICA_LABEL,
+      limit: 0,
+    });
     const completedAt = this.#now();
     const leases: PeerLease[] = [];
     const macs = new Map<string, string[]>();

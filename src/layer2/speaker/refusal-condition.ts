@@ -62,7 +62,9 @@ function message(entries: ReadonlyMap<string, string>): string {
  * `allocated`: whether the pool still allocates an address.
  */
 export function nextConflictCondition(
-  current: Condition | undefined, mine: ReadonlyMap<string, string | null>, allocated: (ip: string) => boolean,
+  current: Condition | undefined,
+  mine: ReadonlyMap<string, string | null>,
+  allocated: (ip: string) => boolean,
 ): ConditionFields | undefined {
   const entries = current?.status === 'True' ? parseEntries(current.message) : new Map<string, string>();
   for (const [ip, entry] of mine) {
@@ -75,8 +77,14 @@ export function nextConflictCondition(
     want = { type: LAYER2_CONFLICT, status: 'True', reason: 'AddressRefused', message: message(entries) };
   } else {
     if (current === undefined) return undefined; // never had one: nothing to say
-    want = { type: LAYER2_CONFLICT, status: 'False', reason: 'NoConflict', message: 'no replica refuses an address of this pool' };
+    want = {
+      type: LAYER2_CONFLICT,
+      status: 'False',
+      reason: 'NoConflict',
+      message: 'no replica refuses an address of this pool',
+    };
   }
-  if (current?.status === want.status && current.reason === want.reason && current.message === want.message) return undefined;
+  if (current?.status === want.status && current.reason === want.reason && current.message === want.message)
+    return undefined;
   return want;
 }

@@ -3,7 +3,13 @@
 // `Layer2ConflictResolved` when the address is answered again, and the Eip condition `Layer2Conflict`
 // (refusal-condition.ts), written by a debounced, level-triggered pass over the Eips.
 import type { Eip } from '../../api/v1alpha2.ts';
-import { errorMessage, type EventRecorder, type KubeObject, type ObjectWriter, Resources } from '../../kube/index.ts';
+import {
+  errorMessage,
+  type EventRecorder,
+  type KubeObject,
+  type ObjectWriter,
+  Resources,
+} from '../../kube/index.ts';
 import type { Condition } from '../../kube/types.ts';
 import type { Logger } from '../../obs/log.ts';
 import { canonicalIp } from '../addr.ts';
@@ -48,21 +54,26 @@ export class RefusalReporter {
 
   refused(target: Layer2Target | undefined, r: Refusal): void {
     const { node, events } = this.#o;
-    const why = r.cause === 'conflict'
-      ? `${r.detail}; probing again with backoff, answered only once no other host answers`
-      : `${r.detail}; never answered while that holds`;
+    const why =
+      r.cause === 'conflict'
+        ? `${r.detail}; probing again with backoff, answered only once no other host answers`
+        : `${r.detail}; never answered while that holds`;
     const msg = `node ${node} refuses ${r.ip} and does not answer ARP/NDP for it: ${why}`;
-    for (const svc of target?.services ?? []) events.event(asEvented(svc, 'v1', 'Service'), 'Warning', LAYER2_CONFLICT, msg);
+    for (const svc of target?.services ?? [])
+      events.event(asEvented(svc, 'v1', 'Service'), 'Warning', LAYER2_CONFLICT, msg);
     const eip = this.#eip(target?.eip);
-    if (eip !== undefined) events.event(asEvented(eip, EIP_API_VERSION, 'Eip'), 'Warning', LAYER2_CONFLICT, msg);
+    if (eip !== undefined)
+      events.event(asEvented(eip, EIP_API_VERSION, 'Eip'), 'Warning', LAYER2_CONFLICT, msg);
     this.poke();
   }
 
   resolved(target: Layer2Target | undefined, ip: string): void {
     const msg = `node ${this.#o.node} answers ${ip} again: no other host answered its probe`;
-    for (const svc of target?.services ?? []) this.#o.events.event(asEvented(svc, 'v1', 'Service'), 'Normal', 'Layer2ConflictResolved', msg);
+    for (const svc of target?.services ?? [])
+      this.#o.events.event(asEvented(svc, 'v1', 'Service'), 'Normal', 'Layer2ConflictResolved', msg);
     const eip = this.#eip(target?.eip);
-    if (eip !== undefined) this.#o.events.event(asEvented(eip, EIP_API_VERSION, 'Eip'), 'Normal', 'Layer2ConflictResolved', msg);
+    if (eip !== undefined)
+      this.#o.events.event(asEvented(eip, EIP_API_VERSION, 'Eip'), 'Normal', 'Layer2ConflictResolved', msg);
     this.poke();
   }
 
@@ -142,12 +153,18 @@ export class RefusalReporter {
           const have = conds.find((c) => c.type === LAYER2_CONFLICT);
           const want = nextConflictCondition(have, own, allocatedIn(cur));
           if (want === undefined) return undefined;
-          const lastTransitionTime = have !== undefined && have.status === want.status ? have.lastTransitionTime : new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+          const lastTransitionTime =
+            have !== undefined && have.status === want.status
+              ? have.lastTransitionTime
+              : new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
           const next: Condition = { ...want, lastTransitionTime };
           return { conditions: [...conds.filter((c) => c.type !== LAYER2_CONFLICT), next] };
         });
       } catch (e) {
-        this.#o.log.warn('layer2: could not write the Layer2Conflict condition of an Eip; retrying on the next change', { eip: name, error: errorMessage(e) });
+        this.#o.log.warn(
+          'layer2: could not write the Layer2Conflict condition of an Eip; retrying on the next change',
+          { eip: name, error: errorMessage(e) },
+        );
       }
     }
   }

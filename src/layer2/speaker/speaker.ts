@@ -25,10 +25,19 @@ import * as m from './metrics.ts';
 /** What the speaker needs from the Lease I/O (ReplicaLeaseIO implements it). */
 export interface LeaseStore {
   /** `refused`: the claimed IPs we do not answer (peers must not mistake their holder for us). */
-  renew(claims: readonly string[], macs: readonly string[], refused: readonly string[]): Promise<{ startedAt: number; completedAt: number; claims: readonly string[] }>;
+  renew(
+    claims: readonly string[],
+    macs: readonly string[],
+    refused: readonly string[],
+  ): Promise<{ startedAt: number; completedAt: number; claims: readonly string[] }>;
   delete(): Promise<void>;
   /** All replica Leases, already converted; `macs` per node. */
-  read(): Promise<{ startedAt: number; completedAt: number; leases: PeerLease[]; macs: Map<string, string[]> }>;
+  read(): Promise<{
+    startedAt: number;
+    completedAt: number;
+    leases: PeerLease[];
+    macs: Map<string, string[]>;
+  }>;
 }
 
 export interface SpeakerOptions {
@@ -96,7 +105,9 @@ export class Layer2Speaker {
 
   constructor(o: SpeakerOptions) {
     if (o.renewIntervalMs >= o.leaseDurationMs - o.marginMs) {
-      throw new RangeError(`layer2: --layer2-renew-interval (${o.renewIntervalMs} ms) must be below --layer2-lease-duration − --layer2-margin (${o.leaseDurationMs} − ${o.marginMs} ms)`);
+      throw new RangeError(
+        `layer2: --layer2-renew-interval (${o.renewIntervalMs} ms) must be below --layer2-lease-duration − --layer2-margin (${o.leaseDurationMs} − ${o.marginMs} ms)`,
+      );
     }
     this.#o = o;
     this.#now = o.now ?? (() => performance.now());
@@ -185,7 +196,9 @@ export class Layer2Speaker {
     const now = this.#now();
     const res = this.machine.advance(now);
     this.#permitted = res.answering;
-    this.#guard.sync(now, res.answering, this.#reserved, (ip) => this.#peerClaims.heldByPeer(now, ip, this.#o.self));
+    this.#guard.sync(now, res.answering, this.#reserved, (ip) =>
+      this.#peerClaims.heldByPeer(now, ip, this.#o.self),
+    );
     const g = this.#guard.step(now);
     this.#apply(res, g, now);
     const refused = [...this.#guard.refusals().keys()].sort().join(',');
@@ -193,7 +206,12 @@ export class Layer2Speaker {
     if (res.needQuorumRead) this.#kickRead();
     clearTimeout(this.#wakeTimer);
     this.#wakeTimer = undefined;
-    const wakeAt = res.wakeAt === undefined ? g.wakeAt : g.wakeAt === undefined ? res.wakeAt : Math.min(res.wakeAt, g.wakeAt);
+    const wakeAt =
+      res.wakeAt === undefined
+        ? g.wakeAt
+        : g.wakeAt === undefined
+          ? res.wakeAt
+          : Math.min(res.wakeAt, g.wakeAt);
     if (wakeAt !== undefined) {
       // through setImmediate: frames that arrived by then (an answer to a probe) are handled first
       this.#wakeTimer = setTimeout(() => setImmediate(() => this.step()), Math.max(0, wakeAt - now) + 1);
@@ -204,7 +222,8 @@ export class Layer2Speaker {
   #apply(res: AdvanceResult, g: GuardStep, now: number): void {
     // links: open what any target of ours needs, close what nothing needs any more
     const needed = new Set<string>();
-    for (const t of this.#targets.values()) if (t.ifname !== undefined && t.eligible.includes(this.#o.self)) needed.add(t.ifname);
+    for (const t of this.#targets.values())
+      if (t.ifname !== undefined && t.eligible.includes(this.#o.self)) needed.add(t.ifname);
     for (const ip of res.answering) {
       const ifname = this.#targets.get(ip)?.ifname;
       if (ifname !== undefined) needed.add(ifname);
@@ -231,13 +250,16 @@ export class Layer2Speaker {
     };
     const answer = byLink(this.#guard.active());
     const watch = byLink(this.#guard.watched());
-    for (const [ifname, ls] of this.#links) ls.responder.setAddresses(answer.get(ifname) ?? [], watch.get(ifname) ?? []);
-    for (const ip of [...res.stopped, ...g.stopped]) for (const ls of this.#links.values()) ls.announcer.cancel(ip);
+    for (const [ifname, ls] of this.#links)
+      ls.responder.setAddresses(answer.get(ifname) ?? [], watch.get(ifname) ?? []);
+    for (const ip of [...res.stopped, ...g.stopped])
+      for (const ls of this.#links.values()) ls.announcer.cancel(ip);
     for (const ip of g.stopped) {
       m.releasesTotal.inc();
       this.#log.info('layer2 stopped answering', { ip });
     }
-    for (const ip of res.takeovers) this.#log.debug('layer2 may answer; probing first', { ip, phase: this.#guard.phase(ip) });
+    for (const ip of res.takeovers)
+      this.#log.debug('layer2 may answer; probing first', { ip, phase: this.#guard.phase(ip) });
     for (const ip of g.probe) this.#sendProbe(ip, now, true);
     for (const r of g.refused) this.#refused(r);
     for (const ip of g.resolved) {
@@ -251,7 +273,8 @@ export class Layer2Speaker {
       void ls?.announcer.announce(ip);
     }
     this.#syncGauges(res.claims.length);
-    if (g.announce.length + g.stopped.length + g.refused.length + g.resolved.length > 0) this.#o.onHoldingsChanged?.();
+    if (g.announce.length + g.stopped.length + g.refused.length + g.resolved.length > 0)
+      this.#o.onHoldingsChanged?.();
     const deadline = this.machine.fenceDeadline;
     m.fenceRemaining.set(deadline === undefined ? 0 : Math.max(0, (deadline - now) / 1000));
   }
@@ -270,7 +293,14 @@ export class Layer2Speaker {
     const t = this.#targets.get(r.ip);
     const retryInS = r.retryAt === undefined ? undefined : Math.round((r.retryAt - r.since) / 100) / 10;
     this.#log.warn('layer2 refusing an address: not answering ARP/NDP for it', {
-      ip: r.ip, cause: r.cause, reason: r.detail, mac: r.mac, kind: r.kind, attempts: r.attempts, retryInS, eip: t?.eip,
+      ip: r.ip,
+      cause: r.cause,
+      reason: r.detail,
+      mac: r.mac,
+      kind: r.kind,
+      attempts: r.attempts,
+      retryInS,
+      eip: t?.eip,
     });
     this.#o.onRefused?.(t, r);
   }
@@ -280,7 +310,8 @@ export class Layer2Speaker {
     const ls = this.#linkFor(ip);
     const mac = ls?.link.mac;
     const f = mac === undefined ? undefined : probeFrame(mac, ip);
-    const sent = ls !== undefined && f !== undefined && this.machine.mayAnswer(ip, now) && ls.link.send(f) === 0;
+    const sent =
+      ls !== undefined && f !== undefined && this.machine.mayAnswer(ip, now) && ls.link.send(f) === 0;
     if (sent) {
       if (forGuard) m.acquireProbesTotal.inc();
       else m.conflictProbesTotal.inc();
@@ -296,7 +327,8 @@ export class Layer2Speaker {
 
   #openLink(ifname: string): void {
     const link = this.#o.openLink(ifname);
-    const mayAnswer = (ip: string): boolean => this.#guard.isActive(ip) && this.machine.mayAnswer(ip, this.#now());
+    const mayAnswer = (ip: string): boolean =>
+      this.#guard.isActive(ip) && this.machine.mayAnswer(ip, this.#now());
     const responder = new Responder({
       link,
       mayAnswer,
@@ -326,7 +358,10 @@ export class Layer2Speaker {
   #foreign(c: ForeignClaim): void {
     const now = this.#now();
     if (this.#peerClaims.isHandover(now, c.ip, c.mac)) {
-      this.#log.debug('layer2 answer from the replica that held the IP until now (hand-over)', { ...c, replica: this.#peerClaims.replicaOf(c.mac) });
+      this.#log.debug('layer2 answer from the replica that held the IP until now (hand-over)', {
+        ...c,
+        replica: this.#peerClaims.replicaOf(c.mac),
+      });
       return;
     }
     const outcome = this.#guard.claim(now, c.ip, c.mac, c.kind);
@@ -342,7 +377,10 @@ export class Layer2Speaker {
       if (last === undefined || now - last > 60_000) {
         if (this.#defendedLogged.size > 1024) this.#defendedLogged.clear();
         this.#defendedLogged.set(k, now);
-        this.#log.warn('layer2: another host probed for an address we answer; answered it (the prober should back off)', { ...c });
+        this.#log.warn(
+          'layer2: another host probed for an address we answer; answered it (the prober should back off)',
+          { ...c },
+        );
       }
     }
   }
@@ -385,10 +423,13 @@ export class Layer2Speaker {
 
   #scheduleRenew(delayMs: number): void {
     if (this.#renewTimer !== undefined) return;
-    this.#renewTimer = setTimeout(() => {
-      this.#renewTimer = undefined;
-      this.#kickRenew();
-    }, Math.max(0, delayMs));
+    this.#renewTimer = setTimeout(
+      () => {
+        this.#renewTimer = undefined;
+        this.#kickRenew();
+      },
+      Math.max(0, delayMs),
+    );
     this.#renewTimer.unref();
   }
 
@@ -409,7 +450,11 @@ export class Layer2Speaker {
       this.#lastRenewFailed = true;
       m.renewsTotal.inc({ result: 'error' });
       const msg = e instanceof Error ? e.message : String(e);
-      if (msg !== this.#lastError) this.#log.warn('layer2 Lease renew failed', { error: msg, fenced: !this.machine.fenceValid(this.#now()) });
+      if (msg !== this.#lastError)
+        this.#log.warn('layer2 Lease renew failed', {
+          error: msg,
+          fenced: !this.machine.fenceValid(this.#now()),
+        });
       this.#lastError = msg;
     }
     this.step();
@@ -432,7 +477,9 @@ export class Layer2Speaker {
       try {
         const r = await this.#o.leases.read();
         const at = this.#now();
-        for (const l of r.leases) if (l.node !== this.#o.self) this.#peerClaims.observe(at, l.node, l.claims, l.refused ?? [], r.macs.get(l.node));
+        for (const l of r.leases)
+          if (l.node !== this.#o.self)
+            this.#peerClaims.observe(at, l.node, l.claims, l.refused ?? [], r.macs.get(l.node));
         this.machine.quorumRead(r);
         this.#readNotBefore = this.#now() + MIN_READ_SPACING_MS;
         m.quorumReadsTotal.inc({ result: 'ok' });
@@ -479,7 +526,9 @@ export class Layer2Speaker {
         await this.#o.leases.delete();
         this.#log.info('layer2 handed over: claims released, Lease deleted');
       } catch (e) {
-        this.#log.warn('layer2 hand-over could not reach the API; peers take over when our Lease expires', { error: e instanceof Error ? e.message : String(e) });
+        this.#log.warn('layer2 hand-over could not reach the API; peers take over when our Lease expires', {
+          error: e instanceof Error ? e.message : String(e),
+        });
       }
     }
     for (const ls of this.#links.values()) ls.link.close();

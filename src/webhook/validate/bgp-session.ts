@@ -26,7 +26,8 @@ export function ebgpOnlyFields(spec: unknown): { field: string; value: unknown }
   if (!conf) return [];
   const out: { field: string; value: unknown }[] = [];
   const rp = conf['removePrivateAs'];
-  if (typeof rp === 'string' && rp !== '' && rp.toUpperCase() !== 'NONE') out.push({ field: 'spec.conf.removePrivateAs', value: rp });
+  if (typeof rp === 'string' && rp !== '' && rp.toUpperCase() !== 'NONE')
+    out.push({ field: 'spec.conf.removePrivateAs', value: rp });
   if (conf['replacePeerAs'] === true) out.push({ field: 'spec.conf.replacePeerAs', value: true });
   return out;
 }
@@ -55,21 +56,30 @@ export function ibgpFindings(peerSpec: unknown, bgpConf: BgpConfLike | null | un
     everywhere = true;
     because = `peerAs ${peerAs} equals spec.conf.localAs ${localAs}`;
   } else {
-    const spec = bgpConf && bgpConf.metadata.name === BGPCONF_DEFAULT_NAME && isRecord(bgpConf.spec) ? bgpConf.spec : undefined;
+    const spec =
+      bgpConf && bgpConf.metadata.name === BGPCONF_DEFAULT_NAME && isRecord(bgpConf.spec)
+        ? bgpConf.spec
+        : undefined;
     if (!spec) return [];
     const globalAs = typeof spec['as'] === 'number' ? spec['as'] : undefined;
-    const racks = Object.entries(recordAt(spec, 'asPerRack') ?? {}).filter((e): e is [string, number] => typeof e[1] === 'number');
-    const hitRacks = racks.filter(([, a]) => a === peerAs).map(([r]) => r).sort();
+    const racks = Object.entries(recordAt(spec, 'asPerRack') ?? {}).filter(
+      (e): e is [string, number] => typeof e[1] === 'number',
+    );
+    const hitRacks = racks
+      .filter(([, a]) => a === peerAs)
+      .map(([r]) => r)
+      .sort();
     const rackList = hitRacks.map((r) => show(r)).join(', ');
     const where = `BgpConf "${BGPCONF_DEFAULT_NAME}"`;
     if (globalAs === peerAs) {
       confField = 'spec.as';
       everywhere = hitRacks.length === racks.length;
-      because = racks.length === 0
-        ? `peerAs ${peerAs} equals spec.as ${globalAs} of ${where}`
-        : everywhere
-          ? `peerAs ${peerAs} equals spec.as of ${where} and the AS of every rack in its asPerRack`
-          : `peerAs ${peerAs} equals spec.as of ${where}, the AS of every replica whose node is in no rack of its asPerRack${hitRacks.length ? ` and of rack(s) ${rackList}` : ''}`;
+      because =
+        racks.length === 0
+          ? `peerAs ${peerAs} equals spec.as ${globalAs} of ${where}`
+          : everywhere
+            ? `peerAs ${peerAs} equals spec.as of ${where} and the AS of every rack in its asPerRack`
+            : `peerAs ${peerAs} equals spec.as of ${where}, the AS of every replica whose node is in no rack of its asPerRack${hitRacks.length ? ` and of rack(s) ${rackList}` : ''}`;
     } else if (hitRacks.length > 0) {
       confField = 'spec.asPerRack';
       everywhere = false;

@@ -52,7 +52,13 @@ function requirements(sel: unknown): Requirement[] | undefined {
   if (exprs !== undefined && exprs !== null) {
     if (!Array.isArray(exprs)) return undefined;
     for (const e of exprs) {
-      if (!isRecord(e) || typeof e['key'] !== 'string' || typeof e['operator'] !== 'string' || !OPS.has(e['operator'])) return undefined;
+      if (
+        !isRecord(e) ||
+        typeof e['key'] !== 'string' ||
+        typeof e['operator'] !== 'string' ||
+        !OPS.has(e['operator'])
+      )
+        return undefined;
       const values = e['values'] ?? [];
       if (!Array.isArray(values) || values.some((v) => typeof v !== 'string')) return undefined;
       const op = e['operator'] as Requirement['op'];
@@ -104,7 +110,8 @@ export function neighborClashes(obj: NeighborPeer, others: Iterable<NeighborPeer
   for (const o of others) {
     if (o.metadata.name === obj.metadata.name || !alive(o)) continue;
     if (neighborKey(o.spec) !== address) continue;
-    if (selectorsOverlap(nodeSelectorOf(obj), nodeSelectorOf(o))) out.push({ other: o.metadata.name, address });
+    if (selectorsOverlap(nodeSelectorOf(obj), nodeSelectorOf(o)))
+      out.push({ other: o.metadata.name, address });
   }
   return out.sort((x, y) => (x.other < y.other ? -1 : x.other > y.other ? 1 : 0));
 }
@@ -128,7 +135,9 @@ function byCreation(a: NeighborPeer, b: NeighborPeer): number {
  */
 export function conflictOf(obj: NeighborPeer, peers: Iterable<NeighborPeer>): Clash | undefined {
   if (!alive(obj)) return undefined;
-  const earlier = [...peers].filter((q) => q.metadata.name !== obj.metadata.name && createdBefore(q, obj)).sort(byCreation);
+  const earlier = [...peers]
+    .filter((q) => q.metadata.name !== obj.metadata.name && createdBefore(q, obj))
+    .sort(byCreation);
   for (const q of earlier) {
     const [hit] = neighborClashes(obj, [q]);
     if (hit) return hit;

@@ -3,7 +3,13 @@
 import { BgpValidationError, parseCommunity, parseLargeCommunity } from '../../bgp/validate.ts';
 import { Issues, intInRange, isRecord, show } from './issues.ts';
 
-function strings(issues: Issues, field: string, v: unknown, parse: (s: string) => unknown, what: string): void {
+function strings(
+  issues: Issues,
+  field: string,
+  v: unknown,
+  parse: (s: string) => unknown,
+  what: string,
+): void {
   if (v === undefined || v === null) return;
   if (!Array.isArray(v)) {
     issues.error(field, `Invalid value: ${show(v)}: must be a list of ${what}`);
@@ -31,8 +37,21 @@ export function parseBgpAttributes(issues: Issues, spec: Record<string, unknown>
     issues.error('spec.bgp', `Invalid value: ${show(bgp)}: must be an object`);
     return;
   }
-  if (protocol !== 'bgp' && Object.keys(bgp).length > 0) issues.warn('spec.bgp', `ignored for ${protocol} pools`);
-  strings(issues, 'spec.bgp.communities', bgp['communities'], (s) => parseCommunity(s), 'communities ("asn:value" or a well-known name)');
-  strings(issues, 'spec.bgp.largeCommunities', bgp['largeCommunities'], (s) => parseLargeCommunity(s), 'large communities ("a:b:c")');
+  if (protocol !== 'bgp' && Object.keys(bgp).length > 0)
+    issues.warn('spec.bgp', `ignored for ${protocol} pools`);
+  strings(
+    issues,
+    'spec.bgp.communities',
+    bgp['communities'],
+    (s) => parseCommunity(s),
+    'communities ("asn:value" or a well-known name)',
+  );
+  strings(
+    issues,
+    'spec.bgp.largeCommunities',
+    bgp['largeCommunities'],
+    (s) => parseLargeCommunity(s),
+    'large communities ("a:b:c")',
+  );
   intInRange(issues, 'spec.bgp.localPref', bgp['localPref'], 0, 0xffffffff);
 }

@@ -105,7 +105,10 @@ function parseAddress(issues: Issues, spec: Record<string, unknown>): PoolRange 
   }
   for (const s of SPECIAL_SPANS) {
     if (spansOverlap(range.span, s.span)) {
-      issues.error(ADDR, `Invalid value: ${show(address)}: overlaps ${s.cidr} (${s.why}), which cannot hold load-balancer addresses`);
+      issues.error(
+        ADDR,
+        `Invalid value: ${show(address)}: overlaps ${s.cidr} (${s.why}), which cannot hold load-balancer addresses`,
+      );
       return undefined;
     }
   }
@@ -121,7 +124,10 @@ function checkProtocol(issues: Issues, spec: Record<string, unknown>): string {
   if (p === undefined || p === null || p === '') return 'bgp';
   if (p === 'bgp' || p === 'layer2') return p;
   if (p === 'vip') {
-    issues.error('spec.protocol', 'Unsupported value: "vip": openelb-ts has no keepalived VIP mode; use "layer2" (one replica answers ARP/NDP per address, with failover) or "bgp"');
+    issues.error(
+      'spec.protocol',
+      'Unsupported value: "vip": openelb-ts has no keepalived VIP mode; use "layer2" (one replica answers ARP/NDP per address, with failover) or "bgp"',
+    );
     return 'vip';
   }
   issues.error('spec.protocol', `Unsupported value: ${show(p)}: supported values: "bgp", "layer2"`);
@@ -156,7 +162,10 @@ function checkInterface(issues: Issues, spec: Record<string, unknown>, protocol:
     return;
   }
   if (!IFNAME.test(iface) || iface === '.' || iface === '..') {
-    issues.error(f, `Invalid value: ${show(iface)}: not an interface name (1-15 characters, no spaces, "/" or ":") and not "can_reach:<ip>"`);
+    issues.error(
+      f,
+      `Invalid value: ${show(iface)}: not an interface name (1-15 characters, no spaces, "/" or ":") and not "can_reach:<ip>"`,
+    );
   }
 }
 
@@ -164,13 +173,15 @@ function checkNamespaces(issues: Issues, spec: Record<string, unknown>): void {
   const ns = spec['namespaces'];
   if (Array.isArray(ns)) {
     ns.forEach((n, i) => {
-      if (typeof n !== 'string' || !isDnsLabel(n)) issues.error(`spec.namespaces[${i}]`, `Invalid value: ${show(n)}: not a namespace name`);
+      if (typeof n !== 'string' || !isDnsLabel(n))
+        issues.error(`spec.namespaces[${i}]`, `Invalid value: ${show(n)}: not a namespace name`);
     });
   }
   const sel = spec['namespaceSelector'];
   if (isRecord(sel)) {
     for (const [k, v] of Object.entries(sel)) {
-      if (typeof v !== 'string') issues.error(`spec.namespaceSelector[${k}]`, `Invalid value: ${show(v)}: must be a string`);
+      if (typeof v !== 'string')
+        issues.error(`spec.namespaceSelector[${k}]`, `Invalid value: ${show(v)}: must be a string`);
     }
   }
 }
@@ -178,7 +189,8 @@ function checkNamespaces(issues: Issues, spec: Record<string, unknown>): void {
 function usedAddresses(o: EipLike | undefined): Map<string, string> {
   const used = recordAt(o?.status, 'used');
   const out = new Map<string, string>();
-  for (const [ip, owner] of Object.entries(used ?? {})) out.set(ip, typeof owner === 'string' ? owner : show(owner));
+  for (const [ip, owner] of Object.entries(used ?? {}))
+    out.set(ip, typeof owner === 'string' ? owner : show(owner));
   return out;
 }
 
@@ -197,7 +209,10 @@ function checkOrphans(issues: Issues, range: PoolRange, obj: EipLike, old: EipLi
     if (!inside) orphaned.push(`${ip} (${owner})`);
   }
   if (orphaned.length > 0) {
-    issues.error(ADDR, `Forbidden: changing the address to ${show(range.text)} would orphan allocated ${orphaned.length === 1 ? 'address' : 'addresses'} ${listMore(orphaned)}; release them first or keep them inside the new value`);
+    issues.error(
+      ADDR,
+      `Forbidden: changing the address to ${show(range.text)} would orphan allocated ${orphaned.length === 1 ? 'address' : 'addresses'} ${listMore(orphaned)}; release them first or keep them inside the new value`,
+    );
   }
 }
 
@@ -229,23 +244,30 @@ function coveredHosts(range: PoolRange, ctx: EipContext): string[] {
     }
   };
   for (const n of ctx.nodes ?? []) {
-    for (const a of n.status?.addresses ?? []) if (inside(a.address)) hits.push(`${a.address} (${a.type} of Node ${show(n.metadata.name)})`);
+    for (const a of n.status?.addresses ?? [])
+      if (inside(a.address)) hits.push(`${a.address} (${a.type} of Node ${show(n.metadata.name)})`);
   }
   for (const p of ctx.peers ?? []) {
     const addr = recordAt(recordAt(p, 'spec'), 'conf')?.['neighborAddress'];
-    if (typeof addr === 'string' && inside(addr)) hits.push(`${addr} (neighborAddress of BgpPeer ${show(p.metadata.name)})`);
+    if (typeof addr === 'string' && inside(addr))
+      hits.push(`${addr} (neighborAddress of BgpPeer ${show(p.metadata.name)})`);
   }
   return hits;
 }
 
 function checkCoveredHosts(issues: Issues, range: PoolRange, ctx: EipContext, protocol: string): void {
-  for (const e of ctx.lookupErrors ?? []) issues.warn(ADDR, `not checked against node and BGP peer addresses: ${e}`);
+  for (const e of ctx.lookupErrors ?? [])
+    issues.warn(ADDR, `not checked against node and BGP peer addresses: ${e}`);
   const hits = coveredHosts(range, ctx);
   if (hits.length === 0) return;
-  const what = protocol === 'layer2'
-    ? 'no replica ever answers ARP/NDP for such an address (it belongs to another host), so a Service given one is unreachable'
-    : 'announcing such an address for a Service would divert the traffic meant for that host';
-  issues.warn(ADDR, `${show(range.text)} covers ${listMore(hits)}: ${what}; leave these addresses out of the pool (e.g. a range "first-last" around them)`);
+  const what =
+    protocol === 'layer2'
+      ? 'no replica ever answers ARP/NDP for such an address (it belongs to another host), so a Service given one is unreachable'
+      : 'announcing such an address for a Service would divert the traffic meant for that host';
+  issues.warn(
+    ADDR,
+    `${show(range.text)} covers ${listMore(hits)}: ${what}; leave these addresses out of the pool (e.g. a range "first-last" around them)`,
+  );
 }
 
 function isDefault(o: EipLike | undefined): boolean {
@@ -256,12 +278,18 @@ function checkDefault(issues: Issues, obj: EipLike, others: readonly EipLike[]):
   const v = obj.metadata.annotations?.[ANNOTATION_DEFAULT_EIP];
   if (v === undefined) return;
   if (v !== 'true') {
-    if (v !== 'false') issues.warn(DEFAULT_FIELD, `${show(v)} does not mark a default pool; only "true" does`);
+    if (v !== 'false')
+      issues.warn(DEFAULT_FIELD, `${show(v)} does not mark a default pool; only "true" does`);
     return;
   }
-  const defaults = others.filter((o) => o.metadata.name !== obj.metadata.name && isDefault(o)).map((o) => show(o.metadata.name));
+  const defaults = others
+    .filter((o) => o.metadata.name !== obj.metadata.name && isDefault(o))
+    .map((o) => show(o.metadata.name));
   if (defaults.length > 0) {
-    issues.error(DEFAULT_FIELD, `Forbidden: Eip ${listMore(defaults)} is already the default pool; at most one Eip may have ${ANNOTATION_DEFAULT_EIP}: "true"`);
+    issues.error(
+      DEFAULT_FIELD,
+      `Forbidden: Eip ${listMore(defaults)} is already the default pool; at most one Eip may have ${ANNOTATION_DEFAULT_EIP}: "true"`,
+    );
   }
 }
 
@@ -276,7 +304,8 @@ export function validateEip(obj: EipLike, ctx: EipContext): ValidationResult {
   const protocol = checkProtocol(issues, spec);
   checkInterface(issues, spec, protocol);
   checkNamespaces(issues, spec);
-  if (spec['usingKnownIPs'] !== undefined) issues.warn('spec.usingKnownIPs', 'ignored (OpenELB 0.6 no longer reads it either)');
+  if (spec['usingKnownIPs'] !== undefined)
+    issues.warn('spec.usingKnownIPs', 'ignored (OpenELB 0.6 no longer reads it either)');
   parseBgpAttributes(issues, spec, protocol);
 
   const old = ctx.oldObject;

@@ -10,7 +10,14 @@ export function checkGracefulRestart(issues: Issues, field: string, gr: unknown,
     return;
   }
   // RFC 4724: the restart time is a 12-bit field.
-  intInRange(issues, `${field}.restartTime`, gr['restartTime'], 0, 4095, ' seconds (RFC 4724 allows 12 bits)');
+  intInRange(
+    issues,
+    `${field}.restartTime`,
+    gr['restartTime'],
+    0,
+    4095,
+    ' seconds (RFC 4724 allows 12 bits)',
+  );
   intInRange(issues, `${field}.deferralTime`, gr['deferralTime'], 0, 65535, ' seconds');
   // Long-lived graceful restart: a 24-bit stale time.
   intInRange(issues, `${field}.staleRoutesTime`, gr['staleRoutesTime'], 0, 0xffffff, ' seconds');
@@ -18,6 +25,9 @@ export function checkGracefulRestart(issues: Issues, field: string, gr: unknown,
     if (gr[k] !== undefined) issues.warn(`${field}.${k}`, 'ignored: a gobgp state field, not configuration');
   }
   if (gr['enabled'] === true && gr['helperOnly'] !== true) {
-    issues.warn(`${field}.enabled`, `while graceful restart is on, ${who} keeps a dead replica's routes for restartTime, so traffic keeps going to the dead node`);
+    issues.warn(
+      `${field}.enabled`,
+      `while graceful restart is on, ${who} keeps a dead replica's routes for restartTime, so traffic keeps going to the dead node`,
+    );
   }
 }

@@ -52,7 +52,14 @@ export function show(v: unknown): string {
 }
 
 /** Integer check with an inclusive range; records an error and answers undefined when it fails. */
-export function intInRange(issues: Issues, field: string, v: unknown, min: number, max: number, hint = ''): number | undefined {
+export function intInRange(
+  issues: Issues,
+  field: string,
+  v: unknown,
+  min: number,
+  max: number,
+  hint = '',
+): number | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'number' || !Number.isInteger(v)) {
     issues.error(field, `Invalid value: ${show(v)}: must be an integer${hint}`);
@@ -105,14 +112,22 @@ export function deepEqual(a: unknown, b: unknown): boolean {
  * the stored object did not have is new — a rule across fields or list elements (keepaliveInterval
  * against holdTime, a duplicate family) reports where it looks, not what changed — and is denied.
  */
-export function ratchet(result: ValidationResult, obj: unknown, oldObj: unknown, stored: ValidationResult): ValidationResult {
+export function ratchet(
+  result: ValidationResult,
+  obj: unknown,
+  oldObj: unknown,
+  stored: ValidationResult,
+): ValidationResult {
   if (oldObj === undefined || oldObj === null) return result;
   const had = new Set(stored.errors.map((e) => e.field));
   const errors: FieldIssue[] = [];
   const warnings = [...result.warnings];
   for (const e of result.errors) {
     if (had.has(e.field) && deepEqual(valueAt(obj, e.field), valueAt(oldObj, e.field))) {
-      warnings.push({ field: e.field, message: `${e.message} (already stored; allowed because this update does not change it)` });
+      warnings.push({
+        field: e.field,
+        message: `${e.message} (already stored; allowed because this update does not change it)`,
+      });
     } else {
       errors.push(e);
     }

@@ -14,13 +14,24 @@ export function debianGobgpProtoDir(): string {
   const apiDir = join(cache, API_DIR);
   if (existsSync(join(apiDir, 'gobgp.proto'))) return apiDir;
   mkdirSync(cache, { recursive: true });
-  let deb = readdirSync(cache).find((f) => f.startsWith('golang-github-osrg-gobgp-dev_') && f.endsWith('.deb'));
+  let deb = readdirSync(cache).find(
+    (f) => f.startsWith('golang-github-osrg-gobgp-dev_') && f.endsWith('.deb'),
+  );
   if (!deb) {
-    execFileSync('apt-get', ['download', 'golang-github-osrg-gobgp-dev'], { cwd: cache, stdio: ['ignore', 'ignore', 'pipe'] });
+    execFileSync('apt-get', ['download', 'golang-github-osrg-gobgp-dev'], {
+      cwd: cache,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     deb = readdirSync(cache).find((f) => f.startsWith('golang-github-osrg-gobgp-dev_') && f.endsWith('.deb'));
     if (!deb) throw new Error(`apt-get download golang-github-osrg-gobgp-dev left no .deb in ${cache}`);
   }
-  execFileSync('sh', ['-c', `dpkg-deb --fsys-tarfile "$1" | tar -x -C "$2" --wildcards "./${API_DIR}/*.proto"`, 'sh', join(cache, deb), cache]);
+  execFileSync('sh', [
+    '-c',
+    `dpkg-deb --fsys-tarfile "$1" | tar -x -C "$2" --wildcards "./${API_DIR}/*.proto"`,
+    'sh',
+    join(cache, deb),
+    cache,
+  ]);
   if (!existsSync(join(apiDir, 'gobgp.proto'))) throw new Error(`no gobgp.proto in ${deb}`);
   return apiDir;
 }

@@ -59,14 +59,18 @@ export async function startGobgpd(name = 'bgp'): Promise<GobgpdProcess> {
     rmSync(socket, { force: true });
     generation++;
     const log = createWriteStream(join(dir, `gobgpd.${generation}.log`));
-    const c = spawn('gobgpd', ['--api-hosts', `unix://${socket}`, '--pprof-disable', '-p', '-l', 'info'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const c = spawn('gobgpd', ['--api-hosts', `unix://${socket}`, '--pprof-disable', '-p', '-l', 'info'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     c.stdout?.pipe(log);
     c.stderr?.pipe(log);
     live.add(c);
-    exited = new Promise((resolve) => c.once('exit', () => {
-      live.delete(c);
-      resolve();
-    }));
+    exited = new Promise((resolve) =>
+      c.once('exit', () => {
+        live.delete(c);
+        resolve();
+      }),
+    );
     child = c;
     await waitFor(() => existsSync(socket) || c.exitCode !== null, 10_000, `gobgpd socket ${socket}`);
     if (c.exitCode !== null) throw new Error(`gobgpd exited with ${c.exitCode}; see ${dir}`);

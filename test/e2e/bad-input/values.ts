@@ -5,7 +5,38 @@ import { isIP } from 'node:net';
 import fc from 'fast-check';
 
 /** Characters a shell, YAML or a careless string builder would trip on. */
-const SHELL = ['$', '(', ')', '`', ';', '&', '|', '<', '>', '\'', '"', '\\', '*', '?', '!', '{', '}', ' ', '\t', '#', '~', '%', '/', ':', '.', '-', '0', '1', 'a', 'Z'];
+const SHELL = [
+  '$',
+  '(',
+  ')',
+  '`',
+  ';',
+  '&',
+  '|',
+  '<',
+  '>',
+  "'",
+  '"',
+  '\\',
+  '*',
+  '?',
+  '!',
+  '{',
+  '}',
+  ' ',
+  '\t',
+  '#',
+  '~',
+  '%',
+  '/',
+  ':',
+  '.',
+  '-',
+  '0',
+  '1',
+  'a',
+  'Z',
+];
 
 /** Text with shell metacharacters, never an IP address. */
 export const garbage: fc.Arbitrary<string> = fc
@@ -17,23 +48,37 @@ const v4 = fc.tuple(octet, octet, octet, octet).map((o) => o.join('.'));
 const hex16 = fc.nat(0xffff).map((n) => n.toString(16));
 
 /** Where ONE IP address is wanted: prefixes, zone indexes, out-of-range octets, garbage. */
-export const malformedIp: fc.Arbitrary<string> = fc.oneof(
-  fc.tuple(v4, fc.integer({ min: 0, max: 32 })).map(([a, p]) => `${a}/${p}`), // a prefix where an address is wanted
-  fc.tuple(v4, fc.integer({ min: 33, max: 99 })).map(([a, p]) => `${a}/${p}`),
-  fc.tuple(hex16, fc.stringMatching(/^[a-z][a-z0-9]{0,7}$/)).map(([h, z]) => `fe80::${h}%${z}`), // zone index
-  fc.tuple(octet, octet, fc.integer({ min: 256, max: 999 })).map(([a, b, c]) => `${a}.${b}.${c}.1`),
-  fc.tuple(octet, octet, octet).map((o) => o.join('.')), // three octets
-  fc.tuple(v4, octet).map(([a, b]) => `${a}.${b}`), // five octets
-  fc.tuple(hex16, hex16).map(([a, b]) => `2001:db8:::${a}:${b}`),
-  fc.constantFrom('0.0.0.0/0', '::/0', '1.2.3.4 ', ' 10.0.0.1', '10.0.0.1-10.0.0.2', 'localhost', '$(reboot)', '`id`', '; rm -rf /'),
-  garbage,
-).filter((s) => isIP(s) === 0);
+export const malformedIp: fc.Arbitrary<string> = fc
+  .oneof(
+    fc.tuple(v4, fc.integer({ min: 0, max: 32 })).map(([a, p]) => `${a}/${p}`), // a prefix where an address is wanted
+    fc.tuple(v4, fc.integer({ min: 33, max: 99 })).map(([a, p]) => `${a}/${p}`),
+    fc.tuple(hex16, fc.stringMatching(/^[a-z][a-z0-9]{0,7}$/)).map(([h, z]) => `fe80::${h}%${z}`), // zone index
+    fc.tuple(octet, octet, fc.integer({ min: 256, max: 999 })).map(([a, b, c]) => `${a}.${b}.${c}.1`),
+    fc.tuple(octet, octet, octet).map((o) => o.join('.')), // three octets
+    fc.tuple(v4, octet).map(([a, b]) => `${a}.${b}`), // five octets
+    fc.tuple(hex16, hex16).map(([a, b]) => `2001:db8:::${a}:${b}`),
+    fc.constantFrom(
+      '0.0.0.0/0',
+      '::/0',
+      '1.2.3.4 ',
+      ' 10.0.0.1',
+      '10.0.0.1-10.0.0.2',
+      'localhost',
+      '$(reboot)',
+      '`id`',
+      '; rm -rf /',
+    ),
+    garbage,
+  )
+  .filter((s) => isIP(s) === 0);
 
 /** Where a pool (an IP, a CIDR or a range "first-last") is wanted, and the text is not one. */
 export const malformedPool: fc.Arbitrary<string> = fc.oneof(
   fc.tuple(v4, fc.integer({ min: 33, max: 99 })).map(([a, p]) => `${a}/${p}`),
   fc.tuple(hex16, fc.integer({ min: 129, max: 999 })).map(([h, p]) => `2001:db8::${h}/${p}`),
-  fc.tuple(fc.integer({ min: 1, max: 254 }), fc.integer({ min: 1, max: 254 })).filter(([a, b]) => a !== b)
+  fc
+    .tuple(fc.integer({ min: 1, max: 254 }), fc.integer({ min: 1, max: 254 }))
+    .filter(([a, b]) => a !== b)
     .map(([a, b]) => `203.0.113.${Math.max(a, b)}-203.0.113.${Math.min(a, b)}`), // reversed range
   fc.tuple(octet, hex16).map(([a, h]) => `203.0.113.${a}-2001:db8::${h}`), // mixed families
   fc.tuple(hex16, fc.stringMatching(/^[a-z][a-z0-9]{0,7}$/)).map(([h, z]) => `fe80::${h}%${z}`),
@@ -80,9 +125,15 @@ export const badInterface: fc.Arbitrary<string> = fc.oneof(
 );
 
 /** Values of the wrong JSON type for a field whose schema says `want`. */
-export function typeWrong(want: 'integer' | 'string' | 'boolean' | 'array' | 'object'): fc.Arbitrary<unknown> {
+export function typeWrong(
+  want: 'integer' | 'string' | 'boolean' | 'array' | 'object',
+): fc.Arbitrary<unknown> {
   const all: Record<typeof want, fc.Arbitrary<unknown>> = {
-    integer: fc.oneof(fc.stringMatching(/^[a-z]{1,6}$/), fc.double({ min: 0.1, max: 1e6, noNaN: true }).filter((d) => !Number.isInteger(d)), fc.boolean()),
+    integer: fc.oneof(
+      fc.stringMatching(/^[a-z]{1,6}$/),
+      fc.double({ min: 0.1, max: 1e6, noNaN: true }).filter((d) => !Number.isInteger(d)),
+      fc.boolean(),
+    ),
     string: fc.oneof(fc.integer(), fc.boolean(), fc.constant({ nested: 1 })),
     boolean: fc.oneof(fc.constantFrom('yes', 'no', 'true', 'false'), fc.integer({ min: 0, max: 2 })),
     array: fc.oneof(fc.stringMatching(/^[a-z0-9.]{1,10}$/), fc.integer(), fc.constant({ a: 1 })),

@@ -41,21 +41,33 @@ export function webhookSwitch(): WebhookSwitch {
     managerArgs: [],
     async on(lab) {
       if (!saved) {
-        const secret = await getJson<{ data?: Record<string, string> }>(lab, 'secret', 'openelb-webhook-cert', MANAGER_NS);
+        const secret = await getJson<{ data?: Record<string, string> }>(
+          lab,
+          'secret',
+          'openelb-webhook-cert',
+          MANAGER_NS,
+        );
         const caBundle = secret.data?.['ca-bundle.crt'];
-        if (!caBundle) throw new Error('the managers\' webhook Secret has no ca-bundle.crt');
+        if (!caBundle) throw new Error("the managers' webhook Secret has no ca-bundle.crt");
         const copy = structuredClone(vwc);
         for (const w of copy['webhooks'] as Obj[]) (w['clientConfig'] as Obj)['caBundle'] = caBundle;
         saved = copy;
       }
       const present = await lab.kubectl(['get', 'validatingwebhookconfiguration', name]);
       if (present.code !== 0) await kubectlOk(lab, ['create', '-f', '-'], JSON.stringify(saved));
-      const probe = JSON.stringify({ apiVersion: 'network.kubesphere.io/v1alpha2', kind: 'Eip', metadata: { name: 'webhook-probe' }, spec: { address: '192.0.2.0/33' } });
+      const probe = JSON.stringify({
+        apiVersion: 'network.kubesphere.io/v1alpha2',
+        kind: 'Eip',
+        metadata: { name: 'webhook-probe' },
+        spec: { address: '192.0.2.0/33' },
+      });
       // the CRD schema does not look into spec.address: only the webhook refuses this
       const r = await lab.kubectl(['create', '-f', '-'], probe);
       if (r.code === 0) await kubectlOk(lab, ['delete', 'eip', 'webhook-probe']);
       if (r.code === 0 || !/spec\.address: .*\/33/.test(r.stderr)) {
-        throw new Error(`the webhook does not judge yet: ${r.code === 0 ? 'a /33 pool was stored' : r.stderr}`);
+        throw new Error(
+          `the webhook does not judge yet: ${r.code === 0 ? 'a /33 pool was stored' : r.stderr}`,
+        );
       }
     },
     async off(lab) {

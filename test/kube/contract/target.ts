@@ -26,7 +26,14 @@ export interface Target {
   close(): Promise<void>;
 }
 
-const CRD_REF: ResourceRef = { group: 'apiextensions.k8s.io', version: 'v1', kind: 'CustomResourceDefinition', plural: 'customresourcedefinitions', namespaced: false, hasStatus: true };
+const CRD_REF: ResourceRef = {
+  group: 'apiextensions.k8s.io',
+  version: 'v1',
+  kind: 'CustomResourceDefinition',
+  plural: 'customresourcedefinitions',
+  namespaced: false,
+  hasStatus: true,
+};
 
 async function applyCrds(client: KubeClient): Promise<void> {
   for (const f of readdirSync(CRD_DIR).filter((n) => n.endsWith('.yaml') || n.endsWith('.yml'))) {
@@ -38,7 +45,10 @@ async function applyCrds(client: KubeClient): Promise<void> {
       } catch (e) {
         if (!isAlreadyExists(e)) throw e;
         const cur = await client.get<KubeObject>(CRD_REF, crd.metadata.name);
-        await client.replace(CRD_REF, { ...crd, metadata: { ...crd.metadata, resourceVersion: cur.metadata.resourceVersion } });
+        await client.replace(CRD_REF, {
+          ...crd,
+          metadata: { ...crd.metadata, resourceVersion: cur.metadata.resourceVersion },
+        });
       }
     }
   }
@@ -82,21 +92,28 @@ export async function openTarget(): Promise<Target> {
     isDouble: !file,
     prefix,
     ns,
-    track: (ref, name, namespace) => { tracked.push({ ref, name, namespace }); },
+    track: (ref, name, namespace) => {
+      tracked.push({ ref, name, namespace });
+    },
     close: async () => {
       for (const t of tracked.reverse()) {
         try {
           await client.patch(t.ref, t.name, t.namespace, { metadata: { finalizers: null } }, 'merge');
-        } catch { /* gone already */ }
+        } catch {
+          /* gone already */
+        }
         try {
           await client.delete(t.ref, t.name, t.namespace);
         } catch (e) {
-          if (!isNotFound(e)) process.stderr.write(`contract cleanup: ${t.ref.kind} ${t.name}: ${String(e)}\n`);
+          if (!isNotFound(e))
+            process.stderr.write(`contract cleanup: ${t.ref.kind} ${t.name}: ${String(e)}\n`);
         }
       }
       try {
         await client.delete(Resources.Namespace, ns);
-      } catch { /* ignore */ }
+      } catch {
+        /* ignore */
+      }
       await closeDouble?.();
     },
   };

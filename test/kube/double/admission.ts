@@ -64,7 +64,8 @@ function selectorsMatch(hook: Obj, a: AdmissionInput, store: Store): boolean {
   const objSel = hook.objectSelector;
   const candidates = [a.object, a.oldObject].filter((o): o is Obj => o !== undefined);
   if (!candidates.some((o) => labelSelectorMatches(objSel, labelsOf(o)))) return false;
-  if (a.def.group === '' && a.def.plural === 'namespaces') return labelSelectorMatches(hook.namespaceSelector, labelsOf(a.object ?? a.oldObject));
+  if (a.def.group === '' && a.def.plural === 'namespaces')
+    return labelSelectorMatches(hook.namespaceSelector, labelsOf(a.object ?? a.oldObject));
   if (!a.def.namespaced || a.namespace === undefined) return true;
   const ns = store.get('/namespaces', '', a.namespace);
   return labelSelectorMatches(hook.namespaceSelector, labelsOf(ns));
@@ -83,7 +84,9 @@ function matchedVersion(hook: Obj, a: AdmissionInput): string | undefined {
   const rules = rulesOf(hook);
   if (rules.some((r) => ruleMatches(r, a))) return a.version;
   if (hook.matchPolicy === 'Exact') return undefined;
-  return a.def.versions.find((v) => v.served && v.name !== a.version && rules.some((r) => ruleMatches(r, { ...a, version: v.name })))?.name;
+  return a.def.versions.find(
+    (v) => v.served && v.name !== a.version && rules.some((r) => ruleMatches(r, { ...a, version: v.name })),
+  )?.name;
 }
 
 /** Stored objects → another served version (CRDs through their conversion strategy). */
@@ -113,7 +116,10 @@ function reviewFor(a: AdmissionInput, uid: string, requestVersion: string): Obj 
     object: a.object ?? null,
     oldObject: a.oldObject ?? null,
     dryRun: a.dryRun,
-    options: { kind: `${a.operation === 'CREATE' ? 'Create' : a.operation === 'UPDATE' ? 'Update' : 'Delete'}Options`, apiVersion: 'meta.k8s.io/v1' },
+    options: {
+      kind: `${a.operation === 'CREATE' ? 'Create' : a.operation === 'UPDATE' ? 'Update' : 'Delete'}Options`,
+      apiVersion: 'meta.k8s.io/v1',
+    },
   };
   if (a.subresource) request.subResource = a.subresource;
   if (a.namespace !== undefined) request.namespace = a.namespace;
@@ -124,7 +130,11 @@ function denied(name: string, status: unknown): ApiError {
   const s: Obj = isObj(status) ? status : {};
   const code = typeof s.code === 'number' && s.code >= 400 ? s.code : 400;
   const base = `admission webhook "${name}" denied the request`;
-  const msg = str(s.message) ? `${base}: ${String(s.message)}` : str(s.reason) ? `${base}: ${String(s.reason)}` : `${base} without explanation`;
+  const msg = str(s.message)
+    ? `${base}: ${String(s.message)}`
+    : str(s.reason)
+      ? `${base}: ${String(s.reason)}`
+      : `${base} without explanation`;
   return new ApiError(code, msg, str(s.reason) ?? '', isObj(s.details) ? s.details : undefined);
 }
 
@@ -137,7 +147,11 @@ export interface Admission {
 export function makeAdmission(store: Store, services: ServiceResolver, convert: Converter): Admission {
   const hooks = (kind: 'validating' | 'mutating'): Obj[] => {
     const configs = store.list(`admissionregistration.k8s.io/${kind}webhookconfigurations`);
-    configs.sort((x, y) => String(isObj(x.metadata) ? x.metadata.name : '').localeCompare(String(isObj(y.metadata) ? y.metadata.name : '')));
+    configs.sort((x, y) =>
+      String(isObj(x.metadata) ? x.metadata.name : '').localeCompare(
+        String(isObj(y.metadata) ? y.metadata.name : ''),
+      ),
+    );
     return configs.flatMap((c) => (Array.isArray(c.webhooks) ? c.webhooks.filter(isObj) : []));
   };
 
@@ -148,7 +162,11 @@ export function makeAdmission(store: Store, services: ServiceResolver, convert: 
     const uid = randomUUID();
     try {
       const t = resolveTarget(hook.clientConfig, services, timeout);
-      const opts: Parameters<typeof postJson>[0] = { url: t.url, timeoutMs: timeout * 1000, body: reviewFor(a, uid, requestVersion) };
+      const opts: Parameters<typeof postJson>[0] = {
+        url: t.url,
+        timeoutMs: timeout * 1000,
+        body: reviewFor(a, uid, requestVersion),
+      };
       if (t.caBundle) opts.caBundle = t.caBundle;
       if (t.serverName) opts.serverName = t.serverName;
       let answer: { status: number; body: unknown };
@@ -157,15 +175,21 @@ export function makeAdmission(store: Store, services: ServiceResolver, convert: 
       } catch (e) {
         throw new Error(`failed to call webhook: Post "${t.display}": ${(e as Error).message}`);
       }
-      if (answer.status < 200 || answer.status > 299) throw new Error(`received invalid webhook response: unexpected HTTP status ${answer.status}`);
+      if (answer.status < 200 || answer.status > 299)
+        throw new Error(`received invalid webhook response: unexpected HTTP status ${answer.status}`);
       const resp = isObj(answer.body) && isObj(answer.body.response) ? answer.body.response : undefined;
       if (!resp) throw new Error('received invalid webhook response: response is missing');
       if (resp.uid !== uid) throw new Error(`expected response.uid="${uid}", got "${String(resp.uid)}"`);
-      if (Array.isArray(resp.warnings)) for (const w of resp.warnings) if (typeof w === 'string') a.warnings?.push(w);
+      if (Array.isArray(resp.warnings))
+        for (const w of resp.warnings) if (typeof w === 'string') a.warnings?.push(w);
       return resp;
     } catch (e) {
       if (hook.failurePolicy === 'Ignore') return undefined;
-      throw new ApiError(500, `Internal error occurred: failed calling webhook "${name}": ${(e as Error).message}`, 'InternalError');
+      throw new ApiError(
+        500,
+        `Internal error occurred: failed calling webhook "${name}": ${(e as Error).message}`,
+        'InternalError',
+      );
     }
   };
 
@@ -191,7 +215,8 @@ export function makeAdmission(store: Store, services: ServiceResolver, convert: 
         if (seen.object && typeof resp.patch === 'string' && resp.patch !== '') {
           const ops = JSON.parse(Buffer.from(resp.patch, 'base64').toString('utf8')) as Operation[];
           const patched = jsonPatch.applyPatch(clone(seen.object), ops, false, false).newDocument;
-          obj = version === a.version ? patched : ((await convert(a.def, [patched], a.version))[0] ?? patched);
+          obj =
+            version === a.version ? patched : ((await convert(a.def, [patched], a.version))[0] ?? patched);
         }
       }
       return obj;
@@ -201,8 +226,14 @@ export function makeAdmission(store: Store, services: ServiceResolver, convert: 
         const version = applies(h, a);
         return version === undefined ? [] : [{ h, version }];
       });
-      const answers = await Promise.all(relevant.map(async ({ h, version }) => ({ h, resp: await call(h, await inVersion(a, version, convert), a.version) })));
-      for (const { h, resp } of answers) if (resp && resp.allowed !== true) throw denied(String(h.name ?? ''), resp.status);
+      const answers = await Promise.all(
+        relevant.map(async ({ h, version }) => ({
+          h,
+          resp: await call(h, await inVersion(a, version, convert), a.version),
+        })),
+      );
+      for (const { h, resp } of answers)
+        if (resp && resp.allowed !== true) throw denied(String(h.name ?? ''), resp.status);
     },
   };
 }

@@ -33,7 +33,9 @@ export class KubeApi {
     this.opts = opts;
     this.store = new Store(opts.eventLogSize);
     this.resolveService = makeServiceResolver(this.store, this.services);
-    this.admission = makeAdmission(this.store, this.resolveService, (def, objs, version) => this.toVersion(def, objs, version));
+    this.admission = makeAdmission(this.store, this.resolveService, (def, objs, version) =>
+      this.toVersion(def, objs, version),
+    );
     this.store.write('/namespaces', 'ADDED', namespaceObj('default'));
     this.store.write('/namespaces', 'ADDED', namespaceObj('kube-system'));
     this.store.write('/namespaces', 'ADDED', namespaceObj('kube-public'));
@@ -81,7 +83,12 @@ function namespaceObj(name: string): Obj {
   return {
     apiVersion: 'v1',
     kind: 'Namespace',
-    metadata: { name, uid: crypto.randomUUID(), creationTimestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), labels: { 'kubernetes.io/metadata.name': name } },
+    metadata: {
+      name,
+      uid: crypto.randomUUID(),
+      creationTimestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+      labels: { 'kubernetes.io/metadata.name': name },
+    },
     spec: { finalizers: ['kubernetes'] },
     status: { phase: 'Active' },
   };

@@ -26,5 +26,9 @@ export function parseBody(contentType: string, text: string, bytes?: Buffer): un
   }
   if (ct === '' || ct === 'application/json' || ct === '*/*') return parseJson(text);
   // protobuf for a kind protobuf.ts does not know: what a real server answers for custom resources
-  throw new ApiError(415, 'the body of the request was in an unknown format - accepted media types include: application/json, application/yaml', 'UnsupportedMediaType');
+  throw new ApiError(
+    415,
+    'the body of the request was in an unknown format - accepted media types include: application/json, application/yaml',
+    'UnsupportedMediaType',
+  );
 }

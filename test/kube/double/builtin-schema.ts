@@ -19,12 +19,16 @@ const PACKAGES: [string, string][] = [
   ['IoK8sApimachineryPkgUtilIntstr', 'io.k8s.apimachinery.pkg.util.intstr'],
   ['IoK8sApimachineryPkgApiResource', 'io.k8s.apimachinery.pkg.api.resource'],
   ['IoK8sApimachineryPkgRuntime', 'io.k8s.apimachinery.pkg.runtime'],
-  ['IoK8sApiextensionsApiserverPkgApisApiextensionsV1', 'io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1'],
+  [
+    'IoK8sApiextensionsApiserverPkgApisApiextensionsV1',
+    'io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1',
+  ],
 ];
 
 /** `IoK8sApiCoreV1ServicePort` → `io.k8s.api.core.v1.ServicePort`. */
 export function componentName(alias: string): string {
-  for (const [prefix, pkg] of PACKAGES) if (alias.startsWith(prefix)) return `${pkg}.${alias.slice(prefix.length)}`;
+  for (const [prefix, pkg] of PACKAGES)
+    if (alias.startsWith(prefix)) return `${pkg}.${alias.slice(prefix.length)}`;
   const m = /^IoK8sApi([A-Z][a-z]+)(V\d+(?:Alpha\d+|Beta\d+)?)([A-Z]\w*)$/.exec(alias);
   if (m) return `io.k8s.api.${(m[1] ?? '').toLowerCase()}.${(m[2] ?? '').toLowerCase()}.${m[3] ?? ''}`;
   return alias;
@@ -34,7 +38,11 @@ export function componentName(alias: string): string {
 const SCALARS: Record<string, Obj> = {
   'io.k8s.apimachinery.pkg.apis.meta.v1.Time': { type: 'string', format: 'date-time' },
   'io.k8s.apimachinery.pkg.apis.meta.v1.MicroTime': { type: 'string', format: 'date-time' },
-  'io.k8s.apimachinery.pkg.util.intstr.IntOrString': { type: 'string', format: 'int-or-string', 'x-kubernetes-int-or-string': true },
+  'io.k8s.apimachinery.pkg.util.intstr.IntOrString': {
+    type: 'string',
+    format: 'int-or-string',
+    'x-kubernetes-int-or-string': true,
+  },
   'io.k8s.apimachinery.pkg.api.resource.Quantity': { type: 'string', 'x-kubernetes-int-or-string': true },
 };
 
@@ -126,7 +134,8 @@ function membersOf(body: string, ctx: FileCtx): Obj {
     const doc = m[1] ? docText(m[1]) : '';
     if (doc) {
       // a $ref cannot carry a description beside it; the apiserver wraps it in allOf the same way
-      properties[name] = typeof prop.$ref === 'string' ? { allOf: [prop], description: doc } : { ...prop, description: doc };
+      properties[name] =
+        typeof prop.$ref === 'string' ? { allOf: [prop], description: doc } : { ...prop, description: doc };
     } else properties[name] = prop;
     if (m[3] === undefined) required.push(name);
     i = j + 1;
@@ -155,7 +164,8 @@ function parseFile(file: string): string {
   for (const m of text.matchAll(/import \{ ([^}]+) \} from "([^"]+)";/g)) {
     const spec = m[2] ?? '';
     if (spec === '@kubernetes-models/base') continue;
-    for (const n of (m[1] ?? '').split(',').map((x) => x.trim())) ctx.names.set(n, parseFile(resolveImport(file, spec)));
+    for (const n of (m[1] ?? '').split(',').map((x) => x.trim()))
+      ctx.names.set(n, parseFile(resolveImport(file, spec)));
   }
   const scalar = SCALARS[name];
   const at = text.indexOf(`export interface ${local} `);
@@ -167,14 +177,18 @@ function parseFile(file: string): string {
     const members = membersOf(text.slice(open + 2, text.indexOf('\n}', open)), ctx);
     const props = members.properties as Obj;
     // an empty interface (FieldsV1, JSON, RawExtension …) is free-form JSON
-    schema = Object.keys(props).length === 0 ? { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } : { type: 'object', ...members };
+    schema =
+      Object.keys(props).length === 0
+        ? { type: 'object', 'x-kubernetes-preserve-unknown-fields': true }
+        : { type: 'object', ...members };
   } else {
     const alias = new RegExp(`export type ${local} = ([^;]+);`).exec(text);
     schema = alias ? typeSchema(alias[1] ?? '', ctx) : {};
   }
   const before = at >= 0 ? text.slice(0, at) : text;
   const start = before.lastIndexOf('/**');
-  if (start >= 0 && /^\s*$/.test(before.slice(before.indexOf('*/', start) + 2))) doc = before.slice(start, before.indexOf('*/', start) + 2);
+  if (start >= 0 && /^\s*$/.test(before.slice(before.indexOf('*/', start) + 2)))
+    doc = before.slice(start, before.indexOf('*/', start) + 2);
   if (doc) schema.description = docText(doc);
   components.set(name, schema);
   return name;
@@ -233,7 +247,8 @@ export function closure(name: string, into = new Map<string, Obj>()): Map<string
 
 /** Alias of the kubernetes-models validator module for a component (`IoK8sApiCoreV1Service`). */
 export function validatorModule(name: string): string {
-  for (const [prefix, pkg] of PACKAGES) if (name.startsWith(`${pkg}.`)) return `${prefix}${name.slice(pkg.length + 1)}`;
+  for (const [prefix, pkg] of PACKAGES)
+    if (name.startsWith(`${pkg}.`)) return `${prefix}${name.slice(pkg.length + 1)}`;
   const m = /^io\.k8s\.api\.([a-z]+)\.(v\d+(?:alpha\d+|beta\d+)?)\.(\w+)$/.exec(name);
   if (!m) return name;
   const cap = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);

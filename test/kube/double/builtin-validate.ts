@@ -23,14 +23,20 @@ const ready = new Map<string, BuiltinSchema | undefined>();
 const keyOf = (group: string, version: string, kind: string): string => `${group}/${version}/${kind}`;
 
 /** Load (once per process) the schema and compiled validator of a built-in kind. */
-export function loadBuiltin(group: string, version: string, kind: string): Promise<BuiltinSchema | undefined> {
+export function loadBuiltin(
+  group: string,
+  version: string,
+  kind: string,
+): Promise<BuiltinSchema | undefined> {
   const key = keyOf(group, version, kind);
   let p = loaded.get(key);
   if (!p) {
     p = (async () => {
       const name = kindComponent(group, version, kind);
       if (!name) return undefined;
-      const mod = (await import(`kubernetes-models/_schemas/${validatorModule(name)}`)) as { validate: Validator };
+      const mod = (await import(`kubernetes-models/_schemas/${validatorModule(name)}`)) as {
+        validate: Validator;
+      };
       const s = { name, validate: mod.validate };
       ready.set(key, s);
       return s;
@@ -72,7 +78,9 @@ function walk(v: unknown, schemaIn: Obj | undefined, stack: (string | number)[],
   const s = deref(schemaIn);
   if (!s || v === null || v === undefined) return;
   if (s.format === 'date-time' && typeof v === 'string' && !RFC3339.test(v)) {
-    out.decode.push(`parsing time ${JSON.stringify(v)} as "2006-01-02T15:04:05Z07:00": cannot parse ${JSON.stringify(v)} as "2006"`);
+    out.decode.push(
+      `parsing time ${JSON.stringify(v)} as "2006-01-02T15:04:05Z07:00": cannot parse ${JSON.stringify(v)} as "2006"`,
+    );
     return;
   }
   if (s['x-kubernetes-preserve-unknown-fields'] === true) return;
@@ -151,13 +159,17 @@ function goType(s: Obj | undefined, field: string): string {
     case 'string':
       return 'string';
     case 'integer':
-      return /generation|GracePeriodSeconds|DeadlineSeconds|runAs|fsGroup|expirationSeconds/i.test(field) ? 'int64' : 'int32';
+      return /generation|GracePeriodSeconds|DeadlineSeconds|runAs|fsGroup|expirationSeconds/i.test(field)
+        ? 'int64'
+        : 'int32';
     case 'boolean':
       return 'bool';
     case 'array':
       return `[]${goType(isObj(t.items) ? t.items : undefined, field)}`;
     case 'object':
-      return isObj(t.additionalProperties) ? `map[string]${goType(t.additionalProperties, field)}` : 'map[string]interface {}';
+      return isObj(t.additionalProperties)
+        ? `map[string]${goType(t.additionalProperties, field)}`
+        : 'map[string]interface {}';
     default:
       return 'interface {}';
   }
@@ -169,7 +181,6 @@ function jsonKind(v: unknown): string {
   if (typeof v === 'boolean') return 'bool';
   return typeof v === 'object' ? 'object' : typeof v;
 }
-
 
 function base64Problem(v: string): string {
   const bad = v.search(/[^A-Za-z0-9+/=]/);

@@ -7,7 +7,12 @@ import type { ServiceResolver } from './service-resolver.ts';
 import { postJson } from './tls-client.ts';
 import { resolveTarget } from './webhook-target.ts';
 
-export async function convertObjects(def: ResourceDef, objs: Obj[], toVersion: string, services: ServiceResolver): Promise<Obj[]> {
+export async function convertObjects(
+  def: ResourceDef,
+  objs: Obj[],
+  toVersion: string,
+  services: ServiceResolver,
+): Promise<Obj[]> {
   const desired = apiVersion(def.group, toVersion);
   const need = objs.filter((o) => o.apiVersion !== desired);
   if (def.builtin || need.length === 0) return objs;
@@ -15,10 +20,15 @@ export async function convertObjects(def: ResourceDef, objs: Obj[], toVersion: s
     return objs.map((o) => ({ ...o, apiVersion: desired }));
   }
   const uid = randomUUID();
-  const review = { kind: 'ConversionReview', apiVersion: 'apiextensions.k8s.io/v1', request: { uid, desiredAPIVersion: desired, objects: need } };
+  const review = {
+    kind: 'ConversionReview',
+    apiVersion: 'apiextensions.k8s.io/v1',
+    request: { uid, desiredAPIVersion: desired, objects: need },
+  };
   // as the apiserver words it: the GroupVersionKind being converted from
   const from = `${String(need[0]?.apiVersion ?? '')}, Kind=${def.kind}`;
-  const fail = (why: string): ApiError => new ApiError(500, `conversion webhook for ${from} failed: ${why}`, 'InternalError');
+  const fail = (why: string): ApiError =>
+    new ApiError(500, `conversion webhook for ${from} failed: ${why}`, 'InternalError');
   let t: ReturnType<typeof resolveTarget>;
   try {
     t = resolveTarget(def.conversion.clientConfig, services, 30);
@@ -40,7 +50,8 @@ export async function convertObjects(def: ResourceDef, objs: Obj[], toVersion: s
   const result = isObj(resp.result) ? resp.result : {};
   if (result.status !== 'Success') throw fail(String(result.message ?? 'conversion failed'));
   const converted = Array.isArray(resp.convertedObjects) ? resp.convertedObjects.filter(isObj) : [];
-  if (converted.length !== need.length) throw fail(`returned ${converted.length} objects, expected ${need.length}`);
+  if (converted.length !== need.length)
+    throw fail(`returned ${converted.length} objects, expected ${need.length}`);
   let i = 0;
   return objs.map((o) => {
     if (o.apiVersion === desired) return o;

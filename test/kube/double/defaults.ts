@@ -48,7 +48,12 @@ interface ServiceIndex {
  * A free value in [first, last], picked at random like the apiserver's allocators (dynamic picks
  * prefer the range above the static band), falling back to a scan when random probes keep hitting.
  */
-function pickFree(first: number, last: number, staticBand: number, used: (n: number) => boolean): number | undefined {
+function pickFree(
+  first: number,
+  last: number,
+  staticBand: number,
+  used: (n: number) => boolean,
+): number | undefined {
   const from = first + staticBand;
   for (let i = 0; i < 32; i++) {
     const n = from + Math.floor(Math.random() * (last - from + 1));
@@ -89,7 +94,9 @@ function usedByServices(store: Store): ServiceIndex {
 }
 
 const externallyAccessible = (spec: Obj): boolean =>
-  spec.type === 'LoadBalancer' || spec.type === 'NodePort' || (spec.type === 'ClusterIP' && Array.isArray(spec.externalIPs) && spec.externalIPs.length > 0);
+  spec.type === 'LoadBalancer' ||
+  spec.type === 'NodePort' ||
+  (spec.type === 'ClusterIP' && Array.isArray(spec.externalIPs) && spec.externalIPs.length > 0);
 
 /**
  * What the Service strategy wipes when the type changes and the user left the field as it was
@@ -108,14 +115,16 @@ function dropTypeDependentFields(svc: Obj, spec: Obj, oldSpec: Obj): void {
     if (same('allocateLoadBalancerNodePorts')) delete spec.allocateLoadBalancerNodePorts;
     if (same('loadBalancerClass')) delete spec.loadBalancerClass;
   }
-  if (externallyAccessible(oldSpec) && !externallyAccessible(spec) && same('externalTrafficPolicy')) delete spec.externalTrafficPolicy;
+  if (externallyAccessible(oldSpec) && !externallyAccessible(spec) && same('externalTrafficPolicy'))
+    delete spec.externalTrafficPolicy;
   if (oldSpec.type !== 'ExternalName' && spec.type === 'ExternalName') {
     if (same('clusterIP')) delete spec.clusterIP;
     if (same('clusterIPs')) delete spec.clusterIPs;
     if (same('ipFamilies')) delete spec.ipFamilies;
     if (same('ipFamilyPolicy')) delete spec.ipFamilyPolicy;
   }
-  if (spec.type !== 'LoadBalancer') svc.status = { ...(isObj(svc.status) ? svc.status : {}), loadBalancer: {} };
+  if (spec.type !== 'LoadBalancer')
+    svc.status = { ...(isObj(svc.status) ? svc.status : {}), loadBalancer: {} };
 }
 
 /**
@@ -128,22 +137,54 @@ export function allocationCauses(svc: Obj, old: Obj | undefined, store: Store): 
   const oldSpec = old && isObj(old.spec) ? old.spec : {};
   const used = usedByServices(store);
   const ip = spec.clusterIP;
-  if (typeof ip === 'string' && ip !== '' && ip !== 'None' && ip !== oldSpec.clusterIP && /^\d+\.\d+\.\d+\.\d+$/.test(ip)) {
+  if (
+    typeof ip === 'string' &&
+    ip !== '' &&
+    ip !== 'None' &&
+    ip !== oldSpec.clusterIP &&
+    /^\d+\.\d+\.\d+\.\d+$/.test(ip)
+  ) {
     const n = ipToInt(ip);
     if (n < SERVICE_CIDR_FIRST || n > SERVICE_CIDR_LAST) {
-      out.push({ reason: 'FieldValueInvalid', field: 'spec.clusterIPs', message: `Invalid value: ${JSON.stringify([ip])}: failed to allocate IP ${ip}: the provided IP (${ip}) is not in the valid range. The range of valid IPs is 10.96.0.0/12` });
+      out.push({
+        reason: 'FieldValueInvalid',
+        field: 'spec.clusterIPs',
+        message: `Invalid value: ${JSON.stringify([ip])}: failed to allocate IP ${ip}: the provided IP (${ip}) is not in the valid range. The range of valid IPs is 10.96.0.0/12`,
+      });
     } else if (used.ips.has(ip)) {
-      out.push({ reason: 'FieldValueInvalid', field: 'spec.clusterIPs', message: `Invalid value: ${JSON.stringify([ip])}: failed to allocate IP ${ip}: provided IP is already allocated` });
+      out.push({
+        reason: 'FieldValueInvalid',
+        field: 'spec.clusterIPs',
+        message: `Invalid value: ${JSON.stringify([ip])}: failed to allocate IP ${ip}: provided IP is already allocated`,
+      });
     }
   }
-  const oldPorts = new Set((Array.isArray(oldSpec.ports) ? oldSpec.ports.filter(isObj) : []).map((p) => p.nodePort));
+  const oldPorts = new Set(
+    (Array.isArray(oldSpec.ports) ? oldSpec.ports.filter(isObj) : []).map((p) => p.nodePort),
+  );
   (Array.isArray(spec.ports) ? spec.ports.filter(isObj) : []).forEach((p, i) => {
     const np = p.nodePort;
-    if (typeof np !== 'number' || np === 0 || oldPorts.has(np) || spec.type === 'ClusterIP' || spec.type === 'ExternalName') return;
+    if (
+      typeof np !== 'number' ||
+      np === 0 ||
+      oldPorts.has(np) ||
+      spec.type === 'ClusterIP' ||
+      spec.type === 'ExternalName'
+    )
+      return;
     const field = `spec.ports[${i}].nodePort`;
     if (np < NODE_PORT_FIRST || np > NODE_PORT_LAST) {
-      out.push({ reason: 'FieldValueInvalid', field, message: `Invalid value: ${np}: provided port is not in the valid range. The range of valid ports is ${NODE_PORT_FIRST}-${NODE_PORT_LAST}` });
-    } else if (used.ports.has(np)) out.push({ reason: 'FieldValueInvalid', field, message: `Invalid value: ${np}: provided port is already allocated` });
+      out.push({
+        reason: 'FieldValueInvalid',
+        field,
+        message: `Invalid value: ${np}: provided port is not in the valid range. The range of valid ports is ${NODE_PORT_FIRST}-${NODE_PORT_LAST}`,
+      });
+    } else if (used.ports.has(np))
+      out.push({
+        reason: 'FieldValueInvalid',
+        field,
+        message: `Invalid value: ${np}: provided port is already allocated`,
+      });
   });
   return out;
 }
@@ -158,18 +199,29 @@ export function defaultService(svc: Obj, store: Store, old?: Obj): void {
   spec.sessionAffinity ??= 'None';
   const used = usedByServices(store);
   if (spec.type !== 'ExternalName') {
-    if ((spec.clusterIP === undefined || spec.clusterIP === '') && typeof oldSpec.clusterIP === 'string') spec.clusterIP = oldSpec.clusterIP;
+    if ((spec.clusterIP === undefined || spec.clusterIP === '') && typeof oldSpec.clusterIP === 'string')
+      spec.clusterIP = oldSpec.clusterIP;
     if (spec.clusterIP === undefined || spec.clusterIP === '') {
-      const n = pickFree(SERVICE_CIDR_FIRST, SERVICE_CIDR_LAST, SERVICE_STATIC_BAND, (x) => used.ips.has(intToIp(x)));
-      if (n === undefined) throw new ApiError(500, 'Internal error occurred: failed to allocate a serviceIP: range is full', 'InternalError');
+      const n = pickFree(SERVICE_CIDR_FIRST, SERVICE_CIDR_LAST, SERVICE_STATIC_BAND, (x) =>
+        used.ips.has(intToIp(x)),
+      );
+      if (n === undefined)
+        throw new ApiError(
+          500,
+          'Internal error occurred: failed to allocate a serviceIP: range is full',
+          'InternalError',
+        );
       spec.clusterIP = intToIp(n);
     }
     spec.clusterIPs ??= [spec.clusterIP];
-    spec.ipFamilies ??= spec.clusterIP === 'None' ? ['IPv4'] : [String(spec.clusterIP).includes(':') ? 'IPv6' : 'IPv4'];
+    spec.ipFamilies ??=
+      spec.clusterIP === 'None' ? ['IPv4'] : [String(spec.clusterIP).includes(':') ? 'IPv6' : 'IPv4'];
     spec.ipFamilyPolicy ??= 'SingleStack';
     spec.internalTrafficPolicy ??= 'Cluster';
   }
-  const wantsNodePorts = spec.type === 'NodePort' || (spec.type === 'LoadBalancer' && spec.allocateLoadBalancerNodePorts !== false);
+  const wantsNodePorts =
+    spec.type === 'NodePort' ||
+    (spec.type === 'LoadBalancer' && spec.allocateLoadBalancerNodePorts !== false);
   if (spec.type === 'LoadBalancer') spec.allocateLoadBalancerNodePorts ??= true;
   if (spec.type === 'NodePort' || spec.type === 'LoadBalancer') spec.externalTrafficPolicy ??= 'Cluster';
   const oldPorts = Array.isArray(oldSpec.ports) ? oldSpec.ports.filter(isObj) : [];
@@ -179,13 +231,25 @@ export function defaultService(svc: Obj, store: Store, old?: Obj): void {
     p.protocol ??= 'TCP';
     p.targetPort ??= p.port;
     if (!wantsNodePorts || p.nodePort !== undefined) continue;
-    const prev = oldPorts.find((o) => o.port === p.port && (o.protocol ?? 'TCP') === p.protocol && typeof o.nodePort === 'number');
+    const prev = oldPorts.find(
+      (o) => o.port === p.port && (o.protocol ?? 'TCP') === p.protocol && typeof o.nodePort === 'number',
+    );
     if (prev) {
       p.nodePort = prev.nodePort;
       continue;
     }
-    const next = pickFree(NODE_PORT_FIRST, NODE_PORT_LAST, NODE_PORT_STATIC_BAND, (x) => used.ports.has(x) || taken.has(x));
-    if (next === undefined) throw new ApiError(500, 'Internal error occurred: failed to allocate a nodePort: range is full', 'InternalError');
+    const next = pickFree(
+      NODE_PORT_FIRST,
+      NODE_PORT_LAST,
+      NODE_PORT_STATIC_BAND,
+      (x) => used.ports.has(x) || taken.has(x),
+    );
+    if (next === undefined)
+      throw new ApiError(
+        500,
+        'Internal error occurred: failed to allocate a nodePort: range is full',
+        'InternalError',
+      );
     p.nodePort = next;
     taken.add(next);
   }
@@ -208,7 +272,8 @@ export function applyStatusDefaults(kind: string, obj: Obj, statusWrite: boolean
   if (kind !== 'Service' || !statusWrite) return;
   const lb = isObj(obj.status) && isObj(obj.status.loadBalancer) ? obj.status.loadBalancer : undefined;
   for (const ing of lb && Array.isArray(lb.ingress) ? lb.ingress.filter(isObj) : []) {
-    if (typeof ing.ip === 'string' && ing.ip !== '' && (ing.ipMode === undefined || ing.ipMode === null)) ing.ipMode = 'VIP';
+    if (typeof ing.ip === 'string' && ing.ip !== '' && (ing.ipMode === undefined || ing.ipMode === null))
+      ing.ipMode = 'VIP';
   }
 }
 
@@ -232,7 +297,8 @@ export function applyBuiltinDefaults(kind: string, obj: Obj, store: Store, old?:
       // stringData is write-only: merged into data, never stored
       if (isObj(obj.stringData)) {
         const data = isObj(obj.data) ? obj.data : {};
-        for (const [k, v] of Object.entries(obj.stringData)) data[k] = Buffer.from(String(v)).toString('base64');
+        for (const [k, v] of Object.entries(obj.stringData))
+          data[k] = Buffer.from(String(v)).toString('base64');
         obj.data = data;
       }
       delete obj.stringData;
@@ -242,14 +308,18 @@ export function applyBuiltinDefaults(kind: string, obj: Obj, store: Store, old?:
       if (!old) allocatePodCidr(obj, store);
       break;
     case 'Lease':
-      if (spec) for (const f of ['acquireTime', 'renewTime']) if (spec[f] !== undefined) spec[f] = microTime(spec[f]);
+      if (spec)
+        for (const f of ['acquireTime', 'renewTime']) if (spec[f] !== undefined) spec[f] = microTime(spec[f]);
       break;
     case 'Deployment':
       if (spec) {
         spec.replicas ??= 1;
         spec.revisionHistoryLimit ??= 10;
         spec.progressDeadlineSeconds ??= 600;
-        spec.strategy ??= { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } };
+        spec.strategy ??= {
+          type: 'RollingUpdate',
+          rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' },
+        };
       }
       break;
     case 'DaemonSet':
@@ -286,9 +356,15 @@ function defaultNode(node: Obj, old: Obj | undefined): void {
   const spec: Obj = isObj(node.spec) ? node.spec : {};
   node.spec = spec;
   const status = isObj(node.status) ? node.status : isObj(old?.status) ? old.status : {};
-  const ready = (Array.isArray(status.conditions) ? status.conditions.filter(isObj) : []).some((c) => c.type === 'Ready' && c.status === 'True');
-  const taints = (Array.isArray(spec.taints) ? spec.taints.filter(isObj) : []).filter((t) => t.key !== NOT_READY_TAINT);
-  const had = (Array.isArray(spec.taints) ? spec.taints.filter(isObj) : []).find((t) => t.key === NOT_READY_TAINT);
+  const ready = (Array.isArray(status.conditions) ? status.conditions.filter(isObj) : []).some(
+    (c) => c.type === 'Ready' && c.status === 'True',
+  );
+  const taints = (Array.isArray(spec.taints) ? spec.taints.filter(isObj) : []).filter(
+    (t) => t.key !== NOT_READY_TAINT,
+  );
+  const had = (Array.isArray(spec.taints) ? spec.taints.filter(isObj) : []).find(
+    (t) => t.key === NOT_READY_TAINT,
+  );
   if (!ready) taints.push(had ?? { key: NOT_READY_TAINT, effect: 'NoSchedule' });
   if (taints.length > 0) spec.taints = taints;
   else delete spec.taints;
@@ -300,7 +376,8 @@ function allocatePodCidr(node: Obj, store: Store): void {
   const spec = node.spec as Obj;
   if (Array.isArray(spec.podCIDRs) && spec.podCIDRs.length > 0) return;
   const used = new Set<string>();
-  for (const n of store.scan('/nodes')) if (isObj(n.spec) && typeof n.spec.podCIDR === 'string') used.add(n.spec.podCIDR);
+  for (const n of store.scan('/nodes'))
+    if (isObj(n.spec) && typeof n.spec.podCIDR === 'string') used.add(n.spec.podCIDR);
   for (let i = 0; i < 256; i++) {
     const cidr = `10.244.${i}.0/24`;
     if (used.has(cidr)) continue;

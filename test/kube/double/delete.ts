@@ -27,10 +27,20 @@ async function deleteOne(r: Req, name: string, opts: Obj): Promise<WriteResult> 
   const m = metaOf(obj);
   const pre = isObj(opts.preconditions) ? opts.preconditions : {};
   if (str(pre.uid) && pre.uid !== m.uid) {
-    throw new ApiError(409, `Precondition failed: UID in precondition: ${String(pre.uid)}, UID in object meta: ${String(m.uid)}`, 'Conflict', { name, group: r.def.group, kind: r.def.plural });
+    throw new ApiError(
+      409,
+      `Precondition failed: UID in precondition: ${String(pre.uid)}, UID in object meta: ${String(m.uid)}`,
+      'Conflict',
+      { name, group: r.def.group, kind: r.def.plural },
+    );
   }
   if (str(pre.resourceVersion) && pre.resourceVersion !== m.resourceVersion) {
-    throw new ApiError(409, `Precondition failed: ResourceVersion in precondition: ${String(pre.resourceVersion)}, ResourceVersion in object meta: ${String(m.resourceVersion)}`, 'Conflict', { name, group: r.def.group, kind: r.def.plural });
+    throw new ApiError(
+      409,
+      `Precondition failed: ResourceVersion in precondition: ${String(pre.resourceVersion)}, ResourceVersion in object meta: ${String(m.resourceVersion)}`,
+      'Conflict',
+      { name, group: r.def.group, kind: r.def.plural },
+    );
   }
   const dry = isDryRun(r) || (Array.isArray(opts.dryRun) && opts.dryRun.includes('All'));
   await r.api.admission.validate({
@@ -61,7 +71,8 @@ async function deleteOne(r: Req, name: string, opts: Obj): Promise<WriteResult> 
     details: { name, group: r.def.group, kind: r.def.plural, uid: m.uid },
   };
   if (dry) return { code: 200, body: status };
-  if (r.def.group === 'apiextensions.k8s.io' && r.def.plural === 'customresourcedefinitions') dropCustomResources(r, obj);
+  if (r.def.group === 'apiextensions.k8s.io' && r.def.plural === 'customresourcedefinitions')
+    dropCustomResources(r, obj);
   r.api.store.write(key, 'DELETED', stored);
   return { code: 200, body: status };
 }
@@ -100,5 +111,13 @@ export async function removeCollection(r: Req, text: string): Promise<WriteResul
     const res = await deleteOne(r, String(metaOf(o).name), opts);
     if (res.body.kind !== 'Status') items.push(res.body);
   }
-  return { code: 200, body: { kind: r.def.listKind, apiVersion: r.def.group ? `${r.def.group}/${r.version.name}` : r.version.name, metadata: { resourceVersion: String(r.api.store.rv) }, items } };
+  return {
+    code: 200,
+    body: {
+      kind: r.def.listKind,
+      apiVersion: r.def.group ? `${r.def.group}/${r.version.name}` : r.version.name,
+      metadata: { resourceVersion: String(r.api.store.rv) },
+      items,
+    },
+  };
 }

@@ -3,10 +3,24 @@ import type { Obj } from './json.ts';
 import type { Registry } from './registry.ts';
 import { apiVersion } from './resource.ts';
 
-export const SERVER_VERSION = { major: '1', minor: '32', gitVersion: 'v1.32.0', gitCommit: 'kube-double', gitTreeState: 'clean', buildDate: '2025-01-01T00:00:00Z', goVersion: 'go1.23.4', compiler: 'gc', platform: 'linux/amd64' };
+export const SERVER_VERSION = {
+  major: '1',
+  minor: '32',
+  gitVersion: 'v1.32.0',
+  gitCommit: 'kube-double',
+  gitTreeState: 'clean',
+  buildDate: '2025-01-01T00:00:00Z',
+  goVersion: 'go1.23.4',
+  compiler: 'gc',
+  platform: 'linux/amd64',
+};
 
 export function apiVersions(serverAddress: string): Obj {
-  return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }] };
+  return {
+    kind: 'APIVersions',
+    versions: ['v1'],
+    serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }],
+  };
 }
 
 function groupDoc(name: string, versions: string[]): Obj {
@@ -34,11 +48,29 @@ export function resourceList(reg: Registry, groupName: string, version: string):
   if (served.length === 0) return undefined;
   const resources: Obj[] = [];
   for (const { def, version: v } of served.sort((a, b) => (a.def.plural < b.def.plural ? -1 : 1))) {
-    const r: Obj = { name: def.plural, singularName: def.singular, namespaced: def.namespaced, kind: def.kind, verbs: def.verbs };
+    const r: Obj = {
+      name: def.plural,
+      singularName: def.singular,
+      namespaced: def.namespaced,
+      kind: def.kind,
+      verbs: def.verbs,
+    };
     if (def.shortNames.length > 0) r.shortNames = def.shortNames;
     if (def.categories.length > 0) r.categories = def.categories;
     resources.push(r);
-    if (v.hasStatus) resources.push({ name: `${def.plural}/status`, singularName: '', namespaced: def.namespaced, kind: def.kind, verbs: ['get', 'patch', 'update'] });
+    if (v.hasStatus)
+      resources.push({
+        name: `${def.plural}/status`,
+        singularName: '',
+        namespaced: def.namespaced,
+        kind: def.kind,
+        verbs: ['get', 'patch', 'update'],
+      });
   }
-  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: apiVersion(groupName, version), resources };
+  return {
+    kind: 'APIResourceList',
+    apiVersion: 'v1',
+    groupVersion: apiVersion(groupName, version),
+    resources,
+  };
 }

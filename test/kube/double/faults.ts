@@ -22,16 +22,26 @@ function matches(m: RequestMatch | undefined, req: IncomingMessage, url: URL): b
   if (!m) return true;
   if (m.method !== undefined && m.method.toUpperCase() !== req.method) return false;
   if (m.pathIncludes !== undefined && !`${url.pathname}${url.search}`.includes(m.pathIncludes)) return false;
-  if (m.watch !== undefined && (url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1') !== m.watch) return false;
+  if (
+    m.watch !== undefined &&
+    (url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1') !== m.watch
+  )
+    return false;
   return true;
 }
 
 function injected(code: number): ApiError {
   switch (code) {
     case 409:
-      return new ApiError(409, 'Operation cannot be fulfilled: the object has been modified; please apply your changes to the latest version and try again', 'Conflict');
+      return new ApiError(
+        409,
+        'Operation cannot be fulfilled: the object has been modified; please apply your changes to the latest version and try again',
+        'Conflict',
+      );
     case 429:
-      return new ApiError(429, 'Too many requests, please try again later.', 'TooManyRequests', { retryAfterSeconds: 1 });
+      return new ApiError(429, 'Too many requests, please try again later.', 'TooManyRequests', {
+        retryAfterSeconds: 1,
+      });
     case 503:
       return new ApiError(503, 'the server is currently unable to handle the request', 'ServiceUnavailable');
     default:

@@ -20,7 +20,12 @@ export function parseJson(text: string): unknown {
   }
 }
 
-export function sendJson(res: ServerResponse, code: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  code: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   if (res.headersSent || res.destroyed) return;
   const text = JSON.stringify(body);
   res.writeHead(code, {
@@ -33,6 +38,13 @@ export function sendJson(res: ServerResponse, code: number, body: unknown, heade
 }
 
 export function sendError(res: ServerResponse, err: unknown): void {
-  const e = err instanceof ApiError ? err : new ApiError(500, `Internal error occurred: ${(err as Error)?.message ?? String(err)}`, 'InternalError');
+  const e =
+    err instanceof ApiError
+      ? err
+      : new ApiError(
+          500,
+          `Internal error occurred: ${(err as Error)?.message ?? String(err)}`,
+          'InternalError',
+        );
   sendJson(res, e.code, e.toStatus());
 }

@@ -50,7 +50,10 @@ export function strMap(v: unknown): Record<string, string> {
 
 /** Value at a dotted path such as `.spec.address` or `status.loadBalancer.ingress[0].ip`. */
 export function getPath(o: unknown, path: string): unknown {
-  const parts = path.replace(/^\./, '').split(/\.|\[(\d+)\]/).filter((p) => p !== undefined && p !== '');
+  const parts = path
+    .replace(/^\./, '')
+    .split(/\.|\[(\d+)\]/)
+    .filter((p) => p !== undefined && p !== '');
   let cur: unknown = o;
   for (const p of parts) {
     if (Array.isArray(cur) && /^\d+$/.test(p)) cur = cur[Number(p)];

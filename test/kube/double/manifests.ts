@@ -21,14 +21,26 @@ export function parseManifests(text: string): Obj[] {
 
 /** Create one object as a client would (POST); throws the ApiError a client would get. */
 export async function applyObject(api: KubeApi, obj: Obj): Promise<Obj> {
-  const [group, version] = typeof obj.apiVersion === 'string' && obj.apiVersion.includes('/') ? obj.apiVersion.split('/') : ['', String(obj.apiVersion ?? 'v1')];
+  const [group, version] =
+    typeof obj.apiVersion === 'string' && obj.apiVersion.includes('/')
+      ? obj.apiVersion.split('/')
+      : ['', String(obj.apiVersion ?? 'v1')];
   const def = api.registry.byKind(group ?? '', String(obj.kind ?? ''));
   const v = def?.versions.find((x) => x.name === version);
   if (!def || !v) throw new Error(`no resource for ${String(obj.apiVersion)} ${String(obj.kind)}`);
   const meta = isObj(obj.metadata) ? obj.metadata : {};
   const path: Req['path'] = { group: def.group, version: v.name, plural: def.plural };
   if (def.namespaced) path.namespace = typeof meta.namespace === 'string' ? meta.namespace : 'default';
-  const r: Req = { api, def, version: v, path, query: new URLSearchParams(), contentType: 'application/json', accept: 'application/json', warnings: [] };
+  const r: Req = {
+    api,
+    def,
+    version: v,
+    path,
+    query: new URLSearchParams(),
+    contentType: 'application/json',
+    accept: 'application/json',
+    warnings: [],
+  };
   return (await create(r, obj)).body;
 }
 

@@ -14,7 +14,8 @@ function schemaName(group: string, version: string, kind: string, builtin: boole
   return `${group.split('.').reverse().join('.')}.${version}.${kind}`;
 }
 
-const OBJECT_META_DOC = "Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata";
+const OBJECT_META_DOC =
+  "Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata";
 
 /** The kind's schema; the components it refers to are added to `components`. */
 function kindSchema(r: Resolved, components: Map<string, Obj>): Obj {
@@ -27,41 +28,90 @@ function kindSchema(r: Resolved, components: Map<string, Obj>): Obj {
   } else if (r.version.schema) {
     s = clone(r.version.schema);
     const props: Obj = isObj(s.properties) ? s.properties : {};
-    props.apiVersion = { description: 'APIVersion defines the versioned schema of this representation of an object.', type: 'string' };
-    props.kind = { description: 'Kind is a string value representing the REST resource this object represents.', type: 'string' };
+    props.apiVersion = {
+      description: 'APIVersion defines the versioned schema of this representation of an object.',
+      type: 'string',
+    };
+    props.kind = {
+      description: 'Kind is a string value representing the REST resource this object represents.',
+      type: 'string',
+    };
     // as the apiserver publishes a CRD: metadata is ObjectMeta
     const meta = objectMetaComponent();
     closure(meta, components);
     props.metadata = { allOf: [{ $ref: `#/components/schemas/${meta}` }], description: OBJECT_META_DOC };
     s.properties = props;
   } else {
-    s = { description: `${r.def.kind} (schema not published by the test double).`, type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
+    s = {
+      description: `${r.def.kind} (schema not published by the test double).`,
+      type: 'object',
+      'x-kubernetes-preserve-unknown-fields': true,
+    };
   }
   s['x-kubernetes-group-version-kind'] = [gvk];
   return s;
 }
 
-const QUERY = (name: string, type = 'string'): Obj => ({ name, in: 'query', schema: { type, uniqueItems: true } });
+const QUERY = (name: string, type = 'string'): Obj => ({
+  name,
+  in: 'query',
+  schema: { type, uniqueItems: true },
+});
 
 function ops(r: Resolved, ref: string, listRef: string): Obj {
   const gvk = { group: r.def.group, version: r.version.name, kind: r.def.kind };
-  const json = (schemaRef: string): Obj => ({ '200': { description: 'OK', content: { 'application/json': { schema: { $ref: schemaRef } } } } });
-  const body = (types: string[]): Obj => ({ content: Object.fromEntries(types.map((t) => [t, { schema: { type: 'object' } }])), required: true });
-  const op = (action: string, extra: Obj): Obj => ({ 'x-kubernetes-action': action, 'x-kubernetes-group-version-kind': gvk, tags: [r.def.group || 'core'], ...extra });
+  const json = (schemaRef: string): Obj => ({
+    '200': { description: 'OK', content: { 'application/json': { schema: { $ref: schemaRef } } } },
+  });
+  const body = (types: string[]): Obj => ({
+    content: Object.fromEntries(types.map((t) => [t, { schema: { type: 'object' } }])),
+    required: true,
+  });
+  const op = (action: string, extra: Obj): Obj => ({
+    'x-kubernetes-action': action,
+    'x-kubernetes-group-version-kind': gvk,
+    tags: [r.def.group || 'core'],
+    ...extra,
+  });
   const writeParams = [QUERY('dryRun'), QUERY('fieldManager'), QUERY('fieldValidation')];
   // no strategic-merge content type: kubectl then computes its patches from its compiled-in types
   const patchTypes = ['application/json-patch+json', 'application/merge-patch+json'];
   return {
     item: {
       get: op('get', { operationId: `read${r.def.kind}`, responses: json(ref) }),
-      put: op('put', { operationId: `replace${r.def.kind}`, parameters: writeParams, requestBody: { content: { 'application/json': { schema: { $ref: ref } } }, required: true }, responses: json(ref) }),
-      patch: op('patch', { operationId: `patch${r.def.kind}`, parameters: [...writeParams, QUERY('force', 'boolean')], requestBody: body(patchTypes), responses: json(ref) }),
-      delete: op('delete', { operationId: `delete${r.def.kind}`, parameters: [QUERY('dryRun')], responses: json('#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.Status') }),
-      parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string', uniqueItems: true } }],
+      put: op('put', {
+        operationId: `replace${r.def.kind}`,
+        parameters: writeParams,
+        requestBody: { content: { 'application/json': { schema: { $ref: ref } } }, required: true },
+        responses: json(ref),
+      }),
+      patch: op('patch', {
+        operationId: `patch${r.def.kind}`,
+        parameters: [...writeParams, QUERY('force', 'boolean')],
+        requestBody: body(patchTypes),
+        responses: json(ref),
+      }),
+      delete: op('delete', {
+        operationId: `delete${r.def.kind}`,
+        parameters: [QUERY('dryRun')],
+        responses: json('#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.Status'),
+      }),
+      parameters: [
+        { name: 'name', in: 'path', required: true, schema: { type: 'string', uniqueItems: true } },
+      ],
     },
     collection: {
-      get: op('list', { operationId: `list${r.def.kind}`, parameters: [QUERY('labelSelector'), QUERY('fieldSelector'), QUERY('watch', 'boolean')], responses: json(listRef) }),
-      post: op('post', { operationId: `create${r.def.kind}`, parameters: writeParams, requestBody: { content: { 'application/json': { schema: { $ref: ref } } }, required: true }, responses: json(ref) }),
+      get: op('list', {
+        operationId: `list${r.def.kind}`,
+        parameters: [QUERY('labelSelector'), QUERY('fieldSelector'), QUERY('watch', 'boolean')],
+        responses: json(listRef),
+      }),
+      post: op('post', {
+        operationId: `create${r.def.kind}`,
+        parameters: writeParams,
+        requestBody: { content: { 'application/json': { schema: { $ref: ref } } }, required: true },
+        responses: json(ref),
+      }),
     },
   };
 }
@@ -93,12 +143,17 @@ function buildGroupVersionDoc(reg: Registry, group: string, version: string): Ob
   if (served.length === 0) return undefined;
   const components = new Map<string, Obj>();
   const schemas: Obj = {
-    'io.k8s.apimachinery.pkg.apis.meta.v1.Status': { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+    'io.k8s.apimachinery.pkg.apis.meta.v1.Status': {
+      type: 'object',
+      'x-kubernetes-preserve-unknown-fields': true,
+    },
   };
   const paths: Obj = {};
   const prefix = group === '' ? `/api/${version}` : `/apis/${group}/${version}`;
   for (const r of served) {
-    const name = (r.def.builtin ? kindComponent(group, version, r.def.kind) : undefined) ?? schemaName(group, version, r.def.kind, r.def.builtin);
+    const name =
+      (r.def.builtin ? kindComponent(group, version, r.def.kind) : undefined) ??
+      schemaName(group, version, r.def.kind, r.def.builtin);
     schemas[name] = kindSchema(r, components);
     schemas[`${name}List`] = {
       type: 'object',
@@ -106,13 +161,20 @@ function buildGroupVersionDoc(reg: Registry, group: string, version: string): Ob
       'x-kubernetes-group-version-kind': [{ group, version, kind: r.def.listKind }],
     };
     const o = ops(r, `#/components/schemas/${name}`, `#/components/schemas/${name}List`);
-    const base = r.def.namespaced ? `${prefix}/namespaces/{namespace}/${r.def.plural}` : `${prefix}/${r.def.plural}`;
+    const base = r.def.namespaced
+      ? `${prefix}/namespaces/{namespace}/${r.def.plural}`
+      : `${prefix}/${r.def.plural}`;
     paths[base] = o.collection;
     paths[`${base}/{name}`] = o.item;
     if (r.version.hasStatus) paths[`${base}/{name}/status`] = o.item;
   }
   for (const [n, c] of components) if (!(n in schemas)) schemas[n] = c;
-  return { openapi: '3.0.0', info: { title: 'Kubernetes', version: 'v1.32.0' }, paths, components: { schemas } };
+  return {
+    openapi: '3.0.0',
+    info: { title: 'Kubernetes', version: 'v1.32.0' },
+    paths,
+    components: { schemas },
+  };
 }
 
 export function hashOf(doc: Obj): string {

@@ -12,7 +12,11 @@ const STRATEGIC = 'application/strategic-merge-patch+json';
 const APPLY = 'application/apply-patch+yaml';
 
 function unsupported(types: string[]): ApiError {
-  return new ApiError(415, `the body of the request was in an unknown format - accepted media types include: ${types.join(', ')}`, 'UnsupportedMediaType');
+  return new ApiError(
+    415,
+    `the body of the request was in an unknown format - accepted media types include: ${types.join(', ')}`,
+    'UnsupportedMediaType',
+  );
 }
 
 export async function patch(r: Req, text: string): Promise<WriteResult> {
@@ -34,7 +38,10 @@ export async function patch(r: Req, text: string): Promise<WriteResult> {
   let next: Obj;
   if (ct === JSON_PATCH) next = jsonPatchApply(cur, body);
   else {
-    if (!isObj(body)) throw badRequest(`json: cannot unmarshal ${Array.isArray(body) ? 'array' : typeof body} into Go value of type map[string]interface {}`);
+    if (!isObj(body))
+      throw badRequest(
+        `json: cannot unmarshal ${Array.isArray(body) ? 'array' : typeof body} into Go value of type map[string]interface {}`,
+      );
     const merged = ct === MERGE ? mergePatch(cur, body) : strategicMerge(r.def.kind, cur, body);
     if (!isObj(merged)) throw badRequest('patch did not produce an object');
     next = merged;

@@ -30,16 +30,27 @@ export function jsonPatchApply(target: Obj, patch: unknown): Obj {
   try {
     let doc: unknown = clone(target);
     (patch as Operation[]).forEach((op, i) => {
-      doc = jsonPatch.applyOperation(doc, isObj(doc) ? replaceOfMissingKeyAsAdd(doc, op) : op, true, true, true, i).newDocument;
+      doc = jsonPatch.applyOperation(
+        doc,
+        isObj(doc) ? replaceOfMissingKeyAsAdd(doc, op) : op,
+        true,
+        true,
+        true,
+        i,
+      ).newDocument;
     });
     if (!isObj(doc)) throw new Error('patch result is not an object');
     return doc;
   } catch (e) {
     const err = e as Error & { name?: string; operation?: Operation };
     let msg = err.message.split('\n')[0] ?? String(e);
-    if (err.name === 'TEST_OPERATION_FAILED') msg = `testing value ${err.operation?.path ?? ''} failed: test failed`;
-    else if (err.name === 'OPERATION_PATH_UNRESOLVABLE') msg = `doc is missing path: "${err.operation?.path ?? ''}": missing value`;
-    throw new ApiError(422, `the server rejected our request due to an error in our request`, 'Invalid', { causes: [{ reason: 'FieldValueInvalid', message: msg, field: '' }] });
+    if (err.name === 'TEST_OPERATION_FAILED')
+      msg = `testing value ${err.operation?.path ?? ''} failed: test failed`;
+    else if (err.name === 'OPERATION_PATH_UNRESOLVABLE')
+      msg = `doc is missing path: "${err.operation?.path ?? ''}": missing value`;
+    throw new ApiError(422, `the server rejected our request due to an error in our request`, 'Invalid', {
+      causes: [{ reason: 'FieldValueInvalid', message: msg, field: '' }],
+    });
   }
 }
 
@@ -49,10 +60,14 @@ export function jsonPatchApply(target: Obj, patch: unknown): Obj {
  */
 function replaceOfMissingKeyAsAdd(doc: Obj, op: Operation): Operation {
   if (op.op !== 'replace' || typeof op.path !== 'string' || op.path === '') return op;
-  const parts = op.path.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const parts = op.path
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
   const key = parts.pop();
   let parent: unknown = doc;
-  for (const p of parts) parent = Array.isArray(parent) ? parent[Number(p)] : isObj(parent) ? parent[p] : undefined;
+  for (const p of parts)
+    parent = Array.isArray(parent) ? parent[Number(p)] : isObj(parent) ? parent[p] : undefined;
   if (key === undefined || !isObj(parent) || Object.hasOwn(parent, key)) return op;
   return { op: 'add', path: op.path, value: op.value };
 }
@@ -99,7 +114,13 @@ export function strategicMerge(kind: string, target: unknown, patch: unknown, pa
   return out;
 }
 
-function mergeList(kind: string, cur: unknown, patch: unknown[], strat: { key?: string }, path: string[]): unknown[] {
+function mergeList(
+  kind: string,
+  cur: unknown,
+  patch: unknown[],
+  strat: { key?: string },
+  path: string[],
+): unknown[] {
   const base = Array.isArray(cur) ? clone(cur) : [];
   if (patch.some((p) => isObj(p) && p[DIRECTIVE] === 'replace')) {
     return patch.filter((p) => !(isObj(p) && p[DIRECTIVE] === 'replace'));

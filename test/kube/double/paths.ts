@@ -18,7 +18,10 @@ export type ParsedPath =
   | { type: 'unknown' };
 
 export function parsePath(pathname: string): ParsedPath {
-  const segs = pathname.split('/').filter((s) => s !== '').map(decodeURIComponent);
+  const segs = pathname
+    .split('/')
+    .filter((s) => s !== '')
+    .map(decodeURIComponent);
   const [head] = segs;
   if (head === 'version') return { type: 'version' };
   if (head === 'healthz' || head === 'readyz' || head === 'livez') return { type: 'health' };

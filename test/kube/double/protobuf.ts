@@ -52,7 +52,11 @@ const KINDS: Record<string, MessageSpec> = {
 };
 
 const ENVELOPE: MessageSpec = {
-  1: { name: 'typeMeta', type: 'message', message: { 1: { name: 'apiVersion', type: 'string' }, 2: { name: 'kind', type: 'string' } } },
+  1: {
+    name: 'typeMeta',
+    type: 'message',
+    message: { 1: { name: 'apiVersion', type: 'string' }, 2: { name: 'kind', type: 'string' } },
+  },
   2: { name: 'raw', type: 'bytes' },
 };
 
@@ -107,7 +111,8 @@ function decode(buf: Buffer, spec: MessageSpec, repeatedMessages = new Set(['ima
     else if (f.type === 'bool' && typeof value === 'number') {
       if (value !== 0) set(true);
     } else if (f.type === 'int' && typeof value === 'number') set(value);
-    else if (f.type === 'strings' && Buffer.isBuffer(value)) set([...((out[f.name] as string[] | undefined) ?? []), value.toString('utf8')]);
+    else if (f.type === 'strings' && Buffer.isBuffer(value))
+      set([...((out[f.name] as string[] | undefined) ?? []), value.toString('utf8')]);
     else if ((f.type === 'mapString' || f.type === 'mapBytes') && Buffer.isBuffer(value)) {
       const entry = decode(value, { 1: { name: 'k', type: 'string' }, 2: { name: 'v', type: 'bytes' } });
       const v = Buffer.isBuffer(entry.v) ? entry.v : Buffer.alloc(0);

@@ -19,7 +19,14 @@ export async function getOne(r: Req): Promise<Obj> {
   if (!stored) throw notFound(r.def.group, r.def.plural, name);
   const [obj] = await r.api.toVersion(r.def, [stored], r.version.name);
   const out = obj ?? stored;
-  if (wantsTable(r.accept)) return toTable(r.def, r.version.printerColumns, [out], { resourceVersion: String(metaOf(out).resourceVersion ?? '') }, includeObject(r));
+  if (wantsTable(r.accept))
+    return toTable(
+      r.def,
+      r.version.printerColumns,
+      [out],
+      { resourceVersion: String(metaOf(out).resourceVersion ?? '') },
+      includeObject(r),
+    );
   return out;
 }
 
@@ -52,11 +59,14 @@ function encodeContinue(t: ContinueToken): string {
 function decodeContinue(s: string): ContinueToken {
   try {
     const v = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as unknown;
-    if (isObj(v) && typeof v.rv === 'number' && typeof v.start === 'string') return { rv: v.rv, start: v.start };
+    if (isObj(v) && typeof v.rv === 'number' && typeof v.start === 'string')
+      return { rv: v.rv, start: v.start };
   } catch {
     // fall through
   }
-  throw badRequest('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
+  throw badRequest(
+    'continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)',
+  );
 }
 
 function sortKey(o: Obj): string {
@@ -69,7 +79,10 @@ async function waitForRv(r: Req, rv: number): Promise<void> {
   const deadline = Date.now() + 3000;
   while (r.api.store.rv < rv) {
     if (Date.now() > deadline) {
-      throw new ApiError(504, `Too large resource version: ${rv}, current: ${r.api.store.rv}`, 'Timeout', { causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version', field: '' }], retryAfterSeconds: 1 });
+      throw new ApiError(504, `Too large resource version: ${rv}, current: ${r.api.store.rv}`, 'Timeout', {
+        causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version', field: '' }],
+        retryAfterSeconds: 1,
+      });
     }
     await new Promise((res) => setTimeout(res, 50));
   }
@@ -83,11 +96,22 @@ export async function list(r: Req): Promise<Obj> {
   const match = q.get('resourceVersionMatch');
   const rv = parseRv(rvParam);
   if (match !== null && match !== '') {
-    if (rv === undefined) throw listOptionsInvalid('resourceVersionMatch', 'Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided');
+    if (rv === undefined)
+      throw listOptionsInvalid(
+        'resourceVersionMatch',
+        'Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided',
+      );
     if (match !== 'Exact' && match !== 'NotOlderThan') {
-      throw listOptionsInvalid('resourceVersionMatch', `Unsupported value: "${match}": supported values: "Exact", "NotOlderThan"`);
+      throw listOptionsInvalid(
+        'resourceVersionMatch',
+        `Unsupported value: "${match}": supported values: "Exact", "NotOlderThan"`,
+      );
     }
-    if (match === 'Exact' && rv === 0) throw listOptionsInvalid('resourceVersionMatch', 'Forbidden: resourceVersionMatch "exact" is forbidden for resourceVersion "0"');
+    if (match === 'Exact' && rv === 0)
+      throw listOptionsInvalid(
+        'resourceVersionMatch',
+        'Forbidden: resourceVersionMatch "exact" is forbidden for resourceVersion "0"',
+      );
   }
   const ns = r.def.namespaced ? r.path.namespace : undefined;
   const key = r.api.key(r.def);
@@ -124,7 +148,8 @@ export async function list(r: Req): Promise<Obj> {
     listMeta.remainingItemCount = rest;
   }
   const converted = await r.api.toVersion(r.def, items, r.version.name);
-  if (wantsTable(r.accept)) return toTable(r.def, r.version.printerColumns, converted, listMeta, includeObject(r));
+  if (wantsTable(r.accept))
+    return toTable(r.def, r.version.printerColumns, converted, listMeta, includeObject(r));
   return {
     kind: r.def.listKind,
     apiVersion: apiVersion(r.def.group, r.version.name),

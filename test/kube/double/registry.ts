@@ -63,7 +63,11 @@ export class Registry {
       for (const v of served) if (!vs.includes(v.name)) vs.push(v.name);
       out.set(d.group, vs);
     }
-    for (const [g, vs] of out) out.set(g, vs.sort((a, b) => compareVersions(b, a)));
+    for (const [g, vs] of out)
+      out.set(
+        g,
+        vs.sort((a, b) => compareVersions(b, a)),
+      );
     return out;
   }
 

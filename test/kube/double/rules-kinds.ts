@@ -3,15 +3,31 @@
 // RBAC and workloads. Field names and reasons as the apiserver reports them.
 import { isIPv4, isIPv6 } from 'node:net';
 import { deepEqual, isObj, type Obj } from './json.ts';
-import { asList, asObj, duplicate, forbidden, invalid, IP_MSG, isIp, isSubdomain, notSupported, qualifiedName, required, validCidr } from './rules-meta.ts';
+import {
+  asList,
+  asObj,
+  duplicate,
+  forbidden,
+  invalid,
+  IP_MSG,
+  isIp,
+  isSubdomain,
+  notSupported,
+  qualifiedName,
+  required,
+  validCidr,
+} from './rules-meta.ts';
 import type { Cause } from './status.ts';
 
 function leaseRules(o: Obj): Cause[] {
   const spec = asObj(o.spec);
   const out: Cause[] = [];
-  if (typeof spec.leaseDurationSeconds === 'number' && spec.leaseDurationSeconds <= 0) out.push(invalid('spec.leaseDurationSeconds', spec.leaseDurationSeconds, 'must be greater than 0'));
-  if (typeof spec.leaseTransitions === 'number' && spec.leaseTransitions < 0) out.push(invalid('spec.leaseTransitions', spec.leaseTransitions, 'must be greater than or equal to 0'));
-  if (typeof spec.preferredHolder === 'string' && spec.preferredHolder !== '' && !spec.strategy) out.push(forbidden('spec.preferredHolder', 'may only be specified if `strategy` is defined'));
+  if (typeof spec.leaseDurationSeconds === 'number' && spec.leaseDurationSeconds <= 0)
+    out.push(invalid('spec.leaseDurationSeconds', spec.leaseDurationSeconds, 'must be greater than 0'));
+  if (typeof spec.leaseTransitions === 'number' && spec.leaseTransitions < 0)
+    out.push(invalid('spec.leaseTransitions', spec.leaseTransitions, 'must be greater than or equal to 0'));
+  if (typeof spec.preferredHolder === 'string' && spec.preferredHolder !== '' && !spec.strategy)
+    out.push(forbidden('spec.preferredHolder', 'may only be specified if `strategy` is defined'));
   return out;
 }
 
@@ -23,10 +39,14 @@ function coreEventRules(o: Obj): Cause[] {
   const ns = String(asObj(o.metadata).namespace ?? '');
   const involvedNs = String(asObj(o.involvedObject).namespace ?? '');
   if (!set(o.eventTime)) {
-    if (involvedNs === '' ? ns !== '' && ns !== 'default' : ns !== involvedNs) out.push(invalid('involvedObject.namespace', involvedNs, 'does not match event.namespace'));
+    if (involvedNs === '' ? ns !== '' && ns !== 'default' : ns !== involvedNs)
+      out.push(invalid('involvedObject.namespace', involvedNs, 'does not match event.namespace'));
   } else {
-    if (involvedNs === '' && ns !== 'default' && ns !== 'kube-system') out.push(invalid('involvedObject.namespace', involvedNs, 'does not match event.namespace'));
-    out.push(...reportingRules(o, 'reportingComponent', String(o.reportingComponent ?? ''), String(o.message ?? '')));
+    if (involvedNs === '' && ns !== 'default' && ns !== 'kube-system')
+      out.push(invalid('involvedObject.namespace', involvedNs, 'does not match event.namespace'));
+    out.push(
+      ...reportingRules(o, 'reportingComponent', String(o.reportingComponent ?? ''), String(o.message ?? '')),
+    );
   }
   return out;
 }
@@ -50,13 +70,23 @@ function reportingRules(o: Obj, controllerField: string, controller: string, not
 function eventsV1Rules(o: Obj): Cause[] {
   const out: Cause[] = [];
   if (!set(o.eventTime)) out.push(required('eventTime'));
-  if (o.type !== 'Normal' && o.type !== 'Warning') out.push(invalid('type', '', `has invalid value: ${String(o.type ?? '')}`));
-  for (const f of ['deprecatedFirstTimestamp', 'deprecatedLastTimestamp', 'deprecatedCount', 'deprecatedSource']) {
-    if (set(o[f]) && !(isObj(o[f]) && Object.keys(o[f]).length === 0)) out.push(invalid(f, '', 'needs to be unset'));
+  if (o.type !== 'Normal' && o.type !== 'Warning')
+    out.push(invalid('type', '', `has invalid value: ${String(o.type ?? '')}`));
+  for (const f of [
+    'deprecatedFirstTimestamp',
+    'deprecatedLastTimestamp',
+    'deprecatedCount',
+    'deprecatedSource',
+  ]) {
+    if (set(o[f]) && !(isObj(o[f]) && Object.keys(o[f]).length === 0))
+      out.push(invalid(f, '', 'needs to be unset'));
   }
   const ns = String(asObj(o.metadata).namespace ?? '');
-  if (String(asObj(o.regarding).namespace ?? '') === '' && ns !== 'default' && ns !== 'kube-system') out.push(invalid('regarding.namespace', '', 'does not match event.namespace'));
-  out.push(...reportingRules(o, 'reportingController', String(o.reportingController ?? ''), String(o.note ?? '')));
+  if (String(asObj(o.regarding).namespace ?? '') === '' && ns !== 'default' && ns !== 'kube-system')
+    out.push(invalid('regarding.namespace', '', 'does not match event.namespace'));
+  out.push(
+    ...reportingRules(o, 'reportingController', String(o.reportingController ?? ''), String(o.note ?? '')),
+  );
   return out;
 }
 
@@ -67,7 +97,13 @@ function keyRules(field: string, m: unknown): Cause[] {
   const out: Cause[] = [];
   for (const k of Object.keys(asObj(m))) {
     if (k.length > 253 || !CONFIG_KEY.test(k) || k === '.' || k === '..' || k.startsWith('..')) {
-      out.push(invalid(`${field}[${k}]`, k, "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')"));
+      out.push(
+        invalid(
+          `${field}[${k}]`,
+          k,
+          "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')",
+        ),
+      );
     }
   }
   return out;
@@ -77,7 +113,9 @@ function immutableData(o: Obj, old: Obj | undefined, fields: string[]): Cause[] 
   if (!old || old.immutable !== true) return [];
   const out: Cause[] = [];
   if (o.immutable !== true) out.push(forbidden('immutable', 'field is immutable when `immutable` is set'));
-  for (const f of fields) if (!deepEqual(o[f] ?? {}, old[f] ?? {})) out.push(forbidden(f, 'field is immutable when `immutable` is set'));
+  for (const f of fields)
+    if (!deepEqual(o[f] ?? {}, old[f] ?? {}))
+      out.push(forbidden(f, 'field is immutable when `immutable` is set'));
   return out;
 }
 
@@ -86,10 +124,18 @@ function secretRules(o: Obj, old: Obj | undefined): Cause[] {
   const data = asObj(o.data);
   let size = 0;
   for (const v of Object.values(data)) size += Buffer.byteLength(String(v), 'base64');
-  if (size > MAX_SIZE) out.push({ reason: 'FieldValueTooLong', field: 'data', message: `Too long: may not be more than ${MAX_SIZE} bytes` });
-  if (o.type === 'kubernetes.io/tls') for (const k of ['tls.crt', 'tls.key']) if (!(k in data)) out.push(required(`data[${k}]`));
-  if (o.type === 'kubernetes.io/basic-auth' && !('username' in data) && !('password' in data)) out.push(required('data[username]'));
-  if (old && (old.type ?? 'Opaque') !== (o.type ?? 'Opaque')) out.push(invalid('type', o.type, 'field is immutable'));
+  if (size > MAX_SIZE)
+    out.push({
+      reason: 'FieldValueTooLong',
+      field: 'data',
+      message: `Too long: may not be more than ${MAX_SIZE} bytes`,
+    });
+  if (o.type === 'kubernetes.io/tls')
+    for (const k of ['tls.crt', 'tls.key']) if (!(k in data)) out.push(required(`data[${k}]`));
+  if (o.type === 'kubernetes.io/basic-auth' && !('username' in data) && !('password' in data))
+    out.push(required('data[username]'));
+  if (old && (old.type ?? 'Opaque') !== (o.type ?? 'Opaque'))
+    out.push(invalid('type', o.type, 'field is immutable'));
   out.push(...immutableData(o, old, ['data']));
   return out;
 }
@@ -103,7 +149,12 @@ function configMapRules(o: Obj, old: Obj | undefined): Cause[] {
     size += k.length + String(v).length;
   }
   for (const [k, v] of Object.entries(bin)) size += k.length + Buffer.byteLength(String(v), 'base64');
-  if (size > MAX_SIZE) out.push({ reason: 'FieldValueTooLong', field: '', message: `Too long: may not be more than ${MAX_SIZE} bytes` });
+  if (size > MAX_SIZE)
+    out.push({
+      reason: 'FieldValueTooLong',
+      field: '',
+      message: `Too long: may not be more than ${MAX_SIZE} bytes`,
+    });
   out.push(...immutableData(o, old, ['data', 'binaryData']));
   return out;
 }
@@ -123,14 +174,20 @@ function clientConfigRules(field: string, cc: unknown): Cause[] {
     } catch {
       out.push(invalid(`${field}.url`, url, 'host must be specified'));
     }
-    if (u && u.protocol !== 'https:') out.push(invalid(`${field}.url`, url, "'https' is the only allowed URL scheme"));
-    if (u && (u.search !== '' || u.hash !== '')) out.push(invalid(`${field}.url`, url, 'query parameters and fragments are not allowed'));
+    if (u && u.protocol !== 'https:')
+      out.push(invalid(`${field}.url`, url, "'https' is the only allowed URL scheme"));
+    if (u && (u.search !== '' || u.hash !== ''))
+      out.push(invalid(`${field}.url`, url, 'query parameters and fragments are not allowed'));
   } else {
     const s = asObj(c.service);
     if (!set(s.name)) out.push(required(`${field}.service.name`, 'service name is required'));
     if (!set(s.namespace)) out.push(required(`${field}.service.namespace`, 'service namespace is required'));
-    if (typeof s.port === 'number' && (s.port < 1 || s.port > 65535)) out.push(invalid(`${field}.service.port`, s.port, 'port is not valid: must be between 1 and 65535, inclusive'));
-    if (typeof s.path === 'string' && s.path !== '' && !s.path.startsWith('/')) out.push(invalid(`${field}.service.path`, s.path, "must start with a '/'"));
+    if (typeof s.port === 'number' && (s.port < 1 || s.port > 65535))
+      out.push(
+        invalid(`${field}.service.port`, s.port, 'port is not valid: must be between 1 and 65535, inclusive'),
+      );
+    if (typeof s.path === 'string' && s.path !== '' && !s.path.startsWith('/'))
+      out.push(invalid(`${field}.service.path`, s.path, "must start with a '/'"));
   }
   return out;
 }
@@ -140,7 +197,8 @@ const REVIEW_VERSIONS = ['v1', 'v1beta1'];
 function reviewVersionRules(field: string, v: unknown): Cause[] {
   const list = Array.isArray(v) ? v.map(String) : [];
   if (list.length === 0) return [required(field, `must specify one of ${REVIEW_VERSIONS.join(', ')}`)];
-  if (!list.some((x) => REVIEW_VERSIONS.includes(x))) return [invalid(field, list, `must include at least one of ${REVIEW_VERSIONS.join(', ')}`)];
+  if (!list.some((x) => REVIEW_VERSIONS.includes(x)))
+    return [invalid(field, list, `must include at least one of ${REVIEW_VERSIONS.join(', ')}`)];
   return [];
 }
 
@@ -151,8 +209,18 @@ function webhookConfigRules(o: Obj, mutating: boolean): Cause[] {
     const f = `webhooks[${i}]`;
     const name = typeof w.name === 'string' ? w.name : '';
     if (name === '') out.push(required(`${f}.name`));
-    else if (!isSubdomain(name)) out.push(invalid(`${f}.name`, name, 'a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, \'-\' or \'.\''));
-    else if (name.split('.').length < 3) out.push(invalid(`${f}.name`, name, 'should be a domain with at least three segments separated by dots'));
+    else if (!isSubdomain(name))
+      out.push(
+        invalid(
+          `${f}.name`,
+          name,
+          "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.'",
+        ),
+      );
+    else if (name.split('.').length < 3)
+      out.push(
+        invalid(`${f}.name`, name, 'should be a domain with at least three segments separated by dots'),
+      );
     if (names.has(name)) out.push(duplicate(`${f}.name`, name));
     names.add(name);
     asList(w.rules).forEach((rule, j) => {
@@ -161,11 +229,25 @@ function webhookConfigRules(o: Obj, mutating: boolean): Cause[] {
       }
     });
     if (!set(w.sideEffects)) out.push(required(`${f}.sideEffects`, 'must specify one of None, NoneOnDryRun'));
-    else if (w.sideEffects !== 'None' && w.sideEffects !== 'NoneOnDryRun') out.push(notSupported(`${f}.sideEffects`, w.sideEffects, ['None', 'NoneOnDryRun']));
-    if (typeof w.timeoutSeconds === 'number' && (w.timeoutSeconds < 1 || w.timeoutSeconds > 30)) out.push(invalid(`${f}.timeoutSeconds`, w.timeoutSeconds, 'the timeout value must be between 1 and 30 seconds'));
+    else if (w.sideEffects !== 'None' && w.sideEffects !== 'NoneOnDryRun')
+      out.push(notSupported(`${f}.sideEffects`, w.sideEffects, ['None', 'NoneOnDryRun']));
+    if (typeof w.timeoutSeconds === 'number' && (w.timeoutSeconds < 1 || w.timeoutSeconds > 30))
+      out.push(
+        invalid(
+          `${f}.timeoutSeconds`,
+          w.timeoutSeconds,
+          'the timeout value must be between 1 and 30 seconds',
+        ),
+      );
     out.push(...reviewVersionRules(`${f}.admissionReviewVersions`, w.admissionReviewVersions));
     out.push(...clientConfigRules(`${f}.clientConfig`, w.clientConfig));
-    if (mutating && set(w.reinvocationPolicy) && w.reinvocationPolicy !== 'Never' && w.reinvocationPolicy !== 'IfNeeded') out.push(notSupported(`${f}.reinvocationPolicy`, w.reinvocationPolicy, ['IfNeeded', 'Never']));
+    if (
+      mutating &&
+      set(w.reinvocationPolicy) &&
+      w.reinvocationPolicy !== 'Never' &&
+      w.reinvocationPolicy !== 'IfNeeded'
+    )
+      out.push(notSupported(`${f}.reinvocationPolicy`, w.reinvocationPolicy, ['IfNeeded', 'Never']));
   });
   return out;
 }
@@ -173,9 +255,13 @@ function webhookConfigRules(o: Obj, mutating: boolean): Cause[] {
 function crdConversionRules(o: Obj): Cause[] {
   const conv = asObj(asObj(o.spec).conversion);
   if (conv.strategy !== 'Webhook') return [];
-  if (!isObj(conv.webhook)) return [required('spec.conversion.webhook', 'webhook must be specified when strategy is Webhook')];
+  if (!isObj(conv.webhook))
+    return [required('spec.conversion.webhook', 'webhook must be specified when strategy is Webhook')];
   return [
-    ...reviewVersionRules('spec.conversion.webhook.conversionReviewVersions', conv.webhook.conversionReviewVersions),
+    ...reviewVersionRules(
+      'spec.conversion.webhook.conversionReviewVersions',
+      conv.webhook.conversionReviewVersions,
+    ),
     ...clientConfigRules('spec.conversion.webhook.clientConfig', conv.webhook.clientConfig),
   ];
 }
@@ -185,9 +271,17 @@ function nodeRules(o: Obj): Cause[] {
   const out: Cause[] = [];
   const cidrs = Array.isArray(spec.podCIDRs) ? spec.podCIDRs : [];
   cidrs.forEach((c, i) => {
-    if (typeof c === 'string' && !validCidr(c)) out.push(invalid(`spec.podCIDRs[${i}]`, c, 'must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)'));
+    if (typeof c === 'string' && !validCidr(c))
+      out.push(
+        invalid(`spec.podCIDRs[${i}]`, c, 'must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)'),
+      );
   });
-  if (typeof spec.podCIDR === 'string' && spec.podCIDR !== '' && cidrs[0] !== undefined && cidrs[0] !== spec.podCIDR) {
+  if (
+    typeof spec.podCIDR === 'string' &&
+    spec.podCIDR !== '' &&
+    cidrs[0] !== undefined &&
+    cidrs[0] !== spec.podCIDR
+  ) {
     out.push(invalid('spec.podCIDRs', cidrs, 'must match spec.podCIDR'));
   }
   const seen = new Set<string>();
@@ -205,8 +299,14 @@ function endpointSliceRules(o: Obj): Cause[] {
   const family = o.addressType;
   asList(o.endpoints).forEach((e, i) => {
     const addrs = Array.isArray(e.addresses) ? e.addresses : [];
-    if (addrs.length === 0) out.push(required(`endpoints[${i}].addresses`, 'must contain at least 1 address'));
-    if (addrs.length > 100) out.push({ reason: 'FieldValueTooMany', field: `endpoints[${i}].addresses`, message: `Too many: ${addrs.length}: must have at most 100 items` });
+    if (addrs.length === 0)
+      out.push(required(`endpoints[${i}].addresses`, 'must contain at least 1 address'));
+    if (addrs.length > 100)
+      out.push({
+        reason: 'FieldValueTooMany',
+        field: `endpoints[${i}].addresses`,
+        message: `Too many: ${addrs.length}: must have at most 100 items`,
+      });
     addrs.forEach((a, j) => {
       const s = String(a);
       const f = `endpoints[${i}].addresses[${j}]`;
@@ -216,7 +316,8 @@ function endpointSliceRules(o: Obj): Cause[] {
     });
   });
   asList(o.ports).forEach((p, i) => {
-    if (typeof p.port === 'number' && (p.port < 1 || p.port > 65535)) out.push(invalid(`ports[${i}].port`, p.port, 'must be between 1 and 65535, inclusive'));
+    if (typeof p.port === 'number' && (p.port < 1 || p.port > 65535))
+      out.push(invalid(`ports[${i}].port`, p.port, 'must be between 1 and 65535, inclusive'));
   });
   return out;
 }
@@ -232,7 +333,8 @@ function endpointsRules(o: Obj): Cause[] {
     const ports = asList(s.ports);
     ports.forEach((p, j) => {
       if (ports.length > 1 && !set(p.name)) out.push(required(`subsets[${i}].ports[${j}].name`));
-      if (typeof p.port === 'number' && (p.port < 1 || p.port > 65535)) out.push(invalid(`subsets[${i}].ports[${j}].port`, p.port, 'must be between 1 and 65535, inclusive'));
+      if (typeof p.port === 'number' && (p.port < 1 || p.port > 65535))
+        out.push(invalid(`subsets[${i}].ports[${j}].port`, p.port, 'must be between 1 and 65535, inclusive'));
     });
   });
   return out;
@@ -242,23 +344,36 @@ function rbacRules(o: Obj, kind: string, old: Obj | undefined): Cause[] {
   const out: Cause[] = [];
   if (kind === 'Role' || kind === 'ClusterRole') {
     asList(o.rules).forEach((r, i) => {
-      if (!Array.isArray(r.verbs) || r.verbs.length === 0) out.push(required(`rules[${i}].verbs`, 'verbs must contain at least one value'));
+      if (!Array.isArray(r.verbs) || r.verbs.length === 0)
+        out.push(required(`rules[${i}].verbs`, 'verbs must contain at least one value'));
       const resourceRule = Array.isArray(r.resources) && r.resources.length > 0;
-      if (resourceRule && (!Array.isArray(r.apiGroups) || r.apiGroups.length === 0)) out.push(required(`rules[${i}].apiGroups`, 'resource rules must supply at least one api group'));
-      if (Array.isArray(r.nonResourceURLs) && r.nonResourceURLs.length > 0 && kind === 'Role') out.push(invalid(`rules[${i}].nonResourceURLs`, r.nonResourceURLs, 'namespaced rules cannot apply to non-resource URLs'));
+      if (resourceRule && (!Array.isArray(r.apiGroups) || r.apiGroups.length === 0))
+        out.push(required(`rules[${i}].apiGroups`, 'resource rules must supply at least one api group'));
+      if (Array.isArray(r.nonResourceURLs) && r.nonResourceURLs.length > 0 && kind === 'Role')
+        out.push(
+          invalid(
+            `rules[${i}].nonResourceURLs`,
+            r.nonResourceURLs,
+            'namespaced rules cannot apply to non-resource URLs',
+          ),
+        );
     });
     return out;
   }
   const ref = asObj(o.roleRef);
   const kinds = kind === 'RoleBinding' ? ['Role', 'ClusterRole'] : ['ClusterRole'];
   if (!kinds.includes(String(ref.kind))) out.push(notSupported('roleRef.kind', ref.kind ?? '', kinds));
-  if (ref.apiGroup !== 'rbac.authorization.k8s.io') out.push(notSupported('roleRef.apiGroup', ref.apiGroup ?? '', ['rbac.authorization.k8s.io']));
+  if (ref.apiGroup !== 'rbac.authorization.k8s.io')
+    out.push(notSupported('roleRef.apiGroup', ref.apiGroup ?? '', ['rbac.authorization.k8s.io']));
   if (!set(ref.name)) out.push(required('roleRef.name'));
-  if (old && !deepEqual(old.roleRef, o.roleRef)) out.push(invalid('roleRef', o.roleRef, 'cannot change roleRef'));
+  if (old && !deepEqual(old.roleRef, o.roleRef))
+    out.push(invalid('roleRef', o.roleRef, 'cannot change roleRef'));
   asList(o.subjects).forEach((s, i) => {
-    if (!['ServiceAccount', 'User', 'Group'].includes(String(s.kind))) out.push(notSupported(`subjects[${i}].kind`, s.kind ?? '', ['ServiceAccount', 'User', 'Group']));
+    if (!['ServiceAccount', 'User', 'Group'].includes(String(s.kind)))
+      out.push(notSupported(`subjects[${i}].kind`, s.kind ?? '', ['ServiceAccount', 'User', 'Group']));
     if (!set(s.name)) out.push(required(`subjects[${i}].name`));
-    if (s.kind === 'ServiceAccount' && !set(s.namespace) && kind === 'ClusterRoleBinding') out.push(required(`subjects[${i}].namespace`));
+    if (s.kind === 'ServiceAccount' && !set(s.namespace) && kind === 'ClusterRoleBinding')
+      out.push(required(`subjects[${i}].namespace`));
   });
   return out;
 }
@@ -270,8 +385,10 @@ function selectorMatchesTemplate(o: Obj): Cause[] {
   const want = asObj(spec.selector.matchLabels);
   const ok = Object.entries(want).every(([k, v]) => labels[k] === v);
   const out: Cause[] = [];
-  if (!ok) out.push(invalid('spec.template.metadata.labels', labels, '`selector` does not match template `labels`'));
-  if (asList(asObj(asObj(spec.template).spec).containers).length === 0) out.push(required('spec.template.spec.containers'));
+  if (!ok)
+    out.push(invalid('spec.template.metadata.labels', labels, '`selector` does not match template `labels`'));
+  if (asList(asObj(asObj(spec.template).spec).containers).length === 0)
+    out.push(required('spec.template.spec.containers'));
   return out;
 }
 

@@ -7,7 +7,18 @@ import type { Cause } from './status.ts';
 const addFormats = addFormatsModule as unknown as (ajv: Ajv, formats?: string[]) => Ajv;
 
 const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true });
-addFormats(ajv, ['ipv4', 'ipv6', 'date-time', 'date', 'uuid', 'hostname', 'uri', 'email', 'byte', 'duration']);
+addFormats(ajv, [
+  'ipv4',
+  'ipv6',
+  'date-time',
+  'date',
+  'uuid',
+  'hostname',
+  'uri',
+  'email',
+  'byte',
+  'duration',
+]);
 ajv.addFormat('cidr', /^[0-9a-fA-F:.]+\/\d{1,3}$/);
 ajv.addFormat('mac', /^([0-9a-fA-F]{2}[:-]){5}[0-9a-fA-F]{2}$/);
 for (const f of ['int32', 'int64', 'float', 'double', 'password', 'quantity']) ajv.addFormat(f, () => true);
@@ -87,20 +98,34 @@ export function causeOf(e: ErrorObject, root: unknown): Cause | undefined {
   const field = fieldPath(e.instancePath);
   const v = valueAt(root, e.instancePath);
   const p = e.params as Record<string, unknown>;
-  const inv = (msg: string): Cause => ({ reason: 'FieldValueInvalid', field, message: `Invalid value: ${shown(v)}: ${field} in body ${msg}` });
+  const inv = (msg: string): Cause => ({
+    reason: 'FieldValueInvalid',
+    field,
+    message: `Invalid value: ${shown(v)}: ${field} in body ${msg}`,
+  });
   switch (e.keyword) {
     case 'required': {
       const f = field ? `${field}.${String(p.missingProperty)}` : String(p.missingProperty);
       return { reason: 'FieldValueRequired', field: f, message: 'Required value' };
     }
     case 'enum': {
-      const allowed = (Array.isArray(p.allowedValues) ? p.allowedValues : []).map((x) => JSON.stringify(x)).join(', ');
-      return { reason: 'FieldValueNotSupported', field, message: `Unsupported value: ${shown(v)}: supported values: ${allowed}` };
+      const allowed = (Array.isArray(p.allowedValues) ? p.allowedValues : [])
+        .map((x) => JSON.stringify(x))
+        .join(', ');
+      return {
+        reason: 'FieldValueNotSupported',
+        field,
+        message: `Unsupported value: ${shown(v)}: supported values: ${allowed}`,
+      };
     }
     case 'pattern':
       return inv(`should match '${String(p.pattern)}'`);
     case 'type':
-      return { reason: 'FieldValueInvalid', field, message: `Invalid value: "${typeName(v)}": ${field} in body must be of type ${String(p.type)}: "${typeName(v)}"` };
+      return {
+        reason: 'FieldValueInvalid',
+        field,
+        message: `Invalid value: "${typeName(v)}": ${field} in body must be of type ${String(p.type)}: "${typeName(v)}"`,
+      };
     case 'minimum':
       return inv(`should be greater than or equal to ${String(p.limit)}`);
     case 'maximum':
@@ -112,11 +137,19 @@ export function causeOf(e: ErrorObject, root: unknown): Cause | undefined {
     case 'minLength':
       return inv(`should be at least ${String(p.limit)} chars long`);
     case 'maxLength':
-      return { reason: 'FieldValueTooLong', field, message: `Too long: may not be longer than ${String(p.limit)}` };
+      return {
+        reason: 'FieldValueTooLong',
+        field,
+        message: `Too long: may not be longer than ${String(p.limit)}`,
+      };
     case 'minItems':
       return inv(`should have at least ${String(p.limit)} items`);
     case 'maxItems':
-      return { reason: 'FieldValueTooMany', field, message: `Too many: ${Array.isArray(v) ? v.length : 0}: must have at most ${String(p.limit)} items` };
+      return {
+        reason: 'FieldValueTooMany',
+        field,
+        message: `Too many: ${Array.isArray(v) ? v.length : 0}: must have at most ${String(p.limit)} items`,
+      };
     case 'format':
       return inv(`must be of type ${String(p.format)}: ${shown(v)}`);
     case 'anyOf':

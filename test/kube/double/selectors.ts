@@ -38,7 +38,9 @@ function parseLabelReq(term: string, whole: string): Req {
   if (m?.[1] && m[2]) return { op: m[2] === '!=' ? 'ne' : 'eq', key: m[1], value: m[3] ?? '' };
   m = /^([A-Za-z0-9./_-]+)$/.exec(term);
   if (m?.[1]) return { op: 'exists', key: m[1] };
-  throw badRequest(`unable to parse requirement: found '${term}', expected: identifier (in selector "${whole}")`);
+  throw badRequest(
+    `unable to parse requirement: found '${term}', expected: identifier (in selector "${whole}")`,
+  );
 }
 
 function matchReq(r: Req, labels: Record<string, string>): boolean {
@@ -72,8 +74,19 @@ export function labelMatcher(selector: string | undefined): Matcher {
 /** Field paths a kind accepts beyond metadata.name / metadata.namespace. */
 const EXTRA_FIELDS: Record<string, string[]> = {
   Pod: ['spec.nodeName', 'status.phase'],
-  Event: ['involvedObject.kind', 'involvedObject.name', 'involvedObject.namespace', 'involvedObject.uid', 'involvedObject.apiVersion', 'involvedObject.resourceVersion',
-    'involvedObject.fieldPath', 'reason', 'reportingComponent', 'source', 'type'],
+  Event: [
+    'involvedObject.kind',
+    'involvedObject.name',
+    'involvedObject.namespace',
+    'involvedObject.uid',
+    'involvedObject.apiVersion',
+    'involvedObject.resourceVersion',
+    'involvedObject.fieldPath',
+    'reason',
+    'reportingComponent',
+    'source',
+    'type',
+  ],
   Secret: ['type'],
   Node: ['spec.unschedulable'],
 };
@@ -116,11 +129,15 @@ export function labelSelectorMatches(sel: unknown, labels: Record<string, string
     const has = Object.hasOwn(labels, e.key);
     const v = labels[e.key] ?? '';
     const ok =
-      e.operator === 'In' ? has && values.includes(v)
-      : e.operator === 'NotIn' ? !has || !values.includes(v)
-      : e.operator === 'Exists' ? has
-      : e.operator === 'DoesNotExist' ? !has
-      : false;
+      e.operator === 'In'
+        ? has && values.includes(v)
+        : e.operator === 'NotIn'
+          ? !has || !values.includes(v)
+          : e.operator === 'Exists'
+            ? has
+            : e.operator === 'DoesNotExist'
+              ? !has
+              : false;
     if (!ok) return false;
   }
   return true;

@@ -15,15 +15,28 @@ import { parseBody } from './body.ts';
 import { watch } from './watch.ts';
 import { create, update } from './write.ts';
 
-const NOT_FOUND = (): ApiError => new ApiError(404, 'the server could not find the requested resource', 'NotFound', {});
-const NOT_ALLOWED = (): ApiError => new ApiError(405, 'the server does not allow this method on the requested resource', 'MethodNotAllowed', {});
+const NOT_FOUND = (): ApiError =>
+  new ApiError(404, 'the server could not find the requested resource', 'NotFound', {});
+const NOT_ALLOWED = (): ApiError =>
+  new ApiError(
+    405,
+    'the server does not allow this method on the requested resource',
+    'MethodNotAllowed',
+    {},
+  );
 
 function warningHeaders(warnings: string[]): Record<string, string> {
   if (warnings.length === 0) return {};
   return { Warning: warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(', ') };
 }
 
-async function resource(api: KubeApi, req: IncomingMessage, res: ServerResponse, url: URL, p: ResourcePath): Promise<void> {
+async function resource(
+  api: KubeApi,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  p: ResourcePath,
+): Promise<void> {
   const resolved = api.registry.resolve(p.group, p.version, p.plural);
   if (!resolved) throw NOT_FOUND();
   const { def, version } = resolved;
@@ -77,7 +90,13 @@ async function resource(api: KubeApi, req: IncomingMessage, res: ServerResponse,
   sendJson(res, code, body, warningHeaders(r.warnings));
 }
 
-export async function handle(api: KubeApi, faults: FaultState, req: IncomingMessage, res: ServerResponse, serverAddress: string): Promise<void> {
+export async function handle(
+  api: KubeApi,
+  faults: FaultState,
+  req: IncomingMessage,
+  res: ServerResponse,
+  serverAddress: string,
+): Promise<void> {
   try {
     const url = new URL(req.url ?? '/', 'http://double.invalid');
     const f = faults.take(req, url);
@@ -100,7 +119,10 @@ export async function handle(api: KubeApi, faults: FaultState, req: IncomingMess
         const m = /^v3(?:\/(?:api\/(v[^/]+)|apis\/([^/]+)\/([^/]+)))?$/.exec(parsed.rest);
         if (!m) throw NOT_FOUND();
         if (m[1] === undefined && m[2] === undefined) return sendJson(res, 200, rootDoc(api.registry));
-        const doc = m[1] !== undefined ? groupVersionDoc(api.registry, '', m[1]) : groupVersionDoc(api.registry, m[2] ?? '', m[3] ?? '');
+        const doc =
+          m[1] !== undefined
+            ? groupVersionDoc(api.registry, '', m[1])
+            : groupVersionDoc(api.registry, m[2] ?? '', m[3] ?? '');
         if (!doc) throw NOT_FOUND();
         return sendJson(res, 200, doc);
       }

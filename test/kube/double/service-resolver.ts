@@ -29,7 +29,8 @@ function hostPort(address: string, port: number): string {
 export function readyEndpoints(store: Store, namespace: string, name: string, portName: string): string[] {
   const out: string[] = [];
   for (const slice of store.list(SLICES, namespace)) {
-    if (strMap(isObj(slice.metadata) ? slice.metadata.labels : undefined)[SERVICE_NAME_LABEL] !== name) continue;
+    if (strMap(isObj(slice.metadata) ? slice.metadata.labels : undefined)[SERVICE_NAME_LABEL] !== name)
+      continue;
     const port = objs(slice.ports).find((p) => (str(p.name) ?? '') === portName);
     if (!port || typeof port.port !== 'number') continue;
     for (const ep of objs(slice.endpoints)) {
@@ -50,7 +51,8 @@ export function makeServiceResolver(store: Store, overrides: ServiceMap): Servic
     if (!svc) throw new Error(`service "${name}" not found`);
     const spec = isObj(svc.spec) ? svc.spec : {};
     const type = str(spec.type) ?? 'ClusterIP';
-    if (!['ClusterIP', 'NodePort', 'LoadBalancer'].includes(type)) throw new Error(`unsupported service type "${type}"`);
+    if (!['ClusterIP', 'NodePort', 'LoadBalancer'].includes(type))
+      throw new Error(`unsupported service type "${type}"`);
     const svcPort = objs(spec.ports).find((p) => p.port === port);
     if (!svcPort) throw new Error(`no service port ${port} found for service "${name}"`);
     const ready = readyEndpoints(store, namespace, name, str(svcPort.name) ?? '');

@@ -56,11 +56,19 @@ export function qualified(group: string, plural: string): string {
 }
 
 export function notFound(group: string, plural: string, name: string): ApiError {
-  return new ApiError(404, `${qualified(group, plural)} "${name}" not found`, 'NotFound', { name, group, kind: plural });
+  return new ApiError(404, `${qualified(group, plural)} "${name}" not found`, 'NotFound', {
+    name,
+    group,
+    kind: plural,
+  });
 }
 
 export function alreadyExists(group: string, plural: string, name: string): ApiError {
-  return new ApiError(409, `${qualified(group, plural)} "${name}" already exists`, 'AlreadyExists', { name, group, kind: plural });
+  return new ApiError(409, `${qualified(group, plural)} "${name}" already exists`, 'AlreadyExists', {
+    name,
+    group,
+    kind: plural,
+  });
 }
 
 export function conflict(group: string, plural: string, name: string): ApiError {

@@ -32,7 +32,8 @@ function objKey(obj: Obj): string {
 
 /** Which event, if any, a watcher with a selector sees for a change (selector transitions). */
 export function eventFor(w: StoreWatcher, e: LogEntry): EventType | undefined {
-  const inNs = (o: Obj): boolean => w.namespace === undefined || (isObj(o.metadata) && o.metadata.namespace === w.namespace);
+  const inNs = (o: Obj): boolean =>
+    w.namespace === undefined || (isObj(o.metadata) && o.metadata.namespace === w.namespace);
   const now = inNs(e.obj) && w.matches(e.obj);
   if (e.type === 'ADDED') return now ? 'ADDED' : undefined;
   const before = e.prev !== undefined && inNs(e.prev) && w.matches(e.prev);
@@ -154,12 +155,21 @@ export class Store {
     if (type === 'DELETED') bucket.delete(k);
     else bucket.set(k, stored);
     this.sizes.set(stored, text.length);
-    const entry: LogEntry = { rv: this.rvCounter, key, type, obj: stored, bytes: text.length + (prev ? (this.sizes.get(prev) ?? 0) : 0) };
+    const entry: LogEntry = {
+      rv: this.rvCounter,
+      key,
+      type,
+      obj: stored,
+      bytes: text.length + (prev ? (this.sizes.get(prev) ?? 0) : 0),
+    };
     if (prev) entry.prev = prev;
     this.log.push(entry);
     this.logBytes += entry.bytes;
     let drop = 0;
-    while (this.log.length - drop > this.logSize || (this.logBytes > this.logMaxBytes && this.log.length - drop > 1)) {
+    while (
+      this.log.length - drop > this.logSize ||
+      (this.logBytes > this.logMaxBytes && this.log.length - drop > 1)
+    ) {
       const dropped = this.log[drop++];
       if (!dropped) break;
       this.logBytes -= dropped.bytes;

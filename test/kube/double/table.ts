@@ -15,9 +15,21 @@ interface Printer {
   cells(obj: Obj): unknown[];
 }
 
-const col = (name: string, type = 'string', format = '', priority = 0, description = ''): Column => ({ name, type, format, description, priority });
+const col = (name: string, type = 'string', format = '', priority = 0, description = ''): Column => ({
+  name,
+  type,
+  format,
+  description,
+  priority,
+});
 const NAME = col('Name', 'string', 'name', 0, 'Name must be unique within a namespace.');
-const AGE = col('Age', 'string', '', 0, 'CreationTimestamp is a timestamp representing the server time when this object was created.');
+const AGE = col(
+  'Age',
+  'string',
+  '',
+  0,
+  'CreationTimestamp is a timestamp representing the server time when this object was created.',
+);
 
 /** client-go's duration.HumanDuration. */
 export function humanDuration(ms: number): string {
@@ -31,7 +43,8 @@ export function humanDuration(ms: number): string {
   const hours = Math.floor(minutes / 60);
   if (hours < 8) return minutes % 60 === 0 ? `${hours}h` : `${hours}h${minutes % 60}m`;
   if (hours < 48) return `${hours}h`;
-  if (hours < 24 * 8) return hours % 24 === 0 ? `${Math.floor(hours / 24)}d` : `${Math.floor(hours / 24)}d${hours % 24}h`;
+  if (hours < 24 * 8)
+    return hours % 24 === 0 ? `${Math.floor(hours / 24)}d` : `${Math.floor(hours / 24)}d${hours % 24}h`;
   if (hours < 24 * 365 * 2) return `${Math.floor(hours / 24)}d`;
   if (hours < 24 * 365 * 8) {
     const days = Math.floor(hours / 24) % 365;
@@ -56,7 +69,9 @@ function servicePorts(svc: Obj): string {
   if (ports.length === 0) return '<none>';
   return ports
     .filter(isObj)
-    .map((p) => `${String(p.port)}${p.nodePort ? `:${String(p.nodePort)}` : ''}/${String(p.protocol ?? 'TCP')}`)
+    .map(
+      (p) => `${String(p.port)}${p.nodePort ? `:${String(p.nodePort)}` : ''}/${String(p.protocol ?? 'TCP')}`,
+    )
     .join(',');
 }
 
@@ -65,7 +80,9 @@ function serviceExternal(svc: Obj): string {
   const external = Array.isArray(spec.externalIPs) ? spec.externalIPs.map(String) : [];
   if (spec.type === 'LoadBalancer') {
     const lb = isObj(svc.status) && isObj(svc.status.loadBalancer) ? svc.status.loadBalancer : {};
-    const ingress = Array.isArray(lb.ingress) ? lb.ingress.filter(isObj).map((i) => String(i.ip ?? i.hostname ?? '')) : [];
+    const ingress = Array.isArray(lb.ingress)
+      ? lb.ingress.filter(isObj).map((i) => String(i.ip ?? i.hostname ?? ''))
+      : [];
     const all = [...ingress, ...external];
     return all.length > 0 ? all.join(',') : '<pending>';
   }
@@ -79,7 +96,8 @@ function selectorText(m: Record<string, string>): string {
 }
 
 function nodeStatus(node: Obj): string {
-  const conds = isObj(node.status) && Array.isArray(node.status.conditions) ? node.status.conditions.filter(isObj) : [];
+  const conds =
+    isObj(node.status) && Array.isArray(node.status.conditions) ? node.status.conditions.filter(isObj) : [];
   const ready = conds.find((c) => c.type === 'Ready');
   let s = ready ? (ready.status === 'True' ? 'Ready' : 'NotReady') : 'Unknown';
   if (isObj(node.spec) && node.spec.unschedulable === true) s += ',SchedulingDisabled';
@@ -96,7 +114,8 @@ function nodeRoles(node: Obj): string {
 }
 
 function nodeAddress(node: Obj, type: string): string {
-  const addrs = isObj(node.status) && Array.isArray(node.status.addresses) ? node.status.addresses.filter(isObj) : [];
+  const addrs =
+    isObj(node.status) && Array.isArray(node.status.addresses) ? node.status.addresses.filter(isObj) : [];
   const a = addrs.find((x) => x.type === type);
   return typeof a?.address === 'string' ? a.address : '<none>';
 }
@@ -120,54 +139,133 @@ function eventCells(o: Obj): unknown[] {
   const firstSeen = typeof first === 'string' && first !== '' ? since(first) : since(o.eventTime);
   const last = o.lastTimestamp ?? o.deprecatedLastTimestamp;
   const series = isObj(o.series) ? o.series : undefined;
-  const lastSeen = series ? since(series.lastObservedTime) : typeof last === 'string' && last !== '' ? since(last) : firstSeen;
+  const lastSeen = series
+    ? since(series.lastObservedTime)
+    : typeof last === 'string' && last !== ''
+      ? since(last)
+      : firstSeen;
   const count = series ? Number(series.count ?? 1) : Number(o.count ?? o.deprecatedCount ?? 0) || 1;
   const kind = String(involved.kind ?? '').toLowerCase();
-  const target = typeof involved.name === 'string' && involved.name !== '' ? `${kind}/${involved.name}` : kind;
+  const target =
+    typeof involved.name === 'string' && involved.name !== '' ? `${kind}/${involved.name}` : kind;
   const component = String(source.component || o.reportingController || o.reportingComponent || '');
   const instance = String(source.host || o.reportingInstance || '');
-  return [lastSeen, String(o.type ?? ''), String(o.reason ?? ''), target, String(involved.fieldPath ?? ''), instance ? `${component}, ${instance}` : component,
-    String(o.message ?? o.note ?? '').trim(), firstSeen, count, name(o)];
+  return [
+    lastSeen,
+    String(o.type ?? ''),
+    String(o.reason ?? ''),
+    target,
+    String(involved.fieldPath ?? ''),
+    instance ? `${component}, ${instance}` : component,
+    String(o.message ?? o.note ?? '').trim(),
+    firstSeen,
+    count,
+    name(o),
+  ];
 }
 
 const BUILTIN: Record<string, Printer> = {
   Secret: {
     columns: [NAME, col('Type'), col('Data', 'integer'), AGE],
-    cells: (o) => [name(o), String(o.type ?? 'Opaque'), isObj(o.data) ? Object.keys(o.data).length : 0, age(o)],
+    cells: (o) => [
+      name(o),
+      String(o.type ?? 'Opaque'),
+      isObj(o.data) ? Object.keys(o.data).length : 0,
+      age(o),
+    ],
   },
   Service: {
-    columns: [NAME, col('Type'), col('Cluster-IP'), col('External-IP'), col('Port(s)'), AGE, col('Selector', 'string', '', 1)],
+    columns: [
+      NAME,
+      col('Type'),
+      col('Cluster-IP'),
+      col('External-IP'),
+      col('Port(s)'),
+      AGE,
+      col('Selector', 'string', '', 1),
+    ],
     cells: (o) => {
       const spec = isObj(o.spec) ? o.spec : {};
-      return [name(o), String(spec.type ?? 'ClusterIP'), String(spec.clusterIP ?? '<none>'), serviceExternal(o), servicePorts(o), age(o), selectorText(strMap(spec.selector))];
+      return [
+        name(o),
+        String(spec.type ?? 'ClusterIP'),
+        String(spec.clusterIP ?? '<none>'),
+        serviceExternal(o),
+        servicePorts(o),
+        age(o),
+        selectorText(strMap(spec.selector)),
+      ];
     },
   },
   Node: {
-    columns: [NAME, col('Status'), col('Roles'), AGE, col('Version'), col('Internal-IP', 'string', '', 1), col('External-IP', 'string', '', 1),
-      col('OS-Image', 'string', '', 1), col('Kernel-Version', 'string', '', 1), col('Container-Runtime', 'string', '', 1)],
+    columns: [
+      NAME,
+      col('Status'),
+      col('Roles'),
+      AGE,
+      col('Version'),
+      col('Internal-IP', 'string', '', 1),
+      col('External-IP', 'string', '', 1),
+      col('OS-Image', 'string', '', 1),
+      col('Kernel-Version', 'string', '', 1),
+      col('Container-Runtime', 'string', '', 1),
+    ],
     cells: (o) => {
       const info = isObj(o.status) && isObj(o.status.nodeInfo) ? o.status.nodeInfo : {};
       const known = (v: unknown): string => (typeof v === 'string' && v !== '' ? v : '<unknown>');
-      return [name(o), nodeStatus(o), nodeRoles(o), age(o), String(info.kubeletVersion ?? ''), nodeAddress(o, 'InternalIP'), nodeAddress(o, 'ExternalIP'),
-        known(info.osImage), known(info.kernelVersion), known(info.containerRuntimeVersion)];
+      return [
+        name(o),
+        nodeStatus(o),
+        nodeRoles(o),
+        age(o),
+        String(info.kubeletVersion ?? ''),
+        nodeAddress(o, 'InternalIP'),
+        nodeAddress(o, 'ExternalIP'),
+        known(info.osImage),
+        known(info.kernelVersion),
+        known(info.containerRuntimeVersion),
+      ];
     },
   },
   Event: {
-    columns: [col('Last Seen'), col('Type'), col('Reason'), col('Object'), col('Subobject', 'string', '', 1), col('Source', 'string', '', 1), col('Message'),
-      col('First Seen', 'string', '', 1), col('Count', 'string', '', 1), col('Name', 'string', '', 1)],
+    columns: [
+      col('Last Seen'),
+      col('Type'),
+      col('Reason'),
+      col('Object'),
+      col('Subobject', 'string', '', 1),
+      col('Source', 'string', '', 1),
+      col('Message'),
+      col('First Seen', 'string', '', 1),
+      col('Count', 'string', '', 1),
+      col('Name', 'string', '', 1),
+    ],
     cells: eventCells,
   },
   EndpointSlice: {
     columns: [NAME, col('AddressType'), col('Ports'), col('Endpoints'), AGE],
     cells: (o) => {
-      const ports = (Array.isArray(o.ports) ? o.ports.filter(isObj) : []).map((p) => (typeof p.port === 'number' ? String(p.port) : typeof p.name === 'string' ? p.name : '*'));
-      const addrs = (Array.isArray(o.endpoints) ? o.endpoints.filter(isObj) : []).flatMap((e) => (Array.isArray(e.addresses) ? e.addresses.map(String) : []));
+      const ports = (Array.isArray(o.ports) ? o.ports.filter(isObj) : []).map((p) =>
+        typeof p.port === 'number' ? String(p.port) : typeof p.name === 'string' ? p.name : '*',
+      );
+      const addrs = (Array.isArray(o.endpoints) ? o.endpoints.filter(isObj) : []).flatMap((e) =>
+        Array.isArray(e.addresses) ? e.addresses.map(String) : [],
+      );
       return [name(o), String(o.addressType ?? ''), firstThree(ports), firstThree(addrs), age(o)];
     },
   },
   Pod: {
-    columns: [NAME, col('Ready'), col('Status'), col('Restarts', 'string'), AGE, col('IP', 'string', '', 1), col('Node', 'string', '', 1),
-      col('Nominated Node', 'string', '', 1), col('Readiness Gates', 'string', '', 1)],
+    columns: [
+      NAME,
+      col('Ready'),
+      col('Status'),
+      col('Restarts', 'string'),
+      AGE,
+      col('IP', 'string', '', 1),
+      col('Node', 'string', '', 1),
+      col('Nominated Node', 'string', '', 1),
+      col('Readiness Gates', 'string', '', 1),
+    ],
     cells: (o) => {
       const spec = isObj(o.spec) ? o.spec : {};
       const st = isObj(o.status) ? o.status : {};
@@ -175,8 +273,17 @@ const BUILTIN: Record<string, Printer> = {
       const containers = Array.isArray(spec.containers) ? spec.containers.length : 0;
       const restarts = cs.reduce((n, c) => n + Number(c.restartCount ?? 0), 0);
       const none = (v: unknown): string => (typeof v === 'string' && v !== '' ? v : '<none>');
-      return [name(o), `${cs.filter((c) => c.ready === true).length}/${containers}`, String(st.reason ?? st.phase ?? 'Pending'), String(restarts), age(o),
-        none(st.podIP), none(spec.nodeName), none(st.nominatedNodeName), '<none>'];
+      return [
+        name(o),
+        `${cs.filter((c) => c.ready === true).length}/${containers}`,
+        String(st.reason ?? st.phase ?? 'Pending'),
+        String(restarts),
+        age(o),
+        none(st.podIP),
+        none(spec.nodeName),
+        none(st.nominatedNodeName),
+        '<none>',
+      ];
     },
   },
   Namespace: {
@@ -192,7 +299,13 @@ const BUILTIN: Record<string, Printer> = {
     cells: (o) => {
       const st = isObj(o.status) ? o.status : {};
       const want = isObj(o.spec) ? Number(o.spec.replicas ?? 1) : 1;
-      return [name(o), `${Number(st.readyReplicas ?? 0)}/${want}`, Number(st.updatedReplicas ?? 0), Number(st.availableReplicas ?? 0), age(o)];
+      return [
+        name(o),
+        `${Number(st.readyReplicas ?? 0)}/${want}`,
+        Number(st.updatedReplicas ?? 0),
+        Number(st.availableReplicas ?? 0),
+        age(o),
+      ];
     },
   },
   Lease: {
@@ -213,9 +326,13 @@ function cellFor(obj: Obj, c: PrinterColumn): unknown {
 function printerFor(def: ResourceDef, printerColumns: PrinterColumn[]): Printer {
   const builtin = def.builtin ? BUILTIN[def.kind] : undefined;
   if (builtin) return builtin;
-  if (def.builtin || printerColumns.length === 0) return { columns: [NAME, AGE], cells: (o) => [name(o), age(o)] };
+  if (def.builtin || printerColumns.length === 0)
+    return { columns: [NAME, AGE], cells: (o) => [name(o), age(o)] };
   return {
-    columns: [NAME, ...printerColumns.map((c) => col(c.name, c.type, c.format ?? '', c.priority ?? 0, c.description ?? ''))],
+    columns: [
+      NAME,
+      ...printerColumns.map((c) => col(c.name, c.type, c.format ?? '', c.priority ?? 0, c.description ?? '')),
+    ],
     cells: (o) => [name(o), ...printerColumns.map((c) => cellFor(o, c))],
   };
 }
@@ -228,7 +345,13 @@ function rowObject(obj: Obj, include: IncludeObject): Obj | undefined {
   return { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: obj.metadata };
 }
 
-export function toTable(def: ResourceDef, cols: PrinterColumn[], objs: Obj[], listMeta: Obj, include: IncludeObject): Obj {
+export function toTable(
+  def: ResourceDef,
+  cols: PrinterColumn[],
+  objs: Obj[],
+  listMeta: Obj,
+  include: IncludeObject,
+): Obj {
   const p = printerFor(def, cols);
   return {
     kind: 'Table',
@@ -249,6 +372,10 @@ export function wantsTable(accept: string | undefined): boolean {
   if (!accept) return false;
   return accept.split(',').some((part) => {
     const params = part.split(';').map((x) => x.trim());
-    return params.includes('as=Table') && params.includes('g=meta.k8s.io') && (params.includes('v=v1') || params.includes('v=v1beta1'));
+    return (
+      params.includes('as=Table') &&
+      params.includes('g=meta.k8s.io') &&
+      (params.includes('v=v1') || params.includes('v=v1beta1'))
+    );
   });
 }

@@ -26,7 +26,11 @@ export function postJson(o: PostOptions): Promise<{ status: number; body: unknow
         host: u.hostname,
         port: u.port || 443,
         path: `${u.pathname}${u.search}`,
-        headers: { 'Content-Type': 'application/json', Accept: 'application/json, */*', 'Content-Length': payload.length },
+        headers: {
+          'Content-Type': 'application/json',
+          Accept: 'application/json, */*',
+          'Content-Length': payload.length,
+        },
         ca: o.caBundle ? [o.caBundle] : undefined,
         servername: /^[\d.]+$|:/.test(servername) ? undefined : servername,
         checkServerIdentity: (_host: string, cert: PeerCertificate) => checkServerIdentity(servername, cert),
@@ -46,7 +50,9 @@ export function postJson(o: PostOptions): Promise<{ status: number; body: unknow
         });
       },
     );
-    req.on('timeout', () => req.destroy(new Error(`context deadline exceeded (Client.Timeout exceeded while awaiting headers)`)));
+    req.on('timeout', () =>
+      req.destroy(new Error(`context deadline exceeded (Client.Timeout exceeded while awaiting headers)`)),
+    );
     req.on('error', reject);
     req.end(payload);
   });

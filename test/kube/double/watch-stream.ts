@@ -30,7 +30,11 @@ export class WatchStream {
   constructor(o: WatchStreamOptions) {
     this.o = o;
     this.stalled = o.stalled;
-    o.res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+    o.res.writeHead(200, {
+      'Content-Type': 'application/json',
+      'Cache-Control': 'no-cache, private',
+      'Transfer-Encoding': 'chunked',
+    });
     o.res.flushHeaders();
     o.res.on('close', () => this.close());
     this.timers.push(setTimeout(() => this.end(), o.timeoutMs));
@@ -60,7 +64,10 @@ export class WatchStream {
 
   private enqueue(job: () => Promise<void>): void {
     this.chain = this.chain.then(job).catch((e: unknown) => {
-      this.write({ type: 'ERROR', object: statusBody(500, `Internal error occurred: ${(e as Error).message}`) });
+      this.write({
+        type: 'ERROR',
+        object: statusBody(500, `Internal error occurred: ${(e as Error).message}`),
+      });
     });
   }
 

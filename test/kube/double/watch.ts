@@ -16,10 +16,13 @@ export function watch(r: Req, res: ServerResponse): void {
   const labels = labelMatcher(q.get('labelSelector') ?? undefined);
   const fields = fieldMatcher(q.get('fieldSelector') ?? undefined, r.def.kind);
   const rvParam = q.get('resourceVersion');
-  if (rvParam !== null && rvParam !== '' && !/^\d+$/.test(rvParam)) throw badRequest(`invalid resource version: ${rvParam}`);
+  if (rvParam !== null && rvParam !== '' && !/^\d+$/.test(rvParam))
+    throw badRequest(`invalid resource version: ${rvParam}`);
   const fromRv = rvParam === null || rvParam === '' || rvParam === '0' ? undefined : Number(rvParam);
   const timeoutParam = Number(q.get('timeoutSeconds') ?? '');
-  const timeoutMs = (Number.isFinite(timeoutParam) && timeoutParam > 0 ? timeoutParam : r.api.opts.watchTimeoutSeconds) * 1000;
+  const timeoutMs =
+    (Number.isFinite(timeoutParam) && timeoutParam > 0 ? timeoutParam : r.api.opts.watchTimeoutSeconds) *
+    1000;
   const bookmarks = q.get('allowWatchBookmarks') === 'true';
   const table = wantsTable(r.accept);
   const include = includeObject(r);
@@ -37,9 +40,18 @@ export function watch(r: Req, res: ServerResponse): void {
       const [converted] = await api.toVersion(r.def, [obj], r.version.name);
       const out = converted ?? obj;
       if (!table) return out;
-      return toTable(r.def, r.version.printerColumns, [out], { resourceVersion: String(metaOf(out).resourceVersion ?? '') }, include);
+      return toTable(
+        r.def,
+        r.version.printerColumns,
+        [out],
+        { resourceVersion: String(metaOf(out).resourceVersion ?? '') },
+        include,
+      );
     },
-    bookmark: () => (bookmarks ? { kind: r.def.kind, apiVersion: av, metadata: { resourceVersion: String(api.store.rv) } } : undefined),
+    bookmark: () =>
+      bookmarks
+        ? { kind: r.def.kind, apiVersion: av, metadata: { resourceVersion: String(api.store.rv) } }
+        : undefined,
     onClose: () => {
       api.store.unwatch(watcher);
       api.watches.delete(stream);
@@ -57,6 +69,17 @@ export function watch(r: Req, res: ServerResponse): void {
     return;
   }
   if (fromRv === undefined && bookmarks && q.get('sendInitialEvents') === 'true') {
-    stream.push('BOOKMARK', { kind: r.def.kind, apiVersion: av, metadata: { resourceVersion: String(api.store.rv), annotations: { 'k8s.io/initial-events-end': 'true' } } }, true);
+    stream.push(
+      'BOOKMARK',
+      {
+        kind: r.def.kind,
+        apiVersion: av,
+        metadata: {
+          resourceVersion: String(api.store.rv),
+          annotations: { 'k8s.io/initial-events-end': 'true' },
+        },
+      },
+      true,
+    );
   }
 }

@@ -11,7 +11,11 @@ export interface Target {
   caBundle?: string;
 }
 
-export function resolveTarget(clientConfig: unknown, resolve: ServiceResolver, timeoutSeconds: number): Target {
+export function resolveTarget(
+  clientConfig: unknown,
+  resolve: ServiceResolver,
+  timeoutSeconds: number,
+): Target {
   const cc: Obj = isObj(clientConfig) ? clientConfig : {};
   const caBundle = decodeCaBundle(cc.caBundle);
   const url = str(cc.url);
@@ -33,7 +37,11 @@ export function resolveTarget(clientConfig: unknown, resolve: ServiceResolver, t
     throw new Error(`failed to call webhook: Post "${display}": ${(e as Error).message}`, { cause: e });
   }
   // the certificate must name the Service (name.ns.svc), whichever endpoint answers
-  const t: Target = { url: `https://${hostPort}${path}?timeout=${timeoutSeconds}s`, display, serverName: `${name}.${ns}.svc` };
+  const t: Target = {
+    url: `https://${hostPort}${path}?timeout=${timeoutSeconds}s`,
+    display,
+    serverName: `${name}.${ns}.svc`,
+  };
   if (caBundle) t.caBundle = caBundle;
   return t;
 }

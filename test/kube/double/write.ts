@@ -41,7 +41,9 @@ function decodeBuiltinBody(r: Req, obj: Obj, wrap: boolean): string[] {
   const first = errors[0];
   if (first !== undefined) {
     const v = r.version.name;
-    throw badRequest(wrap ? `${r.def.kind} in version "${v}" cannot be handled as a ${r.def.kind}: ${first}` : first);
+    throw badRequest(
+      wrap ? `${r.def.kind} in version "${v}" cannot be handled as a ${r.def.kind}: ${first}` : first,
+    );
   }
   return unknown;
 }
@@ -57,7 +59,9 @@ function schemaFields(r: Req, obj: Obj, wrap: boolean): void {
     if (mode === 'Strict') {
       const v = r.version.name;
       const msg = `strict decoding error: ${list.join(', ')}`;
-      throw badRequest(wrap ? `${r.def.kind} in version "${v}" cannot be handled as a ${r.def.kind}: ${msg}` : msg);
+      throw badRequest(
+        wrap ? `${r.def.kind} in version "${v}" cannot be handled as a ${r.def.kind}: ${msg}` : msg,
+      );
     }
     if (mode === 'Warn') r.warnings.push(...list);
   }
@@ -81,8 +85,7 @@ function builtinCauses(r: Req, obj: Obj, old: Obj | undefined): Cause[] {
   if (r.def.group === '' && r.def.kind === 'Service') {
     causes.push(...serviceRules(obj, old, r.path.subresource === 'status'));
     if (r.path.subresource !== 'status') causes.push(...allocationCauses(obj, old, r.api.store));
-  }
-  else causes.push(...kindRules(r.def.group, r.def.kind, obj, old));
+  } else causes.push(...kindRules(r.def.group, r.def.kind, obj, old));
   return causes;
 }
 
@@ -92,7 +95,11 @@ function setManagedFields(m: Obj, v: unknown): void {
 }
 
 function tracking(r: Req): Omit<UpdateWrite, 'next'> {
-  const w: Omit<UpdateWrite, 'next'> = { manager: fieldManager(r), apiVersion: apiVersion(r.def.group, r.version.name), shape: shapeOf(r.def, r.version) };
+  const w: Omit<UpdateWrite, 'next'> = {
+    manager: fieldManager(r),
+    apiVersion: apiVersion(r.def.group, r.version.name),
+    shape: shapeOf(r.def, r.version),
+  };
   if (r.path.subresource) w.subresource = r.path.subresource;
   return w;
 }
@@ -105,10 +112,14 @@ async function prepare(r: Req): Promise<void> {
 function checkTypeMeta(r: Req, body: Obj): void {
   const want = apiVersion(r.def.group, r.version.name);
   if (body.apiVersion !== undefined && body.apiVersion !== want) {
-    throw badRequest(`the API version in the data (${String(body.apiVersion)}) does not match the expected API version (${want})`);
+    throw badRequest(
+      `the API version in the data (${String(body.apiVersion)}) does not match the expected API version (${want})`,
+    );
   }
   if (body.kind !== undefined && body.kind !== r.def.kind) {
-    throw badRequest(`the kind in the data (${String(body.kind)}) does not match the expected kind (${r.def.kind})`);
+    throw badRequest(
+      `the kind in the data (${String(body.kind)}) does not match the expected kind (${r.def.kind})`,
+    );
   }
   body.apiVersion = want;
   body.kind = r.def.kind;
@@ -120,7 +131,12 @@ function checkNamespace(r: Req, body: Obj): void {
     delete m.namespace;
     return;
   }
-  if (r.path.namespace === undefined) throw new ApiError(405, 'the server does not allow this method on the requested resource', 'MethodNotAllowed');
+  if (r.path.namespace === undefined)
+    throw new ApiError(
+      405,
+      'the server does not allow this method on the requested resource',
+      'MethodNotAllowed',
+    );
   if (m.namespace !== undefined && m.namespace !== '' && m.namespace !== r.path.namespace) {
     throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
   }
@@ -132,7 +148,11 @@ function requireNamespace(r: Req, name: string): void {
   const ns = r.api.store.get('/namespaces', '', r.path.namespace);
   if (!ns) throw notFound('', 'namespaces', r.path.namespace);
   if (isObj(ns.metadata) && ns.metadata.deletionTimestamp !== undefined) {
-    throw new ApiError(403, `${r.def.plural} "${name}" is forbidden: unable to create new content in namespace ${r.path.namespace} because it is being terminated`, 'Forbidden');
+    throw new ApiError(
+      403,
+      `${r.def.plural} "${name}" is forbidden: unable to create new content in namespace ${r.path.namespace} because it is being terminated`,
+      'Forbidden',
+    );
   }
 }
 
@@ -172,8 +192,13 @@ function afterCrdWrite(r: Req, stored: Obj): void {
 }
 
 export async function create(r: Req, body: unknown): Promise<WriteResult> {
-  if (!isObj(body)) throw badRequest('Object \'Kind\' is missing in request body');
-  if (r.path.subresource) throw new ApiError(405, 'the server does not allow this method on the requested resource', 'MethodNotAllowed');
+  if (!isObj(body)) throw badRequest("Object 'Kind' is missing in request body");
+  if (r.path.subresource)
+    throw new ApiError(
+      405,
+      'the server does not allow this method on the requested resource',
+      'MethodNotAllowed',
+    );
   const obj = clone(body);
   await prepare(r);
   checkTypeMeta(r, obj);
@@ -182,12 +207,27 @@ export async function create(r: Req, body: unknown): Promise<WriteResult> {
   if (!str(m.name)) {
     if (str(m.generateName)) m.name = generateName(String(m.generateName));
     else {
-      throw invalid(r.def.kind, r.def.group, '', [{ reason: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' }]);
+      throw invalid(r.def.kind, r.def.group, '', [
+        {
+          reason: 'FieldValueRequired',
+          field: 'metadata.name',
+          message: 'Required value: name or generateName is required',
+        },
+      ]);
     }
   }
   requireNamespace(r, String(m.name));
   schemaFields(r, obj, true);
-  for (const k of ['uid', 'resourceVersion', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation', 'managedFields', 'selfLink']) delete m[k];
+  for (const k of [
+    'uid',
+    'resourceVersion',
+    'deletionTimestamp',
+    'deletionGracePeriodSeconds',
+    'generation',
+    'managedFields',
+    'selfLink',
+  ])
+    delete m[k];
   m.uid = randomUUID();
   m.creationTimestamp = nowRfc3339();
   if (hasGeneration(r.def.kind, r.def.builtin)) m.generation = 1;
@@ -201,7 +241,8 @@ export async function create(r: Req, body: unknown): Promise<WriteResult> {
   const admitted = await admit(r, 'CREATE', obj);
   const key = r.api.key(r.def);
   const ns = r.def.namespaced ? (r.path.namespace ?? '') : '';
-  if (r.api.store.has(key, ns, nameOf(admitted))) throw alreadyExists(r.def.group, r.def.plural, nameOf(admitted));
+  if (r.api.store.has(key, ns, nameOf(admitted)))
+    throw alreadyExists(r.def.group, r.def.plural, nameOf(admitted));
   if (isDryRun(r)) return { code: 201, body: admitted };
   const stored = r.api.store.write(key, 'ADDED', await r.api.toStorage(r.def, admitted));
   afterCrdWrite(r, stored);
@@ -229,13 +270,21 @@ export async function updateWith(r: Req, cur: Obj, incoming: Obj, wrap: boolean)
   checkTypeMeta(r, obj);
   const m = metaOf(obj);
   if (m.name !== undefined && m.name !== name) {
-    throw badRequest(`the name of the object (${String(m.name)}) does not match the name on the URL (${name})`);
+    throw badRequest(
+      `the name of the object (${String(m.name)}) does not match the name on the URL (${name})`,
+    );
   }
   checkNamespace(r, obj);
   const cm = metaOf(cur);
-  if (str(m.resourceVersion) && m.resourceVersion !== cm.resourceVersion) throw conflict(r.def.group, r.def.plural, name);
+  if (str(m.resourceVersion) && m.resourceVersion !== cm.resourceVersion)
+    throw conflict(r.def.group, r.def.plural, name);
   if (str(m.uid) && m.uid !== cm.uid) {
-    throw new ApiError(409, `Precondition failed: UID in precondition: ${String(m.uid)}, UID in object meta: ${String(cm.uid)}`, 'Conflict', { name, group: r.def.group, kind: r.def.plural });
+    throw new ApiError(
+      409,
+      `Precondition failed: UID in precondition: ${String(m.uid)}, UID in object meta: ${String(cm.uid)}`,
+      'Conflict',
+      { name, group: r.def.group, kind: r.def.plural },
+    );
   }
   schemaFields(r, obj, wrap);
   let next: Obj;
@@ -254,7 +303,14 @@ export async function updateWith(r: Req, cur: Obj, incoming: Obj, wrap: boolean)
   }
   const nm = metaOf(next);
   nm.name = name;
-  for (const k of ['uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation', 'namespace']) {
+  for (const k of [
+    'uid',
+    'creationTimestamp',
+    'deletionTimestamp',
+    'deletionGracePeriodSeconds',
+    'generation',
+    'namespace',
+  ]) {
     if (cm[k] === undefined) delete nm[k];
     else nm[k] = cm[k];
   }
@@ -267,14 +323,21 @@ export async function updateWith(r: Req, cur: Obj, incoming: Obj, wrap: boolean)
   }
   if (cm.deletionTimestamp !== undefined) {
     const before = Array.isArray(cm.finalizers) ? cm.finalizers.map(String) : [];
-    const added = (Array.isArray(nm.finalizers) ? nm.finalizers.map(String) : []).filter((f) => !before.includes(f));
+    const added = (Array.isArray(nm.finalizers) ? nm.finalizers.map(String) : []).filter(
+      (f) => !before.includes(f),
+    );
     if (added.length > 0) {
       throw invalid(r.def.kind, r.def.group, name, [
-        { reason: 'FieldValueForbidden', field: 'metadata.finalizers', message: `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map((f) => JSON.stringify(f)).join(', ')}}` },
+        {
+          reason: 'FieldValueForbidden',
+          field: 'metadata.finalizers',
+          message: `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map((f) => JSON.stringify(f)).join(', ')}}`,
+        },
       ]);
     }
   }
-  if (hasGeneration(r.def.kind, r.def.builtin) && !deepEqual(specPart(next), specPart(cur))) nm.generation = Number(cm.generation ?? 0) + 1;
+  if (hasGeneration(r.def.kind, r.def.builtin) && !deepEqual(specPart(next), specPart(cur)))
+    nm.generation = Number(cm.generation ?? 0) + 1;
   if (Array.isArray(nm.finalizers) && nm.finalizers.length === 0) delete nm.finalizers;
   setManagedFields(nm, r.managedFields ?? cm.managedFields);
   if (deepEqual(next, cur)) return { code: 200, body: cur };
@@ -293,10 +356,13 @@ export async function updateWith(r: Req, cur: Obj, incoming: Obj, wrap: boolean)
 }
 
 export async function update(r: Req, body: unknown): Promise<WriteResult> {
-  if (!isObj(body)) throw badRequest('Object \'Kind\' is missing in request body');
+  if (!isObj(body)) throw badRequest("Object 'Kind' is missing in request body");
   const name = r.path.name ?? '';
   const bm = isObj(body.metadata) ? body.metadata : {};
-  if (bm.name !== undefined && bm.name !== name) throw badRequest(`the name of the object (${String(bm.name)}) does not match the name on the URL (${name})`);
+  if (bm.name !== undefined && bm.name !== name)
+    throw badRequest(
+      `the name of the object (${String(bm.name)}) does not match the name on the URL (${name})`,
+    );
   const cur = await current(r, name);
   return updateWith(r, cur, body, true);
 }

@@ -12,7 +12,14 @@ interface Opts {
 
 const opts = JSON.parse(process.argv[2] ?? '{}') as Opts;
 const interval = 1000 / Math.max(opts.ratePerSec, 0.001);
-const res = { sent: 0, ok: 0, failed: 0, byNode: {} as Record<string, number>, errors: {} as Record<string, number>, latenciesMs: [] as number[] };
+const res = {
+  sent: 0,
+  ok: 0,
+  failed: 0,
+  byNode: {} as Record<string, number>,
+  errors: {} as Record<string, number>,
+  latenciesMs: [] as number[],
+};
 let inflight = 0;
 let stopping = false;
 
@@ -35,16 +42,20 @@ function one(): void {
     }
     maybeExit();
   };
-  const req = request(opts.url, { agent: false, timeout: opts.timeoutMs, headers: { connection: 'close' } }, (r) => {
-    let body = '';
-    r.setEncoding('utf8');
-    r.on('data', (c: string) => (body += c));
-    r.on('end', () => {
-      if (r.statusCode !== 200) finish(`status ${r.statusCode}`);
-      else finish(undefined, body.match(/node=(\S+)/)?.[1] ?? 'unknown');
-    });
-    r.on('error', (e) => finish(e.message));
-  });
+  const req = request(
+    opts.url,
+    { agent: false, timeout: opts.timeoutMs, headers: { connection: 'close' } },
+    (r) => {
+      let body = '';
+      r.setEncoding('utf8');
+      r.on('data', (c: string) => (body += c));
+      r.on('end', () => {
+        if (r.statusCode !== 200) finish(`status ${r.statusCode}`);
+        else finish(undefined, body.match(/node=(\S+)/)?.[1] ?? 'unknown');
+      });
+      r.on('error', (e) => finish(e.message));
+    },
+  );
   req.on('timeout', () => {
     req.destroy(new Error('timeout'));
   });

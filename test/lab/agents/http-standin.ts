@@ -9,7 +9,12 @@ const port = Number(portArg);
 const server = createServer((req, res) => {
   const local = (req.socket.localAddress ?? '').replace(/^::ffff:/, '');
   const body = `node=${name} addr=${local}\n`;
-  res.writeHead(200, { 'content-type': 'text/plain', 'x-oelab-node': name, connection: 'close', 'content-length': Buffer.byteLength(body) });
+  res.writeHead(200, {
+    'content-type': 'text/plain',
+    'x-oelab-node': name,
+    connection: 'close',
+    'content-length': Buffer.byteLength(body),
+  });
   res.end(body);
 });
 server.keepAliveTimeout = 1000;

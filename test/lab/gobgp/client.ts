@@ -84,7 +84,12 @@ export class GobgpClient {
   }
 
   async startBgp(o: StartBgpOptions): Promise<void> {
-    await this.api.startBgp({ asn: o.asn, router_id: o.routerId, listen_port: o.listenPort, listen_addresses: o.listenAddresses ?? [] });
+    await this.api.startBgp({
+      asn: o.asn,
+      router_id: o.routerId,
+      listen_port: o.listenPort,
+      listen_addresses: o.listenAddresses ?? [],
+    });
   }
 
   async getBgp(): Promise<{ asn: number; routerId: string; listenPort: number }> {
@@ -95,15 +100,31 @@ export class GobgpClient {
   async addPeer(o: AddPeerOptions): Promise<void> {
     await this.api.addPeer({
       conf: { neighbor_address: o.address, peer_asn: o.asn },
-      timers: { config: { hold_time: o.holdTime ?? 9, keepalive_interval: o.keepalive ?? 3, connect_retry: o.connectRetry ?? 1 } },
-      transport: { passive_mode: o.passive ?? false, remote_port: o.remotePort ?? 0, local_address: o.localAddress ?? '' },
-      afi_safis: (o.families ?? ['v4', 'v6']).map((f) => ({ config: { family: FAMILY[LAB_FAMILY[f]], enabled: true } })),
+      timers: {
+        config: {
+          hold_time: o.holdTime ?? 9,
+          keepalive_interval: o.keepalive ?? 3,
+          connect_retry: o.connectRetry ?? 1,
+        },
+      },
+      transport: {
+        passive_mode: o.passive ?? false,
+        remote_port: o.remotePort ?? 0,
+        local_address: o.localAddress ?? '',
+      },
+      afi_safis: (o.families ?? ['v4', 'v6']).map((f) => ({
+        config: { family: FAMILY[LAB_FAMILY[f]], enabled: true },
+      })),
     });
   }
 
   async listPeers(): Promise<PeerInfo[]> {
     const peers = await this.api.listPeer('', false);
-    return peers.map((p) => ({ address: p.conf?.neighbor_address ?? '', asn: p.conf?.peer_asn ?? 0, state: p.state?.session_state ?? 'UNKNOWN' }));
+    return peers.map((p) => ({
+      address: p.conf?.neighbor_address ?? '',
+      asn: p.conf?.peer_asn ?? 0,
+      state: p.state?.session_state ?? 'UNKNOWN',
+    }));
   }
 
   /** AddPath into the global table; next hop defaults to self (gobgpd puts in the session's address). */
@@ -118,6 +139,9 @@ export class GobgpClient {
 
   async listPaths(family: 'v4' | 'v6' = 'v4'): Promise<PathInfo[]> {
     const dests = await this.api.listPath(FAMILY[LAB_FAMILY[family]]);
-    return dests.map((d) => ({ prefix: d.prefix, nextHops: d.paths.flatMap((p) => wirePathNextHop(p) ?? []) }));
+    return dests.map((d) => ({
+      prefix: d.prefix,
+      nextHops: d.paths.flatMap((p) => wirePathNextHop(p) ?? []),
+    }));
   }
 }

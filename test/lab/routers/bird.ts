@@ -45,7 +45,9 @@ export function birdConfig(p: RouterPlan, nodeAsn: number, opts: BirdOptions = {
       const local = fam === 'v4' ? p.ipv4 : p.ipv6;
       const remote = fam === 'v4' ? n.ipv4 : n.ipv6;
       const port = p.passive ? '' : ` port ${p.dialPort}`;
-      lines.push(`protocol bgp ${protoName(n, fam)} from lab_node { local ${local} as ${p.asn}; neighbor ${remote}${port} as ${nodeAsn}; }`);
+      lines.push(
+        `protocol bgp ${protoName(n, fam)} from lab_node { local ${local} as ${p.asn}; neighbor ${remote}${port} as ${nodeAsn}; }`,
+      );
     }
   }
   return lines.filter((l) => l !== '').join('\n') + '\n';
@@ -103,7 +105,8 @@ export class BirdRouter implements Router {
     const out = await this.cli('show protocols');
     const byName = new Map<string, { peer: string; node: string }>();
     for (const n of this.plan.peers) {
-      for (const fam of this.plan.sessions) byName.set(protoName(n, fam), { peer: fam === 'v4' ? n.ipv4 : n.ipv6, node: n.name });
+      for (const fam of this.plan.sessions)
+        byName.set(protoName(n, fam), { peer: fam === 'v4' ? n.ipv4 : n.ipv6, node: n.name });
     }
     const res: SessionState[] = [];
     for (const line of out.split('\n')) {
@@ -113,7 +116,13 @@ export class BirdRouter implements Router {
       const info = f.slice(5).join(' ');
       const known = byName.get(name);
       const st = info.split(' ')[0] || state || '';
-      res.push({ session: name, peer: known?.peer ?? '', node: known?.node, state: st, established: state === 'up' && info.startsWith('Established') });
+      res.push({
+        session: name,
+        peer: known?.peer ?? '',
+        node: known?.node,
+        state: st,
+        established: state === 'up' && info.startsWith('Established'),
+      });
     }
     return res;
   }

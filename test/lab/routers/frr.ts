@@ -49,7 +49,10 @@ export function frrConfig(p: RouterPlan, nodeAsn: number, opts: FrrOptions = {})
     if (p.passive) l.push(` neighbor ${a} passive`);
     else l.push(` neighbor ${a} port ${p.dialPort}`);
   }
-  for (const [af, anns, rm] of [['ipv4', ann4, 'OUT4'], ['ipv6', ann6, 'OUT6']] as const) {
+  for (const [af, anns, rm] of [
+    ['ipv4', ann4, 'OUT4'],
+    ['ipv6', ann6, 'OUT6'],
+  ] as const) {
     l.push(` address-family ${af} unicast`);
     for (const x of anns) l.push(`  network ${x}`);
     l.push('  maximum-paths 16', '  maximum-paths ibgp 16');
@@ -94,13 +97,19 @@ export class FrrRouter implements Router {
     await chmod(p.dir, 0o777);
     await mkdir(this.runDir, { recursive: true });
     await chown(this.runDir, uid, gid);
-    await writeFile(`${p.dir}/zebra.conf`, `hostname ${p.name}\nlog file ${p.dir}/zebra.log\n`, { mode: 0o644 });
+    await writeFile(`${p.dir}/zebra.conf`, `hostname ${p.name}\nlog file ${p.dir}/zebra.log\n`, {
+      mode: 0o644,
+    });
     await writeFile(`${p.dir}/bgpd.conf`, frrConfig(p, this.nodeAsn, this.opts), { mode: 0o644 });
     const common = ['-N', this.instance, '-u', 'frr', '-g', 'frr'];
-    this.zebra = new Proc(p.ns, [`${FRR_LIB}/zebra`, ...common, '-f', `${p.dir}/zebra.conf`, '-i', `${this.runDir}/zebra.pid`], {
-      name: `zebra@${p.role}`,
-      logFile: `${p.dir}/zebra.out`,
-    });
+    this.zebra = new Proc(
+      p.ns,
+      [`${FRR_LIB}/zebra`, ...common, '-f', `${p.dir}/zebra.conf`, '-i', `${this.runDir}/zebra.pid`],
+      {
+        name: `zebra@${p.role}`,
+        logFile: `${p.dir}/zebra.out`,
+      },
+    );
     const zebra = this.zebra;
     await waitFor(
       async () => {
@@ -111,10 +120,14 @@ export class FrrRouter implements Router {
       10_000,
       { what: 'zebra socket', intervalMs: 10 },
     );
-    this.bgpd = new Proc(p.ns, [`${FRR_LIB}/bgpd`, ...common, '-f', `${p.dir}/bgpd.conf`, '-i', `${this.runDir}/bgpd.pid`], {
-      name: `bgpd@${p.role}`,
-      logFile: `${p.dir}/bgpd.out`,
-    });
+    this.bgpd = new Proc(
+      p.ns,
+      [`${FRR_LIB}/bgpd`, ...common, '-f', `${p.dir}/bgpd.conf`, '-i', `${this.runDir}/bgpd.pid`],
+      {
+        name: `bgpd@${p.role}`,
+        logFile: `${p.dir}/bgpd.out`,
+      },
+    );
     const bgpd = this.bgpd;
     await waitFor(
       async () => {
@@ -161,12 +174,22 @@ export class FrrRouter implements Router {
     const pfx = asPrefix(prefix);
     const af = isV6(pfx) ? 'ipv6' : 'ipv4';
     const j = JSON.parse(await this.cli(`show bgp ${af} unicast ${pfx} json`)) as {
-      paths?: { nexthops?: { ip?: string; scope?: string }[]; bestpath?: { overall?: boolean }; peer?: { peerId?: string } }[];
+      paths?: {
+        nexthops?: { ip?: string; scope?: string }[];
+        bestpath?: { overall?: boolean };
+        peer?: { peerId?: string };
+      }[];
     };
     const res: RibPath[] = [];
     for (const path of j.paths ?? []) {
       const nh = (path.nexthops ?? []).find((h) => h.scope !== 'link-local') ?? path.nexthops?.[0];
-      if (nh?.ip) res.push({ prefix: pfx, nextHop: nh.ip, from: path.peer?.peerId ?? '', best: path.bestpath?.overall === true });
+      if (nh?.ip)
+        res.push({
+          prefix: pfx,
+          nextHop: nh.ip,
+          from: path.peer?.peerId ?? '',
+          best: path.bestpath?.overall === true,
+        });
     }
     return res;
   }

@@ -9,7 +9,12 @@ import yaml from 'js-yaml';
 import { GLOBAL_FIELD_CLASSES, type ChangeClass } from '../../../src/bgp/global.ts';
 import { PEER_FIELD_CLASSES, type PeerChangeClass } from '../../../src/bgp/peer-build.ts';
 
-type Schema = { description?: string; properties?: Record<string, Schema>; items?: Schema; additionalProperties?: Schema | boolean };
+type Schema = {
+  description?: string;
+  properties?: Record<string, Schema>;
+  items?: Schema;
+  additionalProperties?: Schema | boolean;
+};
 type Crd = { spec: { versions: { name: string; schema: { openAPIV3Schema: Schema } }[] } };
 
 const CRDS = join(import.meta.dirname, '../../../deploy/crds');
@@ -24,15 +29,25 @@ function schemaOf(file: string, version: string): Schema {
 /** Every described node, by dotted path (`spec.conf.peerAs`, `spec.afiSafis.[].config`). */
 function described(s: Schema, path = '', out = new Map<string, string>()): Map<string, string> {
   if (s.description && path) out.set(path, s.description);
-  for (const [k, child] of Object.entries(s.properties ?? {})) described(child, path ? `${path}.${k}` : k, out);
+  for (const [k, child] of Object.entries(s.properties ?? {}))
+    described(child, path ? `${path}.${k}` : k, out);
   if (s.items) described(s.items, `${path}.[]`, out);
   if (typeof s.additionalProperties === 'object') described(s.additionalProperties, `${path}.{}`, out);
   return out;
 }
 
 // the words the CRDs use for each class
-const GLOBAL_LABEL: Readonly<Record<ChangeClass, string>> = { live: 'live', 'peer-reset': 'per-peer reset', restart: 'full restart + resync' };
-const PEER_LABEL: Readonly<Record<PeerChangeClass, string>> = { live: 'live', 'next-session': 'next session', 'peer-reset': 'per-peer reset', recreate: 'per-peer re-create' };
+const GLOBAL_LABEL: Readonly<Record<ChangeClass, string>> = {
+  live: 'live',
+  'peer-reset': 'per-peer reset',
+  restart: 'full restart + resync',
+};
+const PEER_LABEL: Readonly<Record<PeerChangeClass, string>> = {
+  live: 'live',
+  'next-session': 'next session',
+  'peer-reset': 'per-peer reset',
+  recreate: 'per-peer re-create',
+};
 
 // code field -> the CRD fields that set it, as `<version>:<path>`; [] = not settable from a CRD
 const GLOBAL_CRD_FIELDS: Readonly<Record<keyof typeof GLOBAL_FIELD_CLASSES, readonly string[]>> = {
@@ -73,9 +88,17 @@ const PEER_CRD_FIELDS: Readonly<Record<keyof typeof PEER_FIELD_CLASSES, readonly
   maxReceivedPrefixes: [],
 };
 
-function expected<C extends string>(classes: Readonly<Record<string, C | { class: C }>>, fields: Readonly<Record<string, readonly string[]>>, extra: Readonly<Record<string, C>>): Map<string, C> {
+function expected<C extends string>(
+  classes: Readonly<Record<string, C | { class: C }>>,
+  fields: Readonly<Record<string, readonly string[]>>,
+  extra: Readonly<Record<string, C>>,
+): Map<string, C> {
   const want = new Map<string, C>(Object.entries(extra));
-  assert.deepEqual(Object.keys(fields).sort(), Object.keys(classes).sort(), 'every classified field is mapped to its CRD field(s) above');
+  assert.deepEqual(
+    Object.keys(fields).sort(),
+    Object.keys(classes).sort(),
+    'every classified field is mapped to its CRD field(s) above',
+  );
   for (const [field, paths] of Object.entries(fields)) {
     const c = classes[field];
     assert.ok(c !== undefined);
@@ -84,9 +107,15 @@ function expected<C extends string>(classes: Readonly<Record<string, C | { class
   return want;
 }
 
-function check<C extends string>(file: string, labels: Readonly<Record<C, string>>, want: Map<string, C>): number {
+function check<C extends string>(
+  file: string,
+  labels: Readonly<Record<C, string>>,
+  want: Map<string, C>,
+): number {
   const byLabel = new Map(Object.entries(labels).map(([c, l]) => [l as string, c as C]));
-  const alternatives = [...byLabel.keys()].sort((a, b) => b.length - a.length).map((l) => l.replace(/[+.]/g, '\\$&'));
+  const alternatives = [...byLabel.keys()]
+    .sort((a, b) => b.length - a.length)
+    .map((l) => l.replace(/[+.]/g, '\\$&'));
   const re = new RegExp(`Edit class:? (${alternatives.join('|')})(?![\\w-])`, 'g');
   const problems: string[] = [];
   const seen = new Set<string>();
@@ -98,26 +127,38 @@ function check<C extends string>(file: string, labels: Readonly<Record<C, string
       const mentions = (flat.match(/Edit class/g) ?? []).length;
       const c = want.get(key);
       if (c === undefined) {
-        if (mentions) problems.push(`${key}: names an edit class but the code classifies no such field: ${flat}`);
+        if (mentions)
+          problems.push(`${key}: names an edit class but the code classifies no such field: ${flat}`);
         continue;
       }
       seen.add(key);
-      if (mentions !== 1 || found.length !== 1) problems.push(`${key}: must say "Edit class: ${labels[c]}" exactly once: ${flat}`);
-      else if (found[0] !== c) problems.push(`${key}: says ${labels[found[0] as C]}, the code says ${labels[c]} (${c})`);
+      if (mentions !== 1 || found.length !== 1)
+        problems.push(`${key}: must say "Edit class: ${labels[c]}" exactly once: ${flat}`);
+      else if (found[0] !== c)
+        problems.push(`${key}: says ${labels[found[0] as C]}, the code says ${labels[c]} (${c})`);
     }
   }
-  for (const key of want.keys()) if (!seen.has(key)) problems.push(`${key}: no such described field in ${file}`);
+  for (const key of want.keys())
+    if (!seen.has(key)) problems.push(`${key}: no such described field in ${file}`);
   assert.deepEqual(problems, []);
   return seen.size;
 }
 
 test('BgpConf: each field names the edit class GLOBAL_FIELD_CLASSES gives it', () => {
-  const n = check('network.kubesphere.io_bgpconfs.yaml', GLOBAL_LABEL, expected(GLOBAL_FIELD_CLASSES, GLOBAL_CRD_FIELDS, GLOBAL_IGNORED));
+  const n = check(
+    'network.kubesphere.io_bgpconfs.yaml',
+    GLOBAL_LABEL,
+    expected(GLOBAL_FIELD_CLASSES, GLOBAL_CRD_FIELDS, GLOBAL_IGNORED),
+  );
   assert.equal(n, 12);
 });
 
 test('BgpPeer: each field names the edit class PEER_FIELD_CLASSES gives it', () => {
-  const n = check('network.kubesphere.io_bgppeers.yaml', PEER_LABEL, expected(PEER_FIELD_CLASSES, PEER_CRD_FIELDS, {}));
+  const n = check(
+    'network.kubesphere.io_bgppeers.yaml',
+    PEER_LABEL,
+    expected(PEER_FIELD_CLASSES, PEER_CRD_FIELDS, {}),
+  );
   assert.equal(n, 24);
 });
 
@@ -125,5 +166,6 @@ test('the peer-reset class of families and gracefulRestart is what the CRD says 
   assert.equal(GLOBAL_FIELD_CLASSES.families.class, 'peer-reset');
   assert.equal(GLOBAL_FIELD_CLASSES.gracefulRestart.class, 'peer-reset');
   const d = described(schemaOf('network.kubesphere.io_bgpconfs.yaml', 'v1alpha2'));
-  for (const f of ['spec.families', 'spec.gracefulRestart']) assert.doesNotMatch(d.get(f) ?? '', /restart \+ resync/, f);
+  for (const f of ['spec.families', 'spec.gracefulRestart'])
+    assert.doesNotMatch(d.get(f) ?? '', /restart \+ resync/, f);
 });

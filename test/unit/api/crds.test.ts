@@ -34,7 +34,10 @@ type Crd = {
     group: string;
     scope: string;
     names: { kind: string; plural: string; singular: string; shortNames?: string[]; categories?: string[] };
-    conversion?: { strategy: string; webhook?: { clientConfig: { service: { namespace: string; name: string; path: string } } } };
+    conversion?: {
+      strategy: string;
+      webhook?: { clientConfig: { service: { namespace: string; name: string; path: string } } };
+    };
     versions: Version[];
   };
 };
@@ -63,10 +66,15 @@ function version(kind: string, name: string): Version {
 // Structural schema (apiextensions v1): every node specifies a type (or int-or-string /
 // preserve-unknown-fields), properties and additionalProperties never together.
 function checkStructural(s: Schema, path: string, errors: string[], needDescription: boolean): void {
-  if (s.type === undefined && !s['x-kubernetes-int-or-string'] && !s['x-kubernetes-preserve-unknown-fields']) {
+  if (
+    s.type === undefined &&
+    !s['x-kubernetes-int-or-string'] &&
+    !s['x-kubernetes-preserve-unknown-fields']
+  ) {
     errors.push(`${path}: no type`);
   }
-  if (s.properties && s.additionalProperties !== undefined) errors.push(`${path}: properties and additionalProperties`);
+  if (s.properties && s.additionalProperties !== undefined)
+    errors.push(`${path}: properties and additionalProperties`);
   for (const banned of ['$ref', 'definitions', 'dependencies', 'patternProperties', 'oneOf'] as const) {
     if (banned in s) errors.push(`${path}: ${banned} is not allowed`);
   }
@@ -82,14 +90,16 @@ function checkStructural(s: Schema, path: string, errors: string[], needDescript
     checkStructural(child, `${path}.${k}`, errors, true);
   }
   if (s.items) checkStructural(s.items, `${path}[]`, errors, false);
-  if (typeof s.additionalProperties === 'object') checkStructural(s.additionalProperties, `${path}{}`, errors, false);
+  if (typeof s.additionalProperties === 'object')
+    checkStructural(s.additionalProperties, `${path}{}`, errors, false);
 }
 
 function at(s: Schema, dotted: string): Schema {
   let cur: Schema | undefined = s;
   for (const part of dotted.split('.')) {
     if (part === '[]') cur = cur?.items;
-    else if (part === '{}') cur = typeof cur?.additionalProperties === 'object' ? cur.additionalProperties : undefined;
+    else if (part === '{}')
+      cur = typeof cur?.additionalProperties === 'object' ? cur.additionalProperties : undefined;
     else cur = cur?.properties?.[part];
     assert.ok(cur, `schema has no ${dotted}`);
   }
@@ -144,7 +154,10 @@ test('BgpConf and BgpPeer print NAME AGE like OpenELB', () => {
   for (const kind of ['BgpConf', 'BgpPeer']) {
     for (const v of crd(kind).spec.versions) {
       const cols = (v.additionalPrinterColumns ?? []).filter((c) => (c.priority ?? 0) === 0);
-      assert.deepEqual(cols.map((c) => [c.name, c.jsonPath]), [['age', '.metadata.creationTimestamp']]);
+      assert.deepEqual(
+        cols.map((c) => [c.name, c.jsonPath]),
+        [['age', '.metadata.creationTimestamp']],
+      );
     }
   }
 });
@@ -170,24 +183,72 @@ test('conversion: Eip None with identical schemas; BgpConf/BgpPeer webhook /conv
 const decision = /\b(Supported|Accepted and ignored|Accepted with a warning|Rejected)\b/;
 const openelbFields: Record<string, string[]> = {
   Eip: [
-    'spec.address', 'spec.protocol', 'spec.interface', 'spec.disable', 'spec.usingKnownIPs', 'spec.priority',
-    'spec.namespaces', 'spec.namespaceSelector',
+    'spec.address',
+    'spec.protocol',
+    'spec.interface',
+    'spec.disable',
+    'spec.usingKnownIPs',
+    'spec.priority',
+    'spec.namespaces',
+    'spec.namespaceSelector',
   ],
   BgpConf: [
-    'spec.as', 'spec.asPerRack', 'spec.routerId', 'spec.listenPort', 'spec.listenAddresses', 'spec.families',
-    'spec.useMultiplePaths', 'spec.gracefulRestart', 'spec.policy',
-    ...['enabled', 'restartTime', 'helperOnly', 'deferralTime', 'notificationEnabled', 'longlivedEnabled',
-      'staleRoutesTime', 'peerRestartTime', 'peerRestarting', 'localRestarting', 'mode'].map((f) => `spec.gracefulRestart.${f}`),
+    'spec.as',
+    'spec.asPerRack',
+    'spec.routerId',
+    'spec.listenPort',
+    'spec.listenAddresses',
+    'spec.families',
+    'spec.useMultiplePaths',
+    'spec.gracefulRestart',
+    'spec.policy',
+    ...[
+      'enabled',
+      'restartTime',
+      'helperOnly',
+      'deferralTime',
+      'notificationEnabled',
+      'longlivedEnabled',
+      'staleRoutesTime',
+      'peerRestartTime',
+      'peerRestarting',
+      'localRestarting',
+      'mode',
+    ].map((f) => `spec.gracefulRestart.${f}`),
   ],
   BgpPeer: [
-    ...['peerAs', 'neighborAddress', 'authPassword', 'description', 'localAs', 'peerGroup', 'peerType',
-      'removePrivateAs', 'routeFlapDamping', 'sendCommunity', 'neighborInterface', 'vrf', 'allowOwnAs',
-      'replacePeerAs', 'adminDown'].map((f) => `spec.conf.${f}`),
-    'spec.ebgpMultihop', 'spec.ebgpMultihop.enabled', 'spec.ebgpMultihop.multihopTtl',
-    ...['connectRetry', 'holdTime', 'keepaliveInterval', 'minimumAdvertisementInterval'].map((f) => `spec.timers.config.${f}`),
-    ...['mtuDiscovery', 'passiveMode', 'remoteAddress', 'remotePort', 'tcpMss'].map((f) => `spec.transport.${f}`),
-    'spec.gracefulRestart', 'spec.afiSafis', 'spec.afiSafis.[].config', 'spec.afiSafis.[].addPaths',
-    'spec.afiSafis.[].mpGracefulRestart', 'spec.nodeSelector',
+    ...[
+      'peerAs',
+      'neighborAddress',
+      'authPassword',
+      'description',
+      'localAs',
+      'peerGroup',
+      'peerType',
+      'removePrivateAs',
+      'routeFlapDamping',
+      'sendCommunity',
+      'neighborInterface',
+      'vrf',
+      'allowOwnAs',
+      'replacePeerAs',
+      'adminDown',
+    ].map((f) => `spec.conf.${f}`),
+    'spec.ebgpMultihop',
+    'spec.ebgpMultihop.enabled',
+    'spec.ebgpMultihop.multihopTtl',
+    ...['connectRetry', 'holdTime', 'keepaliveInterval', 'minimumAdvertisementInterval'].map(
+      (f) => `spec.timers.config.${f}`,
+    ),
+    ...['mtuDiscovery', 'passiveMode', 'remoteAddress', 'remotePort', 'tcpMss'].map(
+      (f) => `spec.transport.${f}`,
+    ),
+    'spec.gracefulRestart',
+    'spec.afiSafis',
+    'spec.afiSafis.[].config',
+    'spec.afiSafis.[].addPaths',
+    'spec.afiSafis.[].mpGracefulRestart',
+    'spec.nodeSelector',
   ],
 };
 
@@ -200,14 +261,35 @@ test('every OpenELB field carries its decision; BgpConf fields their edit class'
     }
   }
   const conf = version('BgpConf', 'v1alpha2').schema.openAPIV3Schema;
-  for (const f of ['as', 'asPerRack', 'routerId', 'listenPort', 'listenAddresses', 'families', 'useMultiplePaths', 'gracefulRestart', 'policy']) {
-    assert.match(at(conf, `spec.${f}`).description ?? '', /Edit class: (live|per-peer reset|full restart \+ resync)/, f);
+  for (const f of [
+    'as',
+    'asPerRack',
+    'routerId',
+    'listenPort',
+    'listenAddresses',
+    'families',
+    'useMultiplePaths',
+    'gracefulRestart',
+    'policy',
+  ]) {
+    assert.match(
+      at(conf, `spec.${f}`).description ?? '',
+      /Edit class: (live|per-peer reset|full restart \+ resync)/,
+      f,
+    );
   }
   for (const f of ['as', 'routerId', 'listenPort']) {
     assert.match(at(conf, `spec.${f}`).description ?? '', /full restart \+ resync/, f);
   }
   const v1 = version('BgpPeer', 'v1alpha1').schema.openAPIV3Schema;
-  for (const f of ['spec.config.peerAs', 'spec.config.neighborAddress', 'spec.addPaths', 'spec.transport.passiveMode', 'spec.transport.remotePort', 'spec.usingPortForward']) {
+  for (const f of [
+    'spec.config.peerAs',
+    'spec.config.neighborAddress',
+    'spec.addPaths',
+    'spec.transport.passiveMode',
+    'spec.transport.remotePort',
+    'spec.usingPortForward',
+  ]) {
     assert.match(at(v1, f).description ?? '', decision, f);
   }
 });
@@ -219,7 +301,10 @@ function toJsonSchema(s: unknown): unknown {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(s)) {
     if (k.startsWith('x-kubernetes-') || k === 'format' || k === 'default') continue;
-    out[k] = k === 'properties' ? Object.fromEntries(Object.entries(v as object).map(([pk, pv]) => [pk, toJsonSchema(pv)])) : toJsonSchema(v);
+    out[k] =
+      k === 'properties'
+        ? Object.fromEntries(Object.entries(v as object).map(([pk, pv]) => [pk, toJsonSchema(pv)]))
+        : toJsonSchema(v);
   }
   if (out['properties'] && !('additionalProperties' in out)) out['additionalProperties'] = false; // pruning = unknown fields fail here
   return out;
@@ -230,9 +315,14 @@ test('examples validate against the v1alpha2 schemas (unknown fields fail)', () 
   const exDir = join(root, 'examples');
   let checked = 0;
   for (const f of readdirSync(exDir).filter((x) => x.endsWith('.yaml'))) {
-    for (const doc of yaml.loadAll(readFileSync(join(exDir, f), 'utf8')) as Array<{ apiVersion: string; kind: string }>) {
+    for (const doc of yaml.loadAll(readFileSync(join(exDir, f), 'utf8')) as Array<{
+      apiVersion: string;
+      kind: string;
+    }>) {
       if (!doc.apiVersion.startsWith('network.kubesphere.io/')) continue;
-      const schema = toJsonSchema(version(doc.kind, doc.apiVersion.split('/')[1] ?? '').schema.openAPIV3Schema) as Record<string, unknown>;
+      const schema = toJsonSchema(
+        version(doc.kind, doc.apiVersion.split('/')[1] ?? '').schema.openAPIV3Schema,
+      ) as Record<string, unknown>;
       (schema['properties'] as Record<string, unknown>)['metadata'] = { type: 'object' };
       const ok = ajv.validate(schema, doc);
       assert.ok(ok, `${f}: ${ajv.errorsText(ajv.errors)}`);

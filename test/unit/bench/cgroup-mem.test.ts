@@ -3,12 +3,19 @@ import { test } from 'node:test';
 import { memoryCgroupDir, parseKeyed } from '../../../bench/lib/cgroup-mem.ts';
 
 test('memoryCgroupDir: the v1 memory controller line wins over the unified one', () => {
-  const text = '12:pids:/libpod_parent/libpod-abc\n9:cpu,cpuacct:/x\n4:memory:/libpod_parent/libpod-abc\n0::/other\n';
-  assert.deepEqual(memoryCgroupDir(text), { dir: '/sys/fs/cgroup/memory/libpod_parent/libpod-abc', version: 1 });
+  const text =
+    '12:pids:/libpod_parent/libpod-abc\n9:cpu,cpuacct:/x\n4:memory:/libpod_parent/libpod-abc\n0::/other\n';
+  assert.deepEqual(memoryCgroupDir(text), {
+    dir: '/sys/fs/cgroup/memory/libpod_parent/libpod-abc',
+    version: 1,
+  });
 });
 
 test('memoryCgroupDir: cgroup v2 only', () => {
-  assert.deepEqual(memoryCgroupDir('0::/machine.slice/libpod-abc.scope\n'), { dir: '/sys/fs/cgroup/machine.slice/libpod-abc.scope', version: 2 });
+  assert.deepEqual(memoryCgroupDir('0::/machine.slice/libpod-abc.scope\n'), {
+    dir: '/sys/fs/cgroup/machine.slice/libpod-abc.scope',
+    version: 2,
+  });
 });
 
 test('memoryCgroupDir: no memory cgroup is an error naming the text', () => {

@@ -27,7 +27,10 @@ test('IPv6 /128 goes through MpReach with :: (self) or an explicit next hop', ()
     next_hops: ['::'],
     nlris: [{ '@type': `${T}IPAddressPrefix`, prefix_len: 128, prefix: '2001:db8::10' }],
   });
-  assert.equal(b.wire.pattrs.some((a) => a['@type'] === `${T}NextHopAttribute`), false);
+  assert.equal(
+    b.wire.pattrs.some((a) => a['@type'] === `${T}NextHopAttribute`),
+    false,
+  );
   const e = buildPath({ prefix: '2001:db8::10/128', family: 'ipv6', nextHop: 'fd99:1::2' });
   assert.deepEqual((e.wire.pattrs[1] as { next_hops: string[] }).next_hops, ['fd99:1::2']);
 });
@@ -50,24 +53,45 @@ test('communities, large communities, local-pref, med', () => {
     `${T}CommunitiesAttribute`,
     `${T}LargeCommunitiesAttribute`,
   ]);
-  assert.deepEqual(b.attrs.communities, [(65000 << 16) + 1, (65000 << 16) + 2].map((n) => n >>> 0));
-  assert.deepEqual(b.wire.pattrs[5], { '@type': `${T}LargeCommunitiesAttribute`, communities: [{ global_admin: 65000, local_data1: 1, local_data2: 2 }] });
+  assert.deepEqual(
+    b.attrs.communities,
+    [(65000 << 16) + 1, (65000 << 16) + 2].map((n) => n >>> 0),
+  );
+  assert.deepEqual(b.wire.pattrs[5], {
+    '@type': `${T}LargeCommunitiesAttribute`,
+    communities: [{ global_admin: 65000, local_data1: 1, local_data2: 2 }],
+  });
 });
 
 test('building refuses bad input before anything is sent', () => {
   assert.throws(() => buildPath({ prefix: '192.0.2.10/33', family: 'ipv4' }), /out of range/);
-  assert.throws(() => buildPath({ prefix: '192.0.2.10/32', family: 'ipv4', nextHop: '::' }), /ipv6 next hop for an ipv4 prefix/);
+  assert.throws(
+    () => buildPath({ prefix: '192.0.2.10/32', family: 'ipv4', nextHop: '::' }),
+    /ipv6 next hop for an ipv4 prefix/,
+  );
   assert.throws(() => buildPath({ prefix: '192.0.2.10/32', family: 'ipv4', localPref: -1 }), /localPref/);
   assert.throws(() => buildPath({ prefix: '192.0.2.10/32', family: 'ipv9' as 'ipv4' }), /family/);
 });
 
 test('a listed path reads back to the same fingerprint (attribute order does not matter)', () => {
-  const b = buildPath({ prefix: '192.0.2.10/32', family: 'ipv4', communities: ['65000:1'], localPref: 200, largeCommunities: ['1:2:3'] });
+  const b = buildPath({
+    prefix: '192.0.2.10/32',
+    family: 'ipv4',
+    communities: ['65000:1'],
+    localPref: 200,
+    largeCommunities: ['1:2:3'],
+  });
   const listed = { family: b.wire.family, nlri: b.wire.nlri, pattrs: [...b.wire.pattrs].reverse() };
   const r = readWirePath(listed);
   assert.equal(r?.key, b.key);
   assert.equal(r?.fingerprint, b.fingerprint);
-  const other = buildPath({ prefix: '192.0.2.10/32', family: 'ipv4', communities: ['65000:2'], localPref: 200, largeCommunities: ['1:2:3'] });
+  const other = buildPath({
+    prefix: '192.0.2.10/32',
+    family: 'ipv4',
+    communities: ['65000:2'],
+    localPref: 200,
+    largeCommunities: ['1:2:3'],
+  });
   assert.notEqual(other.fingerprint, b.fingerprint);
   const six = buildPath({ prefix: '2001:db8::10/128', family: 'ipv6', nextHop: 'fd99:1::2' });
   assert.equal(readWirePath(six.wire)?.fingerprint, six.fingerprint);

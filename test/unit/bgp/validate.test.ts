@@ -11,7 +11,8 @@ import {
 } from '../../../src/bgp/validate.ts';
 import { buildPath } from '../../../src/bgp/path-build.ts';
 
-const refuses = (fn: () => unknown, re: RegExp) => assert.throws(fn, (e: unknown) => e instanceof BgpValidationError && re.test(e.message));
+const refuses = (fn: () => unknown, re: RegExp) =>
+  assert.throws(fn, (e: unknown) => e instanceof BgpValidationError && re.test(e.message));
 
 test('prefixes: canonical forms accepted', () => {
   assert.equal(parsePrefix('192.0.2.10/32').cidr, '192.0.2.10/32');
@@ -29,12 +30,29 @@ test('prefixes: length beyond the family, garbage, host bits, wrong family', () 
   refuses(() => parsePrefix('192.0.2.1/-1'), /not a number/);
   refuses(() => parsePrefix('192.0.2.1/'), /not a number/);
   refuses(() => parsePrefix('198.51.100.8/24'), /host bits set: did you mean 198\.51\.100\.0\/24/);
-  refuses(() => parsePrefix('192.0.2.10/32', { family: 'ipv6' }), /prefix is ipv4 but the path family is ipv6/);
+  refuses(
+    () => parsePrefix('192.0.2.10/32', { family: 'ipv6' }),
+    /prefix is ipv4 but the path family is ipv6/,
+  );
   refuses(() => parsePrefix('fe80::1%eth0'), /not an IP address/);
 });
 
 test('prefixes: special-purpose ranges refused', () => {
-  for (const p of ['0.0.0.0/0', '0.0.0.0/32', '127.0.0.1/32', '224.0.0.1/32', '255.255.255.255/32', '169.254.1.1/32', '::/0', '::/128', '::1/128', 'ff02::1/128', 'fe80::1/128', '::ffff:192.0.2.1/128', '192.0.0.0/2'])
+  for (const p of [
+    '0.0.0.0/0',
+    '0.0.0.0/32',
+    '127.0.0.1/32',
+    '224.0.0.1/32',
+    '255.255.255.255/32',
+    '169.254.1.1/32',
+    '::/0',
+    '::/128',
+    '::1/128',
+    'ff02::1/128',
+    'fe80::1/128',
+    '::ffff:192.0.2.1/128',
+    '192.0.0.0/2',
+  ])
     refuses(() => parsePrefix(p), /overlaps/);
 });
 
@@ -67,7 +85,11 @@ test('communities', () => {
   assert.equal(parseCommunity('no-export'), 0xffffff01);
   refuses(() => parseCommunity('65536:1'), /community/);
   refuses(() => parseCommunity('1:2:3'), /community/);
-  assert.deepEqual(parseLargeCommunity('4200000000:1:2'), { global_admin: 4200000000, local_data1: 1, local_data2: 2 });
+  assert.deepEqual(parseLargeCommunity('4200000000:1:2'), {
+    global_admin: 4200000000,
+    local_data1: 1,
+    local_data2: 2,
+  });
   refuses(() => parseLargeCommunity('4294967296:1:2'), /large community/);
 });
 
@@ -76,8 +98,14 @@ test('wire paths are re-validated (a hand-made /33 never passes)', () => {
   assert.equal(validateWirePath(good).cidr, '192.0.2.10/32');
   refuses(() => validateWirePath({ ...good, nlri: { ...good.nlri, prefix_len: 33 } }), /out of range/);
   refuses(() => validateWirePath({ ...good, pattrs: good.pattrs.slice(0, 1) }), /no next hop/);
-  refuses(() => validateWirePath({ ...good, family: { afi: 'AFI_IP6', safi: 'SAFI_UNICAST' } }), /ipv4 but the path family is ipv6/);
-  refuses(() => validateWirePath({ ...good, nlri: { ...good.nlri, '@type': 'apipb.IPAddressPrefix' } }), /NLRI must be/);
+  refuses(
+    () => validateWirePath({ ...good, family: { afi: 'AFI_IP6', safi: 'SAFI_UNICAST' } }),
+    /ipv4 but the path family is ipv6/,
+  );
+  refuses(
+    () => validateWirePath({ ...good, nlri: { ...good.nlri, '@type': 'apipb.IPAddressPrefix' } }),
+    /NLRI must be/,
+  );
 });
 
 test('property: every accepted IPv4 prefix has no host bits and length ≤ 32', () => {

@@ -6,13 +6,26 @@ import assert from 'node:assert/strict';
 import type { Eip } from '../../../src/api/v1alpha2.ts';
 import { AnnouncedEips, speakerFieldErrors } from '../../../src/controllers/announce-eips.ts';
 
-function eip(spec: Partial<Eip['spec']>, used: Record<string, string> = { '10.0.0.2': 'default/web' }, uid = 'u1'): Eip {
-  return { apiVersion: 'network.kubesphere.io/v1alpha2', kind: 'Eip', metadata: { name: 'pool', uid }, spec: { address: '10.0.0.0/24', ...spec }, status: { used } };
+function eip(
+  spec: Partial<Eip['spec']>,
+  used: Record<string, string> = { '10.0.0.2': 'default/web' },
+  uid = 'u1',
+): Eip {
+  return {
+    apiVersion: 'network.kubesphere.io/v1alpha2',
+    kind: 'Eip',
+    metadata: { name: 'pool', uid },
+    spec: { address: '10.0.0.0/24', ...spec },
+    status: { used },
+  };
 }
 
 test('speakerFieldErrors names protocol, interface and spec.bgp problems only', () => {
   assert.equal(speakerFieldErrors(eip({ protocol: 'bgp', bgp: { communities: ['65000:1'] } })), '');
-  assert.match(speakerFieldErrors(eip({ bgp: { communities: ['90358:15'] } })), /^spec\.bgp\.communities\[0\]: /);
+  assert.match(
+    speakerFieldErrors(eip({ bgp: { communities: ['90358:15'] } })),
+    /^spec\.bgp\.communities\[0\]: /,
+  );
   assert.match(speakerFieldErrors(eip({ protocol: 'vip' })), /^spec\.protocol: /);
   assert.match(speakerFieldErrors(eip({ protocol: 'layer2', interface: 'lo' })), /^spec\.interface: /);
   // an address or namespace problem is the allocator's business, not the speakers'
@@ -24,7 +37,10 @@ test('an invalid edit keeps the last valid speaker fields with the newest status
   const good = eip({ protocol: 'bgp', bgp: { communities: ['65000:1'], localPref: 200 } });
   assert.deepEqual(view.select([good]), [good]);
 
-  const bad = eip({ protocol: 'bgp', bgp: { communities: ['90358:15'] }, disable: true }, { '10.0.0.2': 'default/web', '10.0.0.3': 'default/new' });
+  const bad = eip(
+    { protocol: 'bgp', bgp: { communities: ['90358:15'] }, disable: true },
+    { '10.0.0.2': 'default/web', '10.0.0.3': 'default/new' },
+  );
   const [chosen] = view.select([bad]);
   assert.deepEqual(chosen?.spec.bgp, { communities: ['65000:1'], localPref: 200 });
   assert.equal(chosen?.spec.disable, true, 'the other fields are the newest');

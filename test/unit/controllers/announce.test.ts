@@ -4,20 +4,48 @@ import type { Eip } from '../../../src/api/v1alpha2.ts';
 import type { EndpointSlice, Node, Service } from '../../../src/kube/types.ts';
 import { announcementsFrom, eligibleNodes, parseHolders } from '../../../src/controllers/announce.ts';
 
-function eip(name: string, protocol: Eip['spec']['protocol'], used: Record<string, string>, extra: Partial<Eip['spec']> = {}): Eip {
-  return { apiVersion: 'network.kubesphere.io/v1alpha2', kind: 'Eip', metadata: { name }, spec: { address: '10.0.0.0/24', protocol, ...extra }, status: { used } };
-}
-function svc(ns: string, name: string, opts: { type?: Service['spec']['type']; local?: boolean; deleting?: boolean } = {}): Service {
+function eip(
+  name: string,
+  protocol: Eip['spec']['protocol'],
+  used: Record<string, string>,
+  extra: Partial<Eip['spec']> = {},
+): Eip {
   return {
-    apiVersion: 'v1', kind: 'Service',
-    metadata: { name, namespace: ns, ...(opts.deleting ? { deletionTimestamp: '2026-01-01T00:00:00Z' } : {}) },
+    apiVersion: 'network.kubesphere.io/v1alpha2',
+    kind: 'Eip',
+    metadata: { name },
+    spec: { address: '10.0.0.0/24', protocol, ...extra },
+    status: { used },
+  };
+}
+function svc(
+  ns: string,
+  name: string,
+  opts: { type?: Service['spec']['type']; local?: boolean; deleting?: boolean } = {},
+): Service {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: {
+      name,
+      namespace: ns,
+      ...(opts.deleting ? { deletionTimestamp: '2026-01-01T00:00:00Z' } : {}),
+    },
     spec: { type: opts.type ?? 'LoadBalancer', externalTrafficPolicy: opts.local ? 'Local' : 'Cluster' },
   };
 }
-const readyNode = (name: string): Node => ({ apiVersion: 'v1', kind: 'Node', metadata: { name }, status: { conditions: [{ type: 'Ready', status: 'True' }] } });
+const readyNode = (name: string): Node => ({
+  apiVersion: 'v1',
+  kind: 'Node',
+  metadata: { name },
+  status: { conditions: [{ type: 'Ready', status: 'True' }] },
+});
 
 test('holders parse, malformed parts are skipped', () => {
-  assert.deepEqual(parseHolders('a/b;c/d'), [['a', 'b'], ['c', 'd']]);
+  assert.deepEqual(parseHolders('a/b;c/d'), [
+    ['a', 'b'],
+    ['c', 'd'],
+  ]);
   assert.deepEqual(parseHolders('bad;/x;y/;ns/ok'), [['ns', 'ok']]);
 });
 
@@ -28,21 +56,35 @@ test('only live LoadBalancer holders make an announcement; protocol and attribut
     ['default/np', svc('default', 'np', { type: 'NodePort' })],
   ]);
   const lookup = (ns: string, n: string) => services.get(`${ns}/${n}`);
-  const list = announcementsFrom([
-    eip('pool-b', 'bgp', { '10.0.0.2': 'default/web', '10.0.0.3': 'default/gone', '10.0.0.4': 'default/np;default/missing' }, { bgp: { localPref: 200 } }),
-    eip('pool-l2', 'layer2', { 'fd00::1': 'default/web' }, { interface: 'eth0' }),
-    eip('pool-v', 'vip', { '10.0.1.1': 'default/web' }),
-  ], lookup);
-  assert.deepEqual(list.map((a) => [a.ip, a.protocol, a.family, a.eip]), [
-    ['10.0.0.2', 'bgp', 'ipv4', 'pool-b'],
-    ['fd00::1', 'layer2', 'ipv6', 'pool-l2'],
-  ]);
+  const list = announcementsFrom(
+    [
+      eip(
+        'pool-b',
+        'bgp',
+        { '10.0.0.2': 'default/web', '10.0.0.3': 'default/gone', '10.0.0.4': 'default/np;default/missing' },
+        { bgp: { localPref: 200 } },
+      ),
+      eip('pool-l2', 'layer2', { 'fd00::1': 'default/web' }, { interface: 'eth0' }),
+      eip('pool-v', 'vip', { '10.0.1.1': 'default/web' }),
+    ],
+    lookup,
+  );
+  assert.deepEqual(
+    list.map((a) => [a.ip, a.protocol, a.family, a.eip]),
+    [
+      ['10.0.0.2', 'bgp', 'ipv4', 'pool-b'],
+      ['fd00::1', 'layer2', 'ipv6', 'pool-l2'],
+    ],
+  );
   assert.equal(list[0]?.bgp?.localPref, 200);
   assert.equal(list[1]?.interface, 'eth0');
 });
 
 test('a shared IP is carried by a node eligible for any sharer', () => {
-  const services = new Map([['a/local', svc('a', 'local', { local: true })], ['a/cluster', svc('a', 'cluster')]]);
+  const services = new Map([
+    ['a/local', svc('a', 'local', { local: true })],
+    ['a/cluster', svc('a', 'cluster')],
+  ]);
   const lookup = (ns: string, n: string) => services.get(`${ns}/${n}`);
   const slices: EndpointSlice[] = [];
   const nodes = (n: string) => readyNode(n);

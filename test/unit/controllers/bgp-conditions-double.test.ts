@@ -27,7 +27,12 @@ describe('BGP status conditions against the API double', () => {
   });
 
   it('two replicas: own node entries plus one Valid condition; no writes once converged', async () => {
-    await client.create(Resources.BgpPeer, { apiVersion: 'network.kubesphere.io/v1alpha2', kind: 'BgpPeer', metadata: { name: 'tor' }, spec: { conf: { neighborAddress: '10.0.0.1', peerAs: 65000 } } });
+    await client.create(Resources.BgpPeer, {
+      apiVersion: 'network.kubesphere.io/v1alpha2',
+      kind: 'BgpPeer',
+      metadata: { name: 'tor' },
+      spec: { conf: { neighborAddress: '10.0.0.1', peerAs: 65000 } },
+    });
     const writer = new ObjectWriter(client);
     const r1 = new NodeStatusWriter(writer, 'n1', logger('test.n1'));
     const r2 = new NodeStatusWriter(writer, 'n2', logger('test.n2'));
@@ -39,12 +44,23 @@ describe('BGP status conditions against the API double', () => {
     const obj = await read();
     assert.deepEqual(Object.keys(obj.status?.nodesPeerStatus ?? {}).sort(), ['n1', 'n2']);
     assert.equal(obj.status?.nodesPeerStatus?.['n2']?.lastError, 'no route');
-    assert.deepEqual(obj.status?.conditions?.map((c) => [c.type, c.status, c.reason]), [['Valid', 'True', 'Accepted']]);
-    assert.equal(r1.conditions.writes + r2.conditions.writes, 2, 'both wrote once (they raced on a stale cache)');
+    assert.deepEqual(
+      obj.status?.conditions?.map((c) => [c.type, c.status, c.reason]),
+      [['Valid', 'True', 'Accepted']],
+    );
+    assert.equal(
+      r1.conditions.writes + r2.conditions.writes,
+      2,
+      'both wrote once (they raced on a stale cache)',
+    );
 
     // caches catch up: fresh writers (restarted replicas) and the old ones all write nothing
     const rv = obj.metadata.resourceVersion;
-    for (const [w, node, err] of [[r1, 'n1', undefined], [r2, 'n2', 'no route'], [new NodeStatusWriter(writer, 'n1', logger('t')), 'n1', undefined]] as const) {
+    for (const [w, node, err] of [
+      [r1, 'n1', undefined],
+      [r2, 'n2', 'no route'],
+      [new NodeStatusWriter(writer, 'n1', logger('t')), 'n1', undefined],
+    ] as const) {
       const fresh = await read();
       assert.equal(fresh.status?.nodesPeerStatus?.[node]?.lastError, err ?? '');
       await w.peer(fresh, peerEntry(undefined, '10.0.0.1', err));
@@ -53,9 +69,17 @@ describe('BGP status conditions against the API double', () => {
   });
 
   it('BgpConf: Valid False for an invalid spec (no webhook in this double run), PolicyIgnored True', async () => {
-    await client.create(Resources.BgpConf, { apiVersion: 'network.kubesphere.io/v1alpha2', kind: 'BgpConf', metadata: { name: 'default' }, spec: { as: 65001, listenPort: 0, policy: 'cm' } });
+    await client.create(Resources.BgpConf, {
+      apiVersion: 'network.kubesphere.io/v1alpha2',
+      kind: 'BgpConf',
+      metadata: { name: 'default' },
+      spec: { as: 65001, listenPort: 0, policy: 'cm' },
+    });
     const r1 = new NodeStatusWriter(new ObjectWriter(client), 'n1', logger('test.n1'));
-    await r1.conf(await client.get<BgpConf>(Resources.BgpConf, 'default'), confEntry(undefined, 'spec.as is not usable'));
+    await r1.conf(
+      await client.get<BgpConf>(Resources.BgpConf, 'default'),
+      confEntry(undefined, 'spec.as is not usable'),
+    );
     const obj = await client.get<BgpConf>(Resources.BgpConf, 'default');
     assert.equal(obj.status?.nodesConfStatus?.['n1']?.lastError, 'spec.as is not usable');
     const byType = new Map(obj.status?.conditions?.map((c) => [c.type, c]));

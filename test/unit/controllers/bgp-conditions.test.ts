@@ -19,17 +19,30 @@ import {
 // per-node data, lastTransitionTime kept while the status holds), written only when different.
 
 const conf = (name: string, spec: BgpConf['spec'], conditions?: Condition[]): BgpConf => ({
-  apiVersion: 'network.kubesphere.io/v1alpha2', kind: 'BgpConf', metadata: { name, generation: 3 }, spec, ...(conditions ? { status: { conditions } } : {}),
+  apiVersion: 'network.kubesphere.io/v1alpha2',
+  kind: 'BgpConf',
+  metadata: { name, generation: 3 },
+  spec,
+  ...(conditions ? { status: { conditions } } : {}),
 });
 const peer = (spec: BgpPeer['spec'], conditions?: Condition[]): BgpPeer => ({
-  apiVersion: 'network.kubesphere.io/v1alpha2', kind: 'BgpPeer', metadata: { name: 'p1', generation: 1 }, spec, ...(conditions ? { status: { conditions } } : {}),
+  apiVersion: 'network.kubesphere.io/v1alpha2',
+  kind: 'BgpPeer',
+  metadata: { name: 'p1', generation: 1 },
+  spec,
+  ...(conditions ? { status: { conditions } } : {}),
 });
 
 /** Records patches; the "cache" is whatever the test passes in next. */
 class FakeWriter implements ConditionPatcher {
   patches: { kind: string; name: string; patch: MergePatch; subresource?: string }[] = [];
   fail = false;
-  async mergePatch<T extends KubeObject>(ref: ResourceRef, target: WriteTarget, patch: MergePatch, opts: { subresource?: 'status' } = {}): Promise<T> {
+  async mergePatch<T extends KubeObject>(
+    ref: ResourceRef,
+    target: WriteTarget,
+    patch: MergePatch,
+    opts: { subresource?: 'status' } = {},
+  ): Promise<T> {
     if (this.fail) throw new Error('boom');
     this.patches.push({ kind: ref.kind, name: target.name, patch, subresource: opts.subresource });
     return {} as T;
@@ -43,7 +56,13 @@ const conditionsOf = (p: MergePatch): Condition[] => (p['status'] as { condition
 describe('condition content', () => {
   it('BgpConf default, valid: Valid True, PolicyIgnored False', () => {
     const c = bgpConfConditionContent(conf('default', { as: 65001, listenPort: 17900 }));
-    assert.deepEqual(c.map((x) => [x.type, x.status, x.reason]), [['Valid', 'True', 'Accepted'], ['PolicyIgnored', 'False', 'NoPolicy']]);
+    assert.deepEqual(
+      c.map((x) => [x.type, x.status, x.reason]),
+      [
+        ['Valid', 'True', 'Accepted'],
+        ['PolicyIgnored', 'False', 'NoPolicy'],
+      ],
+    );
     assert.equal(c[0]?.message, 'spec accepted');
   });
 
@@ -56,23 +75,51 @@ describe('condition content', () => {
   });
 
   it('BgpConf policy: PolicyIgnored True; the policy warning is not repeated in Valid; other warnings are', () => {
-    const c = bgpConfConditionContent(conf('default', { as: 65001, policy: 'my-policies', routerId: '10.0.0.1' }));
-    assert.deepEqual(c.map((x) => [x.type, x.status]), [['Valid', 'True'], ['PolicyIgnored', 'True']]);
+    const c = bgpConfConditionContent(
+      conf('default', { as: 65001, policy: 'my-policies', routerId: '10.0.0.1' }),
+    );
+    assert.deepEqual(
+      c.map((x) => [x.type, x.status]),
+      [
+        ['Valid', 'True'],
+        ['PolicyIgnored', 'True'],
+      ],
+    );
     assert.match(c[1]?.message ?? '', /spec\.policy \(my-policies\) is not applied/);
     assert.doesNotMatch(c[0]?.message ?? '', /spec\.policy/);
     assert.match(c[0]?.message ?? '', /^accepted with warnings: spec\.routerId: every replica/);
   });
 
   it('BgpPeer with the neighbour of an earlier BgpPeer on overlapping nodes: Valid False Conflict naming it; the earlier one stays Valid', () => {
-    const at = (name: string, t: string, spec: BgpPeer['spec']): BgpPeer => ({ apiVersion: 'network.kubesphere.io/v1alpha2', kind: 'BgpPeer', metadata: { name, creationTimestamp: t }, spec });
+    const at = (name: string, t: string, spec: BgpPeer['spec']): BgpPeer => ({
+      apiVersion: 'network.kubesphere.io/v1alpha2',
+      kind: 'BgpPeer',
+      metadata: { name, creationTimestamp: t },
+      spec,
+    });
     const first = at('tor', '2026-01-01T00:00:00Z', { conf: { neighborAddress: '10.0.0.1', peerAs: 65001 } });
-    const copy = at('tor-copy', '2026-01-01T00:01:00Z', { conf: { neighborAddress: '10.0.0.1', peerAs: 65002, adminDown: true } });
+    const copy = at('tor-copy', '2026-01-01T00:01:00Z', {
+      conf: { neighborAddress: '10.0.0.1', peerAs: 65002, adminDown: true },
+    });
     const all = [first, copy];
-    assert.deepEqual(bgpPeerConditionContent(first, all).map((x) => [x.type, x.status, x.reason]), [['Valid', 'True', 'Accepted']]);
+    assert.deepEqual(
+      bgpPeerConditionContent(first, all).map((x) => [x.type, x.status, x.reason]),
+      [['Valid', 'True', 'Accepted']],
+    );
     const c = bgpPeerConditionContent(copy, all);
-    assert.deepEqual(c.map((x) => [x.type, x.status, x.reason]), [['Valid', 'False', 'Conflict']]);
-    assert.match(c[0]?.message ?? '', /^spec\.conf\.neighborAddress 10\.0\.0\.1 is also the neighbour of BgpPeer "tor", created earlier.*not configured on any node/);
-    assert.deepEqual(bgpPeerConditionContent(copy, [copy]).map((x) => x.reason), ['Accepted'], 'once the other one is gone');
+    assert.deepEqual(
+      c.map((x) => [x.type, x.status, x.reason]),
+      [['Valid', 'False', 'Conflict']],
+    );
+    assert.match(
+      c[0]?.message ?? '',
+      /^spec\.conf\.neighborAddress 10\.0\.0\.1 is also the neighbour of BgpPeer "tor", created earlier.*not configured on any node/,
+    );
+    assert.deepEqual(
+      bgpPeerConditionContent(copy, [copy]).map((x) => x.reason),
+      ['Accepted'],
+      'once the other one is gone',
+    );
   });
 
   it('BgpConf with another name: Valid False NotDefault', () => {
@@ -81,11 +128,22 @@ describe('condition content', () => {
   });
 
   it('BgpPeer: Valid from validateBgpPeer', () => {
-    assert.deepEqual(bgpPeerConditionContent(peer({ conf: { neighborAddress: '10.0.0.2', peerAs: 65000 } })).map((x) => [x.type, x.status, x.message]), [['Valid', 'True', 'spec accepted']]);
-    const bad = bgpPeerConditionContent(peer({ conf: { neighborAddress: '10.0.0.300', peerAs: 65000, vrf: 'red' } }))[0];
+    assert.deepEqual(
+      bgpPeerConditionContent(peer({ conf: { neighborAddress: '10.0.0.2', peerAs: 65000 } })).map((x) => [
+        x.type,
+        x.status,
+        x.message,
+      ]),
+      [['Valid', 'True', 'spec accepted']],
+    );
+    const bad = bgpPeerConditionContent(
+      peer({ conf: { neighborAddress: '10.0.0.300', peerAs: 65000, vrf: 'red' } }),
+    )[0];
     assert.equal(bad?.status, 'False');
     assert.match(bad?.message ?? '', /spec\.conf\.neighborAddress: .*; spec\.conf\.vrf: Forbidden/);
-    const plain = bgpPeerConditionContent(peer({ conf: { neighborAddress: '10.0.0.2', peerAs: 65000, authPassword: 'x' } }))[0];
+    const plain = bgpPeerConditionContent(
+      peer({ conf: { neighborAddress: '10.0.0.2', peerAs: 65000, authPassword: 'x' } }),
+    )[0];
     assert.equal(plain?.status, 'True');
     assert.match(plain?.message ?? '', /accepted with warnings: spec\.conf\.authPassword/);
   });
@@ -95,7 +153,16 @@ describe('mergeConditions', () => {
   const want = bgpPeerConditionContent(peer({ conf: { neighborAddress: '10.0.0.2', peerAs: 65000 } }));
   it('keeps lastTransitionTime while the status holds, even when the message changes', () => {
     const first = mergeConditions(undefined, want, 'T1', 1);
-    assert.deepEqual(first, [{ type: 'Valid', status: 'True', reason: 'Accepted', message: 'spec accepted', lastTransitionTime: 'T1', observedGeneration: 1 }]);
+    assert.deepEqual(first, [
+      {
+        type: 'Valid',
+        status: 'True',
+        reason: 'Accepted',
+        message: 'spec accepted',
+        lastTransitionTime: 'T1',
+        observedGeneration: 1,
+      },
+    ]);
     const again = mergeConditions(first, want, 'T2', 1);
     assert.ok(sameConditions(first, again), 'same input, later time: nothing to write');
     const reworded = mergeConditions(first, [{ ...want[0]!, message: 'accepted with warnings: x' }], 'T3', 2);
@@ -105,9 +172,18 @@ describe('mergeConditions', () => {
   });
 
   it('keeps conditions of other types after ours', () => {
-    const other: Condition = { type: 'Foreign', status: 'True', reason: 'R', message: 'm', lastTransitionTime: 'T0' };
+    const other: Condition = {
+      type: 'Foreign',
+      status: 'True',
+      reason: 'R',
+      message: 'm',
+      lastTransitionTime: 'T0',
+    };
     const l = mergeConditions([other], want, 'T1');
-    assert.deepEqual(l.map((c) => c.type), ['Valid', 'Foreign']);
+    assert.deepEqual(
+      l.map((c) => c.type),
+      ['Valid', 'Foreign'],
+    );
   });
 
   it('replicas computing at different times agree once one write has landed', () => {
@@ -130,7 +206,10 @@ describe('BgpConditionsWriter', () => {
     assert.equal(await cw.conf(obj), true);
     assert.equal(w.patches.length, 1);
     const p = w.patches[0]!;
-    assert.deepEqual([p.kind, p.name, p.subresource, Object.keys(p.patch), Object.keys(p.patch['status'] as object)], ['BgpConf', 'default', 'status', ['status'], ['conditions']]);
+    assert.deepEqual(
+      [p.kind, p.name, p.subresource, Object.keys(p.patch), Object.keys(p.patch['status'] as object)],
+      ['BgpConf', 'default', 'status', ['status'], ['conditions']],
+    );
     const written = conditionsOf(p.patch);
     assert.equal(written[0]?.lastTransitionTime, '2026-01-01T00:00:00Z');
     assert.equal(written[0]?.observedGeneration, 3);
@@ -138,7 +217,11 @@ describe('BgpConditionsWriter', () => {
     t += 1000;
     assert.equal(await cw.conf(obj), false, 'cache has not caught up: the same content is not written twice');
     t += 1000;
-    assert.equal(await cw.conf(conf('default', { as: 65001 }, written)), false, 'cache caught up: equal, no write');
+    assert.equal(
+      await cw.conf(conf('default', { as: 65001 }, written)),
+      false,
+      'cache caught up: equal, no write',
+    );
     assert.equal(w.patches.length, 1);
 
     // a restarted replica (fresh writer) with the same object writes nothing either

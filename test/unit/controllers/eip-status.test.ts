@@ -8,8 +8,19 @@ import { desiredEipStatus, poolVerdict } from '../../../src/controllers/eip/stat
 import { eipFinalizers, eipStatusPatch } from '../../../src/controllers/eip/patch.ts';
 import { validateAll } from '../../../src/controllers/eip/validity.ts';
 
-function eip(name: string, address: string, status: Eip['status'] = {}, extra: Partial<Eip['metadata']> = {}): Eip {
-  return { apiVersion: 'network.kubesphere.io/v1alpha2', kind: 'Eip', metadata: { name, generation: 1, ...extra }, spec: { address }, status };
+function eip(
+  name: string,
+  address: string,
+  status: Eip['status'] = {},
+  extra: Partial<Eip['metadata']> = {},
+): Eip {
+  return {
+    apiVersion: 'network.kubesphere.io/v1alpha2',
+    kind: 'Eip',
+    metadata: { name, generation: 1, ...extra },
+    spec: { address },
+    status,
+  };
 }
 const FACTS = { usage: 0, claims: 0, full: false, used: {}, serviceUIDs: {} };
 
@@ -30,8 +41,20 @@ describe('Eip record limit', () => {
       mfUids[`f:${key}`] = {};
     }
     const obj = {
-      apiVersion: 'network.kubesphere.io/v1alpha2', kind: 'Eip',
-      metadata: { name: 'e'.repeat(253), managedFields: [{ manager: 'openelb-manager', operation: 'Update', subresource: 'status', fieldsType: 'FieldsV1', fieldsV1: { 'f:status': { 'f:used': mfUsed, 'f:serviceUIDs': mfUids } } }] },
+      apiVersion: 'network.kubesphere.io/v1alpha2',
+      kind: 'Eip',
+      metadata: {
+        name: 'e'.repeat(253),
+        managedFields: [
+          {
+            manager: 'openelb-manager',
+            operation: 'Update',
+            subresource: 'status',
+            fieldsType: 'FieldsV1',
+            fieldsV1: { 'f:status': { 'f:used': mfUsed, 'f:serviceUIDs': mfUids } },
+          },
+        ],
+      },
       spec: { address: 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:0/112' },
       status: { used, serviceUIDs: uids },
     };
@@ -42,7 +65,11 @@ describe('Eip record limit', () => {
 
 describe('effective range', () => {
   test('an edit that would orphan allocations is not applied; the previous range stays', () => {
-    const e = eip('p', '10.0.0.1-10.0.0.5', { firstIP: '10.0.0.1', lastIP: '10.0.0.9', used: { '10.0.0.8': 'a/b' } });
+    const e = eip('p', '10.0.0.1-10.0.0.5', {
+      firstIP: '10.0.0.1',
+      lastIP: '10.0.0.9',
+      used: { '10.0.0.8': 'a/b' },
+    });
     const r = effectiveRange(e);
     assert.equal(r.source, 'status');
     assert.match(r.problem, /orphan allocated addresses 10\.0\.0\.8/);
@@ -62,22 +89,48 @@ describe('desired status', () => {
     assert.equal(s.firstIP, '192.168.0.100');
     assert.equal(s.poolSize, 9);
     assert.equal(s.ready, true);
-    const again = desiredEipStatus({ ...e, status: s }, eff, { errors: [], warnings: [] }, FACTS, v, '2027-01-01T00:00:00Z');
+    const again = desiredEipStatus(
+      { ...e, status: s },
+      eff,
+      { errors: [], warnings: [] },
+      FACTS,
+      v,
+      '2027-01-01T00:00:00Z',
+    );
     assert.deepEqual(again.conditions, s.conditions);
   });
-  test('a condition another writer owns (the Layer 2 speakers\' Layer2Conflict) is carried over untouched', () => {
-    const l2 = { type: 'Layer2Conflict', status: 'True' as const, reason: 'AddressRefused', message: '10.0.0.1 refused by node n1: MAC 02:00:00:00:00:01 answers for it (arp-reply)', lastTransitionTime: '2026-01-01T00:00:00Z' };
+  test("a condition another writer owns (the Layer 2 speakers' Layer2Conflict) is carried over untouched", () => {
+    const l2 = {
+      type: 'Layer2Conflict',
+      status: 'True' as const,
+      reason: 'AddressRefused',
+      message: '10.0.0.1 refused by node n1: MAC 02:00:00:00:00:01 answers for it (arp-reply)',
+      lastTransitionTime: '2026-01-01T00:00:00Z',
+    };
     const e = eip('p', '10.0.0.0/24', { conditions: [l2] });
     const eff = effectiveRange(e);
     const v = poolVerdict(e, eff, { errors: [], warnings: [] }, FACTS, 10);
     const s = desiredEipStatus(e, eff, { errors: [], warnings: [] }, FACTS, v, '2027-01-01T00:00:00Z');
-    assert.deepEqual(s.conditions?.map((c) => c.type), ['Valid', 'Ready', 'Exhausted', 'Layer2Conflict']);
-    assert.deepEqual(s.conditions?.find((c) => c.type === 'Layer2Conflict'), l2);
+    assert.deepEqual(
+      s.conditions?.map((c) => c.type),
+      ['Valid', 'Ready', 'Exhausted', 'Layer2Conflict'],
+    );
+    assert.deepEqual(
+      s.conditions?.find((c) => c.type === 'Layer2Conflict'),
+      l2,
+    );
     // nothing else changed: the allocator has nothing to write, so it never drops the speakers' condition
-    const again = desiredEipStatus({ ...e, status: s }, eff, { errors: [], warnings: [] }, FACTS, v, '2028-01-01T00:00:00Z');
+    const again = desiredEipStatus(
+      { ...e, status: s },
+      eff,
+      { errors: [], warnings: [] },
+      FACTS,
+      v,
+      '2028-01-01T00:00:00Z',
+    );
     assert.equal(eipStatusPatch(s, again).conditions, undefined);
   });
-  test('without the webhook, an overlap is reported on the later pool with the webhook\'s message', () => {
+  test("without the webhook, an overlap is reported on the later pool with the webhook's message", () => {
     const a = eip('a', '10.0.0.0/24', {}, { creationTimestamp: '2026-01-01T00:00:00Z' });
     const b = eip('b', '10.0.0.128/25', {}, { creationTimestamp: '2026-01-02T00:00:00Z' });
     const v = validateAll([a, b]);
@@ -91,9 +144,18 @@ describe('desired status', () => {
     const d = { ...eip('p', '10.0.0.1'), spec: { address: '10.0.0.1', disable: true } };
     assert.equal(poolVerdict(d, effectiveRange(d), undefined, FACTS, 10).reason, 'Disabled');
     const del = eip('p', '10.0.0.1', {}, { deletionTimestamp: '2026-01-01T00:00:00Z' });
-    assert.match(poolVerdict(del, effectiveRange(del), undefined, { ...FACTS, claims: 2 }, 10).message, /waiting for 2/);
+    assert.match(
+      poolVerdict(del, effectiveRange(del), undefined, { ...FACTS, claims: 2 }, 10).message,
+      /waiting for 2/,
+    );
     const full = eip('p', '10.0.0.1');
-    const v = poolVerdict(full, effectiveRange(full), undefined, { ...FACTS, usage: 1, claims: 1, full: true }, 10);
+    const v = poolVerdict(
+      full,
+      effectiveRange(full),
+      undefined,
+      { ...FACTS, usage: 1, claims: 1, full: true },
+      10,
+    );
     assert.equal(v.exhausted, true);
     assert.equal(v.exhaustedReason, 'PoolFull');
   });
@@ -101,12 +163,20 @@ describe('desired status', () => {
 
 describe('patches', () => {
   test('status patch names only changes; removed records are null', () => {
-    const p = eipStatusPatch({ used: { '10.0.0.1': 'a/b', '10.0.0.2': 'a/c' }, usage: 2 }, { used: { '10.0.0.1': 'a/b', '10.0.0.3': 'a/d' }, usage: 2 });
+    const p = eipStatusPatch(
+      { used: { '10.0.0.1': 'a/b', '10.0.0.2': 'a/c' }, usage: 2 },
+      { used: { '10.0.0.1': 'a/b', '10.0.0.3': 'a/d' }, usage: 2 },
+    );
     assert.deepEqual(p, { used: { '10.0.0.2': null, '10.0.0.3': 'a/d' } });
   });
   test('finalizer added while alive, removed once deleting and empty', () => {
     assert.deepEqual(eipFinalizers(eip('p', '10.0.0.1'), 0), ['finalizer.ipam.kubesphere.io/v1alpha1']);
-    const del = eip('p', '10.0.0.1', {}, { deletionTimestamp: 'x', finalizers: ['finalizer.ipam.kubesphere.io/v1alpha1', 'other'] });
+    const del = eip(
+      'p',
+      '10.0.0.1',
+      {},
+      { deletionTimestamp: 'x', finalizers: ['finalizer.ipam.kubesphere.io/v1alpha1', 'other'] },
+    );
     assert.equal(eipFinalizers(del, 1), undefined);
     assert.deepEqual(eipFinalizers(del, 0), ['other']);
   });

@@ -14,7 +14,7 @@ const log = logger('test-heartbeat');
 const tick = () => new Promise((r) => setTimeout(r, 5));
 
 describe('Heartbeat markers', () => {
-  it('an earlier instance\'s fresh marker is no successor; a later one is', async () => {
+  it("an earlier instance's fresh marker is no successor; a later one is", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hb-'));
     try {
       const file = join(dir, 'heartbeat');

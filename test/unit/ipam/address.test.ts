@@ -29,7 +29,10 @@ test('single IP, CIDR edges, IPv6', () => {
   assert.equal(c24.size, 254n);
   assert.equal(formatIp(4, c24.first), '10.0.0.1');
   assert.equal(formatIp(4, c24.last), '10.0.0.254');
-  assert.deepEqual([c24.span.first, c24.span.last].map((v) => formatIp(4, v)), ['10.0.0.0', '10.0.0.255']);
+  assert.deepEqual(
+    [c24.span.first, c24.span.last].map((v) => formatIp(4, v)),
+    ['10.0.0.0', '10.0.0.255'],
+  );
   assert.equal(parsePoolAddress('10.0.0.0/31').size, 2n);
   assert.equal(parsePoolAddress('10.0.0.9/32').size, 1n);
   assert.equal(parsePoolAddress('0.0.0.0/0').size, 2n ** 32n - 2n);
@@ -66,7 +69,11 @@ test('errors quote the value and say what is wrong', () => {
     ['', /empty/],
   ];
   for (const [value, re] of cases) {
-    assert.throws(() => parsePoolAddress(value), (e: unknown) => e instanceof AddressParseError && re.test(e.message) && e.value === value, value);
+    assert.throws(
+      () => parsePoolAddress(value),
+      (e: unknown) => e instanceof AddressParseError && re.test(e.message) && e.value === value,
+      value,
+    );
     const t = tryParsePoolAddress(value);
     assert.equal(t.ok, false);
   }
@@ -93,7 +100,9 @@ const ipOf = (f: Family): fc.Arbitrary<bigint> => (f === 4 ? v4 : v6);
 const family = fc.constantFrom<Family>(4, 6);
 
 test('formatIpv6 matches ip-address correctForm and parses back (property)', () => {
-  const sparse = fc.array(fc.constantFrom(0, 0, 0, 1, 0xffff, 0xdb8), { minLength: 8, maxLength: 8 }).map((g) => g.reduce((acc, x) => (acc << 16n) | BigInt(x), 0n));
+  const sparse = fc
+    .array(fc.constantFrom(0, 0, 0, 1, 0xffff, 0xdb8), { minLength: 8, maxLength: 8 })
+    .map((g) => g.reduce((acc, x) => (acc << 16n) | BigInt(x), 0n));
   fc.assert(
     fc.property(fc.oneof(v6, sparse), (v) => {
       const s = formatIpv6(v);
@@ -106,32 +115,41 @@ test('formatIpv6 matches ip-address correctForm and parses back (property)', () 
 
 test('range text round trip: size, bounds, canonical form (property)', () => {
   fc.assert(
-    fc.property(family.chain((f) => fc.tuple(fc.constant(f), ipOf(f), ipOf(f))), ([f, x, y]) => {
-      const [lo, hi] = x <= y ? [x, y] : [y, x];
-      const text = `${formatIp(f, lo)}-${formatIp(f, hi)}`;
-      const r = parsePoolAddress(text);
-      assert.equal(r.family, f);
-      assert.equal(r.first, lo);
-      assert.equal(r.last, hi);
-      assert.equal(r.size, hi - lo + 1n);
-      if (lo !== hi) assert.throws(() => parsePoolAddress(`${formatIp(f, hi)}-${formatIp(f, lo)}`), /is after its end/);
-    }),
+    fc.property(
+      family.chain((f) => fc.tuple(fc.constant(f), ipOf(f), ipOf(f))),
+      ([f, x, y]) => {
+        const [lo, hi] = x <= y ? [x, y] : [y, x];
+        const text = `${formatIp(f, lo)}-${formatIp(f, hi)}`;
+        const r = parsePoolAddress(text);
+        assert.equal(r.family, f);
+        assert.equal(r.first, lo);
+        assert.equal(r.last, hi);
+        assert.equal(r.size, hi - lo + 1n);
+        if (lo !== hi)
+          assert.throws(() => parsePoolAddress(`${formatIp(f, hi)}-${formatIp(f, lo)}`), /is after its end/);
+      },
+    ),
   );
 });
 
 test('CIDR size and edges (property)', () => {
   fc.assert(
-    fc.property(family.chain((f) => fc.tuple(fc.constant(f), ipOf(f), fc.integer({ min: 0, max: f === 4 ? 32 : 128 }))), ([f, ip, len]) => {
-      const bits = f === 4 ? 32 : 128;
-      const r = parsePoolAddress(`${formatIp(f, ip)}/${len}`);
-      const block = 2n ** BigInt(bits - len);
-      assert.equal(r.span.last - r.span.first + 1n, block);
-      assert.equal(r.span.first % block, 0n);
-      const skipped = f === 4 ? (len < 31 ? 2n : 0n) : len < 127 ? 1n : 0n;
-      assert.equal(r.size, block - skipped);
-      assert.ok(r.first >= r.span.first && r.last <= r.span.last);
-      assert.ok(r.first >= r.span.first && r.first <= ip + block && ip >= r.span.first && ip <= r.span.last);
-    }),
+    fc.property(
+      family.chain((f) => fc.tuple(fc.constant(f), ipOf(f), fc.integer({ min: 0, max: f === 4 ? 32 : 128 }))),
+      ([f, ip, len]) => {
+        const bits = f === 4 ? 32 : 128;
+        const r = parsePoolAddress(`${formatIp(f, ip)}/${len}`);
+        const block = 2n ** BigInt(bits - len);
+        assert.equal(r.span.last - r.span.first + 1n, block);
+        assert.equal(r.span.first % block, 0n);
+        const skipped = f === 4 ? (len < 31 ? 2n : 0n) : len < 127 ? 1n : 0n;
+        assert.equal(r.size, block - skipped);
+        assert.ok(r.first >= r.span.first && r.last <= r.span.last);
+        assert.ok(
+          r.first >= r.span.first && r.first <= ip + block && ip >= r.span.first && ip <= r.span.last,
+        );
+      },
+    ),
   );
 });
 
@@ -152,7 +170,9 @@ test('overlap is symmetric and agrees with a shared member (property)', () => {
       assert.ok(poolsOverlap(a, a));
       if (o) {
         const m = a.first > b.first ? a.first : b.first;
-        assert.ok(poolContains(a, { family: a.family, value: m }) && poolContains(b, { family: b.family, value: m }));
+        assert.ok(
+          poolContains(a, { family: a.family, value: m }) && poolContains(b, { family: b.family, value: m }),
+        );
       }
     }),
   );

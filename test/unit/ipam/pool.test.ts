@@ -29,16 +29,28 @@ test('sticky: the same key gets the same address; a different request must relea
 
 test('specific requests: free, out of pool, garbage, taken', () => {
   const t = new PoolTable('10.0.0.0/29'); // .1-.6
-  assert.deepEqual(t.allocate(svc('a'), '10.0.0.4'), { ok: true, ip: '10.0.0.4', held: false, shared: false });
+  assert.deepEqual(t.allocate(svc('a'), '10.0.0.4'), {
+    ok: true,
+    ip: '10.0.0.4',
+    held: false,
+    shared: false,
+  });
   const net = t.allocate(svc('b'), '10.0.0.0');
-  assert.ok(!net.ok && net.reason === 'not-in-pool' && /10\.0\.0\.0 is not an address of pool 10\.0\.0\.0\/29/.test(net.message));
+  assert.ok(
+    !net.ok &&
+      net.reason === 'not-in-pool' &&
+      /10\.0\.0\.0 is not an address of pool 10\.0\.0\.0\/29/.test(net.message),
+  );
   const bad = t.allocate(svc('b'), 'nope');
   assert.ok(!bad.ok && bad.reason === 'invalid-ip');
   const taken = t.allocate(svc('b'), '10.0.0.4');
   assert.ok(!taken.ok && taken.reason === 'in-use' && /held by a/.test(taken.message));
   // automatic allocation skips the explicitly taken address
   const got = [1, 2, 3, 4, 5].map((i) => t.allocate(svc(`x${i}`)));
-  assert.deepEqual(got.map((g) => (g.ok ? g.ip : g.reason)), ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.5', '10.0.0.6']);
+  assert.deepEqual(
+    got.map((g) => (g.ok ? g.ip : g.reason)),
+    ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.5', '10.0.0.6'],
+  );
   const full = t.allocate(svc('y'));
   assert.ok(!full.ok && full.reason === 'exhausted' && /exhausted/.test(full.message));
   assert.ok(t.full);
@@ -53,7 +65,9 @@ test('sharing: same key and disjoint ports only', () => {
   assert.deepEqual(udp, { ok: true, ip: tcp.ip, held: false, shared: true });
   // same key, colliding port: gets its own address automatically, is refused on a specific request
   const clash = t.allocate({ key: 'ns/dns2', sharingKey: 'dns', ports: ['UDP/53'] }, tcp.ip);
-  assert.ok(!clash.ok && clash.reason === 'ports-collide' && /UDP\/53 collides with ns\/dns-udp/.test(clash.message));
+  assert.ok(
+    !clash.ok && clash.reason === 'ports-collide' && /UDP\/53 collides with ns\/dns-udp/.test(clash.message),
+  );
   const own = t.allocate({ key: 'ns/dns2', sharingKey: 'dns', ports: ['UDP/53'] });
   assert.ok(own.ok && own.ip !== tcp.ip && !own.shared);
   // no sharing key: never shares
@@ -73,7 +87,11 @@ test('sharing: same key and disjoint ports only', () => {
 
 test('restore accepts OpenELB implicit sharing and reports the conflict', () => {
   const t = new PoolTable('192.168.0.100-192.168.0.108');
-  assert.deepEqual(t.restore('192.168.0.101', { key: 'a/x' }), { ok: true, ip: '192.168.0.101', shared: false });
+  assert.deepEqual(t.restore('192.168.0.101', { key: 'a/x' }), {
+    ok: true,
+    ip: '192.168.0.101',
+    shared: false,
+  });
   const r = t.restore('192.168.0.101', { key: 'a/y' });
   assert.ok(r.ok && r.shared && r.conflict === 'sharing-key-mismatch');
   const dup = t.restore('192.168.0.102', { key: 'a/x' });
@@ -120,59 +138,84 @@ type Op =
   | { kind: 'release'; key: number };
 
 const op: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ kind: fc.constant('alloc' as const), key: fc.nat(30), sk: fc.option(fc.constantFrom('s1', 's2'), { nil: undefined }), port: fc.nat(3) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('want' as const), key: fc.nat(30), sk: fc.option(fc.constantFrom('s1', 's2'), { nil: undefined }), port: fc.nat(3), at: fc.nat(12) }) },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      kind: fc.constant('alloc' as const),
+      key: fc.nat(30),
+      sk: fc.option(fc.constantFrom('s1', 's2'), { nil: undefined }),
+      port: fc.nat(3),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('want' as const),
+      key: fc.nat(30),
+      sk: fc.option(fc.constantFrom('s1', 's2'), { nil: undefined }),
+      port: fc.nat(3),
+      at: fc.nat(12),
+    }),
+  },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('release' as const), key: fc.nat(30) }) },
 );
 
 test('no duplicates outside sharing, sticky, usage exact, exhaustion only when full (property)', () => {
   fc.assert(
-    fc.property(fc.constantFrom('10.1.0.1-10.1.0.10', '10.1.0.0/28', '2001:db8::5-2001:db8::e', '2001:db8::/124'), fc.array(op, { maxLength: 200 }), (address, ops) => {
-      const t = new PoolTable(address);
-      const size = Number(t.size);
-      const held = new Map<string, { ip: string; claim: Claim }>();
-      const conflicted = new Set<string>(); // sticky wins over a changed sharing key / ports
-      for (const o of ops) {
-        const key = `k${o.key}`;
-        if (o.kind === 'release') {
-          const before = held.get(key);
-          assert.equal(t.release(key), before?.ip);
-          held.delete(key);
-          if (before && ![...held.values()].some((h) => h.ip === before.ip)) conflicted.delete(before.ip);
-        } else {
-          const claim: Claim = { key, ports: [`TCP/${o.port}`], ...(o.sk ? { sharingKey: o.sk } : {}) };
-          const ip = o.kind === 'want' ? formatIp(t.family, t.range.span.first + BigInt(o.at)) : undefined;
-          const before = held.get(key);
-          const r = t.allocate(claim, ip);
-          if (before) {
-            // sticky: never moves
-            if (r.ok) assert.equal(r.ip, before.ip);
-            else assert.equal(r.reason, 'holds-other');
+    fc.property(
+      fc.constantFrom('10.1.0.1-10.1.0.10', '10.1.0.0/28', '2001:db8::5-2001:db8::e', '2001:db8::/124'),
+      fc.array(op, { maxLength: 200 }),
+      (address, ops) => {
+        const t = new PoolTable(address);
+        const size = Number(t.size);
+        const held = new Map<string, { ip: string; claim: Claim }>();
+        const conflicted = new Set<string>(); // sticky wins over a changed sharing key / ports
+        for (const o of ops) {
+          const key = `k${o.key}`;
+          if (o.kind === 'release') {
+            const before = held.get(key);
+            assert.equal(t.release(key), before?.ip);
+            held.delete(key);
+            if (before && ![...held.values()].some((h) => h.ip === before.ip)) conflicted.delete(before.ip);
+          } else {
+            const claim: Claim = { key, ports: [`TCP/${o.port}`], ...(o.sk ? { sharingKey: o.sk } : {}) };
+            const ip = o.kind === 'want' ? formatIp(t.family, t.range.span.first + BigInt(o.at)) : undefined;
+            const before = held.get(key);
+            const r = t.allocate(claim, ip);
+            if (before) {
+              // sticky: never moves
+              if (r.ok) assert.equal(r.ip, before.ip);
+              else assert.equal(r.reason, 'holds-other');
+              if (r.ok) held.set(key, { ip: r.ip, claim });
+              if (r.ok && r.conflict) conflicted.add(r.ip);
+              continue;
+            }
             if (r.ok) held.set(key, { ip: r.ip, claim });
-            if (r.ok && r.conflict) conflicted.add(r.ip);
-            continue;
+            else if (r.reason === 'exhausted')
+              assert.equal(new Set([...held.values()].map((h) => h.ip)).size, size);
+            else assert.ok(ip !== undefined, `only specific requests fail otherwise: ${r.message}`);
           }
-          if (r.ok) held.set(key, { ip: r.ip, claim });
-          else if (r.reason === 'exhausted') assert.equal(new Set([...held.values()].map((h) => h.ip)).size, size);
-          else assert.ok(ip !== undefined, `only specific requests fail otherwise: ${r.message}`);
-        }
-        // invariants
-        const byIp = new Map<string, Claim[]>();
-        for (const h of held.values()) byIp.set(h.ip, [...(byIp.get(h.ip) ?? []), h.claim]);
-        assert.equal(t.usage, byIp.size);
-        for (const [ip, claims] of byIp) {
-          assert.ok(t.contains(ip));
-          assert.deepEqual([...t.holdersOf(ip)].sort(), claims.map((c) => c.key).sort());
-          if (claims.length > 1 && !conflicted.has(ip)) {
-            const sk = claims[0]?.sharingKey;
-            assert.ok(sk !== undefined && claims.every((c) => c.sharingKey === sk), `shared without a common key at ${ip}`);
-            const ports = claims.flatMap((c) => c.ports ?? []);
-            assert.equal(new Set(ports).size, ports.length, `ports collide at ${ip}`);
+          // invariants
+          const byIp = new Map<string, Claim[]>();
+          for (const h of held.values()) byIp.set(h.ip, [...(byIp.get(h.ip) ?? []), h.claim]);
+          assert.equal(t.usage, byIp.size);
+          for (const [ip, claims] of byIp) {
+            assert.ok(t.contains(ip));
+            assert.deepEqual([...t.holdersOf(ip)].sort(), claims.map((c) => c.key).sort());
+            if (claims.length > 1 && !conflicted.has(ip)) {
+              const sk = claims[0]?.sharingKey;
+              assert.ok(
+                sk !== undefined && claims.every((c) => c.sharingKey === sk),
+                `shared without a common key at ${ip}`,
+              );
+              const ports = claims.flatMap((c) => c.ports ?? []);
+              assert.equal(new Set(ports).size, ports.length, `ports collide at ${ip}`);
+            }
           }
+          for (const [k, h] of held) assert.equal(t.lookup(k), h.ip);
         }
-        for (const [k, h] of held) assert.equal(t.lookup(k), h.ip);
-      }
-    }),
+      },
+    ),
     { numRuns: 400 },
   );
 });

@@ -4,7 +4,10 @@ import { Backoff, sleep } from '../../../src/kube/backoff.ts';
 
 test('backoff grows exponentially, never exceeds max, and resets', () => {
   const b = new Backoff({ initialMs: 100, maxMs: 1000, factor: 2, jitter: 0 });
-  assert.deepEqual([b.next(), b.next(), b.next(), b.next(), b.next(), b.next()], [100, 200, 400, 800, 1000, 1000]);
+  assert.deepEqual(
+    [b.next(), b.next(), b.next(), b.next(), b.next(), b.next()],
+    [100, 200, 400, 800, 1000, 1000],
+  );
   b.reset();
   assert.equal(b.next(), 100);
 });

@@ -5,14 +5,30 @@ import { normalize } from '../../../src/kube/client.ts';
 import { objectKey } from '../../../src/kube/types.ts';
 import { mapDiffPatch } from '../../../src/kube/writers.ts';
 import { microTime } from '../../../src/kube/lease.ts';
-import { KubeApiError, isConflict, isAlreadyExists, isNotFound, isGone, isTransient } from '../../../src/kube/errors.ts';
+import {
+  KubeApiError,
+  isConflict,
+  isAlreadyExists,
+  isNotFound,
+  isGone,
+  isTransient,
+} from '../../../src/kube/errors.ts';
 
 test('paths for core, grouped, namespaced and cluster-scoped kinds', () => {
   assert.equal(resourcePath(Resources.Eip), '/apis/network.kubesphere.io/v1alpha2/eips');
-  assert.equal(resourcePath(Resources.Eip, { name: 'p', subresource: 'status' }), '/apis/network.kubesphere.io/v1alpha2/eips/p/status');
+  assert.equal(
+    resourcePath(Resources.Eip, { name: 'p', subresource: 'status' }),
+    '/apis/network.kubesphere.io/v1alpha2/eips/p/status',
+  );
   assert.equal(resourcePath(Resources.Service), '/api/v1/services');
-  assert.equal(resourcePath(Resources.Service, { namespace: 'ns', name: 's' }), '/api/v1/namespaces/ns/services/s');
-  assert.equal(resourcePath(Resources.Lease, { namespace: 'x', name: 'l' }), '/apis/coordination.k8s.io/v1/namespaces/x/leases/l');
+  assert.equal(
+    resourcePath(Resources.Service, { namespace: 'ns', name: 's' }),
+    '/api/v1/namespaces/ns/services/s',
+  );
+  assert.equal(
+    resourcePath(Resources.Lease, { namespace: 'x', name: 'l' }),
+    '/apis/coordination.k8s.io/v1/namespaces/x/leases/l',
+  );
   assert.equal(resourcePath(Resources.Node, { name: 'n1' }), '/api/v1/nodes/n1');
   assert.throws(() => resourcePath(Resources.Service, { name: 's' }), /needs a namespace/);
   assert.equal(apiVersionOf(Resources.EndpointSlice), 'discovery.k8s.io/v1');
@@ -20,7 +36,11 @@ test('paths for core, grouped, namespaced and cluster-scoped kinds', () => {
 });
 
 test('normalize fills kind/apiVersion only when missing', () => {
-  const o = normalize(Resources.Lease, { metadata: { name: 'a' } } as { kind?: string; apiVersion?: string; metadata: { name: string } });
+  const o = normalize(Resources.Lease, { metadata: { name: 'a' } } as {
+    kind?: string;
+    apiVersion?: string;
+    metadata: { name: string };
+  });
   assert.equal(o.kind, 'Lease');
   assert.equal(o.apiVersion, 'coordination.k8s.io/v1');
   const st = normalize(Resources.Lease, { kind: 'Status', apiVersion: 'v1' });
@@ -41,8 +61,17 @@ test('microTime has six fractional digits', () => {
 });
 
 test('error classification', () => {
-  const conflict = new KubeApiError('PUT', '/x', 409, { kind: 'Status', apiVersion: 'v1', reason: 'Conflict', message: 'modified' });
-  const exists = new KubeApiError('POST', '/x', 409, { kind: 'Status', apiVersion: 'v1', reason: 'AlreadyExists' });
+  const conflict = new KubeApiError('PUT', '/x', 409, {
+    kind: 'Status',
+    apiVersion: 'v1',
+    reason: 'Conflict',
+    message: 'modified',
+  });
+  const exists = new KubeApiError('POST', '/x', 409, {
+    kind: 'Status',
+    apiVersion: 'v1',
+    reason: 'AlreadyExists',
+  });
   assert.ok(isConflict(conflict) && !isAlreadyExists(conflict));
   assert.ok(isAlreadyExists(exists) && !isConflict(exists));
   assert.ok(isNotFound(new KubeApiError('GET', '/x', 404, undefined)));

@@ -5,22 +5,42 @@ import type { Service } from '../../../src/kube/types.ts';
 
 function service(i: number): Service {
   // JSON.parse, as objects arrive from the API server: every string is a fresh copy
-  return JSON.parse(JSON.stringify({
-    apiVersion: 'v1', kind: 'Service',
-    metadata: {
-      name: `svc-${i}`, namespace: 'openelb-system', uid: `uid-0000-0000-0000-${String(i).padStart(12, '0')}`, resourceVersion: String(100 + i),
-      annotations: { 'eip.openelb.kubesphere.io/v1alpha2': 'bench-bulk-pool' },
-      managedFields: [{ manager: 'kubectl-client-side-apply', operation: 'Update', fieldsV1: { 'f:spec': { 'f:ports': {} } } }],
-    },
-    spec: { type: 'LoadBalancer', ipFamilyPolicy: 'SingleStack', clusterIP: `10.96.0.${i}`, ports: [{ name: 'http', port: 80, protocol: 'TCP' }] },
-  })) as Service;
+  return JSON.parse(
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: {
+        name: `svc-${i}`,
+        namespace: 'openelb-system',
+        uid: `uid-0000-0000-0000-${String(i).padStart(12, '0')}`,
+        resourceVersion: String(100 + i),
+        annotations: { 'eip.openelb.kubesphere.io/v1alpha2': 'bench-bulk-pool' },
+        managedFields: [
+          {
+            manager: 'kubectl-client-side-apply',
+            operation: 'Update',
+            fieldsV1: { 'f:spec': { 'f:ports': {} } },
+          },
+        ],
+      },
+      spec: {
+        type: 'LoadBalancer',
+        ipFamilyPolicy: 'SingleStack',
+        clusterIP: `10.96.0.${i}`,
+        ports: [{ name: 'http', port: 80, protocol: 'TCP' }],
+      },
+    }),
+  ) as Service;
 }
 
 test('managedFields are dropped; everything else is kept', () => {
   const s = slimForCache(service(1), new StringInterner());
   assert.equal('managedFields' in s.metadata, false);
   assert.deepEqual(s.metadata, {
-    name: 'svc-1', namespace: 'openelb-system', uid: 'uid-0000-0000-0000-000000000001', resourceVersion: '101',
+    name: 'svc-1',
+    namespace: 'openelb-system',
+    uid: 'uid-0000-0000-0000-000000000001',
+    resourceVersion: '101',
     annotations: { 'eip.openelb.kubesphere.io/v1alpha2': 'bench-bulk-pool' },
   });
   assert.equal(s.spec.clusterIP, '10.96.0.1');

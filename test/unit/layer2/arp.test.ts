@@ -32,7 +32,8 @@ function request(): Buffer {
 
 test('parses a request captured from arping, also when padded to the Ethernet minimum', () => {
   // `arping -I <veth> 10.99.0.200` from 10.99.0.10 (02:00:00:00:00:0a), tcpdump -xx on the peer veth
-  const hex = 'ffffffffffff02000000000a08060001080006040001' + '02000000000a0a63000a' + 'ffffffffffff0a6300c8';
+  const hex =
+    'ffffffffffff02000000000a08060001080006040001' + '02000000000a0a63000a' + 'ffffffffffff0a6300c8';
   assert.ok(parseArp(Buffer.from(hex + '00'.repeat(18), 'hex')).ok);
   const r = parseArp(Buffer.from(hex, 'hex'));
   assert.ok(r.ok);
@@ -101,17 +102,28 @@ test('property: build → parse round trip', () => {
   const macArb = fc.uint8Array({ minLength: 6, maxLength: 6 });
   const ipArb = fc.uint8Array({ minLength: 4, maxLength: 4 });
   fc.assert(
-    fc.property(macArb, macArb, fc.constantFrom(ARP_REQUEST, ARP_REPLY), macArb, ipArb, macArb, ipArb, (d, s, op, sm, si, tm, ti) => {
-      const r = parseArp(buildArp({ ethDst: d, ethSrc: s, op, senderMac: sm, senderIp: si, targetMac: tm, targetIp: ti }));
-      assert.ok(r.ok);
-      assert.deepEqual([...r.value.eth.dst], [...d]);
-      assert.deepEqual([...r.value.eth.src], [...s]);
-      assert.equal(r.value.arp.op, op);
-      assert.deepEqual([...r.value.arp.senderMac], [...sm]);
-      assert.deepEqual([...r.value.arp.senderIp], [...si]);
-      assert.deepEqual([...r.value.arp.targetMac], [...tm]);
-      assert.deepEqual([...r.value.arp.targetIp], [...ti]);
-    }),
+    fc.property(
+      macArb,
+      macArb,
+      fc.constantFrom(ARP_REQUEST, ARP_REPLY),
+      macArb,
+      ipArb,
+      macArb,
+      ipArb,
+      (d, s, op, sm, si, tm, ti) => {
+        const r = parseArp(
+          buildArp({ ethDst: d, ethSrc: s, op, senderMac: sm, senderIp: si, targetMac: tm, targetIp: ti }),
+        );
+        assert.ok(r.ok);
+        assert.deepEqual([...r.value.eth.dst], [...d]);
+        assert.deepEqual([...r.value.eth.src], [...s]);
+        assert.equal(r.value.arp.op, op);
+        assert.deepEqual([...r.value.arp.senderMac], [...sm]);
+        assert.deepEqual([...r.value.arp.senderIp], [...si]);
+        assert.deepEqual([...r.value.arp.targetMac], [...tm]);
+        assert.deepEqual([...r.value.arp.targetIp], [...ti]);
+      },
+    ),
   );
 });
 

@@ -4,7 +4,12 @@ import { endianness } from 'node:os';
 import { IPV6_UNSPECIFIED, parseIPv4, parseIPv6, parseMac } from '../../../src/layer2/addr.ts';
 import { buildGratuitousArp } from '../../../src/layer2/arp.ts';
 import { arpNdpFilter } from '../../../src/layer2/filter.ts';
-import { ND_NEIGHBOR_ADVERT, buildNdp, buildNeighborSolicit, buildUnsolicitedNa } from '../../../src/layer2/ndp.ts';
+import {
+  ND_NEIGHBOR_ADVERT,
+  buildNdp,
+  buildNeighborSolicit,
+  buildUnsolicitedNa,
+} from '../../../src/layer2/ndp.ts';
 
 // Interpreter for the four classic-BPF opcodes the filter uses, to check the program's logic here; the
 // kernel verifies and runs it in test/layer2.

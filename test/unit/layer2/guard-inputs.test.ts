@@ -34,17 +34,52 @@ describe('PeerClaims', () => {
 });
 
 describe('reservedAddresses', () => {
-  const local = new Map([['eth0', [{ address: '10.99.0.11', prefix: 24 }, { address: '10.99.0.77', prefix: 32 }]], ['kube-ipvs0', [{ address: '10.99.0.200', prefix: 32 }]]]);
+  const local = new Map([
+    [
+      'eth0',
+      [
+        { address: '10.99.0.11', prefix: 24 },
+        { address: '10.99.0.77', prefix: 32 },
+      ],
+    ],
+    ['kube-ipvs0', [{ address: '10.99.0.200', prefix: 32 }]],
+  ]);
   const r = reservedAddresses({
     self: 'node1',
     nodes: [
-      { metadata: { name: 'node1' }, status: { addresses: [{ type: 'InternalIP', address: '10.99.0.11' }, { type: 'Hostname', address: 'node1' }] } },
-      { metadata: { name: 'node2' }, status: { addresses: [{ type: 'InternalIP', address: 'FD99::12' }, { type: 'ExternalIP', address: '203.0.113.2' }] } },
+      {
+        metadata: { name: 'node1' },
+        status: {
+          addresses: [
+            { type: 'InternalIP', address: '10.99.0.11' },
+            { type: 'Hostname', address: 'node1' },
+          ],
+        },
+      },
+      {
+        metadata: { name: 'node2' },
+        status: {
+          addresses: [
+            { type: 'InternalIP', address: 'FD99::12' },
+            { type: 'ExternalIP', address: '203.0.113.2' },
+          ],
+        },
+      },
     ],
-    peers: [{ metadata: { name: 'tor' }, spec: { conf: { neighborAddress: '10.99.0.254' } } }, { metadata: { name: 'nothing' }, spec: {} }],
-    gateways: [{ ip: '10.99.0.1', ifname: 'eth0', isDefault: true }, { ip: 'fd99::1', ifname: 'eth0', isDefault: false }],
+    peers: [
+      { metadata: { name: 'tor' }, spec: { conf: { neighborAddress: '10.99.0.254' } } },
+      { metadata: { name: 'nothing' }, spec: {} },
+    ],
+    gateways: [
+      { ip: '10.99.0.1', ifname: 'eth0', isDefault: true },
+      { ip: 'fd99::1', ifname: 'eth0', isDefault: false },
+    ],
     local,
-    targets: [{ ip: '10.99.0.77', ifname: 'eth0' }, { ip: '10.99.0.200', ifname: 'eth0' }, { ip: '10.99.0.201', ifname: undefined }],
+    targets: [
+      { ip: '10.99.0.77', ifname: 'eth0' },
+      { ip: '10.99.0.200', ifname: 'eth0' },
+      { ip: '10.99.0.201', ifname: undefined },
+    ],
   });
   it('names every source, canonical IPv6', () => {
     assert.equal(r.get('10.99.0.1'), 'it is the default gateway of node node1 (via eth0)');

@@ -4,13 +4,23 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AddressGuard, type GuardConfig, type GuardStep } from '../../../src/layer2/guard/guard.ts';
 
-const CFG: GuardConfig = { probeWaitMs: 300, takeoverProbeWaitMs: 50, probeCount: 2, retryInitialMs: 2000, retryMaxMs: 60_000 };
+const CFG: GuardConfig = {
+  probeWaitMs: 300,
+  takeoverProbeWaitMs: 50,
+  probeCount: 2,
+  retryInitialMs: 2000,
+  retryMaxMs: 60_000,
+};
 const IP = '10.99.0.1';
 const MAC = '52:54:00:00:00:01';
 const NONE = new Map<string, string>();
 
 /** Runs step() at every wake-up up to `until`, collecting what happened. */
-function runUntil(g: AddressGuard, from: number, until: number): { steps: { at: number; s: GuardStep }[]; now: number } {
+function runUntil(
+  g: AddressGuard,
+  from: number,
+  until: number,
+): { steps: { at: number; s: GuardStep }[]; now: number } {
   const steps: { at: number; s: GuardStep }[] = [];
   let now = from;
   for (let i = 0; i < 1000; i++) {
@@ -22,7 +32,8 @@ function runUntil(g: AddressGuard, from: number, until: number): { steps: { at: 
   return { steps, now };
 }
 
-const all = (steps: { s: GuardStep }[], k: 'probe' | 'announce' | 'stopped' | 'resolved'): string[] => steps.flatMap((x) => x.s[k]);
+const all = (steps: { s: GuardStep }[], k: 'probe' | 'announce' | 'stopped' | 'resolved'): string[] =>
+  steps.flatMap((x) => x.s[k]);
 
 describe('AddressGuard', () => {
   it('probes twice over the window, then answers and announces; nothing is answered before', () => {
@@ -67,7 +78,10 @@ describe('AddressGuard', () => {
     g.step(0);
     assert.equal(g.claim(1, IP, MAC, 'arp-reply'), 'refused');
     const s = g.step(1);
-    assert.deepEqual(s.refused.map((r) => [r.ip, r.cause, r.mac, r.kind, r.attempts, r.retryAt]), [[IP, 'conflict', MAC, 'arp-reply', 1, 2001]]);
+    assert.deepEqual(
+      s.refused.map((r) => [r.ip, r.cause, r.mac, r.kind, r.attempts, r.retryAt]),
+      [[IP, 'conflict', MAC, 'arp-reply', 1, 2001]],
+    );
     assert.equal(s.wakeAt, 2001);
     assert.equal(g.isActive(IP), false);
     assert.deepEqual(g.watched(), [IP]);
@@ -116,7 +130,7 @@ describe('AddressGuard', () => {
     assert.deepEqual([s.stopped, s.refused.map((r) => r.kind)], [[IP], ['garp']]);
   });
 
-  it('while probing, another host\'s probe for the same IP is a conflict (both want it)', () => {
+  it("while probing, another host's probe for the same IP is a conflict (both want it)", () => {
     const g = new AddressGuard(CFG);
     g.sync(0, [IP], NONE, () => false);
     g.step(0);
@@ -136,7 +150,11 @@ describe('AddressGuard', () => {
     g.sync(20, [IP], NONE, () => true);
     const { steps } = runUntil(g, 20, 5000);
     assert.deepEqual(all(steps, 'probe'), [IP, IP]);
-    assert.equal(steps.find((x) => x.s.announce.length > 0)?.at, 320, 'the full window, not the takeover one');
+    assert.equal(
+      steps.find((x) => x.s.announce.length > 0)?.at,
+      320,
+      'the full window, not the takeover one',
+    );
     assert.deepEqual(all(steps, 'resolved'), [IP]);
   });
 

@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { IPV6_ALL_NODES, IPV6_UNSPECIFIED, formatIPv6, formatMac, parseIPv6, parseMac, solicitedNodeAddress } from '../../../src/layer2/addr.ts';
+import {
+  IPV6_ALL_NODES,
+  IPV6_UNSPECIFIED,
+  formatIPv6,
+  formatMac,
+  parseIPv6,
+  parseMac,
+  solicitedNodeAddress,
+} from '../../../src/layer2/addr.ts';
 import { icmpv6Checksum } from '../../../src/layer2/checksum.ts';
 import {
   ND_NEIGHBOR_ADVERT,
@@ -96,7 +104,14 @@ test('reply to a DAD probe (source ::) goes to all-nodes with S clear', () => {
 
 test('without a source link-layer option the reply goes to the frame source MAC', () => {
   const ns = parseNdp(
-    buildNdp({ ethDst: NODE, ethSrc: CLIENT, src: ip6('fd00:99::10'), dst: VIP, type: ND_NEIGHBOR_SOLICIT, target: VIP }),
+    buildNdp({
+      ethDst: NODE,
+      ethSrc: CLIENT,
+      src: ip6('fd00:99::10'),
+      dst: VIP,
+      type: ND_NEIGHBOR_SOLICIT,
+      target: VIP,
+    }),
   );
   assert.ok(ns.ok);
   const na = parseNdp(buildNaReply(ns.value, NODE));
@@ -108,7 +123,10 @@ test('unsolicited NA: all-nodes, override only, target option', () => {
   const na = parseNdp(buildUnsolicitedNa(NODE, VIP));
   assert.ok(na.ok);
   assert.equal(formatIPv6(na.value.ndp.dst), 'ff02::1');
-  assert.deepEqual([na.value.ndp.router, na.value.ndp.solicited, na.value.ndp.override], [false, false, true]);
+  assert.deepEqual(
+    [na.value.ndp.router, na.value.ndp.solicited, na.value.ndp.override],
+    [false, false, true],
+  );
   assert.equal(formatMac(na.value.ndp.targetLinkAddr ?? new Uint8Array()), formatMac(NODE));
 });
 
@@ -129,7 +147,14 @@ test('RFC 4861 validity checks reject bad messages', () => {
   expectBad(set(60, 0xfe), 'corrupted target (checksum)');
   expectBad(set(79, 0), 'option length 0');
   expectBad(set(14, 0x40), 'IP version 4');
-  const mcastTarget = buildNdp({ ethDst: NODE, ethSrc: CLIENT, src: ip6('fd00:99::10'), dst: VIP, type: ND_NEIGHBOR_SOLICIT, target: IPV6_ALL_NODES });
+  const mcastTarget = buildNdp({
+    ethDst: NODE,
+    ethSrc: CLIENT,
+    src: ip6('fd00:99::10'),
+    dst: VIP,
+    type: ND_NEIGHBOR_SOLICIT,
+    target: IPV6_ALL_NODES,
+  });
   expectBad(mcastTarget, 'multicast target');
   const dadWithOption = buildNdp({
     ethDst: NODE,
@@ -141,7 +166,14 @@ test('RFC 4861 validity checks reject bad messages', () => {
     linkAddr: CLIENT,
   });
   expectBad(dadWithOption, 'DAD NS with a source link-layer option');
-  const dadUnicast = buildNdp({ ethDst: NODE, ethSrc: CLIENT, src: IPV6_UNSPECIFIED, dst: VIP, type: ND_NEIGHBOR_SOLICIT, target: VIP });
+  const dadUnicast = buildNdp({
+    ethDst: NODE,
+    ethSrc: CLIENT,
+    src: IPV6_UNSPECIFIED,
+    dst: VIP,
+    type: ND_NEIGHBOR_SOLICIT,
+    target: VIP,
+  });
   expectBad(dadUnicast, 'DAD NS not to a solicited-node group');
   const solicitedToAll = buildNdp({
     ethDst: NODE,
@@ -196,7 +228,18 @@ test('property: build → parse round trip (NS and NA, with and without link-lay
       fc.option(bytes(6), { nil: undefined }),
       (ed, es, src, dst, target, type, router, solicited, override, linkAddr) => {
         const isNa = type === ND_NEIGHBOR_ADVERT;
-        const frame = buildNdp({ ethDst: ed, ethSrc: es, src, dst, type, target, router, solicited, override, ...(linkAddr ? { linkAddr } : {}) });
+        const frame = buildNdp({
+          ethDst: ed,
+          ethSrc: es,
+          src,
+          dst,
+          type,
+          target,
+          router,
+          solicited,
+          override,
+          ...(linkAddr ? { linkAddr } : {}),
+        });
         const r = parseNdp(frame);
         assert.ok(r.ok, r.ok ? '' : r.reason);
         const m = r.value.ndp;
@@ -205,9 +248,15 @@ test('property: build → parse round trip (NS and NA, with and without link-lay
         assert.deepEqual([...m.dst], [...dst]);
         assert.deepEqual([...m.target], [...target]);
         assert.equal(m.hopLimit, 255);
-        assert.deepEqual([m.router, m.solicited, m.override], isNa ? [router, solicited, override] : [false, false, false]);
+        assert.deepEqual(
+          [m.router, m.solicited, m.override],
+          isNa ? [router, solicited, override] : [false, false, false],
+        );
         const opt = isNa ? m.targetLinkAddr : m.sourceLinkAddr;
-        assert.deepEqual(opt === undefined ? undefined : [...opt], linkAddr === undefined ? undefined : [...linkAddr]);
+        assert.deepEqual(
+          opt === undefined ? undefined : [...opt],
+          linkAddr === undefined ? undefined : [...linkAddr],
+        );
       },
     ),
   );

@@ -50,7 +50,10 @@ describe('ranking', () => {
 describe('lease format', () => {
   test('claims annotation round trip, canonical and sorted', () => {
     assert.equal(encodeClaims(['10.0.0.2', '10.0.0.1', '10.0.0.1']), '10.0.0.1,10.0.0.2');
-    assert.deepEqual(decodeClaims('10.0.0.2, FD00::1,bogus,,10.0.0.2'), { claims: ['10.0.0.2', 'fd00::1'], invalid: ['bogus'] });
+    assert.deepEqual(decodeClaims('10.0.0.2, FD00::1,bogus,,10.0.0.2'), {
+      claims: ['10.0.0.2', 'fd00::1'],
+      invalid: ['bogus'],
+    });
     assert.deepEqual(decodeClaims(undefined), { claims: [], invalid: [] });
   });
 });
@@ -115,7 +118,10 @@ describe('ownership state machine', () => {
   });
 
   test('a slower clock on a cut-off owner is covered by the margin (and would not be without it)', () => {
-    for (const [marginMs, expectSafe] of [[300, true], [0, false]] as const) {
+    for (const [marginMs, expectSafe] of [
+      [300, true],
+      [0, false],
+    ] as const) {
       const sim = cluster(NODES, { marginMs });
       sim.r('node-a').rate = 0.8; // runs 20% slow: with margin 300, (D − margin) / rate = 2125 ms > D
       if (expectSafe) sim.r('node-a').rate = 0.9; // (2000 − 300) / 0.9 = 1889 ms < D
@@ -131,7 +137,10 @@ describe('ownership state machine', () => {
     settle(sim, ['node-b', 'node-c']);
     sim.add('node-a', 42);
     sim.setIps(IPS, NODES);
-    const took = sim.until(() => [...sim.owners()].every(([ip, o]) => o === expectedOwners(IPS, NODES).get(ip)), 10_000);
+    const took = sim.until(
+      () => [...sim.owners()].every(([ip, o]) => o === expectedOwners(IPS, NODES).get(ip)),
+      10_000,
+    );
     assert.ok(took < sim.opts.leaseDurationMs, `handover took ${took} ms`); // no waiting for expiry
     assert.deepEqual(sim.violations, []);
   });
@@ -155,7 +164,10 @@ describe('ownership state machine', () => {
     sim.run(200); // the releasing renew is written
     sim.r('node-a').crashed = true;
     sim.deleteLease('node-a');
-    const took = sim.until(() => [...sim.owners()].every(([ip, o]) => o === expectedOwners(IPS, ['node-b', 'node-c']).get(ip)), 5000);
+    const took = sim.until(
+      () => [...sim.owners()].every(([ip, o]) => o === expectedOwners(IPS, ['node-b', 'node-c']).get(ip)),
+      5000,
+    );
     assert.ok(took < sim.opts.leaseDurationMs / 2, `handover took ${took} ms`);
     assert.deepEqual(sim.violations, []);
   });
@@ -209,7 +221,10 @@ describe('ownership state machine', () => {
   });
 
   test('bad configuration is rejected with context', () => {
-    assert.throws(() => new OwnershipMachine({ self: 'a', leaseDurationMs: 1000, marginMs: 1000 }), /marginMs 1000/);
+    assert.throws(
+      () => new OwnershipMachine({ self: 'a', leaseDurationMs: 1000, marginMs: 1000 }),
+      /marginMs 1000/,
+    );
     const m = new OwnershipMachine({ self: 'a', leaseDurationMs: 1000, marginMs: 100 });
     assert.throws(() => m.setAddresses(new Map([['x', []]])), /"x"/);
   });

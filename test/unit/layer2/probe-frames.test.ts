@@ -12,12 +12,23 @@ const OURS = parseMac('02:00:00:00:00:0a') ?? assert.fail();
 
 test('ARP probe (RFC 5227 §2.1.1): broadcast request, sender IP 0.0.0.0, target MAC zero, target the candidate', () => {
   const f = probeFrame(OURS, '10.99.0.1') ?? assert.fail();
-  assert.equal(f.toString('hex'), [
-    'ffffffffffff', '02000000000a', '0806', // Ethernet: broadcast, from us, ARP
-    '0001', '0800', '06', '04', '0001', // Ethernet/IPv4, lengths 6/4, request
-    '02000000000a', '00000000', // sender: our MAC, 0.0.0.0
-    '000000000000', '0a630001', // target: zero MAC, 10.99.0.1
-  ].join(''));
+  assert.equal(
+    f.toString('hex'),
+    [
+      'ffffffffffff',
+      '02000000000a',
+      '0806', // Ethernet: broadcast, from us, ARP
+      '0001',
+      '0800',
+      '06',
+      '04',
+      '0001', // Ethernet/IPv4, lengths 6/4, request
+      '02000000000a',
+      '00000000', // sender: our MAC, 0.0.0.0
+      '000000000000',
+      '0a630001', // target: zero MAC, 10.99.0.1
+    ].join(''),
+  );
   const p = parseArp(f);
   assert.ok(p.ok);
 });

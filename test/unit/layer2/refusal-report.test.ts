@@ -13,11 +13,24 @@ import { startKubeDouble, type KubeDouble } from '../../kube/double.ts';
 // and the Events name the other host's MAC.
 
 function view(answering: string[], refusals: Refusal[], eip = 'lan'): HoldingsView {
-  const targets = new Map([...answering, ...refusals.map((r) => r.ip)].map((ip) => [ip, { ip, family: 4 as const, eip, eligible: [], ifname: 'eth0', problem: undefined, services: [] }]));
+  const targets = new Map(
+    [...answering, ...refusals.map((r) => r.ip)].map((ip) => [
+      ip,
+      { ip, family: 4 as const, eip, eligible: [], ifname: 'eth0', problem: undefined, services: [] },
+    ]),
+  );
   return { answering, targets, refusals: () => new Map(refusals.map((r) => [r.ip, r])) };
 }
 
-const conflict = (ip: string, mac: string): Refusal => ({ ip, cause: 'conflict', mac, kind: 'arp-reply', detail: `MAC ${mac} answers for it (arp-reply)`, since: 0, attempts: 1 });
+const conflict = (ip: string, mac: string): Refusal => ({
+  ip,
+  cause: 'conflict',
+  mac,
+  kind: 'arp-reply',
+  detail: `MAC ${mac} answers for it (arp-reply)`,
+  since: 0,
+  attempts: 1,
+});
 
 describe('RefusalReporter', () => {
   let api: KubeDouble;
@@ -25,11 +38,33 @@ describe('RefusalReporter', () => {
   before(async () => {
     api = await startKubeDouble();
     client = new KubeClient(api.kubeConfig(), { requestTimeoutMs: 2000 });
-    await client.create(Resources.Eip, { apiVersion: 'network.kubesphere.io/v1alpha2', kind: 'Eip', metadata: { name: 'lan' }, spec: { address: '10.99.0.1-10.99.0.3', protocol: 'layer2' } });
-    await client.patch(Resources.Eip, 'lan', undefined, { status: {
-      used: { '10.99.0.1': 'demo/a', '10.99.0.2': 'demo/b', '10.99.0.3': 'demo/c' },
-      conditions: [{ type: 'Ready', status: 'True', reason: 'Ready', message: 'allocating', lastTransitionTime: '2026-01-01T00:00:00Z' }],
-    } }, 'merge', { subresource: 'status' });
+    await client.create(Resources.Eip, {
+      apiVersion: 'network.kubesphere.io/v1alpha2',
+      kind: 'Eip',
+      metadata: { name: 'lan' },
+      spec: { address: '10.99.0.1-10.99.0.3', protocol: 'layer2' },
+    });
+    await client.patch(
+      Resources.Eip,
+      'lan',
+      undefined,
+      {
+        status: {
+          used: { '10.99.0.1': 'demo/a', '10.99.0.2': 'demo/b', '10.99.0.3': 'demo/c' },
+          conditions: [
+            {
+              type: 'Ready',
+              status: 'True',
+              reason: 'Ready',
+              message: 'allocating',
+              lastTransitionTime: '2026-01-01T00:00:00Z',
+            },
+          ],
+        },
+      },
+      'merge',
+      { subresource: 'status' },
+    );
   });
   after(async () => {
     await api?.close();
@@ -37,12 +72,22 @@ describe('RefusalReporter', () => {
 
   async function passOf(node: string, v: HoldingsView): Promise<RefusalReporter> {
     const eips = [await client.get<Eip>(Resources.Eip, 'lan')];
-    const r = new RefusalReporter({ node, speaker: v, eips: () => eips, writer: new ObjectWriter(client), events: new EventRecorder(client, { component: 'test', host: node }), log: logger('test'), debounceMs: 0 });
+    const r = new RefusalReporter({
+      node,
+      speaker: v,
+      eips: () => eips,
+      writer: new ObjectWriter(client),
+      events: new EventRecorder(client, { component: 'test', host: node }),
+      log: logger('test'),
+      debounceMs: 0,
+    });
     return r;
   }
 
   async function condition(): Promise<{ status: string; message: string } | undefined> {
-    return (await client.get<Eip>(Resources.Eip, 'lan')).status?.conditions?.find((c) => c.type === 'Layer2Conflict');
+    return (await client.get<Eip>(Resources.Eip, 'lan')).status?.conditions?.find(
+      (c) => c.type === 'Layer2Conflict',
+    );
   }
 
   async function settle(r: RefusalReporter): Promise<void> {
@@ -50,19 +95,28 @@ describe('RefusalReporter', () => {
     await r.stop();
   }
 
-  it('each replica sets its own entries; the other\'s and the allocator\'s conditions stay', async () => {
+  it("each replica sets its own entries; the other's and the allocator's conditions stay", async () => {
     const a = await passOf('node1', view(['10.99.0.3'], [conflict('10.99.0.1', '52:54:00:00:00:01')]));
     await settle(a);
     const b = await passOf('node2', view([], [conflict('10.99.0.2', '52:54:00:00:00:02')]));
     await settle(b);
     const c = await condition();
     assert.equal(c?.status, 'True');
-    assert.equal(c?.message, '10.99.0.1 refused by node node1: MAC 52:54:00:00:00:01 answers for it (arp-reply); 10.99.0.2 refused by node node2: MAC 52:54:00:00:00:02 answers for it (arp-reply)');
-    assert.ok((await client.get<Eip>(Resources.Eip, 'lan')).status?.conditions?.some((x) => x.type === 'Ready'), 'allocator condition kept');
+    assert.equal(
+      c?.message,
+      '10.99.0.1 refused by node node1: MAC 52:54:00:00:00:01 answers for it (arp-reply); 10.99.0.2 refused by node node2: MAC 52:54:00:00:00:02 answers for it (arp-reply)',
+    );
+    assert.ok(
+      (await client.get<Eip>(Resources.Eip, 'lan')).status?.conditions?.some((x) => x.type === 'Ready'),
+      'allocator condition kept',
+    );
     // node1 now answers 10.99.0.1: only its entry goes
     const a2 = await passOf('node1', view(['10.99.0.1'], []));
     await settle(a2);
-    assert.equal((await condition())?.message, '10.99.0.2 refused by node node2: MAC 52:54:00:00:00:02 answers for it (arp-reply)');
+    assert.equal(
+      (await condition())?.message,
+      '10.99.0.2 refused by node node2: MAC 52:54:00:00:00:02 answers for it (arp-reply)',
+    );
     const b2 = await passOf('node2', view(['10.99.0.2'], []));
     await settle(b2);
     assert.equal((await condition())?.status, 'False');
@@ -70,7 +124,18 @@ describe('RefusalReporter', () => {
 
   it('Events on the Eip name the MAC', async () => {
     const r = await passOf('node1', view([], []));
-    r.refused({ ip: '10.99.0.1', family: 4, eip: 'lan', eligible: [], ifname: 'eth0', problem: undefined, services: [] }, conflict('10.99.0.1', '52:54:00:00:00:09'));
+    r.refused(
+      {
+        ip: '10.99.0.1',
+        family: 4,
+        eip: 'lan',
+        eligible: [],
+        ifname: 'eth0',
+        problem: undefined,
+        services: [],
+      },
+      conflict('10.99.0.1', '52:54:00:00:00:09'),
+    );
     await settle(r);
     let ev: CoreEvent | undefined;
     for (let i = 0; i < 200 && ev === undefined; i++) {
@@ -78,7 +143,10 @@ describe('RefusalReporter', () => {
       ev = evs.find((e) => e.reason === 'Layer2Conflict' && e.involvedObject.name === 'lan');
       if (ev === undefined) await new Promise((res) => setTimeout(res, 25));
     }
-    assert.match(ev?.message ?? '', /^node node1 refuses 10\.99\.0\.1 and does not answer ARP\/NDP for it: MAC 52:54:00:00:00:09 answers for it/);
+    assert.match(
+      ev?.message ?? '',
+      /^node node1 refuses 10\.99\.0\.1 and does not answer ARP\/NDP for it: MAC 52:54:00:00:00:09 answers for it/,
+    );
     assert.equal(ev?.involvedObject.kind, 'Eip');
   });
 });

@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { BROADCAST_MAC, IPV6_UNSPECIFIED, formatIPv4, formatMac, parseIPv4, parseIPv6, parseMac } from '../../../src/layer2/addr.ts';
+import {
+  BROADCAST_MAC,
+  IPV6_UNSPECIFIED,
+  formatIPv4,
+  formatMac,
+  parseIPv4,
+  parseIPv6,
+  parseMac,
+} from '../../../src/layer2/addr.ts';
 import { ARP_REPLY, ARP_REQUEST, buildArp, buildGratuitousArp, parseArp } from '../../../src/layer2/arp.ts';
 import { PACKET_OTHERHOST } from '../../../src/layer2/link.ts';
 import { buildNeighborSolicit, buildUnsolicitedNa, parseNdp } from '../../../src/layer2/ndp.ts';
@@ -72,14 +80,20 @@ test('the fence is checked before every send', () => {
   assert.equal(r.handleFrame(arpRequest('10.99.0.200')), 'replied');
   open = false;
   assert.equal(r.handleFrame(arpRequest('10.99.0.200')), 'fenced');
-  assert.equal(r.handleFrame(buildNeighborSolicit(CLIENT, ip6('fd00:99::10'), ip6('fd00:99::200'))), 'fenced');
+  assert.equal(
+    r.handleFrame(buildNeighborSolicit(CLIENT, ip6('fd00:99::10'), ip6('fd00:99::200'))),
+    'fenced',
+  );
   assert.equal(link.sent.length, 1);
   assert.equal(r.counters.repliesFenced, 2);
 });
 
 test('answers an NS with an NA from the target address, S|O, our MAC', () => {
   const { link, r } = setup();
-  assert.equal(r.handleFrame(buildNeighborSolicit(CLIENT, ip6('fd00:99::10'), ip6('fd00:99::200'))), 'replied');
+  assert.equal(
+    r.handleFrame(buildNeighborSolicit(CLIENT, ip6('fd00:99::10'), ip6('fd00:99::200'))),
+    'replied',
+  );
   const na = parseNdp(link.sent[0] ?? assert.fail());
   assert.ok(na.ok);
   assert.deepEqual([na.value.ndp.router, na.value.ndp.solicited, na.value.ndp.override], [false, true, true]);
@@ -104,7 +118,11 @@ test('another MAC claiming our addresses is reported, our own frames are not', (
   for (const f of buildGratuitousArp(NODE, ip4('10.99.0.200'))) r.handleFrame(f);
   assert.deepEqual(
     claims.map((c) => `${c.kind} ${c.ip} ${c.mac}`),
-    ['garp 10.99.0.200 02:00:00:00:00:03', 'garp 10.99.0.200 02:00:00:00:00:03', 'na fd00:99::200 02:00:00:00:00:03'],
+    [
+      'garp 10.99.0.200 02:00:00:00:00:03',
+      'garp 10.99.0.200 02:00:00:00:00:03',
+      'na fd00:99::200 02:00:00:00:00:03',
+    ],
   );
   assert.equal(r.counters.foreignClaims, 3);
 });
@@ -139,7 +157,10 @@ test('solicited-node groups follow the IPv6 address set (shared groups counted o
   r.setAddresses(['fd00:99::200', 'fd00:98::200', '10.0.0.1']);
   assert.deepEqual([...link.groups], [['33:33:ff:00:02:00', 2]]);
   r.setAddresses(['fd00:98::200', 'fd00:99::1:5']);
-  assert.deepEqual([...link.groups].sort(), [['33:33:ff:00:02:00', 1], ['33:33:ff:01:00:05', 1]]);
+  assert.deepEqual([...link.groups].sort(), [
+    ['33:33:ff:00:02:00', 1],
+    ['33:33:ff:01:00:05', 1],
+  ]);
   r.clear();
   assert.equal(link.groups.size, 0);
   assert.throws(() => r.setAddresses(['not-an-ip']), /not-an-ip/);
@@ -147,19 +168,33 @@ test('solicited-node groups follow the IPv6 address set (shared groups counted o
 
 test('property: random frames never throw and every frame is counted once', () => {
   const { r } = setup();
-  const prefixes = [arpRequest('10.99.0.200'), buildNeighborSolicit(CLIENT, ip6('fd00:99::10'), ip6('fd00:99::200'))];
+  const prefixes = [
+    arpRequest('10.99.0.200'),
+    buildNeighborSolicit(CLIENT, ip6('fd00:99::10'), ip6('fd00:99::200')),
+  ];
   fc.assert(
-    fc.property(fc.constantFrom(...prefixes), fc.nat(90), fc.uint8Array({ maxLength: 90 }), (base, cut, noise) => {
-      const f = Buffer.concat([base.subarray(0, cut), noise]);
-      const before = { ...r.counters };
-      const out = r.handleFrame(f);
-      const c = r.counters;
-      assert.equal(c.framesReceived, before.framesReceived + 1);
-      const counted =
-        c.framesIgnored - before.framesIgnored + c.framesDroppedBad - before.framesDroppedBad +
-        c.arpRepliesSent - before.arpRepliesSent + c.ndpAdvertsSent - before.ndpAdvertsSent;
-      assert.equal(counted, 1, out);
-    }),
+    fc.property(
+      fc.constantFrom(...prefixes),
+      fc.nat(90),
+      fc.uint8Array({ maxLength: 90 }),
+      (base, cut, noise) => {
+        const f = Buffer.concat([base.subarray(0, cut), noise]);
+        const before = { ...r.counters };
+        const out = r.handleFrame(f);
+        const c = r.counters;
+        assert.equal(c.framesReceived, before.framesReceived + 1);
+        const counted =
+          c.framesIgnored -
+          before.framesIgnored +
+          c.framesDroppedBad -
+          before.framesDroppedBad +
+          c.arpRepliesSent -
+          before.arpRepliesSent +
+          c.ndpAdvertsSent -
+          before.ndpAdvertsSent;
+        assert.equal(counted, 1, out);
+      },
+    ),
   );
 });
 
@@ -169,26 +204,66 @@ test('watched addresses (probing or refused): claims by others are reported, req
   const r = new Responder({ link, mayAnswer: () => true, onForeignClaim: (c) => claims.push(c) });
   r.setAddresses([], ['10.99.0.1', 'fd00:99::1']);
   assert.deepEqual([r.addresses, r.watchedAddresses], [[], ['10.99.0.1', 'fd00:99::1']]);
-  assert.deepEqual([...link.groups.keys()], ['33:33:ff:00:00:01'], 'solicited-node group joined: DAD probes for it arrive');
+  assert.deepEqual(
+    [...link.groups.keys()],
+    ['33:33:ff:00:00:01'],
+    'solicited-node group joined: DAD probes for it arrive',
+  );
   assert.equal(r.handleFrame(arpRequest('10.99.0.1')), 'ignored');
   assert.equal(r.handleFrame(buildNeighborSolicit(CLIENT, ip6('fd00:99::10'), ip6('fd00:99::1'))), 'ignored');
   assert.equal(link.sent.length, 0);
   // the router's kernel answering our ARP probe (reply to sender IP 0.0.0.0) and NA to all-nodes after our DAD
-  r.handleFrame(buildArp({ ethDst: NODE, ethSrc: OTHER, op: ARP_REPLY, senderMac: OTHER, senderIp: ip4('10.99.0.1'), targetMac: NODE, targetIp: new Uint8Array(4) }));
+  r.handleFrame(
+    buildArp({
+      ethDst: NODE,
+      ethSrc: OTHER,
+      op: ARP_REPLY,
+      senderMac: OTHER,
+      senderIp: ip4('10.99.0.1'),
+      targetMac: NODE,
+      targetIp: new Uint8Array(4),
+    }),
+  );
   r.handleFrame(buildUnsolicitedNa(OTHER, ip6('fd00:99::1')));
   // another host probing for the addresses itself
-  r.handleFrame(buildArp({ ethDst: BROADCAST_MAC, ethSrc: OTHER, op: ARP_REQUEST, senderMac: OTHER, senderIp: new Uint8Array(4), targetMac: new Uint8Array(6), targetIp: ip4('10.99.0.1') }));
+  r.handleFrame(
+    buildArp({
+      ethDst: BROADCAST_MAC,
+      ethSrc: OTHER,
+      op: ARP_REQUEST,
+      senderMac: OTHER,
+      senderIp: new Uint8Array(4),
+      targetMac: new Uint8Array(6),
+      targetIp: ip4('10.99.0.1'),
+    }),
+  );
   r.handleFrame(buildNeighborSolicit(OTHER, IPV6_UNSPECIFIED, ip6('fd00:99::1')));
-  assert.deepEqual(claims.map((c) => `${c.kind} ${c.ip} ${c.mac}`), [
-    'arp-reply 10.99.0.1 02:00:00:00:00:03',
-    'na fd00:99::1 02:00:00:00:00:03',
-    'arp-probe 10.99.0.1 02:00:00:00:00:03',
-    'dad fd00:99::1 02:00:00:00:00:03',
-  ]);
+  assert.deepEqual(
+    claims.map((c) => `${c.kind} ${c.ip} ${c.mac}`),
+    [
+      'arp-reply 10.99.0.1 02:00:00:00:00:03',
+      'na fd00:99::1 02:00:00:00:00:03',
+      'arp-probe 10.99.0.1 02:00:00:00:00:03',
+      'dad fd00:99::1 02:00:00:00:00:03',
+    ],
+  );
   // answered once moved to the answer set; a probe for an answered address is answered and reported
   r.setAddresses(['10.99.0.1'], ['fd00:99::1']);
   assert.equal(r.handleFrame(arpRequest('10.99.0.1')), 'replied');
-  assert.equal(r.handleFrame(buildArp({ ethDst: BROADCAST_MAC, ethSrc: OTHER, op: ARP_REQUEST, senderMac: OTHER, senderIp: new Uint8Array(4), targetMac: new Uint8Array(6), targetIp: ip4('10.99.0.1') })), 'replied');
+  assert.equal(
+    r.handleFrame(
+      buildArp({
+        ethDst: BROADCAST_MAC,
+        ethSrc: OTHER,
+        op: ARP_REQUEST,
+        senderMac: OTHER,
+        senderIp: new Uint8Array(4),
+        targetMac: new Uint8Array(6),
+        targetIp: ip4('10.99.0.1'),
+      }),
+    ),
+    'replied',
+  );
   assert.equal(claims.at(-1)?.kind, 'arp-probe');
   r.clear();
   assert.deepEqual([...link.groups.keys()], []);

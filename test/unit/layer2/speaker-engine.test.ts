@@ -6,12 +6,25 @@ import { rankNodes } from '../../../src/layer2/ownership/ranking.ts';
 import type { Layer2Speaker } from '../../../src/layer2/speaker/speaker.ts';
 import { makeSpeaker, MemoryLeases, targets, TIMING, until, Wire } from './speaker-harness.ts';
 
-const MAC = { a: '02:00:00:00:00:0a', b: '02:00:00:00:00:0b', client: '02:00:00:00:00:cc', stranger: '02:00:00:00:00:ee' };
+const MAC = {
+  a: '02:00:00:00:00:0a',
+  b: '02:00:00:00:00:0b',
+  client: '02:00:00:00:00:cc',
+  stranger: '02:00:00:00:00:ee',
+};
 const IP = '10.99.0.200';
 
 function arpRequest(ip: string): Buffer {
   const mac = parseMac(MAC.client)!;
-  return buildArp({ ethDst: BROADCAST_MAC, ethSrc: mac, op: ARP_REQUEST, senderMac: mac, senderIp: parseIPv4('10.99.0.9')!, targetMac: ZERO_MAC, targetIp: parseIPv4(ip)! });
+  return buildArp({
+    ethDst: BROADCAST_MAC,
+    ethSrc: mac,
+    op: ARP_REQUEST,
+    senderMac: mac,
+    senderIp: parseIPv4('10.99.0.9')!,
+    targetMac: ZERO_MAC,
+    targetIp: parseIPv4(ip)!,
+  });
 }
 
 /** MACs that sent ARP replies for ip since index `from` of the wire log. */
@@ -19,7 +32,13 @@ function repliers(wire: Wire, ip: string, from = 0): string[] {
   const out = new Set<string>();
   for (const e of wire.log.slice(from)) {
     const p = parseArp(e.frame);
-    if (p.ok && p.value.arp.op === ARP_REPLY && formatMac(p.value.arp.senderMac) === e.from && p.value.arp.senderIp.join('.') === ip) out.add(e.from);
+    if (
+      p.ok &&
+      p.value.arp.op === ARP_REPLY &&
+      formatMac(p.value.arp.senderMac) === e.from &&
+      p.value.arp.senderIp.join('.') === ip
+    )
+      out.add(e.from);
   }
   return [...out];
 }
@@ -43,7 +62,13 @@ describe('Layer2Speaker over in-memory Leases and links', () => {
     for (const c of cleanups.splice(0).reverse()) await c();
   });
 
-  function pair(extra: Parameters<typeof makeSpeaker>[4] = {}): { leases: MemoryLeases; wire: Wire; a: Layer2Speaker; b: Layer2Speaker; owner: 'a' | 'b' } {
+  function pair(extra: Parameters<typeof makeSpeaker>[4] = {}): {
+    leases: MemoryLeases;
+    wire: Wire;
+    a: Layer2Speaker;
+    b: Layer2Speaker;
+    owner: 'a' | 'b';
+  } {
     const leases = new MemoryLeases();
     const wire = new Wire();
     const a = makeSpeaker(leases, wire, 'a', MAC.a, extra);
@@ -72,8 +97,14 @@ describe('Layer2Speaker over in-memory Leases and links', () => {
     wire.deliver(wire.link('eth0', MAC.client), arpRequest(IP));
     assert.deepEqual(repliers(wire, IP, before), [MAC[owner]]);
     // the takeover burst went out from the owner only
-    const garps = wire.log.filter((e) => { const p = parseArp(e.frame); return p.ok && p.value.arp.targetIp.join('.') === IP && p.value.arp.senderIp.join('.') === IP; });
-    assert.ok(garps.length >= 2 && garps.every((g) => g.from === MAC[owner]), JSON.stringify(garps.map((g) => g.from)));
+    const garps = wire.log.filter((e) => {
+      const p = parseArp(e.frame);
+      return p.ok && p.value.arp.targetIp.join('.') === IP && p.value.arp.senderIp.join('.') === IP;
+    });
+    assert.ok(
+      garps.length >= 2 && garps.every((g) => g.from === MAC[owner]),
+      JSON.stringify(garps.map((g) => g.from)),
+    );
     assert.equal(stop(), 0);
   });
 
@@ -132,7 +163,11 @@ describe('Layer2Speaker over in-memory Leases and links', () => {
   });
 
   /** A host on the wire holding `ip` in its kernel: answers every ARP request for it (probes too). */
-  function kernelHost(wire: Wire, mac: string, ip: string): { link: ReturnType<Wire['link']>; gone: () => void } {
+  function kernelHost(
+    wire: Wire,
+    mac: string,
+    ip: string,
+  ): { link: ReturnType<Wire['link']>; gone: () => void } {
     const link = wire.link('eth0', mac);
     const m = parseMac(mac)!;
     link.onFrame((f) => {
@@ -140,7 +175,19 @@ describe('Layer2Speaker over in-memory Leases and links', () => {
       if (!p.ok || p.value.arp.op !== ARP_REQUEST || p.value.arp.targetIp.join('.') !== ip) return;
       const req = p.value.arp;
       // as a kernel does: after the frame, not inside the sender's send()
-      setImmediate(() => link.send(buildArp({ ethDst: req.senderMac, ethSrc: m, op: ARP_REPLY, senderMac: m, senderIp: req.targetIp, targetMac: req.senderMac, targetIp: req.senderIp })));
+      setImmediate(() =>
+        link.send(
+          buildArp({
+            ethDst: req.senderMac,
+            ethSrc: m,
+            op: ARP_REPLY,
+            senderMac: m,
+            senderIp: req.targetIp,
+            targetMac: req.senderMac,
+            targetIp: req.senderIp,
+          }),
+        ),
+      );
     });
     link.start();
     return { link, gone: () => link.close() };
@@ -149,7 +196,10 @@ describe('Layer2Speaker over in-memory Leases and links', () => {
   it('a host already holding the IP answers the probe: never answered, refused with its MAC, answered once it is gone', async () => {
     const refusals: string[] = [];
     const resolved: string[] = [];
-    const { wire, a, b, owner } = pair({ onRefused: (_t, r) => refusals.push(`${r.ip} ${r.cause} ${r.mac ?? ''} ${r.kind ?? ''}`), onResolved: (_t, ip) => resolved.push(ip) });
+    const { wire, a, b, owner } = pair({
+      onRefused: (_t, r) => refusals.push(`${r.ip} ${r.cause} ${r.mac ?? ''} ${r.kind ?? ''}`),
+      onResolved: (_t, ip) => resolved.push(ip),
+    });
     const host = kernelHost(wire, MAC.stranger, IP);
     for (const s of [a, b]) {
       s.start();
@@ -159,13 +209,31 @@ describe('Layer2Speaker over in-memory Leases and links', () => {
     await until(() => ownerS.refusals().has(IP), 3000, 'refused');
     assert.deepEqual(refusals.slice(0, 1), [`${IP} conflict ${MAC.stranger} arp-reply`]);
     assert.deepEqual(ownerS.answering, []);
-    assert.ok(ownerS.permitted.includes(IP), 'still held (claimed) by the ranked owner, so no other replica tries');
+    assert.ok(
+      ownerS.permitted.includes(IP),
+      'still held (claimed) by the ranked owner, so no other replica tries',
+    );
     // re-probes with backoff keep meeting the host: still refused, never a reply or gratuitous frame from a replica
-    const probes = (): number => wire.log.filter((e) => e.from === MAC[owner]).map((e) => parseArp(e.frame)).filter((p) => p.ok && p.value.arp.op === ARP_REQUEST && p.value.arp.senderIp.join('.') === '0.0.0.0').length;
+    const probes = (): number =>
+      wire.log
+        .filter((e) => e.from === MAC[owner])
+        .map((e) => parseArp(e.frame))
+        .filter((p) => p.ok && p.value.arp.op === ARP_REQUEST && p.value.arp.senderIp.join('.') === '0.0.0.0')
+        .length;
     await until(() => probes() >= 3, 5000, 'two re-probes');
     assert.ok(ownerS.refusals().has(IP));
-    const claimedByReplica = wire.log.filter((e) => e.from !== MAC.stranger && e.from !== MAC.client).map((e) => parseArp(e.frame)).filter((p) => p.ok && p.value.arp.senderIp.join('.') === IP);
-    assert.deepEqual(claimedByReplica.map((p) => p.ok && `${p.value.arp.op} ${formatMac(p.value.arp.senderMac)} ${p.value.arp.targetIp.join('.')}`), [], 'a replica sent a frame claiming the IP');
+    const claimedByReplica = wire.log
+      .filter((e) => e.from !== MAC.stranger && e.from !== MAC.client)
+      .map((e) => parseArp(e.frame))
+      .filter((p) => p.ok && p.value.arp.senderIp.join('.') === IP);
+    assert.deepEqual(
+      claimedByReplica.map(
+        (p) =>
+          p.ok && `${p.value.arp.op} ${formatMac(p.value.arp.senderMac)} ${p.value.arp.targetIp.join('.')}`,
+      ),
+      [],
+      'a replica sent a frame claiming the IP',
+    );
     // the host leaves: the next re-probe meets nobody and the owner answers
     host.gone();
     await until(() => ownerS.answering.includes(IP), 3000, 'answered after the host left');
@@ -176,9 +244,11 @@ describe('Layer2Speaker over in-memory Leases and links', () => {
     assert.deepEqual(repliers(wire, IP, before), [MAC[owner]]);
   });
 
-  it('a stranger claiming an answered IP later: answering stops at once; the old owner\'s late answers after a hand-over are not conflicts', async () => {
+  it("a stranger claiming an answered IP later: answering stops at once; the old owner's late answers after a hand-over are not conflicts", async () => {
     const refusals: string[] = [];
-    const { wire, a, b, owner } = pair({ onRefused: (_t, r) => refusals.push(`${r.ip} ${r.mac ?? ''} ${r.kind ?? ''}`) });
+    const { wire, a, b, owner } = pair({
+      onRefused: (_t, r) => refusals.push(`${r.ip} ${r.mac ?? ''} ${r.kind ?? ''}`),
+    });
     for (const s of [a, b]) {
       s.start();
       s.setTargets(targets([IP], ['a', 'b']));
@@ -190,14 +260,26 @@ describe('Layer2Speaker over in-memory Leases and links', () => {
     await until(() => other.answering.includes(IP), 3000, 'peer takes over');
     const reply = (mac: string, to: string): Buffer => {
       const m = parseMac(mac)!;
-      return buildArp({ ethDst: parseMac(to)!, ethSrc: m, op: ARP_REPLY, senderMac: m, senderIp: parseIPv4(IP)!, targetMac: parseMac(to)!, targetIp: parseIPv4('10.99.0.9')! });
+      return buildArp({
+        ethDst: parseMac(to)!,
+        ethSrc: m,
+        op: ARP_REPLY,
+        senderMac: m,
+        senderIp: parseIPv4(IP)!,
+        targetMac: parseMac(to)!,
+        targetIp: parseIPv4('10.99.0.9')!,
+      });
     };
     wire.deliver(wire.link('eth0', MAC[owner]), reply(MAC[owner], MAC.client)); // the old owner's answer, crossing
     await new Promise((r) => setTimeout(r, 20));
     assert.deepEqual(refusals, []);
     assert.ok(other.answering.includes(IP));
     wire.deliver(wire.link('eth0', MAC.stranger), reply(MAC.stranger, MAC.client));
-    assert.equal(other.machine.mayAnswer(IP, performance.now()) && other.answering.includes(IP), false, 'still answering right after the claim');
+    assert.equal(
+      other.machine.mayAnswer(IP, performance.now()) && other.answering.includes(IP),
+      false,
+      'still answering right after the claim',
+    );
     const before = wire.log.length;
     wire.deliver(wire.link('eth0', MAC.client), arpRequest(IP));
     assert.deepEqual(repliers(wire, IP, before), []);
@@ -206,9 +288,11 @@ describe('Layer2Speaker over in-memory Leases and links', () => {
     void otherMac;
   });
 
-  it('a reserved address (a node\'s, a peer\'s, a gateway) is never probed nor answered; answered once no longer reserved', async () => {
+  it("a reserved address (a node's, a peer's, a gateway) is never probed nor answered; answered once no longer reserved", async () => {
     const refusals: string[] = [];
-    const { wire, a, b, owner } = pair({ onRefused: (_t, r) => refusals.push(`${r.ip} ${r.cause} ${r.detail}`) });
+    const { wire, a, b, owner } = pair({
+      onRefused: (_t, r) => refusals.push(`${r.ip} ${r.cause} ${r.detail}`),
+    });
     for (const s of [a, b]) {
       s.start();
       s.setReserved(new Map([[IP, 'it is the default gateway of node x (via eth0)']]));
@@ -233,7 +317,14 @@ describe('Layer2Speaker over in-memory Leases and links', () => {
     await until(() => ownerS.answering.includes(IP), 3000, 'owner answering');
     const before = wire.log.length;
     ownerS.probe();
-    const probe = wire.log.slice(before).map((e) => parseArp(e.frame)).find((p) => p.ok && p.value.arp.op === ARP_REQUEST);
-    assert.ok(probe?.ok && probe.value.arp.senderIp.join('.') === '0.0.0.0' && probe.value.arp.targetIp.join('.') === IP);
+    const probe = wire.log
+      .slice(before)
+      .map((e) => parseArp(e.frame))
+      .find((p) => p.ok && p.value.arp.op === ARP_REQUEST);
+    assert.ok(
+      probe?.ok &&
+        probe.value.arp.senderIp.join('.') === '0.0.0.0' &&
+        probe.value.arp.targetIp.join('.') === IP,
+    );
   });
 });

@@ -40,7 +40,13 @@ export class MemoryLeases {
       renew: async (claims, macs, refused) => {
         const startedAt = performance.now();
         await check();
-        this.leases.set(node, { version: ++this.#rev, claims: [...claims], macs: [...macs], refused: [...refused], leaseDurationMs });
+        this.leases.set(node, {
+          version: ++this.#rev,
+          claims: [...claims],
+          macs: [...macs],
+          refused: [...refused],
+          leaseDurationMs,
+        });
         this.#notify(node);
         return { startedAt, completedAt: performance.now(), claims };
       },
@@ -52,7 +58,13 @@ export class MemoryLeases {
       read: async () => {
         const startedAt = performance.now();
         await check();
-        const leases: PeerLease[] = [...this.leases].map(([n, l]) => ({ node: n, version: String(l.version), leaseDurationMs: l.leaseDurationMs, claims: l.claims, refused: l.refused }));
+        const leases: PeerLease[] = [...this.leases].map(([n, l]) => ({
+          node: n,
+          version: String(l.version),
+          leaseDurationMs: l.leaseDurationMs,
+          claims: l.claims,
+          refused: l.refused,
+        }));
         const macs = new Map([...this.leases].map(([n, l]) => [n, l.macs]));
         return { startedAt, completedAt: performance.now(), leases, macs };
       },
@@ -123,10 +135,20 @@ export class WireLink implements LinkHandle {
 
 export const TIMING = { leaseDurationMs: 400, marginMs: 100, renewIntervalMs: 60 };
 /** Probe windows and re-probe backoff scaled down like the Lease timings. */
-export const GUARD = { probeWaitMs: 40, takeoverProbeWaitMs: 10, probeCount: 2, retryInitialMs: 100, retryMaxMs: 400 };
+export const GUARD = {
+  probeWaitMs: 40,
+  takeoverProbeWaitMs: 10,
+  probeCount: 2,
+  retryInitialMs: 100,
+  retryMaxMs: 400,
+};
 
 export function makeSpeaker(
-  leases: MemoryLeases, wire: Wire, node: string, mac: string, extra: Partial<SpeakerOptions> = {},
+  leases: MemoryLeases,
+  wire: Wire,
+  node: string,
+  mac: string,
+  extra: Partial<SpeakerOptions> = {},
 ): { speaker: Layer2Speaker; unwatch: () => void } {
   const speaker = new Layer2Speaker({
     self: node,
@@ -141,13 +163,31 @@ export function makeSpeaker(
   });
   const unwatch = leases.watch((n, l) => {
     if (l === undefined) speaker.peerDeleted(n);
-    else speaker.peerObserved({ node: n, version: String(l.version), leaseDurationMs: l.leaseDurationMs, claims: l.claims, refused: l.refused }, l.macs);
+    else
+      speaker.peerObserved(
+        {
+          node: n,
+          version: String(l.version),
+          leaseDurationMs: l.leaseDurationMs,
+          claims: l.claims,
+          refused: l.refused,
+        },
+        l.macs,
+      );
   });
   return { speaker, unwatch };
 }
 
 export function target(ip: string, eligible: string[]): Layer2Target {
-  return { ip, family: ip.includes(':') ? 6 : 4, eip: 'pool', eligible, ifname: 'eth0', problem: undefined, services: [] };
+  return {
+    ip,
+    family: ip.includes(':') ? 6 : 4,
+    eip: 'pool',
+    eligible,
+    ifname: 'eth0',
+    problem: undefined,
+    services: [],
+  };
 }
 
 export function targets(ips: string[], eligible: string[]): Map<string, Layer2Target> {

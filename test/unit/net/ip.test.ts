@@ -3,7 +3,16 @@ import assert from 'node:assert/strict';
 import { isIP } from 'node:net';
 import fc from 'fast-check';
 import { Address6 } from 'ip-address';
-import { canonicalIp, formatIp, formatIpv6, formatIpv6Bytes, ipToBytes, readIp, tryParseIp, type Family } from '../../../src/net/ip.ts';
+import {
+  canonicalIp,
+  formatIp,
+  formatIpv6,
+  formatIpv6Bytes,
+  ipToBytes,
+  readIp,
+  tryParseIp,
+  type Family,
+} from '../../../src/net/ip.ts';
 
 test('readIp: the address, or a sentence quoting the text', () => {
   assert.deepEqual(readIp('10.0.0.1'), { family: 4, value: 0x0a000001n });
@@ -53,14 +62,18 @@ test('accepts exactly what node:net calls an IP (no zones) (property)', () => {
 
 test('text → value → bytes → text round trips (property)', () => {
   const family = fc.constantFrom<Family>(4, 6);
-  const value = (f: Family): fc.Arbitrary<bigint> => fc.bigInt({ min: 0n, max: 2n ** BigInt(f === 4 ? 32 : 128) - 1n });
+  const value = (f: Family): fc.Arbitrary<bigint> =>
+    fc.bigInt({ min: 0n, max: 2n ** BigInt(f === 4 ? 32 : 128) - 1n });
   fc.assert(
-    fc.property(family.chain((f) => fc.tuple(fc.constant(f), value(f))), ([f, v]) => {
-      const text = formatIp(f, v);
-      assert.deepEqual(tryParseIp(text), { family: f, value: v });
-      const b = ipToBytes({ family: f, value: v });
-      assert.equal(b.length, f === 4 ? 4 : 16);
-      if (f === 6) assert.equal(formatIpv6Bytes(b), formatIpv6(v));
-    }),
+    fc.property(
+      family.chain((f) => fc.tuple(fc.constant(f), value(f))),
+      ([f, v]) => {
+        const text = formatIp(f, v);
+        assert.deepEqual(tryParseIp(text), { family: f, value: v });
+        const b = ipToBytes({ family: f, value: v });
+        assert.equal(b.length, f === 4 ? 4 : 16);
+        if (f === 6) assert.equal(formatIpv6Bytes(b), formatIpv6(v));
+      },
+    ),
   );
 });

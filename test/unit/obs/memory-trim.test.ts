@@ -7,19 +7,32 @@ const settle = () => new Promise((r) => setTimeout(r, 200)); // the GC is asynch
 
 test('trims once RSS grew past the threshold and holds still; what the trim left is the new baseline', async () => {
   let hooked = 0;
-  const t = new MemoryTrimmer({ thresholdBytes: 32 * MiB, maxBusy: 1, minIntervalMs: 0, afterGc: () => hooked++ });
+  const t = new MemoryTrimmer({
+    thresholdBytes: 32 * MiB,
+    maxBusy: 1,
+    minIntervalMs: 0,
+    afterGc: () => hooked++,
+  });
   assert.equal(t.start(), true, 'V8 gc() is available');
   try {
     assert.equal(t.tick(0, 100 * MiB), false, 'first sample: the baseline');
     assert.equal(t.tick(1000, 120 * MiB), false, 'below the threshold');
     assert.equal(t.tick(2000, 140 * MiB), false, 'past it, but still rising (a burst may be starting)');
-    assert.equal(t.tick(3000, 141 * MiB, () => 130 * MiB), true, 'past it and holding still');
+    assert.equal(
+      t.tick(3000, 141 * MiB, () => 130 * MiB),
+      true,
+      'past it and holding still',
+    );
     await settle();
     assert.equal(hooked, 1, 'after-GC hook ran');
     assert.equal(t.tick(4000, 130 * MiB), false);
     assert.equal(t.tick(5000, 150 * MiB), false, '20 MiB above the new baseline');
     assert.equal(t.tick(6000, 170 * MiB), false, 'rising');
-    assert.equal(t.tick(7000, 170 * MiB, () => 131 * MiB), true, 'new growth trims again');
+    assert.equal(
+      t.tick(7000, 170 * MiB, () => 131 * MiB),
+      true,
+      'new growth trims again',
+    );
     await settle();
     assert.equal(t.trims, 2);
   } finally {
@@ -40,7 +53,10 @@ test('never while the event loop is busy, nor beyond its share of wall time', as
   thrifty.start();
   thrifty.tick(0, 100 * MiB);
   thrifty.tick(10, 200 * MiB);
-  assert.equal(thrifty.tick(20, 200 * MiB, () => 100 * MiB), true);
+  assert.equal(
+    thrifty.tick(20, 200 * MiB, () => 100 * MiB),
+    true,
+  );
   await settle();
   thrifty.tick(30, 300 * MiB);
   assert.equal(thrifty.tick(40, 300 * MiB), false, 'budget spent');

@@ -6,36 +6,87 @@ import { INITIAL_BACKOFF_MS, MAX_BACKOFF_MS, RestartBackoff } from '../../pod/ba
 import { expandVars } from '../../pod/expand.ts';
 import { editContainer, loadWorkload } from '../../pod/manifest.ts';
 import { placementProblems } from '../../pod/placement.ts';
-import { capabilitySet, planContainers, PlanError, RUNTIME_DEFAULT_CAPS, type ImageConfig } from '../../pod/plan.ts';
+import {
+  capabilitySet,
+  planContainers,
+  PlanError,
+  RUNTIME_DEFAULT_CAPS,
+  type ImageConfig,
+} from '../../pod/plan.ts';
 import { parseQuantity } from '../../pod/quantity.ts';
 import { checkPodTemplate } from '../../pod/schema.ts';
 
 const w = await loadWorkload();
 const IMAGES = new Map<string, ImageConfig>([
-  ['ghcr.io/openelb-ts/gobgpd:0.1.0', { user: '65532:65532', entrypoint: ['gobgpd'], cmd: [], env: ['PATH=/usr/bin:/bin'] }],
-  ['ghcr.io/openelb-ts/openelb-manager:0.1.0', { user: '', entrypoint: ['node', '/app/dist/src/main.js'], cmd: [], env: ['PATH=/usr/local/bin:/usr/bin:/bin'] }],
+  [
+    'ghcr.io/openelb-ts/gobgpd:0.1.0',
+    { user: '65532:65532', entrypoint: ['gobgpd'], cmd: [], env: ['PATH=/usr/bin:/bin'] },
+  ],
+  [
+    'ghcr.io/openelb-ts/openelb-manager:0.1.0',
+    {
+      user: '',
+      entrypoint: ['node', '/app/dist/src/main.js'],
+      cmd: [],
+      env: ['PATH=/usr/local/bin:/usr/bin:/bin'],
+    },
+  ],
 ]);
-const identity = { name: 'openelb-manager-abc-xyz', namespace: 'openelb-system', uid: 'u-1', labels: { app: 'x' }, annotations: {}, nodeName: 'node1', nodeIPs: ['10.99.0.11', 'fd99::11'] };
-const host = { netnsPath: '/run/netns/n1', volumes: new Map([['run', '/h/run'], ['tmp', '/h/tmp']]), serviceAccountDir: '/h/sa' };
+const identity = {
+  name: 'openelb-manager-abc-xyz',
+  namespace: 'openelb-system',
+  uid: 'u-1',
+  labels: { app: 'x' },
+  annotations: {},
+  nodeName: 'node1',
+  nodeIPs: ['10.99.0.11', 'fd99::11'],
+};
+const host = {
+  netnsPath: '/run/netns/n1',
+  volumes: new Map([
+    ['run', '/h/run'],
+    ['tmp', '/h/tmp'],
+  ]),
+  serviceAccountDir: '/h/sa',
+};
 
 function plans(template: unknown = w.template): ReturnType<typeof planContainers> {
   return planContainers({ template: checkPodTemplate(template), identity, host, images: IMAGES });
 }
 
 describe('pod runner: plan', () => {
-  it('the sidecar first, with the manifest\'s identity, no capabilities, read-only root and its command', () => {
+  it("the sidecar first, with the manifest's identity, no capabilities, read-only root and its command", () => {
     const [g, m] = plans();
     assert.equal(g?.name, 'gobgpd');
     assert.equal(g?.sidecar, true);
     assert.equal(m?.name, 'manager');
     const o = g?.podmanOptions ?? [];
-    for (const want of ['--user', '65532:65532', '--group-add=65532', '--cap-drop=ALL', '--security-opt=no-new-privileges', '--read-only', '--read-only-tmpfs=false', '--network=ns:/run/netns/n1', '--hostname=node1', '--memory=268435456b', '--cpu-shares=20']) {
+    for (const want of [
+      '--user',
+      '65532:65532',
+      '--group-add=65532',
+      '--cap-drop=ALL',
+      '--security-opt=no-new-privileges',
+      '--read-only',
+      '--read-only-tmpfs=false',
+      '--network=ns:/run/netns/n1',
+      '--hostname=node1',
+      '--memory=268435456b',
+      '--cpu-shares=20',
+    ]) {
       assert.ok(o.includes(want), `${want} in ${o.join(' ')}`);
     }
     assert.ok(!o.some((x) => x.startsWith('--cap-add')));
-    assert.ok(!o.some((x) => x.startsWith('--security-opt=seccomp')), 'RuntimeDefault = podman\'s default profile');
+    assert.ok(
+      !o.some((x) => x.startsWith('--security-opt=seccomp')),
+      "RuntimeDefault = podman's default profile",
+    );
     assert.ok(o.includes('--mount=type=bind,source=/h/run,destination=/run/openelb'));
-    assert.deepEqual(g?.entrypoint, ['/bin/sh', '-c', 'umask 0117 && rm -f /run/openelb/gobgpd.sock && exec "$0" "$@"']);
+    assert.deepEqual(g?.entrypoint, [
+      '/bin/sh',
+      '-c',
+      'umask 0117 && rm -f /run/openelb/gobgpd.sock && exec "$0" "$@"',
+    ]);
     assert.deepEqual(g?.args?.[0], 'gobgpd');
     assert.equal(g?.probes.startup?.handler.kind, 'exec');
     assert.equal(g?.probes.startup?.periodMs, 1000);
@@ -68,7 +119,14 @@ describe('pod runner: plan', () => {
     const t = editContainer(w.template, 'gobgpd', (c) => {
       (c.securityContext as { capabilities: { add?: string[] } }).capabilities.add = ['NET_BIND_SERVICE'];
     });
-    assert.throws(() => plans(t), (e: unknown) => e instanceof PlanError && /spec\.initContainers\[0\]\.securityContext\.capabilities: a non-root container \(uid 65532\) with capabilities \[NET_BIND_SERVICE\]/.test(e.message));
+    assert.throws(
+      () => plans(t),
+      (e: unknown) =>
+        e instanceof PlanError &&
+        /spec\.initContainers\[0\]\.securityContext\.capabilities: a non-root container \(uid 65532\) with capabilities \[NET_BIND_SERVICE\]/.test(
+          e.message,
+        ),
+    );
   });
 
   it('runAsNonRoot with a root user is refused, as the kubelet refuses it', () => {
@@ -79,7 +137,10 @@ describe('pod runner: plan', () => {
   });
 
   it('a missing image is named with `make images`', () => {
-    assert.throws(() => planContainers({ template: checkPodTemplate(w.template), identity, host, images: new Map() }), /not present \(the runner never pulls: build it with `make images`\)/);
+    assert.throws(
+      () => planContainers({ template: checkPodTemplate(w.template), identity, host, images: new Map() }),
+      /not present \(the runner never pulls: build it with `make images`\)/,
+    );
   });
 
   it('capability sets start from the CRI default', () => {
@@ -92,11 +153,15 @@ describe('pod runner: plan', () => {
 
 describe('pod runner: kubelet rules', () => {
   it('$(VAR) expansion: defined names replaced, others and shell syntax kept, $$ escapes', () => {
-    const vars = new Map([['NODE', 'n1'], ['A', 'x']]);
+    const vars = new Map([
+      ['NODE', 'n1'],
+      ['A', 'x'],
+    ]);
     assert.equal(expandVars('--node=$(NODE)', vars), '--node=n1');
     assert.equal(expandVars('$(MISSING) $$(NODE) $$ $', vars), '$(MISSING) $(NODE) $ $');
     assert.equal(expandVars('exec "$0" "$@"', vars), 'exec "$0" "$@"');
-    const probe = 'f=/run/openelb/heartbeat; [ ! -e "$f" ] || [ $(( $(date +%s) - $(stat -c %Y "$f") )) -lt 60 ]';
+    const probe =
+      'f=/run/openelb/heartbeat; [ ! -e "$f" ] || [ $(( $(date +%s) - $(stat -c %Y "$f") )) -lt 60 ]';
     assert.equal(expandVars(probe, vars), probe);
   });
 
@@ -114,27 +179,62 @@ describe('pod runner: kubelet rules', () => {
     let t = 0;
     const delays = [];
     for (let i = 0; i < 8; i++) delays.push(b.next((t += 1000)));
-    assert.deepEqual(delays, [0, INITIAL_BACKOFF_MS, 20_000, 40_000, 80_000, 160_000, MAX_BACKOFF_MS, MAX_BACKOFF_MS]);
+    assert.deepEqual(delays, [
+      0,
+      INITIAL_BACKOFF_MS,
+      20_000,
+      40_000,
+      80_000,
+      160_000,
+      MAX_BACKOFF_MS,
+      MAX_BACKOFF_MS,
+    ]);
     assert.equal(b.next(t + 2 * MAX_BACKOFF_MS + 1), 0);
   });
 
   it('placement: node selector, required node affinity, taints and per-node anti-affinity', () => {
     const spec = checkPodTemplate(w.template).spec;
     const labels = { 'app.kubernetes.io/name': 'openelb', 'app.kubernetes.io/component': 'manager' };
-    const node = { name: 'node1', labels: { 'kubernetes.io/os': 'linux', 'kubernetes.io/hostname': 'node1' } };
+    const node = {
+      name: 'node1',
+      labels: { 'kubernetes.io/os': 'linux', 'kubernetes.io/hostname': 'node1' },
+    };
     assert.deepEqual(placementProblems(spec, node, []), []);
-    assert.match(placementProblems(spec, node, [labels])[0] ?? '', /podAntiAffinity.*already runs a pod matching/);
-    const excluded = { ...node, labels: { ...node.labels, 'node.kubernetes.io/exclude-from-external-load-balancers': '' } };
-    assert.match(placementProblems(spec, excluded, [])[0] ?? '', /nodeAffinity: node node1 .* matches no required node selector term/);
-    assert.match(placementProblems(spec, { ...node, taints: [{ key: 'x', effect: 'NoSchedule' }] }, [])[0] ?? '', /taint x=:NoSchedule/);
-    assert.deepEqual(placementProblems(spec, { ...node, taints: [{ key: 'CriticalAddonsOnly', effect: 'NoSchedule' }] }, []), []);
-    assert.match(placementProblems(spec, { name: 'w', labels: { 'kubernetes.io/os': 'windows' } }, [])[0] ?? '', /nodeSelector/);
+    assert.match(
+      placementProblems(spec, node, [labels])[0] ?? '',
+      /podAntiAffinity.*already runs a pod matching/,
+    );
+    const excluded = {
+      ...node,
+      labels: { ...node.labels, 'node.kubernetes.io/exclude-from-external-load-balancers': '' },
+    };
+    assert.match(
+      placementProblems(spec, excluded, [])[0] ?? '',
+      /nodeAffinity: node node1 .* matches no required node selector term/,
+    );
+    assert.match(
+      placementProblems(spec, { ...node, taints: [{ key: 'x', effect: 'NoSchedule' }] }, [])[0] ?? '',
+      /taint x=:NoSchedule/,
+    );
+    assert.deepEqual(
+      placementProblems(spec, { ...node, taints: [{ key: 'CriticalAddonsOnly', effect: 'NoSchedule' }] }, []),
+      [],
+    );
+    assert.match(
+      placementProblems(spec, { name: 'w', labels: { 'kubernetes.io/os': 'windows' } }, [])[0] ?? '',
+      /nodeSelector/,
+    );
   });
 
   it('audit parsers: /proc status and mountinfo', () => {
     assert.deepEqual(capsFromMask('0000000000002000'), ['NET_RAW']);
-    const s = parseStatus('Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nGroups:\t0 65532 \nCapEff:\t0000000000002000\nCapBnd:\t0000000000002000\nCapAmb:\t0000000000000000\nNoNewPrivs:\t1\nSeccomp:\t2\n');
-    assert.deepEqual([s.uid, s.groups, s.capEff, s.capAmb, s.noNewPrivs, s.seccomp], [0, [0, 65532], ['NET_RAW'], [], true, 2]);
+    const s = parseStatus(
+      'Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nGroups:\t0 65532 \nCapEff:\t0000000000002000\nCapBnd:\t0000000000002000\nCapAmb:\t0000000000000000\nNoNewPrivs:\t1\nSeccomp:\t2\n',
+    );
+    assert.deepEqual(
+      [s.uid, s.groups, s.capEff, s.capAmb, s.noNewPrivs, s.seccomp],
+      [0, [0, 65532], ['NET_RAW'], [], true, 2],
+    );
     const mi = [
       '1 0 0:1 / / ro,relatime - overlay overlay rw',
       '2 1 0:2 / /proc rw - proc proc rw',
@@ -143,6 +243,10 @@ describe('pod runner: kubelet rules', () => {
       '5 1 0:5 / /etc/hosts rw - ext4 /dev/sda rw',
       '6 1 0:6 / /var/tmp rw - tmpfs tmpfs rw',
     ].join('\n');
-    assert.deepEqual(parseMountinfo(mi), { rootReadOnly: true, writable: ['/run/openelb', '/tmp', '/var/tmp'], tmpfs: ['/run/openelb', '/var/tmp'] });
+    assert.deepEqual(parseMountinfo(mi), {
+      rootReadOnly: true,
+      writable: ['/run/openelb', '/tmp', '/var/tmp'],
+      tmpfs: ['/run/openelb', '/var/tmp'],
+    });
   });
 });

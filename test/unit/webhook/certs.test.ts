@@ -21,7 +21,9 @@ describe('planCertificates', () => {
     assert.ok(ca.ca);
     assert.ok(cert.checkIssued(ca) && cert.verify(ca.publicKey));
     for (const n of NAMES) assert.equal(cert.checkHost(n), n);
-    assert.ok(cert.checkPrivateKey(await import('node:crypto').then((c) => c.createPrivateKey(p.material.key))));
+    assert.ok(
+      cert.checkPrivateKey(await import('node:crypto').then((c) => c.createPrivateKey(p.material.key))),
+    );
     assert.equal(new Date(cert.validTo).getTime(), at(90).getTime());
     assert.deepEqual(splitBundle(p.material.caBundle), [p.material.caCert]);
   });
@@ -64,7 +66,11 @@ describe('planCertificates', () => {
     const other = await planCertificates(undefined, t0, policy);
     const badKey = await planCertificates({ ...p.material, key: other.material.key }, t0, policy);
     assert.equal(badKey.action, 'issue-cert');
-    const foreign = await planCertificates({ ...p.material, cert: other.material.cert, key: other.material.key }, t0, policy);
+    const foreign = await planCertificates(
+      { ...p.material, cert: other.material.cert, key: other.material.key },
+      t0,
+      policy,
+    );
     assert.equal(foreign.action, 'issue-cert');
     const renamed = await planCertificates(p.material, t0, { ...policy, dnsNames: ['other.ns.svc'] });
     assert.equal(renamed.action, 'issue-cert');

@@ -5,10 +5,24 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { labelsMatch } from '../../../src/controllers/bgp/selector.ts';
-import { conflictOf, neighborClashes, neighborConflicts, neighborKey, selectorsOverlap, validateBgpPeer, type NeighborPeer } from '../../../src/webhook/validate/index.ts';
+import {
+  conflictOf,
+  neighborClashes,
+  neighborConflicts,
+  neighborKey,
+  selectorsOverlap,
+  validateBgpPeer,
+  type NeighborPeer,
+} from '../../../src/webhook/validate/index.ts';
 
 type Sel = Record<string, unknown> | undefined;
-const peer = (name: string, neighborAddress: string, nodeSelector?: Sel, creationTimestamp?: string, extra: Record<string, unknown> = {}): NeighborPeer => ({
+const peer = (
+  name: string,
+  neighborAddress: string,
+  nodeSelector?: Sel,
+  creationTimestamp?: string,
+  extra: Record<string, unknown> = {},
+): NeighborPeer => ({
   metadata: { name, ...(creationTimestamp ? { creationTimestamp } : {}) },
   spec: { conf: { neighborAddress, peerAs: 65001, ...extra }, ...(nodeSelector ? { nodeSelector } : {}) },
 });
@@ -32,14 +46,54 @@ describe('nodeSelector overlap', () => {
     ['two racks', rack('a'), rack('b'), false],
     ['same rack', rack('a'), rack('a'), true],
     ['different keys can meet on one node', rack('a'), { matchLabels: { zone: 'z1' } }, true],
-    ['In sets disjoint', { matchExpressions: [{ key: 'rack', operator: 'In', values: ['a', 'b'] }] }, { matchExpressions: [{ key: 'rack', operator: 'In', values: ['c'] }] }, false],
-    ['In sets meet', { matchExpressions: [{ key: 'rack', operator: 'In', values: ['a', 'b'] }] }, { matchExpressions: [{ key: 'rack', operator: 'In', values: ['b', 'c'] }] }, true],
-    ['In vs NotIn of all its values', { matchExpressions: [{ key: 'rack', operator: 'In', values: ['a'] }] }, { matchExpressions: [{ key: 'rack', operator: 'NotIn', values: ['a'] }] }, false],
-    ['Exists vs NotIn: another value', { matchExpressions: [{ key: 'rack', operator: 'Exists' }] }, { matchExpressions: [{ key: 'rack', operator: 'NotIn', values: ['a'] }] }, true],
-    ['Exists vs DoesNotExist', { matchExpressions: [{ key: 'bgp', operator: 'Exists' }] }, { matchExpressions: [{ key: 'bgp', operator: 'DoesNotExist' }] }, false],
-    ['label vs DoesNotExist', rack('a'), { matchExpressions: [{ key: 'rack', operator: 'DoesNotExist' }] }, false],
-    ['NotIn vs DoesNotExist: a node without the label', { matchExpressions: [{ key: 'rack', operator: 'NotIn', values: ['a'] }] }, { matchExpressions: [{ key: 'rack', operator: 'DoesNotExist' }] }, true],
-    ['malformed: taken to overlap', { matchExpressions: [{ key: 'rack', operator: 'Near', values: ['a'] }] }, rack('b'), true],
+    [
+      'In sets disjoint',
+      { matchExpressions: [{ key: 'rack', operator: 'In', values: ['a', 'b'] }] },
+      { matchExpressions: [{ key: 'rack', operator: 'In', values: ['c'] }] },
+      false,
+    ],
+    [
+      'In sets meet',
+      { matchExpressions: [{ key: 'rack', operator: 'In', values: ['a', 'b'] }] },
+      { matchExpressions: [{ key: 'rack', operator: 'In', values: ['b', 'c'] }] },
+      true,
+    ],
+    [
+      'In vs NotIn of all its values',
+      { matchExpressions: [{ key: 'rack', operator: 'In', values: ['a'] }] },
+      { matchExpressions: [{ key: 'rack', operator: 'NotIn', values: ['a'] }] },
+      false,
+    ],
+    [
+      'Exists vs NotIn: another value',
+      { matchExpressions: [{ key: 'rack', operator: 'Exists' }] },
+      { matchExpressions: [{ key: 'rack', operator: 'NotIn', values: ['a'] }] },
+      true,
+    ],
+    [
+      'Exists vs DoesNotExist',
+      { matchExpressions: [{ key: 'bgp', operator: 'Exists' }] },
+      { matchExpressions: [{ key: 'bgp', operator: 'DoesNotExist' }] },
+      false,
+    ],
+    [
+      'label vs DoesNotExist',
+      rack('a'),
+      { matchExpressions: [{ key: 'rack', operator: 'DoesNotExist' }] },
+      false,
+    ],
+    [
+      'NotIn vs DoesNotExist: a node without the label',
+      { matchExpressions: [{ key: 'rack', operator: 'NotIn', values: ['a'] }] },
+      { matchExpressions: [{ key: 'rack', operator: 'DoesNotExist' }] },
+      true,
+    ],
+    [
+      'malformed: taken to overlap',
+      { matchExpressions: [{ key: 'rack', operator: 'Near', values: ['a'] }] },
+      rack('b'),
+      true,
+    ],
   ];
   for (const [what, a, b, want] of cases) {
     it(`${what}: ${want ? 'overlap' : 'disjoint'}`, () => {
@@ -52,18 +106,31 @@ describe('nodeSelector overlap', () => {
     const keys = ['rack', 'zone'];
     const values = ['a', 'b', 'c'];
     const req = fc.oneof(
-      fc.record({ key: fc.constantFrom(...keys), operator: fc.constantFrom('In' as const, 'NotIn' as const), values: fc.uniqueArray(fc.constantFrom(...values), { minLength: 1 }) }),
-      fc.record({ key: fc.constantFrom(...keys), operator: fc.constantFrom('Exists' as const, 'DoesNotExist' as const) }),
+      fc.record({
+        key: fc.constantFrom(...keys),
+        operator: fc.constantFrom('In' as const, 'NotIn' as const),
+        values: fc.uniqueArray(fc.constantFrom(...values), { minLength: 1 }),
+      }),
+      fc.record({
+        key: fc.constantFrom(...keys),
+        operator: fc.constantFrom('Exists' as const, 'DoesNotExist' as const),
+      }),
     );
-    const sel = fc.record({ matchLabels: fc.dictionary(fc.constantFrom(...keys), fc.constantFrom(...values)), matchExpressions: fc.array(req, { maxLength: 3 }) });
+    const sel = fc.record({
+      matchLabels: fc.dictionary(fc.constantFrom(...keys), fc.constantFrom(...values)),
+      matchExpressions: fc.array(req, { maxLength: 3 }),
+    });
     // Every node over these keys, with a value outside `values` ('z') standing in for "any other value".
     const options = [undefined, ...values, 'z'];
     const nodes: Record<string, string>[] = [];
-    for (const r of options) for (const z of options) nodes.push({ ...(r ? { rack: r } : {}), ...(z ? { zone: z } : {}) });
-    fc.assert(fc.property(sel, sel, (a, b) => {
-      const witness = nodes.some((n) => labelsMatch(a, n) && labelsMatch(b, n));
-      assert.equal(selectorsOverlap(a, b), witness, JSON.stringify({ a, b }));
-    }));
+    for (const r of options)
+      for (const z of options) nodes.push({ ...(r ? { rack: r } : {}), ...(z ? { zone: z } : {}) });
+    fc.assert(
+      fc.property(sel, sel, (a, b) => {
+        const witness = nodes.some((n) => labelsMatch(a, n) && labelsMatch(b, n));
+        assert.equal(selectorsOverlap(a, b), witness, JSON.stringify({ a, b }));
+      }),
+    );
   });
 });
 
@@ -72,7 +139,10 @@ describe('clashes and the later peer', () => {
     const first = peer('first', '2001:db8::1', undefined, '2026-01-01T00:00:00Z');
     const copy = peer('copy', '2001:DB8:0::1', undefined, '2026-01-01T00:00:05Z');
     assert.deepEqual(neighborClashes(copy, [first, copy]), [{ other: 'first', address: '2001:db8::1' }]);
-    assert.deepEqual(neighborClashes(peer('r-a', '10.0.0.1', rack('a')), [peer('r-b', '10.0.0.1', rack('b'))]), []);
+    assert.deepEqual(
+      neighborClashes(peer('r-a', '10.0.0.1', rack('a')), [peer('r-b', '10.0.0.1', rack('b'))]),
+      [],
+    );
     const gone = { ...first, metadata: { ...first.metadata, deletionTimestamp: '2026-01-02T00:00:00Z' } };
     assert.deepEqual(neighborClashes(copy, [gone]), []);
   });
@@ -84,24 +154,45 @@ describe('clashes and the later peer', () => {
     const all = [newer, tie, older];
     assert.equal(conflictOf(older, all), undefined);
     assert.deepEqual(conflictOf(newer, all), { other: 'zz-older', address: '10.0.0.1' });
-    assert.deepEqual(conflictOf(tie, all), { other: 'zz-older', address: '10.0.0.1' }, 'the earliest peer it clashes with');
+    assert.deepEqual(
+      conflictOf(tie, all),
+      { other: 'zz-older', address: '10.0.0.1' },
+      'the earliest peer it clashes with',
+    );
     assert.deepEqual([...neighborConflicts(all).keys()].sort(), ['aa-newer', 'zz-tie']);
   });
 });
 
 describe('webhook: one BgpPeer per neighbour and node', () => {
-  const stored = [peer('tor-1', '2001:db8::1', undefined, '2026-01-01T00:00:00Z'), peer('rack-a', '10.0.0.1', rack('a'), '2026-01-01T00:00:00Z')];
+  const stored = [
+    peer('tor-1', '2001:db8::1', undefined, '2026-01-01T00:00:00Z'),
+    peer('rack-a', '10.0.0.1', rack('a'), '2026-01-01T00:00:00Z'),
+  ];
 
   it('create: denied on spec.conf.neighborAddress, naming the other BgpPeer', () => {
-    const r = validateBgpPeer(peer('tor-1-copy', '2001:DB8:0::1', undefined, undefined, { adminDown: true, peerAs: 65099 }), undefined, { peers: stored });
+    const r = validateBgpPeer(
+      peer('tor-1-copy', '2001:DB8:0::1', undefined, undefined, { adminDown: true, peerAs: 65099 }),
+      undefined,
+      { peers: stored },
+    );
     assert.equal(r.errors.length, 1, JSON.stringify(r.errors));
     assert.equal(r.errors[0]?.field, 'spec.conf.neighborAddress');
-    assert.match(r.errors[0]?.message ?? '', /^Duplicate value: "2001:DB8:0::1": BgpPeer "tor-1" already has neighbour 2001:db8::1, and both nodeSelectors can select the same node/);
+    assert.match(
+      r.errors[0]?.message ?? '',
+      /^Duplicate value: "2001:DB8:0::1": BgpPeer "tor-1" already has neighbour 2001:db8::1, and both nodeSelectors can select the same node/,
+    );
   });
 
   it('create: the same neighbour for a disjoint set of nodes is allowed', () => {
-    assert.deepEqual(validateBgpPeer(peer('rack-b', '10.0.0.1', rack('b')), undefined, { peers: stored }).errors, []);
-    const overlapping = validateBgpPeer(peer('zone-1', '10.0.0.1', { matchLabels: { zone: 'z1' } }), undefined, { peers: stored });
+    assert.deepEqual(
+      validateBgpPeer(peer('rack-b', '10.0.0.1', rack('b')), undefined, { peers: stored }).errors,
+      [],
+    );
+    const overlapping = validateBgpPeer(
+      peer('zone-1', '10.0.0.1', { matchLabels: { zone: 'z1' } }),
+      undefined,
+      { peers: stored },
+    );
     assert.match(overlapping.errors[0]?.message ?? '', /BgpPeer "rack-a"/);
   });
 
@@ -111,12 +202,19 @@ describe('webhook: one BgpPeer per neighbour and node', () => {
     const others = [...stored, peer('rack-b', '10.0.0.1', rack('b'), '2026-01-01T00:02:00Z')];
     const widened = peer('rack-a', '10.0.0.1', undefined, '2026-01-01T00:00:00Z');
     const denied = validateBgpPeer(widened, self, { peers: others });
-    assert.match(denied.errors[0]?.message ?? '', /BgpPeer "rack-b"/, 'the earlier peer cannot take the later one\'s nodes');
+    assert.match(
+      denied.errors[0]?.message ?? '',
+      /BgpPeer "rack-b"/,
+      "the earlier peer cannot take the later one's nodes",
+    );
     const storedClash = peer('tor-1-copy', '2001:db8::1', undefined, '2026-01-01T00:03:00Z');
     const edit = peer('tor-1-copy', '2001:db8::1', undefined, '2026-01-01T00:03:00Z', { description: 'x' });
     const r = validateBgpPeer(edit, storedClash, { peers: [...stored, storedClash] });
     assert.deepEqual(r.errors, []);
-    assert.match(r.warnings.map((w) => `${w.field}: ${w.message}`).join('\n'), /spec\.conf\.neighborAddress: Duplicate value.*already stored/);
+    assert.match(
+      r.warnings.map((w) => `${w.field}: ${w.message}`).join('\n'),
+      /spec\.conf\.neighborAddress: Duplicate value.*already stored/,
+    );
   });
 
   it('the other BgpPeers could not be read: allowed with a warning; no context: not checked', () => {

@@ -4,7 +4,11 @@ import { validateEip, type EipLike } from '../../../src/webhook/validate/index.t
 
 const DEFAULT = 'eip.openelb.kubesphere.io/is-default-eip';
 
-function eip(name: string, spec: Record<string, unknown>, extra: { annotations?: Record<string, string>; used?: Record<string, string> } = {}): EipLike {
+function eip(
+  name: string,
+  spec: Record<string, unknown>,
+  extra: { annotations?: Record<string, string>; used?: Record<string, string> } = {},
+): EipLike {
   const o: EipLike = { metadata: { name }, spec };
   if (extra.annotations) o.metadata.annotations = extra.annotations;
   if (extra.used) o.status = { used: extra.used };
@@ -25,16 +29,29 @@ function one(obj: EipLike, field: string, re: RegExp, others: EipLike[] = [], ol
 
 describe('validateEip: spec.address', () => {
   it('accepts the seed pool, a CIDR, a single IP and IPv6 forms', () => {
-    for (const a of ['192.168.0.100-192.168.0.108', '10.0.0.0/24', '10.1.1.1', '2001:db8::/64', '2001:db8::1-2001:db8::ff']) {
+    for (const a of [
+      '192.168.0.100-192.168.0.108',
+      '10.0.0.0/24',
+      '10.1.1.1',
+      '2001:db8::/64',
+      '2001:db8::1-2001:db8::ff',
+    ]) {
       assert.deepEqual(errorsOf(eip('p', { address: a })), [], a);
     }
   });
   it('accepts huge IPv6 ranges', () => {
     assert.deepEqual(errorsOf(eip('p', { address: '2001:db8::/32' })), []);
-    assert.deepEqual(errorsOf(eip('p', { address: '2001:db8::-2001:db8:ffff:ffff:ffff:ffff:ffff:ffff' })), []);
+    assert.deepEqual(
+      errorsOf(eip('p', { address: '2001:db8::-2001:db8:ffff:ffff:ffff:ffff:ffff:ffff' })),
+      [],
+    );
   });
   it('denies a reversed range, quoting the value', () => {
-    one(eip('p', { address: '192.168.0.108-192.168.0.100' }), 'spec.address', /"192\.168\.0\.108-192\.168\.0\.100".*after its end/);
+    one(
+      eip('p', { address: '192.168.0.108-192.168.0.100' }),
+      'spec.address',
+      /"192\.168\.0\.108-192\.168\.0\.100".*after its end/,
+    );
   });
   it('denies a /33', () => {
     one(eip('p', { address: '10.0.0.0/33' }), 'spec.address', /"10\.0\.0\.0\/33".*\/33 is out of range/);
@@ -67,19 +84,30 @@ describe('validateEip: spec.address', () => {
 describe('validateEip: overlap', () => {
   const existing = eip('eip-pool', { address: '192.168.0.100-192.168.0.108' });
   it('names the other Eip', () => {
-    one(eip('new', { address: '192.168.0.0/24' }), 'spec.address', /overlaps Eip "eip-pool" \("192\.168\.0\.100-192\.168\.0\.108"\)/, [existing]);
+    one(
+      eip('new', { address: '192.168.0.0/24' }),
+      'spec.address',
+      /overlaps Eip "eip-pool" \("192\.168\.0\.100-192\.168\.0\.108"\)/,
+      [existing],
+    );
   });
   it('a neighbouring range and the other family do not overlap', () => {
     assert.deepEqual(errorsOf(eip('new', { address: '192.168.0.109-192.168.0.120' }), [existing]), []);
     assert.deepEqual(errorsOf(eip('new', { address: '2001:db8::/64' }), [existing]), []);
   });
   it('skips itself on update', () => {
-    assert.deepEqual(errorsOf(eip('eip-pool', { address: '192.168.0.100-192.168.0.110' }), [existing], existing), []);
+    assert.deepEqual(
+      errorsOf(eip('eip-pool', { address: '192.168.0.100-192.168.0.110' }), [existing], existing),
+      [],
+    );
   });
   it('an overlap already stored is only a warning on an unrelated update', () => {
     const a = eip('a', { address: '10.0.0.0/24' });
     const b = eip('b', { address: '10.0.0.0/25' });
-    const r = validateEip(eip('b', { address: '10.0.0.0/25', disable: true }), { others: [a, b], oldObject: b });
+    const r = validateEip(eip('b', { address: '10.0.0.0/25', disable: true }), {
+      others: [a, b],
+      oldObject: b,
+    });
     assert.deepEqual(r.errors, []);
     assert.match(r.warnings.map((w) => w.message).join('\n'), /overlaps Eip "a".*already stored/);
   });
@@ -88,14 +116,24 @@ describe('validateEip: overlap', () => {
 describe('validateEip: default pool', () => {
   const first = eip('first', { address: '10.0.0.0/24' }, { annotations: { [DEFAULT]: 'true' } });
   it('denies a second default pool, naming the first', () => {
-    one(eip('second', { address: '10.0.1.0/24' }, { annotations: { [DEFAULT]: 'true' } }), `metadata.annotations[${DEFAULT}]`, /Eip "first" is already the default pool/, [first]);
+    one(
+      eip('second', { address: '10.0.1.0/24' }, { annotations: { [DEFAULT]: 'true' } }),
+      `metadata.annotations[${DEFAULT}]`,
+      /Eip "first" is already the default pool/,
+      [first],
+    );
   });
   it('allows the default pool to be updated and a non-default second pool', () => {
     assert.deepEqual(errorsOf(first, [first], first), []);
-    assert.deepEqual(errorsOf(eip('second', { address: '10.0.1.0/24' }, { annotations: { [DEFAULT]: 'false' } }), [first]), []);
+    assert.deepEqual(
+      errorsOf(eip('second', { address: '10.0.1.0/24' }, { annotations: { [DEFAULT]: 'false' } }), [first]),
+      [],
+    );
   });
   it('warns about values other than "true"/"false"', () => {
-    const r = validateEip(eip('x', { address: '10.0.2.0/24' }, { annotations: { [DEFAULT]: 'yes' } }), { others: [first] });
+    const r = validateEip(eip('x', { address: '10.0.2.0/24' }, { annotations: { [DEFAULT]: 'yes' } }), {
+      others: [first],
+    });
     assert.deepEqual(r.errors, []);
     assert.equal(r.warnings[0]?.field, `metadata.annotations[${DEFAULT}]`);
   });
@@ -115,10 +153,21 @@ describe('validateEip: protocol and interface', () => {
   it('layer2 interface is optional; names and can_reach are checked; lo refused', () => {
     assert.deepEqual(errorsOf(eip('p', { address: '10.0.0.1', protocol: 'layer2' })), []);
     assert.deepEqual(errorsOf(eip('p', { address: '10.0.0.1', protocol: 'layer2', interface: 'eth0' })), []);
-    assert.deepEqual(errorsOf(eip('p', { address: '10.0.0.1', protocol: 'layer2', interface: 'can_reach:192.168.0.1' })), []);
+    assert.deepEqual(
+      errorsOf(eip('p', { address: '10.0.0.1', protocol: 'layer2', interface: 'can_reach:192.168.0.1' })),
+      [],
+    );
     one(eip('p', { address: '10.0.0.1', protocol: 'layer2', interface: 'lo' }), 'spec.interface', /loopback/);
-    one(eip('p', { address: '10.0.0.1', protocol: 'layer2', interface: 'can_reach:nowhere' }), 'spec.interface', /can_reach/);
-    one(eip('p', { address: '10.0.0.1', protocol: 'layer2', interface: 'a-very-long-interface-name' }), 'spec.interface', /not an interface name/);
+    one(
+      eip('p', { address: '10.0.0.1', protocol: 'layer2', interface: 'can_reach:nowhere' }),
+      'spec.interface',
+      /can_reach/,
+    );
+    one(
+      eip('p', { address: '10.0.0.1', protocol: 'layer2', interface: 'a-very-long-interface-name' }),
+      'spec.interface',
+      /not an interface name/,
+    );
   });
   it('interface on a bgp pool is a warning', () => {
     const r = validateEip(eip('p', { address: '10.0.0.1', interface: 'eth0' }), { others: [] });
@@ -128,14 +177,41 @@ describe('validateEip: protocol and interface', () => {
 });
 
 describe('validateEip: address edits', () => {
-  const old = eip('p', { address: '10.0.0.0/24' }, { used: { '10.0.0.10': 'default/a', '10.0.0.200': 'default/b;default/c' } });
+  const old = eip(
+    'p',
+    { address: '10.0.0.0/24' },
+    { used: { '10.0.0.10': 'default/a', '10.0.0.200': 'default/b;default/c' } },
+  );
   it('allows growing and shrinking that keep every allocation', () => {
-    assert.deepEqual(errorsOf(eip('p', { address: '10.0.0.0/23' }, { used: old.status ? { '10.0.0.10': 'default/a', '10.0.0.200': 'default/b;default/c' } : {} }), [old], old), []);
+    assert.deepEqual(
+      errorsOf(
+        eip(
+          'p',
+          { address: '10.0.0.0/23' },
+          { used: old.status ? { '10.0.0.10': 'default/a', '10.0.0.200': 'default/b;default/c' } : {} },
+        ),
+        [old],
+        old,
+      ),
+      [],
+    );
     assert.deepEqual(errorsOf(eip('p', { address: '10.0.0.10-10.0.0.200' }), [old], old), []);
   });
   it('denies an edit that orphans allocations, naming the addresses and Services', () => {
-    one(eip('p', { address: '10.0.0.0/25' }), 'spec.address', /would orphan allocated address 10\.0\.0\.200 \(default\/b;default\/c\)/, [old], old);
-    one(eip('p', { address: '10.0.1.0/24' }), 'spec.address', /addresses 10\.0\.0\.10 \(default\/a\), 10\.0\.0\.200/, [old], old);
+    one(
+      eip('p', { address: '10.0.0.0/25' }),
+      'spec.address',
+      /would orphan allocated address 10\.0\.0\.200 \(default\/b;default\/c\)/,
+      [old],
+      old,
+    );
+    one(
+      eip('p', { address: '10.0.1.0/24' }),
+      'spec.address',
+      /addresses 10\.0\.0\.10 \(default\/a\), 10\.0\.0\.200/,
+      [old],
+      old,
+    );
   });
   it('disable is fine', () => {
     assert.deepEqual(errorsOf(eip('p', { address: '10.0.0.0/24', disable: true }), [old], old), []);
@@ -145,9 +221,20 @@ describe('validateEip: address edits', () => {
 describe('validateEip: other fields', () => {
   it('namespaces must be names; bgp attributes are parsed', () => {
     one(eip('p', { address: '10.0.0.1', namespaces: ['ok', 'Not_OK'] }), 'spec.namespaces[1]', /"Not_OK"/);
-    one(eip('p', { address: '10.0.0.1', bgp: { communities: ['65000:100', '70000:1'] } }), 'spec.bgp.communities[1]', /"70000:1"/);
-    one(eip('p', { address: '10.0.0.1', bgp: { largeCommunities: ['1:2'] } }), 'spec.bgp.largeCommunities[0]', /"1:2"/);
-    assert.deepEqual(errorsOf(eip('p', { address: '10.0.0.1', bgp: { communities: ['no-export'], localPref: 200 } })), []);
+    one(
+      eip('p', { address: '10.0.0.1', bgp: { communities: ['65000:100', '70000:1'] } }),
+      'spec.bgp.communities[1]',
+      /"70000:1"/,
+    );
+    one(
+      eip('p', { address: '10.0.0.1', bgp: { largeCommunities: ['1:2'] } }),
+      'spec.bgp.largeCommunities[0]',
+      /"1:2"/,
+    );
+    assert.deepEqual(
+      errorsOf(eip('p', { address: '10.0.0.1', bgp: { communities: ['no-export'], localPref: 200 } })),
+      [],
+    );
   });
   it('usingKnownIPs is a warning', () => {
     const r = validateEip(eip('p', { address: '10.0.0.1', usingKnownIPs: true }), { others: [] });
@@ -156,31 +243,66 @@ describe('validateEip: other fields', () => {
   });
 });
 
-describe('validateEip: pools covering other hosts\' addresses', () => {
+describe("validateEip: pools covering other hosts' addresses", () => {
   const nodes = [
-    { metadata: { name: 'node1' }, status: { addresses: [{ type: 'InternalIP', address: '10.99.0.11' }, { type: 'Hostname', address: 'node1' }, { type: 'InternalIP', address: 'fd99::11' }] } },
+    {
+      metadata: { name: 'node1' },
+      status: {
+        addresses: [
+          { type: 'InternalIP', address: '10.99.0.11' },
+          { type: 'Hostname', address: 'node1' },
+          { type: 'InternalIP', address: 'fd99::11' },
+        ],
+      },
+    },
     { metadata: { name: 'node2' }, status: { addresses: [{ type: 'InternalIP', address: '10.99.0.12' }] } },
   ];
-  const peers = [{ metadata: { name: 'tor' }, spec: { conf: { neighborAddress: '10.99.0.1', peerAs: 64512 } } }, { metadata: { name: 'far' }, spec: { conf: { neighborAddress: '192.0.2.1' } } }];
+  const peers = [
+    { metadata: { name: 'tor' }, spec: { conf: { neighborAddress: '10.99.0.1', peerAs: 64512 } } },
+    { metadata: { name: 'far' }, spec: { conf: { neighborAddress: '192.0.2.1' } } },
+  ];
 
   it('a layer2 pool covering the router (a BgpPeer) and a node: allowed, with a warning naming each', () => {
-    const r = validateEip(eip('lan', { address: '10.99.0.0/28', protocol: 'layer2' }), { others: [], nodes, peers });
+    const r = validateEip(eip('lan', { address: '10.99.0.0/28', protocol: 'layer2' }), {
+      others: [],
+      nodes,
+      peers,
+    });
     assert.deepEqual(r.errors, []);
     assert.equal(r.warnings.length, 1);
     assert.equal(r.warnings[0]?.field, 'spec.address');
-    assert.match(r.warnings[0]?.message ?? '', /covers 10\.99\.0\.11 \(InternalIP of Node "node1"\), 10\.99\.0\.12 \(InternalIP of Node "node2"\), 10\.99\.0\.1 \(neighborAddress of BgpPeer "tor"\): no replica ever answers ARP\/NDP/);
+    assert.match(
+      r.warnings[0]?.message ?? '',
+      /covers 10\.99\.0\.11 \(InternalIP of Node "node1"\), 10\.99\.0\.12 \(InternalIP of Node "node2"\), 10\.99\.0\.1 \(neighborAddress of BgpPeer "tor"\): no replica ever answers ARP\/NDP/,
+    );
     assert.doesNotMatch(r.warnings[0]?.message ?? '', /192\.0\.2\.1|fd99/);
   });
 
   it('a bgp pool gets the warning too, with its own consequence; IPv6 node addresses are matched', () => {
     const r = validateEip(eip('v6', { address: 'fd99::10-fd99::20' }), { others: [], nodes, peers });
-    assert.match(r.warnings[0]?.message ?? '', /covers fd99::11 \(InternalIP of Node "node1"\): announcing such an address/);
+    assert.match(
+      r.warnings[0]?.message ?? '',
+      /covers fd99::11 \(InternalIP of Node "node1"\): announcing such an address/,
+    );
   });
 
   it('no warning for a pool clear of them; a failed lookup is a warning, not a denial', () => {
-    assert.deepEqual(validateEip(eip('ok', { address: '10.99.0.200-10.99.0.250', protocol: 'layer2' }), { others: [], nodes, peers }).warnings, []);
-    const r = validateEip(eip('ok', { address: '10.99.0.200-10.99.0.250' }), { others: [], lookupErrors: ['cannot read the Nodes: timeout'] });
+    assert.deepEqual(
+      validateEip(eip('ok', { address: '10.99.0.200-10.99.0.250', protocol: 'layer2' }), {
+        others: [],
+        nodes,
+        peers,
+      }).warnings,
+      [],
+    );
+    const r = validateEip(eip('ok', { address: '10.99.0.200-10.99.0.250' }), {
+      others: [],
+      lookupErrors: ['cannot read the Nodes: timeout'],
+    });
     assert.deepEqual(r.errors, []);
-    assert.match(r.warnings[0]?.message ?? '', /not checked against node and BGP peer addresses: cannot read the Nodes: timeout/);
+    assert.match(
+      r.warnings[0]?.message ?? '',
+      /not checked against node and BGP peer addresses: cannot read the Nodes: timeout/,
+    );
   });
 });

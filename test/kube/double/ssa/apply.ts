@@ -8,11 +8,28 @@ import { clone, deepEqual, isObj, nowRfc3339, type Obj } from '../json.ts';
 import type { Req } from '../request.ts';
 import { ApiError, badRequest } from '../status.ts';
 import { create, updateWith, type WriteResult } from '../write.ts';
-import { fieldsOf, hasKey, itemKey, join, minus, pathString, split, union, valueAt, type FieldSet } from './fieldset.ts';
+import {
+  fieldsOf,
+  hasKey,
+  itemKey,
+  join,
+  minus,
+  pathString,
+  split,
+  union,
+  valueAt,
+  type FieldSet,
+} from './fieldset.ts';
 import { Owner, ownerName, readOwners, sameOwner, writeOwners } from './managed.ts';
 import { shapeOf, type Shape } from './shape.ts';
 
-function mergeInto(live: unknown, cfg: unknown, names: string[], schema: Obj | undefined, shape: Shape): unknown {
+function mergeInto(
+  live: unknown,
+  cfg: unknown,
+  names: string[],
+  schema: Obj | undefined,
+  shape: Shape,
+): unknown {
   if (isObj(cfg) && isObj(live) && !shape.atomicMap(names, schema, cfg)) {
     const out: Obj = { ...live };
     for (const [k, v] of Object.entries(cfg)) {
@@ -28,7 +45,9 @@ function mergeInto(live: unknown, cfg: unknown, names: string[], schema: Obj | u
       const keys = lt.keys;
       const out = [...live];
       for (const item of cfg) {
-        const idx = isObj(item) ? out.findIndex((x) => isObj(x) && itemKey(x, keys) === itemKey(item, keys)) : -1;
+        const idx = isObj(item)
+          ? out.findIndex((x) => isObj(x) && itemKey(x, keys) === itemKey(item, keys))
+          : -1;
         if (idx >= 0) out[idx] = mergeInto(out[idx], item, names, shape.items(schema), shape);
         else out.push(clone(item));
       }
@@ -58,27 +77,52 @@ function removePath(obj: Obj, path: string): void {
 
 function conflictError(r: Req, name: string, found: { owner: Owner; path: string }[]): ApiError {
   const byManager = new Map<string, string[]>();
-  for (const c of found) byManager.set(ownerName(c.owner), [...(byManager.get(ownerName(c.owner)) ?? []), pathString(c.path)]);
+  for (const c of found)
+    byManager.set(ownerName(c.owner), [...(byManager.get(ownerName(c.owner)) ?? []), pathString(c.path)]);
   const first = found[0];
-  const text = found.length === 1 && first
-    ? `conflict with ${ownerName(first.owner)}: ${pathString(first.path)}`
-    : [...byManager.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).flatMap(([m, paths]) => [`conflicts with ${m}:`, ...paths.map((p) => `- ${p}`)]).join('\n');
-  return new ApiError(409, `Apply failed with ${found.length} conflict${found.length === 1 ? '' : 's'}: ${text}`, 'Conflict', {
-    name,
-    group: r.def.group,
-    kind: r.def.plural,
-    causes: found.map((c) => ({ reason: 'FieldManagerConflict', message: `conflict with ${ownerName(c.owner)}`, field: pathString(c.path) })),
-  });
+  const text =
+    found.length === 1 && first
+      ? `conflict with ${ownerName(first.owner)}: ${pathString(first.path)}`
+      : [...byManager.entries()]
+          .sort(([a], [b]) => (a < b ? -1 : 1))
+          .flatMap(([m, paths]) => [`conflicts with ${m}:`, ...paths.map((p) => `- ${p}`)])
+          .join('\n');
+  return new ApiError(
+    409,
+    `Apply failed with ${found.length} conflict${found.length === 1 ? '' : 's'}: ${text}`,
+    'Conflict',
+    {
+      name,
+      group: r.def.group,
+      kind: r.def.plural,
+      causes: found.map((c) => ({
+        reason: 'FieldManagerConflict',
+        message: `conflict with ${ownerName(c.owner)}`,
+        field: pathString(c.path),
+      })),
+    },
+  );
 }
 
 export async function applyPatch(r: Req, text: string): Promise<WriteResult> {
   const manager = r.query.get('fieldManager') ?? '';
   if (manager === '') {
-    throw new ApiError(422, 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch', 'Invalid', {
-      group: 'meta.k8s.io',
-      kind: 'PatchOptions',
-      causes: [{ reason: 'FieldValueRequired', message: 'Required value: is required for apply patch', field: 'fieldManager' }],
-    });
+    throw new ApiError(
+      422,
+      'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch',
+      'Invalid',
+      {
+        group: 'meta.k8s.io',
+        kind: 'PatchOptions',
+        causes: [
+          {
+            reason: 'FieldValueRequired',
+            message: 'Required value: is required for apply patch',
+            field: 'fieldManager',
+          },
+        ],
+      },
+    );
   }
   const force = r.query.get('force') === 'true';
   let body: unknown;
@@ -90,20 +134,35 @@ export async function applyPatch(r: Req, text: string): Promise<WriteResult> {
   if (!isObj(body)) throw badRequest('apply patch must be an object');
   const name = r.path.name ?? '';
   const bm = metaOf(body);
-  if (bm.name !== undefined && bm.name !== name) throw badRequest(`the name of the object (${String(bm.name)}) does not match the name on the URL (${name})`);
+  if (bm.name !== undefined && bm.name !== name)
+    throw badRequest(
+      `the name of the object (${String(bm.name)}) does not match the name on the URL (${name})`,
+    );
   const statusApply = r.path.subresource === 'status';
   const config = clone(body);
-  if (statusApply) for (const k of Object.keys(config)) if (!['apiVersion', 'kind', 'metadata', 'status'].includes(k)) delete config[k];
+  if (statusApply)
+    for (const k of Object.keys(config))
+      if (!['apiVersion', 'kind', 'metadata', 'status'].includes(k)) delete config[k];
   if (!statusApply && r.version.hasStatus) delete config.status;
   const shape = shapeOf(r.def, r.version);
-  const applied = new Set([...fieldsOf(config, shape)].filter((p) => statusApply ? p.startsWith('f:status') || p.startsWith('f:metadata') : !p.startsWith('f:status')));
+  const applied = new Set(
+    [...fieldsOf(config, shape)].filter((p) =>
+      statusApply ? p.startsWith('f:status') || p.startsWith('f:metadata') : !p.startsWith('f:status'),
+    ),
+  );
   const sub = statusApply ? 'status' : undefined;
   const ns = r.def.namespaced ? (r.path.namespace ?? '') : '';
   const stored = r.api.store.get(r.api.key(r.def), ns, name);
   const apiVersion = r.def.group === '' ? r.version.name : `${r.def.group}/${r.version.name}`;
-  const entry = (set: FieldSet, time: string): Owner => new Owner({ manager, operation: 'Apply', apiVersion, time, set, subresource: sub });
+  const entry = (set: FieldSet, time: string): Owner =>
+    new Owner({ manager, operation: 'Apply', apiVersion, time, set, subresource: sub });
   if (!stored) {
-    if (statusApply) throw new ApiError(404, `${r.def.plural} "${name}" not found`, 'NotFound', { name, group: r.def.group, kind: r.def.plural });
+    if (statusApply)
+      throw new ApiError(404, `${r.def.plural} "${name}" not found`, 'NotFound', {
+        name,
+        group: r.def.group,
+        kind: r.def.plural,
+      });
     metaOf(config).name = name;
     r.managedFields = writeOwners([entry(applied, nowRfc3339())]);
     return create(r, config);
@@ -130,9 +189,12 @@ export async function applyPatch(r: Req, text: string): Promise<WriteResult> {
   let next = mergeInto(cur, config, [], shape.root, shape) as Obj;
   next = clone(next);
   const stillOwned = union(applied, ...others.map((o) => o.set));
-  const dropped = [...minus(mine?.set ?? new Set(), stillOwned)].sort((a, b) => split(b).length - split(a).length);
+  const dropped = [...minus(mine?.set ?? new Set(), stillOwned)].sort(
+    (a, b) => split(b).length - split(a).length,
+  );
   for (const p of dropped) removePath(next, p);
-  const same = mine !== undefined && mine.set.size === applied.size && [...applied].every((p) => mine.set.has(p));
+  const same =
+    mine !== undefined && mine.set.size === applied.size && [...applied].every((p) => mine.set.has(p));
   const updated = [...others, entry(applied, same && mine ? mine.time : nowRfc3339())];
   if (mine) updated.splice(owners.indexOf(mine), 0, updated.pop() as Owner);
   r.managedFields = writeOwners(updated);

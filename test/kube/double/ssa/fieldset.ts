@@ -11,9 +11,20 @@ export const join = (segs: string[]): string => segs.join(SEP);
 export const split = (path: string): string[] => (path === '' ? [] : path.split(SEP));
 
 /** Fields apply never tracks: identity and server-owned metadata. */
-const IGNORED = new Set(['f:apiVersion', 'f:kind', `f:metadata${SEP}f:name`, `f:metadata${SEP}f:namespace`, `f:metadata${SEP}f:uid`, `f:metadata${SEP}f:resourceVersion`,
-  `f:metadata${SEP}f:generation`, `f:metadata${SEP}f:creationTimestamp`, `f:metadata${SEP}f:managedFields`, `f:metadata${SEP}f:selfLink`, `f:metadata${SEP}f:deletionTimestamp`,
-  `f:metadata${SEP}f:deletionGracePeriodSeconds`]);
+const IGNORED = new Set([
+  'f:apiVersion',
+  'f:kind',
+  `f:metadata${SEP}f:name`,
+  `f:metadata${SEP}f:namespace`,
+  `f:metadata${SEP}f:uid`,
+  `f:metadata${SEP}f:resourceVersion`,
+  `f:metadata${SEP}f:generation`,
+  `f:metadata${SEP}f:creationTimestamp`,
+  `f:metadata${SEP}f:managedFields`,
+  `f:metadata${SEP}f:selfLink`,
+  `f:metadata${SEP}f:deletionTimestamp`,
+  `f:metadata${SEP}f:deletionGracePeriodSeconds`,
+]);
 
 /** List-map keys the apiserver defaults before it merges an applied configuration. */
 const KEY_DEFAULTS: Obj = { protocol: 'TCP' };
@@ -159,7 +170,8 @@ export function valueAt(obj: unknown, path: string): { present: boolean; value: 
       cur = found;
     } else if (kind === 'v:') {
       const want = JSON.parse(rest) as unknown;
-      if (!Array.isArray(cur) || !cur.some((x) => deepEqual(x, want))) return { present: false, value: undefined };
+      if (!Array.isArray(cur) || !cur.some((x) => deepEqual(x, want)))
+        return { present: false, value: undefined };
       cur = want;
     } else return { present: false, value: undefined };
   }
@@ -174,7 +186,9 @@ export function pathString(path: string): string {
     if (seg.startsWith('f:')) out += `.${rest}`;
     else if (seg.startsWith('k:')) {
       const key = JSON.parse(rest) as Obj;
-      out += `[${Object.entries(key).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',')}]`;
+      out += `[${Object.entries(key)
+        .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+        .join(',')}]`;
     } else if (seg.startsWith('v:')) out += `[=${rest}]`;
     else out += `[${rest}]`;
   }

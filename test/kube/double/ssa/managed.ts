@@ -2,7 +2,16 @@
 // an Update gives its manager the fields it changed (taking them from others) and drops removed
 // fields from everyone; server-side apply (apply.ts) replaces its manager's set.
 import { deepEqual, isObj, nowRfc3339, type Obj } from '../json.ts';
-import { fieldValues, fromFieldsV1, minus, split, toFieldsV1, union, type FieldSet, type TopScope } from './fieldset.ts';
+import {
+  fieldValues,
+  fromFieldsV1,
+  minus,
+  split,
+  toFieldsV1,
+  union,
+  type FieldSet,
+  type TopScope,
+} from './fieldset.ts';
 import type { Shape } from './shape.ts';
 
 /** One managedFields entry; its field set is parsed from FieldsV1 only when a write needs it. */
@@ -18,7 +27,15 @@ export class Owner {
   #set: FieldSet | undefined;
   #tree: unknown;
 
-  constructor(init: { manager: string; operation: 'Apply' | 'Update'; apiVersion: string; time: string; subresource?: string | undefined; set?: FieldSet; entry?: Obj }) {
+  constructor(init: {
+    manager: string;
+    operation: 'Apply' | 'Update';
+    apiVersion: string;
+    time: string;
+    subresource?: string | undefined;
+    set?: FieldSet;
+    entry?: Obj;
+  }) {
     this.manager = init.manager;
     this.operation = init.operation;
     this.apiVersion = init.apiVersion;
@@ -54,14 +71,17 @@ export class Owner {
 
 export function readOwners(meta: unknown): Owner[] {
   const list = isObj(meta) && Array.isArray(meta.managedFields) ? meta.managedFields.filter(isObj) : [];
-  return list.map((e) => new Owner({
-    manager: String(e.manager ?? ''),
-    operation: e.operation === 'Apply' ? 'Apply' : 'Update',
-    apiVersion: String(e.apiVersion ?? ''),
-    time: String(e.time ?? ''),
-    subresource: typeof e.subresource === 'string' ? e.subresource : undefined,
-    entry: e,
-  }));
+  return list.map(
+    (e) =>
+      new Owner({
+        manager: String(e.manager ?? ''),
+        operation: e.operation === 'Apply' ? 'Apply' : 'Update',
+        apiVersion: String(e.apiVersion ?? ''),
+        time: String(e.time ?? ''),
+        subresource: typeof e.subresource === 'string' ? e.subresource : undefined,
+        entry: e,
+      }),
+  );
 }
 
 export function writeOwners(owners: Owner[]): Obj[] | undefined {
@@ -72,22 +92,37 @@ export function writeOwners(owners: Owner[]): Obj[] | undefined {
       continue;
     }
     if (o.set.size === 0) continue;
-    const e: Obj = { manager: o.manager, operation: o.operation, apiVersion: o.apiVersion, time: o.time, fieldsType: 'FieldsV1', fieldsV1: toFieldsV1(o.set) };
+    const e: Obj = {
+      manager: o.manager,
+      operation: o.operation,
+      apiVersion: o.apiVersion,
+      time: o.time,
+      fieldsType: 'FieldsV1',
+      fieldsV1: toFieldsV1(o.set),
+    };
     if (o.subresource) e.subresource = o.subresource;
     out.push(e);
   }
   return out.length > 0 ? out : undefined;
 }
 
-export const sameOwner = (a: Owner, m: string, op: string, sub: string | undefined): boolean => a.manager === m && a.operation === op && (a.subresource ?? '') === (sub ?? '');
+export const sameOwner = (a: Owner, m: string, op: string, sub: string | undefined): boolean =>
+  a.manager === m && a.operation === op && (a.subresource ?? '') === (sub ?? '');
 
 /** A conflict names its manager as the apiserver does: Update managers with their apiVersion. */
 export function ownerName(o: Owner): string {
-  return o.operation === 'Apply' ? JSON.stringify(o.manager) : `${JSON.stringify(o.manager)} using ${o.apiVersion}`;
+  return o.operation === 'Apply'
+    ? JSON.stringify(o.manager)
+    : `${JSON.stringify(o.manager)} using ${o.apiVersion}`;
 }
 
 /** Fields a write changed (added or given another value) and fields it removed. */
-function diff(old: Obj | undefined, next: Obj, shape: Shape, top: TopScope): { changed: FieldSet; removed: FieldSet } {
+function diff(
+  old: Obj | undefined,
+  next: Obj,
+  shape: Shape,
+  top: TopScope,
+): { changed: FieldSet; removed: FieldSet } {
   const after = fieldValues(next, shape, top);
   if (!old) return { changed: new Set(after.keys()), removed: new Set() };
   const before = fieldValues(old, shape, top);
@@ -120,7 +155,12 @@ export function trackUpdate(w: UpdateWrite): Obj[] | undefined {
   const owners = w.old ? readOwners(w.old.metadata) : [];
   const top: TopScope = w.subresource === 'status' ? (k) => k === 'status' : (k) => k !== 'status';
   const { changed, removed } = diff(w.old, w.next, w.shape, top);
-  if (changed.size === 0 && removed.size === 0) return w.old ? (isObj(w.old.metadata) ? (w.old.metadata.managedFields as Obj[] | undefined) : undefined) : undefined;
+  if (changed.size === 0 && removed.size === 0)
+    return w.old
+      ? isObj(w.old.metadata)
+        ? (w.old.metadata.managedFields as Obj[] | undefined)
+        : undefined
+      : undefined;
   let mine = owners.find((o) => sameOwner(o, w.manager, 'Update', w.subresource));
   for (const o of owners) {
     const drop = o === mine ? removed : union(removed, changed);
@@ -132,7 +172,14 @@ export function trackUpdate(w: UpdateWrite): Obj[] | undefined {
   }
   if (changed.size > 0) {
     if (!mine) {
-      mine = new Owner({ manager: w.manager, operation: 'Update', apiVersion: w.apiVersion, time: '', subresource: w.subresource, set: new Set() });
+      mine = new Owner({
+        manager: w.manager,
+        operation: 'Update',
+        apiVersion: w.apiVersion,
+        time: '',
+        subresource: w.subresource,
+        set: new Set(),
+      });
       owners.push(mine);
     }
     mine.set = union(mine.set, changed);

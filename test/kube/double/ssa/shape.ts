@@ -24,21 +24,23 @@ const BUILTIN_KEYS: Record<string, string[]> = {
   'Service:spec.ports': ['port', 'protocol'],
   'containers.ports': ['containerPort', 'protocol'],
   'initContainers.ports': ['containerPort', 'protocol'],
-  'webhooks': ['name'],
-  'topologySpreadConstraints': ['topologyKey', 'whenUnsatisfiable'],
+  webhooks: ['name'],
+  topologySpreadConstraints: ['topologyKey', 'whenUnsatisfiable'],
 };
 
 function builtinListType(kind: string, names: string[]): ListType {
   const dotted = names.join('.');
   const last2 = names.slice(-2).join('.');
-  const keys = BUILTIN_KEYS[`${kind}:${dotted}`] ?? BUILTIN_KEYS[last2] ?? BUILTIN_KEYS[names[names.length - 1] ?? ''];
+  const keys =
+    BUILTIN_KEYS[`${kind}:${dotted}`] ?? BUILTIN_KEYS[last2] ?? BUILTIN_KEYS[names[names.length - 1] ?? ''];
   if (keys) return { type: 'map', keys };
   const s = mergeStrategy(kind, names);
   if (!s) return { type: 'atomic' };
   return s.key === undefined ? { type: 'set' } : { type: 'map', keys: [s.key] };
 }
 
-const isLabelSelector = (v: Obj): boolean => Object.keys(v).every((k) => k === 'matchLabels' || k === 'matchExpressions') && Object.keys(v).length > 0;
+const isLabelSelector = (v: Obj): boolean =>
+  Object.keys(v).every((k) => k === 'matchLabels' || k === 'matchExpressions') && Object.keys(v).length > 0;
 
 export function shapeOf(def: ResourceDef, version: VersionDef): Shape {
   if (def.builtin) {
@@ -48,7 +50,9 @@ export function shapeOf(def: ResourceDef, version: VersionDef): Shape {
       items: () => undefined,
       listType: (names) => builtinListType(def.kind, names),
       // Service spec.selector is an atomic map; LabelSelectors are atomic structs
-      atomicMap: (names, _s, v) => (def.kind === 'Service' && names.join('.') === 'spec.selector') || (names[names.length - 1]?.endsWith('elector') === true && isLabelSelector(v)),
+      atomicMap: (names, _s, v) =>
+        (def.kind === 'Service' && names.join('.') === 'spec.selector') ||
+        (names[names.length - 1]?.endsWith('elector') === true && isLabelSelector(v)),
     };
   }
   return {
@@ -61,7 +65,10 @@ export function shapeOf(def: ResourceDef, version: VersionDef): Shape {
     items: (s) => (isObj(s) && isObj(s.items) ? s.items : undefined),
     listType: (_n, s) => {
       const t = isObj(s) ? s['x-kubernetes-list-type'] : undefined;
-      const keys = isObj(s) && Array.isArray(s['x-kubernetes-list-map-keys']) ? s['x-kubernetes-list-map-keys'].map(String) : undefined;
+      const keys =
+        isObj(s) && Array.isArray(s['x-kubernetes-list-map-keys'])
+          ? s['x-kubernetes-list-map-keys'].map(String)
+          : undefined;
       if (t === 'map' && keys) return { type: 'map', keys };
       if (t === 'set') return { type: 'set' };
       return { type: 'atomic' };

@@ -1,0 +1,192 @@
+// The codebase's shape (issue 13), checked on every `make test`: no import cycles, data flowing one way
+// (no controllers → webhook, layer2 → controllers, obs → manager), no file in src/ over 300 lines, one
+// IP module, environment read only by the configuration and the logger, no test hook in production code.
+// KNOWN lists what is still being moved; an entry that no longer applies fails the test, so the lists
+// only shrink.
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const SRC = join(ROOT, 'src');
+const MAX_LINES = 300;
+const IP_MODULE = 'src/net/ip.ts';
+const ENV_READERS = new Set(['src/config.ts', 'src/obs/log.ts']);
+const FORBIDDEN: ReadonlyArray<readonly [from: string, to: string]> = [
+  ['src/controllers/', 'src/webhook/'],
+  ['src/layer2/', 'src/controllers/'],
+  ['src/obs/', 'src/manager/'],
+];
+
+// Violations present when the guard was written; each concern's work removes its entries.
+const KNOWN = {
+  cycles: new Set<string>([
+    'src/api/v1alpha2.ts <-> src/kube/types.ts',
+    'src/webhook/validate/bgp-session.ts <-> src/webhook/validate/bgpconf.ts',
+  ]),
+  edges: new Set<string>([
+    'src/controllers/announce-eips.ts -> src/webhook/validate/index.ts',
+    'src/controllers/bgp/conditions.ts -> src/webhook/validate/index.ts',
+    'src/controllers/bgp/desired.ts -> src/webhook/validate/index.ts',
+    'src/controllers/eip/validity.ts -> src/webhook/validate/index.ts',
+    'src/layer2/speaker/component.ts -> src/controllers/announce-eips.ts',
+    'src/layer2/speaker/desired.ts -> src/controllers/announce.ts',
+    'src/obs/pool-metrics.ts -> src/manager/component.ts',
+  ]),
+  long: new Set<string>([
+    'src/bgp/client/client.ts',
+    'src/bgp/peer-build.ts',
+    'src/bgp/speaker.ts',
+    'src/bgp/validate.ts',
+    'src/config.ts',
+    'src/controllers/bgp/component.ts',
+    'src/controllers/bgp/desired.ts',
+    'src/controllers/service/decide.ts',
+    'src/controllers/service/engine.ts',
+    'src/ipam/pool.ts',
+    'src/kube/client.ts',
+    'src/kube/informer.ts',
+    'src/kube/lease.ts',
+    'src/layer2/guard/guard.ts',
+    'src/layer2/speaker/speaker.ts',
+    'src/webhook/server.ts',
+    'src/webhook/validate/bgppeer.ts',
+    'src/webhook/validate/eip.ts',
+  ]),
+  ipParsers: new Set<string>([
+    'src/bgp/validate.ts',
+    'src/ipam/address.ts',
+    'src/layer2/addr.ts',
+    'src/webhook/validate/bgpconf.ts',
+  ]),
+  env: new Set<string>([
+    'src/bgp/client/load.ts',
+    'src/bgp/version.ts',
+    'src/controllers/service/test-hook.ts',
+    'src/kube/kubeconfig.ts',
+    'src/layer2/addon.ts',
+  ]),
+  hooks: new Set<string>(['src/controllers/service/test-hook.ts']),
+};
+
+function sourceFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (entry.name !== 'native' && entry.name !== 'node_modules') out.push(...sourceFiles(path));
+    } else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) out.push(path);
+  }
+  return out;
+}
+
+const files = sourceFiles(SRC).map((f) => relative(ROOT, f));
+const text = new Map(files.map((f) => [f, readFileSync(join(ROOT, f), 'utf8')]));
+
+function importsOf(file: string): string[] {
+  const src = text.get(file) ?? '';
+  const found = new Set<string>();
+  const pattern =
+    /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s+'(\.{1,2}\/[^']+)'|import\(\s*'(\.{1,2}\/[^']+)'\s*\)/gm;
+  for (const m of src.matchAll(pattern)) {
+    const spec = m[1] ?? m[2];
+    if (spec === undefined) continue;
+    // Type-only imports still couple modules; they count.
+    const target = relative(ROOT, resolve(ROOT, dirname(file), spec));
+    if (text.has(target)) found.add(target);
+  }
+  return [...found];
+}
+
+const graph = new Map(files.map((f) => [f, importsOf(f)]));
+
+// Tarjan's strongly connected components: any component of more than one file is a cycle.
+function cycles(): string[][] {
+  let index = 0;
+  const idx = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const out: string[][] = [];
+  const visit = (v: string): void => {
+    idx.set(v, index);
+    low.set(v, index);
+    index += 1;
+    stack.push(v);
+    onStack.add(v);
+    for (const w of graph.get(v) ?? []) {
+      if (!idx.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, idx.get(w)!));
+    }
+    if (low.get(v) === idx.get(v)) {
+      const component: string[] = [];
+      let w: string;
+      do {
+        w = stack.pop()!;
+        onStack.delete(w);
+        component.push(w);
+      } while (w !== v);
+      if (component.length > 1) out.push(component.sort());
+    }
+  };
+  for (const f of files) if (!idx.has(f)) visit(f);
+  return out;
+}
+
+function checkAgainstKnown(kind: keyof typeof KNOWN, found: string[]): void {
+  const known = KNOWN[kind];
+  const fresh = found.filter((f) => !known.has(f));
+  const gone = [...known].filter((k) => !found.includes(k));
+  assert.deepEqual(fresh, [], `new ${kind} violations:\n  ${fresh.join('\n  ')}`);
+  assert.deepEqual(gone, [], `${kind}: fixed — remove from KNOWN in this test:\n  ${gone.join('\n  ')}`);
+}
+
+test('structure: no import cycles in src/', () => {
+  checkAgainstKnown(
+    'cycles',
+    cycles().map((c) => c.join(' <-> ')),
+  );
+});
+
+test('structure: data flows one way (no controllers → webhook, layer2 → controllers, obs → manager)', () => {
+  const found: string[] = [];
+  for (const [from, targets] of graph) {
+    for (const to of targets) {
+      for (const [a, b] of FORBIDDEN)
+        if (from.startsWith(a) && to.startsWith(b)) found.push(`${from} -> ${to}`);
+    }
+  }
+  checkAgainstKnown('edges', found);
+});
+
+test(`structure: no file in src/ over ${MAX_LINES} lines`, () => {
+  const found = files.filter((f) => (text.get(f) ?? '').split('\n').length - 1 > MAX_LINES);
+  checkAgainstKnown('long', found);
+});
+
+test(`structure: one IP module (${IP_MODULE}); no other isIP or IP parser`, () => {
+  const found = files.filter(
+    (f) =>
+      f !== IP_MODULE &&
+      /\bisIP(?:v4|v6)?\b|from 'ip-address'|\bAddress[46]\b|function (?:try)?(?:parse|read|format|canonical)I[Pp](?:v[46])?(?:Bytes)?\b/.test(
+        (text.get(f) ?? '').replace(/\/\/.*$/gm, ''),
+      ),
+  );
+  checkAgainstKnown('ipParsers', found);
+});
+
+test('structure: process.env is read only by src/config.ts and src/obs/log.ts', () => {
+  const found = files.filter((f) => !ENV_READERS.has(f) && /\bprocess\.env\b/.test(text.get(f) ?? ''));
+  checkAgainstKnown('env', found);
+});
+
+test('structure: no test hook in production code', () => {
+  const found = files.filter(
+    (f) => /test-hook|for-tests/.test(f) || /\bSIGSTOP\b|OPENELB_TEST_/.test(text.get(f) ?? ''),
+  );
+  checkAgainstKnown('hooks', found);
+});
