@@ -91,10 +91,4 @@ export function errorName(e: unknown): string {
   return '';
 }
 
-export function errorMessage(e: unknown): string {
-  if (e instanceof Error) {
-    const cause = (e as { cause?: unknown }).cause;
-    return cause instanceof Error ? `${e.message} (${cause.message})` : e.message;
-  }
-  return String(e);
-}
+export { errorMessage } from '../core/errors.ts';

@@ -31,8 +31,8 @@ export {
   isApiWeather,
   errorMessage,
 } from './errors.ts';
-export { Backoff, sleep } from './backoff.ts';
-export type { BackoffOptions } from './backoff.ts';
+export { Backoff, sleep } from '../core/backoff.ts';
+export type { BackoffOptions } from '../core/backoff.ts';
 export { Informer } from './informer.ts';
 export { intentChanged } from './changes.ts';
 export type { InformerEvent, InformerOptions, Refusal } from './informer.ts';

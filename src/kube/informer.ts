@@ -12,7 +12,7 @@
 // bookmarks → on any error restart with capped exponential backoff, on 410 relist, on silence (no event
 // or bookmark for stallTimeoutMs) restart the watch. Errors after our own stop()/abort are ignored.
 import { Watch } from '@kubernetes/client-node';
-import { Backoff, sleep, type BackoffOptions } from './backoff.ts';
+import { Backoff, sleep, type BackoffOptions } from '../core/backoff.ts';
 import { normalize, type KubeClient } from './client.ts';
 import { errorMessage, errorName, isGone } from './errors.ts';
 import { resourcePath, type ResourceRef } from './resources.ts';

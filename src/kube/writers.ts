@@ -1,7 +1,7 @@
 // Writers for status, metadata and finalizers: explicit merge-patch content type, an explicit field
 // manager, patches that name only the writer's own keys, and optimistic concurrency (the patch carries
 // the resourceVersion it was computed from; a 409 means re-read, recompute, retry).
-import { sleep } from './backoff.ts';
+import { sleep } from '../core/backoff.ts';
 import type { KubeClient } from './client.ts';
 import { isConflict, isNotFound } from './errors.ts';
 import type { ResourceRef } from './resources.ts';

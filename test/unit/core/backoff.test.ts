@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Backoff, sleep } from '../../../src/kube/backoff.ts';
+import { Backoff, sleep } from '../../../src/core/backoff.ts';
 
 test('backoff grows exponentially, never exceeds max, and resets', () => {
   const b = new Backoff({ initialMs: 100, maxMs: 1000, factor: 2, jitter: 0 });
