@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { KubeConfig, CoreV1Api } from '@kubernetes/client-node';
 import { startKubeDouble, type KubeDouble } from './double.ts';
 import { arr, at, EIPS, eip, FIXTURE_CRDS, raw } from './fixtures/helpers.ts';
+import { kubectlRunner } from './fixtures/kubectl-run.ts';
 
 const TABLE = {
   Accept:
@@ -33,6 +34,7 @@ describe('kube double: discovery, openapi, tables', () => {
       verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'],
       shortNames: ['svc'],
       categories: ['all'],
+      storageVersionHash: '0/CO1lhkEBI=',
     });
     assert.ok((v1.body.resources as Record<string, unknown>[]).some((r) => r.name === 'services/status'));
     const groups = arr((await raw(d.url, 'GET', '/apis')).body, 'groups');
@@ -47,6 +49,17 @@ describe('kube double: discovery, openapi, tables', () => {
     assert.equal(e?.namespaced, false);
     assert.deepEqual(e?.categories, ['openelb']);
     assert.equal((await raw(d.url, 'GET', '/apis/nope.example.com/v1')).status, 404);
+  });
+
+  it('kubectl 1.32 discovers through aggregated discovery: /api and /apis, no per-group documents', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kube-double-agg-'));
+    const k = kubectlRunner(() => ({ kubeconfig: d.kubeconfigPath, dir }));
+    const r = await k.kubectl('get', 'eips', '-v=6');
+    assert.equal(r.code, 0, r.stderr);
+    const gets = [...r.stderr.matchAll(/GET http:\/\/[^/]+(\/[^?\s]*)/g)].map((m) => m[1]);
+    assert.deepEqual(gets, ['/api', '/apis', '/apis/network.kubesphere.io/v1alpha2/eips']);
+    const res = await k.kubectl('api-resources', '--api-group=network.kubesphere.io', '-o', 'name');
+    assert.deepEqual(res.stdout.trim().split('\n'), ['eips.network.kubesphere.io']);
   });
 
   it('publishes /openapi/v3 with the CRD schema and the fieldValidation parameter', async () => {

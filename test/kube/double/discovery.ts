@@ -2,6 +2,7 @@
 import type { Obj } from './json.ts';
 import type { Registry } from './registry.ts';
 import { apiVersion } from './resource.ts';
+import { hashOf } from './storage-hash.ts';
 
 export const SERVER_VERSION = {
   major: '1',
@@ -57,6 +58,7 @@ export function resourceList(reg: Registry, groupName: string, version: string):
     };
     if (def.shortNames.length > 0) r.shortNames = def.shortNames;
     if (def.categories.length > 0) r.categories = def.categories;
+    r.storageVersionHash = hashOf(def);
     resources.push(r);
     if (v.hasStatus)
       resources.push({

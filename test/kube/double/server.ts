@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KubeApi } from './api.ts';
 import { apiVersions, group, groupList, resourceList, SERVER_VERSION } from './discovery.ts';
+import { aggregatedContentType, aggregatedList, wantsAggregated } from './discovery-aggregated.ts';
 import type { FaultState } from './faults.ts';
 import { readBody, readBytes, sendError, sendJson } from './http.ts';
 import { groupVersionDoc, rootDoc } from './openapi.ts';
@@ -127,6 +128,13 @@ export async function handle(
         return sendJson(res, 200, doc);
       }
       case 'discovery': {
+        // only /api and /apis aggregate
+        const aggregated = parsed.group === undefined ? wantsAggregated(req.headers.accept ?? '') : undefined;
+        if (aggregated)
+          return sendJson(res, 200, aggregatedList(api.registry, parsed.legacy, aggregated), {
+            'Content-Type': aggregatedContentType(aggregated),
+            Vary: 'Accept',
+          });
         let doc: unknown;
         if (parsed.legacy && parsed.version === undefined) doc = apiVersions(serverAddress);
         else if (parsed.group === undefined) doc = groupList(api.registry);
