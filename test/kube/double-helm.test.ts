@@ -1,9 +1,11 @@
-// A Helm 4-style install against the double. Helm 4 installs and upgrades with server-side apply under
+// Helm against the double: `helm install`/`upgrade` as the README runs them (the helm here is 3.17:
+// client-side), and a Helm 4-style install. Helm 4 installs and upgrades with server-side apply under
 // the field manager "helm", without forcing conflicts unless told to (--force-conflicts). The helm here
 // (scripts/install-tools.sh) is 3.17, which cannot apply server-side, so the test does what Helm 4 does:
 // render the chart with its CRDs, stamp Helm's ownership annotations, and apply server-side as "helm".
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +13,7 @@ import yaml from 'js-yaml';
 import { startKubeDouble, type KubeDouble } from './double.ts';
 import { kubectlRunner, type KubectlRunner, type Run } from './fixtures/kubectl-run.ts';
 import { raw, type Obj } from './fixtures/helpers.ts';
-import { findHelm, helmTemplate, NAMESPACE } from '../deploy/render.ts';
+import { CHART, findHelm, helmTemplate, NAMESPACE } from '../deploy/render.ts';
 
 const helm = findHelm();
 const DEPLOYMENT = `/apis/apps/v1/namespaces/${NAMESPACE}/deployments/openelb-manager`;
@@ -133,6 +135,42 @@ describe('kube double: Helm 4-style server-side install (field manager "helm")',
     assert.match(
       JSON.stringify(managed(dep.body).find((e) => e.manager === 'helm')?.fieldsV1),
       /"f:replicas"/,
+    );
+  });
+});
+
+describe('kube double: helm install / upgrade as the README runs them', { skip: !helm }, () => {
+  let d: KubeDouble;
+  let dir: string;
+  // async: the double serves from this process
+  const run = (...args: string[]): Promise<Run> =>
+    new Promise((res) => {
+      execFile(
+        helm ?? 'helm',
+        args,
+        { env: { ...process.env, KUBECONFIG: d.kubeconfigPath, HOME: dir }, timeout: 120_000 },
+        (err, stdout, stderr) => res({ code: err ? 1 : 0, stdout, stderr }),
+      );
+    });
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'kube-double-helm3-'));
+    d = await startKubeDouble({ crdDirs: [] });
+  });
+  after(() => d.close());
+
+  it('installs with --create-namespace, upgrades a value, and records both revisions', async () => {
+    const install = await run('install', 'openelb', CHART, '-n', NAMESPACE, '--create-namespace');
+    assert.equal(install.code, 0, install.stderr);
+    assert.equal(replicas((await raw(d.url, 'GET', DEPLOYMENT)).body), 2);
+    const upgrade = await run('upgrade', 'openelb', CHART, '-n', NAMESPACE, '--set', 'replicas=3');
+    assert.equal(upgrade.code, 0, upgrade.stderr);
+    assert.equal(replicas((await raw(d.url, 'GET', DEPLOYMENT)).body), 3);
+    const list = await run('list', '-n', NAMESPACE, '-o', 'json');
+    assert.deepEqual(
+      (JSON.parse(list.stdout) as { name: string; revision: string; status: string }[]).map(
+        (r) => `${r.name} ${r.revision} ${r.status}`,
+      ),
+      ['openelb 2 deployed'],
     );
   });
 });
