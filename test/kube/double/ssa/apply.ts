@@ -180,6 +180,8 @@ export async function applyPatch(r: Req, text: string): Promise<WriteResult> {
       const last = split(p).pop() ?? '';
       if (last.startsWith('k:') || last.startsWith('v:')) continue;
       const want = valueAt(config, p);
+      // a map entry's values are its own paths too: the entry conflicts only through them
+      if (isObj(want.value) && Object.keys(want.value).length > 0) continue;
       const have = valueAt(cur, p);
       if (have.present && !deepEqual(want.value, have.value)) found.push({ owner: o, path: p });
     }

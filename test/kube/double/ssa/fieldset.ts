@@ -45,6 +45,11 @@ export function hasKey(item: unknown, key: Obj): boolean {
   return isObj(item) && Object.entries(key).every(([k, v]) => deepEqual(keyValue(item, k), v));
 }
 
+function isMapEntry(schema: Obj | undefined, key: string): boolean {
+  if (!isObj(schema) || !isObj(schema.additionalProperties)) return false;
+  return !(isObj(schema.properties) && isObj(schema.properties[key]));
+}
+
 /** Which top-level fields a walk covers (a /status write looks at status only). */
 export type TopScope = (key: string) => boolean;
 
@@ -65,6 +70,9 @@ export function fieldValues(obj: unknown, shape: Shape, top: TopScope = () => tr
         if (path === '' && !top(k)) continue;
         const next = at(`f:${k}`);
         if (IGNORED.has(next)) continue;
+        // an entry of a map (additionalProperties, not a declared field) is a member itself, as
+        // structured-merge-diff counts it: an applier that stops sending it removes the whole entry
+        if (isMapEntry(schema, k)) out.set(next, x);
         walk(x, next, [...names, k], shape.child(schema, k));
       }
       if (!any && path !== '') out.set(path, v);
