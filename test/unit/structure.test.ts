@@ -40,7 +40,6 @@ const KNOWN = {
     'src/bgp/peer-build.ts',
     'src/bgp/speaker.ts',
     'src/bgp/validate.ts',
-    'src/config.ts',
     'src/controllers/bgp/component.ts',
     'src/controllers/bgp/desired.ts',
     'src/controllers/service/decide.ts',
