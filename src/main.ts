@@ -1,7 +1,7 @@
 // openelb-manager entry point: flags/env → config, wiring, and the shutdown order
 // (readiness false → stop components in reverse order: Layer 2 hands over, BGP withdraws, the
 // allocator releases its Lease → stop informers → close the health server → exit 0).
-import { ConfigError, parseConfig, type ManagerConfig } from './config.ts';
+import { ConfigError, environment, parseConfig, type ManagerConfig } from './config.ts';
 import { createCaches, EventRecorder, KubeClient, loadKubeConfig, ObjectWriter } from './kube/index.ts';
 import type { Component, ManagerContext } from './manager/component.ts';
 import { COMPONENTS } from './manager/components.ts';
@@ -23,7 +23,11 @@ async function run(cfg: ManagerConfig): Promise<void> {
     identity: cfg.podName,
     namespace: cfg.namespace,
   });
-  const kc = loadKubeConfig({ kubeconfigPath: cfg.kubeconfig, context: cfg.kubeContext });
+  const kc = loadKubeConfig({
+    kubeconfigPath: cfg.kubeconfig,
+    context: cfg.kubeContext,
+    inCluster: environment.inCluster(),
+  });
   const client = new KubeClient(kc, { fieldManager: 'openelb-manager' });
   const caches = createCaches(
     client,

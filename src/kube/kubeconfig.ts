@@ -10,6 +10,8 @@ export interface KubeConfigSource {
   kubeconfigPath?: string;
   /** Context to use from the file; default its current-context. */
   context?: string;
+  /** Running in a pod (KUBERNETES_SERVICE_HOST set): without a file, use the service account. */
+  inCluster?: boolean;
 }
 
 export function loadKubeConfig(src: KubeConfigSource = {}): KubeConfig {
@@ -19,7 +21,7 @@ export function loadKubeConfig(src: KubeConfigSource = {}): KubeConfig {
     if (!existsSync(path)) throw new Error(`kubeconfig ${path} does not exist`);
     kc.loadFromFile(path);
     if (src.context) kc.setCurrentContext(src.context);
-  } else if (process.env.KUBERNETES_SERVICE_HOST && existsSync(SA_TOKEN)) {
+  } else if (src.inCluster === true && existsSync(SA_TOKEN)) {
     kc.loadFromCluster();
   } else {
     throw new Error('no Kubernetes credentials: pass --kubeconfig (or KUBECONFIG), or run inside a cluster');

@@ -60,13 +60,7 @@ const KNOWN = {
     'src/layer2/addr.ts',
     'src/webhook/validate/bgpconf.ts',
   ]),
-  env: new Set<string>([
-    'src/bgp/client/load.ts',
-    'src/bgp/version.ts',
-    'src/controllers/service/test-hook.ts',
-    'src/kube/kubeconfig.ts',
-    'src/layer2/addon.ts',
-  ]),
+  env: new Set<string>(['src/controllers/service/test-hook.ts']),
   hooks: new Set<string>(['src/controllers/service/test-hook.ts']),
 };
 
