@@ -45,7 +45,6 @@ const KNOWN = {
     'src/controllers/service/decide.ts',
     'src/controllers/service/engine.ts',
     'src/ipam/pool.ts',
-    'src/kube/lease.ts',
     'src/layer2/guard/guard.ts',
     'src/layer2/speaker/speaker.ts',
     'src/webhook/server.ts',
