@@ -33,7 +33,6 @@ const KNOWN = {
     'src/controllers/eip/validity.ts -> src/webhook/validate/index.ts',
     'src/layer2/speaker/component.ts -> src/controllers/announce-eips.ts',
     'src/layer2/speaker/desired.ts -> src/controllers/announce.ts',
-    'src/obs/pool-metrics.ts -> src/manager/component.ts',
   ]),
   long: new Set<string>([
     'src/bgp/client/client.ts',
