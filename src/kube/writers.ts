@@ -1,6 +1,7 @@
 // Writers for status, metadata and finalizers: explicit merge-patch content type, an explicit field
 // manager, patches that name only the writer's own keys, and optimistic concurrency (the patch carries
 // the resourceVersion it was computed from; a 409 means re-read, recompute, retry).
+import { isDeepStrictEqual } from 'node:util';
 import { sleep } from '../core/backoff.ts';
 import type { KubeClient } from './client.ts';
 import { isConflict, isNotFound } from './errors.ts';
@@ -36,7 +37,7 @@ export function mapDiffPatch<V>(
   const a = from ?? {};
   const b = to ?? {};
   for (const k of Object.keys(a)) if (!(k in b)) out[k] = null;
-  for (const [k, v] of Object.entries(b)) if (JSON.stringify(a[k]) !== JSON.stringify(v)) out[k] = v;
+  for (const [k, v] of Object.entries(b)) if (!isDeepStrictEqual(a[k], v)) out[k] = v;
   return out;
 }
 

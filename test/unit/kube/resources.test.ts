@@ -53,6 +53,8 @@ test('mapDiffPatch names only changed keys and nulls removed ones', () => {
   assert.deepEqual(mapDiffPatch({ a: '1', b: '2' }, { b: '3', c: '4' }), { a: null, b: '3', c: '4' });
   assert.deepEqual(mapDiffPatch(undefined, undefined), {});
   assert.deepEqual(mapDiffPatch({ a: { x: 1 } }, { a: { x: 1 } }), {});
+  // equal values whose keys arrive in another order are no change (string comparison said they were)
+  assert.deepEqual(mapDiffPatch({ a: { x: 1, y: 2 } }, { a: { y: 2, x: 1 } }), {});
 });
 
 test('Lease MicroTime has six fractional digits', () => {
