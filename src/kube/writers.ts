@@ -2,13 +2,16 @@
 // manager, patches that name only the writer's own keys, and optimistic concurrency (the patch carries
 // the resourceVersion it was computed from; a 409 means re-read, recompute, retry).
 import { isDeepStrictEqual } from 'node:util';
-import { sleep } from '../core/backoff.ts';
+import { Backoff, sleep } from '../core/backoff.ts';
 import type { KubeClient } from './client.ts';
 import { isConflict, isNotFound } from './errors.ts';
 import type { ResourceRef } from './resources.ts';
 import type { KubeObject } from './types.ts';
 
 export type MergePatch = Record<string, unknown>;
+
+/** Between attempts after a 409: short (the next read is fresh) and jittered (replicas spread out). */
+const CONFLICT_BACKOFF = { initialMs: 50, maxMs: 200, jitter: 0.6 };
 
 export interface WriteTarget {
   name: string;
@@ -81,6 +84,7 @@ export class ObjectWriter {
     opts: RetryOptions = {},
   ): Promise<T | undefined> {
     const retries = opts.retries ?? 5;
+    const backoff = new Backoff(CONFLICT_BACKOFF);
     for (let attempt = 0; ; attempt++) {
       let cur: T;
       try {
@@ -100,7 +104,7 @@ export class ObjectWriter {
       } catch (e) {
         if (isNotFound(e)) return undefined;
         if (!isConflict(e) || attempt >= retries) throw e;
-        await sleep(20 + Math.random() * 30 * (attempt + 1));
+        await sleep(backoff.next());
       }
     }
   }
