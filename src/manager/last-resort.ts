@@ -3,6 +3,7 @@
 // process keeps running (every replica exiting on the same bad input would drop every Service's routes in a
 // crash loop). The components' own FaultGuards retry their steps; this only makes the escape visible.
 import type { HealthServer } from '../obs/health.ts';
+import { kubeTime } from '../core/time.ts';
 import type { Logger } from '../obs/log.ts';
 import { counter } from '../obs/metrics.ts';
 
@@ -28,7 +29,7 @@ export function installLastResort(health: HealthServer, log: Logger): void {
         stack: e instanceof Error ? e.stack : undefined,
       },
     );
-    last = { at: performance.now(), text: `${kind} at ${new Date().toISOString()}: ${message}` };
+    last = { at: performance.now(), text: `${kind} at ${kubeTime()}: ${message}` };
   };
   process.on('uncaughtException', (e) => record('exception', e));
   process.on('unhandledRejection', (e) => record('rejection', e));
