@@ -3,6 +3,7 @@
 // the resourceVersion it was computed from; a 409 means re-read, recompute, retry).
 import { isDeepStrictEqual } from 'node:util';
 import { Backoff, sleep } from '../core/backoff.ts';
+import { OpenelbError } from '../core/errors.ts';
 import type { KubeClient } from './client.ts';
 import { isConflict, isNotFound } from './errors.ts';
 import type { ResourceRef } from './resources.ts';
@@ -116,7 +117,10 @@ export class ObjectWriter {
     compute: (cur: T) => MergePatch | undefined,
     opts: Omit<RetryOptions, 'subresource'> = {},
   ): Promise<T | undefined> {
-    if (!ref.hasStatus) throw new Error(`${ref.kind} has no status subresource`);
+    if (!ref.hasStatus)
+      throw new OpenelbError('OE_NO_STATUS', `${ref.kind} has no status subresource`, {
+        context: { kind: ref.kind, name: target.name },
+      });
     return this.update<T>(
       ref,
       target,
