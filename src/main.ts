@@ -2,6 +2,7 @@
 // (readiness false → stop components in reverse order: Layer 2 hands over, BGP withdraws, the
 // allocator releases its Lease → stop informers → close the health server → exit 0).
 import { ConfigError, environment, parseConfig, type ManagerConfig } from './config.ts';
+import { errorMessage } from './core/errors.ts';
 import { createCaches, EventRecorder, KubeClient, loadKubeConfig, ObjectWriter } from './kube/index.ts';
 import type { Component, ManagerContext } from './manager/component.ts';
 import { COMPONENTS } from './manager/components.ts';
@@ -77,7 +78,7 @@ async function run(cfg: ManagerConfig): Promise<void> {
       } catch (e) {
         log.error('component stop failed', {
           component: c.name,
-          error: e instanceof Error ? e.message : String(e),
+          error: errorMessage(e),
         });
       }
     }
@@ -123,7 +124,7 @@ function main(): void {
     return;
   }
   run(parsed.config).catch((e: unknown) => {
-    log.error('fatal', { error: e instanceof Error ? e.message : String(e) });
+    log.error('fatal', { error: errorMessage(e) });
     process.exit(1);
   });
 }

@@ -6,6 +6,7 @@ import type { HealthServer } from '../obs/health.ts';
 import { kubeTime } from '../core/time.ts';
 import type { Logger } from '../obs/log.ts';
 import { counter } from '../obs/metrics.ts';
+import { errorMessage } from '../core/errors.ts';
 
 /** Readiness recovers this long after the last escape (a one-off must not bench the replica for good). */
 const QUIET_MS = 5 * 60_000;
@@ -20,7 +21,7 @@ export function installLastResort(health: HealthServer, log: Logger): void {
   let last: { at: number; text: string } | undefined;
   const record = (kind: 'exception' | 'rejection', e: unknown): void => {
     mUncaught.inc({ kind });
-    const message = e instanceof Error ? e.message : String(e);
+    const message = errorMessage(e);
     log.error(
       'unexpected error outside every component guard; the process keeps running, not ready for a while',
       {

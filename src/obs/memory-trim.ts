@@ -24,6 +24,7 @@ import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { systemClock, type Clock } from '../core/clock.ts';
+import { errorMessage } from '../core/errors.ts';
 import { logger } from './log.ts';
 import { counter, gauge } from './metrics.ts';
 
@@ -160,7 +161,7 @@ export class MemoryTrimmer {
       try {
         this.afterGc?.();
       } catch (e) {
-        this.log.warn('after-GC hook failed', { error: e instanceof Error ? e.message : String(e) });
+        this.log.warn('after-GC hook failed', { error: errorMessage(e) });
       }
       const took = performance.now() - t0;
       // what the trim could not give back is what the program holds: the new baseline
@@ -178,7 +179,7 @@ export class MemoryTrimmer {
     };
     void this.gc({ type: 'major', execution: 'async', flavor: 'last-resort' }).then(done, (e: unknown) => {
       done();
-      this.log.warn('memory-reducing GC failed', { error: e instanceof Error ? e.message : String(e) });
+      this.log.warn('memory-reducing GC failed', { error: errorMessage(e) });
     });
     return true;
   }
