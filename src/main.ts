@@ -1,7 +1,8 @@
 // openelb-manager entry point: flags/env → config, wiring, and the shutdown order
 // (readiness false → stop components in reverse order: Layer 2 hands over, BGP withdraws, the
 // allocator releases its Lease → stop informers → close the health server → exit 0).
-import { ConfigError, parseConfig, type ManagerConfig } from './config.ts';
+import { ConfigError, environment, parseConfig, type ManagerConfig } from './config.ts';
+import { errorMessage } from './core/errors.ts';
 import { createCaches, EventRecorder, KubeClient, loadKubeConfig, ObjectWriter } from './kube/index.ts';
 import type { Component, ManagerContext } from './manager/component.ts';
 import { COMPONENTS } from './manager/components.ts';
@@ -23,7 +24,11 @@ async function run(cfg: ManagerConfig): Promise<void> {
     identity: cfg.podName,
     namespace: cfg.namespace,
   });
-  const kc = loadKubeConfig({ kubeconfigPath: cfg.kubeconfig, context: cfg.kubeContext });
+  const kc = loadKubeConfig({
+    kubeconfigPath: cfg.kubeconfig,
+    context: cfg.kubeContext,
+    inCluster: environment.inCluster(),
+  });
   const client = new KubeClient(kc, { fieldManager: 'openelb-manager' });
   const caches = createCaches(
     client,
@@ -73,7 +78,7 @@ async function run(cfg: ManagerConfig): Promise<void> {
       } catch (e) {
         log.error('component stop failed', {
           component: c.name,
-          error: e instanceof Error ? e.message : String(e),
+          error: errorMessage(e),
         });
       }
     }
@@ -119,7 +124,7 @@ function main(): void {
     return;
   }
   run(parsed.config).catch((e: unknown) => {
-    log.error('fatal', { error: e instanceof Error ? e.message : String(e) });
+    log.error('fatal', { error: errorMessage(e) });
     process.exit(1);
   });
 }

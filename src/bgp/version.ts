@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { environment } from '../config.ts';
 
 // gobgpd 3.10 has no version RPC. The version comes from the environment (the chart sets it from
 // the sidecar image) or from `gobgpd --version` where the binary is reachable; the API itself is
@@ -26,7 +27,7 @@ function judge(version: string | undefined, source: GobgpdVersion['source']): Go
 export async function probeGobgpdVersion(
   opts: { env?: string; binary?: string; timeoutMs?: number } = {},
 ): Promise<GobgpdVersion> {
-  const fromEnv = opts.env ?? process.env.GOBGPD_VERSION;
+  const fromEnv = opts.env ?? environment.gobgpdVersion();
   if (fromEnv) return judge(parseGobgpdVersion(fromEnv) ?? fromEnv, 'env');
   const binary = opts.binary ?? 'gobgpd';
   const out = await new Promise<string | undefined>((resolve) => {

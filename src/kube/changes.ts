@@ -1,11 +1,12 @@
 // Which informer events can change what a controller derives from an object's desired side.
+import { isDeepStrictEqual } from 'node:util';
 import type { InformerEvent } from './informer.ts';
 import type { KubeObject } from './types.ts';
 
 /** Everything but status, resourceVersion and managedFields: what the object asks for. */
-function intent(o: KubeObject): string {
+function intent(o: KubeObject): unknown[] {
   const m = o.metadata;
-  return JSON.stringify([
+  return [
     (o as { spec?: unknown }).spec,
     m.uid,
     m.labels,
@@ -13,7 +14,7 @@ function intent(o: KubeObject): string {
     m.deletionTimestamp,
     m.finalizers,
     m.ownerReferences,
-  ]);
+  ];
 }
 
 /**
@@ -22,5 +23,5 @@ function intent(o: KubeObject): string {
  * Service ingress) would otherwise trigger a full recompute on every replica.
  */
 export function intentChanged<T extends KubeObject>(ev: InformerEvent<T>): boolean {
-  return ev.type !== 'update' || intent(ev.obj) !== intent(ev.old);
+  return ev.type !== 'update' || !isDeepStrictEqual(intent(ev.obj), intent(ev.old));
 }

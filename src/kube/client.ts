@@ -3,76 +3,42 @@
 // clusters behind a proxy). Every answer is plain JSON — no generated model classes, no Date
 // objects — so list items, GET/PATCH results and watch objects all have one shape. Every write names
 // its Content-Type and fieldManager explicitly.
-import {
-  HttpMethod,
-  IsomorphicFetchHttpLibrary,
-  RequestContext,
-  type KubeConfig,
-} from '@kubernetes/client-node';
+import { HttpMethod, type KubeConfig } from '@kubernetes/client-node';
+import { ClientNodeFetch } from './client-node-fetch.ts';
 import { KubeApiError, isGone } from './errors.ts';
+import { normalize, parseStatus } from './normalize.ts';
+import {
+  PatchType,
+  type ClientOptions,
+  type ListOptions,
+  type PatchKind,
+  type RequestOptions,
+  type WriteOptions,
+} from './request-types.ts';
 import { ApiTransport } from './transport.ts';
 import { apiVersionOf, resourcePath, type ResourceRef } from './resources.ts';
 import type { KubeObject, ObjectList, StatusBody } from './types.ts';
 import { VERSION } from '../version.ts';
 
-export const PatchType = Object.freeze({
-  merge: 'application/merge-patch+json',
-  json: 'application/json-patch+json',
-  strategic: 'application/strategic-merge-patch+json',
-});
-export type PatchKind = keyof typeof PatchType;
-
-export type Query = Record<string, string | number | boolean | undefined>;
-
-export interface RequestOptions {
-  query?: Query;
-  /** Serialised as JSON. */
-  body?: unknown;
-  contentType?: string;
-  /** Per-request deadline; default the client's requestTimeoutMs. */
-  timeoutMs?: number;
-  /** Cancels the request (e.g. on shutdown). */
-  signal?: AbortSignal;
-}
-
-export interface ClientOptions {
-  /** Default field manager for writes. */
-  fieldManager?: string;
-  userAgent?: string;
-  requestTimeoutMs?: number;
-}
-
-export interface ListOptions {
-  namespace?: string;
-  labelSelector?: string;
-  fieldSelector?: string;
-  /** Page size; pages are fetched until the list is complete. 0 = no paging. */
-  limit?: number;
-  signal?: AbortSignal;
-}
-
-export interface WriteOptions {
-  fieldManager?: string;
-  subresource?: 'status';
-}
-
-export interface JsonPatchOp {
-  op: 'add' | 'remove' | 'replace' | 'test' | 'move' | 'copy';
-  path: string;
-  value?: unknown;
-  from?: string;
-}
-
-const http = new IsomorphicFetchHttpLibrary();
-type Dispatcher = NonNullable<ReturnType<RequestContext['getDispatcher']>>;
+export { PatchType } from './request-types.ts';
+export type {
+  ClientOptions,
+  JsonPatchOp,
+  ListOptions,
+  PatchKind,
+  Query,
+  RequestOptions,
+  WriteOptions,
+} from './request-types.ts';
+export { normalize } from './normalize.ts';
 
 export class KubeClient {
   readonly kubeConfig: KubeConfig;
   readonly fieldManager: string;
   private readonly userAgent: string;
   private readonly requestTimeoutMs: number;
-  private dispatcher: Dispatcher | undefined;
   private readonly transport: ApiTransport | undefined;
+  private readonly viaClientNode: ClientNodeFetch;
 
   constructor(kc: KubeConfig, opts: ClientOptions = {}) {
     this.kubeConfig = kc;
@@ -80,6 +46,7 @@ export class KubeClient {
     this.userAgent = opts.userAgent ?? `openelb-manager/${VERSION}`;
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 30_000;
     this.transport = ApiTransport.supports(kc) ? new ApiTransport(kc) : undefined;
+    this.viaClientNode = new ClientNodeFetch(kc);
   }
 
   /** Closes idle keep-alive connections (the process can exit without waiting for them). */
@@ -93,43 +60,10 @@ export class KubeClient {
     return c.server.replace(/\/+$/, '');
   }
 
-  /** client-node 2.0 builds a new pool per request when the cluster has TLS settings: keep the first. */
-  private reuseConnections(ctx: RequestContext): void {
-    const fresh = ctx.getDispatcher();
-    if (!fresh) return;
-    if (!this.dispatcher) {
-      this.dispatcher = fresh;
-      return;
-    }
-    ctx.setDispatcher(this.dispatcher);
-    void fresh.close().catch(() => undefined);
-  }
-
   private headers(contentType: string | undefined): Record<string, string> {
     const h: Record<string, string> = { accept: 'application/json', 'user-agent': this.userAgent };
     if (contentType) h['content-type'] = contentType;
     return h;
-  }
-
-  /** client-node's own fetch path: kept for clusters reached through a proxy. */
-  private async sendViaClientNode(
-    method: HttpMethod,
-    url: URL,
-    body: string | undefined,
-    contentType: string | undefined,
-    signal: AbortSignal,
-  ): Promise<{ status: number; text: string }> {
-    const ctx = new RequestContext(url.toString(), method);
-    for (const [k, v] of Object.entries(
-      this.headers(body !== undefined ? (contentType ?? 'application/json') : undefined),
-    ))
-      ctx.setHeaderParam(k, v);
-    if (body !== undefined) ctx.setBody(body);
-    ctx.setSignal(signal);
-    await this.kubeConfig.applySecurityAuthentication(ctx);
-    this.reuseConnections(ctx);
-    const res = await http.send(ctx).toPromise();
-    return { status: res.httpStatusCode, text: await res.body.text() };
   }
 
   /** One HTTP request; resolves to the parsed JSON body, rejects with KubeApiError on non-2xx. */
@@ -151,17 +85,10 @@ export class KubeClient {
     );
     const signal = opts.signal ? AbortSignal.any([deadline.signal, opts.signal]) : deadline.signal;
     const body = opts.body !== undefined ? JSON.stringify(opts.body) : undefined;
+    const headers = this.headers(body !== undefined ? (opts.contentType ?? 'application/json') : undefined);
     let answer: { status: number; text: string };
     try {
-      answer = this.transport
-        ? await this.transport.send(
-            method,
-            url,
-            this.headers(body !== undefined ? (opts.contentType ?? 'application/json') : undefined),
-            body,
-            signal,
-          )
-        : await this.sendViaClientNode(method, url, body, opts.contentType, signal);
+      answer = await (this.transport ?? this.viaClientNode).send(method, url, headers, body, signal);
     } finally {
       clearTimeout(timer);
     }
@@ -299,24 +226,4 @@ export class KubeClient {
       body: preconditions ? { kind: 'DeleteOptions', apiVersion: 'v1', preconditions } : undefined,
     });
   }
-}
-
-function parseStatus(text: string): StatusBody | undefined {
-  try {
-    const j = JSON.parse(text) as { kind?: unknown };
-    if (j && j.kind === 'Status') return j as StatusBody;
-  } catch {
-    /* not JSON */
-  }
-  return undefined;
-}
-
-/** Give list items and single objects the kind/apiVersion that watch objects carry. */
-export function normalize<T>(r: ResourceRef, o: T): T {
-  if (o === null || typeof o !== 'object') return o;
-  const obj = o as { kind?: string; apiVersion?: string };
-  if (obj.kind === 'Status') return o;
-  if (!obj.kind) obj.kind = r.kind;
-  if (!obj.apiVersion) obj.apiVersion = apiVersionOf(r);
-  return o;
 }

@@ -4,6 +4,7 @@
 import type { KubeClient } from './client.ts';
 import { errorMessage, isNotFound } from './errors.ts';
 import { Resources } from './resources.ts';
+import { kubeTime } from '../core/time.ts';
 import type { CoreEvent, KubeObject } from './types.ts';
 import { counter } from '../obs/metrics.ts';
 import { logger } from '../obs/log.ts';
@@ -81,7 +82,7 @@ export class EventRecorder {
     reason: string,
     message: string,
   ): Promise<CoreEvent | undefined> {
-    const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const now = kubeTime();
     const s = this.seen.get(key);
     try {
       if (s) {

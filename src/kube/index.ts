@@ -36,7 +36,7 @@ export type { BackoffOptions } from '../core/backoff.ts';
 export { Informer } from './informer.ts';
 export { intentChanged } from './changes.ts';
 export type { InformerEvent, InformerOptions, Refusal } from './informer.ts';
-export { LeaseHolder, microTime } from './lease.ts';
+export { LeaseHolder } from './lease.ts';
 export type { LeaseOptions } from './lease.ts';
 export { ObjectWriter, mapDiffPatch, isEmptyPatch } from './writers.ts';
 export type { MergePatch, WriteTarget, RetryOptions } from './writers.ts';

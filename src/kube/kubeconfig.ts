@@ -2,6 +2,7 @@
 // service account (KUBERNETES_SERVICE_HOST + the mounted token and CA).
 import { existsSync } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
+import { OpenelbError } from '../core/errors.ts';
 
 const SA_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 
@@ -10,21 +11,30 @@ export interface KubeConfigSource {
   kubeconfigPath?: string;
   /** Context to use from the file; default its current-context. */
   context?: string;
+  /** Running in a pod (KUBERNETES_SERVICE_HOST set): without a file, use the service account. */
+  inCluster?: boolean;
 }
 
 export function loadKubeConfig(src: KubeConfigSource = {}): KubeConfig {
   const kc = new KubeConfig();
   const path = src.kubeconfigPath?.split(':').find((p) => p !== '');
   if (path) {
-    if (!existsSync(path)) throw new Error(`kubeconfig ${path} does not exist`);
+    if (!existsSync(path))
+      throw new OpenelbError('OE_KUBECONFIG', `kubeconfig ${path} does not exist`, { context: { path } });
     kc.loadFromFile(path);
     if (src.context) kc.setCurrentContext(src.context);
-  } else if (process.env.KUBERNETES_SERVICE_HOST && existsSync(SA_TOKEN)) {
+  } else if (src.inCluster === true && existsSync(SA_TOKEN)) {
     kc.loadFromCluster();
   } else {
-    throw new Error('no Kubernetes credentials: pass --kubeconfig (or KUBECONFIG), or run inside a cluster');
+    throw new OpenelbError(
+      'OE_KUBECONFIG',
+      'no Kubernetes credentials: pass --kubeconfig (or KUBECONFIG), or run inside a cluster',
+    );
   }
   const cluster = kc.getCurrentCluster();
-  if (!cluster) throw new Error(`kubeconfig${path ? ` ${path}` : ''} has no current cluster`);
+  if (!cluster)
+    throw new OpenelbError('OE_KUBECONFIG', `kubeconfig${path ? ` ${path}` : ''} has no current cluster`, {
+      context: { path },
+    });
   return kc;
 }

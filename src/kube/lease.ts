@@ -10,6 +10,9 @@ import { isAlreadyExists, isConflict, isNotFound, errorMessage } from './errors.
 import type { KubeClient } from './client.ts';
 import { Resources } from './resources.ts';
 import type { Lease } from './types.ts';
+import { claimedLease, newLease, observationKey, releasedLease } from './lease-record.ts';
+import { OpenelbError } from '../core/errors.ts';
+import { kubeMicroTime } from '../core/time.ts';
 import { counter, gauge } from '../obs/metrics.ts';
 import { logger } from '../obs/log.ts';
 
@@ -38,11 +41,6 @@ export interface LeaseOptions {
 const transitionsTotal = counter('lease_transitions_total', 'Leadership gained or lost', ['lease', 'event']);
 const holdingGauge = gauge('lease_held', '1 while this replica holds the Lease', ['lease']);
 
-/** Kubernetes MicroTime: RFC 3339 with exactly six fractional digits. */
-export function microTime(d: Date = new Date()): string {
-  return d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
-}
-
 export class LeaseHolder {
   private readonly o: Required<
     Pick<LeaseOptions, 'leaseDurationSeconds' | 'renewDeadlineMs' | 'retryPeriodMs'>
@@ -66,13 +64,17 @@ export class LeaseHolder {
     const renewDeadlineMs = opts.renewDeadlineMs ?? Math.floor((leaseDurationSeconds * 1000 * 2) / 3);
     const retryPeriodMs = opts.retryPeriodMs ?? 2000;
     if (renewDeadlineMs >= leaseDurationSeconds * 1000) {
-      throw new Error(
+      throw new OpenelbError(
+        'OE_LEASE_TIMING',
         `Lease ${opts.namespace}/${opts.name}: renewDeadline ${renewDeadlineMs} ms must be below the lease duration ${leaseDurationSeconds} s`,
+        { context: { lease: `${opts.namespace}/${opts.name}`, field: 'renewDeadlineMs' } },
       );
     }
     if (retryPeriodMs >= renewDeadlineMs) {
-      throw new Error(
+      throw new OpenelbError(
+        'OE_LEASE_TIMING',
         `Lease ${opts.namespace}/${opts.name}: retryPeriod ${retryPeriodMs} ms must be below renewDeadline ${renewDeadlineMs} ms`,
+        { context: { lease: `${opts.namespace}/${opts.name}`, field: 'retryPeriodMs' } },
       );
     }
     this.o = { ...opts, leaseDurationSeconds, renewDeadlineMs, retryPeriodMs };
@@ -128,20 +130,14 @@ export class LeaseHolder {
       this.log.warn('lease read failed', { error: errorMessage(e) });
       return false;
     }
-    const stamp = microTime();
+    const stamp = kubeMicroTime();
     if (cur === undefined) {
-      const fresh: Lease = {
-        apiVersion: 'coordination.k8s.io/v1',
-        kind: 'Lease',
-        metadata: { name, namespace, ...(this.o.labels ? { labels: this.o.labels } : {}) },
-        spec: {
-          holderIdentity: identity,
-          leaseDurationSeconds: this.o.leaseDurationSeconds,
-          acquireTime: stamp,
-          renewTime: stamp,
-          leaseTransitions: 0,
-        },
-      };
+      const fresh = newLease(
+        { name, namespace, labels: this.o.labels },
+        identity,
+        this.o.leaseDurationSeconds,
+        stamp,
+      );
       try {
         const created = await client.create<Lease>(Resources.Lease, fresh);
         this.observe(created);
@@ -163,17 +159,7 @@ export class LeaseHolder {
         return false;
       }
     }
-    const next: Lease = {
-      ...cur,
-      spec: {
-        ...cur.spec,
-        holderIdentity: identity,
-        leaseDurationSeconds: this.o.leaseDurationSeconds,
-        renewTime: stamp,
-        acquireTime: weHold ? (cur.spec.acquireTime ?? stamp) : stamp,
-        leaseTransitions: (cur.spec.leaseTransitions ?? 0) + (weHold ? 0 : 1),
-      },
-    };
+    const next = claimedLease(cur, identity, this.o.leaseDurationSeconds, stamp);
     try {
       const updated = await client.replace<Lease>(Resources.Lease, next);
       this.observe(updated);
@@ -225,7 +211,7 @@ export class LeaseHolder {
 
   private observe(l: Lease): void {
     const holder = l.spec.holderIdentity || undefined;
-    const key = `${holder ?? ''}|${l.spec.renewTime ?? ''}|${l.metadata.resourceVersion ?? ''}`;
+    const key = observationKey(l);
     if (key !== this.observedKey) {
       this.observedKey = key;
       this.observedAt = this.now();
@@ -287,17 +273,7 @@ export class LeaseHolder {
     try {
       const cur = await client.getOrUndefined<Lease>(Resources.Lease, name, namespace);
       if (!cur || cur.spec.holderIdentity !== identity) return;
-      const stamp = microTime();
-      await client.replace<Lease>(Resources.Lease, {
-        ...cur,
-        spec: {
-          ...cur.spec,
-          holderIdentity: '',
-          leaseDurationSeconds: 1,
-          renewTime: stamp,
-          acquireTime: stamp,
-        },
-      });
+      await client.replace<Lease>(Resources.Lease, releasedLease(cur, kubeMicroTime()));
       this.log.info('lease released');
     } catch (e) {
       if (!isNotFound(e)) this.log.warn('lease release failed', { error: errorMessage(e) });

@@ -5,6 +5,7 @@
 // node:http on loopback. Credentials still come from client-node (applyToHTTPSOptions) on every
 // request, so a rotated bearer token or token file is picked up; a changed CA or client certificate
 // gets a fresh pool.
+import { isDeepStrictEqual } from 'node:util';
 import {
   Agent as HttpAgent,
   request as httpRequest,
@@ -30,14 +31,8 @@ type TlsMaterial = Pick<
 
 const TLS_FIELDS = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername'] as const;
 
-function sameValue(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Buffer.isBuffer(a) && Buffer.isBuffer(b)) return a.equals(b);
-  return JSON.stringify(a) === JSON.stringify(b);
-}
-
 function sameMaterial(a: TlsMaterial, b: TlsMaterial): boolean {
-  return TLS_FIELDS.every((f) => sameValue(a[f], b[f]));
+  return TLS_FIELDS.every((f) => isDeepStrictEqual(a[f], b[f]));
 }
 
 class StaleConnectionError extends Error {

@@ -1,13 +1,18 @@
 // Writers for status, metadata and finalizers: explicit merge-patch content type, an explicit field
 // manager, patches that name only the writer's own keys, and optimistic concurrency (the patch carries
 // the resourceVersion it was computed from; a 409 means re-read, recompute, retry).
-import { sleep } from '../core/backoff.ts';
+import { isDeepStrictEqual } from 'node:util';
+import { Backoff, sleep } from '../core/backoff.ts';
+import { OpenelbError } from '../core/errors.ts';
 import type { KubeClient } from './client.ts';
 import { isConflict, isNotFound } from './errors.ts';
 import type { ResourceRef } from './resources.ts';
 import type { KubeObject } from './types.ts';
 
 export type MergePatch = Record<string, unknown>;
+
+/** Between attempts after a 409: short (the next read is fresh) and jittered (replicas spread out). */
+const CONFLICT_BACKOFF = { initialMs: 50, maxMs: 200, jitter: 0.6 };
 
 export interface WriteTarget {
   name: string;
@@ -36,7 +41,7 @@ export function mapDiffPatch<V>(
   const a = from ?? {};
   const b = to ?? {};
   for (const k of Object.keys(a)) if (!(k in b)) out[k] = null;
-  for (const [k, v] of Object.entries(b)) if (JSON.stringify(a[k]) !== JSON.stringify(v)) out[k] = v;
+  for (const [k, v] of Object.entries(b)) if (!isDeepStrictEqual(a[k], v)) out[k] = v;
   return out;
 }
 
@@ -80,6 +85,7 @@ export class ObjectWriter {
     opts: RetryOptions = {},
   ): Promise<T | undefined> {
     const retries = opts.retries ?? 5;
+    const backoff = new Backoff(CONFLICT_BACKOFF);
     for (let attempt = 0; ; attempt++) {
       let cur: T;
       try {
@@ -99,7 +105,7 @@ export class ObjectWriter {
       } catch (e) {
         if (isNotFound(e)) return undefined;
         if (!isConflict(e) || attempt >= retries) throw e;
-        await sleep(20 + Math.random() * 30 * (attempt + 1));
+        await sleep(backoff.next());
       }
     }
   }
@@ -111,7 +117,10 @@ export class ObjectWriter {
     compute: (cur: T) => MergePatch | undefined,
     opts: Omit<RetryOptions, 'subresource'> = {},
   ): Promise<T | undefined> {
-    if (!ref.hasStatus) throw new Error(`${ref.kind} has no status subresource`);
+    if (!ref.hasStatus)
+      throw new OpenelbError('OE_NO_STATUS', `${ref.kind} has no status subresource`, {
+        context: { kind: ref.kind, name: target.name },
+      });
     return this.update<T>(
       ref,
       target,

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { environment } from '../config.ts';
 
 export interface NativeSocket {
   /** Sends one whole Ethernet frame; 0 or an errno. */
@@ -40,7 +41,7 @@ export interface AfPacketAddon {
 
 const here = dirname(fileURLToPath(import.meta.url));
 const candidates = [
-  process.env.OPENELB_AFPACKET_ADDON,
+  environment.afpacketAddon(),
   resolve(here, 'native/build/Release/afpacket.node'),
   resolve(here, '../../../src/layer2/native/build/Release/afpacket.node'), // from dist/src/layer2
 ].filter((p): p is string => p !== undefined && p !== '');

@@ -3,6 +3,7 @@
 // escapes to the process: an exception in one component must never take the replica (and with it
 // every Service's announcements) down, least of all in a crash loop on every replica at once.
 import { Backoff, errorMessage, type BackoffOptions } from '../kube/index.ts';
+import { kubeTime } from '../core/time.ts';
 import type { Logger } from '../obs/log.ts';
 import { counter, gauge } from '../obs/metrics.ts';
 
@@ -138,7 +139,7 @@ export class FaultGuard {
       }, delay);
       timer.unref();
     }
-    this.failing.set(step, { error, since: prev?.since ?? new Date().toISOString(), timer });
+    this.failing.set(step, { error, since: prev?.since ?? kubeTime(), timer });
   }
 
   private succeed(step: string): void {

@@ -3,8 +3,10 @@
 // process keeps running (every replica exiting on the same bad input would drop every Service's routes in a
 // crash loop). The components' own FaultGuards retry their steps; this only makes the escape visible.
 import type { HealthServer } from '../obs/health.ts';
+import { kubeTime } from '../core/time.ts';
 import type { Logger } from '../obs/log.ts';
 import { counter } from '../obs/metrics.ts';
+import { errorMessage } from '../core/errors.ts';
 
 /** Readiness recovers this long after the last escape (a one-off must not bench the replica for good). */
 const QUIET_MS = 5 * 60_000;
@@ -19,7 +21,7 @@ export function installLastResort(health: HealthServer, log: Logger): void {
   let last: { at: number; text: string } | undefined;
   const record = (kind: 'exception' | 'rejection', e: unknown): void => {
     mUncaught.inc({ kind });
-    const message = e instanceof Error ? e.message : String(e);
+    const message = errorMessage(e);
     log.error(
       'unexpected error outside every component guard; the process keeps running, not ready for a while',
       {
@@ -28,7 +30,7 @@ export function installLastResort(health: HealthServer, log: Logger): void {
         stack: e instanceof Error ? e.stack : undefined,
       },
     );
-    last = { at: performance.now(), text: `${kind} at ${new Date().toISOString()}: ${message}` };
+    last = { at: performance.now(), text: `${kind} at ${kubeTime()}: ${message}` };
   };
   process.on('uncaughtException', (e) => record('exception', e));
   process.on('unhandledRejection', (e) => record('rejection', e));

@@ -2,6 +2,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { metricsText } from './metrics.ts';
+import { errorMessage } from '../core/errors.ts';
 import { logger } from './log.ts';
 
 /** true = passing; false or a string (the reason) = failing. May be async; a throw counts as failing. */
@@ -129,7 +130,7 @@ async function runChecks(checks: Map<string, Check>): Promise<CheckResult[]> {
           ? { name, ok: true }
           : { name, ok: false, reason: typeof r === 'string' ? r : undefined };
       } catch (e) {
-        return { name, ok: false, reason: e instanceof Error ? e.message : String(e) };
+        return { name, ok: false, reason: errorMessage(e) };
       }
     }),
   );

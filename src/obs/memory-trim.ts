@@ -23,6 +23,8 @@
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { systemClock, type Clock } from '../core/clock.ts';
+import { errorMessage } from '../core/errors.ts';
 import { logger } from './log.ts';
 import { counter, gauge } from './metrics.ts';
 
@@ -41,6 +43,10 @@ export interface MemoryTrimOptions {
   maxBusy?: number;
   /** Trim only when RSS grew less than this during the last interval. Default 4 MiB. */
   stableBytes?: number;
+  /** Time for the duty budget and trim spacing. Default the process clock. */
+  clock?: Pick<Clock, 'monotonic'>;
+  /** Reads resident memory (bytes). Default process.memoryUsage.rss. */
+  readRss?: () => number;
 }
 
 type Gc = NodeJS.GCFunction;
@@ -75,6 +81,8 @@ export class MemoryTrimmer {
   private readonly maxDuty: number;
   private readonly stableBytes: number;
   private readonly afterGc: (() => void) | undefined;
+  private readonly clock: Pick<Clock, 'monotonic'>;
+  private readonly readRss: () => number;
   private readonly log = logger('memory');
   private timer: NodeJS.Timeout | undefined;
   private gc: Gc | undefined;
@@ -86,8 +94,7 @@ export class MemoryTrimmer {
   private budgetAt: number | undefined;
   private trimming = false;
   private lastRss: number | undefined;
-  /** Trims requested so far (tests and diagnostics). */
-  trims = 0;
+  private trimsRequested = 0;
 
   constructor(opts: MemoryTrimOptions = {}) {
     this.intervalMs = opts.intervalMs ?? 1000;
@@ -97,6 +104,8 @@ export class MemoryTrimmer {
     this.maxDuty = opts.maxDuty ?? 0.05;
     this.stableBytes = opts.stableBytes ?? 4 * 2 ** 20;
     this.afterGc = opts.afterGc;
+    this.clock = opts.clock ?? systemClock;
+    this.readRss = opts.readRss ?? (() => process.memoryUsage.rss());
     this.budgetMs = this.maxDuty * 60_000;
   }
 
@@ -119,15 +128,15 @@ export class MemoryTrimmer {
     this.timer = undefined;
   }
 
-  /**
-   * One sample; public for tests (`rssAfterGc` stands in for reading RSS when the GC returns).
-   * Answers true when it requested a trim.
-   */
-  tick(
-    now = performance.now(),
-    rss = process.memoryUsage.rss(),
-    rssAfterGc = () => process.memoryUsage.rss(),
-  ): boolean {
+  /** Trims requested so far. */
+  get trims(): number {
+    return this.trimsRequested;
+  }
+
+  /** One sample (the interval timer takes one each intervalMs). Answers true when it requested a trim. */
+  tick(): boolean {
+    const now = this.clock.monotonic();
+    const rss = this.readRss();
     const elu = performance.eventLoopUtilization(this.lastElu);
     this.lastElu = performance.eventLoopUtilization();
     const rising = rss - (this.lastRss ?? rss);
@@ -145,18 +154,18 @@ export class MemoryTrimmer {
       return false;
     if (now < this.nextTrimAt || this.budgetMs <= 0 || !this.gc) return false;
     this.trimming = true;
-    this.trims++;
+    this.trimsRequested++;
     trimsTotal.inc();
     const t0 = performance.now();
     const done = (): void => {
       try {
         this.afterGc?.();
       } catch (e) {
-        this.log.warn('after-GC hook failed', { error: e instanceof Error ? e.message : String(e) });
+        this.log.warn('after-GC hook failed', { error: errorMessage(e) });
       }
       const took = performance.now() - t0;
       // what the trim could not give back is what the program holds: the new baseline
-      const left = rssAfterGc();
+      const left = this.readRss();
       this.baseline = left;
       this.lastRss = left;
       this.trimming = false;
@@ -170,7 +179,7 @@ export class MemoryTrimmer {
     };
     void this.gc({ type: 'major', execution: 'async', flavor: 'last-resort' }).then(done, (e: unknown) => {
       done();
-      this.log.warn('memory-reducing GC failed', { error: e instanceof Error ? e.message : String(e) });
+      this.log.warn('memory-reducing GC failed', { error: errorMessage(e) });
     });
     return true;
   }

@@ -1,11 +1,10 @@
 // Per-pool gauges computed from the Eip cache at scrape time (every replica reports the same values,
 // so dashboards can read any one). Labelled by pool, never by IP.
 import { Gauge } from 'prom-client';
-import type { ComponentFactory } from '../manager/component.ts';
 import type { Eip } from '../api/v1alpha2.ts';
 import { registry } from './metrics.ts';
 
-interface EipSource {
+export interface EipSource {
   readonly hasSynced: boolean;
   list(): readonly Eip[];
 }
@@ -45,13 +44,7 @@ perPool('openelb_eip_pool_disabled', '1 when the Eip is disabled (no new allocat
   e.spec.disable ? 1 : 0,
 );
 
-export const poolMetricsComponent: ComponentFactory = (ctx) => ({
-  name: 'pool-metrics',
-  phase: 'main',
-  async start() {
-    source = ctx.caches.eips;
-  },
-  async stop() {
-    source = undefined;
-  },
-});
+/** Reports the pools of this cache from now on (undefined: stop reporting). */
+export function reportPoolsFrom(eips: EipSource | undefined): void {
+  source = eips;
+}

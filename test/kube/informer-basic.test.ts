@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { startKubeDouble, type KubeDouble } from './double.ts';
 import { Informer, type InformerEvent } from '../../src/kube/informer.ts';
 import { KubeClient } from '../../src/kube/client.ts';
+import { countActivity } from './fixtures/informer-activity.ts';
 import { Resources } from '../../src/kube/resources.ts';
 import type { Eip, Lease, Node, Service } from '../../src/kube/types.ts';
 import { createCaches } from '../../src/kube/caches.ts';
@@ -137,7 +138,8 @@ describe('informer basics', () => {
   });
 
   test('stop() ends the loop without counting the abort as an error, and no event follows', async () => {
-    const inf = new Informer<Node>(client, Resources.Node, OPTS);
+    const activity = countActivity();
+    const inf = new Informer<Node>(client, Resources.Node, { ...OPTS, observe: activity.observe });
     let after = 0;
     inf.start();
     await inf.synced();
@@ -145,11 +147,11 @@ describe('informer basics', () => {
     await inf.stop();
     inf.onEvent(() => after++);
     assert.equal(inf.running, false);
-    assert.equal(inf.stats.errors, 0);
+    assert.equal(activity.counts.error, 0);
     await client.create(Resources.Node, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'after-stop' } });
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(after, 0);
-    assert.equal(inf.stats.errors, 0);
+    assert.equal(activity.counts.error, 0);
     assert.equal(inf.get('after-stop'), undefined);
   });
 

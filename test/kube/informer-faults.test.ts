@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { startKubeDouble, type KubeDouble } from './double.ts';
 import { Informer, type InformerEvent } from '../../src/kube/informer.ts';
 import { KubeClient } from '../../src/kube/client.ts';
+import { countActivity, type ActivityCounts } from './fixtures/informer-activity.ts';
 import { Resources } from '../../src/kube/resources.ts';
 import { objectKey, type Eip, type KubeObject, type Service } from '../../src/kube/types.ts';
 
@@ -69,6 +70,8 @@ interface Rig {
   dbl: KubeDouble;
   client: KubeClient;
   eips: Informer<Eip>;
+  eipStats: ActivityCounts;
+  svcStats: ActivityCounts;
   svcs: Informer<Service>;
   mEips: Mirror<Eip>;
   mSvcs: Mirror<Service>;
@@ -84,8 +87,14 @@ async function rig(): Promise<Rig> {
     await client.create(Resources.Service, svc(`s-${n}`));
   }
   const opts = { backoff: BACKOFF, stallTimeoutMs: STALL_MS };
-  const eips = new Informer<Eip>(client, Resources.Eip, opts);
-  const svcs = new Informer<Service>(client, Resources.Service, { ...opts, namespace: NS });
+  const eipActivity = countActivity();
+  const svcActivity = countActivity();
+  const eips = new Informer<Eip>(client, Resources.Eip, { ...opts, observe: eipActivity.observe });
+  const svcs = new Informer<Service>(client, Resources.Service, {
+    ...opts,
+    namespace: NS,
+    observe: svcActivity.observe,
+  });
   const mEips = new Mirror(eips);
   const mSvcs = new Mirror(svcs);
   informers.push(eips as unknown as Informer<KubeObject>, svcs as unknown as Informer<KubeObject>);
@@ -100,7 +109,16 @@ async function rig(): Promise<Rig> {
     if (performance.now() > end) assert.fail('watches never delivered the probes');
     await new Promise((res) => setTimeout(res, 10));
   }
-  return { dbl, client, eips, svcs, mEips, mSvcs };
+  return {
+    dbl,
+    client,
+    eips,
+    svcs,
+    mEips,
+    mSvcs,
+    eipStats: eipActivity.counts,
+    svcStats: svcActivity.counts,
+  };
 }
 
 /** Changes made while the fault is active: one delete, one update, one create per kind. */
@@ -180,12 +198,12 @@ const ALLOW = BACKOFF.maxMs + 1000;
 describe('informer under faults', { concurrency: false }, () => {
   test('endWatches: clean server close → re-watch from the last resourceVersion', async () => {
     const r = await rig();
-    const watchesBefore = r.eips.stats.watches;
+    const watchesBefore = r.eipStats.watch;
     r.dbl.faults.endWatches();
     await mutate(r);
     const end = performance.now();
     await finish(r, end, ALLOW, 'endWatches');
-    assert.ok(r.eips.stats.watches > watchesBefore, 'watch was re-opened');
+    assert.ok(r.eipStats.watch > watchesBefore, 'watch was re-opened');
   });
 
   test('dropConnections: sockets destroyed → restart with backoff', async () => {
@@ -193,19 +211,19 @@ describe('informer under faults', { concurrency: false }, () => {
     r.dbl.faults.dropConnections();
     await mutate(r);
     await finish(r, performance.now(), ALLOW, 'dropConnections');
-    assert.ok(r.eips.stats.errors + r.eips.stats.restarts >= 1);
+    assert.ok(r.eipStats.error + r.eipStats.restart >= 1);
   });
 
   test('expireWatches: 410 → relist, diff finds the DELETE', async () => {
     const r = await rig();
-    const listsBefore = r.eips.stats.lists;
+    const listsBefore = r.eipStats.list;
     // Change first, then expire: the relist (not the event stream) must deliver the changes.
     r.dbl.faults.stallWatches();
     await mutate(r);
     r.dbl.faults.expireWatches();
     r.dbl.faults.resumeWatches();
     await finish(r, performance.now(), ALLOW, 'expireWatches');
-    assert.ok(r.eips.stats.lists > listsBefore, 'relisted after 410');
+    assert.ok(r.eipStats.list > listsBefore, 'relisted after 410');
   });
 
   test('stallWatches: silent watch is restarted by the watchdog; converges after resume', async () => {
@@ -213,7 +231,7 @@ describe('informer under faults', { concurrency: false }, () => {
     r.dbl.faults.stallWatches();
     await mutate(r);
     await new Promise((res) => setTimeout(res, STALL_MS * 2));
-    assert.ok(r.eips.stats.stalls >= 1, `watchdog fired (stalls=${r.eips.stats.stalls})`);
+    assert.ok(r.eipStats.stall >= 1, `watchdog fired (stalls=${r.eipStats.stall})`);
     r.dbl.faults.resumeWatches();
     await finish(r, performance.now(), ALLOW, 'stallWatches');
   });
@@ -226,7 +244,7 @@ describe('informer under faults', { concurrency: false }, () => {
     await mutate(r);
     // Three failed watch attempts (two informers share them) take at most 3 backoff steps.
     await finish(r, t0, 3 * BACKOFF.maxMs + 1000, 'failNext 500');
-    assert.ok(r.eips.stats.errors + r.svcs.stats.errors >= 3, 'the 500s were seen');
+    assert.ok(r.eipStats.error + r.svcStats.error >= 3, 'the 500s were seen');
   });
 
   test('failNext 429 on lists after a 410: relist retried with backoff', async () => {
@@ -238,7 +256,7 @@ describe('informer under faults', { concurrency: false }, () => {
     r.dbl.faults.expireWatches();
     r.dbl.faults.resumeWatches();
     await finish(r, t0, 2 * BACKOFF.maxMs + 1000, 'failNext 429');
-    assert.ok(r.eips.stats.errors + r.svcs.stats.errors >= 2, 'the 429s were seen');
+    assert.ok(r.eipStats.error + r.svcStats.error >= 2, 'the 429s were seen');
   });
 
   test('failNext 503 on the next list of one resource', async () => {
@@ -285,13 +303,13 @@ describe('informer under faults', { concurrency: false }, () => {
 
   test('bookmarks keep a quiet watch alive: no stall restart while idle', async () => {
     const r = await rig();
-    const stalls = r.eips.stats.stalls;
-    const watches = r.eips.stats.watches;
+    const stalls = r.eipStats.stall;
+    const watches = r.eipStats.watch;
     const rv = r.eips.resourceVersion;
     r.dbl.faults.sendBookmarks();
     await new Promise((res) => setTimeout(res, STALL_MS * 2));
-    assert.equal(r.eips.stats.stalls, stalls, 'no stall');
-    assert.equal(r.eips.stats.watches, watches, 'same watch');
+    assert.equal(r.eipStats.stall, stalls, 'no stall');
+    assert.equal(r.eipStats.watch, watches, 'same watch');
     assert.ok(Number(r.eips.resourceVersion) >= Number(rv), 'bookmarks advance the resourceVersion');
     await mutate(r);
     await finish(r, performance.now(), ALLOW, 'bookmarks');

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join, resolve } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import { environment } from '../../config.ts';
 
 // Loads our hand-written proto/ subset of gobgp's API. attribute.proto and capability.proto must
 // be in the same load: the Any wrapper looks the `@type` up in the loaded root and silently
@@ -10,7 +11,7 @@ import * as protoLoader from '@grpc/proto-loader';
 export const PROTO_FILES = ['gobgp.proto', 'attribute.proto', 'capability.proto'] as const;
 
 function findProtoDir(): string {
-  const fromEnv = process.env.OPENELB_PROTO_DIR;
+  const fromEnv = environment.protoDir();
   if (fromEnv) return resolve(fromEnv);
   const here = dirname(fileURLToPath(import.meta.url));
   // src/bgp/client → repo root; dist/src/bgp/client → one level more

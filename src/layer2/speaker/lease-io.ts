@@ -11,9 +11,9 @@ import {
   isNotFound,
   type KubeClient,
   type Lease,
-  microTime,
   Resources,
 } from '../../kube/index.ts';
+import { kubeMicroTime } from '../../core/time.ts';
 import {
   CLAIMS_ANNOTATION,
   decodeClaims,
@@ -93,7 +93,7 @@ export class ReplicaLeaseIO {
     refused: readonly string[],
   ): Lease {
     const { namespace, node, leaseDurationMs } = this.#o;
-    const now = microTime();
+    const now = kubeMicroTime();
     const annotations = { ...(base?.metadata.annotations ?? {}) };
     annotations[CLAIMS_ANNOTATION] = encodeClaims(claims);
     annotations[DURATION_ANNOTATION] = String(leaseDurationMs);

@@ -4,7 +4,7 @@ import { Resources, apiVersionOf, resourcePath } from '../../../src/kube/resourc
 import { normalize } from '../../../src/kube/client.ts';
 import { objectKey } from '../../../src/kube/types.ts';
 import { mapDiffPatch } from '../../../src/kube/writers.ts';
-import { microTime } from '../../../src/kube/lease.ts';
+import { kubeMicroTime } from '../../../src/core/time.ts';
 import {
   KubeApiError,
   isConflict,
@@ -53,11 +53,13 @@ test('mapDiffPatch names only changed keys and nulls removed ones', () => {
   assert.deepEqual(mapDiffPatch({ a: '1', b: '2' }, { b: '3', c: '4' }), { a: null, b: '3', c: '4' });
   assert.deepEqual(mapDiffPatch(undefined, undefined), {});
   assert.deepEqual(mapDiffPatch({ a: { x: 1 } }, { a: { x: 1 } }), {});
+  // equal values whose keys arrive in another order are no change (string comparison said they were)
+  assert.deepEqual(mapDiffPatch({ a: { x: 1, y: 2 } }, { a: { y: 2, x: 1 } }), {});
 });
 
-test('microTime has six fractional digits', () => {
-  assert.equal(microTime(new Date('2026-01-02T03:04:05.678Z')), '2026-01-02T03:04:05.678000Z');
-  assert.match(microTime(), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+test('Lease MicroTime has six fractional digits', () => {
+  assert.equal(kubeMicroTime(new Date('2026-01-02T03:04:05.678Z')), '2026-01-02T03:04:05.678000Z');
+  assert.match(kubeMicroTime(), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
 });
 
 test('error classification', () => {

@@ -1,0 +1,39 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { intentChanged } from '../../../src/kube/changes.ts';
+import type { KubeObject } from '../../../src/kube/types.ts';
+
+type Obj = KubeObject & { spec?: Record<string, unknown>; status?: Record<string, unknown> };
+
+function obj(rv: string, spec: Record<string, unknown>, extra: Partial<Obj> = {}): Obj {
+  return {
+    apiVersion: 'v1',
+    kind: 'Thing',
+    metadata: { name: 'a', uid: 'u1', resourceVersion: rv, labels: { app: 'x' } },
+    spec,
+    ...extra,
+  };
+}
+
+test('an update that only touched status or bookkeeping is no change of intent', () => {
+  const old = obj('1', { a: 1, b: [1, 2] });
+  assert.equal(
+    intentChanged({ type: 'update', old, obj: obj('2', { a: 1, b: [1, 2] }, { status: { x: 1 } }) }),
+    false,
+  );
+  // the same spec with its keys in another order asks for the same thing
+  assert.equal(intentChanged({ type: 'update', old, obj: obj('3', { b: [1, 2], a: 1 }) }), false);
+});
+
+test('spec, labels, deletion and adds/deletes are changes', () => {
+  const old = obj('1', { a: 1 });
+  assert.equal(intentChanged({ type: 'update', old, obj: obj('2', { a: 2 }) }), true);
+  const relabelled = obj('2', { a: 1 });
+  relabelled.metadata.labels = { app: 'y' };
+  assert.equal(intentChanged({ type: 'update', old, obj: relabelled }), true);
+  const deleting = obj('2', { a: 1 });
+  deleting.metadata.deletionTimestamp = '2026-01-01T00:00:00Z';
+  assert.equal(intentChanged({ type: 'update', old, obj: deleting }), true);
+  assert.equal(intentChanged({ type: 'add', obj: old }), true);
+  assert.equal(intentChanged({ type: 'delete', obj: old }), true);
+});
