@@ -31,7 +31,7 @@ import {
   type EipLike,
   type NodeAddressesLike,
   type ValidationResult,
-} from './validate/index.ts';
+} from '../api/rules/index.ts';
 
 export interface TlsMaterial {
   /** PEM private key. */

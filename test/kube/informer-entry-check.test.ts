@@ -9,7 +9,7 @@ import { Informer, type InformerEvent } from '../../src/kube/informer.ts';
 import { KubeClient } from '../../src/kube/client.ts';
 import { Resources } from '../../src/kube/resources.ts';
 import type { BgpConf, KubeObject } from '../../src/kube/types.ts';
-import { bgpConfEntryCheck } from '../../src/webhook/validate/index.ts';
+import { bgpConfEntryCheck } from '../../src/api/rules/index.ts';
 
 const OPTS = { backoff: { initialMs: 100, maxMs: 500 }, stallTimeoutMs: 3000 };
 const admit = bgpConfEntryCheck as (o: KubeObject) => string | undefined;

@@ -24,18 +24,16 @@ const FORBIDDEN: ReadonlyArray<readonly [from: string, to: string]> = [
 const KNOWN = {
   cycles: new Set<string>([
     'src/api/v1alpha2.ts <-> src/kube/types.ts',
-    'src/webhook/validate/bgp-session.ts <-> src/webhook/validate/bgpconf.ts',
+    'src/api/rules/bgp-session.ts <-> src/api/rules/bgpconf.ts',
   ]),
   edges: new Set<string>([
-    'src/controllers/announce-eips.ts -> src/webhook/validate/index.ts',
-    'src/controllers/bgp/conditions.ts -> src/webhook/validate/index.ts',
-    'src/controllers/bgp/desired.ts -> src/webhook/validate/index.ts',
-    'src/controllers/eip/validity.ts -> src/webhook/validate/index.ts',
     'src/layer2/speaker/component.ts -> src/controllers/announce-eips.ts',
     'src/layer2/speaker/desired.ts -> src/controllers/announce.ts',
     'src/obs/pool-metrics.ts -> src/manager/component.ts',
   ]),
   long: new Set<string>([
+    'src/api/rules/bgppeer.ts',
+    'src/api/rules/eip.ts',
     'src/bgp/client/client.ts',
     'src/bgp/peer-build.ts',
     'src/bgp/speaker.ts',
@@ -52,14 +50,12 @@ const KNOWN = {
     'src/layer2/guard/guard.ts',
     'src/layer2/speaker/speaker.ts',
     'src/webhook/server.ts',
-    'src/webhook/validate/bgppeer.ts',
-    'src/webhook/validate/eip.ts',
   ]),
   ipParsers: new Set<string>([
+    'src/api/rules/bgpconf.ts',
     'src/bgp/validate.ts',
     'src/ipam/address.ts',
     'src/layer2/addr.ts',
-    'src/webhook/validate/bgpconf.ts',
   ]),
   env: new Set<string>([
     'src/bgp/client/load.ts',
