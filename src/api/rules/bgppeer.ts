@@ -8,10 +8,11 @@
 // the caller passes the other BgpPeers in.
 import { strictIpFamily } from '../../net/ip.ts';
 import { TCP_MSS_MAX, TCP_MSS_MIN } from '../../bgp/validate.ts';
-import { checkAsn, type BgpConfLike } from './bgpconf.ts';
+import { checkAsn } from './bgpconf.ts';
 import { ibgpFindings, peerMessage } from './bgp-session.ts';
 import { neighborClashes, neighborKey, type NeighborPeer } from './bgppeer-neighbor.ts';
 import { checkGracefulRestart } from './graceful-restart.ts';
+import type { BgpConfLike, BgpPeerLike } from './objects.ts';
 import {
   Issues,
   intInRange,
@@ -25,11 +26,6 @@ import {
   type FieldIssue,
   type ValidationResult,
 } from './issues.ts';
-
-export interface BgpPeerLike {
-  metadata: { name: string; creationTimestamp?: string; deletionTimestamp?: string };
-  spec?: unknown;
-}
 
 /** What the admission check knows beyond the object itself. */
 export interface BgpPeerContext {

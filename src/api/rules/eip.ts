@@ -12,7 +12,7 @@
 // - a pool covering a Node address or a BgpPeer neighbour address is allowed with a warning naming them:
 //   the speakers never answer (layer2) such an address, and announcing it (bgp) would divert a host's
 //   traffic; the webhook sees the Nodes and BgpPeers of the moment only, so it cannot be a denial.
-import { ANNOTATION_DEFAULT_EIP } from '../../api/names.ts';
+import { ANNOTATION_DEFAULT_EIP } from '../names.ts';
 import { parseBgpAttributes } from './eip-bgp.ts';
 import {
   AddressParseError,

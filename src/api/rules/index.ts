@@ -6,8 +6,9 @@ export {
   type NeighbourLike,
   type NodeAddressesLike,
 } from './eip.ts';
-export { validateBgpConf, KNOWN_FAMILIES, type BgpConfContext, type BgpConfLike } from './bgpconf.ts';
-export { validateBgpPeer, type BgpPeerContext, type BgpPeerLike } from './bgppeer.ts';
+export { validateBgpConf, KNOWN_FAMILIES, type BgpConfContext } from './bgpconf.ts';
+export { validateBgpPeer, type BgpPeerContext } from './bgppeer.ts';
+export type { BgpConfLike, BgpPeerLike } from './objects.ts';
 export { needsBgpConf } from './bgp-session.ts';
 export { formatIssue, ratchet, type FieldIssue, type ValidationResult } from './issues.ts';
 export { bgpConfEntryCheck, bgpPeerEntryCheck } from './entry.ts';
