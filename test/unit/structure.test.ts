@@ -29,8 +29,6 @@ const KNOWN = {
     'src/obs/pool-metrics.ts -> src/manager/component.ts',
   ]),
   long: new Set<string>([
-    'src/api/rules/bgppeer.ts',
-    'src/api/rules/eip.ts',
     'src/bgp/client/client.ts',
     'src/bgp/peer-build.ts',
     'src/bgp/speaker.ts',

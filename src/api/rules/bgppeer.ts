@@ -5,54 +5,31 @@
 // ignores get a warning each. removePrivateAs / replacePeerAs on an iBGP session are refused; when
 // that depends on BgpConf `default`, the caller passes it in (see bgp-session.ts). A neighbour
 // another BgpPeer already has on a node both can select is refused (see bgppeer-neighbor.ts) when
-// the caller passes the other BgpPeers in.
+// the caller passes the other BgpPeers in. Timers, afiSafis, nodeSelector and the checks across
+// objects each live in a bgppeer-*.ts file of their own.
 import { strictIpFamily } from '../../net/ip.ts';
 import { TCP_MSS_MAX, TCP_MSS_MIN } from '../../bgp/validate.ts';
 import { checkAsn } from './bgpconf.ts';
-import { ibgpFindings, peerMessage } from './bgp-session.ts';
-import { neighborClashes, neighborKey, type NeighborPeer } from './bgppeer-neighbor.ts';
+import { neighborIssues, sessionIssues, type BgpPeerContext } from './bgppeer-cross.ts';
+import { checkAfiSafis } from './bgppeer-families.ts';
+import { checkNodeSelector } from './bgppeer-selector.ts';
+import { checkTimers } from './bgppeer-timers.ts';
+import { GOBGPD_IGNORES } from './gobgpd-ignores.ts';
 import { checkGracefulRestart } from './graceful-restart.ts';
-import type { BgpConfLike, BgpPeerLike } from './objects.ts';
 import {
   Issues,
   intInRange,
   isDnsSubdomain,
-  isLabelKey,
-  isLabelValue,
   isRecord,
   ratchet,
   recordAt,
   show,
-  type FieldIssue,
   type ValidationResult,
 } from './issues.ts';
-
-/** What the admission check knows beyond the object itself. */
-export interface BgpPeerContext {
-  /** BgpConf `default`; null = it does not exist; undefined = not looked up */
-  bgpConf?: BgpConfLike | null;
-  /** reading BgpConf `default` failed: the iBGP checks that need it are skipped with a warning */
-  bgpConfError?: string;
-  /** every stored BgpPeer (the object itself may be among them), for the one-peer-per-neighbour rule */
-  peers?: readonly NeighborPeer[];
-  /** reading the BgpPeers failed: the rule is skipped with a warning (the controllers still apply it) */
-  peersError?: string;
-}
-
-/** gobgpd 3.10 takes these over gRPC without acting on them (read in its source, checked with ListPeer). */
-const GOBGPD_IGNORES = {
-  minimumAdvertisementInterval:
-    'gobgpd 3.10 stores it but has no MRAI timer (UPDATEs go out as soon as they are ready)',
-  mtuDiscovery:
-    'gobgpd 3.10 does not read transport.mtu_discovery; the kernel default applies (Linux: path MTU discovery on unless net.ipv4.ip_no_pmtu_disc is set)',
-  tcpMss:
-    'gobgpd 3.10 does not read transport.tcp_mss and sets no TCP_MAXSEG; the kernel derives the MSS from the route (an advmss on the route to the neighbour sets it)',
-} as const;
+import type { BgpPeerLike } from './objects.ts';
 
 /** Linux TCP_MD5SIG_MAXKEYLEN. */
 const MD5_MAX_KEY = 80;
-const DEFAULT_HOLD = 90;
-const SUPPORTED_FAMILIES = new Set(['AFI_IP/SAFI_UNICAST', 'AFI_IP6/SAFI_UNICAST']);
 
 function isSet(v: unknown): boolean {
   return v !== undefined && v !== null && v !== '' && v !== 0 && v !== false;
@@ -131,67 +108,6 @@ function checkConf(issues: Issues, spec: Record<string, unknown>): 4 | 6 | undef
   return family;
 }
 
-/** Timer value: integer or decimal-digit string (protobuf-JSON uint64). */
-function timer(issues: Issues, field: string, v: unknown): number | undefined {
-  if (v === undefined || v === null) return undefined;
-  let n: number;
-  if (typeof v === 'string' && /^\d{1,10}$/.test(v)) n = Number(v);
-  else if (typeof v === 'number' && Number.isInteger(v) && v >= 0) n = v;
-  else {
-    issues.error(
-      field,
-      `Invalid value: ${show(v)}: must be a whole number of seconds (an integer or a string of digits like "9")`,
-    );
-    return undefined;
-  }
-  if (n > 65535) {
-    issues.error(field, `Invalid value: ${show(v)}: must be at most 65535 seconds`);
-    return undefined;
-  }
-  return n;
-}
-
-function checkTimers(issues: Issues, spec: Record<string, unknown>): void {
-  const cfg = recordAt(spec['timers'], 'config');
-  if (!cfg) return;
-  const base = 'spec.timers.config';
-  const hold = timer(issues, `${base}.holdTime`, cfg['holdTime']);
-  const keepalive = timer(issues, `${base}.keepaliveInterval`, cfg['keepaliveInterval']);
-  timer(issues, `${base}.connectRetry`, cfg['connectRetry']);
-  const mrai = timer(issues, `${base}.minimumAdvertisementInterval`, cfg['minimumAdvertisementInterval']);
-  if (mrai !== undefined && mrai > 0)
-    issues.warn(
-      `${base}.minimumAdvertisementInterval`,
-      `accepted, but ${GOBGPD_IGNORES.minimumAdvertisementInterval}`,
-    );
-  if (hold !== undefined && hold > 0 && hold < 3) {
-    issues.error(
-      `${base}.holdTime`,
-      `Invalid value: ${show(cfg['holdTime'])}: must be 0 (no keepalives) or between 3 and 65535 seconds (RFC 4271)`,
-    );
-    return;
-  }
-  if (keepalive === undefined) return;
-  const effHold = hold ?? DEFAULT_HOLD;
-  if (effHold === 0) {
-    if (keepalive > 0)
-      issues.warn(`${base}.keepaliveInterval`, 'ignored: with holdTime 0 no keepalives are sent');
-    return;
-  }
-  const holdText = hold === undefined ? `the default holdTime ${DEFAULT_HOLD}` : `holdTime ${hold}`;
-  if (keepalive >= effHold) {
-    issues.error(
-      `${base}.keepaliveInterval`,
-      `Invalid value: ${show(cfg['keepaliveInterval'])}: must be less than ${holdText} (usually a third of it)`,
-    );
-  } else if (keepalive * 3 > effHold) {
-    issues.warn(
-      `${base}.keepaliveInterval`,
-      `${keepalive}s is more than a third of ${holdText}; one lost keepalive may drop the session`,
-    );
-  }
-}
-
 function checkMultihop(issues: Issues, spec: Record<string, unknown>): void {
   const mh = spec['ebgpMultihop'];
   if (!isRecord(mh)) return;
@@ -252,158 +168,6 @@ function checkTransport(issues: Issues, spec: Record<string, unknown>, family: 4
       'spec.transport.remoteAddress',
       'ignored: a gobgp state field; conf.neighborAddress is the address dialled',
     );
-}
-
-function checkAfiSafis(issues: Issues, spec: Record<string, unknown>): void {
-  const list = spec['afiSafis'];
-  if (list === undefined || list === null) return;
-  if (!Array.isArray(list)) {
-    issues.error('spec.afiSafis', `Invalid value: ${show(list)}: must be a list`);
-    return;
-  }
-  const seen = new Map<string, number>();
-  list.forEach((item, i) => {
-    const f = `spec.afiSafis[${i}]`;
-    const family = recordAt(recordAt(item, 'config'), 'family');
-    if (isRecord(item) && item['addPaths'] !== undefined)
-      issues.warn(
-        `${f}.addPaths`,
-        'ignored: each replica announces one path with itself as next hop, so no add-path is needed',
-      );
-    if (!family) return; // the family of neighborAddress
-    const key = `${String(family['afi'])}/${String(family['safi'])}`;
-    if (!SUPPORTED_FAMILIES.has(key)) {
-      issues.error(
-        `${f}.config.family`,
-        `Unsupported value: {afi: ${show(family['afi'])}, safi: ${show(family['safi'])}}: supported: AFI_IP or AFI_IP6 with SAFI_UNICAST`,
-      );
-      return;
-    }
-    const prev = seen.get(key);
-    if (prev !== undefined)
-      issues.error(
-        `${f}.config.family`,
-        `Duplicate value: ${key} is already listed at spec.afiSafis[${prev}]`,
-      );
-    else seen.set(key, i);
-  });
-}
-
-const OPERATORS = new Set(['In', 'NotIn', 'Exists', 'DoesNotExist']);
-
-function checkNodeSelector(issues: Issues, spec: Record<string, unknown>): void {
-  const sel = spec['nodeSelector'];
-  if (!isRecord(sel)) return;
-  const labels = recordAt(sel, 'matchLabels') ?? {};
-  for (const [k, v] of Object.entries(labels)) {
-    const f = `spec.nodeSelector.matchLabels[${k}]`;
-    if (!isLabelKey(k)) issues.error(f, `Invalid value: ${show(k)}: not a label key`);
-    if (typeof v !== 'string' || !isLabelValue(v))
-      issues.error(f, `Invalid value: ${show(v)}: not a label value`);
-  }
-  const exprs = sel['matchExpressions'];
-  if (!Array.isArray(exprs)) return;
-  exprs.forEach((e, i) => {
-    const f = `spec.nodeSelector.matchExpressions[${i}]`;
-    if (!isRecord(e)) return issues.error(f, 'Invalid value: must be {key, operator, values}');
-    const op = e['operator'];
-    const values = e['values'];
-    const n = Array.isArray(values) ? values.length : 0;
-    if (typeof e['key'] !== 'string' || !isLabelKey(e['key']))
-      issues.error(`${f}.key`, `Invalid value: ${show(e['key'])}: not a label key`);
-    if (typeof op !== 'string' || !OPERATORS.has(op))
-      issues.error(
-        `${f}.operator`,
-        `Unsupported value: ${show(op)}: supported values: "In", "NotIn", "Exists", "DoesNotExist"`,
-      );
-    else if ((op === 'In' || op === 'NotIn') && n === 0)
-      issues.error(`${f}.values`, `Required value: must be non-empty for operator ${op}`);
-    else if ((op === 'Exists' || op === 'DoesNotExist') && n > 0)
-      issues.error(`${f}.values`, `Forbidden: must be empty for operator ${op}`);
-  });
-}
-
-/**
- * removePrivateAs / replacePeerAs on an iBGP session. An update that leaves the peer as iBGP as it
- * already was (same fields, same AS numbers) only warns, like ratchet() does for other errors: the
- * BgpConf may have changed under a stored peer, and its other edits must stay possible.
- */
-function sessionIssues(
-  obj: BgpPeerLike,
-  oldObject: BgpPeerLike | undefined,
-  ctx: BgpPeerContext,
-): ValidationResult {
-  const errors: FieldIssue[] = [];
-  const warnings: FieldIssue[] = [];
-  const stored = new Set(
-    oldObject
-      ? ibgpFindings(oldObject.spec, ctx.bgpConf)
-          .filter((f) => f.everywhere)
-          .map((f) => `${f.field}\n${peerMessage(f)}`)
-      : [],
-  );
-  for (const f of ibgpFindings(obj.spec, ctx.bgpConf)) {
-    const message = peerMessage(f);
-    if (!f.everywhere) warnings.push({ field: f.field, message });
-    else if (stored.has(`${f.field}\n${message}`))
-      warnings.push({
-        field: f.field,
-        message: `${message} (already stored; allowed because this update does not change it)`,
-      });
-    else errors.push({ field: f.field, message });
-  }
-  if (ctx.bgpConfError !== undefined) {
-    warnings.push({
-      field: 'spec.conf.peerAs',
-      message: `not checked against BgpConf "default" (is this session iBGP?): ${ctx.bgpConfError}`,
-    });
-  }
-  return { errors, warnings };
-}
-
-function sameJson(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
-}
-
-/**
- * One BgpPeer per neighbour and node. Denied on create, and on an update that changes the neighbour
- * or the nodeSelector into a clash (either side of it: the later peer would be the one dropped, and
- * an edit of the earlier one must not take the later one's node away); an update that leaves both
- * alone on a clash stored without the webhook only warns, so the object stays editable.
- */
-function neighborIssues(
-  obj: BgpPeerLike,
-  oldObject: BgpPeerLike | undefined,
-  ctx: BgpPeerContext,
-): ValidationResult {
-  const errors: FieldIssue[] = [];
-  const warnings: FieldIssue[] = [];
-  const field = 'spec.conf.neighborAddress';
-  if (ctx.peersError !== undefined) {
-    warnings.push({
-      field,
-      message: `not checked against the other BgpPeers (one BgpPeer per neighbour and node): ${ctx.peersError}`,
-    });
-    return { errors, warnings };
-  }
-  if (!ctx.peers) return { errors, warnings };
-  const spec = isRecord(obj.spec) ? obj.spec : {};
-  const old = oldObject && isRecord(oldObject.spec) ? oldObject.spec : undefined;
-  const unchanged =
-    old !== undefined &&
-    neighborKey(old) === neighborKey(spec) &&
-    sameJson(old['nodeSelector'], spec['nodeSelector']);
-  const given = recordAt(spec, 'conf')?.['neighborAddress'];
-  for (const c of neighborClashes(obj, ctx.peers)) {
-    const message = `Duplicate value: ${show(given)}: BgpPeer "${c.other}" already has neighbour ${c.address}, and both nodeSelectors can select the same node; gobgpd keeps one peer per neighbour address, so the two would share one session and one status (edit BgpPeer "${c.other}" instead, or make the nodeSelectors disjoint)`;
-    if (unchanged)
-      warnings.push({
-        field,
-        message: `${message} (already stored; allowed because this update changes neither the neighbour nor the nodeSelector)`,
-      });
-    else errors.push({ field, message });
-  }
-  return { errors, warnings };
 }
 
 export function validateBgpPeer(
