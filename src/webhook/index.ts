@@ -15,8 +15,6 @@ import { CertRotator } from './rotation.ts';
 import { WebhookServer } from './server.ts';
 import type { BgpConfLike, BgpPeerLike, EipLike, NodeAddressesLike } from '../api/rules/index.ts';
 
-export { validateBgpConf, validateBgpPeer, validateEip, formatIssue } from '../api/rules/index.ts';
-export type { EipContext, EipLike, FieldIssue, ValidationResult } from '../api/rules/index.ts';
 export type { CertMaterial } from './certs.ts';
 
 /** What the Eip checks need from an informer (Informer<Eip> fits). */

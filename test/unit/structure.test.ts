@@ -44,7 +44,6 @@ const KNOWN = {
     'src/kube/lease.ts',
     'src/layer2/guard/guard.ts',
     'src/layer2/speaker/speaker.ts',
-    'src/webhook/server.ts',
   ]),
   ipParsers: new Set<string>([
     'src/api/rules/bgpconf.ts',
