@@ -32,7 +32,6 @@ const KNOWN = {
     'src/bgp/client/client.ts',
     'src/bgp/peer-build.ts',
     'src/bgp/speaker.ts',
-    'src/bgp/validate.ts',
     'src/config.ts',
     'src/controllers/bgp/component.ts',
     'src/controllers/bgp/desired.ts',

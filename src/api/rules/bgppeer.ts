@@ -8,7 +8,7 @@
 // the caller passes the other BgpPeers in. Timers, afiSafis, nodeSelector and the checks across
 // objects each live in a bgppeer-*.ts file of their own.
 import { strictIpFamily } from '../../net/ip.ts';
-import { TCP_MSS_MAX, TCP_MSS_MIN } from '../../bgp/validate.ts';
+import { TCP_MSS_MAX, TCP_MSS_MIN } from '../bgp-values.ts';
 import { checkAsn } from './bgpconf.ts';
 import { neighborIssues, sessionIssues, type BgpPeerContext } from './bgppeer-cross.ts';
 import { checkAfiSafis } from './bgppeer-families.ts';
