@@ -18,6 +18,10 @@ const FORBIDDEN: ReadonlyArray<readonly [from: string, to: string]> = [
   ['src/controllers/', 'src/webhook/'],
   ['src/layer2/', 'src/controllers/'],
   ['src/obs/', 'src/manager/'],
+  // api/ is the ground floor (DESIGN.md §2): nothing from the layers above it.
+  ...['kube', 'bgp', 'controllers', 'layer2', 'webhook', 'obs', 'manager'].map(
+    (up) => ['src/api/', `src/${up}/`] as const,
+  ),
 ];
 
 // Violations present when the guard was written; each concern's work removes its entries.
