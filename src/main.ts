@@ -12,7 +12,7 @@ import { logger, setLogLevel } from './obs/log.ts';
 import { collectProcessMetrics } from './obs/metrics.ts';
 import { startMemoryTrimmer } from './obs/memory-trim.ts';
 import { VERSION } from './version.ts';
-import { bgpConfEntryCheck, bgpPeerEntryCheck } from './webhook/validate/index.ts';
+import { bgpConfEntryCheck, bgpPeerEntryCheck } from './api/rules/index.ts';
 
 const log = logger('main');
 

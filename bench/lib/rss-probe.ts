@@ -47,7 +47,8 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { GobgpClient } from '../../src/bgp/client/client.ts';
 import { FAMILY } from '../../src/bgp/path-build.ts';
-import { KubeClient, loadKubeConfig, Resources, type Eip } from '../../src/kube/index.ts';
+import type { Eip } from '../../src/api/v1alpha2.ts';
+import { KubeClient, loadKubeConfig, Resources } from '../../src/kube/index.ts';
 import { setLogLevel } from '../../src/obs/log.ts';
 import { freePort } from '../../test/lab/free-port.ts';
 

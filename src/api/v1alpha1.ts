@@ -1,7 +1,7 @@
 // network.kubesphere.io/v1alpha1: served, not stored (OpenELB's legacy version).
 // Eip v1alpha1 has the same schema as v1alpha2 (strategy None). BgpConf and BgpPeer differ and are
 // converted by src/api/convert.ts; their status is the same as v1alpha2's.
-import type { KubeObject } from '../kube/types.ts';
+import type { KubeObject } from './meta.ts';
 import type { BgpConfStatus, BgpPeerStatus, EipSpec, EipStatus } from './v1alpha2.ts';
 
 export interface Eip extends KubeObject {

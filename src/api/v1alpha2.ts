@@ -1,6 +1,6 @@
 // network.kubesphere.io/v1alpha2: the stored version. Field names and meanings are OpenELB 0.6's; the
 // additions are marked. deploy/crds/*.yaml is the schema; these types mirror it field for field.
-import type { Condition, KubeObject } from '../kube/types.ts';
+import type { Condition, KubeObject } from './meta.ts';
 
 export type EipProtocol = 'bgp' | 'layer2' | 'vip';
 

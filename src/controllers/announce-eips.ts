@@ -7,7 +7,7 @@
 // (the Eip controller) says what is wrong.
 import type { Eip, EipSpec } from '../api/v1alpha2.ts';
 import { logger } from '../obs/log.ts';
-import { formatIssue, validateEip } from '../webhook/validate/index.ts';
+import { formatIssue, validateEip } from '../api/rules/index.ts';
 
 const log = logger('announce');
 

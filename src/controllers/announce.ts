@@ -1,6 +1,7 @@
 // What the speakers announce: every allocated IP of an Eip (from `Eip.status.used`, the record of
 // truth), with the pool's protocol and attributes and the live Services that hold it. Pure.
 import type { Eip, EipBgpAttributes } from '../api/v1alpha2.ts';
+import { decodeHolderRefs } from '../api/used.ts';
 import type { EndpointSlice, Node, Service } from '../kube/types.ts';
 import { nodeEligibleFor } from './eligibility.ts';
 
@@ -20,18 +21,6 @@ export interface Announcement {
 
 export type ServiceLookup = (namespace: string, name: string) => Service | undefined;
 
-/** "ns/a;ns/b" → [["ns","a"],["ns","b"]], skipping malformed entries. */
-export function parseHolders(value: string): [string, string][] {
-  const out: [string, string][] = [];
-  for (const part of value.split(';')) {
-    const t = part.trim();
-    const slash = t.indexOf('/');
-    if (slash <= 0 || slash === t.length - 1) continue;
-    out.push([t.slice(0, slash), t.slice(slash + 1)]);
-  }
-  return out;
-}
-
 interface UsedEntry {
   ip: string;
   family: 'ipv4' | 'ipv6';
@@ -48,7 +37,7 @@ function usedEntries(eip: Eip): UsedEntry[] {
     out = Object.entries(eip.status?.used ?? {}).map(([ip, holders]) => ({
       ip,
       family: ip.includes(':') ? 'ipv6' : 'ipv4',
-      holders: parseHolders(holders),
+      holders: decodeHolderRefs(holders),
     }));
     usedCache.set(eip, out);
   }

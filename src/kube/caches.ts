@@ -2,7 +2,8 @@
 import type { KubeClient } from './client.ts';
 import { Informer, type InformerOptions } from './informer.ts';
 import { Resources } from './resources.ts';
-import type { BgpConf, BgpPeer, Eip, EndpointSlice, KubeObject, Node, Service } from './types.ts';
+import type { BgpConf, BgpPeer, Eip } from '../api/v1alpha2.ts';
+import type { EndpointSlice, KubeObject, Node, Service } from './types.ts';
 
 export interface Caches {
   readonly eips: Informer<Eip>;

@@ -2,60 +2,9 @@
 // watch objects, GET/PATCH results) has this shape: strings for timestamps, `kind`/`apiVersion` set.
 // Only the fields the manager uses are spelled out; everything else is still present at run time.
 
-export interface OwnerReference {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  uid: string;
-  controller?: boolean;
-  blockOwnerDeletion?: boolean;
-}
-
-export interface ObjectMeta {
-  name: string;
-  namespace?: string;
-  uid?: string;
-  resourceVersion?: string;
-  generation?: number;
-  creationTimestamp?: string;
-  deletionTimestamp?: string;
-  deletionGracePeriodSeconds?: number;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  finalizers?: string[];
-  ownerReferences?: OwnerReference[];
-  generateName?: string;
-}
-
-export interface KubeObject {
-  apiVersion: string;
-  kind: string;
-  metadata: ObjectMeta;
-}
-
-/** metav1.Condition (all but observedGeneration are required by the CRD schemas). */
-export interface Condition {
-  type: string;
-  status: 'True' | 'False' | 'Unknown';
-  reason: string;
-  message: string;
-  lastTransitionTime: string;
-  observedGeneration?: number;
-}
-
-// ---- openelb CRDs (v1alpha2): one definition, in src/api ----
-export type {
-  Eip,
-  EipSpec,
-  EipStatus,
-  BgpConf,
-  BgpConfSpec,
-  BgpConfStatus,
-  BgpPeer,
-  BgpPeerSpec,
-  BgpPeerStatus,
-  LabelSelector,
-} from '../api/v1alpha2.ts';
+// Object metadata and conditions are the API's (src/api/meta.ts); every kind below builds on them.
+import type { Condition, KubeObject } from '../api/meta.ts';
+export type { Condition, KubeObject } from '../api/meta.ts';
 
 // ---- core kinds ----
 

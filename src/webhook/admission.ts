@@ -3,7 +3,7 @@
 // server reports its own validation errors; warnings go into response.warnings (kubectl prints them).
 import { API_VERSION_V1ALPHA2, GROUP } from '../api/names.ts';
 import { ConversionError, convertObject } from '../api/convert.ts';
-import { formatIssue, isRecord, type FieldIssue, type ValidationResult } from './validate/issues.ts';
+import { formatIssue, isRecord, type FieldIssue, type ValidationResult } from '../api/rules/issues.ts';
 
 export interface AdmissionRequest {
   uid: string;

@@ -13,10 +13,8 @@ import { DEFAULT_CRD_NAMES, DEFAULT_WEBHOOK_CONFIG } from './cabundle.ts';
 import { DEFAULT_SECRET_NAME, type CertMaterial } from './certs.ts';
 import { CertRotator } from './rotation.ts';
 import { WebhookServer } from './server.ts';
-import type { BgpConfLike, BgpPeerLike, EipLike, NodeAddressesLike } from './validate/index.ts';
+import type { BgpConfLike, BgpPeerLike, EipLike, NodeAddressesLike } from '../api/rules/index.ts';
 
-export { validateBgpConf, validateBgpPeer, validateEip, formatIssue } from './validate/index.ts';
-export type { EipContext, EipLike, FieldIssue, ValidationResult } from './validate/index.ts';
 export type { CertMaterial } from './certs.ts';
 
 /** What the Eip checks need from an informer (Informer<Eip> fits). */

@@ -5,33 +5,12 @@
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { BGPCONF_DEFAULT_NAME, CONVERSION_PATH, KIND_BGPCONF, KIND_BGPPEER, KIND_EIP } from '../api/names.ts';
+import { CONVERSION_PATH, KIND_BGPCONF, KIND_BGPPEER, KIND_EIP } from '../api/names.ts';
 import { ConversionError, reviewConversion } from '../api/convert.ts';
 import { counter } from '../obs/metrics.ts';
 import { logger, type Logger } from '../obs/log.ts';
-import {
-  BadReviewError,
-  admissionError,
-  admissionResponse,
-  asV1alpha2,
-  parseAdmissionReview,
-  type AdmissionRequest,
-  type AdmissionReviewResponse,
-} from './admission.ts';
-import {
-  needsBgpConf,
-  validateBgpConf,
-  validateBgpPeer,
-  validateEip,
-  type BgpConfContext,
-  type BgpConfLike,
-  type BgpPeerContext,
-  type BgpPeerLike,
-  type EipContext,
-  type EipLike,
-  type NodeAddressesLike,
-  type ValidationResult,
-} from './validate/index.ts';
+import { BadReviewError, parseAdmissionReview, type AdmissionReviewResponse } from './admission.ts';
+import { reviewAdmission, type AdmissionLookups } from './review.ts';
 
 export interface TlsMaterial {
   /** PEM private key. */
@@ -40,26 +19,11 @@ export interface TlsMaterial {
   cert: string;
 }
 
-export interface WebhookServerOptions {
+export interface WebhookServerOptions extends AdmissionLookups {
   /** Default: every address (dual-stack where the kernel allows). */
   host?: string;
   port: number;
   tls: TlsMaterial;
-  /** Every Eip that exists now; used for the overlap and default-pool checks. */
-  eips: () => Promise<readonly EipLike[]>;
-  /**
-   * BgpConf `default` (undefined when it does not exist), for the iBGP checks of BgpPeers. Absent:
-   * only a peer's own localAs decides. A failure allows the peer with a warning.
-   */
-  bgpConf?: () => Promise<BgpConfLike | undefined>;
-  /**
-   * Every BgpPeer: for the one-peer-per-neighbour rule on BgpPeers, the warnings on a BgpConf AS
-   * change and on Eips covering a neighbour address. A failure is a warning (the controllers apply
-   * the neighbour rule anyway).
-   */
-  bgpPeers?: () => Promise<readonly BgpPeerLike[]>;
-  /** Every Node, for the warning on Eips covering a node address. A failure is a warning. */
-  nodes?: () => Promise<readonly NodeAddressesLike[]>;
   /** The API server sends at most 3 MiB objects; anything larger is refused with 413. */
   maxBodyBytes?: number;
   log?: Logger;
@@ -75,8 +39,6 @@ export const VALIDATE_PATHS: Readonly<Record<string, string>> = {
   '/validate-network-kubesphere-io-v1alpha2-bgppeer': KIND_BGPPEER,
 };
 
-type Meta = { metadata: { name: string } };
-
 const requests = counter(
   'webhook_requests_total',
   'Webhook requests by path and outcome (allowed, denied, converted, failed, bad_request).',
@@ -89,19 +51,6 @@ class HttpError extends Error {
     super(message);
     this.code = code;
   }
-}
-
-function withName(
-  o: Record<string, unknown> | undefined,
-  fallback: string,
-): (Record<string, unknown> & Meta) | undefined {
-  if (!o) return undefined;
-  const m =
-    typeof o['metadata'] === 'object' && o['metadata'] !== null
-      ? (o['metadata'] as Record<string, unknown>)
-      : {};
-  const name = typeof m['name'] === 'string' ? m['name'] : fallback;
-  return { ...o, metadata: { ...m, name } } as Record<string, unknown> & Meta;
 }
 
 export class WebhookServer {
@@ -230,7 +179,7 @@ export class WebhookServer {
     body: unknown,
   ): Promise<{ outcome: string; body: AdmissionReviewResponse }> {
     const req = parseAdmissionReview(body);
-    const answer = await this.admitRequest(kind, req);
+    const answer = await reviewAdmission(kind, req, this.opts);
     const outcome = answer.response.allowed ? 'allowed' : 'denied';
     if (!answer.response.allowed) {
       this.log.info('admission denied', {
@@ -241,104 +190,6 @@ export class WebhookServer {
       });
     }
     return { outcome, body: answer };
-  }
-
-  private async admitRequest(kind: string, req: AdmissionRequest): Promise<AdmissionReviewResponse> {
-    if (req.operation !== 'CREATE' && req.operation !== 'UPDATE')
-      return admissionResponse(req, { errors: [], warnings: [] });
-    if (req.kind.kind !== kind)
-      return admissionError(
-        req.uid,
-        400,
-        `this endpoint validates ${kind}, not ${req.kind.kind || 'an unknown kind'}`,
-      );
-    let obj: ReturnType<typeof withName>;
-    let old: ReturnType<typeof withName>;
-    try {
-      obj = withName(asV1alpha2(req.object), req.name);
-      old = withName(asV1alpha2(req.oldObject), req.name);
-    } catch (e) {
-      if (e instanceof ConversionError) return admissionError(req.uid, 400, e.message);
-      throw e;
-    }
-    if (!obj) return admissionError(req.uid, 400, `${req.operation} request without an object`);
-    let result: ValidationResult;
-    if (kind === KIND_EIP) {
-      let others: readonly EipLike[];
-      try {
-        others = await this.opts.eips();
-      } catch (e) {
-        return admissionError(
-          req.uid,
-          500,
-          `cannot read the other Eips to check overlaps and the default pool: ${(e as Error).message}`,
-        );
-      }
-      result = validateEip(obj, {
-        ...(old ? { oldObject: old } : {}),
-        others,
-        ...(await this.hostsContext()),
-      });
-    } else if (kind === KIND_BGPCONF) {
-      result = validateBgpConf(obj, old, await this.bgpConfContext(obj));
-    } else {
-      result = validateBgpPeer(obj, old, await this.bgpPeerContext(obj, old));
-    }
-    return admissionResponse(req, result);
-  }
-
-  /** Nodes and BgpPeers for the Eip "covers a host's address" warning; a failed read is a warning too. */
-  private async hostsContext(): Promise<Pick<EipContext, 'nodes' | 'peers' | 'lookupErrors'>> {
-    const lookupErrors: string[] = [];
-    const read = async <T>(
-      what: string,
-      f: (() => Promise<readonly T[]>) | undefined,
-    ): Promise<readonly T[] | undefined> => {
-      if (!f) return undefined;
-      try {
-        return await f();
-      } catch (e) {
-        lookupErrors.push(`cannot read the ${what}: ${(e as Error).message}`);
-        return undefined;
-      }
-    };
-    const [nodes, peers] = await Promise.all([
-      read('Nodes', this.opts.nodes),
-      read('BgpPeers', this.opts.bgpPeers),
-    ]);
-    return {
-      ...(nodes ? { nodes } : {}),
-      ...(peers ? { peers } : {}),
-      ...(lookupErrors.length > 0 ? { lookupErrors } : {}),
-    };
-  }
-
-  /** The other BgpPeers (one peer per neighbour and node), and BgpConf `default` only for a peer whose check depends on it. */
-  private async bgpPeerContext(obj: BgpPeerLike, old: BgpPeerLike | undefined): Promise<BgpPeerContext> {
-    const ctx: BgpPeerContext = {};
-    if (this.opts.bgpPeers) {
-      try {
-        ctx.peers = await this.opts.bgpPeers();
-      } catch (e) {
-        ctx.peersError = (e as Error).message;
-      }
-    }
-    if (!this.opts.bgpConf || !(needsBgpConf(obj.spec) || (old && needsBgpConf(old.spec)))) return ctx;
-    try {
-      ctx.bgpConf = (await this.opts.bgpConf()) ?? null;
-    } catch (e) {
-      ctx.bgpConfError = (e as Error).message;
-    }
-    return ctx;
-  }
-
-  private async bgpConfContext(obj: BgpConfLike): Promise<BgpConfContext> {
-    if (!this.opts.bgpPeers || obj.metadata.name !== BGPCONF_DEFAULT_NAME) return {};
-    try {
-      return { peers: await this.opts.bgpPeers() };
-    } catch (e) {
-      return { peersError: (e as Error).message };
-    }
   }
 }
 

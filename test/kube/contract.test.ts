@@ -17,7 +17,8 @@ import {
 import { openTarget, type Target } from './contract/target.ts';
 import { Resources } from '../../src/kube/resources.ts';
 import { KubeApiError } from '../../src/kube/errors.ts';
-import type { Eip, KubeObject, Lease, ObjectList, Service, StatusBody } from '../../src/kube/types.ts';
+import type { Eip } from '../../src/api/v1alpha2.ts';
+import type { KubeObject, Lease, ObjectList, Service, StatusBody } from '../../src/kube/types.ts';
 
 const G = 'network.kubesphere.io';
 const V = 'v1alpha2';

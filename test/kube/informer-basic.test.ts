@@ -8,7 +8,8 @@ import { Informer, type InformerEvent } from '../../src/kube/informer.ts';
 import { KubeClient } from '../../src/kube/client.ts';
 import { countActivity } from './fixtures/informer-activity.ts';
 import { Resources } from '../../src/kube/resources.ts';
-import type { Eip, Lease, Node, Service } from '../../src/kube/types.ts';
+import type { Eip } from '../../src/api/v1alpha2.ts';
+import type { Lease, Node, Service } from '../../src/kube/types.ts';
 import { createCaches } from '../../src/kube/caches.ts';
 
 const CRD_DIR = fileURLToPath(new URL('../../deploy/crds', import.meta.url));

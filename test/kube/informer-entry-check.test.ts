@@ -8,8 +8,9 @@ import { startKubeDouble, type KubeDouble } from './double.ts';
 import { Informer, type InformerEvent } from '../../src/kube/informer.ts';
 import { KubeClient } from '../../src/kube/client.ts';
 import { Resources } from '../../src/kube/resources.ts';
-import type { BgpConf, KubeObject } from '../../src/kube/types.ts';
-import { bgpConfEntryCheck } from '../../src/webhook/validate/index.ts';
+import type { BgpConf } from '../../src/api/v1alpha2.ts';
+import type { KubeObject } from '../../src/kube/types.ts';
+import { bgpConfEntryCheck } from '../../src/api/rules/index.ts';
 
 const OPTS = { backoff: { initialMs: 100, maxMs: 500 }, stallTimeoutMs: 3000 };
 const admit = bgpConfEntryCheck as (o: KubeObject) => string | undefined;

@@ -9,7 +9,8 @@ import { Informer, type InformerEvent } from '../../src/kube/informer.ts';
 import { KubeClient } from '../../src/kube/client.ts';
 import { countActivity, type ActivityCounts } from './fixtures/informer-activity.ts';
 import { Resources } from '../../src/kube/resources.ts';
-import { objectKey, type Eip, type KubeObject, type Service } from '../../src/kube/types.ts';
+import type { Eip } from '../../src/api/v1alpha2.ts';
+import { objectKey, type KubeObject, type Service } from '../../src/kube/types.ts';
 
 const CRD_DIR = fileURLToPath(new URL('../../deploy/crds', import.meta.url));
 const BACKOFF = { initialMs: 100, maxMs: 800, jitter: 0.2 };

@@ -7,7 +7,7 @@ import { startKubeDouble, type KubeDouble } from './double.ts';
 import { Informer } from '../../src/kube/informer.ts';
 import { KubeClient } from '../../src/kube/client.ts';
 import { Resources } from '../../src/kube/resources.ts';
-import type { Eip } from '../../src/kube/types.ts';
+import type { Eip } from '../../src/api/v1alpha2.ts';
 
 const CRD_DIR = fileURLToPath(new URL('../../deploy/crds', import.meta.url));
 

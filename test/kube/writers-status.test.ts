@@ -7,7 +7,8 @@ import { KubeClient } from '../../src/kube/client.ts';
 import { Resources } from '../../src/kube/resources.ts';
 import { ObjectWriter, mapDiffPatch } from '../../src/kube/writers.ts';
 import { EventRecorder } from '../../src/kube/events.ts';
-import type { CoreEvent, Eip, ObjectList, Service } from '../../src/kube/types.ts';
+import type { Eip } from '../../src/api/v1alpha2.ts';
+import type { CoreEvent, ObjectList, Service } from '../../src/kube/types.ts';
 import { isConflict } from '../../src/kube/errors.ts';
 
 const CRD_DIR = fileURLToPath(new URL('../../deploy/crds', import.meta.url));

@@ -21,7 +21,7 @@ import {
   validateBgpConf,
   validateBgpPeer,
   type ValidationResult,
-} from '../../webhook/validate/index.ts';
+} from '../../api/rules/index.ts';
 
 export const CONDITION_VALID = 'Valid';
 export const CONDITION_POLICY_IGNORED = 'PolicyIgnored';

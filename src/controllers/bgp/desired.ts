@@ -13,7 +13,7 @@ import type {
   IpFamily,
 } from '../../bgp/index.ts';
 import type { EndpointSlice, Node } from '../../kube/types.ts';
-import { conflictMessage, neighborConflicts } from '../../webhook/validate/index.ts';
+import { conflictMessage, neighborConflicts } from '../../api/rules/index.ts';
 import { nodeMayCarry, type Announcement } from '../announce.ts';
 import { labelsMatch } from './selector.ts';
 

@@ -3,6 +3,7 @@
 // new allocations. Any replica can compute this; only the allocator writes it.
 import type { Eip, EipStatus } from '../../api/v1alpha2.ts';
 import { POOL_SIZE_CAP } from '../../api/names.ts';
+import { decodeHolders } from '../../api/used.ts';
 import { formatIp } from '../../ipam/index.ts';
 import { mergeConditions, type ConditionInput } from './conditions.ts';
 import type { EffectiveRange } from './range.ts';
@@ -35,7 +36,7 @@ function holdersList(facts: LedgerFacts): string {
   const keys =
     Object.keys(facts.serviceUIDs).length > 0
       ? Object.keys(facts.serviceUIDs)
-      : Object.values(facts.used).flatMap((v) => v.split(';'));
+      : Object.values(facts.used).flatMap(decodeHolders);
   const shown = keys.slice(0, MAX_LISTED).join(', ');
   return keys.length > MAX_LISTED ? `${shown} and ${keys.length - MAX_LISTED} more` : shown;
 }

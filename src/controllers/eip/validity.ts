@@ -3,7 +3,7 @@
 // earlier (then by name): the first of two conflicting pools stays valid, the later one is reported,
 // exactly the one the webhook would have denied.
 import type { Eip } from '../../api/v1alpha2.ts';
-import { formatIssue, validateEip } from '../../webhook/validate/index.ts';
+import { formatIssue, validateEip } from '../../api/rules/index.ts';
 
 export interface Validity {
   errors: string[];

@@ -11,6 +11,7 @@ import {
   type PoolRange,
   type AllocateResult,
 } from '../../ipam/index.ts';
+import { encodeHolders } from '../../api/used.ts';
 
 export interface RestoreProblem {
   ip: string;
@@ -140,8 +141,8 @@ export class PoolLedger {
   /** status.used: ip -> "ns/a;ns/b". */
   used(): Record<string, string> {
     const out: Record<string, string> = {};
-    for (const { ip, keys } of this.table.entries()) out[ip] = keys.join(';');
-    for (const [ip, keys] of this.#edgeByIp) out[ip] = keys.join(';');
+    for (const { ip, keys } of this.table.entries()) out[ip] = encodeHolders(keys);
+    for (const [ip, keys] of this.#edgeByIp) out[ip] = encodeHolders(keys);
     return out;
   }
 

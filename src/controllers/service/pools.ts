@@ -3,19 +3,12 @@
 // status.used, validity, and a dirty flag for the status writer.
 import type { Eip } from '../../api/v1alpha2.ts';
 import { ANNOTATION_DEFAULT_EIP } from '../../api/names.ts';
+import { decodeHolders } from '../../api/used.ts';
 import type { Claim, Family, PoolCandidate } from '../../ipam/index.ts';
 import { effectiveRange, type EffectiveRange } from '../eip/range.ts';
 import { desiredEipStatus, poolVerdict, type LedgerFacts, type PoolVerdict } from '../eip/status.ts';
 import type { Validity } from '../eip/validity.ts';
 import { PoolLedger, type RestoreProblem } from './ledger.ts';
-
-/** "ns/a;ns/b" → ["ns/a", "ns/b"]. */
-export function holderKeys(value: string): string[] {
-  return value
-    .split(';')
-    .map((s) => s.trim())
-    .filter((s) => s.includes('/'));
-}
 
 /** Resource versions are etcd revisions: compare numerically when they are numbers, else "different = newer". */
 export function rvNewer(a: string | undefined, b: string | undefined): boolean {
@@ -81,7 +74,7 @@ export class PoolEntry {
     const uids = eip.status?.serviceUIDs ?? {};
     const ips = Object.keys(eip.status?.used ?? {}).sort();
     for (const ip of ips) {
-      for (const key of holderKeys(eip.status?.used?.[ip] ?? '')) {
+      for (const key of decodeHolders(eip.status?.used?.[ip] ?? '')) {
         const src = claims?.(key);
         const claim = previous?.claimOf(key) ?? src?.claim ?? { key };
         const problem = this.ledger.restore(ip, claim, uids[key] ?? src?.uid);

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Eip } from '../../../src/api/v1alpha2.ts';
 import type { EndpointSlice, Node, Service } from '../../../src/kube/types.ts';
-import { announcementsFrom, eligibleNodes, parseHolders } from '../../../src/controllers/announce.ts';
+import { announcementsFrom, eligibleNodes } from '../../../src/controllers/announce.ts';
 
 function eip(
   name: string,
@@ -39,14 +39,6 @@ const readyNode = (name: string): Node => ({
   kind: 'Node',
   metadata: { name },
   status: { conditions: [{ type: 'Ready', status: 'True' }] },
-});
-
-test('holders parse, malformed parts are skipped', () => {
-  assert.deepEqual(parseHolders('a/b;c/d'), [
-    ['a', 'b'],
-    ['c', 'd'],
-  ]);
-  assert.deepEqual(parseHolders('bad;/x;y/;ns/ok'), [['ns', 'ok']]);
 });
 
 test('only live LoadBalancer holders make an announcement; protocol and attributes come from the Eip', () => {

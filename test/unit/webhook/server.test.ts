@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { request } from 'node:https';
 import { planCertificates, type CertMaterial } from '../../../src/webhook/certs.ts';
 import { WebhookServer } from '../../../src/webhook/server.ts';
-import type { EipLike } from '../../../src/webhook/validate/index.ts';
+import type { EipLike } from '../../../src/api/rules/index.ts';
 
 const NAME = 'openelb-webhook.openelb-system.svc';
 

@@ -3,8 +3,8 @@
 // rack). gobgp refuses removePrivateAs and replacePeerAs on an iBGP session ("can't set ... for iBGP
 // peer"), so the admission checks look across both objects: a BgpPeer that is iBGP everywhere is
 // denied, one that is iBGP on some replicas and a BgpConf edit that makes a peer iBGP get warnings.
-import { BGPCONF_DEFAULT_NAME } from '../../api/names.ts';
-import type { BgpConfLike } from './bgpconf.ts';
+import { BGPCONF_DEFAULT_NAME } from '../names.ts';
+import type { BgpConfLike } from './objects.ts';
 import { isRecord, recordAt, show } from './issues.ts';
 
 /** A BgpPeer field gobgp accepts on eBGP sessions only, set on a session that is iBGP. */

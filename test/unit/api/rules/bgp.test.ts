@@ -1,10 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  validateBgpConf,
-  validateBgpPeer,
-  type ValidationResult,
-} from '../../../src/webhook/validate/index.ts';
+import { validateBgpConf, validateBgpPeer, type ValidationResult } from '../../../../src/api/rules/index.ts';
 
 const conf = (spec: Record<string, unknown>, name = 'default'): ValidationResult =>
   validateBgpConf({ metadata: { name }, spec });

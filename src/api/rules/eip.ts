@@ -12,8 +12,6 @@
 // - a pool covering a Node address or a BgpPeer neighbour address is allowed with a warning naming them:
 //   the speakers never answer (layer2) such an address, and announcing it (bgp) would divert a host's
 //   traffic; the webhook sees the Nodes and BgpPeers of the moment only, so it cannot be a denial.
-import { ANNOTATION_DEFAULT_EIP } from '../../api/names.ts';
-import { parseBgpAttributes } from './eip-bgp.ts';
 import {
   AddressParseError,
   formatIp,
@@ -25,26 +23,11 @@ import {
   type IpSpan,
   type PoolRange,
 } from '../../ipam/index.ts';
-import { Issues, isDnsLabel, isRecord, ratchet, recordAt, show, type ValidationResult } from './issues.ts';
-
-/** The parts of an Eip the rules read (both src/api and src/kube Eip types fit). */
-export interface EipLike {
-  metadata: { name: string; annotations?: Record<string, string> };
-  spec?: unknown;
-  status?: unknown;
-}
-
-/** A Node as far as the address check reads it. */
-export interface NodeAddressesLike {
-  metadata: { name: string };
-  status?: { addresses?: ReadonlyArray<{ type: string; address: string }> };
-}
-
-/** A BgpPeer as far as the address check reads it (spec.conf.neighborAddress). */
-export interface NeighbourLike {
-  metadata: { name: string };
-  spec?: unknown;
-}
+import { parseBgpAttributes } from './eip-bgp.ts';
+import { checkDefault } from './eip-default.ts';
+import { checkNamespaces, checkProtocol } from './eip-fields.ts';
+import { Issues, isRecord, listMore, ratchet, recordAt, show, type ValidationResult } from './issues.ts';
+import type { EipLike, NeighbourLike, NodeAddressesLike } from './objects.ts';
 
 export interface EipContext {
   /** The stored object on UPDATE. */
@@ -59,9 +42,6 @@ export interface EipContext {
 }
 
 const ADDR = 'spec.address';
-const DEFAULT_FIELD = `metadata.annotations[${ANNOTATION_DEFAULT_EIP}]`;
-/** How many orphaned addresses / overlapping pools a message lists before "and N more". */
-const LIST_MAX = 8;
 
 const SPECIAL: ReadonlyArray<{ cidr: string; why: string }> = [
   { cidr: '0.0.0.0/8', why: '"this network" (unspecified)' },
@@ -79,11 +59,6 @@ const SPECIAL_SPANS: ReadonlyArray<{ span: IpSpan; cidr: string; why: string }> 
   span: parsePoolAddress(s.cidr).span,
   ...s,
 }));
-
-function listMore(items: string[]): string {
-  const shown = items.slice(0, LIST_MAX).join(', ');
-  return items.length > LIST_MAX ? `${shown} and ${items.length - LIST_MAX} more` : shown;
-}
 
 function parseAddress(issues: Issues, spec: Record<string, unknown>): PoolRange | undefined {
   const address = spec['address'];
@@ -119,21 +94,6 @@ function parseAddress(issues: Issues, spec: Record<string, unknown>): PoolRange 
   return range;
 }
 
-function checkProtocol(issues: Issues, spec: Record<string, unknown>): string {
-  const p = spec['protocol'];
-  if (p === undefined || p === null || p === '') return 'bgp';
-  if (p === 'bgp' || p === 'layer2') return p;
-  if (p === 'vip') {
-    issues.error(
-      'spec.protocol',
-      'Unsupported value: "vip": openelb-ts has no keepalived VIP mode; use "layer2" (one replica answers ARP/NDP per address, with failover) or "bgp"',
-    );
-    return 'vip';
-  }
-  issues.error('spec.protocol', `Unsupported value: ${show(p)}: supported values: "bgp", "layer2"`);
-  return String(p);
-}
-
 const IFNAME = /^[^\s/:]{1,15}$/;
 
 function checkInterface(issues: Issues, spec: Record<string, unknown>, protocol: string): void {
@@ -166,23 +126,6 @@ function checkInterface(issues: Issues, spec: Record<string, unknown>, protocol:
       f,
       `Invalid value: ${show(iface)}: not an interface name (1-15 characters, no spaces, "/" or ":") and not "can_reach:<ip>"`,
     );
-  }
-}
-
-function checkNamespaces(issues: Issues, spec: Record<string, unknown>): void {
-  const ns = spec['namespaces'];
-  if (Array.isArray(ns)) {
-    ns.forEach((n, i) => {
-      if (typeof n !== 'string' || !isDnsLabel(n))
-        issues.error(`spec.namespaces[${i}]`, `Invalid value: ${show(n)}: not a namespace name`);
-    });
-  }
-  const sel = spec['namespaceSelector'];
-  if (isRecord(sel)) {
-    for (const [k, v] of Object.entries(sel)) {
-      if (typeof v !== 'string')
-        issues.error(`spec.namespaceSelector[${k}]`, `Invalid value: ${show(v)}: must be a string`);
-    }
   }
 }
 
@@ -268,29 +211,6 @@ function checkCoveredHosts(issues: Issues, range: PoolRange, ctx: EipContext, pr
     ADDR,
     `${show(range.text)} covers ${listMore(hits)}: ${what}; leave these addresses out of the pool (e.g. a range "first-last" around them)`,
   );
-}
-
-function isDefault(o: EipLike | undefined): boolean {
-  return o?.metadata.annotations?.[ANNOTATION_DEFAULT_EIP] === 'true';
-}
-
-function checkDefault(issues: Issues, obj: EipLike, others: readonly EipLike[]): void {
-  const v = obj.metadata.annotations?.[ANNOTATION_DEFAULT_EIP];
-  if (v === undefined) return;
-  if (v !== 'true') {
-    if (v !== 'false')
-      issues.warn(DEFAULT_FIELD, `${show(v)} does not mark a default pool; only "true" does`);
-    return;
-  }
-  const defaults = others
-    .filter((o) => o.metadata.name !== obj.metadata.name && isDefault(o))
-    .map((o) => show(o.metadata.name));
-  if (defaults.length > 0) {
-    issues.error(
-      DEFAULT_FIELD,
-      `Forbidden: Eip ${listMore(defaults)} is already the default pool; at most one Eip may have ${ANNOTATION_DEFAULT_EIP}: "true"`,
-    );
-  }
 }
 
 export function validateEip(obj: EipLike, ctx: EipContext): ValidationResult {

@@ -2,11 +2,7 @@
 // reverse warning on a BgpConf AS change, and the session options gobgpd 3.10 accepts but ignores.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  validateBgpConf,
-  validateBgpPeer,
-  type ValidationResult,
-} from '../../../src/webhook/validate/index.ts';
+import { validateBgpConf, validateBgpPeer, type ValidationResult } from '../../../../src/api/rules/index.ts';
 
 type Spec = Record<string, unknown>;
 const peerObj = (spec: Spec, name = 'p') => ({ metadata: { name }, spec });

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { validateEip, type EipLike } from '../../../src/webhook/validate/index.ts';
+import { validateEip, type EipLike } from '../../../../src/api/rules/index.ts';
 
 const DEFAULT = 'eip.openelb.kubesphere.io/is-default-eip';
 

@@ -5,9 +5,10 @@
 // with removePrivateAs / replacePeerAs iBGP is a warning naming that peer (see bgp-session.ts).
 import { isIPv4 } from 'node:net';
 import { strictIpFamily } from '../../net/ip.ts';
-import { BGPCONF_DEFAULT_NAME } from '../../api/names.ts';
+import { BGPCONF_DEFAULT_NAME } from '../names.ts';
 import { confMessage, ibgpFindings, needsBgpConf } from './bgp-session.ts';
 import { checkGracefulRestart } from './graceful-restart.ts';
+import type { BgpConfLike } from './objects.ts';
 import {
   Issues,
   intInRange,
@@ -17,11 +18,6 @@ import {
   show,
   type ValidationResult,
 } from './issues.ts';
-
-export interface BgpConfLike {
-  metadata: { name: string };
-  spec?: unknown;
-}
 
 /** What the admission check knows beyond the object itself. */
 export interface BgpConfContext {

@@ -158,3 +158,11 @@ export function isLabelKey(s: string): boolean {
 export function isLabelValue(s: string): boolean {
   return s === '' || (s.length <= 63 && LABEL_NAME.test(s));
 }
+
+/** How many orphaned addresses / overlapping pools a message lists before "and N more". */
+const LIST_MAX = 8;
+
+export function listMore(items: string[]): string {
+  const shown = items.slice(0, LIST_MAX).join(', ');
+  return items.length > LIST_MAX ? `${shown} and ${items.length - LIST_MAX} more` : shown;
+}

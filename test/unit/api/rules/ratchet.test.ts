@@ -6,7 +6,7 @@
 // check then refused what the webhook had admitted.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { validateBgpConf, validateBgpPeer, validateEip } from '../../../src/webhook/validate/index.ts';
+import { validateBgpConf, validateBgpPeer, validateEip } from '../../../../src/api/rules/index.ts';
 
 const fam = (afi: string) => ({ config: { family: { afi, safi: 'SAFI_UNICAST' }, enabled: true } });
 const peer = (spec: Record<string, unknown>, annotations?: Record<string, string>) => ({

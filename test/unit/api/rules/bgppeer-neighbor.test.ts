@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { labelsMatch } from '../../../src/controllers/bgp/selector.ts';
+import { labelsMatch } from '../../../../src/controllers/bgp/selector.ts';
 import {
   conflictOf,
   neighborClashes,
@@ -13,7 +13,7 @@ import {
   selectorsOverlap,
   validateBgpPeer,
   type NeighborPeer,
-} from '../../../src/webhook/validate/index.ts';
+} from '../../../../src/api/rules/index.ts';
 
 type Sel = Record<string, unknown> | undefined;
 const peer = (

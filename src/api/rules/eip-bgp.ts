@@ -1,13 +1,15 @@
 // Eip spec.bgp (openelb-ts addition): communities, large communities and local-pref of the routes
-// of a bgp pool. Parsed with the same functions the BGP sink uses, so what passes here is sendable.
-import { BgpValidationError, parseCommunity, parseLargeCommunity } from '../../bgp/validate.ts';
+// of a bgp pool. Decoded by src/api/bgp-values.ts, as the BGP sink decodes them, so what passes
+// here is sendable.
+import type { Result } from '../../core/result.ts';
+import { decodeCommunity, decodeLargeCommunity } from '../bgp-values.ts';
 import { Issues, intInRange, isRecord, show } from './issues.ts';
 
 function strings(
   issues: Issues,
   field: string,
   v: unknown,
-  parse: (s: string) => unknown,
+  decode: (s: string) => Result<unknown>,
   what: string,
 ): void {
   if (v === undefined || v === null) return;
@@ -21,12 +23,8 @@ function strings(
       issues.error(f, `Invalid value: ${show(item)}: must be a string`);
       return;
     }
-    try {
-      parse(item);
-    } catch (e) {
-      if (!(e instanceof BgpValidationError)) throw e;
-      issues.error(f, `Invalid value: ${show(item)}: ${e.message.replace(/ \(.*\)$/, '')}`);
-    }
+    const r = decode(item);
+    if (!r.ok) issues.error(f, `Invalid value: ${show(item)}: ${r.error}`);
   });
 }
 
@@ -43,14 +41,14 @@ export function parseBgpAttributes(issues: Issues, spec: Record<string, unknown>
     issues,
     'spec.bgp.communities',
     bgp['communities'],
-    (s) => parseCommunity(s),
+    decodeCommunity,
     'communities ("asn:value" or a well-known name)',
   );
   strings(
     issues,
     'spec.bgp.largeCommunities',
     bgp['largeCommunities'],
-    (s) => parseLargeCommunity(s),
+    decodeLargeCommunity,
     'large communities ("a:b:c")',
   );
   intInRange(issues, 'spec.bgp.localPref', bgp['localPref'], 0, 0xffffffff);

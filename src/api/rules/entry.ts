@@ -2,8 +2,9 @@
 // InformerOptions.admit): the webhook's own rules for the object alone, errors only, no ratchet.
 // A version that fails never reaches the controllers, so gobgpd only ever sees values these rules
 // accepted, whether or not the webhook ran when the object was stored.
-import { validateBgpConf, type BgpConfLike } from './bgpconf.ts';
-import { validateBgpPeer, type BgpPeerLike } from './bgppeer.ts';
+import { validateBgpConf } from './bgpconf.ts';
+import { validateBgpPeer } from './bgppeer.ts';
+import type { BgpConfLike, BgpPeerLike } from './objects.ts';
 import { formatIssue, type ValidationResult } from './issues.ts';
 
 function verdict(r: ValidationResult): string | undefined {
