@@ -31,16 +31,10 @@
 // malloc heap, so the samples after it are not comparable with a run without --snapshot);
 // summarise one with `node bench/lib/heap-summary.ts <file>`.
 // Prints one JSON line (`RSS-PROBE {...}`) with every sample, and a readable table on stderr.
-import { spawn, type ChildProcess } from 'node:child_process';
-import {
-  createWriteStream,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+// The tools it drives, one file each in bench/lib/: children.ts (process control), proc-memory.ts
+// (/proc sampling), memory-metrics.ts (the manager's /metrics), inspector.ts + alloc-profile.ts
+// (allocation profiling), heap-snapshot.ts, malloc-trim.ts (gdb), poll.ts (bounded waits).
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -51,6 +45,14 @@ import type { Eip } from '../../src/api/v1alpha2.ts';
 import { KubeClient, loadKubeConfig, Resources } from '../../src/kube/index.ts';
 import { setLogLevel } from '../../src/obs/log.ts';
 import { freePort } from '../../test/lab/free-port.ts';
+import { startAllocationSampling, stopAllocationSampling } from './alloc-profile.ts';
+import { Children } from './children.ts';
+import { takeSnapshot } from './heap-snapshot.ts';
+import { Inspector } from './inspector.ts';
+import { mallocTrim } from './malloc-trim.ts';
+import { memoryMetrics } from './memory-metrics.ts';
+import { sleep, until } from './poll.ts';
+import { cpuSeconds, procStatus, smaps } from './proc-memory.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const PER_POOL = 2500;
@@ -99,84 +101,20 @@ const SETTLE_MS = Number(args.settle) * 1000;
 const HOLD_MS = Number(args.hold) * 1000;
 setLogLevel('warn');
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const mib = (b: number | undefined) => (b === undefined ? undefined : Math.round((b / 2 ** 20) * 10) / 10);
 const pools = Array.from({ length: Math.max(1, Math.ceil(N / PER_POOL)) }, (_, k) => ({
   name: `bench-bulk-${k}`,
   address: `198.19.${k * 16}.0/20`,
 }));
 
-const children: ChildProcess[] = [];
-const tmp = mkdtempSync(join(tmpdir(), `openelb-rss-probe-${process.pid}-`));
-let cleaned = false;
-function cleanup(): void {
-  if (cleaned) return;
-  cleaned = true;
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  if (!args.keep && !args.snapshot) rmSync(tmp, { recursive: true, force: true });
-}
-process.once('exit', cleanup);
+const children = new Children(mkdtempSync(join(tmpdir(), `openelb-rss-probe-${process.pid}-`)), args.env);
+children.keep = args.keep || args.snapshot;
+const tmp = children.dir;
+process.once('exit', () => children.cleanup());
 process.once('SIGINT', () => {
-  cleanup();
+  children.cleanup();
   process.exit(130);
 });
-
-function start(cmd: string, argv: string[], logName: string): ChildProcess {
-  const extra = Object.fromEntries(
-    (args.env ?? []).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
-  );
-  const c = spawn(cmd, argv, {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    cwd: tmp,
-    env: { ...process.env, KUBECONFIG: '', ...extra },
-  });
-  const log = createWriteStream(join(tmp, logName));
-  c.stdout?.pipe(log);
-  c.stderr?.pipe(log);
-  children.push(c);
-  return c;
-}
-
-async function until<T>(
-  what: string,
-  f: () => Promise<T | undefined> | T | undefined,
-  timeoutMs: number,
-  intervalMs = 200,
-): Promise<T> {
-  const end = performance.now() + timeoutMs;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined) return v;
-    if (performance.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(intervalMs);
-  }
-}
-
-async function startDouble(): Promise<string> {
-  const kubeconfig = join(tmp, 'kubeconfig');
-  const c = spawn(
-    process.execPath,
-    [join(ROOT, 'test/kube/cli.ts'), '--port', '0', '--kubeconfig', kubeconfig],
-    { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT },
-  );
-  children.push(c);
-  const log = createWriteStream(join(tmp, 'double.log'));
-  c.stderr?.pipe(log);
-  let out = '';
-  await until(
-    'kube-double ready',
-    () => {
-      const chunk: unknown = c.stdout?.read();
-      if (chunk) out += String(chunk);
-      if (c.exitCode !== null) throw new Error(`kube double exited ${c.exitCode}`);
-      return out.includes('kube-double ready') ? true : undefined;
-    },
-    30_000,
-    50,
-  );
-  c.stdout?.resume();
-  return kubeconfig;
-}
 
 interface Sample {
   phase: string;
@@ -203,60 +141,11 @@ interface Sample {
   spaces?: Record<string, string>;
 }
 
-/**
- * Resident bytes by mapping kind: file-backed (binary, libraries), the brk heap (main malloc arena),
- * V8 pages (anonymous 256 KiB mappings: V8's regular heap pages, in use or pooled), other anonymous
- * (malloc thread arenas, large-object pages, stacks, code range).
- */
-function smaps(pid: number): { file: number; brk: number; v8pages: number; anon: number } {
-  const out = { file: 0, brk: 0, v8pages: 0, anon: 0 };
-  let kind: keyof typeof out = 'anon';
-  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
-    const head = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \d+\s*(.*)$/.exec(line);
-    if (head) {
-      const name = head[3] ?? '';
-      const size = parseInt(head[2] ?? '0', 16) - parseInt(head[1] ?? '0', 16);
-      kind =
-        name === '[heap]' ? 'brk' : name.startsWith('/') ? 'file' : size === 256 * 1024 ? 'v8pages' : 'anon';
-      continue;
-    }
-    const rss = /^Rss:\s+(\d+) kB/.exec(line);
-    if (rss) out[kind] += Number(rss[1]) * 1024;
-  }
-  return out;
-}
-
-function cpuSeconds(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
-  return Math.round(((Number(rest[11]) + Number(rest[12])) / 100) * 10) / 10; // utime, stime in clock ticks (100/s)
-}
-
-function procStatus(pid: number): { rss?: number; hwm?: number } {
-  const s = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (re: RegExp) => {
-    const m = re.exec(s);
-    return m ? Number(m[1]) * 1024 : undefined;
-  };
-  return { rss: kb(/VmRSS:\s+(\d+)/), hwm: kb(/VmHWM:\s+(\d+)/) };
-}
-
-async function metrics(port: number): Promise<Map<string, number>> {
-  const out = new Map<string, number>();
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  for (const line of text.split('\n')) {
-    if (!/^openelb_(nodejs_heap|nodejs_external|process_memory|memory_)/.test(line)) continue;
-    const i = line.lastIndexOf(' ');
-    out.set(line.slice(0, i), Number(line.slice(i + 1)));
-  }
-  return out;
-}
-
 const t0 = performance.now();
 async function sample(phase: string, pid: number, port: number): Promise<Sample> {
   const st = procStatus(pid);
   const sm = smaps(pid);
-  const m = await metrics(port).catch(() => new Map<string, number>());
+  const m = await memoryMetrics(port).catch(() => new Map<string, number>());
   const spaces: Record<string, string> = {};
   for (const [k, v] of m) {
     const sp = /^openelb_nodejs_heap_space_size_used_bytes\{space="(\w+)"\}/.exec(k);
@@ -294,7 +183,7 @@ async function inFlight(n: number, width: number, f: (i: number) => Promise<void
 }
 
 async function main(): Promise<void> {
-  const kubeconfig = await startDouble();
+  const kubeconfig = await children.startKubeDouble(ROOT);
   const client = new KubeClient(loadKubeConfig({ kubeconfigPath: kubeconfig }), {
     fieldManager: 'rss-probe',
   });
@@ -347,7 +236,11 @@ async function main(): Promise<void> {
     });
 
   const socket = join(tmp, 'gobgpd.sock');
-  start('gobgpd', ['--api-hosts', `unix://${socket}`, '--pprof-disable', '-p', '-l', 'warn'], 'gobgpd.log');
+  children.start(
+    'gobgpd',
+    ['--api-hosts', `unix://${socket}`, '--pprof-disable', '-p', '-l', 'warn'],
+    'gobgpd.log',
+  );
   await until(
     'gobgpd socket',
     () => {
@@ -368,7 +261,7 @@ async function main(): Promise<void> {
   if (args.snapshot) nodeFlags.push('--heapsnapshot-signal=SIGUSR2');
   const inspectPort = args['alloc-profile'] || args['trim-idle'] ? await freePort() : 0;
   if (inspectPort) nodeFlags.push(`--inspect=127.0.0.1:${inspectPort}`);
-  const manager = start(
+  const manager = children.start(
     process.execPath,
     [
       ...nodeFlags,
@@ -436,19 +329,13 @@ async function main(): Promise<void> {
         );
       }, 500)
     : undefined;
-  if (args.snapshot) snapshots.push(await takeSnapshot(manager));
+  if (args.snapshot) snapshots.push(await takeSnapshot(manager, tmp));
   await profiler?.send('HeapProfiler.enable');
-  const startSampling = () =>
-    profiler?.send('HeapProfiler.startSampling', {
-      samplingInterval: 32768,
-      includeObjectsCollectedByMajorGC: true,
-      includeObjectsCollectedByMinorGC: true,
-    });
+  const startSampling = async () => {
+    if (profiler) await startAllocationSampling(profiler);
+  };
   const stopSampling = async (window: string) => {
-    if (!profiler) return;
-    const r = (await profiler.send('HeapProfiler.stopSampling')) as { profile: SamplingProfile };
-    writeFileSync(join(tmp, `alloc-${window}.heapprofile`), JSON.stringify(r.profile));
-    summariseAllocations(r.profile, window);
+    if (profiler) await stopAllocationSampling(profiler, tmp, window, ROOT);
   };
   if (args['alloc-profile'] === 'burst') await startSampling();
 
@@ -522,17 +409,12 @@ async function main(): Promise<void> {
     samples.push(await sample('toggled', pid, port));
   }
 
-  if (args.snapshot) snapshots.push(await takeSnapshot(manager));
+  if (args.snapshot) snapshots.push(await takeSnapshot(manager, tmp));
   clearInterval(sampler);
   if (args.timeline)
     process.stderr.write(`t\tcpu\ttrims\trss\theapTotal\theapUsed\tbrk\tmark\n${timeline.join('\n')}\n`);
   if (args['malloc-trim']) {
-    await new Promise<void>((resolve) => {
-      const g = spawn('gdb', ['-p', String(pid), '-batch', '-ex', 'call (int)malloc_trim(0)'], {
-        stdio: 'ignore',
-      });
-      g.once('exit', () => resolve());
-    });
+    await mallocTrim(pid);
     await sleep(500);
     samples.push(await sample('malloc_trim', pid, port));
   }
@@ -579,122 +461,15 @@ async function main(): Promise<void> {
   );
 }
 
-/** A minimal Chrome DevTools Protocol client over the manager's --inspect port. */
-class Inspector {
-  private readonly ws: WebSocket;
-  private seq = 0;
-  private readonly waiting = new Map<number, (r: unknown) => void>();
-  private constructor(ws: WebSocket) {
-    this.ws = ws;
-    ws.addEventListener('message', (ev: MessageEvent) => {
-      const m = JSON.parse(String(ev.data)) as { id?: number; result?: unknown; error?: { message: string } };
-      if (m.id === undefined) return;
-      const done = this.waiting.get(m.id);
-      this.waiting.delete(m.id);
-      done?.(m.error ? new Error(m.error.message) : m.result);
-    });
-  }
-  static async connect(port: number): Promise<Inspector> {
-    const list = await until(
-      'inspector target',
-      async () => {
-        const r = await fetch(`http://127.0.0.1:${port}/json/list`).catch(() => undefined);
-        return r?.ok ? ((await r.json()) as { webSocketDebuggerUrl: string }[]) : undefined;
-      },
-      10_000,
-    );
-    const url = list[0]?.webSocketDebuggerUrl;
-    if (!url) throw new Error('no inspector target');
-    const ws = new WebSocket(url);
-    await new Promise((resolve, reject) => {
-      ws.addEventListener('open', resolve);
-      ws.addEventListener('error', reject);
-    });
-    return new Inspector(ws);
-  }
-  async send(method: string, params: Record<string, unknown> = {}): Promise<unknown> {
-    const id = ++this.seq;
-    const r = await new Promise((resolve) => {
-      this.waiting.set(id, resolve);
-      this.ws.send(JSON.stringify({ id, method, params }));
-    });
-    if (r instanceof Error) throw r;
-    return r;
-  }
-  close(): void {
-    this.ws.close();
-  }
-}
-
-interface SamplingNode {
-  callFrame: { functionName: string; url: string; lineNumber: number };
-  selfSize: number;
-  children: SamplingNode[];
-}
-interface SamplingProfile {
-  head: SamplingNode;
-}
-
-/** Bytes allocated (sampled, collected or not) by function, and by the first frame in src/. */
-function summariseAllocations(p: SamplingProfile, window: string): void {
-  const self = new Map<string, number>();
-  const ours = new Map<string, number>();
-  let total = 0;
-  const walk = (n: SamplingNode, stack: string[]) => {
-    const f = n.callFrame;
-    const file = f.url.replace(/^file:\/\//, '').replace(ROOT, '');
-    const name = `${f.functionName || '(anonymous)'} ${file}:${f.lineNumber + 1}`;
-    const here = file.startsWith('src/') ? [...stack, name] : stack;
-    if (n.selfSize > 0) {
-      total += n.selfSize;
-      self.set(name, (self.get(name) ?? 0) + n.selfSize);
-      const owner = here.at(-1) ?? '(no src/ frame)';
-      ours.set(owner, (ours.get(owner) ?? 0) + n.selfSize);
-    }
-    for (const c of n.children) walk(c, here);
-  };
-  walk(p.head, []);
-  const top = (m: Map<string, number>, k: number) =>
-    [...m]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, k)
-      .map(([n, b]) => `${(b / 2 ** 20).toFixed(1).padStart(8)} MiB  ${n}`)
-      .join('\n');
-  process.stderr.write(
-    `allocated (sampled) in window ${window}: ${(total / 2 ** 20).toFixed(0)} MiB\n== by allocating function ==\n${top(self, 25)}\n== by innermost src/ frame ==\n${top(ours, 30)}\n`,
-  );
-}
-
-/** SIGUSR2 (--heapsnapshot-signal) → the new .heapsnapshot file once its size stops changing. */
-async function takeSnapshot(manager: ChildProcess): Promise<string> {
-  const before = new Set(readdirSync(tmp).filter((x) => x.endsWith('.heapsnapshot')));
-  manager.kill('SIGUSR2');
-  let last = -1;
-  return until(
-    'heap snapshot written',
-    () => {
-      const f = readdirSync(tmp).find((x) => x.endsWith('.heapsnapshot') && !before.has(x));
-      if (!f) return undefined;
-      const p = join(tmp, f);
-      const size = statSync(p).size;
-      const done = size > 0 && size === last;
-      last = size;
-      return done ? p : undefined;
-    },
-    300_000,
-    1000,
-  );
-}
-
 main().then(
   () => {
-    cleanup();
+    children.cleanup();
     process.exit(0);
   },
   (e: unknown) => {
     process.stderr.write(`rss-probe failed: ${e instanceof Error ? e.stack : String(e)}\n(logs in ${tmp})\n`);
-    args.keep = true;
-    cleanup();
+    children.keep = true;
+    children.cleanup();
     process.exit(1);
   },
 );

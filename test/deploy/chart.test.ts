@@ -1,16 +1,15 @@
 // The Helm chart: lint, render every values variant, yamllint, schema validation, policy.
 import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
-import { CHART, findHelm, findYamllint, helmTemplate, NAMESPACE, parseObjects, ROOT, run, VARIANTS, YAMLLINT_CONFIG, type KubeObject } from './render.ts';
+import { CHART, helmTemplate, NAMESPACE, parseObjects, ROOT, run, VARIANTS, YAMLLINT_CONFIG, requireHelm, requireYamllint, type KubeObject } from './render.ts';
 import { schemaErrors } from './validate.ts';
 import { containerViolations, flags, keyMaterialViolations, podParts, rbacViolations, webhookViolations, workloadViolations } from './policy.ts';
 
-const helm = findHelm();
-const skipHelm = helm ? false : 'helm not found: run scripts/install-tools.sh (or set HELM)';
+const helm = requireHelm();
 
 const rendered = new Map<string, { text: string; objects: KubeObject[] }>();
 function variant(name: string): { text: string; objects: KubeObject[] } {
@@ -19,10 +18,10 @@ function variant(name: string): { text: string; objects: KubeObject[] } {
   return r;
 }
 
-describe('helm chart', { skip: skipHelm }, () => {
+describe('helm chart', () => {
   before(() => {
     for (const [name, set] of Object.entries(VARIANTS)) {
-      const text = helmTemplate(helm ?? 'helm', set);
+      const text = helmTemplate(helm, set);
       rendered.set(name, { text, objects: parseObjects(text, `helm template (${name})`) });
     }
   });
@@ -31,7 +30,7 @@ describe('helm chart', { skip: skipHelm }, () => {
     for (const [name, set] of Object.entries(VARIANTS)) {
       const args = ['lint', '--strict', CHART, '--namespace', NAMESPACE];
       for (const s of set) args.push('--set', s);
-      const r = run(helm ?? 'helm', args);
+      const r = run(helm, args);
       assert.equal(r.status, 0, `helm lint (${name}):\n${r.stdout}${r.stderr}`);
     }
   });
@@ -44,7 +43,7 @@ describe('helm chart', { skip: skipHelm }, () => {
     assert.deepEqual(kinds('servicemonitor'), [...base, 'Service', 'ServiceMonitor'].sort());
   });
 
-  test('yamllint accepts the rendered output of every variant and the chart\'s plain YAML', { skip: findYamllint() ? false : 'yamllint not installed (scripts/install-system-deps.sh)' }, () => {
+  test('yamllint accepts the rendered output of every variant and the chart\'s plain YAML', () => {
     const dir = mkdtempSync(join(tmpdir(), 'openelb-deploy-'));
     try {
       const files: string[] = [join(CHART, 'Chart.yaml'), join(CHART, 'values.yaml')];
@@ -53,7 +52,7 @@ describe('helm chart', { skip: skipHelm }, () => {
         writeFileSync(f, r.text);
         files.push(f);
       }
-      const r = run('yamllint', ['-f', 'parsable', '-c', YAMLLINT_CONFIG, ...files]);
+      const r = run(requireYamllint(), ['-f', 'parsable', '-c', YAMLLINT_CONFIG, ...files]);
       assert.equal(r.status, 0, `yamllint:\n${r.stdout}${r.stderr}`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -176,7 +175,7 @@ describe('helm chart', { skip: skipHelm }, () => {
 
   test('values the chart must refuse', () => {
     const refuse = (set: string[], extra: string[], why: RegExp): void => {
-      assert.throws(() => helmTemplate(helm ?? 'helm', set, extra), why, `--set ${set.join(' ')} ${extra.join(' ')}`);
+      assert.throws(() => helmTemplate(helm, set, extra), why, `--set ${set.join(' ')} ${extra.join(' ')}`);
     };
     refuse(['gobgpd.extraArgs={--api-hosts=:50051}'], [], /--api-hosts is set by the chart/);
     refuse(['gobgpd.extraArgs={--pprof-host=0.0.0.0:6060}'], [], /--pprof-host is set by the chart/);
@@ -186,17 +185,13 @@ describe('helm chart', { skip: skipHelm }, () => {
     refuse(['gobgpd.listenPort=0'], [], /listenPort/);
     refuse(['managr.logLevel=debug'], [], /managr/);
     // The CRDs name the webhook Service's namespace, so any other namespace would break conversion.
-    const r = run(helm ?? 'helm', ['template', 'openelb', CHART, '--namespace', 'default']);
+    const r = run(helm, ['template', 'openelb', CHART, '--namespace', 'default']);
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, /must be installed into the namespace openelb-system/);
   });
 
-  test('manager flags and environment match src/config.ts', async (t) => {
+  test('manager flags and environment match src/config.ts', async () => {
     const configPath = join(ROOT, 'src/config.ts');
-    if (!existsSync(configPath)) {
-      t.skip('src/config.ts does not exist yet');
-      return;
-    }
     const { FLAGS } = (await import(configPath)) as { FLAGS: readonly { flag: string; env: string }[] };
     const known = new Set(FLAGS.map((f) => `--${f.flag}`));
     const knownEnv = new Set(FLAGS.map((f) => f.env));

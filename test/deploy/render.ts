@@ -49,6 +49,20 @@ export function findYamllint(): string | undefined {
   return onPath('yamllint');
 }
 
+/** helm, or a clear failure: `make tools` installs it, so a missing helm is a broken setup, not a skip. */
+export function requireHelm(): string {
+  const helm = findHelm();
+  if (!helm) throw new Error('helm not found: run `make tools` (scripts/install-tools.sh) or set HELM');
+  return helm;
+}
+
+/** yamllint, or a clear failure: `make deps` (scripts/install-system-deps.sh) installs it. */
+export function requireYamllint(): string {
+  const yamllint = findYamllint();
+  if (!yamllint) throw new Error('yamllint not found: run `make deps` (scripts/install-system-deps.sh)');
+  return yamllint;
+}
+
 export interface RunResult {
   status: number | null;
   stdout: string;

@@ -10,14 +10,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findHelm, helmTemplate, parseObjects, run } from './render.ts';
+import { helmTemplate, parseObjects, requireHelm, run } from './render.ts';
 import { podParts, RUN_DIR } from './policy.ts';
 
-const helm = findHelm();
+const helm = requireHelm();
 const tools = ['gobgpd', 'gobgp', 'setpriv'].filter((t) => run('sh', ['-c', `command -v ${t}`]).status !== 0);
-const skip = !helm
-  ? 'helm not found'
-  : tools.length > 0
+const skip =
+  tools.length > 0
     ? `missing ${tools.join(', ')} (scripts/install-system-deps.sh)`
     : process.getuid?.() !== 0
       ? 'needs root to switch identities'
@@ -67,7 +66,7 @@ describe('gobgpd sidecar as rendered', { skip }, () => {
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'openelb-sidecar-'));
     chmodSync(dir, 0o777); // what the kubelet gives an emptyDir
-    const { podSpec, gobgpd: g, manager } = podParts(parseObjects(helmTemplate(helm ?? 'helm', []), 'helm template'));
+    const { podSpec, gobgpd: g, manager } = podParts(parseObjects(helmTemplate(helm, []), 'helm template'));
     argv = [...strList(g.command), ...strList(g.args)].map(sub);
     const gsc = (g.securityContext ?? {}) as Sc;
     const msc = (manager.securityContext ?? {}) as Sc;

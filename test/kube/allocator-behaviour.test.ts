@@ -2,7 +2,14 @@
 // dual-stack, exhaustion and requested-IP-taken Events, class filtering, release on type change.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startHarness, until, type Harness, type Instance } from './allocator-harness.ts';
+import {
+  informerEvents,
+  settled,
+  startHarness,
+  until,
+  type Harness,
+  type Instance,
+} from './allocator-harness.ts';
 import { Resources } from '../../src/kube/resources.ts';
 import type { CoreEvent, Service } from '../../src/kube/types.ts';
 import type { Eip } from '../../src/api/v1alpha2.ts';
@@ -103,6 +110,7 @@ describe('allocator behaviour', () => {
       'new Services use the namespace-bound pool (the .0 network address is skipped)',
     );
     assert.deepEqual(await ips('team-a', 'web'), ['10.1.0.10'], 'the existing Service kept its address');
+    const nsUpdates = await informerEvents('allocator-namespaces', 'update');
     await h.client.patch(
       Resources.Namespace,
       'team-a',
@@ -110,8 +118,25 @@ describe('allocator behaviour', () => {
       { metadata: { labels: { team: 'other' } } },
       'merge',
     );
-    await patchSvc('team-a', 'api', { metadata: { labels: { touched: 'yes' } } });
-    await new Promise((r) => setTimeout(r, 500));
+    await until(
+      async () => (await informerEvents('allocator-namespaces', 'update')) > nsUpdates,
+      "the label edit in the allocator's Namespace cache",
+    );
+    // Only now the Service changes, so the allocator decides on it knowing the new labels.
+    const touched = await h.client.patch<Service>(
+      Resources.Service,
+      'api',
+      'team-a',
+      { metadata: { labels: { touched: 'yes' } } },
+      'merge',
+    );
+    await settled(
+      inst,
+      () =>
+        inst.caches.services.get('api', 'team-a')?.metadata.resourceVersion ===
+        touched.metadata.resourceVersion,
+      "the Service edit in the allocator's cache",
+    );
     assert.deepEqual(await ips('team-a', 'api'), ['10.2.0.1'], 'a namespace label edit moves nothing');
   });
 
@@ -216,7 +241,11 @@ describe('allocator behaviour', () => {
     // No default pool any more and team-b is bound to nothing: the first pool open to every namespace,
     // by priority then name (pool-b, priority -5, selects team=team-a namespaces only: never team-b).
     assert.equal(ip, '10.1.0.12');
-    await new Promise((r) => setTimeout(r, 800));
+    await settled(
+      inst,
+      () => ['theirs', 'theirs-annotated', 'classless'].every((n) => inst.caches.services.get(n, 'team-b')),
+      "the other Services in the allocator's cache",
+    );
     for (const n of ['theirs', 'theirs-annotated', 'classless']) {
       const s = await h.client.get<Service>(Resources.Service, n, 'team-b');
       assert.deepEqual(s.status?.loadBalancer?.ingress ?? [], [], `${n} untouched`);

@@ -7,7 +7,16 @@ import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { parseConfig } from '../../src/config.ts';
 import { Allocator, type AllocatorOptions } from '../../src/controllers/allocator.ts';
-import { createCaches, EventRecorder, KubeClient, ObjectWriter, type Caches } from '../../src/kube/index.ts';
+import {
+  createCaches,
+  EventRecorder,
+  KubeClient,
+  ObjectWriter,
+  type Caches,
+  type EventType,
+} from '../../src/kube/index.ts';
+import type { CoreEvent, KubeObject } from '../../src/kube/types.ts';
+import { registry } from '../../src/obs/metrics.ts';
 import type { ManagerContext } from '../../src/manager/component.ts';
 import { HealthServer } from '../../src/obs/health.ts';
 import { startWebhook, type WebhookHandle } from '../../src/webhook/index.ts';
@@ -16,12 +25,63 @@ import { startKubeDouble, type KubeDouble } from './double.ts';
 
 const run = promisify(execFile);
 
+/** The manager's Event recorder, with the writes still under way observable (recording is fire-and-forget). */
+export class TrackedEventRecorder extends EventRecorder {
+  readonly #writing = new Set<Promise<unknown>>();
+
+  override record(
+    obj: KubeObject,
+    type: EventType,
+    reason: string,
+    message: string,
+  ): Promise<CoreEvent | undefined> {
+    const p = super.record(obj, type, reason, message);
+    this.#writing.add(p);
+    void p.finally(() => this.#writing.delete(p));
+    return p;
+  }
+
+  /** Resolves once every Event recorded so far is written (or has failed). */
+  async idle(): Promise<void> {
+    while (this.#writing.size > 0) await Promise.allSettled([...this.#writing]);
+  }
+}
+
 export interface Instance {
   id: string;
   allocator: Allocator;
   caches: Caches;
   client: KubeClient;
+  events: TrackedEventRecorder;
   stop(): Promise<void>;
+}
+
+/** Cache changes the informer named `resource` has delivered to its handlers (process-wide counter). */
+export async function informerEvents(resource: string, type: 'add' | 'update' | 'delete'): Promise<number> {
+  const m = registry.getSingleMetric('openelb_informer_events_total');
+  const values = (await m?.get())?.values ?? [];
+  return values.find((v) => v.labels.resource === resource && v.labels.type === type)?.value ?? 0;
+}
+
+/**
+ * Resolves once the allocator of `inst` has acted on everything its caches held when `seen()` turned
+ * true: two ticks complete after that (the first may have started before the keys were queued, the
+ * second drains them), and the Events those ticks recorded are written. Absence can then be asserted
+ * without sleeping: whatever the allocator would have done is visible in the API.
+ */
+export async function settled(
+  inst: Instance,
+  seen: () => boolean | Promise<boolean>,
+  what: string,
+): Promise<void> {
+  await until(seen, what);
+  const engine = inst.allocator.engine;
+  const from = engine.ticks;
+  await until(() => {
+    engine.poke(); // a tick now rather than at the next resync
+    return engine.ticks >= from + 2;
+  }, 'two allocator ticks');
+  await inst.events.idle();
 }
 
 export interface Harness {
@@ -123,13 +183,14 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     const cfg = parsed.config;
     const c = new KubeClient(dbl.kubeConfig(), { fieldManager: 'openelb-manager' });
     const caches = createCaches(c, { backoff: { initialMs: 100, maxMs: 1000 } });
+    const events = new TrackedEventRecorder(c, { component: 'openelb-manager', host: id });
     const ctx: ManagerContext = {
       cfg,
       kubeConfig: dbl.kubeConfig(),
       client: c,
       caches,
       health: new HealthServer({ host: '127.0.0.1', port: 0 }),
-      events: new EventRecorder(c, { component: 'openelb-manager', host: id }),
+      events,
       writer: new ObjectWriter(c, 'openelb-manager'),
     };
     const allocator = new Allocator(ctx, { resyncMs: 3000, leaseMarginMs: 300, ...opts });
@@ -140,6 +201,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
       allocator,
       caches,
       client: c,
+      events,
       stop: async () => {
         await allocator.stop();
         await caches.stop();

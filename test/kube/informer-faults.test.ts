@@ -171,6 +171,14 @@ async function converged(r: Rig, since: number, deadlineMs = 20_000): Promise<nu
   }
 }
 
+async function waitFor(cond: () => boolean, what: string, deadlineMs = 10_000): Promise<void> {
+  const stop = performance.now() + deadlineMs;
+  while (!cond()) {
+    if (performance.now() > stop) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((res) => setTimeout(res, 10));
+  }
+}
+
 function checkHistory(r: Rig): void {
   assert.deepEqual(r.mEips.violations, []);
   assert.deepEqual(r.mSvcs.violations, []);
@@ -263,12 +271,20 @@ describe('informer under faults', { concurrency: false }, () => {
   test('failNext 503 on the next list of one resource', async () => {
     const r = await rig();
     const t0 = performance.now();
+    const eipErrors = r.eipStats.error;
+    const svcErrors = r.svcStats.error;
     r.dbl.faults.failNext(2, 503, { method: 'GET', watch: false, pathIncludes: '/eips?limit=' });
     r.dbl.faults.stallWatches();
     await mutate(r);
     r.dbl.faults.expireWatches();
     r.dbl.faults.resumeWatches();
     await finish(r, t0, 2 * BACKOFF.maxMs + 1000, 'failNext 503');
+    assert.ok(
+      r.eipStats.error - eipErrors >= 2,
+      `the Eip informer saw both 503s (${r.eipStats.error - eipErrors})`,
+    );
+    assert.match(r.eips.lastError ?? '', /503|unable to handle the request/, 'its last error is the 503');
+    assert.equal(r.svcStats.error, svcErrors, 'the Service lists were not hit');
   });
 
   test('refuseFor: API server unreachable → converge after it returns', async () => {
@@ -306,12 +322,25 @@ describe('informer under faults', { concurrency: false }, () => {
     const r = await rig();
     const stalls = r.eipStats.stall;
     const watches = r.eipStats.watch;
-    const rv = r.eips.resourceVersion;
+    // A write of another kind moves the server's resourceVersion past every Eip event: from here only
+    // a bookmark can bring the Eip informer to it.
+    await r.client.create(Resources.Namespace, {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'bookmark-rv' },
+    });
+    const newest = String(r.dbl.resourceVersion());
+    assert.ok(Number(newest) > Number(r.eips.resourceVersion), 'no Eip event carries the newest version');
     r.dbl.faults.sendBookmarks();
+    await waitFor(
+      () => r.eips.resourceVersion === newest,
+      `a bookmark to bring the Eip informer to ${newest}`,
+    );
+    // A quiet watch for twice the stall timeout: only bookmarks arrive, and they keep it alive.
     await new Promise((res) => setTimeout(res, STALL_MS * 2));
     assert.equal(r.eipStats.stall, stalls, 'no stall');
     assert.equal(r.eipStats.watch, watches, 'same watch');
-    assert.ok(Number(r.eips.resourceVersion) >= Number(rv), 'bookmarks advance the resourceVersion');
+    assert.equal(r.eips.resourceVersion, newest, 'bookmarks advanced the resourceVersion');
     await mutate(r);
     await finish(r, performance.now(), ALLOW, 'bookmarks');
   });

@@ -66,11 +66,16 @@ function clientFor(server: string): KubeClient {
   return new KubeClient(kc, { fieldManager: 'lease-test', requestTimeoutMs: 1000 });
 }
 
+/** Every holder made here: stopped after the suite, so a failed assertion cannot leave a loop running. */
+const started: LeaseHolder[] = [];
+
 interface Tracked {
   holder: LeaseHolder;
   log: string[];
   gainedAt: number[];
   lostAt: number[];
+  /** Outcome of every acquire-or-renew round the holder's loop completed (true: it holds the Lease). */
+  rounds: boolean[];
 }
 
 function contender(
@@ -79,7 +84,13 @@ function contender(
   identity: string,
   extra: Partial<LeaseOptions> = {},
 ): Tracked {
-  const t: Tracked = { log: [], gainedAt: [], lostAt: [], holder: undefined as unknown as LeaseHolder };
+  const t: Tracked = {
+    log: [],
+    gainedAt: [],
+    lostAt: [],
+    rounds: [],
+    holder: undefined as unknown as LeaseHolder,
+  };
   t.holder = new LeaseHolder({
     client,
     namespace: NS,
@@ -96,6 +107,14 @@ function contender(
       t.lostAt.push(performance.now());
     },
   });
+  started.push(t.holder);
+  // The loop calls this.tryAcquireOrRenew(): observe each completed round without changing it.
+  const attempt = t.holder.tryAcquireOrRenew.bind(t.holder);
+  t.holder.tryAcquireOrRenew = async () => {
+    const held = await attempt();
+    t.rounds.push(held);
+    return held;
+  };
   return t;
 }
 
@@ -108,6 +127,7 @@ describe('Lease helper', () => {
     await client.create(Resources.Namespace, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
   });
   after(async () => {
+    for (const h of started) await h.stop({ release: false });
     await dbl?.close();
   });
 
@@ -117,9 +137,22 @@ describe('Lease helper', () => {
     a.holder.start();
     b.holder.start();
     await until(() => a.holder.isLeader() || b.holder.isLeader(), 'a leader');
-    await new Promise((r) => setTimeout(r, 600)); // several renew rounds
-    assert.notEqual(a.holder.isLeader(), b.holder.isLeader(), 'exactly one leader');
     const [win, lose] = a.holder.isLeader() ? [a, b] : [b, a];
+    // Several rounds on both sides while one holds: renewals by the winner, refused tries by the other.
+    const [w0, l0] = [win.rounds.length, lose.rounds.length];
+    await until(() => win.rounds.length >= w0 + 3 && lose.rounds.length >= l0 + 3, 'three more rounds each');
+    assert.notEqual(a.holder.isLeader(), b.holder.isLeader(), 'exactly one leader');
+    assert.ok(win.holder.isLeader(), 'the first leader still leads');
+    assert.deepEqual(
+      win.rounds.slice(w0),
+      win.rounds.slice(w0).map(() => true),
+      'every renewal held',
+    );
+    assert.deepEqual(
+      lose.rounds.slice(l0),
+      lose.rounds.slice(l0).map(() => false),
+      'every try refused',
+    );
     assert.deepEqual(win.log, ['gained']);
     assert.deepEqual(lose.log, []);
     const l = await client.get<Lease>(Resources.Lease, 'elect-1', NS);
@@ -152,7 +185,11 @@ describe('Lease helper', () => {
       await until(() => a.holder.isLeader(), 'a leads');
       const b = contender(client, 'elect-2', 'replica-b');
       b.holder.start();
-      await new Promise((r) => setTimeout(r, 500));
+      await until(() => b.rounds.length >= 2, 'two rounds of b while a holds');
+      assert.ok(
+        b.rounds.every((held) => !held),
+        `b was refused every round (${b.rounds.join(',')})`,
+      );
       assert.equal(b.holder.isLeader(), false);
       const cutAt = performance.now();
       proxy.cut();

@@ -3,7 +3,6 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { Lab } from './lab.ts';
-import { exists, MANAGER_MAIN } from './roles.ts';
 import { kubeServerCmdFromEnv } from './topology.ts';
 import { waitFor } from './wait.ts';
 
@@ -12,7 +11,6 @@ import { waitFor } from './wait.ts';
 // such an outside command, so the seam is exercised without a real kube-apiserver.
 
 const EXTERNAL_DOUBLE = fileURLToPath(new URL('./fixtures/external-double.sh', import.meta.url));
-const haveManager = await exists(MANAGER_MAIN);
 
 function groupAlive(pgid: number): boolean {
   try {
@@ -43,7 +41,7 @@ describe('KUBE_SERVER_CMD: the API server started by a command', () => {
       gobgp: 'bare',
       kubeDouble: true,
       kubeServerCmd: EXTERNAL_DOUBLE,
-      managers: haveManager,
+      managers: true,
     });
     const pgid = lab.kube?.proc.pid ?? 0;
     t.diagnostic(
@@ -60,7 +58,7 @@ describe('KUBE_SERVER_CMD: the API server started by a command', () => {
     assert.match(crds.stdout, /eips\.network\.kubesphere\.io/);
     const nodes = await lab.kubectl(['get', 'nodes', '-o', 'name']);
     assert.equal(nodes.stdout.trim(), 'node/node1', nodes.stderr);
-    if (haveManager) await lab.waitManagersReady(60_000);
+    await lab.waitManagersReady(60_000);
     assert.equal(groupAlive(pgid), true);
     await lab.down();
     lab = undefined;

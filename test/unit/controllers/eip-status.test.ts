@@ -2,7 +2,12 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Eip } from '../../../src/api/v1alpha2.ts';
-import { ETCD_REQUEST_LIMIT_BYTES, MAX_ALLOCATIONS_PER_EIP } from '../../../src/controllers/eip/capacity.ts';
+import {
+  EIP_OBJECT_RESERVE_BYTES,
+  ETCD_REQUEST_LIMIT_BYTES,
+  MAX_ALLOCATIONS_PER_EIP,
+  WORST_CASE_BYTES_PER_ALLOCATION,
+} from '../../../src/controllers/eip/capacity.ts';
 import { effectiveRange } from '../../../src/controllers/eip/range.ts';
 import { desiredEipStatus, poolVerdict } from '../../../src/controllers/eip/status.ts';
 import { eipFinalizers, eipStatusPatch } from '../../../src/controllers/eip/patch.ts';
@@ -25,15 +30,16 @@ function eip(
 const FACTS = { usage: 0, claims: 0, full: false, used: {}, serviceUIDs: {} };
 
 describe('Eip record limit', () => {
-  test(`${MAX_ALLOCATIONS_PER_EIP} worst-case allocations fit in etcd's 1.5 MiB with managedFields`, () => {
-    assert.equal(MAX_ALLOCATIONS_PER_EIP, 2819);
+  /** The largest Eip object with `n` allocations: IPv6 addresses, longest names, managedFields per key. */
+  function worstCaseEipBytes(n: number): number {
     const used: Record<string, string> = {};
     const uids: Record<string, string> = {};
     const mfUsed: Record<string, object> = {};
     const mfUids: Record<string, object> = {};
     const ns = 'n'.repeat(63);
-    for (let i = 0; i < MAX_ALLOCATIONS_PER_EIP; i++) {
-      const ip = `ffff:ffff:ffff:ffff:ffff:ffff:ffff:${i.toString(16).padStart(4, 'f')}`;
+    for (let i = 0; i < n; i++) {
+      // '0'-padded: 'f'-padding made 0x4, 0xf4 and 0xff4 the same address (fewer entries than n)
+      const ip = `ffff:ffff:ffff:ffff:ffff:ffff:ffff:${i.toString(16).padStart(4, '0')}`;
       const key = `${ns}/${String(i).padStart(63, 's')}`;
       used[ip] = key;
       uids[key] = '01234567-89ab-cdef-0123-456789abcdef';
@@ -58,8 +64,27 @@ describe('Eip record limit', () => {
       spec: { address: 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:0/112' },
       status: { used, serviceUIDs: uids },
     };
-    const size = Buffer.byteLength(JSON.stringify(obj));
+    return Buffer.byteLength(JSON.stringify(obj));
+  }
+
+  test('the per-allocation estimate covers what one more worst-case allocation really costs', () => {
+    const measured = worstCaseEipBytes(101) - worstCaseEipBytes(100);
+    assert.ok(
+      WORST_CASE_BYTES_PER_ALLOCATION >= measured,
+      `estimate ${WORST_CASE_BYTES_PER_ALLOCATION} B < measured ${measured} B`,
+    );
+    assert.ok(worstCaseEipBytes(1) <= EIP_OBJECT_RESERVE_BYTES, 'the rest of the object fits the reserve');
+  });
+
+  test(`${MAX_ALLOCATIONS_PER_EIP} worst-case allocations fit in etcd's 1.5 MiB with managedFields, and one reserve more would not`, () => {
+    const size = worstCaseEipBytes(MAX_ALLOCATIONS_PER_EIP);
     assert.ok(size < ETCD_REQUEST_LIMIT_BYTES - 64 * 1024, `object is ${size} bytes`);
+    // Tight, not just safe: the bound leaves no more headroom than the reserve plus one allocation.
+    const headroom = ETCD_REQUEST_LIMIT_BYTES - size;
+    assert.ok(
+      headroom <= EIP_OBJECT_RESERVE_BYTES + WORST_CASE_BYTES_PER_ALLOCATION,
+      `${MAX_ALLOCATIONS_PER_EIP} allocations leave ${headroom} B unused: the bound is too low`,
+    );
   });
 });
 
