@@ -13,7 +13,7 @@ import {
 import type { Condition } from '../../kube/types.ts';
 import type { Logger } from '../../obs/log.ts';
 import { canonicalIp } from '../addr.ts';
-import type { Refusal } from '../guard/guard.ts';
+import type { Refusal } from '../guard/types.ts';
 import type { Layer2Target } from './desired.ts';
 import { LAYER2_CONFLICT, nextConflictCondition, refusalEntry } from './refusal-condition.ts';
 

@@ -4,7 +4,7 @@ import type { Eip } from '../../../src/api/v1alpha2.ts';
 import { EventRecorder, KubeClient, ObjectWriter, Resources } from '../../../src/kube/index.ts';
 import type { CoreEvent } from '../../../src/kube/types.ts';
 import { logger } from '../../../src/obs/log.ts';
-import type { Refusal } from '../../../src/layer2/guard/guard.ts';
+import type { Refusal } from '../../../src/layer2/guard/types.ts';
 import { type HoldingsView, RefusalReporter } from '../../../src/layer2/speaker/refusal-report.ts';
 import { startKubeDouble, type KubeDouble } from '../../kube/double.ts';
 
