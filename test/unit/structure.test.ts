@@ -49,7 +49,6 @@ const KNOWN = {
     'src/kube/client.ts',
     'src/kube/informer.ts',
     'src/kube/lease.ts',
-    'src/layer2/speaker/speaker.ts',
     'src/webhook/server.ts',
     'src/webhook/validate/bgppeer.ts',
     'src/webhook/validate/eip.ts',

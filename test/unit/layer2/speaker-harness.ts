@@ -4,7 +4,8 @@ import { formatMac, parseMac } from '../../../src/layer2/addr.ts';
 import type { PeerLease } from '../../../src/layer2/ownership/types.ts';
 import type { Layer2Target } from '../../../src/layer2/speaker/desired.ts';
 import type { LinkHandle } from '../../../src/layer2/speaker/links.ts';
-import { Layer2Speaker, type LeaseStore, type SpeakerOptions } from '../../../src/layer2/speaker/speaker.ts';
+import type { LeaseStore, SpeakerOptions } from '../../../src/layer2/speaker/options.ts';
+import { Layer2Speaker } from '../../../src/layer2/speaker/speaker.ts';
 
 interface Stored {
   version: number;
