@@ -1,6 +1,8 @@
 // The speaker's side of the replica Leases: renews ours every renewInterval (at once when the claims
 // changed; startedAt taken before the send), LISTs all of them as a quorum read whenever the ownership
 // machine asks, and on stop hands over (empty claims, then the Lease deleted).
+import type { Clock } from '../../core/clock.ts';
+import { Timer } from '../../core/timer.ts';
 import type { Logger } from '../../obs/log.ts';
 import type { PeerClaims } from '../guard/peer-claims.ts';
 import type { OwnershipMachine } from '../ownership/machine.ts';
@@ -16,7 +18,7 @@ export interface LeaseSyncOptions {
   readonly renewIntervalMs: number;
   readonly machine: OwnershipMachine;
   readonly peerClaims: PeerClaims;
-  readonly now: () => number;
+  readonly clock: Clock;
   readonly log: Logger;
   /** The IPs we refuse to answer, sorted (written to the Lease). */
   readonly refused: () => string[];
@@ -29,8 +31,11 @@ export interface LeaseSyncOptions {
 export class LeaseSync {
   readonly #opts: LeaseSyncOptions;
   #active = false;
-  #renewTimer: NodeJS.Timeout | undefined;
-  #readTimer: NodeJS.Timeout | undefined;
+  readonly #now: () => number;
+  /** The next renew: renewInterval after the last one started (sooner when the claims change). */
+  readonly #renewTimer: Timer;
+  /** A quorum read the spacing after a read held back. */
+  readonly #readTimer: Timer;
   #renewing: Promise<void> | undefined;
   #renewAgain = false;
   #lastRenewStart = -Infinity;
@@ -43,6 +48,9 @@ export class LeaseSync {
 
   constructor(opts: LeaseSyncOptions) {
     this.#opts = opts;
+    this.#now = () => opts.clock.monotonic();
+    this.#renewTimer = new Timer(() => this.renewSoon(), { clock: opts.clock });
+    this.#readTimer = new Timer(() => opts.afterSync(), { clock: opts.clock });
   }
 
   start(): void {
@@ -53,7 +61,8 @@ export class LeaseSync {
   /** No renew or read starts from now on; the ones under way finish (see settled()). */
   halt(): void {
     this.#active = false;
-    for (const t of [this.#renewTimer, this.#readTimer]) clearTimeout(t);
+    this.#renewTimer.cancel();
+    this.#readTimer.cancel();
   }
 
   async settled(): Promise<void> {
@@ -68,15 +77,14 @@ export class LeaseSync {
       this.#renewAgain = true;
       return;
     }
-    const now = this.#opts.now();
+    const now = this.#now();
     const interval = this.#opts.renewIntervalMs;
     // after a failure, retry at the normal pace rather than in a tight loop
     if (this.#lastRenewFailed && now < this.#lastRenewStart + interval) {
       this.#scheduleRenew(this.#lastRenewStart + interval - now);
       return;
     }
-    clearTimeout(this.#renewTimer);
-    this.#renewTimer = undefined;
+    this.#renewTimer.cancel();
     this.#renewing = this.#renewOnce().finally(() => {
       this.#renewing = undefined;
       if (!this.#active) return;
@@ -84,26 +92,18 @@ export class LeaseSync {
         this.#renewAgain = false;
         this.renewSoon();
       } else {
-        this.#scheduleRenew(this.#lastRenewStart + interval - this.#opts.now());
+        this.#scheduleRenew(this.#lastRenewStart + interval - this.#now());
       }
     });
   }
 
   #scheduleRenew(delayMs: number): void {
-    if (this.#renewTimer !== undefined) return;
-    this.#renewTimer = setTimeout(
-      () => {
-        this.#renewTimer = undefined;
-        this.renewSoon();
-      },
-      Math.max(0, delayMs),
-    );
-    this.#renewTimer.unref();
+    if (!this.#renewTimer.pending) this.#renewTimer.restart(Math.max(0, delayMs));
   }
 
   async #renewOnce(): Promise<void> {
     const { machine, log } = this.#opts;
-    this.#lastRenewStart = this.#opts.now();
+    this.#lastRenewStart = this.#now();
     const claims = machine.claimsForLease();
     const refused = this.#opts.refused();
     try {
@@ -120,7 +120,7 @@ export class LeaseSync {
       m.renewsTotal.inc({ result: 'error' });
       const msg = e instanceof Error ? e.message : String(e);
       if (msg !== this.#lastError)
-        log.warn('layer2 Lease renew failed', { error: msg, fenced: !machine.fenceValid(this.#opts.now()) });
+        log.warn('layer2 Lease renew failed', { error: msg, fenced: !machine.fenceValid(this.#now()) });
       this.#lastError = msg;
     }
     this.#opts.afterSync();
@@ -129,15 +129,9 @@ export class LeaseSync {
   /** A quorum read now, unless one is under way or the last ended too recently (then a bit later). */
   readSoon(): void {
     if (!this.#active || this.#reading !== undefined) return;
-    const now = this.#opts.now();
+    const now = this.#now();
     if (now < this.#readNotBefore) {
-      if (this.#readTimer === undefined) {
-        this.#readTimer = setTimeout(() => {
-          this.#readTimer = undefined;
-          this.#opts.afterSync();
-        }, this.#readNotBefore - now);
-        this.#readTimer.unref();
-      }
+      if (!this.#readTimer.pending) this.#readTimer.restart(this.#readNotBefore - now);
       return;
     }
     this.#reading = this.#readOnce().finally(() => {
@@ -150,14 +144,14 @@ export class LeaseSync {
     const { self, peerClaims, machine } = this.#opts;
     try {
       const r = await this.#opts.leases.read();
-      const at = this.#opts.now();
+      const at = this.#now();
       for (const l of r.leases)
         if (l.node !== self) peerClaims.observe(at, l.node, l.claims, l.refused ?? [], r.macs.get(l.node));
       machine.quorumRead(r);
-      this.#readNotBefore = this.#opts.now() + MIN_READ_SPACING_MS;
+      this.#readNotBefore = this.#now() + MIN_READ_SPACING_MS;
       m.quorumReadsTotal.inc({ result: 'ok' });
     } catch (e) {
-      this.#readNotBefore = this.#opts.now() + READ_RETRY_MS;
+      this.#readNotBefore = this.#now() + READ_RETRY_MS;
       m.quorumReadsTotal.inc({ result: 'error' });
       this.#opts.log.debug('layer2 quorum read failed', {
         error: e instanceof Error ? e.message : String(e),

@@ -1,5 +1,6 @@
 // The interfaces the speaker answers on: one link (socket, responder, announcer) per interface any of
 // our targets needs, opened when first needed and closed when nothing needs it any more.
+import type { Clock } from '../../core/clock.ts';
 import { Announcer } from '../announcer.ts';
 import type { Layer2Counters } from '../counters.ts';
 import { type ForeignClaim, Responder } from '../responder.ts';
@@ -20,6 +21,7 @@ export interface LinkSetOptions {
   readonly mayAnswer: (ip: string) => boolean;
   readonly gratuitousCount: number;
   readonly gratuitousIntervalMs: number;
+  readonly clock: Clock;
   readonly counters: Layer2Counters;
   readonly onForeignClaim: (claim: ForeignClaim) => void;
   /** A socket was (re)opened: our MAC list in the Lease may have changed. */
@@ -110,6 +112,7 @@ export class LinkSet {
       mayAnswer,
       count: this.#opts.gratuitousCount,
       intervalMs: this.#opts.gratuitousIntervalMs,
+      clock: this.#opts.clock,
       counters,
     });
     link.onFrame((frame, pkttype) => responder.handleFrame(frame, pkttype));

@@ -1,5 +1,6 @@
 // What the Layer 2 speaker (speaker.ts) is built from: its timings, the Lease I/O it renews and reads
 // through, how it opens links, and the callbacks that tell the caller what it refused or resolved.
+import type { Clock } from '../../core/clock.ts';
 import type { Logger } from '../../obs/log.ts';
 import type { GuardConfig, Refusal } from '../guard/types.ts';
 import type { PeerLease } from '../ownership/types.ts';
@@ -44,6 +45,7 @@ export interface SpeakerOptions {
   readonly onResolved?: (target: Layer2Target | undefined, ip: string) => void;
   /** What we answer or refuse changed (an IP started or stopped being answered, refused, resolved). */
   readonly onHoldingsChanged?: () => void;
-  readonly now?: () => number;
+  /** Timers and monotonic time (default: the process clock); tests drive it by hand. */
+  readonly clock?: Clock;
   readonly log?: Logger;
 }

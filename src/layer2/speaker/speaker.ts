@@ -9,6 +9,8 @@
 //   guard   : an IP the machine lets us answer is probed first and answered only if nobody else holds
 //             it and it is not reserved (../guard/); a stranger's claim at any time refuses it again
 //   stop()  : shutdown() → advance (answer nothing) → renew with empty claims → delete our Lease
+import { systemClock } from '../../core/clock.ts';
+import { Timer } from '../../core/timer.ts';
 import { newCounters, type Layer2Counters } from '../counters.ts';
 import { OwnershipMachine } from '../ownership/machine.ts';
 import type { AdvanceResult, PeerLease } from '../ownership/types.ts';
@@ -16,13 +18,15 @@ import { AddressGuard } from '../guard/guard.ts';
 import type { GuardStep, Refusal } from '../guard/types.ts';
 import { PeerClaims } from '../guard/peer-claims.ts';
 import { logger, type Logger } from '../../obs/log.ts';
-import { probeFrame } from './conflicts.ts';
 import type { Layer2Target } from './desired.ts';
 import { ForeignClaims } from './foreign-claims.ts';
 import { LeaseSync } from './lease-sync.ts';
 import { LinkSet } from './link-set.ts';
 import * as m from './metrics.ts';
+import { Probes } from './probes.ts';
 import type { SpeakerOptions } from './options.ts';
+
+const METRICS_EVERY_MS = 1000;
 
 export class Layer2Speaker {
   readonly machine: OwnershipMachine;
@@ -34,6 +38,7 @@ export class Layer2Speaker {
   readonly #peerClaims: PeerClaims;
   readonly #leaseSync: LeaseSync;
   readonly #links: LinkSet;
+  readonly #probes: Probes;
   readonly #foreignClaims: ForeignClaims;
   #reserved: ReadonlyMap<string, string> = new Map();
   #targets = new Map<string, Layer2Target>();
@@ -41,9 +46,9 @@ export class Layer2Speaker {
   #stepQueued = false;
   #running = false;
   #stopped = false;
-  #wakeTimer: NodeJS.Timeout | undefined;
-  #probeTimer: NodeJS.Timeout | undefined;
-  #metricsTimer: NodeJS.Timeout | undefined;
+  /** The next step the machine or the guard asked for (wakeAt). */
+  readonly #wakeTimer: Timer;
+  readonly #metricsTimer: Timer;
 
   constructor(o: SpeakerOptions) {
     if (o.renewIntervalMs >= o.leaseDurationMs - o.marginMs) {
@@ -52,7 +57,17 @@ export class Layer2Speaker {
       );
     }
     this.#o = o;
-    this.#now = o.now ?? (() => performance.now());
+    const clock = o.clock ?? systemClock;
+    this.#now = () => clock.monotonic();
+    // through setImmediate: frames that arrived by then (an answer to a probe) are handled first
+    this.#wakeTimer = new Timer(() => setImmediate(() => this.step()), { clock });
+    this.#metricsTimer = new Timer(
+      () => {
+        this.#metricsTimer.restart(METRICS_EVERY_MS);
+        this.#syncMetrics();
+      },
+      { clock },
+    );
     this.#log = o.log ?? logger('layer2');
     this.machine = new OwnershipMachine({
       self: o.self,
@@ -75,10 +90,18 @@ export class Layer2Speaker {
       mayAnswer: (ip) => this.#guard.isActive(ip) && this.machine.mayAnswer(ip, this.#now()),
       gratuitousCount: o.gratuitousCount,
       gratuitousIntervalMs: o.gratuitousIntervalMs,
+      clock,
       counters: this.counters,
       onForeignClaim: (c) => this.#foreignClaims.handle(this.#now(), c),
       onReopen: () => this.#leaseSync.renewSoon(),
       log: this.#log,
+    });
+    this.#probes = new Probes({
+      links: this.#links,
+      guard: this.#guard,
+      machine: this.machine,
+      clock,
+      intervalMs: o.probeIntervalMs,
     });
     this.#leaseSync = new LeaseSync({
       self: o.self,
@@ -86,7 +109,7 @@ export class Layer2Speaker {
       renewIntervalMs: o.renewIntervalMs,
       machine: this.machine,
       peerClaims: this.#peerClaims,
-      now: this.#now,
+      clock,
       log: this.#log,
       refused: () => [...this.#guard.refusals().keys()].sort(),
       macs: () => this.#links.macs(),
@@ -117,12 +140,8 @@ export class Layer2Speaker {
     if (this.#running || this.#stopped) return;
     this.#running = true;
     this.#leaseSync.start();
-    if (this.#o.probeIntervalMs > 0) {
-      this.#probeTimer = setInterval(() => this.probe(), this.#o.probeIntervalMs);
-      this.#probeTimer.unref();
-    }
-    this.#metricsTimer = setInterval(() => this.#syncMetrics(), 1000);
-    this.#metricsTimer.unref();
+    this.#probes.start();
+    this.#metricsTimer.restart(METRICS_EVERY_MS);
     this.step();
   }
 
@@ -175,19 +194,14 @@ export class Layer2Speaker {
     const refused = [...this.#guard.refusals().keys()].sort().join(',');
     if (res.leaseDirty || refused !== this.#leaseSync.refusedWritten) this.#leaseSync.renewSoon();
     if (res.needQuorumRead) this.#leaseSync.readSoon();
-    clearTimeout(this.#wakeTimer);
-    this.#wakeTimer = undefined;
     const wakeAt =
       res.wakeAt === undefined
         ? g.wakeAt
         : g.wakeAt === undefined
           ? res.wakeAt
           : Math.min(res.wakeAt, g.wakeAt);
-    if (wakeAt !== undefined) {
-      // through setImmediate: frames that arrived by then (an answer to a probe) are handled first
-      this.#wakeTimer = setTimeout(() => setImmediate(() => this.step()), Math.max(0, wakeAt - now) + 1);
-      this.#wakeTimer.unref();
-    }
+    if (wakeAt === undefined) this.#wakeTimer.cancel();
+    else this.#wakeTimer.restart(Math.max(0, wakeAt - now) + 1);
   }
 
   #apply(res: AdvanceResult, g: GuardStep, now: number): void {
@@ -208,7 +222,7 @@ export class Layer2Speaker {
     }
     for (const ip of res.takeovers)
       this.#log.debug('layer2 may answer; probing first', { ip, phase: this.#guard.phase(ip) });
-    for (const ip of g.probe) this.#sendProbe(ip, now, true);
+    for (const ip of g.probe) this.#probes.send(ip, now, true);
     for (const r of g.refused) this.#refused(r);
     for (const ip of g.resolved) {
       this.#log.info('layer2 refusal over: nobody else answered the probe', { ip });
@@ -244,25 +258,9 @@ export class Layer2Speaker {
     this.#o.onRefused?.(t, r);
   }
 
-  /** A probe (ARP probe / DAD NS) for ip; `forGuard`: the guard counts on it being sent. */
-  #sendProbe(ip: string, now: number, forGuard: boolean): void {
-    const ls = this.#links.linkFor(ip);
-    const mac = ls?.link.mac;
-    const f = mac === undefined ? undefined : probeFrame(mac, ip);
-    const sent =
-      ls !== undefined && f !== undefined && this.machine.mayAnswer(ip, now) && ls.link.send(f) === 0;
-    if (sent) {
-      if (forGuard) m.acquireProbesTotal.inc();
-      else m.conflictProbesTotal.inc();
-    } else if (forGuard) {
-      this.#guard.probeNotSent(ip, now);
-    }
-  }
-
   /** Sends one conflict probe for every IP we answer (called periodically). */
   probe(): void {
-    const now = this.#now();
-    for (const ip of this.#guard.active()) this.#sendProbe(ip, now, false);
+    this.#probes.probeAnswered();
   }
 
   #syncMetrics(): void {
@@ -282,8 +280,9 @@ export class Layer2Speaker {
     this.step();
     this.#running = false;
     this.#leaseSync.halt();
-    clearTimeout(this.#wakeTimer);
-    for (const t of [this.#probeTimer, this.#metricsTimer]) clearInterval(t);
+    this.#wakeTimer.cancel();
+    this.#metricsTimer.cancel();
+    this.#probes.stop();
     this.#links.silence();
     if (wasRunning) {
       await this.#leaseSync.settled();
