@@ -3,6 +3,7 @@
 import type { Clock } from '../../core/clock.ts';
 import type { Logger } from '../../obs/log.ts';
 import type { GuardConfig, Refusal } from '../guard/types.ts';
+import { OwnershipMachine } from '../ownership/machine.ts';
 import type { PeerLease } from '../ownership/types.ts';
 import type { Layer2Target } from './desired.ts';
 import type { LinkHandle } from './links.ts';
@@ -48,4 +49,19 @@ export interface SpeakerOptions {
   /** Timers and monotonic time (default: the process clock); tests drive it by hand. */
   readonly clock?: Clock;
   readonly log?: Logger;
+  /**
+   * The ownership machine the speaker drives (default: ownershipFor(these options)). A test passes its
+   * own to watch the fence (mayAnswer) from outside; nothing else may drive it.
+   */
+  readonly ownership?: OwnershipMachine;
+}
+
+/** The ownership machine for a speaker with these options. */
+export function ownershipFor(o: SpeakerOptions): OwnershipMachine {
+  return new OwnershipMachine({
+    self: o.self,
+    leaseDurationMs: o.leaseDurationMs,
+    marginMs: o.marginMs,
+    keepAnsweringWithoutApi: o.keepAnsweringWithoutApi ?? false,
+  });
 }

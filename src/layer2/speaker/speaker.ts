@@ -12,7 +12,7 @@
 import { systemClock } from '../../core/clock.ts';
 import { Timer } from '../../core/timer.ts';
 import { newCounters, type Layer2Counters } from '../counters.ts';
-import { OwnershipMachine } from '../ownership/machine.ts';
+import type { OwnershipMachine } from '../ownership/machine.ts';
 import type { AdvanceResult, PeerLease } from '../ownership/types.ts';
 import { AddressGuard } from '../guard/guard.ts';
 import type { GuardStep, Refusal } from '../guard/types.ts';
@@ -24,14 +24,14 @@ import { LeaseSync } from './lease-sync.ts';
 import { LinkSet } from './link-set.ts';
 import * as m from './metrics.ts';
 import { Probes } from './probes.ts';
-import type { SpeakerOptions } from './options.ts';
+import { ownershipFor, type SpeakerOptions } from './options.ts';
 
 const METRICS_EVERY_MS = 1000;
 
 export class Layer2Speaker {
-  readonly machine: OwnershipMachine;
-  readonly counters: Layer2Counters = newCounters();
-  readonly #o: SpeakerOptions;
+  readonly #opts: SpeakerOptions;
+  readonly #machine: OwnershipMachine;
+  readonly #counters: Layer2Counters = newCounters();
   readonly #now: () => number;
   readonly #log: Logger;
   readonly #guard: AddressGuard;
@@ -56,7 +56,7 @@ export class Layer2Speaker {
         `layer2: --layer2-renew-interval (${o.renewIntervalMs} ms) must be below --layer2-lease-duration − --layer2-margin (${o.leaseDurationMs} − ${o.marginMs} ms)`,
       );
     }
-    this.#o = o;
+    this.#opts = o;
     const clock = o.clock ?? systemClock;
     this.#now = () => clock.monotonic();
     // through setImmediate: frames that arrived by then (an answer to a probe) are handled first
@@ -69,12 +69,7 @@ export class Layer2Speaker {
       { clock },
     );
     this.#log = o.log ?? logger('layer2');
-    this.machine = new OwnershipMachine({
-      self: o.self,
-      leaseDurationMs: o.leaseDurationMs,
-      marginMs: o.marginMs,
-      keepAnsweringWithoutApi: o.keepAnsweringWithoutApi ?? false,
-    });
+    this.#machine = o.ownership ?? ownershipFor(o);
     this.#guard = new AddressGuard(o.guard);
     // a replica's answers count as its own hand-over for this long after we last saw it claim the IP
     this.#peerClaims = new PeerClaims(2 * o.leaseDurationMs + o.gratuitousCount * o.gratuitousIntervalMs);
@@ -87,11 +82,11 @@ export class Layer2Speaker {
     this.#links = new LinkSet({
       openLink: o.openLink,
       ifnameOf: (ip) => this.#targets.get(ip)?.ifname,
-      mayAnswer: (ip) => this.#guard.isActive(ip) && this.machine.mayAnswer(ip, this.#now()),
+      mayAnswer: (ip) => this.#guard.isActive(ip) && this.#machine.mayAnswer(ip, this.#now()),
       gratuitousCount: o.gratuitousCount,
       gratuitousIntervalMs: o.gratuitousIntervalMs,
       clock,
-      counters: this.counters,
+      counters: this.#counters,
       onForeignClaim: (c) => this.#foreignClaims.handle(this.#now(), c),
       onReopen: () => this.#leaseSync.renewSoon(),
       log: this.#log,
@@ -99,7 +94,7 @@ export class Layer2Speaker {
     this.#probes = new Probes({
       links: this.#links,
       guard: this.#guard,
-      machine: this.machine,
+      machine: this.#machine,
       clock,
       intervalMs: o.probeIntervalMs,
     });
@@ -107,7 +102,7 @@ export class Layer2Speaker {
       self: o.self,
       leases: o.leases,
       renewIntervalMs: o.renewIntervalMs,
-      machine: this.machine,
+      machine: this.#machine,
       peerClaims: this.#peerClaims,
       clock,
       log: this.#log,
@@ -153,21 +148,21 @@ export class Layer2Speaker {
 
   setTargets(targets: ReadonlyMap<string, Layer2Target>): void {
     this.#targets = new Map(targets);
-    this.machine.setAddresses(new Map([...targets].map(([ip, t]) => [ip, t.eligible])));
+    this.#machine.setAddresses(new Map([...targets].map(([ip, t]) => [ip, t.eligible])));
     this.step();
   }
 
   /** A watch event (add/update) of a replica Lease. */
   peerObserved(lease: PeerLease, macs: readonly string[]): void {
-    if (lease.node === this.#o.self) return;
+    if (lease.node === this.#opts.self) return;
     this.#peerClaims.observe(this.#now(), lease.node, lease.claims, lease.refused ?? [], macs);
-    this.machine.peerObserved(this.#now(), lease);
+    this.#machine.peerObserved(this.#now(), lease);
     this.step();
   }
 
   peerDeleted(node: string): void {
-    if (node === this.#o.self) return;
-    this.machine.peerDeleted(this.#now(), node);
+    if (node === this.#opts.self) return;
+    this.#machine.peerDeleted(this.#now(), node);
     this.step();
   }
 
@@ -184,10 +179,10 @@ export class Layer2Speaker {
   step(): void {
     if (!this.#running) return;
     const now = this.#now();
-    const res = this.machine.advance(now);
+    const res = this.#machine.advance(now);
     this.#permitted = res.answering;
     this.#guard.sync(now, res.answering, this.#reserved, (ip) =>
-      this.#peerClaims.heldByPeer(now, ip, this.#o.self),
+      this.#peerClaims.heldByPeer(now, ip, this.#opts.self),
     );
     const g = this.#guard.step(now);
     this.#apply(res, g, now);
@@ -208,7 +203,7 @@ export class Layer2Speaker {
     // links: open what any target of ours needs, close what nothing needs any more
     const needed = new Set<string>();
     for (const t of this.#targets.values())
-      if (t.ifname !== undefined && t.eligible.includes(this.#o.self)) needed.add(t.ifname);
+      if (t.ifname !== undefined && t.eligible.includes(this.#opts.self)) needed.add(t.ifname);
     for (const ip of res.answering) {
       const ifname = this.#targets.get(ip)?.ifname;
       if (ifname !== undefined) needed.add(ifname);
@@ -226,7 +221,7 @@ export class Layer2Speaker {
     for (const r of g.refused) this.#refused(r);
     for (const ip of g.resolved) {
       this.#log.info('layer2 refusal over: nobody else answered the probe', { ip });
-      this.#o.onResolved?.(this.#targets.get(ip), ip);
+      this.#opts.onResolved?.(this.#targets.get(ip), ip);
     }
     for (const ip of g.announce) {
       m.takeoversTotal.inc();
@@ -236,8 +231,8 @@ export class Layer2Speaker {
     }
     m.syncHoldings(this.#guard.active().length, res.claims.length, this.#guard.refusals().values());
     if (g.announce.length + g.stopped.length + g.refused.length + g.resolved.length > 0)
-      this.#o.onHoldingsChanged?.();
-    m.syncFence(this.machine.fenceDeadline, now);
+      this.#opts.onHoldingsChanged?.();
+    m.syncFence(this.#machine.fenceDeadline, now);
   }
 
   #refused(r: Refusal): void {
@@ -255,7 +250,7 @@ export class Layer2Speaker {
       retryInS,
       eip: t?.eip,
     });
-    this.#o.onRefused?.(t, r);
+    this.#opts.onRefused?.(t, r);
   }
 
   /** Sends one conflict probe for every IP we answer (called periodically). */
@@ -264,8 +259,8 @@ export class Layer2Speaker {
   }
 
   #syncMetrics(): void {
-    m.syncCounters(this.counters);
-    m.syncFence(this.machine.fenceDeadline, this.#now());
+    m.syncCounters(this.#counters);
+    m.syncFence(this.#machine.fenceDeadline, this.#now());
   }
 
   /**
@@ -276,7 +271,7 @@ export class Layer2Speaker {
     if (this.#stopped) return;
     this.#stopped = true;
     const wasRunning = this.#running;
-    this.machine.shutdown();
+    this.#machine.shutdown();
     this.step();
     this.#running = false;
     this.#leaseSync.halt();

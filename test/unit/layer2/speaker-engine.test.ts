@@ -3,6 +3,7 @@ import { afterEach, describe, it } from 'node:test';
 import { BROADCAST_MAC, formatMac, parseIPv4, parseMac, ZERO_MAC } from '../../../src/layer2/addr.ts';
 import { ARP_REPLY, ARP_REQUEST, buildArp, parseArp } from '../../../src/layer2/arp.ts';
 import { rankNodes } from '../../../src/layer2/ownership/ranking.ts';
+import type { OwnershipMachine } from '../../../src/layer2/ownership/machine.ts';
 import type { Layer2Speaker } from '../../../src/layer2/speaker/speaker.ts';
 import { makeSpeaker, MemoryLeases, Sim, targets, TIMING, Wire } from './speaker-harness.ts';
 
@@ -44,11 +45,11 @@ function repliers(wire: Wire, ip: string, from = 0): string[] {
 }
 
 /** Checks at every instant of the test's clock whether more than one speaker may answer ip; stop() → violations. */
-function watchOverlap(sim: Sim, speakers: Layer2Speaker[], ip: string): () => number {
+function watchOverlap(sim: Sim, fences: OwnershipMachine[], ip: string): () => number {
   let violations = 0;
   const unwatch = sim.each(() => {
     const now = sim.clock.monotonic();
-    if (speakers.filter((s) => s.machine.mayAnswer(ip, now)).length > 1) violations++;
+    if (fences.filter((f) => f.mayAnswer(ip, now)).length > 1) violations++;
   });
   return () => {
     unwatch();
@@ -69,6 +70,8 @@ describe('Layer2Speaker over in-memory Leases and links', () => {
     a: Layer2Speaker;
     b: Layer2Speaker;
     owner: 'a' | 'b';
+    /** Each speaker's ownership machine: its fence, read from outside. */
+    fence: (s: Layer2Speaker) => OwnershipMachine;
   } {
     const sim = new Sim();
     const leases = new MemoryLeases(sim.clock);
@@ -82,16 +85,17 @@ describe('Layer2Speaker over in-memory Leases and links', () => {
       await sim.finish(b.speaker.stop());
     });
     const owner = rankNodes(IP, ['a', 'b'])[0] as 'a' | 'b';
-    return { sim, leases, wire, a: a.speaker, b: b.speaker, owner };
+    const fence = (s: Layer2Speaker): OwnershipMachine => (s === a.speaker ? a.ownership : b.ownership);
+    return { sim, leases, wire, a: a.speaker, b: b.speaker, owner, fence };
   }
 
   it('exactly the ranked replica answers, with its own MAC, after a gratuitous burst', async () => {
-    const { sim, wire, a, b, owner } = pair();
+    const { sim, wire, a, b, owner, fence } = pair();
     for (const s of [a, b]) {
       s.start();
       s.setTargets(targets([IP], ['a', 'b']));
     }
-    const stop = watchOverlap(sim, [a, b], IP);
+    const stop = watchOverlap(sim, [fence(a), fence(b)], IP);
     const ownerS = owner === 'a' ? a : b;
     await sim.until(() => ownerS.answering.includes(IP), 3000, 'owner answering');
     await sim.run(200);
@@ -111,14 +115,14 @@ describe('Layer2Speaker over in-memory Leases and links', () => {
   });
 
   it('stop() hands over at once: the peer answers long before the Lease would expire', async () => {
-    const { sim, leases, wire, a, b, owner } = pair();
+    const { sim, leases, wire, a, b, owner, fence } = pair();
     for (const s of [a, b]) {
       s.start();
       s.setTargets(targets([IP], ['a', 'b']));
     }
     const [ownerS, other] = owner === 'a' ? [a, b] : [b, a];
     await sim.until(() => ownerS.answering.includes(IP), 3000, 'owner answering');
-    const stop = watchOverlap(sim, [a, b], IP);
+    const stop = watchOverlap(sim, [fence(a), fence(b)], IP);
     const t0 = sim.clock.monotonic();
     await sim.finish(ownerS.stop());
     assert.equal(leases.leases.has(owner), false, 'Lease deleted');
@@ -132,17 +136,17 @@ describe('Layer2Speaker over in-memory Leases and links', () => {
   });
 
   it('an owner cut off from the API fences itself before the peer takes over; no overlap, ever', async () => {
-    const { sim, leases, a, b, owner } = pair();
+    const { sim, leases, a, b, owner, fence } = pair();
     for (const s of [a, b]) {
       s.start();
       s.setTargets(targets([IP], ['a', 'b']));
     }
     const [ownerS, other] = owner === 'a' ? [a, b] : [b, a];
     await sim.until(() => ownerS.answering.includes(IP), 3000, 'owner answering');
-    const stop = watchOverlap(sim, [a, b], IP);
+    const stop = watchOverlap(sim, [fence(a), fence(b)], IP);
     leases.down.add(owner);
     await sim.until(() => other.answering.includes(IP), 5000, 'peer takes over');
-    assert.equal(ownerS.machine.mayAnswer(IP, sim.clock.monotonic()), false);
+    assert.equal(fence(ownerS).mayAnswer(IP, sim.clock.monotonic()), false);
     // the API comes back: the old owner (ranked first) gets the IP back through release-before-take
     leases.down.delete(owner);
     await sim.until(() => ownerS.answering.includes(IP) && !other.answering.includes(IP), 5000, 'owner back');
@@ -248,7 +252,7 @@ describe('Layer2Speaker over in-memory Leases and links', () => {
 
   it("a stranger claiming an answered IP later: answering stops at once; the old owner's late answers after a hand-over are not conflicts", async () => {
     const refusals: string[] = [];
-    const { sim, wire, a, b, owner } = pair({
+    const { sim, wire, a, b, owner, fence } = pair({
       onRefused: (_t, r) => refusals.push(`${r.ip} ${r.mac ?? ''} ${r.kind ?? ''}`),
     });
     for (const s of [a, b]) {
@@ -278,7 +282,7 @@ describe('Layer2Speaker over in-memory Leases and links', () => {
     assert.ok(other.answering.includes(IP));
     wire.deliver(wire.link('eth0', MAC.stranger), reply(MAC.stranger, MAC.client));
     assert.equal(
-      other.machine.mayAnswer(IP, sim.clock.monotonic()) && other.answering.includes(IP),
+      fence(other).mayAnswer(IP, sim.clock.monotonic()) && other.answering.includes(IP),
       false,
       'still answering right after the claim',
     );

@@ -6,7 +6,8 @@ import { formatMac, parseMac } from '../../../src/layer2/addr.ts';
 import type { PeerLease } from '../../../src/layer2/ownership/types.ts';
 import type { Layer2Target } from '../../../src/layer2/speaker/desired.ts';
 import type { LinkHandle } from '../../../src/layer2/speaker/links.ts';
-import type { LeaseStore, SpeakerOptions } from '../../../src/layer2/speaker/options.ts';
+import type { OwnershipMachine } from '../../../src/layer2/ownership/machine.ts';
+import { type LeaseStore, ownershipFor, type SpeakerOptions } from '../../../src/layer2/speaker/options.ts';
 import { Layer2Speaker } from '../../../src/layer2/speaker/speaker.ts';
 import { ManualClock } from '../fixtures/manual-clock.ts';
 
@@ -160,8 +161,8 @@ export function makeSpeaker(
   node: string,
   mac: string,
   extra: Partial<SpeakerOptions> = {},
-): { speaker: Layer2Speaker; unwatch: () => void } {
-  const speaker = new Layer2Speaker({
+): { speaker: Layer2Speaker; ownership: OwnershipMachine; unwatch: () => void } {
+  const options: SpeakerOptions = {
     self: node,
     leases: leases.store(node, TIMING.leaseDurationMs),
     ...TIMING,
@@ -172,7 +173,10 @@ export function makeSpeaker(
     openLink: (ifname) => wire.link(ifname, mac),
     clock,
     ...extra,
-  });
+  };
+  // the speaker's own machine, kept here so the test can read the fence
+  const ownership = ownershipFor(options);
+  const speaker = new Layer2Speaker({ ...options, ownership });
   const unwatch = leases.watch((n, l) => {
     if (l === undefined) speaker.peerDeleted(n);
     else
@@ -187,7 +191,7 @@ export function makeSpeaker(
         l.macs,
       );
   });
-  return { speaker, unwatch };
+  return { speaker, ownership, unwatch };
 }
 
 export function target(ip: string, eligible: string[]): Layer2Target {
