@@ -15,6 +15,7 @@
 // Another host's own probe (ARP probe with sender 0.0.0.0, IPv6 DAD) is different: while we probe it
 // means both want the address (RFC 5227 §2.1.1) and we refuse; while we answer, we defend (the responder
 // answers it, the prober backs off) and stay active.
+import { OpenelbError } from '../../core/errors.ts';
 import type { ClaimKind } from '../responder.ts';
 import type { ClaimOutcome, GuardConfig, GuardPhase, GuardStep, Refusal } from './types.ts';
 
@@ -44,8 +45,10 @@ export class AddressGuard {
 
   constructor(config: GuardConfig) {
     if (config.retryInitialMs <= 0 || config.retryMaxMs < config.retryInitialMs) {
-      throw new RangeError(
+      throw new OpenelbError(
+        'OE_LAYER2_CONFIG',
         `address guard: retry delays must satisfy 0 < initial (${config.retryInitialMs} ms) ≤ max (${config.retryMaxMs} ms)`,
+        { context: { field: 'retryInitialMs/retryMaxMs' } },
       );
     }
     this.config = { ...config, probeCount: Math.max(1, Math.floor(config.probeCount)) };

@@ -10,6 +10,7 @@
 //             it and it is not reserved (../guard/); a stranger's claim at any time refuses it again
 //   stop()  : shutdown() → advance (answer nothing) → renew with empty claims → delete our Lease
 import { systemClock } from '../../core/clock.ts';
+import { OpenelbError } from '../../core/errors.ts';
 import { Timer } from '../../core/timer.ts';
 import { newCounters, type Layer2Counters } from '../counters.ts';
 import type { OwnershipMachine } from '../ownership/machine.ts';
@@ -52,8 +53,10 @@ export class Layer2Speaker {
 
   constructor(o: SpeakerOptions) {
     if (o.renewIntervalMs >= o.leaseDurationMs - o.marginMs) {
-      throw new RangeError(
+      throw new OpenelbError(
+        'OE_LAYER2_CONFIG',
         `layer2: --layer2-renew-interval (${o.renewIntervalMs} ms) must be below --layer2-lease-duration − --layer2-margin (${o.leaseDurationMs} − ${o.marginMs} ms)`,
+        { context: { field: 'layer2RenewIntervalMs' } },
       );
     }
     this.#opts = o;
