@@ -1,5 +1,7 @@
 // Bursts of gratuitous ARP (broadcast request + reply) / unsolicited NA when this replica takes an
 // address over, so neighbours switch to our MAC at once instead of after their cache times out.
+import { systemClock, type Clock } from '../core/clock.ts';
+import { Timer } from '../core/timer.ts';
 import { formatIp, parseIp } from './addr.ts';
 import { buildGratuitousArp } from './arp.ts';
 import { type Layer2Counters, newCounters } from './counters.ts';
@@ -15,6 +17,8 @@ export interface AnnouncerOptions {
   /** Milliseconds between rounds; default 500. */
   readonly intervalMs?: number;
   readonly counters?: Layer2Counters;
+  /** Default: the process clock. */
+  readonly clock?: Clock;
 }
 
 export type BurstEnd = 'done' | 'fenced' | 'cancelled';
@@ -26,7 +30,8 @@ export interface BurstResult {
 }
 
 interface Burst {
-  timer: NodeJS.Timeout | undefined;
+  /** The next round. */
+  readonly timer: Timer;
   finish: (end: BurstEnd) => void;
 }
 
@@ -53,16 +58,16 @@ export class Announcer {
     return new Promise<BurstResult>((resolve) => {
       let rounds = 0;
       const burst: Burst = {
-        timer: undefined,
+        // a burst under way keeps the process alive, as it always did
+        timer: new Timer(() => round(), { clock: this.#opts.clock ?? systemClock, unref: false }),
         finish: (end) => {
-          if (burst.timer !== undefined) clearTimeout(burst.timer);
+          burst.timer.cancel();
           if (this.#bursts.get(canonical) === burst) this.#bursts.delete(canonical);
           resolve({ ip: canonical, rounds, end });
         },
       };
       this.#bursts.set(canonical, burst);
       const round = (): void => {
-        burst.timer = undefined;
         const mac = this.#opts.link.mac;
         if (!this.#opts.mayAnswer(canonical)) {
           this.counters.repliesFenced++;
@@ -81,7 +86,7 @@ export class Announcer {
         }
         rounds++;
         if (rounds >= this.#count) burst.finish('done');
-        else burst.timer = setTimeout(round, this.#intervalMs);
+        else burst.timer.restart(this.#intervalMs);
       };
       round();
     });

@@ -3,6 +3,8 @@
 // name when the interface is deleted and re-created (new ifindex, maybe a new MAC).
 import { EventEmitter } from 'node:events';
 import { constants } from 'node:os';
+import { systemClock, type Clock } from '../core/clock.ts';
+import { Timer } from '../core/timer.ts';
 import { formatMac } from './addr.ts';
 import { type AfPacketAddon, type NativeSocket, loadAddon } from './addon.ts';
 import { arpNdpFilter } from './filter.ts';
@@ -49,6 +51,8 @@ export interface PacketSocketOptions {
   /** Keep the event loop alive while open; default true. */
   readonly ref?: boolean;
   readonly addon?: AfPacketAddon;
+  /** Default: the process clock. */
+  readonly clock?: Clock;
 }
 
 const IFF_UP = 1;
@@ -63,11 +67,14 @@ export class PacketSocket extends EventEmitter<PacketSocketEvents> {
   readonly #ref: boolean;
   #native: NativeSocket | undefined;
   #state: InterfaceState | undefined;
-  #timer: NodeJS.Timeout | undefined;
-  #resumeTimer: NodeJS.Timeout | undefined;
+  readonly #clock: Clock;
+  /** The next check of the interface by name. */
+  readonly #checkTimer: Timer;
+  /** A resume() held back during an error storm. */
+  readonly #resumeTimer: Timer;
   #groups = new Map<string, { mac: Buffer; refs: number }>();
   #allMulti = false;
-  #errWindowStart = 0;
+  #errWindowStart = -Infinity;
   #errCount = 0;
   #stopped = true;
 
@@ -78,6 +85,15 @@ export class PacketSocket extends EventEmitter<PacketSocketEvents> {
     this.#filter = opts.filter ?? arpNdpFilter();
     this.#checkIntervalMs = opts.checkIntervalMs ?? 1000;
     this.#ref = opts.ref ?? true;
+    this.#clock = opts.clock ?? systemClock;
+    this.#checkTimer = new Timer(
+      () => {
+        this.#checkTimer.restart(this.#checkIntervalMs);
+        this.check();
+      },
+      { clock: this.#clock },
+    );
+    this.#resumeTimer = new Timer(() => this.#resume(), { clock: this.#clock, unref: false });
   }
 
   get isOpen(): boolean {
@@ -98,15 +114,13 @@ export class PacketSocket extends EventEmitter<PacketSocketEvents> {
     if (!this.#stopped) return;
     this.#stopped = false;
     this.check();
-    this.#timer = setInterval(() => this.check(), this.#checkIntervalMs);
-    this.#timer.unref();
+    this.#checkTimer.restart(this.#checkIntervalMs);
   }
 
   close(): void {
     this.#stopped = true;
-    if (this.#timer !== undefined) clearInterval(this.#timer);
-    if (this.#resumeTimer !== undefined) clearTimeout(this.#resumeTimer);
-    this.#timer = this.#resumeTimer = undefined;
+    this.#checkTimer.cancel();
+    this.#resumeTimer.cancel();
     this.#native?.close();
     this.#native = undefined;
   }
@@ -246,18 +260,15 @@ export class PacketSocket extends EventEmitter<PacketSocketEvents> {
       const before = this.#native;
       this.check(); // deleted or re-created interface → closed or reopened
       if (this.#native === undefined || this.#native !== before) return;
-      const now = Date.now();
+      const now = this.#clock.monotonic();
       if (now - this.#errWindowStart > 1000) {
         this.#errWindowStart = now;
         this.#errCount = 0;
       }
       if (++this.#errCount <= ERROR_STORM_LIMIT) {
         this.#resume();
-      } else if (this.#resumeTimer === undefined) {
-        this.#resumeTimer = setTimeout(() => {
-          this.#resumeTimer = undefined;
-          this.#resume();
-        }, STORM_DELAY_MS);
+      } else if (!this.#resumeTimer.pending) {
+        this.#resumeTimer.restart(STORM_DELAY_MS);
       }
     } catch (e) {
       log.error('packet socket error handling failed', { ifname: this.ifname, error: String(e) });

@@ -40,8 +40,6 @@ const KNOWN = {
     'src/controllers/service/decide.ts',
     'src/controllers/service/engine.ts',
     'src/ipam/pool.ts',
-    'src/layer2/guard/guard.ts',
-    'src/layer2/speaker/speaker.ts',
   ]),
   ipParsers: new Set<string>([
     'src/api/rules/bgpconf.ts',

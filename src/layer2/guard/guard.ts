@@ -15,53 +15,9 @@
 // Another host's own probe (ARP probe with sender 0.0.0.0, IPv6 DAD) is different: while we probe it
 // means both want the address (RFC 5227 §2.1.1) and we refuse; while we answer, we defend (the responder
 // answers it, the prober backs off) and stay active.
+import { OpenelbError } from '../../core/errors.ts';
 import type { ClaimKind } from '../responder.ts';
-
-export type GuardPhase = 'probing' | 'active' | 'refused';
-
-export interface Refusal {
-  readonly ip: string;
-  readonly cause: 'conflict' | 'reserved';
-  /** The MAC that answered or claimed the address (cause conflict). */
-  readonly mac?: string;
-  readonly kind?: ClaimKind;
-  /** Why, for people: "MAC … answers for it" or the reservation. */
-  readonly detail: string;
-  /** Monotonic time the refusal started. */
-  readonly since: number;
-  /** Next re-probe (cause conflict). */
-  readonly retryAt?: number;
-  /** Consecutive conflicts (cause conflict). */
-  readonly attempts: number;
-}
-
-export interface GuardConfig {
-  /** Probe window before the first answer for an address no other replica held recently. */
-  readonly probeWaitMs: number;
-  /** Probe window when another replica held the address until just now (a failover or hand-over). */
-  readonly takeoverProbeWaitMs: number;
-  /** Probes sent per window, evenly spaced from its start (at least 1). */
-  readonly probeCount: number;
-  readonly retryInitialMs: number;
-  readonly retryMaxMs: number;
-}
-
-export interface GuardStep {
-  /** Send a probe for each of these now. */
-  readonly probe: readonly string[];
-  /** Became active: start answering, send the gratuitous burst. */
-  readonly announce: readonly string[];
-  /** Were active and are not any more (refused or no longer permitted). */
-  readonly stopped: readonly string[];
-  /** Refusals that started now (a re-probe that met the other host again counts too). */
-  readonly refused: readonly Refusal[];
-  /** Refused addresses answered again after a clean probe, or no longer reserved. */
-  readonly resolved: readonly string[];
-  /** Call step() again no later than this (undefined: nothing pending). */
-  readonly wakeAt: number | undefined;
-}
-
-export type ClaimOutcome = 'refused' | 'postponed' | 'defended' | 'ignored';
+import type { ClaimOutcome, GuardConfig, GuardPhase, GuardStep, Refusal } from './types.ts';
 
 interface Entry {
   phase: GuardPhase;
@@ -89,8 +45,10 @@ export class AddressGuard {
 
   constructor(config: GuardConfig) {
     if (config.retryInitialMs <= 0 || config.retryMaxMs < config.retryInitialMs) {
-      throw new RangeError(
+      throw new OpenelbError(
+        'OE_LAYER2_CONFIG',
         `address guard: retry delays must satisfy 0 < initial (${config.retryInitialMs} ms) ≤ max (${config.retryMaxMs} ms)`,
+        { context: { field: 'retryInitialMs/retryMaxMs' } },
       );
     }
     this.config = { ...config, probeCount: Math.max(1, Math.floor(config.probeCount)) };

@@ -1,6 +1,7 @@
 // The Layer 2 speaker as a manager component: caches → targets and reserved addresses, a watch on the
 // replica Leases → the machine, refusals → Events and the Eip condition. Starts acting only after the
 // caches have synced.
+import { Timer } from '../../core/timer.ts';
 import type { Component, ComponentFactory, ManagerContext } from '../../manager/component.ts';
 import { FaultGuard } from '../../manager/faults.ts';
 import { Informer, intentChanged, KubeClient, type Lease, Resources } from '../../kube/index.ts';
@@ -30,7 +31,11 @@ class Layer2Component implements Component {
   #leases: Informer<Lease> | undefined;
   #unsubscribe: (() => void)[] = [];
   #recomputeQueued = false;
-  #rescan: NodeJS.Timeout | undefined;
+  /** The next rescan of the interfaces and routes. */
+  readonly #rescan = new Timer(() => {
+    this.#rescan.restart(RESCAN_MS);
+    this.#queueRecompute();
+  });
   #began: Promise<void> | undefined;
   #stopping = false;
   #lastProblems = '';
@@ -154,8 +159,7 @@ class Layer2Component implements Component {
     this.#guardedRecompute();
     speaker.start();
     leases.start();
-    this.#rescan = setInterval(() => this.#queueRecompute(), RESCAN_MS);
-    this.#rescan.unref();
+    this.#rescan.restart(RESCAN_MS);
     log.info('layer2 speaker started', { node: this.#ctx.cfg.nodeName });
   }
 
@@ -224,7 +228,7 @@ class Layer2Component implements Component {
   async stop(): Promise<void> {
     this.#stopping = true;
     this.#faults.stop();
-    clearInterval(this.#rescan);
+    this.#rescan.cancel();
     await Promise.race([this.#began, Promise.resolve()]);
     await this.#speaker?.stop();
     await this.#reporter?.stop();

@@ -5,6 +5,9 @@
 // Lease.spec.leaseDurationSeconds is whole seconds; Layer 2 Leases may be shorter (sub-second failover),
 // so the exact duration travels in an annotation and leaseDurationSeconds carries it rounded up (what
 // other tools display). Peers trust the annotation when present.
+import { systemClock, type Clock } from '../../core/clock.ts';
+import { OpenelbError } from '../../core/errors.ts';
+import { kubeMicroTime } from '../../core/time.ts';
 import {
   isAlreadyExists,
   isConflict,
@@ -13,7 +16,6 @@ import {
   type Lease,
   Resources,
 } from '../../kube/index.ts';
-import { kubeMicroTime } from '../../core/time.ts';
 import {
   CLAIMS_ANNOTATION,
   decodeClaims,
@@ -40,8 +42,8 @@ export interface ReplicaLeaseOptions {
   /** Node name: the Lease is openelb-layer2-<node>, holderIdentity = node. */
   readonly node: string;
   readonly leaseDurationMs: number;
-  /** Monotonic clock. */
-  readonly now?: () => number;
+  /** startedAt / completedAt are its monotonic time (default: the process clock). */
+  readonly clock?: Clock;
 }
 
 export interface RenewOutcome {
@@ -76,14 +78,15 @@ export function macsOf(l: Lease): string[] {
 
 export class ReplicaLeaseIO {
   readonly name: string;
-  readonly #o: ReplicaLeaseOptions;
+  readonly #opts: ReplicaLeaseOptions;
   readonly #now: () => number;
   #current: Lease | undefined;
 
   constructor(o: ReplicaLeaseOptions) {
-    this.#o = o;
+    this.#opts = o;
     this.name = replicaLeaseName(o.node);
-    this.#now = o.now ?? (() => performance.now());
+    const clock = o.clock ?? systemClock;
+    this.#now = () => clock.monotonic();
   }
 
   #desired(
@@ -92,7 +95,7 @@ export class ReplicaLeaseIO {
     macs: readonly string[],
     refused: readonly string[],
   ): Lease {
-    const { namespace, node, leaseDurationMs } = this.#o;
+    const { namespace, node, leaseDurationMs } = this.#opts;
     const now = kubeMicroTime();
     const annotations = { ...(base?.metadata.annotations ?? {}) };
     annotations[CLAIMS_ANNOTATION] = encodeClaims(claims);
@@ -130,7 +133,7 @@ export class ReplicaLeaseIO {
     macs: readonly string[],
     refused: readonly string[] = [],
   ): Promise<RenewOutcome> {
-    const { client, namespace } = this.#o;
+    const { client, namespace } = this.#opts;
     for (let attempt = 0; attempt < 3; attempt++) {
       if (this.#current === undefined) {
         this.#current = await client.getOrUndefined<Lease>(Resources.Lease, this.name, namespace);
@@ -147,9 +150,10 @@ export class ReplicaLeaseIO {
       } catch (e) {
         // someone else changed or deleted it (an operator, a previous incarnation): read again
         if (creating && isNotFound(e))
-          throw new Error(
+          throw new OpenelbError(
+            'OE_LAYER2_LEASE_CREATE',
             `Lease ${namespace}/${this.name}: cannot create it (does namespace ${namespace} exist?): ${e instanceof Error ? e.message : String(e)}`,
-            { cause: e },
+            { cause: e, context: { namespace, name: this.name } },
           );
         if (isConflict(e) || isNotFound(e) || isAlreadyExists(e)) {
           this.#current = undefined;
@@ -158,14 +162,16 @@ export class ReplicaLeaseIO {
         throw e;
       }
     }
-    throw new Error(
+    throw new OpenelbError(
+      'OE_LAYER2_LEASE_CONFLICT',
       `Lease ${namespace}/${this.name}: renew kept conflicting with other writers (3 attempts)`,
+      { context: { namespace, name: this.name } },
     );
   }
 
   /** Deletes our Lease (guarded by the last resourceVersion we wrote, so a successor's is never removed). */
   async delete(): Promise<void> {
-    const { client, namespace } = this.#o;
+    const { client, namespace } = this.#opts;
     const rv = this.#current?.metadata.resourceVersion;
     try {
       await client.delete(
@@ -187,7 +193,7 @@ export class ReplicaLeaseIO {
     leases: PeerLease[];
     macs: Map<string, string[]>;
   }> {
-    const { client, namespace } = this.#o;
+    const { client, namespace } = this.#opts;
     const startedAt = this.#now();
     const l = await client.list<Lease>(Resources.Lease, {
       namespace,

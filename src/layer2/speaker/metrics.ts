@@ -2,6 +2,7 @@
 // plain counters; syncCounters() moves their growth into the Prometheus counters.
 import { counter, gauge } from '../../obs/metrics.ts';
 import type { Layer2Counters } from '../counters.ts';
+import type { Refusal } from '../guard/types.ts';
 
 export const ipsOwned = gauge('layer2_ips_owned', 'Layer 2 IPs this replica answers ARP/NDP for');
 export const ipsClaimed = gauge(
@@ -88,4 +89,18 @@ export function syncCounters(c: Layer2Counters): void {
   if (d('sendErrors') > 0) sendErrorsTotal.inc(d('sendErrors'));
   if (d('foreignClaims') > 0) foreignTotal.inc(d('foreignClaims'));
   last.set(c, { ...c });
+}
+
+/** The holdings gauges: answered, claimed, and refused by cause. */
+export function syncHoldings(answered: number, claimed: number, refusals: Iterable<Refusal>): void {
+  ipsOwned.set(answered);
+  ipsClaimed.set(claimed);
+  const byCause = { conflict: 0, reserved: 0 };
+  for (const r of refusals) byCause[r.cause]++;
+  for (const [cause, n] of Object.entries(byCause)) ipsRefused.set({ cause }, n);
+}
+
+/** Time left on the fence (0 = fenced, or no fence yet). */
+export function syncFence(deadline: number | undefined, now: number): void {
+  fenceRemaining.set(deadline === undefined ? 0 : Math.max(0, (deadline - now) / 1000));
 }

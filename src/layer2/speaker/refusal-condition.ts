@@ -8,7 +8,7 @@
 // replicas never lose each other's entries.
 import type { Condition } from '../../kube/types.ts';
 import { parseIp } from '../addr.ts';
-import type { Refusal } from '../guard/guard.ts';
+import type { Refusal } from '../guard/types.ts';
 
 export const LAYER2_CONFLICT = 'Layer2Conflict';
 const SEPARATOR = '; ';

@@ -3,6 +3,9 @@
 // `Layer2ConflictResolved` when the address is answered again, and the Eip condition `Layer2Conflict`
 // (refusal-condition.ts), written by a debounced, level-triggered pass over the Eips.
 import type { Eip } from '../../api/v1alpha2.ts';
+import type { Clock } from '../../core/clock.ts';
+import { kubeTime } from '../../core/time.ts';
+import { Timer } from '../../core/timer.ts';
 import {
   errorMessage,
   type EventRecorder,
@@ -13,7 +16,7 @@ import {
 import type { Condition } from '../../kube/types.ts';
 import type { Logger } from '../../obs/log.ts';
 import { canonicalIp } from '../addr.ts';
-import type { Refusal } from '../guard/guard.ts';
+import type { Refusal } from '../guard/types.ts';
 import type { Layer2Target } from './desired.ts';
 import { LAYER2_CONFLICT, nextConflictCondition, refusalEntry } from './refusal-condition.ts';
 
@@ -33,6 +36,8 @@ export interface RefusalReporterOptions {
   readonly log: Logger;
   /** Coalescing delay of the condition pass (default 100 ms). */
   readonly debounceMs?: number;
+  /** Default: the process clock. */
+  readonly clock?: Clock;
 }
 
 const EIP_API_VERSION = 'network.kubesphere.io/v1alpha2';
@@ -42,18 +47,20 @@ function asEvented(o: KubeObject, apiVersion: string, kind: string): KubeObject 
 }
 
 export class RefusalReporter {
-  readonly #o: RefusalReporterOptions;
-  #timer: NodeJS.Timeout | undefined;
+  readonly #opts: RefusalReporterOptions;
+  /** The coalesced condition pass poke() asked for. */
+  readonly #passTimer: Timer;
   #running: Promise<void> | undefined;
-  #again = false;
+  #passAgain = false;
   #stopped = false;
 
   constructor(o: RefusalReporterOptions) {
-    this.#o = o;
+    this.#opts = o;
+    this.#passTimer = new Timer(() => this.#runPass(), { clock: o.clock });
   }
 
   refused(target: Layer2Target | undefined, r: Refusal): void {
-    const { node, events } = this.#o;
+    const { node, events } = this.#opts;
     const why =
       r.cause === 'conflict'
         ? `${r.detail}; probing again with backoff, answered only once no other host answers`
@@ -68,63 +75,64 @@ export class RefusalReporter {
   }
 
   resolved(target: Layer2Target | undefined, ip: string): void {
-    const msg = `node ${this.#o.node} answers ${ip} again: no other host answered its probe`;
+    const msg = `node ${this.#opts.node} answers ${ip} again: no other host answered its probe`;
     for (const svc of target?.services ?? [])
-      this.#o.events.event(asEvented(svc, 'v1', 'Service'), 'Normal', 'Layer2ConflictResolved', msg);
+      this.#opts.events.event(asEvented(svc, 'v1', 'Service'), 'Normal', 'Layer2ConflictResolved', msg);
     const eip = this.#eip(target?.eip);
     if (eip !== undefined)
-      this.#o.events.event(asEvented(eip, EIP_API_VERSION, 'Eip'), 'Normal', 'Layer2ConflictResolved', msg);
+      this.#opts.events.event(
+        asEvented(eip, EIP_API_VERSION, 'Eip'),
+        'Normal',
+        'Layer2ConflictResolved',
+        msg,
+      );
     this.poke();
   }
 
   /** Something changed (holdings, Eips): run a condition pass soon. */
   poke(): void {
-    if (this.#stopped || this.#timer !== undefined) return;
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      this.#kick();
-    }, this.#o.debounceMs ?? 100);
-    this.#timer.unref();
+    if (this.#stopped || this.#passTimer.pending) return;
+    this.#passTimer.restart(this.#opts.debounceMs ?? 100);
   }
 
   /** Runs a condition pass now and waits for it (and for one queued behind it). */
   async flush(): Promise<void> {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#kick();
+    this.#passTimer.cancel();
+    this.#runPass();
     while (this.#running !== undefined) await this.#running;
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
-    clearTimeout(this.#timer);
+    this.#passTimer.cancel();
     await this.#running;
   }
 
   #eip(name: string | undefined): Eip | undefined {
     if (name === undefined) return undefined;
-    for (const e of this.#o.eips()) if (e.metadata.name === name) return e;
+    for (const e of this.#opts.eips()) if (e.metadata.name === name) return e;
     return undefined;
   }
 
-  #kick(): void {
+  /** A condition pass now, or right after the one under way. */
+  #runPass(): void {
     if (this.#stopped) return;
     if (this.#running !== undefined) {
-      this.#again = true;
+      this.#passAgain = true;
       return;
     }
     this.#running = this.#pass().finally(() => {
       this.#running = undefined;
-      if (this.#again) {
-        this.#again = false;
-        this.#kick();
+      if (this.#passAgain) {
+        this.#passAgain = false;
+        this.#runPass();
       }
     });
   }
 
   /** Per Eip: entries for the addresses we hold (refused → entry, answered → none; probing → no verdict). */
   #mine(): Map<string, Map<string, string | null>> {
-    const { speaker, node } = this.#o;
+    const { speaker, node } = this.#opts;
     const out = new Map<string, Map<string, string | null>>();
     const put = (ip: string, v: string | null): void => {
       const eip = speaker.targets.get(ip)?.eip;
@@ -140,7 +148,7 @@ export class RefusalReporter {
 
   async #pass(): Promise<void> {
     const mine = this.#mine();
-    for (const eip of this.#o.eips()) {
+    for (const eip of this.#opts.eips()) {
       if (this.#stopped) return;
       const name = eip.metadata.name;
       const own = mine.get(name) ?? new Map<string, string | null>();
@@ -148,20 +156,18 @@ export class RefusalReporter {
       if (current === undefined && own.size === 0) continue;
       if (nextConflictCondition(current, own, allocatedIn(eip)) === undefined) continue;
       try {
-        await this.#o.writer.updateStatus<Eip>(Resources.Eip, { name }, (cur) => {
+        await this.#opts.writer.updateStatus<Eip>(Resources.Eip, { name }, (cur) => {
           const conds = cur.status?.conditions ?? [];
           const have = conds.find((c) => c.type === LAYER2_CONFLICT);
           const want = nextConflictCondition(have, own, allocatedIn(cur));
           if (want === undefined) return undefined;
           const lastTransitionTime =
-            have !== undefined && have.status === want.status
-              ? have.lastTransitionTime
-              : new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+            have !== undefined && have.status === want.status ? have.lastTransitionTime : kubeTime();
           const next: Condition = { ...want, lastTransitionTime };
           return { conditions: [...conds.filter((c) => c.type !== LAYER2_CONFLICT), next] };
         });
       } catch (e) {
-        this.#o.log.warn(
+        this.#opts.log.warn(
           'layer2: could not write the Layer2Conflict condition of an Eip; retrying on the next change',
           { eip: name, error: errorMessage(e) },
         );

@@ -2,7 +2,8 @@
 // back off between re-probes, never answer a reserved address, defend against probes once answering.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { AddressGuard, type GuardConfig, type GuardStep } from '../../../src/layer2/guard/guard.ts';
+import { AddressGuard } from '../../../src/layer2/guard/guard.ts';
+import type { GuardConfig, GuardStep } from '../../../src/layer2/guard/types.ts';
 
 const CFG: GuardConfig = {
   probeWaitMs: 300,

@@ -2,7 +2,7 @@
 // the addresses it holds; entries of addresses the pool no longer allocates go.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Refusal } from '../../../src/layer2/guard/guard.ts';
+import type { Refusal } from '../../../src/layer2/guard/types.ts';
 import {
   nextConflictCondition,
   parseEntries,

@@ -2,15 +2,24 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Eip } from '../../../src/api/v1alpha2.ts';
 import { EventRecorder, KubeClient, ObjectWriter, Resources } from '../../../src/kube/index.ts';
-import type { CoreEvent } from '../../../src/kube/types.ts';
+import type { CoreEvent, KubeObject } from '../../../src/kube/types.ts';
 import { logger } from '../../../src/obs/log.ts';
-import type { Refusal } from '../../../src/layer2/guard/guard.ts';
+import type { Refusal } from '../../../src/layer2/guard/types.ts';
 import { type HoldingsView, RefusalReporter } from '../../../src/layer2/speaker/refusal-report.ts';
 import { startKubeDouble, type KubeDouble } from '../../kube/double.ts';
 
 // Two replicas' reporters writing the Eip condition Layer2Conflict through the API double: each edits
 // only the entries of the addresses it holds, neither loses the other's nor the allocator's conditions,
 // and the Events name the other host's MAC.
+
+/** An EventRecorder whose fire-and-forget writes the test can wait for. */
+class AwaitedEvents extends EventRecorder {
+  readonly writes: Promise<CoreEvent | undefined>[] = [];
+
+  override event(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): void {
+    this.writes.push(this.record(obj, type, reason, message));
+  }
+}
 
 function view(answering: string[], refusals: Refusal[], eip = 'lan'): HoldingsView {
   const targets = new Map(
@@ -70,14 +79,18 @@ describe('RefusalReporter', () => {
     await api?.close();
   });
 
+  let events: AwaitedEvents | undefined;
+
   async function passOf(node: string, v: HoldingsView): Promise<RefusalReporter> {
     const eips = [await client.get<Eip>(Resources.Eip, 'lan')];
+    const recorder = new AwaitedEvents(client, { component: 'test', host: node });
+    events = recorder;
     const r = new RefusalReporter({
       node,
       speaker: v,
       eips: () => eips,
       writer: new ObjectWriter(client),
-      events: new EventRecorder(client, { component: 'test', host: node }),
+      events: recorder,
       log: logger('test'),
       debounceMs: 0,
     });
@@ -137,12 +150,9 @@ describe('RefusalReporter', () => {
       conflict('10.99.0.1', '52:54:00:00:00:09'),
     );
     await settle(r);
-    let ev: CoreEvent | undefined;
-    for (let i = 0; i < 200 && ev === undefined; i++) {
-      const evs = (await client.list<CoreEvent>(Resources.Event, { namespace: 'default' })).items;
-      ev = evs.find((e) => e.reason === 'Layer2Conflict' && e.involvedObject.name === 'lan');
-      if (ev === undefined) await new Promise((res) => setTimeout(res, 25));
-    }
+    await Promise.all(events?.writes ?? []);
+    const evs = (await client.list<CoreEvent>(Resources.Event, { namespace: 'default' })).items;
+    const ev = evs.find((e) => e.reason === 'Layer2Conflict' && e.involvedObject.name === 'lan');
     assert.match(
       ev?.message ?? '',
       /^node node1 refuses 10\.99\.0\.1 and does not answer ARP\/NDP for it: MAC 52:54:00:00:00:09 answers for it/,

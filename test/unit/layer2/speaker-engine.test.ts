@@ -3,8 +3,9 @@ import { afterEach, describe, it } from 'node:test';
 import { BROADCAST_MAC, formatMac, parseIPv4, parseMac, ZERO_MAC } from '../../../src/layer2/addr.ts';
 import { ARP_REPLY, ARP_REQUEST, buildArp, parseArp } from '../../../src/layer2/arp.ts';
 import { rankNodes } from '../../../src/layer2/ownership/ranking.ts';
+import type { OwnershipMachine } from '../../../src/layer2/ownership/machine.ts';
 import type { Layer2Speaker } from '../../../src/layer2/speaker/speaker.ts';
-import { makeSpeaker, MemoryLeases, targets, TIMING, until, Wire } from './speaker-harness.ts';
+import { makeSpeaker, MemoryLeases, Sim, targets, TIMING, Wire } from './speaker-harness.ts';
 
 const MAC = {
   a: '02:00:00:00:00:0a',
@@ -43,15 +44,15 @@ function repliers(wire: Wire, ip: string, from = 0): string[] {
   return [...out];
 }
 
-/** Samples every 2 ms whether more than one speaker may answer ip; returns stop() → violations. */
-function watchOverlap(speakers: Layer2Speaker[], ip: string): () => number {
+/** Checks at every instant of the test's clock whether more than one speaker may answer ip; stop() → violations. */
+function watchOverlap(sim: Sim, fences: OwnershipMachine[], ip: string): () => number {
   let violations = 0;
-  const t = setInterval(() => {
-    const now = performance.now();
-    if (speakers.filter((s) => s.machine.mayAnswer(ip, now)).length > 1) violations++;
-  }, 2);
+  const unwatch = sim.each(() => {
+    const now = sim.clock.monotonic();
+    if (fences.filter((f) => f.mayAnswer(ip, now)).length > 1) violations++;
+  });
   return () => {
-    clearInterval(t);
+    unwatch();
     return violations;
   };
 }
@@ -62,37 +63,42 @@ describe('Layer2Speaker over in-memory Leases and links', () => {
     for (const c of cleanups.splice(0).reverse()) await c();
   });
 
-  function pair(extra: Parameters<typeof makeSpeaker>[4] = {}): {
+  function pair(extra: Parameters<typeof makeSpeaker>[5] = {}): {
+    sim: Sim;
     leases: MemoryLeases;
     wire: Wire;
     a: Layer2Speaker;
     b: Layer2Speaker;
     owner: 'a' | 'b';
+    /** Each speaker's ownership machine: its fence, read from outside. */
+    fence: (s: Layer2Speaker) => OwnershipMachine;
   } {
-    const leases = new MemoryLeases();
+    const sim = new Sim();
+    const leases = new MemoryLeases(sim.clock);
     const wire = new Wire();
-    const a = makeSpeaker(leases, wire, 'a', MAC.a, extra);
-    const b = makeSpeaker(leases, wire, 'b', MAC.b, extra);
+    const a = makeSpeaker(sim.clock, leases, wire, 'a', MAC.a, extra);
+    const b = makeSpeaker(sim.clock, leases, wire, 'b', MAC.b, extra);
     cleanups.push(async () => {
       a.unwatch();
       b.unwatch();
-      await a.speaker.stop();
-      await b.speaker.stop();
+      await sim.finish(a.speaker.stop());
+      await sim.finish(b.speaker.stop());
     });
     const owner = rankNodes(IP, ['a', 'b'])[0] as 'a' | 'b';
-    return { leases, wire, a: a.speaker, b: b.speaker, owner };
+    const fence = (s: Layer2Speaker): OwnershipMachine => (s === a.speaker ? a.ownership : b.ownership);
+    return { sim, leases, wire, a: a.speaker, b: b.speaker, owner, fence };
   }
 
   it('exactly the ranked replica answers, with its own MAC, after a gratuitous burst', async () => {
-    const { wire, a, b, owner } = pair();
+    const { sim, wire, a, b, owner, fence } = pair();
     for (const s of [a, b]) {
       s.start();
       s.setTargets(targets([IP], ['a', 'b']));
     }
-    const stop = watchOverlap([a, b], IP);
+    const stop = watchOverlap(sim, [fence(a), fence(b)], IP);
     const ownerS = owner === 'a' ? a : b;
-    await until(() => ownerS.answering.includes(IP), 3000, 'owner answering');
-    await new Promise((r) => setTimeout(r, 200));
+    await sim.until(() => ownerS.answering.includes(IP), 3000, 'owner answering');
+    await sim.run(200);
     const before = wire.log.length;
     wire.deliver(wire.link('eth0', MAC.client), arpRequest(IP));
     assert.deepEqual(repliers(wire, IP, before), [MAC[owner]]);
@@ -109,19 +115,19 @@ describe('Layer2Speaker over in-memory Leases and links', () => {
   });
 
   it('stop() hands over at once: the peer answers long before the Lease would expire', async () => {
-    const { leases, wire, a, b, owner } = pair();
+    const { sim, leases, wire, a, b, owner, fence } = pair();
     for (const s of [a, b]) {
       s.start();
       s.setTargets(targets([IP], ['a', 'b']));
     }
     const [ownerS, other] = owner === 'a' ? [a, b] : [b, a];
-    await until(() => ownerS.answering.includes(IP), 3000, 'owner answering');
-    const stop = watchOverlap([a, b], IP);
-    const t0 = performance.now();
-    await ownerS.stop();
+    await sim.until(() => ownerS.answering.includes(IP), 3000, 'owner answering');
+    const stop = watchOverlap(sim, [fence(a), fence(b)], IP);
+    const t0 = sim.clock.monotonic();
+    await sim.finish(ownerS.stop());
     assert.equal(leases.leases.has(owner), false, 'Lease deleted');
-    await until(() => other.answering.includes(IP), 3000, 'peer takes over');
-    const took = performance.now() - t0;
+    await sim.until(() => other.answering.includes(IP), 3000, 'peer takes over');
+    const took = sim.clock.monotonic() - t0;
     assert.ok(took < TIMING.leaseDurationMs, `handover took ${took} ms, not faster than a lease expiry`);
     const before = wire.log.length;
     wire.deliver(wire.link('eth0', MAC.client), arpRequest(IP));
@@ -130,25 +136,25 @@ describe('Layer2Speaker over in-memory Leases and links', () => {
   });
 
   it('an owner cut off from the API fences itself before the peer takes over; no overlap, ever', async () => {
-    const { leases, a, b, owner } = pair();
+    const { sim, leases, a, b, owner, fence } = pair();
     for (const s of [a, b]) {
       s.start();
       s.setTargets(targets([IP], ['a', 'b']));
     }
     const [ownerS, other] = owner === 'a' ? [a, b] : [b, a];
-    await until(() => ownerS.answering.includes(IP), 3000, 'owner answering');
-    const stop = watchOverlap([a, b], IP);
+    await sim.until(() => ownerS.answering.includes(IP), 3000, 'owner answering');
+    const stop = watchOverlap(sim, [fence(a), fence(b)], IP);
     leases.down.add(owner);
-    await until(() => other.answering.includes(IP), 5000, 'peer takes over');
-    assert.equal(ownerS.machine.mayAnswer(IP, performance.now()), false);
+    await sim.until(() => other.answering.includes(IP), 5000, 'peer takes over');
+    assert.equal(fence(ownerS).mayAnswer(IP, sim.clock.monotonic()), false);
     // the API comes back: the old owner (ranked first) gets the IP back through release-before-take
     leases.down.delete(owner);
-    await until(() => ownerS.answering.includes(IP) && !other.answering.includes(IP), 5000, 'owner back');
+    await sim.until(() => ownerS.answering.includes(IP) && !other.answering.includes(IP), 5000, 'owner back');
     assert.equal(stop(), 0);
   });
 
   it('two IPs with different rankings land on different replicas; eligibility moves ownership', async () => {
-    const { a, b } = pair();
+    const { sim, a, b } = pair();
     const ips = ['10.99.0.200', '10.99.0.201', '10.99.0.202', '10.99.0.203', '10.99.0.204'];
     const ia = ips.find((ip) => rankNodes(ip, ['a', 'b'])[0] === 'a')!;
     const ib = ips.find((ip) => rankNodes(ip, ['a', 'b'])[0] === 'b')!;
@@ -156,10 +162,10 @@ describe('Layer2Speaker over in-memory Leases and links', () => {
       s.start();
       s.setTargets(targets([ia, ib], ['a', 'b']));
     }
-    await until(() => a.answering.includes(ia) && b.answering.includes(ib), 3000, 'spread');
+    await sim.until(() => a.answering.includes(ia) && b.answering.includes(ib), 3000, 'spread');
     // eTP=Local endpoint moves: only b is eligible for ia
     for (const s of [a, b]) s.setTargets(new Map([...targets([ia], ['b']), ...targets([ib], ['a', 'b'])]));
-    await until(() => b.answering.includes(ia) && !a.answering.includes(ia), 3000, 'ia moves to b');
+    await sim.until(() => b.answering.includes(ia) && !a.answering.includes(ia), 3000, 'ia moves to b');
   });
 
   /** A host on the wire holding `ip` in its kernel: answers every ARP request for it (probes too). */
@@ -196,7 +202,7 @@ describe('Layer2Speaker over in-memory Leases and links', () => {
   it('a host already holding the IP answers the probe: never answered, refused with its MAC, answered once it is gone', async () => {
     const refusals: string[] = [];
     const resolved: string[] = [];
-    const { wire, a, b, owner } = pair({
+    const { sim, wire, a, b, owner } = pair({
       onRefused: (_t, r) => refusals.push(`${r.ip} ${r.cause} ${r.mac ?? ''} ${r.kind ?? ''}`),
       onResolved: (_t, ip) => resolved.push(ip),
     });
@@ -206,7 +212,7 @@ describe('Layer2Speaker over in-memory Leases and links', () => {
       s.setTargets(targets([IP], ['a', 'b']));
     }
     const ownerS = owner === 'a' ? a : b;
-    await until(() => ownerS.refusals().has(IP), 3000, 'refused');
+    await sim.until(() => ownerS.refusals().has(IP), 3000, 'refused');
     assert.deepEqual(refusals.slice(0, 1), [`${IP} conflict ${MAC.stranger} arp-reply`]);
     assert.deepEqual(ownerS.answering, []);
     assert.ok(
@@ -220,7 +226,7 @@ describe('Layer2Speaker over in-memory Leases and links', () => {
         .map((e) => parseArp(e.frame))
         .filter((p) => p.ok && p.value.arp.op === ARP_REQUEST && p.value.arp.senderIp.join('.') === '0.0.0.0')
         .length;
-    await until(() => probes() >= 3, 5000, 'two re-probes');
+    await sim.until(() => probes() >= 3, 5000, 'two re-probes');
     assert.ok(ownerS.refusals().has(IP));
     const claimedByReplica = wire.log
       .filter((e) => e.from !== MAC.stranger && e.from !== MAC.client)
@@ -236,7 +242,7 @@ describe('Layer2Speaker over in-memory Leases and links', () => {
     );
     // the host leaves: the next re-probe meets nobody and the owner answers
     host.gone();
-    await until(() => ownerS.answering.includes(IP), 3000, 'answered after the host left');
+    await sim.until(() => ownerS.answering.includes(IP), 3000, 'answered after the host left');
     assert.deepEqual(resolved, [IP]);
     assert.equal(ownerS.refusals().size, 0);
     const before = wire.log.length;
@@ -246,7 +252,7 @@ describe('Layer2Speaker over in-memory Leases and links', () => {
 
   it("a stranger claiming an answered IP later: answering stops at once; the old owner's late answers after a hand-over are not conflicts", async () => {
     const refusals: string[] = [];
-    const { wire, a, b, owner } = pair({
+    const { sim, wire, a, b, owner, fence } = pair({
       onRefused: (_t, r) => refusals.push(`${r.ip} ${r.mac ?? ''} ${r.kind ?? ''}`),
     });
     for (const s of [a, b]) {
@@ -255,9 +261,9 @@ describe('Layer2Speaker over in-memory Leases and links', () => {
     }
     const [ownerS, other] = owner === 'a' ? [a, b] : [b, a];
     const otherMac = owner === 'a' ? MAC.b : MAC.a;
-    await until(() => ownerS.answering.includes(IP), 3000, 'owner answering');
-    await ownerS.stop(); // hand-over
-    await until(() => other.answering.includes(IP), 3000, 'peer takes over');
+    await sim.until(() => ownerS.answering.includes(IP), 3000, 'owner answering');
+    await sim.finish(ownerS.stop()); // hand-over
+    await sim.until(() => other.answering.includes(IP), 3000, 'peer takes over');
     const reply = (mac: string, to: string): Buffer => {
       const m = parseMac(mac)!;
       return buildArp({
@@ -271,26 +277,26 @@ describe('Layer2Speaker over in-memory Leases and links', () => {
       });
     };
     wire.deliver(wire.link('eth0', MAC[owner]), reply(MAC[owner], MAC.client)); // the old owner's answer, crossing
-    await new Promise((r) => setTimeout(r, 20));
+    await sim.run(20);
     assert.deepEqual(refusals, []);
     assert.ok(other.answering.includes(IP));
     wire.deliver(wire.link('eth0', MAC.stranger), reply(MAC.stranger, MAC.client));
     assert.equal(
-      other.machine.mayAnswer(IP, performance.now()) && other.answering.includes(IP),
+      fence(other).mayAnswer(IP, sim.clock.monotonic()) && other.answering.includes(IP),
       false,
       'still answering right after the claim',
     );
     const before = wire.log.length;
     wire.deliver(wire.link('eth0', MAC.client), arpRequest(IP));
     assert.deepEqual(repliers(wire, IP, before), []);
-    await until(() => refusals.length > 0, 1000, 'refusal reported');
+    await sim.until(() => refusals.length > 0, 1000, 'refusal reported');
     assert.deepEqual(refusals, [`${IP} ${MAC.stranger} arp-reply`]);
     void otherMac;
   });
 
   it("a reserved address (a node's, a peer's, a gateway) is never probed nor answered; answered once no longer reserved", async () => {
     const refusals: string[] = [];
-    const { wire, a, b, owner } = pair({
+    const { sim, wire, a, b, owner } = pair({
       onRefused: (_t, r) => refusals.push(`${r.ip} ${r.cause} ${r.detail}`),
     });
     for (const s of [a, b]) {
@@ -299,22 +305,22 @@ describe('Layer2Speaker over in-memory Leases and links', () => {
       s.setTargets(targets([IP], ['a', 'b']));
     }
     const ownerS = owner === 'a' ? a : b;
-    await until(() => ownerS.refusals().has(IP), 3000, 'refused');
+    await sim.until(() => ownerS.refusals().has(IP), 3000, 'refused');
     assert.deepEqual(refusals, [`${IP} reserved it is the default gateway of node x (via eth0)`]);
-    await new Promise((r) => setTimeout(r, 100));
+    await sim.run(100);
     assert.equal(wire.log.length, 0, 'nothing sent for a reserved address');
     for (const s of [a, b]) s.setReserved(new Map());
-    await until(() => ownerS.answering.includes(IP), 3000, 'answered');
+    await sim.until(() => ownerS.answering.includes(IP), 3000, 'answered');
   });
 
   it('active probing sends an ARP probe (sender 0.0.0.0) for every answered IP', async () => {
-    const { wire, a, b, owner } = pair();
+    const { sim, wire, a, b, owner } = pair();
     for (const s of [a, b]) {
       s.start();
       s.setTargets(targets([IP], ['a', 'b']));
     }
     const ownerS = owner === 'a' ? a : b;
-    await until(() => ownerS.answering.includes(IP), 3000, 'owner answering');
+    await sim.until(() => ownerS.answering.includes(IP), 3000, 'owner answering');
     const before = wire.log.length;
     ownerS.probe();
     const probe = wire.log
