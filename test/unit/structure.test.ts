@@ -45,7 +45,6 @@ const KNOWN = {
     'src/controllers/bgp/desired.ts',
     'src/controllers/service/decide.ts',
     'src/controllers/service/engine.ts',
-    'src/ipam/pool.ts',
     'src/kube/client.ts',
     'src/kube/informer.ts',
     'src/kube/lease.ts',
@@ -53,14 +52,8 @@ const KNOWN = {
     'src/layer2/speaker/speaker.ts',
     'src/webhook/server.ts',
     'src/webhook/validate/bgppeer.ts',
-    'src/webhook/validate/eip.ts',
   ]),
-  ipParsers: new Set<string>([
-    'src/bgp/validate.ts',
-    'src/ipam/address.ts',
-    'src/layer2/addr.ts',
-    'src/webhook/validate/bgpconf.ts',
-  ]),
+  ipParsers: new Set<string>(['src/bgp/validate.ts']),
   env: new Set<string>([
     'src/bgp/client/load.ts',
     'src/bgp/version.ts',

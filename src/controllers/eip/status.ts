@@ -3,7 +3,7 @@
 // new allocations. Any replica can compute this; only the allocator writes it.
 import type { Eip, EipStatus } from '../../api/v1alpha2.ts';
 import { POOL_SIZE_CAP } from '../../api/names.ts';
-import { formatIp } from '../../ipam/index.ts';
+import { formatIp } from '../../net/ip.ts';
 import { mergeConditions, type ConditionInput } from './conditions.ts';
 import type { EffectiveRange } from './range.ts';
 import type { Validity } from './validity.ts';
