@@ -39,7 +39,6 @@ const KNOWN = {
     'src/bgp/client/client.ts',
     'src/bgp/peer-build.ts',
     'src/bgp/speaker.ts',
-    'src/bgp/validate.ts',
     'src/config.ts',
     'src/controllers/bgp/component.ts',
     'src/controllers/bgp/desired.ts',
@@ -53,7 +52,7 @@ const KNOWN = {
     'src/webhook/server.ts',
     'src/webhook/validate/bgppeer.ts',
   ]),
-  ipParsers: new Set<string>(['src/bgp/validate.ts']),
+  ipParsers: new Set<string>([]),
   env: new Set<string>([
     'src/bgp/client/load.ts',
     'src/bgp/version.ts',
