@@ -1,9 +1,9 @@
 import type { DesiredPath, IpFamily } from './types.ts';
+import { canonicalIp } from '../net/ip.ts';
 import { ANY_PREFIX, type WireAny, type WireFamily, type WirePath } from './client/wire.ts';
 import {
   BgpValidationError,
   formatCommunity,
-  parseAddress,
   parseCommunity,
   parseLargeCommunity,
   parsePrefix,
@@ -204,23 +204,17 @@ export function readWirePath(path: Pick<WirePath, 'nlri' | 'pattrs' | 'family'>)
   if (!family || typeOf(path.nlri) !== 'IPAddressPrefix') return undefined;
   const { prefix, prefix_len } = path.nlri as { prefix?: unknown; prefix_len?: unknown };
   if (typeof prefix !== 'string' || typeof prefix_len !== 'number') return undefined;
-  let cidr: string;
-  try {
-    cidr = `${parseAddress(prefix).address}/${prefix_len}`;
-  } catch {
-    return undefined;
-  }
+  const address = canonicalIp(prefix);
+  if (address === undefined) return undefined;
+  const cidr = `${address}/${prefix_len}`;
   const nh = wirePathNextHop(path);
   const attrs: { -readonly [K in keyof PathAttributes]: PathAttributes[K] } = {
     nextHop: nh === undefined ? '' : nh,
     communities: [],
     largeCommunities: [],
   };
-  try {
-    if (nh !== undefined) attrs.nextHop = parseAddress(nh).address;
-  } catch {
-    // keep the raw text: it will not match any desired next hop and so gets replaced
-  }
+  // not an address: the raw text is kept; it matches no desired next hop and so gets replaced
+  if (nh !== undefined) attrs.nextHop = canonicalIp(nh) ?? nh;
   for (const a of path.pattrs ?? []) {
     const t = typeOf(a);
     if (t === 'CommunitiesAttribute' && Array.isArray(a.communities))

@@ -13,6 +13,7 @@ import type {
   WirePeerOut,
   WireRemovePrivate,
 } from './client/wire.ts';
+import { canonicalIp } from '../net/ip.ts';
 import { FAMILY } from './path-build.ts';
 import {
   BgpValidationError,
@@ -270,12 +271,8 @@ export function desiredPeerFields(d: DesiredPeer, g: DesiredGlobal): PeerFields 
 export function actualPeerFields(p: WirePeerOut, globalAsn: number): PeerFields | undefined {
   const conf = p.conf;
   if (!conf?.neighbor_address) return undefined;
-  let address: string;
-  try {
-    address = parseAddress(conf.neighbor_address).address;
-  } catch {
-    return undefined;
-  }
+  const address = canonicalIp(conf.neighbor_address);
+  if (address === undefined) return undefined;
   const t = p.timers?.config;
   const holdTime = t?.hold_time || DEFAULT_HOLD;
   const families = [
@@ -295,12 +292,9 @@ export function actualPeerFields(p: WirePeerOut, globalAsn: number): PeerFields 
   const limits = (p.afi_safis ?? []).map((a) => a.prefix_limits?.max_prefixes ?? 0).filter((n) => n > 0);
   const tr = p.transport;
   const rp = tr?.remote_port ?? 0;
-  let localAddress = tr?.local_address || (familyOfAddress(address) === 'ipv4' ? '0.0.0.0' : '::');
-  try {
-    localAddress = parseAddress(localAddress).address;
-  } catch {
-    // leave as is: differs from anything desired, so it gets rewritten
-  }
+  const rawLocal = tr?.local_address || (familyOfAddress(address) === 'ipv4' ? '0.0.0.0' : '::');
+  // not an address: left as is, it differs from anything desired, so it gets rewritten
+  const localAddress = canonicalIp(rawLocal) ?? rawLocal;
   return {
     address,
     peerAsn: conf.peer_asn,

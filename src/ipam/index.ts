@@ -1,23 +1,7 @@
 // Public surface of the pure IPAM core.
-export {
-  AddressParseError,
-  FAMILY_BITS,
-  canonicalIp,
-  formatIp,
-  formatIpv4,
-  formatIpv6,
-  parseIp,
-  parsePoolAddress,
-  poolContains,
-  poolsOverlap,
-  spansOverlap,
-  tryParsePoolAddress,
-  type Family,
-  type IpSpan,
-  type ParseResult,
-  type ParsedIp,
-  type PoolRange,
-} from './address.ts';
+export { parsePoolAddress, poolContains, poolsOverlap, type PoolRange } from './address.ts';
+// Addresses themselves are src/net/; the family type is re-exported because pools are typed by it.
+export type { Family } from '../net/ip.ts';
 export { OffsetTable, toOffset, offsetToBigInt, type Offset } from './offsets.ts';
 export {
   PoolTable,

@@ -7,25 +7,12 @@
 //     (OpenELB shared implicitly whenever an address was requested twice; restore() still accepts
 //     such records so an OpenELB cluster is adopted unchanged, and reports the conflict.)
 // Memory grows with the number of allocations, never with the pool size.
-import {
-  parseIp,
-  parsePoolAddress,
-  formatIp,
-  formatIpv4,
-  AddressParseError,
-  type PoolRange,
-  type Family,
-} from './address.ts';
+import { formatIp, formatIpv4, parseIp, type Family } from '../net/ip.ts';
+import { parsePoolAddress, type PoolRange } from './address.ts';
 import { OffsetTable, offsetToBigInt, toOffset, type Offset } from './offsets.ts';
+import { conflictOf, sharingProblem, type Claim } from './sharing.ts';
 
-export interface Claim {
-  /** Identity that owns the allocation (sticky on this), e.g. "namespace/name". */
-  key: string;
-  /** Claims may share an address only when they carry the same non-empty sharing key. */
-  sharingKey?: string;
-  /** "PROTOCOL/port" entries; sharing needs disjoint sets. Absent = collides with everything. */
-  ports?: readonly string[];
-}
+export type { Claim } from './sharing.ts';
 
 export type AllocateFailure =
   'exhausted' | 'not-in-pool' | 'invalid-ip' | 'in-use' | 'ports-collide' | 'holds-other';
@@ -47,34 +34,6 @@ export type RestoreResult =
 /** The claims holding one address (usually one). */
 type Slot = Claim[];
 
-function describeHolders(claims: readonly Claim[]): string {
-  return claims.map((c) => c.key).join(', ');
-}
-
-function portsCollide(a: Claim, b: Claim): string | undefined {
-  if (!a.ports || !b.ports) return 'without a port list';
-  const set = new Set(b.ports);
-  return a.ports.find((p) => set.has(p));
-}
-
-/** Why `claim` may not join `holders` on one address, or undefined when it may. */
-function sharingProblem(
-  claim: Claim,
-  holders: readonly Claim[],
-): { reason: 'in-use' | 'ports-collide'; detail: string } | undefined {
-  for (const h of holders) {
-    if (!claim.sharingKey || h.sharingKey !== claim.sharingKey) {
-      return {
-        reason: 'in-use',
-        detail: `held by ${describeHolders(holders)} under ${h.sharingKey ? `sharing key ${JSON.stringify(h.sharingKey)}` : 'no sharing key'}`,
-      };
-    }
-    const c = portsCollide(claim, h);
-    if (c !== undefined) return { reason: 'ports-collide', detail: `port ${c} collides with ${h.key}` };
-  }
-  return undefined;
-}
-
 export class PoolTable {
   readonly range: PoolRange;
   readonly #offsets: OffsetTable;
@@ -84,7 +43,11 @@ export class PoolTable {
   readonly #bySharingKey = new Map<string, Set<Offset>>();
 
   constructor(address: string | PoolRange) {
-    this.range = typeof address === 'string' ? parsePoolAddress(address) : address;
+    if (typeof address === 'string') {
+      const parsed = parsePoolAddress(address);
+      if (!parsed.ok) throw new TypeError(parsed.error);
+      this.range = parsed.value;
+    } else this.range = address;
     this.#offsets = new OffsetTable(this.range.size);
     this.#v4First = this.range.family === 4 ? Number(this.range.first) : 0;
   }
@@ -155,8 +118,7 @@ export class PoolTable {
       const problem = others.length > 0 ? sharingProblem(claim, others) : undefined;
       this.#replaceClaim(held, claim);
       const res: AllocateResult = { ok: true, ip: heldIp, held: true, shared: others.length > 0 };
-      if (problem)
-        res.conflict = problem.reason === 'ports-collide' ? 'ports-collide' : 'sharing-key-mismatch';
+      if (problem) res.conflict = conflictOf(problem);
       return res;
     }
     if (ip !== undefined) return this.#allocateSpecific(claim, ip);
@@ -210,16 +172,7 @@ export class PoolTable {
    */
   restore(ip: string, claim: Claim): RestoreResult {
     const target = this.#offsetOf(ip);
-    if (typeof target !== 'object') {
-      return {
-        ok: false,
-        reason: target,
-        message:
-          target === 'invalid-ip'
-            ? `${JSON.stringify(ip)} is not an IP address`
-            : `${ip} is not an address of pool ${this.range.text}`,
-      };
-    }
+    if (typeof target !== 'object') return { ok: false, reason: target, message: this.#outside(ip, target) };
     const held = this.#byKey.get(claim.key);
     if (held !== undefined && held !== target.offset) {
       const heldIp = this.#ipOf(held);
@@ -243,7 +196,7 @@ export class PoolTable {
     const problem = sharingProblem(claim, slot);
     this.#record(target.offset, claim);
     const res: RestoreResult = { ok: true, ip: this.#ipOf(target.offset), shared: true };
-    if (problem) res.conflict = problem.reason === 'ports-collide' ? 'ports-collide' : 'sharing-key-mismatch';
+    if (problem) res.conflict = conflictOf(problem);
     return res;
   }
 
@@ -254,16 +207,7 @@ export class PoolTable {
 
   #allocateSpecific(claim: Claim, ip: string): AllocateResult {
     const target = this.#offsetOf(ip);
-    if (typeof target !== 'object') {
-      return {
-        ok: false,
-        reason: target,
-        message:
-          target === 'invalid-ip'
-            ? `${JSON.stringify(ip)} is not an IP address`
-            : `${ip} is not an address of pool ${this.range.text}`,
-      };
-    }
+    if (typeof target !== 'object') return { ok: false, reason: target, message: this.#outside(ip, target) };
     const slot = this.#byOffset.get(target.offset);
     if (!slot) {
       this.#offsets.take(target.offset);
@@ -326,14 +270,16 @@ export class PoolTable {
     return formatIp(this.range.family, this.range.first + offsetToBigInt(o));
   }
 
+  #outside(ip: string, why: 'invalid-ip' | 'not-in-pool'): string {
+    return why === 'invalid-ip'
+      ? `${JSON.stringify(ip)} is not an IP address`
+      : `${ip} is not an address of pool ${this.range.text}`;
+  }
+
   #offsetOf(ip: string): { offset: Offset } | 'invalid-ip' | 'not-in-pool' {
-    let parsed;
-    try {
-      parsed = parseIp(ip);
-    } catch (e) {
-      if (e instanceof AddressParseError) return 'invalid-ip';
-      throw e;
-    }
+    const read = parseIp(ip);
+    if (!read.ok) return 'invalid-ip';
+    const parsed = read.value;
     if (
       parsed.family !== this.range.family ||
       parsed.value < this.range.first ||

@@ -11,7 +11,7 @@
 // Disabled pools and pools of another family are never candidates; autoAssign: false pools are
 // skipped in tiers 1 and 3 (they serve only explicit requests, or as the explicit default).
 // Only Services without an IP go through this: a Service that holds an IP keeps it (sticky).
-import type { Family } from './address.ts';
+import type { Family } from '../net/ip.ts';
 
 export interface PoolCandidate {
   name: string;

@@ -1,8 +1,6 @@
-// MAC and IP address helpers on raw bytes (no I/O). Text ↔ address goes through src/net/ip.ts,
-// the one parser and RFC 5952 printer; what stays here is byte-level (packet fields, groups, MACs).
-import { ipToBytes, tryParseIp, formatIpv6Bytes, type Family } from '../net/ip.ts';
-
-export { canonicalIp, formatIpv6Bytes as formatIPv6, type Family } from '../net/ip.ts';
+// MAC and packet-level address helpers on raw bytes (no I/O). Text ↔ address (and address ↔
+// bytes) is src/net/ip.ts, the one parser and printer; what stays here is byte-level: packet
+// fields, multicast groups, MACs.
 
 export const BROADCAST_MAC: Uint8Array = Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0xff, 0xff);
 export const ZERO_MAC: Uint8Array = new Uint8Array(6);
@@ -17,34 +15,6 @@ export function parseMac(text: string): Uint8Array | undefined {
 
 export function formatMac(mac: Uint8Array): string {
   return Array.from(mac.subarray(0, 6), (b) => b.toString(16).padStart(2, '0')).join(':');
-}
-
-export function parseIPv4(text: string): Uint8Array | undefined {
-  const ip = tryParseIp(text);
-  return ip?.family === 4 ? ipToBytes(ip) : undefined;
-}
-
-export function parseIPv6(text: string): Uint8Array | undefined {
-  const ip = tryParseIp(text);
-  return ip?.family === 6 ? ipToBytes(ip) : undefined;
-}
-
-export function formatIPv4(b: Uint8Array): string {
-  return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
-}
-
-export function formatIp(b: Uint8Array): string {
-  return b.length === 4 ? formatIPv4(b) : formatIpv6Bytes(b);
-}
-
-export interface IpBytes {
-  readonly family: Family;
-  readonly bytes: Uint8Array;
-}
-
-export function parseIp(text: string): IpBytes | undefined {
-  const ip = tryParseIp(text);
-  return ip === undefined ? undefined : { family: ip.family, bytes: ipToBytes(ip) };
 }
 
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {

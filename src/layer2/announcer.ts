@@ -2,7 +2,7 @@
 // address over, so neighbours switch to our MAC at once instead of after their cache times out.
 import { systemClock, type Clock } from '../core/clock.ts';
 import { Timer } from '../core/timer.ts';
-import { formatIp, parseIp } from './addr.ts';
+import { formatIpBytes, ipBytes } from '../net/ip.ts';
 import { buildGratuitousArp } from './arp.ts';
 import { type Layer2Counters, newCounters } from './counters.ts';
 import type { FrameLink } from './link.ts';
@@ -51,9 +51,9 @@ export class Announcer {
 
   /** Starts a burst for `ip` (restarting one already running). Resolves when it ends. */
   announce(ipText: string): Promise<BurstResult> {
-    const ip = parseIp(ipText);
+    const ip = ipBytes(ipText);
     if (ip === undefined) throw new TypeError(`layer2 announcer: "${ipText}" is not an IP address`);
-    const canonical = formatIp(ip.bytes);
+    const canonical = formatIpBytes(ip.bytes);
     this.cancel(canonical);
     return new Promise<BurstResult>((resolve) => {
       let rounds = 0;
@@ -93,8 +93,8 @@ export class Announcer {
   }
 
   cancel(ip: string): void {
-    const ipb = parseIp(ip);
-    if (ipb !== undefined) this.#bursts.get(formatIp(ipb.bytes))?.finish('cancelled');
+    const ipb = ipBytes(ip);
+    if (ipb !== undefined) this.#bursts.get(formatIpBytes(ipb.bytes))?.finish('cancelled');
   }
 
   cancelAll(): void {

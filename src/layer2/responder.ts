@@ -2,15 +2,8 @@
 // interface's own MAC, without the addresses being configured on any interface. mayAnswer(ip) is checked
 // before every send. Frames that claim one of our addresses from another MAC are reported (conflicts),
 // for the answered addresses and for the watched ones (held but not answered: being probed or refused).
-import {
-  bytesEqual,
-  formatIp,
-  formatMac,
-  isUnspecified,
-  multicastMac,
-  parseIp,
-  solicitedNodeAddress,
-} from './addr.ts';
+import { bytesEqual, formatMac, isUnspecified, multicastMac, solicitedNodeAddress } from './addr.ts';
+import { formatIpBytes, ipBytes } from '../net/ip.ts';
 import { ARP_REPLY, ARP_REQUEST, buildArpReply, isGratuitousArp, parseArp } from './arp.ts';
 import { type Layer2Counters, newCounters } from './counters.ts';
 import { ETHERTYPE_ARP, ETHERTYPE_IPV6, parseEthernet } from './ethernet.ts';
@@ -74,9 +67,9 @@ export class Responder {
     const toMap = (list: Iterable<string>): Map<string, string> => {
       const out = new Map<string, string>();
       for (const text of list) {
-        const ip = parseIp(text);
+        const ip = ipBytes(text);
         if (ip === undefined) throw new TypeError(`layer2 responder: "${text}" is not an IP address`);
-        out.set(key(ip.bytes), formatIp(ip.bytes));
+        out.set(key(ip.bytes), formatIpBytes(ip.bytes));
       }
       return out;
     };
@@ -102,7 +95,7 @@ export class Responder {
   }
 
   #group(text: string, join: boolean): void {
-    const ip = parseIp(text);
+    const ip = ipBytes(text);
     if (ip?.family !== 6) return;
     const mac = multicastMac(solicitedNodeAddress(ip.bytes));
     if (join) this.#opts.link.joinGroup(mac);

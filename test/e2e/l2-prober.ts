@@ -2,13 +2,14 @@
 // intervalMs and prints one line per reply: `reply <wall-clock µs> <mac> <seq>`. Wall-clock µs
 // (performance.timeOrigin + now) so the caller can line replies up with what it did at a known time.
 // usage: node l2-prober.ts <ifname> <sender-ip> <target-ip> <interval-ms>
-import { BROADCAST_MAC, formatMac, parseIPv4, ZERO_MAC } from '../../src/layer2/addr.ts';
+import { BROADCAST_MAC, formatMac, ZERO_MAC } from '../../src/layer2/addr.ts';
+import { ipv4Bytes } from '../../src/net/ip.ts';
 import { ARP_REPLY, ARP_REQUEST, buildArp, parseArp } from '../../src/layer2/arp.ts';
 import { PacketSocket } from '../../src/layer2/socket.ts';
 
 const [ifname = '', sender = '', target = '', interval = '20'] = process.argv.slice(2);
-const spa = parseIPv4(sender);
-const tpa = parseIPv4(target);
+const spa = ipv4Bytes(sender);
+const tpa = ipv4Bytes(target);
 if (ifname === '' || spa === undefined || tpa === undefined) {
   process.stderr.write('usage: l2-prober.ts <ifname> <sender-ip> <target-ip> <interval-ms>\n');
   process.exit(2);

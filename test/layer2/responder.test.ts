@@ -7,7 +7,8 @@ import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { BROADCAST_MAC, parseIPv4, parseIPv6, parseMac } from '../../src/layer2/addr.ts';
+import { BROADCAST_MAC, parseMac } from '../../src/layer2/addr.ts';
+import { ipv4Bytes, ipv6Bytes } from '../../src/net/ip.ts';
 import { ARP_REQUEST, buildArp } from '../../src/layer2/arp.ts';
 import { buildNeighborSolicit } from '../../src/layer2/ndp.ts';
 
@@ -218,16 +219,16 @@ describe('layer2 responder on a real kernel (veth pair, two namespaces)', { time
       ethSrc: client,
       op: ARP_REQUEST,
       senderMac: client,
-      senderIp: parseIPv4('10.99.0.10') ?? assert.fail(),
+      senderIp: ipv4Bytes('10.99.0.10') ?? assert.fail(),
       targetMac: new Uint8Array(6),
-      targetIp: parseIPv4(VIP4) ?? assert.fail(),
+      targetIp: ipv4Bytes(VIP4) ?? assert.fail(),
     });
     const badType = Buffer.from(req);
     badType[15] = 9; // hardware type 9
     const ns = buildNeighborSolicit(
       client,
-      parseIPv6('fd00:99::10') ?? assert.fail(),
-      parseIPv6(VIP6) ?? assert.fail(),
+      ipv6Bytes('fd00:99::10') ?? assert.fail(),
+      ipv6Bytes(VIP6) ?? assert.fail(),
     );
     const badSum = Buffer.from(ns);
     badSum[57] = (badSum[57] ?? 0) ^ 0x55; // checksum

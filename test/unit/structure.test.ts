@@ -39,14 +39,8 @@ const KNOWN = {
     'src/controllers/bgp/desired.ts',
     'src/controllers/service/decide.ts',
     'src/controllers/service/engine.ts',
-    'src/ipam/pool.ts',
   ]),
-  ipParsers: new Set<string>([
-    'src/api/rules/bgpconf.ts',
-    'src/bgp/validate.ts',
-    'src/ipam/address.ts',
-    'src/layer2/addr.ts',
-  ]),
+  ipParsers: new Set<string>([]),
   env: new Set<string>(['src/controllers/service/test-hook.ts']),
   hooks: new Set<string>(['src/controllers/service/test-hook.ts']),
 };

@@ -3,7 +3,6 @@
 // warning; only the object named "default" is used, any other name gets a warning (not a denial,
 // so OpenELB manifests with other names still apply). An AS change that makes an existing BgpPeer
 // with removePrivateAs / replacePeerAs iBGP is a warning naming that peer (see bgp-session.ts).
-import { isIPv4 } from 'node:net';
 import { strictIpFamily } from '../../net/ip.ts';
 import { BGPCONF_DEFAULT_NAME } from '../names.ts';
 import { confMessage, ibgpFindings, needsBgpConf } from './bgp-session.ts';
@@ -51,7 +50,7 @@ export function checkAsn(issues: Issues, field: string, v: unknown, required: bo
 
 export function checkRouterId(issues: Issues, field: string, v: unknown): boolean {
   if (v === undefined || v === null || v === '') return false;
-  if (typeof v !== 'string' || !isIPv4(v) || v === '0.0.0.0') {
+  if (typeof v !== 'string' || strictIpFamily(v) !== 4 || v === '0.0.0.0') {
     issues.error(field, `Invalid value: ${show(v)}: must be a dotted IPv4 address other than 0.0.0.0`);
     return false;
   }

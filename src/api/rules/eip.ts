@@ -12,17 +12,9 @@
 // - a pool covering a Node address or a BgpPeer neighbour address is allowed with a warning naming them:
 //   the speakers never answer (layer2) such an address, and announcing it (bgp) would divert a host's
 //   traffic; the webhook sees the Nodes and BgpPeers of the moment only, so it cannot be a denial.
-import {
-  AddressParseError,
-  formatIp,
-  parseIp,
-  parsePoolAddress,
-  poolContains,
-  poolsOverlap,
-  spansOverlap,
-  type IpSpan,
-  type PoolRange,
-} from '../../ipam/index.ts';
+import { parsePoolAddress, poolContains, poolsOverlap, type PoolRange } from '../../ipam/index.ts';
+import { formatIp, parseIp } from '../../net/ip.ts';
+import { specialRangeOverlapping } from '../../net/special.ts';
 import { parseBgpAttributes } from './eip-bgp.ts';
 import { checkDefault } from './eip-default.ts';
 import { checkNamespaces, checkProtocol } from './eip-fields.ts';
@@ -43,23 +35,6 @@ export interface EipContext {
 
 const ADDR = 'spec.address';
 
-const SPECIAL: ReadonlyArray<{ cidr: string; why: string }> = [
-  { cidr: '0.0.0.0/8', why: '"this network" (unspecified)' },
-  { cidr: '127.0.0.0/8', why: 'loopback' },
-  { cidr: '169.254.0.0/16', why: 'link-local' },
-  { cidr: '224.0.0.0/4', why: 'multicast' },
-  { cidr: '240.0.0.0/4', why: 'reserved and broadcast' },
-  { cidr: '::/128', why: 'unspecified' },
-  { cidr: '::1/128', why: 'loopback' },
-  { cidr: '::ffff:0:0/96', why: 'IPv4-mapped' },
-  { cidr: 'fe80::/10', why: 'link-local' },
-  { cidr: 'ff00::/8', why: 'multicast' },
-];
-const SPECIAL_SPANS: ReadonlyArray<{ span: IpSpan; cidr: string; why: string }> = SPECIAL.map((s) => ({
-  span: parsePoolAddress(s.cidr).span,
-  ...s,
-}));
-
 function parseAddress(issues: Issues, spec: Record<string, unknown>): PoolRange | undefined {
   const address = spec['address'];
   if (address === undefined || address === null || address === '') {
@@ -70,22 +45,19 @@ function parseAddress(issues: Issues, spec: Record<string, unknown>): PoolRange 
     issues.error(ADDR, `Invalid value: ${show(address)}: must be a string`);
     return undefined;
   }
-  let range: PoolRange;
-  try {
-    range = parsePoolAddress(address);
-  } catch (e) {
-    if (!(e instanceof AddressParseError)) throw e;
-    issues.error(ADDR, `Invalid value: ${e.message}`);
+  const parsed = parsePoolAddress(address);
+  if (!parsed.ok) {
+    issues.error(ADDR, `Invalid value: ${parsed.error}`);
     return undefined;
   }
-  for (const s of SPECIAL_SPANS) {
-    if (spansOverlap(range.span, s.span)) {
-      issues.error(
-        ADDR,
-        `Invalid value: ${show(address)}: overlaps ${s.cidr} (${s.why}), which cannot hold load-balancer addresses`,
-      );
-      return undefined;
-    }
+  const range = parsed.value;
+  const s = specialRangeOverlapping(range.span);
+  if (s) {
+    issues.error(
+      ADDR,
+      `Invalid value: ${show(address)}: overlaps ${s.cidr} (${s.why}), which cannot hold load-balancer addresses`,
+    );
+    return undefined;
   }
   if (range.hostBitsSet) {
     const net = `${formatIp(range.family, range.span.first)}/${range.prefixLength ?? ''}`;
@@ -110,11 +82,8 @@ function checkInterface(issues: Issues, spec: Record<string, unknown>, protocol:
   }
   if (iface.startsWith('can_reach:')) {
     const target = iface.slice('can_reach:'.length);
-    try {
-      parseIp(target);
-    } catch {
+    if (!parseIp(target).ok)
       issues.error(f, `Invalid value: ${show(iface)}: "can_reach:" must be followed by an IP address`);
-    }
     return;
   }
   if (iface === 'lo') {
@@ -143,13 +112,8 @@ function checkOrphans(issues: Issues, range: PoolRange, obj: EipLike, old: EipLi
   for (const [ip, owner] of usedAddresses(obj)) used.set(ip, owner);
   const orphaned: string[] = [];
   for (const [ip, owner] of used) {
-    let inside = false;
-    try {
-      inside = poolContains(range, parseIp(ip));
-    } catch {
-      inside = false;
-    }
-    if (!inside) orphaned.push(`${ip} (${owner})`);
+    const p = parseIp(ip);
+    if (!(p.ok && poolContains(range, p.value))) orphaned.push(`${ip} (${owner})`);
   }
   if (orphaned.length > 0) {
     issues.error(
@@ -165,13 +129,8 @@ function checkOverlap(issues: Issues, range: PoolRange, name: string, others: re
     if (o.metadata.name === name) continue;
     const a = recordAt(o, 'spec')?.['address'];
     if (typeof a !== 'string') continue;
-    let r: PoolRange;
-    try {
-      r = parsePoolAddress(a);
-    } catch {
-      continue;
-    }
-    if (poolsOverlap(range, r)) hits.push(`Eip ${show(o.metadata.name)} (${show(a)})`);
+    const r = parsePoolAddress(a);
+    if (r.ok && poolsOverlap(range, r.value)) hits.push(`Eip ${show(o.metadata.name)} (${show(a)})`);
   }
   if (hits.length > 0) issues.error(ADDR, `Invalid value: ${show(range.text)}: overlaps ${listMore(hits)}`);
 }
@@ -180,11 +139,8 @@ function checkOverlap(issues: Issues, range: PoolRange, name: string, others: re
 function coveredHosts(range: PoolRange, ctx: EipContext): string[] {
   const hits: string[] = [];
   const inside = (text: string): boolean => {
-    try {
-      return poolContains(range, parseIp(text));
-    } catch {
-      return false;
-    }
+    const p = parseIp(text);
+    return p.ok && poolContains(range, p.value);
   };
   for (const n of ctx.nodes ?? []) {
     for (const a of n.status?.addresses ?? [])

@@ -4,7 +4,7 @@
 import type { Eip, EipStatus } from '../../api/v1alpha2.ts';
 import { POOL_SIZE_CAP } from '../../api/names.ts';
 import { decodeHolders } from '../../api/used.ts';
-import { formatIp } from '../../ipam/index.ts';
+import { formatIp } from '../../net/ip.ts';
 import { mergeConditions, type ConditionInput } from './conditions.ts';
 import type { EffectiveRange } from './range.ts';
 import type { Validity } from './validity.ts';

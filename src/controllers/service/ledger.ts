@@ -2,15 +2,9 @@
 // plus records OpenELB made on the edge addresses of CIDR pools (network/broadcast, which openelb-ts
 // never hands out but keeps for the Services that already hold them), the claims (for sharing checks)
 // and the Service UIDs. `used()`/`uids()` render it in Eip.status form.
-import {
-  PoolTable,
-  parseIp,
-  formatIp,
-  spansOverlap,
-  type Claim,
-  type PoolRange,
-  type AllocateResult,
-} from '../../ipam/index.ts';
+import { PoolTable, type Claim, type PoolRange, type AllocateResult } from '../../ipam/index.ts';
+import { canonicalIp, parseIp } from '../../net/ip.ts';
+import { spanHolds } from '../../net/prefix.ts';
 import { encodeHolders } from '../../api/used.ts';
 
 export interface RestoreProblem {
@@ -70,12 +64,8 @@ export class PoolLedger {
   /** An address of this pool (allocatable, or an edge address of its written span). */
   contains(ip: string): boolean {
     if (this.table.contains(ip)) return true;
-    try {
-      const p = parseIp(ip);
-      return spansOverlap(this.range.span, { family: p.family, first: p.value, last: p.value });
-    } catch {
-      return false;
-    }
+    const p = parseIp(ip);
+    return p.ok && spanHolds(this.range.span, p.value);
   }
 
   /** Why `claim` cannot take `ip` now (undefined = it can). Does not change anything. */
@@ -108,7 +98,7 @@ export class PoolLedger {
       const r = this.table.restore(ip, claim);
       if (!r.ok) return { ip, key: claim.key, message: r.message };
     } else if (this.contains(ip)) {
-      const canonical = formatIp(this.range.family, parseIp(ip).value);
+      const canonical = canonicalIp(ip) ?? ip; // contains(ip): it is an address
       const held = this.#edgeByKey.get(claim.key) ?? this.table.lookup(claim.key);
       if (held !== undefined && held !== canonical)
         return { ip, key: claim.key, message: `${claim.key} is recorded at ${held} and at ${ip}` };

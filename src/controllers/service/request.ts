@@ -7,7 +7,8 @@ import {
   ANNOTATION_PROTOCOL,
   ANNOTATION_SHARING_KEY,
 } from '../../api/names.ts';
-import { AddressParseError, parseIp, formatIp, type Family } from '../../ipam/index.ts';
+import type { Family } from '../../ipam/index.ts';
+import { formatIp, parseIp } from '../../net/ip.ts';
 import type { Service } from '../../kube/types.ts';
 
 export interface ClassConfig {
@@ -95,19 +96,19 @@ function parseServiceRequest(svc: Service): ServiceRequest {
   const asked = fromAnnotation.length > 0 ? fromAnnotation : splitList(svc.spec.loadBalancerIP);
   const where = fromAnnotation.length > 0 ? `annotation ${ANNOTATION_EIP_IP}` : 'spec.loadBalancerIP';
   for (const text of asked) {
-    try {
-      const ip = parseIp(text);
-      if (ips.has(ip.family))
-        problems.push(`${where} names two IPv${ip.family} addresses; a Service gets one address per family`);
-      else if (!families.includes(ip.family))
-        problems.push(
-          `${where} asks for ${text}, an IPv${ip.family} address, but the Service's ipFamilies are ${families.map((f) => `IPv${f}`).join(',')}`,
-        );
-      else ips.set(ip.family, formatIp(ip.family, ip.value));
-    } catch (e) {
-      if (!(e instanceof AddressParseError)) throw e;
-      problems.push(`${where}: ${e.message}`);
+    const parsed = parseIp(text);
+    if (!parsed.ok) {
+      problems.push(`${where}: address ${JSON.stringify(text)}: ${parsed.error}`);
+      continue;
     }
+    const ip = parsed.value;
+    if (ips.has(ip.family))
+      problems.push(`${where} names two IPv${ip.family} addresses; a Service gets one address per family`);
+    else if (!families.includes(ip.family))
+      problems.push(
+        `${where} asks for ${text}, an IPv${ip.family} address, but the Service's ipFamilies are ${families.map((f) => `IPv${f}`).join(',')}`,
+      );
+    else ips.set(ip.family, formatIp(ip.family, ip.value));
   }
   const ports = (svc.spec.ports ?? []).map((p) => `${p.protocol ?? 'TCP'}/${p.port}`);
   const req: ServiceRequest = {
@@ -132,12 +133,9 @@ export function ingressIps(svc: Service | undefined): Map<Family, string> {
   const out = new Map<Family, string>();
   for (const ing of svc?.status?.loadBalancer?.ingress ?? []) {
     if (!ing.ip) continue;
-    try {
-      const ip = parseIp(ing.ip);
-      if (!out.has(ip.family)) out.set(ip.family, formatIp(ip.family, ip.value));
-    } catch {
-      /* not an address: ignored */
-    }
+    const ip = parseIp(ing.ip); // not an address: ignored
+    if (ip.ok && !out.has(ip.value.family))
+      out.set(ip.value.family, formatIp(ip.value.family, ip.value.value));
   }
   return out;
 }

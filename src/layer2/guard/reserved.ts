@@ -2,7 +2,7 @@
 // neighborAddress, this node's gateways, and addresses configured on the interface that would answer.
 // Answering for one would move the LAN's traffic for a router, a node or a BGP session to us — and a
 // probe cannot always tell (our own kernel never answers our probe; a router may be slow or filtered).
-import { canonicalIp } from '../addr.ts';
+import { canonicalIp } from '../../net/ip.ts';
 import type { LocalInterfaces } from '../speaker/interfaces.ts';
 import type { Gateway } from './routes.ts';
 

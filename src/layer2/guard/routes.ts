@@ -1,7 +1,7 @@
 // This node's gateways (next hops of its routes), from /proc/net/route (IPv4) and /proc/net/ipv6_route
 // (IPv6) of the network namespace the manager runs in. The parsers are pure; readGateways() reads.
 import { readFileSync } from 'node:fs';
-import { formatIPv4, formatIPv6 } from '../addr.ts';
+import { formatIpv4Bytes, formatIpv6Bytes } from '../../net/ip.ts';
 
 export interface Gateway {
   readonly ip: string;
@@ -25,7 +25,7 @@ export function parseRouteV4(text: string): Gateway[] {
     if (!/^[0-9A-Fa-f]{8}$/.test(gw) || (parseInt(flags, 16) & RTF_GATEWAY) === 0) continue;
     const g = Buffer.from(gw, 'hex').reverse();
     if (g.every((b) => b === 0)) continue;
-    out.push({ ip: formatIPv4(g), ifname, isDefault: /^0+$/.test(dest) && /^0+$/.test(mask) });
+    out.push({ ip: formatIpv4Bytes(g), ifname, isDefault: /^0+$/.test(dest) && /^0+$/.test(mask) });
   }
   return out;
 }
@@ -43,7 +43,7 @@ export function parseRouteV6(text: string): Gateway[] {
     if (!/^[0-9a-fA-F]{32}$/.test(nexthop) || (parseInt(flags, 16) & RTF_GATEWAY) === 0) continue;
     const g = Buffer.from(nexthop, 'hex');
     if (g.every((b) => b === 0)) continue;
-    out.push({ ip: formatIPv6(g), ifname, isDefault: /^0+$/.test(dest) && parseInt(destLen, 16) === 0 });
+    out.push({ ip: formatIpv6Bytes(g), ifname, isDefault: /^0+$/.test(dest) && parseInt(destLen, 16) === 0 });
   }
   return out;
 }

@@ -1,6 +1,6 @@
 // How the claims travel in a replica's Lease: one annotation with a comma-separated, sorted list of
 // canonical IPs. The Lease I/O (src/kube) reads and writes it; this file only defines the format.
-import { canonicalIp } from '../addr.ts';
+import { canonicalIp } from '../../net/ip.ts';
 
 export const CLAIMS_ANNOTATION = 'layer2.openelb.kubesphere.io/claims';
 /** Suggested Lease name for a replica: one per node, in the manager's namespace. */

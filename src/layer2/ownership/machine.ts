@@ -15,7 +15,7 @@
 // - Release: an answering replica keeps an IP it no longer ranks first for until the new owner claims
 //   it (handshake), then stops answering and drops the claim in its next renew; the new owner starts once
 //   it sees the claim gone. Leaving the address set or losing eligibility releases at once.
-import { canonicalIp } from '../addr.ts';
+import { canonicalIp } from '../../net/ip.ts';
 import { pickOwner } from './ranking.ts';
 import type {
   AdvanceResult,

@@ -3,7 +3,8 @@
 // solicited-node group, no source link-layer option). Neither carries an address of ours, so no
 // neighbour cache learns anything from them; any host holding the address answers. Sent before the
 // first answer for an IP (../guard/) and periodically for the IPs we answer.
-import { BROADCAST_MAC, IPV6_UNSPECIFIED, parseIp, ZERO_MAC } from '../addr.ts';
+import { BROADCAST_MAC, IPV6_UNSPECIFIED, ZERO_MAC } from '../addr.ts';
+import { ipBytes } from '../../net/ip.ts';
 import { ARP_REQUEST, buildArp } from '../arp.ts';
 import { buildNeighborSolicit } from '../ndp.ts';
 
@@ -11,7 +12,7 @@ const IPV4_ANY = new Uint8Array(4);
 
 /** A frame asking who has `ip` whose answer reveals any other holder; undefined for a non-IP. */
 export function probeFrame(ourMac: Uint8Array, ip: string): Buffer | undefined {
-  const p = parseIp(ip);
+  const p = ipBytes(ip);
   if (p === undefined) return undefined;
   if (p.family === 4) {
     return buildArp({

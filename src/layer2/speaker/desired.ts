@@ -4,7 +4,7 @@
 import { announcementsFrom, eligibleNodes, type ServiceLookup } from '../../controllers/announce.ts';
 import type { Eip } from '../../api/v1alpha2.ts';
 import type { EndpointSlice, Node, Service } from '../../kube/index.ts';
-import { canonicalIp } from '../addr.ts';
+import { canonicalIp } from '../../net/ip.ts';
 import { chooseInterface, type LocalInterfaces } from './interfaces.ts';
 
 export interface Layer2Target {

@@ -3,7 +3,7 @@
 //   2. else the interface holding the address in the node annotation layer2.openelb.kubesphere.io/v1alpha1;
 //   3. else the interface holding one of the node's InternalIP addresses (same family first).
 import { networkInterfaces } from 'node:os';
-import { parseIp } from '../addr.ts';
+import { ipBytes } from '../../net/ip.ts';
 import type { Node } from '../../kube/index.ts';
 
 export const NODE_LAYER2_ANNOTATION = 'layer2.openelb.kubesphere.io/v1alpha1';
@@ -43,16 +43,16 @@ export function readLocalInterfaces(): Map<string, LocalAddress[]> {
 }
 
 function sameIp(a: string, b: string): boolean {
-  const x = parseIp(a);
-  const y = parseIp(b);
+  const x = ipBytes(a);
+  const y = ipBytes(b);
   return (
     x !== undefined && y !== undefined && Buffer.compare(Buffer.from(x.bytes), Buffer.from(y.bytes)) === 0
   );
 }
 
 export function inSubnet(ip: string, net: string, prefix: number): boolean {
-  const a = parseIp(ip);
-  const b = parseIp(net);
+  const a = ipBytes(ip);
+  const b = ipBytes(net);
   if (a === undefined || b === undefined || a.family !== b.family) return false;
   let bits = prefix;
   for (let i = 0; i < a.bytes.length && bits > 0; i++, bits -= 8) {
@@ -109,7 +109,7 @@ export function chooseInterface(
     .filter((a) => a.type === 'InternalIP')
     .map((a) => a.address);
   const byFamily = [...internal].sort(
-    (a, b) => Number(parseIp(b)?.family === family) - Number(parseIp(a)?.family === family),
+    (a, b) => Number(ipBytes(b)?.family === family) - Number(ipBytes(a)?.family === family),
   );
   for (const ip of byFamily) {
     const name = interfaceHolding(ip, local);

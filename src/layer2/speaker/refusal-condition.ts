@@ -7,7 +7,7 @@
 // longer allocates, which anyone removes. Writes are conditional on the resourceVersion read, so two
 // replicas never lose each other's entries.
 import type { Condition } from '../../kube/types.ts';
-import { parseIp } from '../addr.ts';
+import { ipBytes } from '../../net/ip.ts';
 import type { Refusal } from '../guard/types.ts';
 
 export const LAYER2_CONFLICT = 'Layer2Conflict';
@@ -34,8 +34,8 @@ export function parseEntries(message: string | undefined): Map<string, string> {
 
 /** IPv4 before IPv6, then by address. */
 function compareIps(a: string, b: string): number {
-  const x = parseIp(a);
-  const y = parseIp(b);
+  const x = ipBytes(a);
+  const y = ipBytes(b);
   if (x === undefined || y === undefined) return a < b ? -1 : a > b ? 1 : 0;
   return x.family - y.family || Buffer.compare(Buffer.from(x.bytes), Buffer.from(y.bytes));
 }

@@ -15,7 +15,7 @@ import {
 } from '../../kube/index.ts';
 import type { Condition } from '../../kube/types.ts';
 import type { Logger } from '../../obs/log.ts';
-import { canonicalIp } from '../addr.ts';
+import { canonicalIp } from '../../net/ip.ts';
 import type { Refusal } from '../guard/types.ts';
 import type { Layer2Target } from './desired.ts';
 import { LAYER2_CONFLICT, nextConflictCondition, refusalEntry } from './refusal-condition.ts';

@@ -102,3 +102,18 @@ test('withdrawal path carries the NLRI and a self next hop', () => {
   assert.equal(w.nlri.prefix, '2001:db8::10');
   assert.equal(w.nlri.prefix_len, 128);
 });
+
+test('listed paths: an unreadable prefix is skipped, an unreadable next hop kept as text, addresses canonical', () => {
+  const listed = (prefix: string, nextHop: string) => ({
+    family: { afi: 'AFI_IP6' as const, safi: 'SAFI_UNICAST' as const },
+    nlri: { '@type': `${T}IPAddressPrefix`, prefix_len: 128, prefix },
+    pattrs: [
+      { '@type': `${T}MpReachNLRIAttribute`, next_hops: [nextHop], nlris: [] },
+      { '@type': `${T}OriginAttribute`, origin: 0 },
+    ],
+  });
+  assert.equal(readWirePath(listed('<nil>', '::')), undefined);
+  assert.equal(readWirePath(listed('2001:DB8:0::10', 'FD00:0::1'))?.key, 'ipv6 2001:db8::10/128');
+  assert.equal(readWirePath(listed('2001:db8::10', 'FD00:0::1'))?.attrs.nextHop, 'fd00::1');
+  assert.equal(readWirePath(listed('2001:db8::10', 'fe80::1%eth0'))?.attrs.nextHop, 'fe80::1%eth0');
+});

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatIPv6, formatMac, parseMac } from '../../../src/layer2/addr.ts';
+import { formatMac, parseMac } from '../../../src/layer2/addr.ts';
+import { formatIpv6Bytes } from '../../../src/net/ip.ts';
 import { parseArp } from '../../../src/layer2/arp.ts';
 import { Announcer } from '../../../src/layer2/announcer.ts';
 import { parseNdp } from '../../../src/layer2/ndp.ts';
@@ -30,7 +31,7 @@ test('burst: count rounds at the interval, GARP request+reply for IPv4, unsolici
   assert.equal(formatMac(arp.value.arp.senderMac), formatMac(NODE));
   const na = parseNdp(link.sent[2] ?? assert.fail());
   assert.ok(na.ok);
-  assert.equal(formatIPv6(na.value.ndp.target), 'fd00:99::200');
+  assert.equal(formatIpv6Bytes(na.value.ndp.target), 'fd00:99::200');
   assert.equal(na.value.ndp.override, true);
   assert.equal(na.value.ndp.solicited, false);
 });

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { BROADCAST_MAC, formatIPv4, formatMac, parseIPv4, parseMac } from '../../../src/layer2/addr.ts';
+import { BROADCAST_MAC, formatMac, parseMac } from '../../../src/layer2/addr.ts';
+import { formatIpv4Bytes, ipv4Bytes } from '../../../src/net/ip.ts';
 import {
   ARP_FRAME_LEN,
   ARP_REPLY,
@@ -14,7 +15,7 @@ import {
 } from '../../../src/layer2/arp.ts';
 
 const mac = (s: string): Uint8Array => parseMac(s) ?? assert.fail(s);
-const ip4 = (s: string): Uint8Array => parseIPv4(s) ?? assert.fail(s);
+const ip4 = (s: string): Uint8Array => ipv4Bytes(s) ?? assert.fail(s);
 const CLIENT = mac('02:00:00:00:00:0a');
 const NODE = mac('02:00:00:00:00:02');
 
@@ -39,8 +40,8 @@ test('parses a request captured from arping, also when padded to the Ethernet mi
   assert.ok(r.ok);
   assert.equal(r.value.arp.op, ARP_REQUEST);
   assert.equal(formatMac(r.value.arp.senderMac), '02:00:00:00:00:0a');
-  assert.equal(formatIPv4(r.value.arp.senderIp), '10.99.0.10');
-  assert.equal(formatIPv4(r.value.arp.targetIp), '10.99.0.200');
+  assert.equal(formatIpv4Bytes(r.value.arp.senderIp), '10.99.0.10');
+  assert.equal(formatIpv4Bytes(r.value.arp.targetIp), '10.99.0.200');
 });
 
 test('reply goes unicast to the requester with our MAC as sender', () => {
@@ -53,9 +54,9 @@ test('reply goes unicast to the requester with our MAC as sender', () => {
   assert.equal(formatMac(eth.src), formatMac(NODE));
   assert.equal(arp.op, ARP_REPLY);
   assert.equal(formatMac(arp.senderMac), formatMac(NODE));
-  assert.equal(formatIPv4(arp.senderIp), '10.99.0.200');
+  assert.equal(formatIpv4Bytes(arp.senderIp), '10.99.0.200');
   assert.equal(formatMac(arp.targetMac), formatMac(CLIENT));
-  assert.equal(formatIPv4(arp.targetIp), '10.99.0.10');
+  assert.equal(formatIpv4Bytes(arp.targetIp), '10.99.0.10');
 });
 
 test('gratuitous ARP is a broadcast request and a broadcast reply with spa = tpa', () => {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { endianness } from 'node:os';
-import { IPV6_UNSPECIFIED, parseIPv4, parseIPv6, parseMac } from '../../../src/layer2/addr.ts';
+import { IPV6_UNSPECIFIED, parseMac } from '../../../src/layer2/addr.ts';
+import { ipv4Bytes, ipv6Bytes } from '../../../src/net/ip.ts';
 import { buildGratuitousArp } from '../../../src/layer2/arp.ts';
 import { arpNdpFilter } from '../../../src/layer2/filter.ts';
 import {
@@ -38,8 +39,8 @@ function run(prog: Buffer, pkt: Uint8Array): number {
 test('BPF accepts ARP, NS and NA; drops other traffic', () => {
   const prog = arpNdpFilter();
   const mac = parseMac('02:00:00:00:00:02') ?? assert.fail();
-  const v6 = parseIPv6('fd00:99::200') ?? assert.fail();
-  const [garp] = buildGratuitousArp(mac, parseIPv4('10.0.0.1') ?? assert.fail());
+  const v6 = ipv6Bytes('fd00:99::200') ?? assert.fail();
+  const [garp] = buildGratuitousArp(mac, ipv4Bytes('10.0.0.1') ?? assert.fail());
   assert.ok(run(prog, garp) > 0);
   assert.ok(run(prog, buildNeighborSolicit(mac, IPV6_UNSPECIFIED, v6)) > 0);
   assert.ok(run(prog, buildUnsolicitedNa(mac, v6)) > 0);

@@ -4,12 +4,11 @@ import fc from 'fast-check';
 import {
   IPV6_ALL_NODES,
   IPV6_UNSPECIFIED,
-  formatIPv6,
   formatMac,
-  parseIPv6,
   parseMac,
   solicitedNodeAddress,
 } from '../../../src/layer2/addr.ts';
+import { formatIpv6Bytes, ipv6Bytes } from '../../../src/net/ip.ts';
 import { icmpv6Checksum } from '../../../src/layer2/checksum.ts';
 import {
   ND_NEIGHBOR_ADVERT,
@@ -22,7 +21,7 @@ import {
 } from '../../../src/layer2/ndp.ts';
 
 const mac = (s: string): Uint8Array => parseMac(s) ?? assert.fail(s);
-const ip6 = (s: string): Uint8Array => parseIPv6(s) ?? assert.fail(s);
+const ip6 = (s: string): Uint8Array => ipv6Bytes(s) ?? assert.fail(s);
 const CLIENT = mac('02:00:00:00:00:0a');
 const NODE = mac('02:00:00:00:00:02');
 const VIP = ip6('fd00:99::200');
@@ -50,8 +49,8 @@ test('parses a real NS and verifies its checksum', () => {
   const r = parseNdp(Buffer.from(KERNEL_NS_HEX, 'hex'));
   assert.ok(r.ok, r.ok ? '' : r.reason);
   assert.equal(r.value.ndp.type, ND_NEIGHBOR_SOLICIT);
-  assert.equal(formatIPv6(r.value.ndp.target), 'fd00:99::200');
-  assert.equal(formatIPv6(r.value.ndp.src), 'fd00:99::10');
+  assert.equal(formatIpv6Bytes(r.value.ndp.target), 'fd00:99::200');
+  assert.equal(formatIpv6Bytes(r.value.ndp.src), 'fd00:99::10');
   assert.equal(formatMac(r.value.ndp.sourceLinkAddr ?? new Uint8Array()), '02:00:00:00:00:0a');
 });
 
@@ -67,11 +66,11 @@ test('our NS builder reproduces the captured bytes (flow label aside)', () => {
 test('parses the kernel DAD probe (unknown nonce option skipped) and answers it to all-nodes', () => {
   const r = parseNdp(Buffer.from(KERNEL_DAD_HEX, 'hex'));
   assert.ok(r.ok, r.ok ? '' : r.reason);
-  assert.equal(formatIPv6(r.value.ndp.src), '::');
-  assert.equal(formatIPv6(r.value.ndp.target), 'fe80::ff:fe00:2');
+  assert.equal(formatIpv6Bytes(r.value.ndp.src), '::');
+  assert.equal(formatIpv6Bytes(r.value.ndp.target), 'fe80::ff:fe00:2');
   const na = parseNdp(buildNaReply(r.value, NODE));
   assert.ok(na.ok);
-  assert.equal(formatIPv6(na.value.ndp.dst), 'ff02::1');
+  assert.equal(formatIpv6Bytes(na.value.ndp.dst), 'ff02::1');
   assert.equal(na.value.ndp.solicited, false);
 });
 
@@ -84,8 +83,8 @@ test('reply to an NS: unicast to the solicitor, S and O set, R clear, source = t
   assert.equal(m.type, ND_NEIGHBOR_ADVERT);
   assert.equal(formatMac(na.value.eth.dst), formatMac(CLIENT));
   assert.equal(formatMac(na.value.eth.src), formatMac(NODE));
-  assert.equal(formatIPv6(m.src), 'fd00:99::200');
-  assert.equal(formatIPv6(m.dst), 'fd00:99::10');
+  assert.equal(formatIpv6Bytes(m.src), 'fd00:99::200');
+  assert.equal(formatIpv6Bytes(m.dst), 'fd00:99::10');
   assert.equal(m.hopLimit, 255);
   assert.deepEqual([m.router, m.solicited, m.override], [false, true, true]);
   assert.equal(formatMac(m.targetLinkAddr ?? new Uint8Array()), formatMac(NODE));
@@ -97,7 +96,7 @@ test('reply to a DAD probe (source ::) goes to all-nodes with S clear', () => {
   assert.equal(dad.value.ndp.sourceLinkAddr, undefined);
   const na = parseNdp(buildNaReply(dad.value, NODE));
   assert.ok(na.ok, na.ok ? '' : na.reason);
-  assert.equal(formatIPv6(na.value.ndp.dst), 'ff02::1');
+  assert.equal(formatIpv6Bytes(na.value.ndp.dst), 'ff02::1');
   assert.equal(formatMac(na.value.eth.dst), '33:33:00:00:00:01');
   assert.deepEqual([na.value.ndp.solicited, na.value.ndp.override], [false, true]);
 });
@@ -122,7 +121,7 @@ test('without a source link-layer option the reply goes to the frame source MAC'
 test('unsolicited NA: all-nodes, override only, target option', () => {
   const na = parseNdp(buildUnsolicitedNa(NODE, VIP));
   assert.ok(na.ok);
-  assert.equal(formatIPv6(na.value.ndp.dst), 'ff02::1');
+  assert.equal(formatIpv6Bytes(na.value.ndp.dst), 'ff02::1');
   assert.deepEqual(
     [na.value.ndp.router, na.value.ndp.solicited, na.value.ndp.override],
     [false, false, true],

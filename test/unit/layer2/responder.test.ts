@@ -1,15 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import {
-  BROADCAST_MAC,
-  IPV6_UNSPECIFIED,
-  formatIPv4,
-  formatMac,
-  parseIPv4,
-  parseIPv6,
-  parseMac,
-} from '../../../src/layer2/addr.ts';
+import { BROADCAST_MAC, IPV6_UNSPECIFIED, formatMac, parseMac } from '../../../src/layer2/addr.ts';
+import { formatIpv4Bytes, ipv4Bytes, ipv6Bytes } from '../../../src/net/ip.ts';
 import { ARP_REPLY, ARP_REQUEST, buildArp, buildGratuitousArp, parseArp } from '../../../src/layer2/arp.ts';
 import { PACKET_OTHERHOST } from '../../../src/layer2/link.ts';
 import { buildNeighborSolicit, buildUnsolicitedNa, parseNdp } from '../../../src/layer2/ndp.ts';
@@ -17,8 +10,8 @@ import { type ForeignClaim, Responder } from '../../../src/layer2/responder.ts';
 import { MemoryLink } from './memory-link.ts';
 
 const mac = (s: string): Uint8Array => parseMac(s) ?? assert.fail(s);
-const ip4 = (s: string): Uint8Array => parseIPv4(s) ?? assert.fail(s);
-const ip6 = (s: string): Uint8Array => parseIPv6(s) ?? assert.fail(s);
+const ip4 = (s: string): Uint8Array => ipv4Bytes(s) ?? assert.fail(s);
+const ip6 = (s: string): Uint8Array => ipv6Bytes(s) ?? assert.fail(s);
 const CLIENT = mac('02:00:00:00:00:0a');
 const NODE = mac('02:00:00:00:00:02');
 const OTHER = mac('02:00:00:00:00:03');
@@ -59,7 +52,7 @@ test('answers an ARP request for an owned IP with the interface MAC', () => {
   assert.ok(rep.ok);
   assert.equal(rep.value.arp.op, ARP_REPLY);
   assert.equal(formatMac(rep.value.arp.senderMac), formatMac(NODE));
-  assert.equal(formatIPv4(rep.value.arp.senderIp), '10.99.0.200');
+  assert.equal(formatIpv4Bytes(rep.value.arp.senderIp), '10.99.0.200');
   assert.equal(formatMac(rep.value.eth.dst), formatMac(CLIENT));
   assert.equal(r.counters.arpRepliesSent, 1);
 });

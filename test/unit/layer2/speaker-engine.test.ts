@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { BROADCAST_MAC, formatMac, parseIPv4, parseMac, ZERO_MAC } from '../../../src/layer2/addr.ts';
+import { BROADCAST_MAC, formatMac, parseMac, ZERO_MAC } from '../../../src/layer2/addr.ts';
+import { ipv4Bytes } from '../../../src/net/ip.ts';
 import { ARP_REPLY, ARP_REQUEST, buildArp, parseArp } from '../../../src/layer2/arp.ts';
 import { rankNodes } from '../../../src/layer2/ownership/ranking.ts';
 import type { OwnershipMachine } from '../../../src/layer2/ownership/machine.ts';
@@ -22,9 +23,9 @@ function arpRequest(ip: string): Buffer {
     ethSrc: mac,
     op: ARP_REQUEST,
     senderMac: mac,
-    senderIp: parseIPv4('10.99.0.9')!,
+    senderIp: ipv4Bytes('10.99.0.9')!,
     targetMac: ZERO_MAC,
-    targetIp: parseIPv4(ip)!,
+    targetIp: ipv4Bytes(ip)!,
   });
 }
 
@@ -271,9 +272,9 @@ describe('Layer2Speaker over in-memory Leases and links', () => {
         ethSrc: m,
         op: ARP_REPLY,
         senderMac: m,
-        senderIp: parseIPv4(IP)!,
+        senderIp: ipv4Bytes(IP)!,
         targetMac: parseMac(to)!,
-        targetIp: parseIPv4('10.99.0.9')!,
+        targetIp: ipv4Bytes('10.99.0.9')!,
       });
     };
     wire.deliver(wire.link('eth0', MAC[owner]), reply(MAC[owner], MAC.client)); // the old owner's answer, crossing

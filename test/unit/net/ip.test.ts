@@ -9,10 +9,27 @@ import {
   formatIpv6,
   formatIpv6Bytes,
   ipToBytes,
-  readIp,
-  tryParseIp,
+  ipBytes,
+  ipv4Bytes,
+  ipv6Bytes,
+  formatIpBytes,
+  formatIpv4Bytes,
+  parseIp,
+  strictIpFamily,
   type Family,
+  type ParsedIp,
 } from '../../../src/net/ip.ts';
+
+/** The address, or the error sentence. */
+function readIp(text: unknown): ParsedIp | string {
+  const r = parseIp(text);
+  return r.ok ? r.value : r.error;
+}
+
+function tryParseIp(text: unknown): ParsedIp | undefined {
+  const r = parseIp(text);
+  return r.ok ? r.value : undefined;
+}
 
 test('readIp: the address, or a sentence quoting the text', () => {
   assert.deepEqual(readIp('10.0.0.1'), { family: 4, value: 0x0a000001n });
@@ -24,7 +41,32 @@ test('readIp: the address, or a sentence quoting the text', () => {
   assert.match(readIp('1::2::3') as string, /"1::2::3" is not an IPv6 address/);
   assert.equal(readIp('garbage'), '"garbage" is not an IP address');
   assert.equal(tryParseIp('10.0.0.0/24'), undefined);
-  assert.equal(tryParseIp(5 as unknown as string), undefined);
+  assert.equal(tryParseIp(5), undefined);
+});
+
+test('parseIp says what is wrong', () => {
+  assert.match(readIp('10.0.0.256') as string, /octet 256 is over 255/);
+  assert.match(readIp('1.2.3') as string, /3 octets, 4 expected/);
+  assert.match(readIp('1:2:3:4:5:6:7:8:9') as string, /9 groups, 8 expected/);
+  assert.match(readIp('12345::') as string, /group "12345" is not 1-4 hex digits/);
+  assert.match(readIp('1.2.3.4::') as string, /dotted quad is allowed only as the last 32 bits/);
+  assert.match(readIp('::1.2.3.04') as string, /embedded IPv4 1\.2\.3\.04: octet 04 has leading zeroes/);
+  assert.match(readIp(':1::') as string, /single ":"/);
+});
+
+test('derived helpers: family, bytes, text of bytes; undefined when not an address', () => {
+  assert.equal(strictIpFamily('10.0.0.1'), 4);
+  assert.equal(strictIpFamily('fe80::1'), 6);
+  assert.equal(strictIpFamily('fe80::1%eth0'), undefined);
+  assert.equal(strictIpFamily(undefined), undefined);
+  assert.deepEqual(ipBytes('10.0.0.1'), { family: 4, bytes: Uint8Array.of(10, 0, 0, 1) });
+  assert.equal(ipBytes('nope'), undefined);
+  assert.deepEqual(ipv4Bytes('10.0.0.1'), Uint8Array.of(10, 0, 0, 1));
+  assert.equal(ipv4Bytes('::1'), undefined);
+  assert.equal(ipv6Bytes('10.0.0.1'), undefined);
+  assert.equal(formatIpBytes(ipv6Bytes('2001:DB8::1') as Uint8Array), '2001:db8::1');
+  assert.equal(formatIpBytes(Uint8Array.of(192, 0, 2, 1)), '192.0.2.1');
+  assert.equal(formatIpv4Bytes(Uint8Array.of(9, 192, 0, 2, 1), 1), '192.0.2.1');
 });
 
 test('bytes are network order, 4 or 16 of them', () => {
@@ -47,14 +89,19 @@ const texts = fc.oneof(
   fc.string({ unit: fc.constantFrom(...'0123456789abcdefABCDEF:.'), maxLength: 40 }),
   fc.tuple(fc.nat(300), fc.nat(300), fc.nat(300), fc.nat(300)).map((q) => q.join('.')),
   fc.bigInt({ min: 0n, max: 2n ** 128n - 1n }).map((v) => Address6.fromBigInt(v).correctForm()),
+  fc.bigInt({ min: 0n, max: 2n ** 128n - 1n }).map((v) => Address6.fromBigInt(v).to4in6()),
+  fc
+    .array(fc.constantFrom('', '0', 'ffff', 'ABCD', '1.2.3.4', '01.2.3.4', '12345', 'g'), { maxLength: 10 })
+    .map((a) => a.join(':')),
 );
 
-test('accepts exactly what node:net calls an IP (no zones) (property)', () => {
+test('accepts exactly what node:net calls an IP (no zones), with the same value (property)', () => {
   fc.assert(
     fc.property(texts, (s) => {
       const ip = tryParseIp(s);
       const want = s.includes('%') ? 0 : isIP(s);
       assert.equal(ip === undefined ? 0 : ip.family, want, s);
+      if (ip?.family === 6) assert.equal(ip.value, new Address6(s).bigInt(), s);
     }),
     { numRuns: 20_000 },
   );
