@@ -1,8 +1,7 @@
 // The BGP speaker component: caches → desired global / peers / paths for this node → BgpSpeaker
 // (gobgpd sidecar). Its parts, one job each: desired.ts (pure mapping), PeerSecrets (passwords),
 // NoteRecorder (Events and logs once per generation), BgpStatusReporter (status and session
-// metrics), BgpReadyGate (readiness), LocalPolicyConditions (eTP=Local Service condition),
-// Heartbeat (liveness of the pair), FaultGuard (an unexpected exception never escapes).
+// metrics), BgpReadyGate (readiness), Heartbeat (liveness of the pair), FaultGuard (an unexpected exception never escapes).
 //
 // Order matters for "a restarted manager never lowers the route count": the heartbeat is written
 // first, then nothing at all is sent to gobgpd until every cache has synced (an unsynced cache
@@ -28,7 +27,6 @@ import { announcementsFrom } from '../announce.ts';
 import { AnnouncedEips } from '../announce-eips.ts';
 import { desiredGlobal, desiredPaths, desiredPeers, type Note } from './desired.ts';
 import { Heartbeat } from './heartbeat.ts';
-import { LocalPolicyConditions } from './local-policy-writer.ts';
 import { NoteRecorder } from './notes.ts';
 import { BgpReadyGate } from './ready-gate.ts';
 import { BgpStatusReporter, type BgpIntent } from './reporter.ts';
@@ -67,7 +65,6 @@ export class BgpController implements Component {
   private readonly secrets: PeerSecrets;
   private readonly notes: NoteRecorder;
   private readonly reporter: BgpStatusReporter;
-  private readonly localPolicy: LocalPolicyConditions;
   private gate: BgpReadyGate | undefined;
   /** invalid Eip versions keep the last valid protocol and spec.bgp (see announce-eips.ts) */
   private readonly announced = new AnnouncedEips();
@@ -115,12 +112,6 @@ export class BgpController implements Component {
       node: this.node,
       speaker: this.speaker,
       intent: () => this.intent,
-      log,
-    });
-    this.localPolicy = new LocalPolicyConditions({
-      node: this.node,
-      writer: ctx.writer,
-      events: ctx.events,
       log,
     });
   }
@@ -353,7 +344,6 @@ export class BgpController implements Component {
 
     for (const n of notes) this.notes.tell(n);
     this.reporter.schedule();
-    if (this.intent.configured) this.localPolicy.update(announcements, slices, replicas);
   }
 
   private onReconciled(r: ReconcileReport): void {

@@ -14,7 +14,7 @@ import {
   nextConditions,
   localPolicyFindings,
   CONDITION_ENDPOINTS_WITHOUT_REPLICA,
-} from '../../../src/controllers/bgp/local-policy.ts';
+} from '../../../src/controllers/service/local-policy.ts';
 import { bgpReady } from '../../../src/controllers/bgp/readiness.ts';
 import { peerEntry } from '../../../src/controllers/bgp/status.ts';
 
