@@ -64,6 +64,7 @@ export class Allocator implements Component {
       ...(opts.resyncMs !== undefined ? { resyncMs: opts.resyncMs } : {}),
       ...(opts.maxAllocations !== undefined ? { maxAllocations: opts.maxAllocations } : {}),
       faults: this.#faults,
+      ...(ctx.seams?.afterEipStatusWrite ? { afterEipStatusWrite: ctx.seams.afterEipStatusWrite } : {}),
     };
     this.engine = new AllocatorEngine(deps);
     this.#localPolicy = cfg.enableBgp

@@ -58,6 +58,8 @@ export interface EngineDeps {
   concurrency?: number;
   /** Unexpected exceptions of a tick: logged with their stack, counted, readiness false, backoff. */
   faults?: FaultGuard;
+  /** Runs right after each Eip status write (see ManagerSeams). */
+  afterEipStatusWrite?: (written: Eip) => void;
 }
 
 function splitKey(key: string): [string, string] {
@@ -96,6 +98,7 @@ export class AllocatorEngine {
       now: () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
       // this replica's speakers see the allocation without waiting for the watch event
       onEipWritten: (eip, base) => d.eips.offerWritten(eip, base),
+      ...(d.afterEipStatusWrite ? { afterEipStatusWrite: d.afterEipStatusWrite } : {}),
       guard: () => {
         if (!d.lease.isLeader() || d.lease.remainingMs() < margin)
           throw new LostLeadership('allocator Lease not held (or about to expire)');
