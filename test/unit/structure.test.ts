@@ -27,12 +27,9 @@ const KNOWN = {
     'src/webhook/validate/bgp-session.ts <-> src/webhook/validate/bgpconf.ts',
   ]),
   edges: new Set<string>([
-    'src/controllers/announce-eips.ts -> src/webhook/validate/index.ts',
     'src/controllers/bgp/conditions.ts -> src/webhook/validate/index.ts',
     'src/controllers/bgp/desired.ts -> src/webhook/validate/index.ts',
     'src/controllers/eip/validity.ts -> src/webhook/validate/index.ts',
-    'src/layer2/speaker/component.ts -> src/controllers/announce-eips.ts',
-    'src/layer2/speaker/desired.ts -> src/controllers/announce.ts',
     'src/obs/pool-metrics.ts -> src/manager/component.ts',
   ]),
   long: new Set<string>([

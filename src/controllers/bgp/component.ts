@@ -23,8 +23,8 @@ import type { Component, ComponentFactory, ManagerContext } from '../../manager/
 import { FaultGuard } from '../../manager/faults.ts';
 import { logger } from '../../obs/log.ts';
 import { counter, gauge, histogram } from '../../obs/metrics.ts';
-import { announcementsFrom } from '../announce.ts';
-import { AnnouncedEips } from '../announce-eips.ts';
+import { announcementsFrom } from '../../announce/announcements.ts';
+import { AnnouncedEips } from '../../announce/announced-eips.ts';
 import { desiredGlobal, desiredPaths, desiredPeers, type Note } from './desired.ts';
 import { Heartbeat } from './heartbeat.ts';
 import { NoteRecorder } from './notes.ts';
@@ -66,7 +66,7 @@ export class BgpController implements Component {
   private readonly notes: NoteRecorder;
   private readonly reporter: BgpStatusReporter;
   private gate: BgpReadyGate | undefined;
-  /** invalid Eip versions keep the last valid protocol and spec.bgp (see announce-eips.ts) */
+  /** invalid Eip versions keep the last valid protocol and spec.bgp (see announce/announced-eips.ts) */
   private readonly announced = new AnnouncedEips();
 
   private started = false;

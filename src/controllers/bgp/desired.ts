@@ -14,7 +14,7 @@ import type {
 } from '../../bgp/index.ts';
 import type { EndpointSlice, Node } from '../../kube/types.ts';
 import { conflictMessage, neighborConflicts } from '../../webhook/validate/index.ts';
-import { nodeMayCarry, type Announcement } from '../announce.ts';
+import { nodeMayCarry, type Announcement } from '../../announce/announcements.ts';
 import { labelsMatch } from './selector.ts';
 
 /**

@@ -15,8 +15,8 @@ import {
 } from '../../kube/index.ts';
 import type { Service } from '../../kube/types.ts';
 import type { Logger } from '../../obs/log.ts';
-import { announcementsFrom } from '../announce.ts';
-import { AnnouncedEips } from '../announce-eips.ts';
+import { announcementsFrom } from '../../announce/announcements.ts';
+import { AnnouncedEips } from '../../announce/announced-eips.ts';
 import {
   CONDITION_ENDPOINTS_WITHOUT_REPLICA,
   conditionMessage,
@@ -46,7 +46,7 @@ export class LocalPolicyConditions {
   readonly #d: LocalPolicyDeps;
   readonly #clock: Clock;
   readonly #timer: Timer;
-  /** invalid Eip versions keep the last valid protocol (see announce-eips.ts) */
+  /** invalid Eip versions keep the last valid protocol (see announce/announced-eips.ts) */
   readonly #announced = new AnnouncedEips();
   /** Service key → endpoint nodes last written into its condition ('' = removed) */
   readonly #written = new Map<string, string>();

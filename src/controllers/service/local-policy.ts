@@ -3,8 +3,8 @@
 // Warning Event, written by the allocator (the one writer of Services, see local-policy-writer.ts).
 import type { BgpConf } from '../../api/v1alpha2.ts';
 import type { Condition, EndpointSlice, Service } from '../../kube/types.ts';
-import { endpointNodesWithoutReplica } from '../eligibility.ts';
-import type { Announcement } from '../announce.ts';
+import { endpointNodesWithoutReplica } from '../../announce/eligibility.ts';
+import type { Announcement } from '../../announce/announcements.ts';
 
 export const CONDITION_ENDPOINTS_WITHOUT_REPLICA = 'EndpointsWithoutBgpSpeaker';
 

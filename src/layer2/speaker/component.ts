@@ -7,7 +7,7 @@ import { Informer, intentChanged, KubeClient, type Lease, Resources } from '../.
 import { logger } from '../../obs/log.ts';
 import { reservedAddresses } from '../guard/reserved.ts';
 import { readGateways } from '../guard/routes.ts';
-import { AnnouncedEips } from '../../controllers/announce-eips.ts';
+import { AnnouncedEips } from '../../announce/announced-eips.ts';
 import { layer2Targets } from './desired.ts';
 import { readLocalInterfaces } from './interfaces.ts';
 import { macsOf, peerLeaseOf, REPLICA_LABEL, ReplicaLeaseIO } from './lease-io.ts';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { BgpConf, BgpPeer, Eip } from '../../../src/api/v1alpha2.ts';
 import type { EndpointSlice, Node, Service } from '../../../src/kube/types.ts';
-import { announcementsFrom } from '../../../src/controllers/announce.ts';
+import { announcementsFrom } from '../../../src/announce/announcements.ts';
 import {
   ANNOTATION_NEXT_HOP,
   desiredGlobal,
