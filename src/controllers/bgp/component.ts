@@ -54,14 +54,19 @@ const mRejected = gauge('bgp_paths_rejected', 'Desired Service routes refused by
   'node',
 ]);
 
+// The label value of this component's error metrics (openelb_component_errors_total and
+// openelb_component_failing) stays what it was when the component was called 'bgp-speaker', so
+// dashboards and alerts keep matching.
+const FAULT_LABEL = 'bgp-speaker';
+
 export class BgpController implements Component {
-  readonly name = 'bgp-speaker';
+  readonly name = 'bgp-controller';
   readonly phase = 'main' as const;
   private readonly ctx: ManagerContext;
   private readonly node: string;
   readonly speaker: BgpSpeaker;
   readonly heartbeat: Heartbeat;
-  private readonly faults = new FaultGuard('bgp-speaker', log);
+  private readonly faults = new FaultGuard(FAULT_LABEL, log);
   private readonly secrets: PeerSecrets;
   private readonly notes: NoteRecorder;
   private readonly reporter: BgpStatusReporter;
@@ -353,5 +358,5 @@ export class BgpController implements Component {
   }
 }
 
-export const bgpSpeakerComponent: ComponentFactory = (ctx) =>
+export const bgpControllerComponent: ComponentFactory = (ctx) =>
   ctx.cfg.enableBgp ? new BgpController(ctx) : undefined;
