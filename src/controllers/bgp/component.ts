@@ -18,7 +18,9 @@ import {
   type IpFamily,
   type ReconcileReport,
 } from '../../bgp/index.ts';
-import { errorMessage, intentChanged, sleep } from '../../kube/index.ts';
+import { Backoff, sleep } from '../../core/backoff.ts';
+import { Timer } from '../../core/timer.ts';
+import { errorMessage, intentChanged } from '../../kube/index.ts';
 import type { Component, ComponentFactory, ManagerContext } from '../../manager/component.ts';
 import { FaultGuard } from '../../manager/faults.ts';
 import { logger } from '../../obs/log.ts';
@@ -97,7 +99,10 @@ export class BgpController implements Component {
   } = { global: null, peers: null, paths: null };
 
   private readonly unsubscribe: (() => void)[] = [];
+  /** aborted by stop(): ends the waits between attempts to reach gobgpd */
+  private readonly stopped = new AbortController();
   private computeScheduled = false;
+  private readonly computeTimer = new Timer(() => this.runScheduled());
   /** Duration of the last scheduled compute (sets how long the next one coalesces events). */
   private lastComputeMs = 0;
   /** performance.now() when the last scheduled compute ended */
@@ -167,13 +172,14 @@ export class BgpController implements Component {
     await this.secrets.refresh(this.ctx.caches.bgpPeers.list());
     this.guardedCompute();
     this.speaker.markPathsSynced();
+    const retry = new Backoff({ initialMs: 500, maxMs: 5000 });
     for (let attempt = 1; !this.stopping; attempt++) {
       try {
         await this.speaker.start({ connectTimeoutMs: 10_000 });
         break;
       } catch (err) {
         await gate.connectFailed(err, attempt);
-        await sleep(Math.min(5000, 500 * attempt));
+        await sleep(retry.next(), this.stopped.signal);
       }
     }
     if (this.stopping) return;
@@ -184,6 +190,8 @@ export class BgpController implements Component {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    this.stopped.abort();
+    this.computeTimer.cancel();
     this.faults.stop();
     for (const u of this.unsubscribe) u();
     this.secrets.stop();
@@ -219,22 +227,23 @@ export class BgpController implements Component {
     if (this.computeScheduled || this.stopping) return;
     if (this.ctx.caches.notSynced().length > 0) return; // nothing before every cache synced (init computes then)
     this.computeScheduled = true;
-    const run = (): void => {
-      this.computeScheduled = false;
-      if (this.stopping) return;
-      const t0 = performance.now();
-      this.guardedCompute();
-      this.lastComputeEnd = performance.now();
-      this.lastComputeMs = this.lastComputeEnd - t0;
-    };
     // A compute covers every Service, so under a burst of events (10k Services created) running one
     // per event is quadratic. After a compute, the next waits until twice its cost has passed (at
     // most 100 ms), which keeps computing under a third of the CPU; an event after a quiet spell
     // (one Service created) is computed on the next turn, without waiting.
     const gap = this.lastComputeMs > 2 ? Math.min(100, 2 * this.lastComputeMs) : 0;
     const delay = Math.max(0, this.lastComputeEnd + gap - performance.now());
-    if (delay === 0) setImmediate(run);
-    else setTimeout(run, delay);
+    if (delay === 0) setImmediate(() => this.runScheduled());
+    else this.computeTimer.restart(delay);
+  }
+
+  private runScheduled(): void {
+    this.computeScheduled = false;
+    if (this.stopping) return;
+    const t0 = performance.now();
+    this.guardedCompute();
+    this.lastComputeEnd = performance.now();
+    this.lastComputeMs = this.lastComputeEnd - t0;
   }
 
   /** compute() behind the fault guard: an exception is logged, counted, makes us not ready and is retried. */

@@ -11,6 +11,7 @@
 // converge after at most one extra write when two of them race on a transition.
 import { BGPCONF_DEFAULT_NAME } from '../../api/names.ts';
 import type { BgpConf, BgpPeer } from '../../api/v1alpha2.ts';
+import { kubeTime } from '../../core/time.ts';
 import { errorMessage, Resources, type ObjectWriter } from '../../kube/index.ts';
 import type { Condition } from '../../kube/types.ts';
 import type { Logger } from '../../obs/log.ts';
@@ -155,7 +156,7 @@ function contentKey(l: readonly Condition[]): string {
 }
 
 function rfc3339(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return kubeTime(d);
 }
 
 export type ConditionPatcher = Pick<ObjectWriter, 'mergePatch'>;

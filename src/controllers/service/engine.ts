@@ -7,9 +7,12 @@
 //   4. writes Service status.loadBalancer.ingress, and Events.
 // A 409 on an Eip means someone else wrote it: the pool is re-read and its Services decided again.
 // Any other error drops the whole state; the next tick rebuilds it from a fresh LIST.
+import { isDeepStrictEqual } from 'node:util';
 import type { Eip } from '../../api/v1alpha2.ts';
 import { FINALIZER_LB } from '../../api/names.ts';
 import type { EventRecorder, Informer, KubeClient } from '../../kube/index.ts';
+import { Backoff, sleep } from '../../core/backoff.ts';
+import { kubeTime } from '../../core/time.ts';
 import { errorMessage, isApiWeather } from '../../kube/index.ts';
 import type { FaultGuard } from '../../manager/faults.ts';
 import { Resources } from '../../kube/resources.ts';
@@ -67,8 +70,9 @@ function splitKey(key: string): [string, string] {
   return [key.slice(0, i), key.slice(i + 1)];
 }
 
-function specSignature(e: Eip): string {
-  return JSON.stringify([e.spec, e.metadata.annotations ?? {}, e.metadata.deletionTimestamp ?? '']);
+/** What a pool's holders rest on besides its ledger (cached objects are replaced, never mutated). */
+function specSignature(e: Eip): readonly unknown[] {
+  return [e.spec, e.metadata.annotations ?? {}, e.metadata.deletionTimestamp ?? ''];
 }
 
 export class AllocatorEngine {
@@ -81,7 +85,10 @@ export class AllocatorEngine {
   #state: AllocState | undefined;
   readonly #pending = new Set<string>();
   readonly #written = new Map<string, Service>();
-  readonly #sigs = new Map<string, string>();
+  readonly #sigs = new Map<string, readonly unknown[]>();
+  /** Waits after a tick failed on API weather (reset by a tick that succeeds). */
+  readonly #retry = new Backoff({ initialMs: 500, maxMs: 5000 });
+  readonly #stopping = new AbortController();
   #running = false;
   #loop: Promise<void> | undefined;
   #unsubscribe: (() => void)[] = [];
@@ -95,7 +102,7 @@ export class AllocatorEngine {
     this.#w = {
       client: d.client,
       maxAllocations: this.#max,
-      now: () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      now: () => kubeTime(),
       // this replica's speakers see the allocation without waiting for the watch event
       onEipWritten: (eip, base) => d.eips.offerWritten(eip, base),
       ...(d.afterEipStatusWrite ? { afterEipStatusWrite: d.afterEipStatusWrite } : {}),
@@ -130,7 +137,7 @@ export class AllocatorEngine {
       d.namespaces.onEvent((ev) => {
         if (
           ev.type === 'update' &&
-          JSON.stringify(ev.obj.metadata.labels ?? {}) === JSON.stringify(ev.old.metadata.labels ?? {})
+          isDeepStrictEqual(ev.obj.metadata.labels ?? {}, ev.old.metadata.labels ?? {})
         )
           return;
         const prefix = `${ev.obj.metadata.name}/`;
@@ -142,6 +149,7 @@ export class AllocatorEngine {
 
   async stop(): Promise<void> {
     this.#running = false;
+    this.#stopping.abort();
     for (const u of this.#unsubscribe) u();
     this.queue.clear();
     await this.#loop;
@@ -181,6 +189,7 @@ export class AllocatorEngine {
           lastResync = performance.now();
         }
         await this.tick();
+        this.#retry.reset();
         this.#d.faults?.recovered('tick');
       } catch (e) {
         this.dropState(e instanceof LostLeadership ? e.message : `error: ${errorMessage(e)}`);
@@ -189,8 +198,8 @@ export class AllocatorEngine {
           const expected = isApiWeather(e);
           if (expected)
             this.#log.warn('allocator tick failed; rebuilding from a fresh LIST', { error: errorMessage(e) });
-          const delay = !expected && this.#d.faults ? this.#d.faults.report('tick', e) : 500;
-          await new Promise((r) => setTimeout(r, delay));
+          const delay = !expected && this.#d.faults ? this.#d.faults.report('tick', e) : this.#retry.next();
+          await sleep(delay, this.#stopping.signal);
         }
       }
     }
@@ -254,7 +263,7 @@ export class AllocatorEngine {
         p.reset(eip, this.claimsFromCache);
         this.queue.addAll(p.ledger?.keys() ?? []);
       }
-      if (this.#sigs.get(name) !== sig) {
+      if (!isDeepStrictEqual(this.#sigs.get(name), sig)) {
         this.#sigs.set(name, sig);
         specChanged = true;
       }
@@ -421,7 +430,7 @@ export class AllocatorEngine {
           .filter((h) => fams.includes(h.family))
           .sort((a, b) => fams.indexOf(a.family) - fams.indexOf(b.family))
           .map((h) => h.ip);
-        if (JSON.stringify(want) === JSON.stringify(shownIps(svc))) return;
+        if (isDeepStrictEqual(want, shownIps(svc))) return;
         const w = await writeIngress(this.#w, svc, want);
         if (w.ok) this.noteWritten(key, w.svc);
         else if (w.why === 'conflict') this.queue.addAfter(key, 100);

@@ -6,14 +6,19 @@
 //   - dropFinalizer: OpenELB's Service finalizer once nothing is held.
 import type { Eip } from '../../api/v1alpha2.ts';
 import { FINALIZER_LB } from '../../api/names.ts';
+import { OpenelbError } from '../../core/errors.ts';
 import { isConflict, isNotFound, type KubeClient } from '../../kube/index.ts';
 import { Resources } from '../../kube/resources.ts';
 import type { Service } from '../../kube/types.ts';
 import { eipFinalizers, eipStatusPatch } from '../eip/patch.ts';
 import type { PoolEntry } from './pools.ts';
 
-export class LostLeadership extends Error {
-  override name = 'LostLeadership';
+/** The allocator Lease is not held (or about to expire): nothing may be written. */
+export class LostLeadership extends OpenelbError {
+  constructor(message: string) {
+    super('OE_LOST_LEADERSHIP', message);
+    this.name = 'LostLeadership';
+  }
 }
 
 export interface WriteDeps {
