@@ -12,7 +12,7 @@ import type { KubeClient } from '../../kube/index.ts';
 import { Resources } from '../../kube/resources.ts';
 import type { Service } from '../../kube/types.ts';
 import { validateAll } from '../eip/validity.ts';
-import { adoptFromStatus } from './decide.ts';
+import { adoptFromStatus } from './allocate.ts';
 import { AllocState, PoolEntry, type ClaimSource } from './pools.ts';
 import { serviceKey, serviceRequest, wantsAddresses, type ClassConfig } from './request.ts';
 
