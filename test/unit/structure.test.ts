@@ -40,8 +40,6 @@ const KNOWN = {
     'src/config.ts',
     'src/controllers/bgp/component.ts',
     'src/controllers/bgp/desired.ts',
-    'src/controllers/service/decide.ts',
-    'src/controllers/service/engine.ts',
     'src/ipam/pool.ts',
     'src/kube/client.ts',
     'src/kube/informer.ts',
