@@ -39,7 +39,6 @@ const KNOWN = {
     'src/bgp/validate.ts',
     'src/config.ts',
     'src/controllers/bgp/component.ts',
-    'src/controllers/bgp/desired.ts',
     'src/ipam/pool.ts',
     'src/kube/client.ts',
     'src/kube/informer.ts',

@@ -3,12 +3,9 @@ import { describe, it } from 'node:test';
 import type { BgpConf, BgpPeer, Eip } from '../../../src/api/v1alpha2.ts';
 import type { EndpointSlice, Node, Service } from '../../../src/kube/types.ts';
 import { announcementsFrom } from '../../../src/announce/announcements.ts';
-import {
-  ANNOTATION_NEXT_HOP,
-  desiredGlobal,
-  desiredPaths,
-  desiredPeers,
-} from '../../../src/controllers/bgp/desired.ts';
+import { desiredGlobal } from '../../../src/controllers/bgp/desired-global.ts';
+import { ANNOTATION_NEXT_HOP, desiredPaths } from '../../../src/controllers/bgp/desired-paths.ts';
+import { desiredPeers } from '../../../src/controllers/bgp/desired.ts';
 import { labelsMatch } from '../../../src/controllers/bgp/selector.ts';
 import {
   nextConditions,
