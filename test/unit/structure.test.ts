@@ -38,7 +38,6 @@ const KNOWN = {
     'src/bgp/speaker.ts',
     'src/bgp/validate.ts',
     'src/config.ts',
-    'src/controllers/bgp/component.ts',
     'src/ipam/pool.ts',
     'src/kube/client.ts',
     'src/kube/informer.ts',
