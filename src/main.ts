@@ -4,7 +4,9 @@
 import { ConfigError, environment, parseConfig, type ManagerConfig } from './config.ts';
 import { errorMessage } from './core/errors.ts';
 import { createCaches, EventRecorder, KubeClient, loadKubeConfig, ObjectWriter } from './kube/index.ts';
-import type { Component, ManagerContext } from './manager/component.ts';
+import { realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import type { Component, ManagerContext, ManagerSeams } from './manager/component.ts';
 import { COMPONENTS } from './manager/components.ts';
 import { installLastResort } from './manager/last-resort.ts';
 import { HealthServer } from './obs/health.ts';
@@ -16,7 +18,7 @@ import { bgpConfEntryCheck, bgpPeerEntryCheck } from './api/rules/index.ts';
 
 const log = logger('main');
 
-async function run(cfg: ManagerConfig): Promise<void> {
+async function run(cfg: ManagerConfig, seams: ManagerSeams): Promise<void> {
   setLogLevel(cfg.logLevel);
   log.info('starting openelb-manager', {
     version: VERSION,
@@ -57,6 +59,7 @@ async function run(cfg: ManagerConfig): Promise<void> {
     health,
     events: new EventRecorder(client, { component: 'openelb-manager', host: cfg.nodeName }),
     writer: new ObjectWriter(client, 'openelb-manager'),
+    seams,
   };
   const components = COMPONENTS.map((make) => make(ctx)).filter((c): c is Component => c !== undefined);
   const started: Component[] = [];
@@ -104,10 +107,11 @@ async function run(cfg: ManagerConfig): Promise<void> {
   await startPhase('main');
 }
 
-function main(): void {
+/** Runs the manager with these flags; an embedding program (a test entry) may add its seams. */
+export function main(argv: readonly string[], seams: ManagerSeams = {}): void {
   let parsed;
   try {
-    parsed = parseConfig(process.argv.slice(2));
+    parsed = parseConfig(argv);
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`openelb-manager: ${e.message}\n`);
@@ -123,10 +127,21 @@ function main(): void {
     process.stdout.write(`openelb-manager ${VERSION}\n`);
     return;
   }
-  run(parsed.config).catch((e: unknown) => {
+  run(parsed.config, seams).catch((e: unknown) => {
     log.error('fatal', { error: errorMessage(e) });
     process.exit(1);
   });
 }
 
-main();
+/** Started as the program (`node src/main.ts`), not imported by an embedding one. */
+function isProgram(): boolean {
+  const script = process.argv[1];
+  if (script === undefined) return false;
+  try {
+    return pathToFileURL(realpathSync(script)).href === import.meta.url;
+  } catch {
+    return false;
+  }
+}
+
+if (isProgram()) main(process.argv.slice(2));

@@ -1,7 +1,7 @@
 // The allocator Component: every replica runs it; only the holder of the allocator Lease
 // (cfg.allocatorLease, in cfg.namespace) acts. It owns the Namespace informer it needs for
 // namespaceSelector pools and the Lease; the decisions and writes are in ./service/engine.ts, the
-// Eip status rules in ./eip/.
+// Eip status rules in ./eip/, the eTP=Local Service condition in ./service/local-policy-writer.ts.
 import { Informer, LeaseHolder } from '../kube/index.ts';
 import { Resources } from '../kube/resources.ts';
 import type { Namespace } from '../kube/types.ts';
@@ -9,6 +9,7 @@ import type { Component, ComponentFactory, ManagerContext } from '../manager/com
 import { FaultGuard } from '../manager/faults.ts';
 import { logger } from '../obs/log.ts';
 import { AllocatorEngine, type EngineDeps } from './service/engine.ts';
+import { LocalPolicyConditions } from './service/local-policy-writer.ts';
 
 export interface AllocatorOptions {
   resyncMs?: number;
@@ -23,6 +24,8 @@ export class Allocator implements Component {
   readonly lease: LeaseHolder;
   readonly #namespaces: Informer<Namespace>;
   readonly #faults = new FaultGuard('allocator', logger('allocator'));
+  /** undefined when this replica runs no BGP speaker */
+  readonly #localPolicy: LocalPolicyConditions | undefined;
 
   constructor(ctx: ManagerContext, opts: AllocatorOptions = {}) {
     const { cfg, client, caches } = ctx;
@@ -40,8 +43,14 @@ export class Allocator implements Component {
       leaseDurationSeconds: Math.round(cfg.leaseDurationMs / 1000),
       renewDeadlineMs: cfg.leaseRenewDeadlineMs,
       retryPeriodMs: cfg.leaseRetryPeriodMs,
-      onStartedLeading: () => this.engine.poke(),
-      onStoppedLeading: (reason) => this.engine.dropState(`Lease lost: ${reason}`),
+      onStartedLeading: () => {
+        this.engine.poke();
+        this.#localPolicy?.schedule();
+      },
+      onStoppedLeading: (reason) => {
+        this.engine.dropState(`Lease lost: ${reason}`);
+        this.#localPolicy?.forget();
+      },
     });
     const deps: EngineDeps = {
       client,
@@ -55,18 +64,31 @@ export class Allocator implements Component {
       ...(opts.resyncMs !== undefined ? { resyncMs: opts.resyncMs } : {}),
       ...(opts.maxAllocations !== undefined ? { maxAllocations: opts.maxAllocations } : {}),
       faults: this.#faults,
+      ...(ctx.seams?.afterEipStatusWrite ? { afterEipStatusWrite: ctx.seams.afterEipStatusWrite } : {}),
     };
     this.engine = new AllocatorEngine(deps);
+    this.#localPolicy = cfg.enableBgp
+      ? new LocalPolicyConditions({
+          caches,
+          writer: ctx.writer,
+          events: ctx.events,
+          isLeader: () => this.lease.isLeader(),
+          node: cfg.nodeName,
+          log: logger('allocator.local-policy'),
+        })
+      : undefined;
   }
 
   async start(): Promise<void> {
     this.#namespaces.start();
     this.engine.start();
+    this.#localPolicy?.start();
     this.lease.start();
   }
 
   async stop(): Promise<void> {
     this.#faults.stop();
+    this.#localPolicy?.stop();
     await this.engine.stop();
     await this.lease.stop({ release: true });
     await this.#namespaces.stop();

@@ -1,5 +1,6 @@
 // What main.ts hands every part of the manager, and the shape each part takes.
 import type { KubeConfig } from '@kubernetes/client-node';
+import type { Eip } from '../api/v1alpha2.ts';
 import type { ManagerConfig } from '../config.ts';
 import type { Caches, EventRecorder, KubeClient, ObjectWriter } from '../kube/index.ts';
 import type { HealthServer } from '../obs/health.ts';
@@ -12,6 +13,16 @@ export interface ManagerContext {
   readonly health: HealthServer;
   readonly events: EventRecorder;
   readonly writer: ObjectWriter;
+  readonly seams?: ManagerSeams;
+}
+
+/**
+ * Points where an embedding program (a test entry such as test/e2e/fixtures/manager-paused.ts) may
+ * observe the manager at a precise moment. `node src/main.ts` passes none.
+ */
+export interface ManagerSeams {
+  /** Right after the allocator wrote an Eip status, before the Service writes that follow. */
+  afterEipStatusWrite?: (written: Eip) => void;
 }
 
 export interface Component {

@@ -4,12 +4,12 @@ import { allocatorComponent } from '../controllers/allocator.ts';
 import { poolMetricsComponent } from './pool-metrics.ts';
 import { webhookComponent } from '../webhook/component.ts';
 import { layer2Component } from '../layer2/speaker/component.ts';
-import { bgpSpeakerComponent } from '../controllers/bgp/component.ts';
+import { bgpControllerComponent } from '../controllers/bgp/component.ts';
 
 export const COMPONENTS: readonly ComponentFactory[] = [
   webhookComponent,
   allocatorComponent,
   poolMetricsComponent,
-  bgpSpeakerComponent,
+  bgpControllerComponent,
   layer2Component,
 ];

@@ -8,6 +8,7 @@ import { apply, createService, endpointSlice, getJson, kubectlOk, upBgpLab } fro
 // Service condition and Event. Three nodes, managers on node1 and node2 only.
 
 const IP = '198.51.100.40';
+const IP2 = '198.51.100.41';
 
 describe('bgp eTP=Local', () => {
   let lab: Lab;
@@ -88,5 +89,34 @@ describe('bgp eTP=Local', () => {
         intervalMs: 200,
       },
     );
+  });
+
+  it("a departed replica's stale status entry does not silence the condition", async () => {
+    // A node that once ran a replica keeps its BgpConf status entry after it is gone; sorting before
+    // every live replica, it used to be elected as the one writer of the condition, so nobody wrote it.
+    await kubectlOk(lab, [
+      'patch',
+      'bgpconf',
+      'default',
+      '--subresource=status',
+      '--type=merge',
+      '-p',
+      JSON.stringify({
+        status: { nodesConfStatus: { 'a-departed-node': { routerId: '192.0.2.99', as: 1 } } },
+      }),
+    ]);
+    await endpointSlice(lab, 'local2', ['node3']);
+    await createService(lab, { name: 'local2', ip: IP2, local: true });
+    type Svc = { status?: { conditions?: { type: string; status: string; message: string }[] } };
+    const cond = await waitFor(
+      async () =>
+        (await getJson<Svc>(lab, 'service', 'local2', 'demo')).status?.conditions?.find(
+          (c) => c.type === 'EndpointsWithoutBgpSpeaker',
+        ),
+      20_000,
+      { what: 'Service condition EndpointsWithoutBgpSpeaker despite the stale entry', intervalMs: 200 },
+    );
+    assert.equal(cond.status, 'True');
+    assert.match(cond.message, /node3/);
   });
 });

@@ -1,6 +1,7 @@
-// Races and restarts (issue 4 item 6): two real manager processes (`node src/main.ts`, allocator
-// only) against the API double; 1,000 Services created and deleted in random order against pools
-// smaller than 1,000 addresses; managers SIGKILLed and restarted at random; one manager frozen
+// Races and restarts (issue 4 item 6): two real manager processes (src/main.ts started through
+// fixtures/manager-paused.ts, which adds the freeze; allocator only) against the API double; 1,000
+// Services created and deleted in random order against pools smaller than 1,000 addresses; managers
+// SIGKILLed and restarted at random; one manager frozen
 // (SIGSTOP) between its Eip write and its Service write. A watcher checks the invariants on every
 // watch event (ipam-invariants.ts) and at quiescent points. The seed is fixed (IPAM_RACE_SEED
 // overrides it) and printed for replay. deploy/openelb.yaml is installed and each manager serves its
@@ -73,7 +74,8 @@ async function startManager(id: string, kubeconfig: string): Promise<Manager> {
   const child = spawn(
     process.execPath,
     [
-      join(ROOT, 'src/main.ts'),
+      join(ROOT, 'test/e2e/fixtures/manager-paused.ts'),
+      pauseFile,
       '--kubeconfig',
       kubeconfig,
       '--node-name',
@@ -98,7 +100,7 @@ async function startManager(id: string, kubeconfig: string): Promise<Manager> {
     ],
     {
       stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, KUBECONFIG: '', OPENELB_TEST_PAUSE_AFTER_EIP_WRITE: pauseFile },
+      env: { ...process.env, KUBECONFIG: '' },
     },
   );
   children.add(child);

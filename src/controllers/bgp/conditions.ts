@@ -9,8 +9,10 @@
 // and holds nothing per node.
 // Replicas compute the same list, write only when it differs from what the object holds, and
 // converge after at most one extra write when two of them race on a transition.
+import { isDeepStrictEqual } from 'node:util';
 import { BGPCONF_DEFAULT_NAME } from '../../api/names.ts';
 import type { BgpConf, BgpPeer } from '../../api/v1alpha2.ts';
+import { kubeTime } from '../../core/time.ts';
 import { errorMessage, Resources, type ObjectWriter } from '../../kube/index.ts';
 import type { Condition } from '../../kube/types.ts';
 import type { Logger } from '../../obs/log.ts';
@@ -136,26 +138,24 @@ export function sameConditions(
   b: readonly Condition[] | undefined,
 ): boolean {
   const norm = (l: readonly Condition[] | undefined) =>
-    JSON.stringify(
-      (l ?? []).map((c) => [
-        c.type,
-        c.status,
-        c.reason,
-        c.message,
-        c.lastTransitionTime,
-        c.observedGeneration ?? null,
-      ]),
-    );
-  return norm(a) === norm(b);
+    (l ?? []).map((c) => [
+      c.type,
+      c.status,
+      c.reason,
+      c.message,
+      c.lastTransitionTime,
+      c.observedGeneration ?? null,
+    ]);
+  return isDeepStrictEqual(norm(a), norm(b));
 }
 
 /** The list without times: what two replicas must agree on. */
-function contentKey(l: readonly Condition[]): string {
-  return JSON.stringify(l.map((c) => [c.type, c.status, c.reason, c.message, c.observedGeneration ?? null]));
+function contentKey(l: readonly Condition[]): unknown[] {
+  return l.map((c) => [c.type, c.status, c.reason, c.message, c.observedGeneration ?? null]);
 }
 
 function rfc3339(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return kubeTime(d);
 }
 
 export type ConditionPatcher = Pick<ObjectWriter, 'mergePatch'>;
@@ -172,7 +172,7 @@ export class BgpConditionsWriter {
    * moment, so the same content is not written again within MEMO_MS (after that the object wins,
    * e.g. when someone cleared the conditions by hand)
    */
-  private readonly written = new Map<string, { content: string; at: number }>();
+  private readonly written = new Map<string, { content: unknown[]; at: number }>();
   writes = 0;
 
   /** every BgpPeer (the neighbour rule); none = the rule is not applied */
@@ -213,7 +213,8 @@ export class BgpConditionsWriter {
     }
     const content = contentKey(next);
     const memo = this.written.get(key);
-    if (memo && memo.content === content && this.now().getTime() - memo.at < MEMO_MS) return false;
+    if (memo && isDeepStrictEqual(memo.content, content) && this.now().getTime() - memo.at < MEMO_MS)
+      return false;
     try {
       await this.writer.mergePatch(
         kind === 'BgpPeer' ? Resources.BgpPeer : Resources.BgpConf,

@@ -1,147 +1,13 @@
-// Pure mapping from Kubernetes objects to the BGP speaker's desired state for ONE node:
-// BgpConf `default` → DesiredGlobal, the BgpPeers selecting the node → DesiredPeer[], and the bgp
-// announcements this node may carry → DesiredPath[]. Problems worth telling a human come back as
-// notes (the component turns them into Events); nothing here does I/O.
-import type { BgpConf, BgpPeer, GracefulRestart } from '../../api/v1alpha2.ts';
-import { LABEL_RACK } from '../../api/names.ts';
-import { strictIpFamily } from '../../net/ip.ts';
-import type {
-  DesiredGlobal,
-  DesiredPath,
-  DesiredPeer,
-  GracefulRestartSpec,
-  IpFamily,
-} from '../../bgp/index.ts';
-import type { EndpointSlice, Node } from '../../kube/types.ts';
+// Pure mapping from Kubernetes objects to the BGP speaker's desired state for ONE node, in three
+// parts: desired-global.ts (BgpConf `default` → DesiredGlobal), this file (the BgpPeers selecting
+// the node → DesiredPeer[]) and desired-paths.ts (announcements → DesiredPath[]). Problems worth
+// telling a human come back as notes (the component turns them into Events); nothing here does I/O.
+import type { BgpPeer } from '../../api/v1alpha2.ts';
+import type { DesiredGlobal, DesiredPeer, IpFamily } from '../../bgp/index.ts';
+import type { Node } from '../../kube/types.ts';
 import { conflictMessage, neighborConflicts } from '../../api/rules/index.ts';
-import { nodeMayCarry, type Announcement } from '../announce.ts';
+import { graceful, type Note } from './desired-global.ts';
 import { labelsMatch } from './selector.ts';
-
-/**
- * Node annotation naming the next hop this node announces instead of "self", one address per
- * family, comma-separated: `"10.0.0.5"`, `"fd00::5"` or `"10.0.0.5,fd00::5"`. For nodes whose BGP
- * sessions leave from a different interface than the one traffic should arrive on.
- */
-export const ANNOTATION_NEXT_HOP = 'bgp.openelb.kubesphere.io/next-hop';
-
-export interface Note {
-  /** what the note is about: the BgpConf, a BgpPeer (by name), or an Eip (by name) */
-  kind: 'BgpConf' | 'BgpPeer' | 'Eip' | 'Node';
-  name: string;
-  type: 'Normal' | 'Warning';
-  reason: string;
-  message: string;
-}
-
-/** gobgp route-family codes (AFI<<16 | SAFI) that BgpConf spec.families may hold. */
-const FAMILY_CODES: Readonly<Record<number, IpFamily>> = { [(1 << 16) | 1]: 'ipv4', [(2 << 16) | 1]: 'ipv6' };
-
-export function nodeAddresses(node: Node | undefined): { ipv4?: string; ipv6?: string } {
-  const out: { ipv4?: string; ipv6?: string } = {};
-  for (const a of node?.status?.addresses ?? []) {
-    if (a.type !== 'InternalIP') continue;
-    const fam = strictIpFamily(a.address);
-    if (!out.ipv4 && fam === 4) out.ipv4 = a.address;
-    if (!out.ipv6 && fam === 6) out.ipv6 = a.address;
-  }
-  return out;
-}
-
-function graceful(g: GracefulRestart | undefined): GracefulRestartSpec | undefined {
-  if (!g?.enabled) return undefined;
-  const out: GracefulRestartSpec = { enabled: true };
-  if (g.restartTime !== undefined) out.restartTime = g.restartTime;
-  if (g.helperOnly !== undefined) out.helperOnly = g.helperOnly;
-  if (g.deferralTime !== undefined) out.deferralTime = g.deferralTime;
-  if (g.notificationEnabled !== undefined) out.notificationEnabled = g.notificationEnabled;
-  if (g.longlivedEnabled !== undefined) out.longlivedEnabled = g.longlivedEnabled;
-  if (g.staleRoutesTime !== undefined) out.staleRoutesTime = g.staleRoutesTime;
-  return out;
-}
-
-export interface GlobalResult {
-  /** undefined: no BgpConf `default` (BGP not configured), or it cannot be used (see error) */
-  global?: DesiredGlobal;
-  error?: string;
-  notes: Note[];
-}
-
-/**
- * BgpConf `default` for `node`. Router id: spec.routerId, else (and always when asPerRack applies)
- * the node's first IPv4 InternalIP. `replicas` is how many replicas run BGP (for the shared
- * router-id warning).
- */
-export function desiredGlobal(
-  conf: BgpConf | undefined,
-  node: Node | undefined,
-  replicas: number,
-): GlobalResult {
-  const notes: Note[] = [];
-  if (!conf || conf.metadata.deletionTimestamp) return { notes };
-  const s = conf.spec;
-  const name = conf.metadata.name;
-  const rack = node?.metadata.labels?.[LABEL_RACK];
-  const rackAsn = rack !== undefined ? s.asPerRack?.[rack] : undefined;
-  const asn = rackAsn ?? s.as ?? 0;
-  if (!asn)
-    return {
-      error: `spec.as is not set${rack !== undefined ? ` and asPerRack has no entry for rack ${rack}` : ''}`,
-      notes,
-    };
-  const nodeV4 = nodeAddresses(node).ipv4;
-  let routerId = rackAsn === undefined ? s.routerId || nodeV4 : nodeV4;
-  if (!routerId)
-    return { error: 'spec.routerId is empty and the node has no IPv4 InternalIP to use as router id', notes };
-  if (rackAsn === undefined && s.routerId && replicas > 1) {
-    notes.push({
-      kind: 'BgpConf',
-      name,
-      type: 'Warning',
-      reason: 'SharedRouterId',
-      message: `spec.routerId ${s.routerId} is used by all ${replicas} replicas; routers may refuse sessions from a duplicate router id. Leave it empty to use each node's InternalIP.`,
-    });
-  }
-  routerId = routerId.trim();
-  const families: IpFamily[] = [];
-  for (const code of s.families ?? []) {
-    const f = FAMILY_CODES[code];
-    if (!f)
-      return {
-        error: `spec.families: route family ${code} is not supported (65537 = IPv4 unicast, 131073 = IPv6 unicast)`,
-        notes,
-      };
-    if (!families.includes(f)) families.push(f);
-  }
-  const g: DesiredGlobal = {
-    asn,
-    routerId,
-    listenPort: s.listenPort ?? 0,
-    listenAddresses: s.listenAddresses ?? [],
-    families,
-  };
-  const gr = graceful(s.gracefulRestart);
-  if (gr) {
-    g.gracefulRestart = gr;
-    notes.push({
-      kind: 'BgpConf',
-      name,
-      type: 'Warning',
-      reason: 'GracefulRestartEnabled',
-      message: `graceful restart is on: when a replica dies, routers keep its routes for ${gr.restartTime ?? "gobgp's default"} s and keep sending traffic to the dead node`,
-    });
-  }
-  if (s.useMultiplePaths !== undefined) g.useMultiplePaths = s.useMultiplePaths;
-  if (s.policy) {
-    notes.push({
-      kind: 'BgpConf',
-      name,
-      type: 'Warning',
-      reason: 'PolicyIgnored',
-      message: `spec.policy (${s.policy}) is ignored: openelb-ts exports only its own Service routes; set communities and local-pref per pool in Eip spec.bgp`,
-    });
-  }
-  return { global: g, notes };
-}
 
 function timer(v: string | number | undefined): number | undefined {
   if (v === undefined || v === '') return undefined;
@@ -149,7 +15,7 @@ function timer(v: string | number | undefined): number | undefined {
   return Number.isSafeInteger(n) && n >= 0 ? n : NaN;
 }
 
-function familyOf(address: string): IpFamily {
+export function familyOf(address: string): IpFamily {
   return address.includes(':') ? 'ipv6' : 'ipv4';
 }
 
@@ -291,77 +157,4 @@ export function peerFamilies(p: DesiredPeer, g: DesiredGlobal | undefined): IpFa
   if (p.families?.length) return [...p.families];
   if (g?.families.length) return [...g.families];
   return [familyOf(p.address)];
-}
-
-export interface PathResult {
-  paths: DesiredPath[];
-  notes: Note[];
-}
-
-/**
- * The bgp announcements this node may carry, with itself as next hop: `0.0.0.0` / `::` (gobgpd
- * puts in each session's local address), except where the node annotation names one, or for IPv6
- * routes when some IPv4 session carries IPv6 (gobgpd would otherwise send an IPv4 next hop that
- * routers reject): then the node's IPv6 InternalIP.
- */
-export function desiredPaths(
-  announcements: Iterable<Announcement>,
-  node: Node | undefined,
-  slices: readonly EndpointSlice[],
-  peers: readonly DesiredPeer[],
-  g: DesiredGlobal | undefined,
-): PathResult {
-  const notes: Note[] = [];
-  const explicit: { ipv4?: string; ipv6?: string } = {};
-  const ann = node?.metadata.annotations?.[ANNOTATION_NEXT_HOP];
-  if (ann) {
-    for (const part of ann
-      .split(',')
-      .map((x) => x.trim())
-      .filter(Boolean)) {
-      const fam = strictIpFamily(part);
-      if (fam === 4) explicit.ipv4 = part;
-      else if (fam === 6) explicit.ipv6 = part;
-      else
-        notes.push({
-          kind: 'Node',
-          name: node?.metadata.name ?? '',
-          type: 'Warning',
-          reason: 'InvalidNextHop',
-          message: `annotation ${ANNOTATION_NEXT_HOP}: ${JSON.stringify(part)} is not an IP address (ignored)`,
-        });
-    }
-  }
-  const v6OverV4 = peers.some((p) => familyOf(p.address) === 'ipv4' && peerFamilies(p, g).includes('ipv6'));
-  const nodeV6 = nodeAddresses(node).ipv6;
-  const nextHop: { ipv4?: string; ipv6?: string } = {
-    ipv4: explicit.ipv4,
-    ipv6: explicit.ipv6 ?? (v6OverV4 ? nodeV6 : undefined),
-  };
-  const paths: DesiredPath[] = [];
-  let warnedV6 = false;
-  for (const a of announcements) {
-    if (a.protocol !== 'bgp') continue;
-    if (!nodeMayCarry(a, node, slices)) continue;
-    if (a.family === 'ipv6' && v6OverV4 && !nextHop.ipv6) {
-      if (!warnedV6)
-        notes.push({
-          kind: 'Eip',
-          name: a.eip,
-          type: 'Warning',
-          reason: 'NoIPv6NextHop',
-          message: `IPv6 routes go over an IPv4 BGP session but node ${node?.metadata.name ?? '?'} has no IPv6 InternalIP (nor annotation ${ANNOTATION_NEXT_HOP}): not announced`,
-        });
-      warnedV6 = true;
-      continue;
-    }
-    const p: DesiredPath = { prefix: a.ip, family: a.family };
-    const nh = nextHop[a.family];
-    if (nh) p.nextHop = nh;
-    if (a.bgp?.communities?.length) p.communities = a.bgp.communities;
-    if (a.bgp?.largeCommunities?.length) p.largeCommunities = a.bgp.largeCommunities;
-    if (a.bgp?.localPref !== undefined) p.localPref = a.bgp.localPref;
-    paths.push(p);
-  }
-  return { paths, notes };
 }

@@ -7,6 +7,7 @@
 // killed) is there too: it started before us and is never taken for a successor, however fresh.
 import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { Timer } from '../../core/timer.ts';
 import type { Logger } from '../../obs/log.ts';
 
 export class Heartbeat {
@@ -14,7 +15,10 @@ export class Heartbeat {
   readonly instance: string;
   private readonly intervalMs: number;
   private readonly log: Logger;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly timer = new Timer(() => {
+    this.timer.restart(this.intervalMs);
+    void this.beat();
+  });
   /** wall-clock start of this instance (ms), written into the marker so others can order us */
   readonly startedAt: number;
   lastBeat = 0;
@@ -37,8 +41,7 @@ export class Heartbeat {
     await mkdir(this.markerDir, { recursive: true });
     await this.removeStale();
     await this.beat();
-    this.timer = setInterval(() => void this.beat(), this.intervalMs);
-    this.timer.unref?.();
+    this.timer.restart(this.intervalMs);
   }
 
   async beat(): Promise<void> {
@@ -123,8 +126,7 @@ export class Heartbeat {
 
   /** Stops beating and removes this instance's marker (the shared file stays: the successor owns it). */
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+    this.timer.cancel();
     await rm(join(this.markerDir, basename(this.instance)), { force: true });
   }
 }

@@ -2,7 +2,7 @@
 // object generation: a note that repeats on every compute is told once.
 import { errorMessage, type Caches, type EventRecorder } from '../../kube/index.ts';
 import type { Logger } from '../../obs/log.ts';
-import type { Note } from './desired.ts';
+import type { Note } from './desired-global.ts';
 
 const REMEMBER_MAX = 10_000;
 

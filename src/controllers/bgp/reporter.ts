@@ -5,6 +5,7 @@ import { BGPCONF_DEFAULT_NAME } from '../../api/names.ts';
 import type { BgpPeer } from '../../api/v1alpha2.ts';
 import type { BgpSpeaker, DesiredGlobal, PeerStatus } from '../../bgp/index.ts';
 import { canonicalIp } from '../../net/ip.ts';
+import { Timer } from '../../core/timer.ts';
 import { errorMessage, type Caches } from '../../kube/index.ts';
 import type { Logger } from '../../obs/log.ts';
 import { gauge } from '../../obs/metrics.ts';
@@ -57,8 +58,11 @@ export class BgpStatusReporter {
   readonly #speaker: BgpSpeaker;
   readonly #intent: () => BgpIntent;
   readonly #log: Logger;
-  #timer: NodeJS.Timeout | undefined;
-  #poll: NodeJS.Timeout | undefined;
+  readonly #timer = new Timer(() => this.#pass());
+  readonly #poll = new Timer(() => {
+    this.#poll.restart(STATUS_POLL_MS);
+    this.schedule(0);
+  });
   #running: Promise<void> | undefined;
   #again = false;
   #active = false;
@@ -83,8 +87,7 @@ export class BgpStatusReporter {
   /** From now on writes happen (gobgpd connected): a first pass at once, then polling. */
   start(): void {
     this.#active = true;
-    this.#poll = setInterval(() => this.schedule(0), STATUS_POLL_MS);
-    this.#poll.unref();
+    this.#poll.restart(STATUS_POLL_MS);
     this.schedule(0);
   }
 
@@ -95,32 +98,28 @@ export class BgpStatusReporter {
       this.#again = true;
       return;
     }
-    if (this.#timer) {
-      if (delay > 0) return;
-      clearTimeout(this.#timer);
-    }
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      this.#running = this.#write()
-        .catch((err: unknown) => {
-          this.#log.warn('status update failed', { error: errorMessage(err) });
-        })
-        .finally(() => {
-          this.#running = undefined;
-          if (this.#again) {
-            this.#again = false;
-            this.schedule();
-          }
-        });
-    }, delay);
-    this.#timer.unref?.();
+    this.#timer.atMost(delay);
+  }
+
+  #pass(): void {
+    this.#running = this.#write()
+      .catch((err: unknown) => {
+        this.#log.warn('status update failed', { error: errorMessage(err) });
+      })
+      .finally(() => {
+        this.#running = undefined;
+        if (this.#again) {
+          this.#again = false;
+          this.schedule();
+        }
+      });
   }
 
   /** No more writes; waits for a pass under way. */
   async stop(): Promise<void> {
     this.#active = false;
-    clearInterval(this.#poll);
-    clearTimeout(this.#timer);
+    this.#poll.cancel();
+    this.#timer.cancel();
     await this.#running?.catch(() => undefined);
   }
 

@@ -1,7 +1,9 @@
 // BgpPeer passwords from Secrets in the manager's namespace. There is no watch on Secrets (RBAC:
 // get only): a Secret is fetched when a BgpPeer first names it and re-read every refresh interval,
 // so a rotated password reaches gobgpd within that interval. `onChange` asks for a recompute.
+import { isDeepStrictEqual } from 'node:util';
 import type { BgpPeer } from '../../api/v1alpha2.ts';
+import { Timer } from '../../core/timer.ts';
 import { errorMessage, Resources, type KubeClient, type Secret } from '../../kube/index.ts';
 import type { Logger } from '../../obs/log.ts';
 
@@ -15,7 +17,11 @@ export class PeerSecrets {
   readonly #log: Logger;
   /** Secret name → its data (base64 values); undefined while the first read is under way or failed */
   readonly #data = new Map<string, Record<string, string> | undefined>();
-  #timer: NodeJS.Timeout | undefined;
+  #peers: () => readonly BgpPeer[] = () => [];
+  readonly #timer = new Timer(() => {
+    this.#timer.restart(SECRET_REFRESH_MS);
+    void this.refresh(this.#peers()).then((changed) => changed && this.#onChange());
+  });
 
   constructor(client: KubeClient, namespace: string, onChange: () => void, log: Logger) {
     this.#client = client;
@@ -50,15 +56,12 @@ export class PeerSecrets {
 
   /** Refreshes every SECRET_REFRESH_MS from `peers()` until stop(). */
   start(peers: () => readonly BgpPeer[]): void {
-    this.#timer = setInterval(
-      () => void this.refresh(peers()).then((changed) => changed && this.#onChange()),
-      SECRET_REFRESH_MS,
-    );
-    this.#timer.unref();
+    this.#peers = peers;
+    this.#timer.restart(SECRET_REFRESH_MS);
   }
 
   stop(): void {
-    clearInterval(this.#timer);
+    this.#timer.cancel();
   }
 
   async #fetch(name: string): Promise<boolean> {
@@ -71,7 +74,7 @@ export class PeerSecrets {
               Object.entries(s.stringData).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
             )
           : undefined);
-      const changed = JSON.stringify(data ?? null) !== JSON.stringify(this.#data.get(name) ?? null);
+      const changed = !isDeepStrictEqual(data ?? null, this.#data.get(name) ?? null);
       this.#data.set(name, data);
       return changed;
     } catch (err) {

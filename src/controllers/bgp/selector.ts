@@ -1,5 +1,10 @@
 // metav1.LabelSelector matching (BgpPeer spec.nodeSelector against a Node's labels). Pure.
 import type { LabelSelector } from '../../api/v1alpha2.ts';
+import { OpenelbError } from '../../core/errors.ts';
+
+function malformed(key: string, message: string): OpenelbError {
+  return new OpenelbError('OE_INVALID_SELECTOR', message, { context: { key } });
+}
 
 /** Absent selector = every node; an empty one (no terms) too, as in Kubernetes. Throws on a malformed term. */
 export function labelsMatch(
@@ -13,11 +18,11 @@ export function labelsMatch(
     const v = labels[r.key];
     switch (r.operator) {
       case 'In':
-        if (!r.values?.length) throw new Error(`operator In on ${r.key} needs values`);
+        if (!r.values?.length) throw malformed(r.key, `operator In on ${r.key} needs values`);
         if (!has || !r.values.includes(v as string)) return false;
         break;
       case 'NotIn':
-        if (!r.values?.length) throw new Error(`operator NotIn on ${r.key} needs values`);
+        if (!r.values?.length) throw malformed(r.key, `operator NotIn on ${r.key} needs values`);
         if (has && r.values.includes(v as string)) return false;
         break;
       case 'Exists':
@@ -27,7 +32,10 @@ export function labelsMatch(
         if (has) return false;
         break;
       default:
-        throw new Error(`unknown operator ${String((r as { operator: unknown }).operator)} on ${r.key}`);
+        throw malformed(
+          r.key,
+          `unknown operator ${String((r as { operator: unknown }).operator)} on ${r.key}`,
+        );
     }
   }
   return true;

@@ -1,8 +1,10 @@
 // Per-node status entries (BgpPeer.status.nodesPeerStatus[node], BgpConf.status.nodesConfStatus[node])
 // and the writer that merge-patches ONLY this node's key, only when the entry changed. The same
 // pass keeps each object's status.conditions (not per node: see conditions.ts) up to date.
+import { isDeepStrictEqual } from 'node:util';
 import type { BgpConf, BgpPeer, NodeConfStatus, NodePeerStatus } from '../../api/v1alpha2.ts';
 import type { DesiredGlobal, PeerStatus } from '../../bgp/index.ts';
+import { kubeTime } from '../../core/time.ts';
 import { errorMessage, Resources, type ObjectWriter } from '../../kube/index.ts';
 import type { Logger } from '../../obs/log.ts';
 import { BgpConditionsWriter } from './conditions.ts';
@@ -54,9 +56,9 @@ export function confEntry(g: DesiredGlobal | undefined, lastError: string | unde
   };
 }
 
-function sameEntry(a: object | undefined, b: object | undefined): boolean {
-  const strip = (x: object | undefined) => (x ? JSON.stringify({ ...x, updateTime: undefined }) : 'null');
-  return strip(a) === strip(b);
+/** An entry without its updateTime (null = no entry): what decides whether it must be written. */
+function content(x: object | undefined): object | null {
+  return x ? { ...x, updateTime: undefined } : null;
 }
 
 /**
@@ -69,7 +71,7 @@ export class NodeStatusWriter {
   private readonly node: string;
   private readonly log: Logger;
   /** `${kind}/${name}` → last entry written by us (null = removed) */
-  private readonly written = new Map<string, string | null>();
+  private readonly written = new Map<string, object | null>();
   writes = 0;
   /** status.conditions of the same objects (also usable on its own for objects no node selects) */
   readonly conditions: BgpConditionsWriter;
@@ -118,14 +120,14 @@ export class NodeStatusWriter {
     field: string,
   ): Promise<boolean> {
     const key = `${kind}/${name}`;
-    const want = entry ? JSON.stringify({ ...entry, updateTime: undefined }) : null;
+    const want = content(entry);
     // the cache may lag our own write by a moment: don't write the same thing twice
-    if (this.written.has(key) && this.written.get(key) === want) return false;
-    if (entry === undefined ? cur === undefined : sameEntry(cur, entry)) {
+    if (this.written.has(key) && isDeepStrictEqual(this.written.get(key), want)) return false;
+    if (entry === undefined ? cur === undefined : isDeepStrictEqual(content(cur), want)) {
       this.written.set(key, want);
       return false;
     }
-    const value = entry ? { ...entry, updateTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') } : null;
+    const value = entry ? { ...entry, updateTime: kubeTime() } : null;
     try {
       await this.writer.mergePatch(
         kind === 'BgpPeer' ? Resources.BgpPeer : Resources.BgpConf,

@@ -6,12 +6,13 @@
 //      Eip status, a re-created pool) re-recorded when they lie in a pool and are free, so pending
 //      Services cannot take them first (issue #391).
 // The result is written by the first tick (one status write per changed Eip).
+import { isDeepStrictEqual } from 'node:util';
 import type { Eip } from '../../api/v1alpha2.ts';
 import type { KubeClient } from '../../kube/index.ts';
 import { Resources } from '../../kube/resources.ts';
 import type { Service } from '../../kube/types.ts';
 import { validateAll } from '../eip/validity.ts';
-import { adoptFromStatus } from './decide.ts';
+import { adoptFromStatus } from './allocate.ts';
 import { AllocState, PoolEntry, type ClaimSource } from './pools.ts';
 import { serviceKey, serviceRequest, wantsAddresses, type ClassConfig } from './request.ts';
 
@@ -19,7 +20,7 @@ export function revalidate(state: AllocState): void {
   const validity = validateAll([...state.pools.values()].map((p) => p.known));
   for (const p of state.pools.values()) {
     const v = validity.get(p.name);
-    if (JSON.stringify(v) !== JSON.stringify(p.validity)) p.dirty = true;
+    if (!isDeepStrictEqual(v, p.validity)) p.dirty = true;
     p.validity = v;
   }
 }

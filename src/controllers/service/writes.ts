@@ -6,15 +6,19 @@
 //   - dropFinalizer: OpenELB's Service finalizer once nothing is held.
 import type { Eip } from '../../api/v1alpha2.ts';
 import { FINALIZER_LB } from '../../api/names.ts';
+import { OpenelbError } from '../../core/errors.ts';
 import { isConflict, isNotFound, type KubeClient } from '../../kube/index.ts';
 import { Resources } from '../../kube/resources.ts';
 import type { Service } from '../../kube/types.ts';
 import { eipFinalizers, eipStatusPatch } from '../eip/patch.ts';
 import type { PoolEntry } from './pools.ts';
-import { pauseAfterEipWriteIfAsked } from './test-hook.ts';
 
-export class LostLeadership extends Error {
-  override name = 'LostLeadership';
+/** The allocator Lease is not held (or about to expire): nothing may be written. */
+export class LostLeadership extends OpenelbError {
+  constructor(message: string) {
+    super('OE_LOST_LEADERSHIP', message);
+    this.name = 'LostLeadership';
+  }
 }
 
 export interface WriteDeps {
@@ -25,6 +29,8 @@ export interface WriteDeps {
   now: () => string;
   /** An Eip write succeeded (its answer and the resourceVersion it was conditioned on). */
   onEipWritten?: (written: Eip, baseResourceVersion: string) => void;
+  /** Runs right after an Eip status write, before anything else (see ManagerSeams). */
+  afterEipStatusWrite?: (written: Eip) => void;
 }
 
 export type CommitResult = 'written' | 'unchanged' | 'conflict' | 'gone';
@@ -48,7 +54,7 @@ export async function commitPool(d: WriteDeps, pool: PoolEntry): Promise<CommitR
       pool.known = written;
       d.onEipWritten?.(written, base);
       result = 'written';
-      pauseAfterEipWriteIfAsked();
+      d.afterEipStatusWrite?.(written);
     }
     const fin = eipFinalizers(pool.known, pool.ledger?.claims ?? 0);
     if (fin) {

@@ -8,7 +8,7 @@ import { Informer, intentChanged, KubeClient, type Lease, Resources } from '../.
 import { logger } from '../../obs/log.ts';
 import { reservedAddresses } from '../guard/reserved.ts';
 import { readGateways } from '../guard/routes.ts';
-import { AnnouncedEips } from '../../controllers/announce-eips.ts';
+import { AnnouncedEips } from '../../announce/announced-eips.ts';
 import { layer2Targets } from './desired.ts';
 import { readLocalInterfaces } from './interfaces.ts';
 import { macsOf, peerLeaseOf, REPLICA_LABEL, ReplicaLeaseIO } from './lease-io.ts';
@@ -43,7 +43,7 @@ class Layer2Component implements Component {
   readonly #linkErrors = new LinkOpenErrors();
   /** why AF_PACKET sockets cannot be opened here (checked once, before readiness can ever pass) */
   readonly #capability: string | undefined;
-  /** invalid Eip versions keep the last valid protocol and interface (see announce-eips.ts) */
+  /** invalid Eip versions keep the last valid protocol and interface (see src/announce/announced-eips.ts) */
   readonly #announced = new AnnouncedEips();
 
   constructor(ctx: ManagerContext) {

@@ -1,7 +1,7 @@
 // What the Layer 2 speaker should know per IP (pure): the layer2 announcements, the nodes eligible to
 // answer each one (shared eligibility: Ready, not excluded, eTP=Local endpoints), and the interface this
 // replica would answer on. An IP whose interface cannot be found here is not eligible on this node.
-import { announcementsFrom, eligibleNodes, type ServiceLookup } from '../../controllers/announce.ts';
+import { announcementsFrom, eligibleNodes, type ServiceLookup } from '../../announce/announcements.ts';
 import type { Eip } from '../../api/v1alpha2.ts';
 import type { EndpointSlice, Node, Service } from '../../kube/index.ts';
 import { canonicalIp } from '../../net/ip.ts';

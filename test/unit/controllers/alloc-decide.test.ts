@@ -3,7 +3,9 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Eip } from '../../../src/api/v1alpha2.ts';
 import type { Service } from '../../../src/kube/types.ts';
-import { allocateFor, planReleases, type DecideContext } from '../../../src/controllers/service/decide.ts';
+import { allocateFor } from '../../../src/controllers/service/allocate.ts';
+import type { DecideContext } from '../../../src/controllers/service/decide.ts';
+import { planReleases } from '../../../src/controllers/service/release.ts';
 import { rebuildFrom } from '../../../src/controllers/service/rebuild.ts';
 import { ownsService, serviceRequest } from '../../../src/controllers/service/request.ts';
 

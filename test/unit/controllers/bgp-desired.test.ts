@@ -2,19 +2,16 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { BgpConf, BgpPeer, Eip } from '../../../src/api/v1alpha2.ts';
 import type { EndpointSlice, Node, Service } from '../../../src/kube/types.ts';
-import { announcementsFrom } from '../../../src/controllers/announce.ts';
-import {
-  ANNOTATION_NEXT_HOP,
-  desiredGlobal,
-  desiredPaths,
-  desiredPeers,
-} from '../../../src/controllers/bgp/desired.ts';
+import { announcementsFrom } from '../../../src/announce/announcements.ts';
+import { desiredGlobal } from '../../../src/controllers/bgp/desired-global.ts';
+import { ANNOTATION_NEXT_HOP, desiredPaths } from '../../../src/controllers/bgp/desired-paths.ts';
+import { desiredPeers } from '../../../src/controllers/bgp/desired.ts';
 import { labelsMatch } from '../../../src/controllers/bgp/selector.ts';
 import {
   nextConditions,
   localPolicyFindings,
   CONDITION_ENDPOINTS_WITHOUT_REPLICA,
-} from '../../../src/controllers/bgp/local-policy.ts';
+} from '../../../src/controllers/service/local-policy.ts';
 import { bgpReady } from '../../../src/controllers/bgp/readiness.ts';
 import { peerEntry } from '../../../src/controllers/bgp/status.ts';
 

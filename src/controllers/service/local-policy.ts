@@ -1,10 +1,10 @@
 // eTP=Local Services whose ready endpoints sit (partly) on nodes that run no replica: those nodes can
 // never be next hops, so their endpoints get no outside traffic. Said in a Service condition and a
-// Warning Event. One replica writes (the first of the replica nodes by name), so there is one
-// writer per Service and every replica agrees on who it is without talking.
+// Warning Event, written by the allocator (the one writer of Services, see local-policy-writer.ts).
+import type { BgpConf } from '../../api/v1alpha2.ts';
 import type { Condition, EndpointSlice, Service } from '../../kube/types.ts';
-import { endpointNodesWithoutReplica } from '../eligibility.ts';
-import type { Announcement } from '../announce.ts';
+import { endpointNodesWithoutReplica } from '../../announce/eligibility.ts';
+import type { Announcement } from '../../announce/announcements.ts';
 
 export const CONDITION_ENDPOINTS_WITHOUT_REPLICA = 'EndpointsWithoutBgpSpeaker';
 
@@ -12,6 +12,36 @@ export interface LocalPolicyFinding {
   service: Service;
   /** nodes with ready endpoints and no replica ([] = fine: the condition should be absent) */
   nodes: string[];
+}
+
+/** The nodes running a BGP replica: those with an entry in BgpConf status, plus `own` when given. */
+export function replicaNodes(conf: BgpConf | undefined, own?: string): Set<string> {
+  const s = new Set(Object.keys(conf?.status?.nodesConfStatus ?? {}));
+  if (own !== undefined) s.add(own);
+  return s;
+}
+
+export function hasCondition(svc: Service): boolean {
+  return svc.status?.conditions?.some((c) => c.type === CONDITION_ENDPOINTS_WITHOUT_REPLICA) ?? false;
+}
+
+function keyOf(svc: Service): string {
+  return `${svc.metadata.namespace ?? ''}/${svc.metadata.name}`;
+}
+
+/**
+ * Every Service whose condition may need a write: the findings, plus Services that still carry the
+ * condition but are no longer eTP=Local with a bgp IP (theirs goes away). Pure.
+ */
+export function conditionTargets(
+  findings: readonly LocalPolicyFinding[],
+  services: Iterable<Service>,
+): LocalPolicyFinding[] {
+  const seen = new Set(findings.map((f) => keyOf(f.service)));
+  const out = [...findings];
+  for (const svc of services)
+    if (!seen.has(keyOf(svc)) && hasCondition(svc)) out.push({ service: svc, nodes: [] });
+  return out;
 }
 
 /** For every eTP=Local Service holding a bgp IP: the endpoint nodes without a replica. Pure. */
@@ -25,7 +55,7 @@ export function localPolicyFindings(
     if (a.protocol !== 'bgp') continue;
     for (const svc of a.services) {
       if (svc.spec.externalTrafficPolicy !== 'Local') continue;
-      const key = `${svc.metadata.namespace ?? ''}/${svc.metadata.name}`;
+      const key = keyOf(svc);
       if (out.has(key)) continue;
       out.set(key, { service: svc, nodes: endpointNodesWithoutReplica(svc, slices, replicaNodes) });
     }

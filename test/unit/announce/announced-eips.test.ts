@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Eip } from '../../../src/api/v1alpha2.ts';
-import { AnnouncedEips, speakerFieldErrors } from '../../../src/controllers/announce-eips.ts';
+import { AnnouncedEips, speakerFieldErrors } from '../../../src/announce/announced-eips.ts';
 
 function eip(
   spec: Partial<Eip['spec']>,

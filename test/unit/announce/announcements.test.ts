@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Eip } from '../../../src/api/v1alpha2.ts';
 import type { EndpointSlice, Node, Service } from '../../../src/kube/types.ts';
-import { announcementsFrom, eligibleNodes } from '../../../src/controllers/announce.ts';
+import { announcementsFrom, eligibleNodes } from '../../../src/announce/announcements.ts';
 
 function eip(
   name: string,

@@ -8,7 +8,7 @@ import {
   nodeEligibleFor,
   nodeIneligibility,
   nodesWithReadyEndpoints,
-} from '../../../src/controllers/eligibility.ts';
+} from '../../../src/announce/eligibility.ts';
 
 function node(
   name: string,
