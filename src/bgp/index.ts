@@ -31,7 +31,20 @@ export {
   type PeerChangeClass,
   type PeerFields,
 } from './peer-build.ts';
-export { PathsSink, type PathsResult, type PathsSinkOptions, type RejectedPath } from './paths.ts';
+export {
+  PathsSink,
+  type GracefulShutdownResult,
+  type PathsResult,
+  type PathsSinkOptions,
+  type RejectedPath,
+} from './paths.ts';
+export {
+  GRACEFUL_SHUTDOWN_COMMUNITY,
+  gracefulShutdownDesired,
+  planGracefulShutdown,
+  type GracefulShutdownPlan,
+  type HeldPath,
+} from './graceful-shutdown.ts';
 export {
   buildPath,
   readWirePath,

@@ -3,6 +3,7 @@ import { logger } from '../obs/log.ts';
 import type { GobgpClient } from './client/client.ts';
 import type { WirePath } from './client/wire.ts';
 import type { DesiredPath, IpFamily } from './types.ts';
+import { planGracefulShutdown } from './graceful-shutdown.ts';
 import {
   buildPath,
   describeAttributes,
@@ -10,6 +11,7 @@ import {
   readWirePath,
   withdrawalPath,
   type BuiltPath,
+  type PathAttributes,
 } from './path-build.ts';
 
 export interface PathsSinkOptions {
@@ -29,6 +31,20 @@ export interface PathsResult {
   unchanged: number;
   /** true when gobgpd's table was listed in this pass (first pass, after invalidate(), or full) */
   listed: boolean;
+}
+
+/** What a drain's graceful-shutdown step did: re-announced with GRACEFUL_SHUTDOWN, or left alone. */
+export interface GracefulShutdownResult {
+  announced: number;
+  refused: { cidr: string; error: string }[];
+}
+
+/** A local path gobgpd holds, read back by ListPath. */
+interface HeldLocal {
+  family: IpFamily;
+  cidr: string;
+  fingerprint: string;
+  attrs: PathAttributes;
 }
 
 export interface RejectedPath {
@@ -58,7 +74,7 @@ export class PathsSink {
   /** JSON of a desired path → its built form, from the last setDesired */
   private built = new Map<string, BuiltPath>();
   /** key → fingerprint of what gobgpd holds; undefined = unknown, list before diffing */
-  private actual: Map<string, { family: IpFamily; cidr: string; fingerprint: string }> | undefined;
+  private actual: Map<string, HeldLocal> | undefined;
   private synced = false;
 
   constructor(client: GobgpClient, opts: PathsSinkOptions = {}) {
@@ -117,14 +133,15 @@ export class PathsSink {
   }
 
   /** gobgpd's local paths, read back. */
-  async listLocal(): Promise<Map<string, { family: IpFamily; cidr: string; fingerprint: string }>> {
-    const out = new Map<string, { family: IpFamily; cidr: string; fingerprint: string }>();
+  async listLocal(): Promise<Map<string, HeldLocal>> {
+    const out = new Map<string, HeldLocal>();
     for (const family of ['ipv4', 'ipv6'] as const) {
       for (const dest of await this.client.listPath(FAMILY[family])) {
         for (const p of dest.paths) {
           if (!isLocal(p) || p.is_withdraw) continue;
           const r = readWirePath(p);
-          if (r) out.set(r.key, { family: r.family, cidr: r.cidr, fingerprint: r.fingerprint });
+          if (r)
+            out.set(r.key, { family: r.family, cidr: r.cidr, fingerprint: r.fingerprint, attrs: r.attrs });
         }
       }
     }
@@ -159,7 +176,8 @@ export class PathsSink {
         adds.map((b) => b.wire),
         false,
       );
-      for (const b of adds) actual.set(b.key, { family: b.family, cidr: b.cidr, fingerprint: b.fingerprint });
+      for (const b of adds)
+        actual.set(b.key, { family: b.family, cidr: b.cidr, fingerprint: b.fingerprint, attrs: b.attrs });
       await this.send(
         withdrawals.map((w) => w.wire),
         true,
@@ -178,6 +196,26 @@ export class PathsSink {
         unchanged: result.unchanged,
       });
     return result;
+  }
+
+  /**
+   * Drain, step 1 (RFC 8326): every local path gobgpd holds is announced again with the
+   * GRACEFUL_SHUTDOWN community added (AddPath replaces it in place: no withdrawal). Each one is
+   * validated like a desired path; one that fails stays as it is and is withdrawn in step 2.
+   */
+  async announceGracefulShutdown(): Promise<GracefulShutdownResult> {
+    const plan = planGracefulShutdown((await this.listLocal()).values());
+    for (const r of plan.refused)
+      this.log.warn('graceful shutdown: path not re-announced', { prefix: r.cidr, error: r.error });
+    try {
+      await this.send(
+        plan.paths.map((b) => b.wire),
+        false,
+      );
+    } finally {
+      this.invalidate(); // what gobgpd holds no longer matches the desired fingerprints
+    }
+    return { announced: plan.paths.length, refused: plan.refused };
   }
 
   /** Withdraws every local path gobgpd holds (graceful drain), by full path. */

@@ -5,6 +5,7 @@ import { GobgpClient, GobgpError } from './client/client.ts';
 import type { WireWatchEventResponse } from './client/wire.ts';
 import { classifyGlobalChange, GlobalSink, type GlobalChange } from './global.ts';
 import { PathsSink, type PathsResult, type PathsSinkOptions, type RejectedPath } from './paths.ts';
+import type { GracefulShutdownResult } from './paths.ts';
 import { peerStatusFromWire } from './peer-build.ts';
 import { PeersSink, type PeersResult } from './peers.ts';
 import { PolicySink, type PolicyOptions } from './policy.ts';
@@ -174,6 +175,12 @@ export class BgpSpeaker extends EventEmitter<SpeakerEvents> {
     this.watch = undefined;
     await this.passing?.catch(() => undefined);
     this.client.close();
+  }
+
+  /** Drain step 1 (RFC 8326): no more passes; re-announce every local path with GRACEFUL_SHUTDOWN. */
+  async gracefulShutdown(): Promise<GracefulShutdownResult> {
+    this.draining = true;
+    return this.exclusive(() => this.paths.announceGracefulShutdown());
   }
 
   /** Graceful drain: no more adds, withdraw every local path (by path). Returns how many. */

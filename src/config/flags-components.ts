@@ -83,6 +83,14 @@ export const COMPONENTS_FLAGS: readonly FlagDef[] = [
     help: 'on SIGTERM: time between withdrawing our paths and exiting',
   },
   {
+    flag: 'bgp-graceful-shutdown',
+    env: 'OPENELB_BGP_GRACEFUL_SHUTDOWN',
+    kind: 'duration',
+    key: 'bgpGracefulShutdownMs',
+    def: '5s',
+    help: 'on SIGTERM, before withdrawing: how long our paths are announced with the GRACEFUL_SHUTDOWN community (RFC 8326, 65535:0) so routers that honour it move traffic first; 0 = off',
+  },
+  {
     flag: 'bgp-ready-timeout',
     env: 'OPENELB_BGP_READY_TIMEOUT',
     kind: 'duration',

@@ -27,6 +27,11 @@ export function checkRelations(c: ManagerConfig): void {
       { field: 'layer2-conflict-retry' },
     );
   }
+  if (c.bgpDrainMs + c.bgpGracefulShutdownMs >= c.shutdownTimeoutMs)
+    throw new ConfigError(
+      `--bgp-graceful-shutdown (${c.bgpGracefulShutdownMs} ms) plus --bgp-drain (${c.bgpDrainMs} ms) must be shorter than --shutdown-timeout (${c.shutdownTimeoutMs} ms), or the drain is cut short`,
+      { field: 'bgp-graceful-shutdown' },
+    );
   if (c.leaseDurationMs % 1000 !== 0)
     throw new ConfigError(`--lease-duration must be whole seconds (Lease.spec.leaseDurationSeconds)`, {
       field: 'lease-duration',

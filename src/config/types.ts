@@ -34,6 +34,7 @@ export interface ManagerConfig {
   heartbeatFile: string;
   heartbeatIntervalMs: number;
   bgpDrainMs: number;
+  bgpGracefulShutdownMs: number;
   bgpReadyTimeoutMs: number;
   // Layer 2 speaker
   enableLayer2: boolean;

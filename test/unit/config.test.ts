@@ -68,6 +68,7 @@ const USER_FLAGS: ReadonlyArray<readonly [flag: string, env: string, sample: str
   ['heartbeat-file', 'OPENELB_HEARTBEAT_FILE', '/tmp/heartbeat'],
   ['heartbeat-interval', 'OPENELB_HEARTBEAT_INTERVAL', '5s'],
   ['bgp-drain', 'OPENELB_BGP_DRAIN', '1s'],
+  ['bgp-graceful-shutdown', 'OPENELB_BGP_GRACEFUL_SHUTDOWN', '2s'],
   ['bgp-ready-timeout', 'OPENELB_BGP_READY_TIMEOUT', '1m'],
   ['enable-layer2', 'OPENELB_ENABLE_LAYER2', 'false'],
   ['layer2-margin', 'OPENELB_LAYER2_MARGIN', '100ms'],
@@ -147,6 +148,9 @@ test('the flags and variables the shipped manifest gives the manager parse', () 
   assert.equal(c.gobgpSocket, '/run/openelb/gobgpd.sock');
   assert.equal(c.heartbeatFile, '/run/openelb/heartbeat');
   assert.equal(c.logLevel, 'info');
+  // the chart's values: the drain steps the pod's grace period is checked against
+  assert.equal(c.bgpDrainMs, 3000);
+  assert.equal(c.bgpGracefulShutdownMs, 5000);
 });
 
 test('errors name the flag', () => {
@@ -165,6 +169,10 @@ test('errors name the flag', () => {
   assert.throws(
     () => cfg(['--node-name', 'n', '--lease-renew-deadline', '20s']),
     /shorter than --lease-duration/,
+  );
+  assert.throws(
+    () => cfg(['--node-name', 'n', '--bgp-graceful-shutdown', '20s', '--shutdown-timeout', '22s']),
+    /--bgp-graceful-shutdown \(20000 ms\) plus --bgp-drain \(3000 ms\) must be shorter than --shutdown-timeout/,
   );
 });
 

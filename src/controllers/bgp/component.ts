@@ -11,11 +11,12 @@ import { randomBytes } from 'node:crypto';
 import { BgpSpeaker, type ReconcileReport } from '../../bgp/index.ts';
 import { Backoff, sleep } from '../../core/backoff.ts';
 import { Timer } from '../../core/timer.ts';
-import { errorMessage, intentChanged } from '../../kube/index.ts';
+import { intentChanged } from '../../kube/index.ts';
 import type { Component, ComponentFactory, ManagerContext } from '../../manager/component.ts';
 import { FaultGuard } from '../../manager/faults.ts';
 import { logger } from '../../obs/log.ts';
 import { counter, histogram } from '../../obs/metrics.ts';
+import { drainBgp } from './drain.ts';
 import { Heartbeat } from './heartbeat.ts';
 import { NoteRecorder } from './notes.ts';
 import { BgpReadyGate } from './ready-gate.ts';
@@ -179,16 +180,8 @@ export class BgpController implements Component {
           { successor },
         );
       } else {
-        try {
-          const n = await this.speaker.drain();
-          log.info('drain: withdrew our paths; waiting before exit', {
-            withdrawn: n,
-            drainMs: this.ctx.cfg.bgpDrainMs,
-          });
-          await sleep(this.ctx.cfg.bgpDrainMs);
-        } catch (err) {
-          log.error('drain: withdrawing paths failed', { error: errorMessage(err) });
-        }
+        const { bgpGracefulShutdownMs, bgpDrainMs } = this.ctx.cfg;
+        await drainBgp(this.speaker, { gracefulShutdownMs: bgpGracefulShutdownMs, drainMs: bgpDrainMs }, log);
       }
     }
     await reporting;
