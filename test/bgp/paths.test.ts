@@ -4,7 +4,7 @@ import { startGobgpd, type GobgpdProcess } from './helpers/gobgpd.ts';
 import { GobgpClient } from '../../src/bgp/client/client.ts';
 import { GlobalSink } from '../../src/bgp/global.ts';
 import { PathsSink } from '../../src/bgp/paths.ts';
-import { buildPath, FAMILY } from '../../src/bgp/path-build.ts';
+import { buildPath, FAMILY, readWirePath } from '../../src/bgp/path-build.ts';
 import { BgpValidationError } from '../../src/bgp/validate.ts';
 import type { DesiredPath } from '../../src/bgp/types.ts';
 
@@ -186,6 +186,28 @@ test('adoption: a restarted manager finds its paths in gobgpd and sends nothing'
     assert.deepEqual([r.added, r.replaced, r.withdrawn, r.unchanged], [0, 0, 0, 3]);
     assert.deepEqual(pathCalls(c), { ListPath: 2 });
     assert.deepEqual(await table(), before);
+  } finally {
+    c.close();
+  }
+});
+
+test('graceful shutdown re-announces every local path in place with 65535:0, other attributes kept', async () => {
+  const c = new GobgpClient({ socket: gobgpd.socket });
+  try {
+    const sink = new PathsSink(c);
+    const r = await sink.announceGracefulShutdown();
+    assert.deepEqual(r, { announced: 3, refused: [] });
+    assert.deepEqual(pathCalls(c), { AddPath: 3, ListPath: 2 }, 'replaced by AddPath, nothing withdrawn');
+    const listed = new Map<string, ReturnType<typeof readWirePath>>();
+    for (const fam of [FAMILY.ipv4, FAMILY.ipv6])
+      for (const d of await client.listPath(fam))
+        for (const p of d.paths) listed.set(d.prefix, readWirePath(p));
+    assert.deepEqual([...listed.keys()].sort(), ['198.51.100.1/32', '198.51.100.2/32', '2001:db8::10/128']);
+    for (const [prefix, p] of listed) assert.ok(p?.attrs.communities.includes(0xffff0000), prefix);
+    const two = listed.get('198.51.100.2/32')?.attrs;
+    assert.deepEqual(two?.communities, [65000 * 65536 + 7, 0xffff0000]);
+    assert.equal(two?.localPref, 150);
+    assert.equal(listed.get('2001:db8::10/128')?.attrs.nextHop, '::');
   } finally {
     c.close();
   }

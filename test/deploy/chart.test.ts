@@ -184,6 +184,13 @@ describe('helm chart', () => {
     refuse(['webhook.failurePolicy=Maybe'], [], /failurePolicy/);
     refuse(['gobgpd.listenPort=0'], [], /listenPort/);
     refuse(['managr.logLevel=debug'], [], /managr/);
+    refuse(['manager.extraArgs={--bgp-drain=10s}'], [], /--bgp-drain is set by the chart/);
+    refuse(
+      ['manager.bgpGracefulShutdownSeconds=20', 'manager.bgpDrainSeconds=6'],
+      [],
+      /terminationGracePeriodSeconds \(30\) must be at least .* = 31/,
+    );
+    refuse(['manager.bgpGracefulShutdownSeconds=-1'], [], /bgpGracefulShutdownSeconds/);
     // The CRDs name the webhook Service's namespace, so any other namespace would break conversion.
     const r = run(helm, ['template', 'openelb', CHART, '--namespace', 'default']);
     assert.notEqual(r.status, 0);

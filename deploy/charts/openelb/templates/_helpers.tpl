@@ -57,3 +57,21 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{- end -}}
 {{- end -}}
 {{- end -}}
+
+{{/* Manager flags the chart sets from values: a second copy in extraArgs would silently win. */}}
+{{- define "openelb.checkManagerArgs" -}}
+{{- range .Values.manager.extraArgs -}}
+{{- $flag := regexReplaceAll "=.*$" . "" -}}
+{{- if has $flag (list "--bgp-graceful-shutdown" "--bgp-drain") -}}
+{{- fail (printf "manager.extraArgs: %s is set by the chart: use manager.bgpGracefulShutdownSeconds / manager.bgpDrainSeconds" $flag) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The kubelet kills the pod after the grace period: the BGP drain (graceful shutdown, then withdraw and wait) must fit, with 5 s for the rest of the shutdown. */}}
+{{- define "openelb.checkGracePeriod" -}}
+{{- $need := add (int .Values.manager.bgpGracefulShutdownSeconds) (int .Values.manager.bgpDrainSeconds) 5 -}}
+{{- if lt (int .Values.terminationGracePeriodSeconds) (int $need) -}}
+{{- fail (printf "terminationGracePeriodSeconds (%d) must be at least manager.bgpGracefulShutdownSeconds (%d) + manager.bgpDrainSeconds (%d) + 5 s for the rest of the shutdown = %d, or the kubelet kills the manager mid-drain" (int .Values.terminationGracePeriodSeconds) (int .Values.manager.bgpGracefulShutdownSeconds) (int .Values.manager.bgpDrainSeconds) (int $need)) -}}
+{{- end -}}
+{{- end -}}
