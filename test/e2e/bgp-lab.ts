@@ -37,6 +37,8 @@ export function managerArgs(extra: string[] = []): string[] {
     '1s',
     '--bgp-drain',
     '1s',
+    '--bgp-graceful-shutdown',
+    '1s',
     '--bgp-ready-timeout',
     '20s',
     '--lease-duration',

@@ -8,8 +8,9 @@ import { createService, upBgpLab, waitReady } from './bgp-lab.ts';
 //  1. rolling restart: for each replica, start its replacement (same node, same gobgpd, other
 //     health and webhook ports), wait for its /readyz plus a min-ready period, SIGTERM the old one (it sees its
 //     successor's heartbeat and hands the paths over instead of withdrawing them);
-//  2. graceful drain: SIGTERM a replica with no successor: unready, withdraw its paths, wait the
-//     drain period, exit — the router moves the flows to the other node first.
+//  2. graceful drain: SIGTERM a replica with no successor: unready, re-announce its paths with
+//     GRACEFUL_SHUTDOWN (BIRD here ignores it), withdraw them, wait the drain period, exit — the
+//     router moves the flows to the other node first.
 
 const IP = '198.51.100.70';
 const RATE = 60;
@@ -46,6 +47,7 @@ describe('bgp rolling restart under load', () => {
         await old.stop('SIGTERM', 15_000);
         assert.equal(old.exitInfo?.code, 0, `old manager on ${n.name} exited cleanly`);
         assert.match(old.output(), /handing the paths over/);
+        assert.doesNotMatch(old.output(), /GRACEFUL_SHUTDOWN/, 'a hand-over re-announces nothing');
         t.diagnostic(`round ${round + 1}: ${n.name} replaced`);
       }
     }
@@ -65,8 +67,11 @@ describe('bgp rolling restart under load', () => {
     assert.ok(m?.running);
     const t0 = performance.now();
     await m.stop('SIGTERM', 15_000);
-    t.diagnostic(`manager exited ${(performance.now() - t0).toFixed(0)} ms after SIGTERM (drain period 1 s)`);
+    t.diagnostic(
+      `manager exited ${(performance.now() - t0).toFixed(0)} ms after SIGTERM (graceful shutdown 1 s + drain 1 s)`,
+    );
     assert.equal(m.exitInfo?.code, 0);
+    assert.match(m.output(), /re-announced our paths with GRACEFUL_SHUTDOWN/);
     assert.match(m.output(), /drain: withdrew our paths/);
     assert.deepEqual(await lab.routerNextHops(IP), [lab.node(1).ipv4]);
     await sleep(1000);
