@@ -43,7 +43,7 @@ export async function drainBgp(speaker: DrainingSpeaker, t: DrainTimes, log: Log
         refused: g.refused.length,
         gracefulShutdownMs: t.gracefulShutdownMs,
       });
-      await sleep(t.gracefulShutdownMs);
+      if (g.announced > 0) await sleep(t.gracefulShutdownMs); // nothing announced: nothing to move
     } catch (err) {
       // the withdrawal below still happens: routers then move the flows as without step 1
       mDrains.inc({ result: 'graceful-shutdown-failed' });
