@@ -9,7 +9,9 @@ export type {
   GracefulRestartSpec,
 } from './types.ts';
 export { BgpSpeaker, type BgpSpeakerOptions, type ReconcileReport, type SpeakerEvents } from './speaker.ts';
-export { GobgpClient, GobgpError, socketTarget, type GobgpClientOptions } from './client/client.ts';
+export { GobgpClient, type GobgpClientOptions } from './client/client.ts';
+export { GobgpError } from './client/error.ts';
+export { socketTarget } from './client/target.ts';
 export {
   GlobalSink,
   GLOBAL_FIELD_CLASSES,

@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../obs/log.ts';
 import { logger } from '../obs/log.ts';
-import { GobgpClient, GobgpError } from './client/client.ts';
+import { GobgpClient } from './client/client.ts';
+import { GobgpError } from './client/error.ts';
 import type { WireWatchEventResponse } from './client/wire.ts';
 import { classifyGlobalChange, GlobalSink, type GlobalChange } from './global.ts';
 import { PathsSink, type PathsResult, type PathsSinkOptions, type RejectedPath } from './paths.ts';

@@ -1,8 +1,9 @@
 import * as grpc from '@grpc/grpc-js';
-import { isAbsolute } from 'node:path';
 import { logger, type Logger } from '../../obs/log.ts';
 import { BgpValidationError, validateWirePath } from '../validate.ts';
-import { gobgpServiceCtor } from './load.ts';
+import { GobgpChannel } from './channel.ts';
+import { GobgpError } from './error.ts';
+import { socketTarget } from './target.ts';
 import type {
   WireDefinedSet,
   WireDestination,
@@ -29,64 +30,6 @@ export interface GobgpClientOptions {
   log?: Logger;
 }
 
-/** A failed gobgpd call: gobgpd answers almost everything with code 2 (UNKNOWN) and free text. */
-export class GobgpError extends Error {
-  readonly method: string;
-  readonly code: grpc.status;
-  readonly details: string;
-  constructor(method: string, err: Partial<grpc.ServiceError>, context?: string) {
-    const details = err.details || err.message || 'unknown error';
-    super(
-      `gobgp ${method} failed (${grpc.status[err.code ?? grpc.status.UNKNOWN] ?? err.code}): ${details}${context ? ` [${context}]` : ''}`,
-    );
-    this.name = 'GobgpError';
-    this.method = method;
-    this.code = err.code ?? grpc.status.UNKNOWN;
-    this.details = details;
-  }
-  /** the sidecar is unreachable (socket missing, process gone, deadline) rather than refusing */
-  get unreachable(): boolean {
-    return (
-      this.code === grpc.status.UNAVAILABLE ||
-      this.code === grpc.status.DEADLINE_EXCEEDED ||
-      this.code === grpc.status.CANCELLED
-    );
-  }
-}
-
-export function socketTarget(socket: string): string {
-  const path = socket.startsWith('unix://') ? socket.slice('unix://'.length) : socket;
-  if (!isAbsolute(path))
-    throw new Error(`gobgpd socket must be an absolute path, got ${JSON.stringify(socket)}`);
-  return `unix://${path}`;
-}
-
-type Callback = (err: grpc.ServiceError | null, res?: unknown) => void;
-type UnaryFn = (
-  req: unknown,
-  md: grpc.Metadata,
-  opts: grpc.CallOptions,
-  cb: Callback,
-) => grpc.ClientUnaryCall;
-type ServerStreamFn = (
-  req: unknown,
-  md: grpc.Metadata,
-  opts: grpc.CallOptions,
-) => grpc.ClientReadableStream<unknown>;
-type ClientStreamFn = (
-  md: grpc.Metadata,
-  opts: grpc.CallOptions,
-  cb: Callback,
-) => grpc.ClientWritableStream<unknown>;
-
-const CHANNEL_OPTIONS: grpc.ChannelOptions = {
-  // the sidecar restarts in seconds; do not back off to grpc's 2-minute default
-  'grpc.initial_reconnect_backoff_ms': 100,
-  'grpc.max_reconnect_backoff_ms': 2000,
-  'grpc.max_receive_message_length': 64 * 1024 * 1024,
-  'grpc.max_send_message_length': 256 * 1024 * 1024,
-};
-
 export interface WatchPeersHandle {
   cancel(): void;
   /** resolves when the stream ends for any reason (error, sidecar gone, cancel) */
@@ -107,88 +50,51 @@ export class GobgpClient {
   readonly calls: Record<string, number> = {};
   /** paths sent per method (AddPathStream counts each path) */
   readonly pathsSent: Record<string, number> = {};
-  private raw: grpc.Client;
-  private readonly log: Logger;
-  private closed = false;
+  private readonly channel: GobgpChannel;
 
   constructor(opts: GobgpClientOptions) {
     this.target = socketTarget(opts.socket);
     this.callTimeoutMs = opts.callTimeoutMs ?? 10_000;
     this.streamTimeoutMs = opts.streamTimeoutMs ?? 120_000;
-    this.log = opts.log ?? logger('bgp.client');
-    this.raw = this.makeRaw();
-  }
-
-  private makeRaw(): grpc.Client {
-    const Ctor = gobgpServiceCtor();
-    return new Ctor(this.target, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+    this.channel = new GobgpChannel({
+      target: this.target,
+      callTimeoutMs: this.callTimeoutMs,
+      streamTimeoutMs: this.streamTimeoutMs,
+      log: opts.log ?? logger('bgp.client'),
+    });
   }
 
   /** Drops the channel and opens a new one (after the socket file was replaced, say). */
   reconnect(): void {
-    if (this.closed) return;
-    this.log.info('reconnecting to gobgpd', { target: this.target });
-    this.raw.close();
-    this.raw = this.makeRaw();
+    this.channel.reconnect();
   }
 
   close(): void {
-    this.closed = true;
-    this.raw.close();
+    this.channel.close();
   }
 
   /** false while the channel cannot reach the socket (grpc's TRANSIENT_FAILURE) or is shut down. */
   get reachable(): boolean {
-    const state = this.raw.getChannel().getConnectivityState(false);
-    return state !== grpc.connectivityState.TRANSIENT_FAILURE && state !== grpc.connectivityState.SHUTDOWN;
+    return this.channel.reachable;
   }
 
   /** Waits until the channel is connected (the socket answers), or rejects after timeoutMs. */
   waitConnected(timeoutMs: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.raw.waitForReady(Date.now() + timeoutMs, (err) =>
-        err
-          ? reject(
-              new GobgpError('connect', {
-                code: grpc.status.UNAVAILABLE,
-                details: `${this.target}: ${err.message}`,
-              }),
-            )
-          : resolve(),
-      );
-    });
+    return this.channel.waitConnected(timeoutMs);
   }
 
   private count(method: string): void {
     this.calls[method] = (this.calls[method] ?? 0) + 1;
   }
 
-  private fn<T>(method: string): T {
-    const f = (this.raw as unknown as Record<string, unknown>)[method];
-    if (typeof f !== 'function') throw new Error(`gobgp method ${method} not in proto/`);
-    return (f as (...a: unknown[]) => unknown).bind(this.raw) as T;
-  }
-
   private unary<Res>(method: string, req: object, context?: string): Promise<Res> {
     this.count(method);
-    const call = this.fn<UnaryFn>(method);
-    return new Promise((resolve, reject) => {
-      call(req, new grpc.Metadata(), { deadline: Date.now() + this.callTimeoutMs }, (err, res) =>
-        err ? reject(new GobgpError(method, err, context)) : resolve(res as Res),
-      );
-    });
+    return this.channel.unary<Res>(method, req, context);
   }
 
   private collect<Res>(method: string, req: object): Promise<Res[]> {
     this.count(method);
-    const call = this.fn<ServerStreamFn>(method);
-    return new Promise((resolve, reject) => {
-      const out: Res[] = [];
-      const stream = call(req, new grpc.Metadata(), { deadline: Date.now() + this.streamTimeoutMs });
-      stream.on('data', (m: unknown) => out.push(m as Res));
-      stream.on('error', (err: grpc.ServiceError) => reject(new GobgpError(method, err)));
-      stream.on('end', () => resolve(out));
-    });
+    return this.channel.collect<Res>(method, req);
   }
 
   // ---- global --------------------------------------------------------------------------------
@@ -270,8 +176,7 @@ export class GobgpClient {
    */
   watchPeers(onEvent: (ev: WireWatchEventResponse) => void): WatchPeersHandle {
     this.count('WatchEvent');
-    const call = this.fn<ServerStreamFn>('WatchEvent');
-    const stream = call({ peer: {} }, new grpc.Metadata(), {});
+    const stream = this.channel.open('WatchEvent', { peer: {} });
     let cancelled = false;
     const ended = new Promise<Error | undefined>((resolve) => {
       stream.on('data', (m: unknown) => onEvent(m as WireWatchEventResponse));
@@ -314,20 +219,7 @@ export class GobgpClient {
     if (paths.length === 0) return;
     this.count('AddPathStream');
     this.pathsSent.AddPathStream = (this.pathsSent.AddPathStream ?? 0) + paths.length;
-    const call = this.fn<ClientStreamFn>('AddPathStream');
-    await new Promise<void>((resolve, reject) => {
-      const stream = call(new grpc.Metadata(), { deadline: Date.now() + this.streamTimeoutMs }, (err) =>
-        err ? reject(new GobgpError('AddPathStream', err, `${paths.length} paths`)) : resolve(),
-      );
-      const writeAll = async () => {
-        for (let i = 0; i < paths.length; i += batch) {
-          const ok = stream.write({ table_type: 'GLOBAL', paths: paths.slice(i, i + batch) });
-          if (!ok) await new Promise((r) => stream.once('drain', r));
-        }
-        stream.end();
-      };
-      writeAll().catch(reject);
-    });
+    await this.channel.send('AddPathStream', batches(paths, batch), `${paths.length} paths`);
   }
 
   /** Destinations of the global RIB for one family (optionally only `prefixes`, exact match). */
@@ -399,4 +291,9 @@ export class GobgpClient {
       `assignment ${assignment.name}/${assignment.direction}`,
     );
   }
+}
+
+function* batches(paths: readonly WirePath[], size: number): Generator<object> {
+  for (let i = 0; i < paths.length; i += size)
+    yield { table_type: 'GLOBAL', paths: paths.slice(i, i + size) };
 }
