@@ -26,13 +26,8 @@ export {
 } from './global.ts';
 export { PolicySink, EXPORT_POLICY_NAME, type PolicyOptions } from './policy.ts';
 export { PeersSink, type PeersResult, type PeerAction } from './peers.ts';
-export {
-  PEER_FIELD_CLASSES,
-  desiredPeerFields,
-  diffPeerFields,
-  type PeerChangeClass,
-  type PeerFields,
-} from './peer-build.ts';
+export { PEER_FIELD_CLASSES, diffPeerFields, type PeerChangeClass, type PeerFields } from './peer-fields.ts';
+export { desiredPeerFields } from './peer-desired.ts';
 export { PathsSink, type PathsResult, type PathsSinkOptions, type RejectedPath } from './paths.ts';
 export {
   buildPath,

@@ -2,18 +2,17 @@ import type { Logger } from '../obs/log.ts';
 import { logger } from '../obs/log.ts';
 import type { GobgpClient } from './client/client.ts';
 import type { DesiredGlobal, DesiredPeer, PeerStatus } from './types.ts';
+import { desiredPeerFields } from './peer-desired.ts';
 import {
-  actualPeerFields,
-  desiredPeerFields,
   diffPeerFields,
-  peerStatusFromWire,
-  toWirePeer,
   unreportedOf,
   withUnreported,
   type PeerFieldChange,
   type PeerFields,
   type UnreportedPeerFields,
-} from './peer-build.ts';
+} from './peer-fields.ts';
+import { peerStatusFromWire } from './peer-status.ts';
+import { actualPeerFields, toWirePeer } from './peer-wire.ts';
 
 export interface PeerAction {
   address: string;

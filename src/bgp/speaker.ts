@@ -6,7 +6,7 @@ import { GobgpError } from './client/error.ts';
 import type { WireWatchEventResponse } from './client/wire.ts';
 import { classifyGlobalChange, GlobalSink, type GlobalChange } from './global.ts';
 import { PathsSink, type PathsResult, type PathsSinkOptions, type RejectedPath } from './paths.ts';
-import { peerStatusFromWire } from './peer-build.ts';
+import { peerStatusFromWire } from './peer-status.ts';
 import { PeersSink, type PeersResult } from './peers.ts';
 import { PolicySink, type PolicyOptions } from './policy.ts';
 import type { DesiredGlobal, DesiredPath, DesiredPeer, PeerStatus } from './types.ts';

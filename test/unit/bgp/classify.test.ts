@@ -6,12 +6,9 @@ import {
   restartDrift,
   worstClass,
 } from '../../../src/bgp/global.ts';
-import {
-  actualPeerFields,
-  desiredPeerFields,
-  diffPeerFields,
-  PEER_FIELD_CLASSES,
-} from '../../../src/bgp/peer-build.ts';
+import { desiredPeerFields } from '../../../src/bgp/peer-desired.ts';
+import { diffPeerFields, PEER_FIELD_CLASSES } from '../../../src/bgp/peer-fields.ts';
+import { actualPeerFields } from '../../../src/bgp/peer-wire.ts';
 import type { DesiredGlobal } from '../../../src/bgp/types.ts';
 import { listedPeer } from '../fixtures/listed-peer.ts';
 
