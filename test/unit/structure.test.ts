@@ -36,7 +36,6 @@ const KNOWN = {
     'src/obs/pool-metrics.ts -> src/manager/component.ts',
   ]),
   long: new Set<string>([
-    'src/bgp/speaker.ts',
     'src/bgp/validate.ts',
     'src/config.ts',
     'src/controllers/bgp/component.ts',
