@@ -22,6 +22,8 @@ export interface BgpSpeakerOptions {
   /** follow peer state with WatchEvent ('peer-state' events); default true */
   watchPeers?: boolean;
   log?: Logger;
+  /** passed to the GobgpClient: told of every gRPC call as it starts */
+  onGobgpCall?: (method: string) => void;
 }
 
 export interface ReconcileReport {

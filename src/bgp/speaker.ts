@@ -51,7 +51,12 @@ export class BgpSpeaker extends EventEmitter<SpeakerEvents> {
     super();
     this.opts = opts;
     this.log = opts.log ?? logger('bgp');
-    this.client = new GobgpClient({ socket: opts.socket, callTimeoutMs: opts.callTimeoutMs, log: this.log });
+    this.client = new GobgpClient({
+      socket: opts.socket,
+      callTimeoutMs: opts.callTimeoutMs,
+      log: this.log,
+      onCall: opts.onGobgpCall,
+    });
     this.global = new GlobalSink(this.client, this.log);
     this.policy = new PolicySink(this.client, opts.policy, this.log);
     this.peers = new PeersSink(this.client, this.log);

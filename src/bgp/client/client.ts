@@ -28,6 +28,8 @@ export interface GobgpClientOptions {
   /** deadline of list streams and AddPathStream (ms); default 120 s */
   streamTimeoutMs?: number;
   log?: Logger;
+  /** told of every gRPC call as it starts, by method name (to count or trace calls from outside) */
+  onCall?: (method: string) => void;
 }
 
 export interface WatchPeersHandle {
@@ -46,16 +48,14 @@ export class GobgpClient {
   readonly target: string;
   readonly callTimeoutMs: number;
   readonly streamTimeoutMs: number;
-  /** calls made per method since construction (tests and metrics count these) */
-  readonly calls: Record<string, number> = {};
-  /** paths sent per method (AddPathStream counts each path) */
-  readonly pathsSent: Record<string, number> = {};
   private readonly channel: GobgpChannel;
+  private readonly onCall: ((method: string) => void) | undefined;
 
   constructor(opts: GobgpClientOptions) {
     this.target = socketTarget(opts.socket);
     this.callTimeoutMs = opts.callTimeoutMs ?? 10_000;
     this.streamTimeoutMs = opts.streamTimeoutMs ?? 120_000;
+    this.onCall = opts.onCall;
     this.channel = new GobgpChannel({
       target: this.target,
       callTimeoutMs: this.callTimeoutMs,
@@ -84,7 +84,7 @@ export class GobgpClient {
   }
 
   private count(method: string): void {
-    this.calls[method] = (this.calls[method] ?? 0) + 1;
+    this.onCall?.(method);
   }
 
   private unary<Res>(method: string, req: object, context?: string): Promise<Res> {
@@ -198,14 +198,12 @@ export class GobgpClient {
 
   async addPath(path: WirePath): Promise<void> {
     const p = validateWirePath(path, { call: 'AddPath' });
-    this.pathsSent.AddPath = (this.pathsSent.AddPath ?? 0) + 1;
     await this.unary('AddPath', { table_type: 'GLOBAL', path }, `path ${p.cidr}`);
   }
 
   /** Withdraws the local path with this NLRI. Always by full path: never family-only, never uuid. */
   async deletePath(path: WirePath): Promise<void> {
     const p = validateWirePath(path, { call: 'DeletePath' });
-    this.pathsSent.DeletePath = (this.pathsSent.DeletePath ?? 0) + 1;
     await this.unary('DeletePath', { table_type: 'GLOBAL', family: path.family, path }, `path ${p.cidr}`);
   }
 
@@ -218,7 +216,6 @@ export class GobgpClient {
     paths.forEach((p, i) => validateWirePath(p, { call: 'AddPathStream', index: i }));
     if (paths.length === 0) return;
     this.count('AddPathStream');
-    this.pathsSent.AddPathStream = (this.pathsSent.AddPathStream ?? 0) + paths.length;
     await this.channel.send('AddPathStream', batches(paths, batch), `${paths.length} paths`);
   }
 
