@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { GracefulRestartSpec, IpFamily, RemovePrivateAs } from './types.ts';
 import type { WireGracefulRestart } from './client/wire.ts';
 import { parseAddress } from './validate.ts';
@@ -112,7 +113,7 @@ export interface PeerFieldChange {
 export function diffPeerFields(actual: PeerFields, desired: PeerFields): PeerFieldChange[] {
   const out: PeerFieldChange[] = [];
   for (const field of Object.keys(PEER_FIELD_CLASSES) as (keyof typeof PEER_FIELD_CLASSES)[]) {
-    if (JSON.stringify(actual[field]) !== JSON.stringify(desired[field]))
+    if (!isDeepStrictEqual(actual[field], desired[field]))
       out.push({ field, class: PEER_FIELD_CLASSES[field] });
   }
   return out;

@@ -27,6 +27,21 @@ test('every global field has a class and a note', () => {
   }
 });
 
+test('graceful restart compares by value: key order and unset (undefined) fields are no change', () => {
+  const a: DesiredGlobal = { ...G, gracefulRestart: { enabled: true, restartTime: 30 } };
+  const b: DesiredGlobal = {
+    ...G,
+    gracefulRestart: { restartTime: 30, enabled: true, helperOnly: undefined },
+  };
+  assert.deepEqual(classifyGlobalChange(a, b), []);
+  assert.deepEqual(
+    classifyGlobalChange(a, { ...G, gracefulRestart: { enabled: true, restartTime: 31 } }).map(
+      (c) => c.field,
+    ),
+    ['gracefulRestart'],
+  );
+});
+
 test('global changes are classified', () => {
   assert.deepEqual(classifyGlobalChange(G, { ...G }), []);
   assert.deepEqual(
