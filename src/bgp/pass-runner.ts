@@ -1,5 +1,12 @@
 // Runs reconcile passes one at a time: requests during a pass coalesce into one more pass, explicit
 // callers queue behind the running one, and a failed pass is retried after a growing delay.
+import { Backoff } from '../core/backoff.ts';
+import type { Clock } from '../core/clock.ts';
+import { Timer } from '../core/timer.ts';
+
+/** Retry delays after 1, 2, 3, 4, 5+ failures in a row: 0.4, 0.8, 1.6, 3.2, then 5 s. */
+const RETRY = { initialMs: 400, maxMs: 5000, factor: 2, jitter: 0 } as const;
+
 export interface PassRunnerOptions {
   /** one pass; a rejection counts as a failure */
   pass: () => Promise<unknown>;
@@ -7,6 +14,7 @@ export interface PassRunnerOptions {
   canRun: () => boolean;
   /** told of each failure with the count of failures in a row, before the retry is scheduled */
   onFailure: (err: Error, failures: number) => void;
+  clock?: Clock;
 }
 
 export class PassRunner {
@@ -15,10 +23,12 @@ export class PassRunner {
   #passing: Promise<void> | undefined;
   #again = false;
   #failures = 0;
-  #retryTimer: NodeJS.Timeout | undefined;
+  readonly #backoff = new Backoff(RETRY);
+  readonly #retry: Timer;
 
   constructor(opts: PassRunnerOptions) {
     this.#o = opts;
+    this.#retry = new Timer(() => this.kick(), { clock: opts.clock });
   }
 
   /** Runs `fn` after whatever holds the lock (a pass, a drain) has finished. */
@@ -41,6 +51,7 @@ export class PassRunner {
         try {
           await this.exclusive(() => this.#o.pass());
           this.#failures = 0;
+          this.#backoff.reset();
         } catch (err) {
           this.#onFailure(err as Error);
           break;
@@ -53,16 +64,13 @@ export class PassRunner {
 
   /** Cancels a pending retry and waits for a running pass to finish. */
   async stop(): Promise<void> {
-    if (this.#retryTimer) clearTimeout(this.#retryTimer);
+    this.#retry.cancel();
     await this.#passing?.catch(() => undefined);
   }
 
   #onFailure(err: Error): void {
     this.#failures++;
     this.#o.onFailure(err, this.#failures);
-    const delay = Math.min(5000, 200 * 2 ** Math.min(this.#failures, 5));
-    if (this.#retryTimer) clearTimeout(this.#retryTimer);
-    this.#retryTimer = setTimeout(() => this.kick(), delay);
-    this.#retryTimer.unref?.();
+    this.#retry.restart(this.#backoff.next());
   }
 }

@@ -1,5 +1,7 @@
 // Follows gobgpd's peer events (WatchEvent) and reports each session state change. The stream ends
 // when gobgpd goes away; the owner is told at once and the watch is opened again a second later.
+import type { Clock } from '../core/clock.ts';
+import { Timer } from '../core/timer.ts';
 import type { Logger } from '../obs/log.ts';
 import type { GobgpClient } from './client/client.ts';
 import type { WireWatchEventResponse } from './client/wire.ts';
@@ -13,6 +15,7 @@ export interface PeerWatchOptions {
   /** the stream ended while watching (gobgpd went away, most likely) */
   onEnded: () => void;
   log: Logger;
+  clock?: Clock;
 }
 
 export class PeerWatch {
@@ -20,10 +23,12 @@ export class PeerWatch {
   readonly #o: PeerWatchOptions;
   #watch: { cancel(): void } | undefined;
   #stopped = true;
+  readonly #reopen: Timer;
 
   constructor(client: GobgpClient, opts: PeerWatchOptions) {
     this.#client = client;
     this.#o = opts;
+    this.#reopen = new Timer(() => this.#open(), { clock: opts.clock });
   }
 
   start(): void {
@@ -33,6 +38,7 @@ export class PeerWatch {
 
   stop(): void {
     this.#stopped = true;
+    this.#reopen.cancel();
     this.#watch?.cancel();
     this.#watch = undefined;
   }
@@ -49,8 +55,7 @@ export class PeerWatch {
       if (this.#stopped || this.#watch !== h) return;
       if (err) this.#o.log.debug('peer watch ended', { error: err.message });
       this.#o.onEnded();
-      const t = setTimeout(() => this.#open(), REOPEN_MS);
-      t.unref?.();
+      this.#reopen.restart(REOPEN_MS);
     });
   }
 }

@@ -1,4 +1,5 @@
 // What BgpSpeaker is given (options) and what it tells (pass reports, events).
+import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../obs/log.ts';
 import type { GlobalChange } from './global.ts';
 import type { PathsResult, PathsSinkOptions } from './paths.ts';
@@ -24,6 +25,8 @@ export interface BgpSpeakerOptions {
   log?: Logger;
   /** passed to the GobgpClient: told of every gRPC call as it starts */
   onGobgpCall?: (method: string) => void;
+  /** drives the poll, retry and watch timers and the resync clock; default the system clock */
+  clock?: Clock;
 }
 
 export interface ReconcileReport {

@@ -1,4 +1,6 @@
 import { EventEmitter } from 'node:events';
+import { systemClock, type Clock } from '../core/clock.ts';
+import { Timer } from '../core/timer.ts';
 import type { Logger } from '../obs/log.ts';
 import { logger } from '../obs/log.ts';
 import { GobgpClient } from './client/client.ts';
@@ -42,8 +44,10 @@ export class BgpSpeaker extends EventEmitter<SpeakerEvents> {
   private globalCheckDue = true;
   private stopped = true;
   private draining = false;
-  private pollTimer: NodeJS.Timeout | undefined;
-  private lastFull = 0;
+  private readonly clock: Clock;
+  /** GetBgp poll: is the sidecar still holding our state? */
+  private readonly pollTimer: Timer;
+  private lastFull = -Infinity;
   private readonly runner: PassRunner;
   private readonly watch: PeerWatch;
 
@@ -51,6 +55,8 @@ export class BgpSpeaker extends EventEmitter<SpeakerEvents> {
     super();
     this.opts = opts;
     this.log = opts.log ?? logger('bgp');
+    this.clock = opts.clock ?? systemClock;
+    this.pollTimer = new Timer(() => this.poll(), { clock: this.clock });
     this.client = new GobgpClient({
       socket: opts.socket,
       callTimeoutMs: opts.callTimeoutMs,
@@ -65,6 +71,7 @@ export class BgpSpeaker extends EventEmitter<SpeakerEvents> {
       pass: () => this.pass(),
       canRun: () => !this.stopped && !this.draining,
       onFailure: (err, failures) => this.onFailure(err, failures),
+      clock: this.clock,
     });
     this.watch = new PeerWatch(this.client, {
       onState: (s) => this.emit('peer-state', s),
@@ -74,6 +81,7 @@ export class BgpSpeaker extends EventEmitter<SpeakerEvents> {
         this.kick();
       },
       log: this.log,
+      clock: this.clock,
     });
   }
 
@@ -132,12 +140,7 @@ export class BgpSpeaker extends EventEmitter<SpeakerEvents> {
       asn: g.asn,
     });
     this.stopped = false;
-    const poll = this.opts.pollIntervalMs ?? 2000;
-    this.pollTimer = setInterval(() => {
-      this.globalCheckDue = true;
-      this.kick();
-    }, poll);
-    this.pollTimer.unref?.();
+    this.pollTimer.restart(this.pollIntervalMs);
     if (this.opts.watchPeers !== false) this.watch.start();
     this.dirty.full = true;
     this.kick();
@@ -147,7 +150,7 @@ export class BgpSpeaker extends EventEmitter<SpeakerEvents> {
   /** Stops the loop and closes the connection; gobgpd keeps its state. */
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.pollTimer) clearInterval(this.pollTimer);
+    this.pollTimer.cancel();
     this.watch.stop();
     await this.runner.stop();
     this.client.close();
@@ -168,6 +171,16 @@ export class BgpSpeaker extends EventEmitter<SpeakerEvents> {
     return this.runner.exclusive(() => this.pass(opts.full ?? false));
   }
 
+  private get pollIntervalMs(): number {
+    return this.opts.pollIntervalMs ?? 2000;
+  }
+
+  private poll(): void {
+    this.pollTimer.restart(this.pollIntervalMs);
+    this.globalCheckDue = true;
+    this.kick();
+  }
+
   /** Schedules a pass; passes never overlap and kicks during a pass coalesce into one more. */
   kick(): void {
     this.runner.kick();
@@ -181,7 +194,7 @@ export class BgpSpeaker extends EventEmitter<SpeakerEvents> {
   }
 
   private async pass(forceFull = false): Promise<ReconcileReport> {
-    const t0 = performance.now();
+    const t0 = this.clock.monotonic();
     const report: ReconcileReport = {
       global: 'unconfigured',
       sidecarRestarted: false,
@@ -197,12 +210,14 @@ export class BgpSpeaker extends EventEmitter<SpeakerEvents> {
       return report;
     }
     const fullDue =
-      forceFull || this.dirty.full || Date.now() - this.lastFull > (this.opts.fullResyncMs ?? 60_000);
+      forceFull ||
+      this.dirty.full ||
+      this.clock.monotonic() - this.lastFull > (this.opts.fullResyncMs ?? 60_000);
     if (!fullDue && !this.dirty.global && !this.globalCheckDue && this.believedRunning && !this.dirty.peers) {
       // nothing but paths changed since gobgpd was last seen running with our settings
       if (this.dirty.paths) report.paths = await this.reconcilePaths(false);
       report.global = 'none';
-      report.durationMs = performance.now() - t0;
+      report.durationMs = this.clock.monotonic() - t0;
       this.emit('reconciled', report);
       return report;
     }
@@ -249,9 +264,9 @@ export class BgpSpeaker extends EventEmitter<SpeakerEvents> {
     if (resync || this.dirty.paths) report.paths = await this.reconcilePaths(fullDue);
     if (resync) {
       this.dirty.full = false;
-      this.lastFull = Date.now();
+      this.lastFull = this.clock.monotonic();
     }
-    report.durationMs = performance.now() - t0;
+    report.durationMs = this.clock.monotonic() - t0;
     this.emit('reconciled', report);
     return report;
   }
