@@ -3,7 +3,8 @@
 // failures turned into GobgpError. Knows methods only by name; the typed API is client.ts.
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '../../obs/log.ts';
-import { GobgpError } from './error.ts';
+import { OpenelbError } from '../../core/errors.ts';
+import { GobgpError, type CallSubject } from './error.ts';
 import { gobgpServiceCtor } from './load.ts';
 
 type Callback = (err: grpc.ServiceError | null, res?: unknown) => void;
@@ -91,15 +92,18 @@ export class GobgpChannel {
 
   #fn<T>(method: string): T {
     const f = (this.#raw as unknown as Record<string, unknown>)[method];
-    if (typeof f !== 'function') throw new Error(`gobgp method ${method} not in proto/`);
+    if (typeof f !== 'function')
+      throw new OpenelbError('OE_GOBGP_PROTO', `gobgp method ${method} not in proto/`, {
+        context: { method },
+      });
     return (f as (...a: unknown[]) => unknown).bind(this.#raw) as T;
   }
 
-  unary<Res>(method: string, req: object, context?: string): Promise<Res> {
+  unary<Res>(method: string, req: object, subject?: CallSubject): Promise<Res> {
     const call = this.#fn<UnaryFn>(method);
     return new Promise((resolve, reject) => {
       call(req, new grpc.Metadata(), { deadline: Date.now() + this.#opts.callTimeoutMs }, (err, res) =>
-        err ? reject(new GobgpError(method, err, context)) : resolve(res as Res),
+        err ? reject(new GobgpError(method, err, subject)) : resolve(res as Res),
       );
     });
   }
@@ -122,13 +126,13 @@ export class GobgpChannel {
   }
 
   /** A client stream: `write` sends the messages (honouring backpressure), then the call's answer. */
-  async send(method: string, messages: Iterable<object>, context?: string): Promise<void> {
+  async send(method: string, messages: Iterable<object>, subject?: CallSubject): Promise<void> {
     const call = this.#fn<ClientStreamFn>(method);
     await new Promise<void>((resolve, reject) => {
       const stream = call(
         new grpc.Metadata(),
         { deadline: Date.now() + this.#opts.streamTimeoutMs },
-        (err) => (err ? reject(new GobgpError(method, err, context)) : resolve()),
+        (err) => (err ? reject(new GobgpError(method, err, subject)) : resolve()),
       );
       const writeAll = async () => {
         for (const m of messages) {

@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { logger, type Logger } from '../../obs/log.ts';
 import { BgpValidationError, validateWirePath } from '../validate.ts';
 import { GobgpChannel } from './channel.ts';
-import { GobgpError } from './error.ts';
+import { GobgpError, type CallSubject } from './error.ts';
 import { socketTarget } from './target.ts';
 import type {
   WireDefinedSet,
@@ -87,9 +87,9 @@ export class GobgpClient {
     this.onCall?.(method);
   }
 
-  private unary<Res>(method: string, req: object, context?: string): Promise<Res> {
+  private unary<Res>(method: string, req: object, subject?: CallSubject): Promise<Res> {
     this.count(method);
-    return this.channel.unary<Res>(method, req, context);
+    return this.channel.unary<Res>(method, req, subject);
   }
 
   private collect<Res>(method: string, req: object): Promise<Res[]> {
@@ -126,14 +126,14 @@ export class GobgpClient {
   // ---- peers ---------------------------------------------------------------------------------
 
   async addPeer(peer: WirePeer): Promise<void> {
-    await this.unary('AddPeer', { peer }, `peer ${peer.conf.neighbor_address}`);
+    await this.unary('AddPeer', { peer }, { peer: peer.conf.neighbor_address });
   }
 
   async updatePeer(peer: WirePeer): Promise<{ needsSoftResetIn: boolean }> {
     const res = await this.unary<{ needs_soft_reset_in: boolean }>(
       'UpdatePeer',
       { peer },
-      `peer ${peer.conf.neighbor_address}`,
+      { peer: peer.conf.neighbor_address },
     );
     return { needsSoftResetIn: res.needs_soft_reset_in };
   }
@@ -144,7 +144,7 @@ export class GobgpClient {
         'DeletePeer needs an address (an empty one would match nothing useful)',
         {},
       );
-    await this.unary('DeletePeer', { address }, `peer ${address}`);
+    await this.unary('DeletePeer', { address }, { peer: address });
   }
 
   async resetPeer(
@@ -160,7 +160,7 @@ export class GobgpClient {
         direction: opts.direction ?? 'IN',
         communication: opts.communication ?? '',
       },
-      `peer ${address}`,
+      { peer: address },
     );
   }
 
@@ -198,13 +198,13 @@ export class GobgpClient {
 
   async addPath(path: WirePath): Promise<void> {
     const p = validateWirePath(path, { call: 'AddPath' });
-    await this.unary('AddPath', { table_type: 'GLOBAL', path }, `path ${p.cidr}`);
+    await this.unary('AddPath', { table_type: 'GLOBAL', path }, { prefix: p.cidr });
   }
 
   /** Withdraws the local path with this NLRI. Always by full path: never family-only, never uuid. */
   async deletePath(path: WirePath): Promise<void> {
     const p = validateWirePath(path, { call: 'DeletePath' });
-    await this.unary('DeletePath', { table_type: 'GLOBAL', family: path.family, path }, `path ${p.cidr}`);
+    await this.unary('DeletePath', { table_type: 'GLOBAL', family: path.family, path }, { prefix: p.cidr });
   }
 
   /**
@@ -216,7 +216,7 @@ export class GobgpClient {
     paths.forEach((p, i) => validateWirePath(p, { call: 'AddPathStream', index: i }));
     if (paths.length === 0) return;
     this.count('AddPathStream');
-    await this.channel.send('AddPathStream', batches(paths, batch), `${paths.length} paths`);
+    await this.channel.send('AddPathStream', batches(paths, batch), { paths: paths.length });
   }
 
   /** Destinations of the global RIB for one family (optionally only `prefixes`, exact match). */
@@ -241,11 +241,11 @@ export class GobgpClient {
   // ---- policy --------------------------------------------------------------------------------
 
   async addDefinedSet(set: WireDefinedSet): Promise<void> {
-    await this.unary('AddDefinedSet', { defined_set: set }, `defined set ${set.name}`);
+    await this.unary('AddDefinedSet', { defined_set: set }, { definedSet: set.name });
   }
 
   async deleteDefinedSet(set: WireDefinedSet, all: boolean): Promise<void> {
-    await this.unary('DeleteDefinedSet', { defined_set: set, all }, `defined set ${set.name}`);
+    await this.unary('DeleteDefinedSet', { defined_set: set, all }, { definedSet: set.name });
   }
 
   async listDefinedSet(type: DefinedType, name = ''): Promise<WireDefinedSet[]> {
@@ -257,14 +257,14 @@ export class GobgpClient {
   }
 
   async addPolicy(policy: WirePolicy): Promise<void> {
-    await this.unary('AddPolicy', { policy, refer_existing_statements: false }, `policy ${policy.name}`);
+    await this.unary('AddPolicy', { policy, refer_existing_statements: false }, { policy: policy.name });
   }
 
   async deletePolicy(name: string): Promise<void> {
     await this.unary(
       'DeletePolicy',
       { policy: { name }, preserve_statements: false, all: true },
-      `policy ${name}`,
+      { policy: name },
     );
   }
 
@@ -285,7 +285,7 @@ export class GobgpClient {
     await this.unary(
       'SetPolicyAssignment',
       { assignment },
-      `assignment ${assignment.name}/${assignment.direction}`,
+      { assignment: `${assignment.name}/${assignment.direction}` },
     );
   }
 }
