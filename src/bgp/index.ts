@@ -1,4 +1,4 @@
-// Public surface of src/bgp: desired-state types, the speaker that drives a gobgpd sidecar, the
+// Public surface of src/bgp: desired-state types, the sink that drives a gobgpd sidecar (GobgpdSink), the
 // individual sinks, pure builders/validators, and the change classification used by CRD docs.
 export type {
   DesiredGlobal,
@@ -8,7 +8,12 @@ export type {
   IpFamily,
   GracefulRestartSpec,
 } from './types.ts';
-export { BgpSpeaker, type BgpSpeakerOptions, type ReconcileReport, type SpeakerEvents } from './speaker.ts';
+export {
+  GobgpdSink,
+  type GobgpdSinkOptions,
+  type ReconcileReport,
+  type GobgpdSinkEvents,
+} from './gobgpd-sink.ts';
 export { GobgpClient, type GobgpClientOptions } from './client/client.ts';
 export { GobgpError } from './client/error.ts';
 export { socketTarget } from './client/target.ts';

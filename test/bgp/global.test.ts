@@ -88,7 +88,7 @@ test('restart class (router id) restarts BGP: StopBgp + StartBgp, reported as dr
   );
   assert.equal((await client.getBgp()).router_id, '10.0.0.2');
   assert.equal(client.calls.StopBgp, 1);
-  // the caller (BgpSpeaker) re-adds peers and paths after this; see restart.test.ts
+  // the caller (GobgpdSink) re-adds peers and paths after this; see restart.test.ts
 });
 
 test('listen port change is restart class (a high port on 127.0.0.1 only)', async () => {

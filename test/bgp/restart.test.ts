@@ -2,7 +2,7 @@ import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startGobgpd, type GobgpdProcess } from './helpers/gobgpd.ts';
 import { waitUntil } from './helpers/wait.ts';
-import { BgpSpeaker } from '../../src/bgp/speaker.ts';
+import { GobgpdSink } from '../../src/bgp/gobgpd-sink.ts';
 import { GobgpClient } from '../../src/bgp/client/client.ts';
 import { countInto } from './helpers/calls.ts';
 import { FAMILY } from '../../src/bgp/path-build.ts';
@@ -14,7 +14,7 @@ import type { DesiredGlobal, DesiredPath, DesiredPeer } from '../../src/bgp/type
 
 let gobgpd: GobgpdProcess;
 let probe: GobgpClient;
-const speakers: BgpSpeaker[] = [];
+const speakers: GobgpdSink[] = [];
 
 const G: DesiredGlobal = {
   asn: 65001,
@@ -46,8 +46,8 @@ after(async () => {
 });
 
 /** A speaker on the test's gobgpd; its gobgpd calls are counted into `calls`. */
-function speaker(calls: Record<string, number> = {}): BgpSpeaker {
-  const s = new BgpSpeaker({
+function speaker(calls: Record<string, number> = {}): GobgpdSink {
+  const s = new GobgpdSink({
     socket: gobgpd.socket,
     onGobgpCall: countInto(calls),
     pollIntervalMs: 200,

@@ -1,4 +1,4 @@
-// The BGP speaker component: caches → desired global / peers / paths for this node → BgpSpeaker
+// The BGP speaker component: caches → desired global / peers / paths for this node → GobgpdSink
 // (gobgpd sidecar). Its parts, one job each: desired.ts (pure mapping), PeerSecrets (passwords),
 // NoteRecorder (Events and logs once per generation), BgpStatusReporter (status and session
 // metrics), BgpReadyGate (readiness), LocalPolicyConditions (eTP=Local Service condition),
@@ -12,7 +12,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { BgpConf } from '../../api/v1alpha2.ts';
 import { BGPCONF_DEFAULT_NAME, PASSWORD_SECRET_DEFAULT_KEY } from '../../api/names.ts';
 import {
-  BgpSpeaker,
+  GobgpdSink,
   type DesiredGlobal,
   type DesiredPath,
   type DesiredPeer,
@@ -61,7 +61,7 @@ export class BgpController implements Component {
   readonly phase = 'main' as const;
   private readonly ctx: ManagerContext;
   private readonly node: string;
-  readonly speaker: BgpSpeaker;
+  readonly speaker: GobgpdSink;
   readonly heartbeat: Heartbeat;
   private readonly faults = new FaultGuard('bgp-speaker', log);
   private readonly secrets: PeerSecrets;
@@ -104,7 +104,7 @@ export class BgpController implements Component {
   constructor(ctx: ManagerContext) {
     this.ctx = ctx;
     this.node = ctx.cfg.nodeName;
-    this.speaker = new BgpSpeaker({ socket: ctx.cfg.gobgpSocket, log: logger('bgp') });
+    this.speaker = new GobgpdSink({ socket: ctx.cfg.gobgpSocket, log: logger('bgp') });
     const instance = `${ctx.cfg.podName}-${process.pid}-${randomBytes(3).toString('hex')}`;
     this.heartbeat = new Heartbeat(ctx.cfg.heartbeatFile, ctx.cfg.heartbeatIntervalMs, instance, log);
     this.secrets = new PeerSecrets(ctx.client, ctx.cfg.namespace, () => this.schedule(), log);

@@ -1,4 +1,4 @@
-// What BgpSpeaker is given (options) and what it tells (pass reports, events).
+// What GobgpdSink is given (options) and what it tells (pass reports, events).
 import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../obs/log.ts';
 import type { GlobalChange } from './global.ts';
@@ -7,7 +7,7 @@ import type { PeersResult } from './peers.ts';
 import type { PolicyOptions } from './policy.ts';
 import type { PeerStatus } from './types.ts';
 
-export interface BgpSpeakerOptions {
+export interface GobgpdSinkOptions {
   /** gobgpd's API socket: `/abs/path` or `unix:///abs/path` */
   socket: string;
   /** how often GetBgp checks that the sidecar still holds our state (ms); default 2000 */
@@ -30,7 +30,7 @@ export interface BgpSpeakerOptions {
 }
 
 export interface ReconcileReport {
-  /** what happened to the global speaker in this pass */
+  /** what happened to the global BGP server in this pass */
   global: 'unconfigured' | 'stopped' | 'none' | 'started' | 'restarted';
   /** the sidecar had lost our state (restarted) and everything was re-applied */
   sidecarRestarted: boolean;
@@ -42,7 +42,7 @@ export interface ReconcileReport {
   durationMs?: number;
 }
 
-export interface SpeakerEvents {
+export interface GobgpdSinkEvents {
   /** gobgpd lost its state (process restarted): everything was re-applied in the same pass */
   restarted: [info: { reason: string }];
   reconciled: [report: ReconcileReport];

@@ -11,11 +11,11 @@ import { PathsSink, type PathsResult, type RejectedPath } from './paths.ts';
 import { PeerWatch } from './peer-watch.ts';
 import { PeersSink } from './peers.ts';
 import { PolicySink } from './policy.ts';
-import type { BgpSpeakerOptions, ReconcileReport, SpeakerEvents } from './speaker-types.ts';
+import type { GobgpdSinkOptions, ReconcileReport, GobgpdSinkEvents } from './gobgpd-sink-types.ts';
 import type { DesiredGlobal, DesiredPath, DesiredPeer, PeerStatus } from './types.ts';
 import { probeGobgpdVersion, type GobgpdVersion } from './version.ts';
 
-export type { BgpSpeakerOptions, ReconcileReport, SpeakerEvents } from './speaker-types.ts';
+export type { GobgpdSinkOptions, ReconcileReport, GobgpdSinkEvents } from './gobgpd-sink-types.ts';
 
 /**
  * Drives one gobgpd sidecar from desired state: global (StartBgp only on a stopped server),
@@ -23,14 +23,14 @@ export type { BgpSpeakerOptions, ReconcileReport, SpeakerEvents } from './speake
  * end of the WatchEvent stream) detects a sidecar that lost its state; the next pass then
  * re-applies everything and emits 'restarted'.
  */
-export class BgpSpeaker extends EventEmitter<SpeakerEvents> {
+export class GobgpdSink extends EventEmitter<GobgpdSinkEvents> {
   readonly client: GobgpClient;
   readonly global: GlobalSink;
   readonly policy: PolicySink;
   readonly peers: PeersSink;
   readonly paths: PathsSink;
   private readonly log: Logger;
-  private readonly opts: BgpSpeakerOptions;
+  private readonly opts: GobgpdSinkOptions;
 
   private desiredGlobal: DesiredGlobal | undefined;
   private desiredPeers: readonly DesiredPeer[] = [];
@@ -51,7 +51,7 @@ export class BgpSpeaker extends EventEmitter<SpeakerEvents> {
   private readonly runner: PassRunner;
   private readonly watch: PeerWatch;
 
-  constructor(opts: BgpSpeakerOptions) {
+  constructor(opts: GobgpdSinkOptions) {
     super();
     this.opts = opts;
     this.log = opts.log ?? logger('bgp');
