@@ -51,11 +51,12 @@ export const SESSION_STATES: readonly string[] = [
 const failureReasons = ALLOCATION_FAILURE_REASONS.join('|');
 
 /**
- * Counts in the last interval of a counter whose labelled series are created by their first
- * increment (prom-client exposes a label set only once used). increase() alone never sees that first
- * step (the series starts at 1, not 0), so the first PoolExhausted would be drawn as 0: a series that
- * did not exist one interval ago counts with its whole value (`+ 0` drops the metric name so both
- * sides carry the same labels and `or` takes the first).
+ * Counts in the last interval of a counter whose series may first be scraped above 0: a labelled
+ * series is created by its first increment (prom-client exposes a label set only once used), and a
+ * new replica can take over its Layer 2 IPs before its first scrape. increase() alone never sees that
+ * first step, so the first PoolExhausted would be drawn as 0: a series that did not exist one interval
+ * ago counts with its whole value (`+ 0` drops the metric name so both sides carry the same labels and
+ * `or` takes the first).
  */
 export function increaseFromZero(selector: string): string {
   const w = '$__rate_interval';
@@ -161,11 +162,11 @@ export const ROWS: RowSpec[] = [
         queries: [
           { expr: 'sum by (instance) (openelb_layer2_ips_owned)', legend: '{{instance}} owns' },
           {
-            expr: 'sum by (instance) (increase(openelb_layer2_takeovers_total[$__rate_interval]))',
+            expr: `sum by (instance) (${increaseFromZero('openelb_layer2_takeovers_total')})`,
             legend: '{{instance}} took over',
           },
           {
-            expr: 'sum by (instance) (increase(openelb_layer2_releases_total[$__rate_interval]))',
+            expr: `sum by (instance) (${increaseFromZero('openelb_layer2_releases_total')})`,
             legend: '{{instance}} released',
           },
         ],
@@ -179,7 +180,7 @@ export const ROWS: RowSpec[] = [
         width: 12,
         queries: [
           {
-            expr: 'sum by (instance) (increase(openelb_layer2_conflicts_total[$__rate_interval]))',
+            expr: `sum by (instance) (${increaseFromZero('openelb_layer2_conflicts_total')})`,
             legend: '{{instance}} conflicts',
           },
           { expr: 'sum by (cause) (openelb_layer2_ips_refused)', legend: 'refused: {{cause}}' },
