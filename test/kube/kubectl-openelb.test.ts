@@ -30,11 +30,12 @@ describe('kubectl openelb (plugin discovery, against the API double)', () => {
   let bare: KubeDouble;
   let tmp: string;
   let bin: string;
-  const kubectl = (args: string[], env: Record<string, string> = {}): Promise<Run> =>
+  // `script` gives kubectl (and so the plugin) a terminal as stdout
+  const kubectl = (args: string[], env: Record<string, string> = {}, tty = false): Promise<Run> =>
     new Promise((res) => {
       execFile(
-        'kubectl',
-        args,
+        tty ? 'script' : 'kubectl',
+        tty ? ['-qec', ['kubectl', ...args].join(' '), '/dev/null'] : args,
         {
           env: {
             ...process.env,
@@ -169,7 +170,9 @@ describe('kubectl openelb (plugin discovery, against the API double)', () => {
       yaml.dump({
         apiVersion: 'v1',
         kind: 'Config',
-        clusters: [{ name: 'c', cluster: { server: 'http://127.0.0.1:1' } }],
+        clusters: [
+          { name: 'c', cluster: { server: 'http://127.0.0.1:1', 'insecure-skip-tls-verify': true } },
+        ],
         users: [{ name: 'u', user: {} }],
         contexts: [{ name: 'gone', context: { cluster: 'c', user: 'u' } }],
         'current-context': 'gone',
@@ -281,6 +284,16 @@ describe('kubectl openelb (plugin discovery, against the API double)', () => {
     );
   });
 
+  it('colours on a terminal, none with NO_COLOR', async () => {
+    const coloured = await kubectl(['openelb', 'pools'], {}, true);
+    assert.equal(coloured.code, 0, coloured.stderr);
+    assert.ok(coloured.stdout.includes('\u001b[32mready\u001b[0m'), coloured.stdout);
+    const plain = await kubectl(['openelb', 'pools'], { NO_COLOR: '1' }, true);
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.match(plain.stdout, /192\.168\.0\.101\s+ready/);
+    assert.ok(!plain.stdout.includes('\u001b['), plain.stdout);
+  });
+
   it('errors name what is missing', async () => {
     const unknown = await kubectl(['openelb', 'status', 'nope']);
     assert.equal(unknown.code, 1);
@@ -294,7 +307,7 @@ describe('kubectl openelb (plugin discovery, against the API double)', () => {
     assert.equal(down.code, 1);
     assert.match(
       down.stderr,
-      /cannot reach the Kubernetes API server http:\/\/127\.0\.0\.1:1 \(context gone\)/,
+      /cannot reach the Kubernetes API server http:\/\/127\.0\.0\.1:1 \(context gone\) to list Eips: .*ECONNREFUSED/,
     );
     const ctx = await kubectl(['openelb', 'pools', '--context', 'staging']);
     assert.match(ctx.stderr, /context "staging" does not exist in kubeconfig/);
