@@ -47,7 +47,7 @@ async function status(c: Connection, a: CliArgs, io: Io): Promise<void> {
   } catch (e) {
     io.err(`warning: Layer 2 owners unknown: ${errorMessage(e)}\n`);
   }
-  const items = serviceStatuses({ services, eips, peers, leases, now: Date.now() });
+  const items = serviceStatuses({ services, eips, peers, leases, now: Date.now() }, a.service !== undefined);
   for (const s of items)
     for (const w of s.warnings ?? []) io.err(`warning: Service ${s.namespace}/${s.name}: ${w}\n`);
   if (a.output === 'json' || a.output === 'yaml')

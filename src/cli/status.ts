@@ -3,7 +3,7 @@
 // that peer's adj-RIB-out (the Service's announced summary, "?" while none is published); for Layer 2
 // the replica whose Lease claims the IP, its MACs and how long ago it renewed. Pure: objects in.
 import { ANNOTATION_ANNOUNCED, decodeAnnounced, type AnnouncedSummary } from '../api/announced.ts';
-import { LABEL_EIP } from '../api/names.ts';
+import { LABEL_EIP, LOAD_BALANCER_CLASS } from '../api/names.ts';
 import { decodeHolders } from '../api/used.ts';
 import type { BgpPeer, Eip } from '../api/v1alpha2.ts';
 import type { Lease, Service } from '../kube/types.ts';
@@ -147,9 +147,21 @@ export function isLoadBalancer(svc: Service): boolean {
   return svc.spec.type === 'LoadBalancer';
 }
 
-export function serviceStatuses(inputs: StatusInputs): ServiceStatus[] {
+/**
+ * A LoadBalancer Service openelb-ts may serve: one an Eip holds, or without a class, or of openelb's
+ * default class. Services of another load balancer's class are left out of listings (the manager's
+ * --load-balancer-class may differ from the default: an Eip holding the Service still shows it).
+ */
+export function mayBeOurs(svc: Service, eips: readonly Eip[]): boolean {
+  if (!isLoadBalancer(svc)) return false;
+  const cls = svc.spec.loadBalancerClass;
+  return cls === undefined || cls === '' || cls === LOAD_BALANCER_CLASS || poolOf(svc, eips) !== undefined;
+}
+
+/** Every Service given that may be ours (`named`: the user asked for these, keep any LoadBalancer). */
+export function serviceStatuses(inputs: StatusInputs, named = false): ServiceStatus[] {
   return inputs.services
-    .filter(isLoadBalancer)
+    .filter((s) => (named ? isLoadBalancer(s) : mayBeOurs(s, inputs.eips)))
     .map((s) => serviceStatus(s, inputs))
     .sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
 }

@@ -130,6 +130,12 @@ describe('kubectl openelb (plugin discovery, against the API double)', () => {
       svc('shop', 'store', { annotations: { 'lb.kubesphere.io/v1alpha1': 'openelb' } }),
       svc('default', 'waiting', { annotations: { 'lb.kubesphere.io/v1alpha1': 'openelb' } }),
       svc('default', 'internal', {}, 'ClusterIP'),
+      {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'other-lb', namespace: 'default' },
+        spec: { type: 'LoadBalancer', loadBalancerClass: 'example.com/other', ports: [{ port: 80 }] },
+      },
     ]);
     const ingress = (ip: string): Obj => ({ status: { loadBalancer: { ingress: [{ ip }] } } });
     await put('/api/v1/namespaces/default/services/web/status', ingress('192.168.0.100'));
@@ -209,7 +215,7 @@ describe('kubectl openelb (plugin discovery, against the API double)', () => {
     assert.deepEqual(t[3], ['off-pool', 'bgp', '172.16.0.0/30', '2', '0', '2', '-', 'disabled']);
   });
 
-  it('status -A: BGP replica × peer rows, the Layer 2 owner, pending Services; not ClusterIP ones', async () => {
+  it('status -A: BGP replica × peer rows, the Layer 2 owner, pending Services; not ClusterIP or other classes', async () => {
     const out = await ok('openelb', 'status', '-A');
     process.stdout.write(`# kubectl openelb status -A\n${out}`);
     const [bgp, l2, other] = out.trimEnd().split('\n\n').map(lines);
@@ -245,6 +251,7 @@ describe('kubectl openelb (plugin discovery, against the API double)', () => {
       ['default', 'waiting', '-', '<pending>', '-'],
     ]);
     assert.doesNotMatch(out, /internal/);
+    assert.doesNotMatch(out, /other-lb/, "another load balancer's Services are not listed");
   });
 
   it('status SERVICE in the default namespace, -n, -o wide', async () => {

@@ -78,6 +78,11 @@ describe('status: per-Service truth from objects', () => {
       svc('app', 'orphan', '10.0.0.7'),
       svc('app', 'new'),
       { ...svc('app', 'cluster-ip'), spec: { type: 'ClusterIP' } },
+      { ...svc('app', 'metallb'), spec: { type: 'LoadBalancer', loadBalancerClass: 'metallb.io/metallb' } },
+      {
+        ...svc('app', 'classed'),
+        spec: { type: 'LoadBalancer', loadBalancerClass: 'openelb.kubesphere.io/openelb' },
+      },
     ],
     eips,
     peers,
@@ -116,6 +121,8 @@ describe('status: per-Service truth from objects', () => {
     assert.equal(byName('gone')?.layer2?.[0]?.expired, true);
     assert.equal(byName('orphan')?.pool, '-');
     assert.equal(byName('cluster-ip'), undefined);
+    assert.equal(byName('metallb'), undefined, "another load balancer's class is not listed");
+    assert.equal(byName('classed')?.pool, '-', 'our class is listed, pending or not');
   });
 
   it('the tables', () => {
@@ -135,9 +142,10 @@ describe('status: per-Service truth from objects', () => {
         'gone    l2     10.0.0.6   layer2   node2   02:00:00:00:00:02   45s (expired)',
         'store   l2     10.0.0.5   layer2   node1   02:00:00:00:00:01   3s',
         '',
-        'NAME     POOL   IP          MODE',
-        'new      -      <pending>   -',
-        'orphan   -      10.0.0.7    -',
+        'NAME      POOL   IP          MODE',
+        'classed   -      <pending>   -',
+        'new       -      <pending>   -',
+        'orphan    -      10.0.0.7    -',
         '',
       ].join('\n'),
     );
