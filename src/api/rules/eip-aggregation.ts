@@ -15,8 +15,8 @@ function poolPrefix(range: PoolRange): { length: number; text: string } {
   const network = prefixSpan(range.family, range.span.first, length).first;
   const cidr = `${formatIp(range.family, network)}/${length}`;
   if (range.form === 'range')
-    return { length, text: `the smallest prefix covering the range ${show(range.text)} (${cidr})` };
-  return { length, text: `the pool's own prefix (${cidr})` };
+    return { length, text: `${cidr}, the smallest prefix covering the range ${show(range.text)}` };
+  return { length, text: `${cidr}, the pool's own prefix` };
 }
 
 export function checkAggregation(
@@ -39,7 +39,7 @@ export function checkAggregation(
     if (length < own.length) {
       issues.error(
         field,
-        `Invalid value: ${length}: shorter than ${own.text}, /${own.length}; a /${length} aggregate would also claim addresses outside the pool`,
+        `Invalid value: ${length}: shorter than ${own.text}; a /${length} aggregate would also claim addresses outside the pool`,
       );
       continue;
     }

@@ -19,6 +19,11 @@ export function announcedPrefix(a: Announcement): string {
   return `${formatIp(ip.value.family, span.first)}/${length}`;
 }
 
+/** The Eip a desired path came from (for Events about a refused path), '' when none. */
+export function eipOfPrefix(announcements: readonly Announcement[], prefix: string): string {
+  return announcements.find((a) => announcedPrefix(a) === prefix)?.eip ?? '';
+}
+
 /**
  * Collects paths by prefix: many addresses of an aggregated pool become one path. Two pools whose
  * aggregates coincide (range pools sharing a block) keep the first pool's attributes; a differing

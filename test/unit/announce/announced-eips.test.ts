@@ -66,7 +66,7 @@ test('a pool that was never valid is not announced; a re-created Eip does not in
 test('an aggregation length stored without the webhook is judged like the other spec.bgp fields', () => {
   assert.match(
     speakerFieldErrors(eip({ bgp: { aggregationLength: 16 } })),
-    /^spec\.bgp\.aggregationLength: Invalid value: 16: shorter than the pool's own prefix/,
+    /^spec\.bgp\.aggregationLength: Invalid value: 16: shorter than 10\.0\.0\.0\/24, the pool's own prefix/,
   );
   assert.match(speakerFieldErrors(eip({ bgp: { aggregationLength: 33 } })), /between 0 and 32/);
   const view = new AnnouncedEips();

@@ -5,6 +5,7 @@ import type { Eip } from '../../../src/api/v1alpha2.ts';
 import type { EndpointSlice, Node, Service } from '../../../src/kube/types.ts';
 import { announcementsFrom } from '../../../src/announce/announcements.ts';
 import { desiredPaths } from '../../../src/controllers/bgp/desired-paths.ts';
+import { eipOfPrefix } from '../../../src/controllers/bgp/aggregate.ts';
 import { buildPath } from '../../../src/bgp/path-build.ts';
 import { BgpValidationError } from '../../../src/bgp/validate.ts';
 import { parseIp } from '../../../src/net/ip.ts';
@@ -158,6 +159,10 @@ describe('aggregation per Eip (spec.bgp.aggregationLength)', () => {
       ['0.0.0.0/0'],
     );
     assert.throws(() => buildPath(r.paths[0]!), BgpValidationError);
+    // the RouteRefused Event goes to the Eip the aggregate came from
+    assert.equal(eipOfPrefix(pool(1, { aggregationLength: 0 }), '0.0.0.0/0'), 'p4');
+    assert.equal(eipOfPrefix(pool(1, {}), '198.51.100.1'), 'p4');
+    assert.equal(eipOfPrefix(pool(1, {}), '203.0.113.1'), '');
   });
 
   it('property: every announced address is covered by exactly one path, one path per distinct block', () => {
