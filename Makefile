@@ -10,7 +10,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/.tools/bin:$(PATH)
 
 help:
 	@echo "make test   - install everything, build, type-check, lint and run every test"
-	@echo "make lab    - the seed walkthrough on an embedded lab (ONCE=1 runs it once and exits; RUNTIME=podman runs the replicas as pods; KUBE_SERVER_CMD=… uses that API server)"
+	@echo "make lab    - the seed walkthrough on an embedded lab (ONCE=1 runs it once and exits; RUNTIME=podman runs the replicas as pods; KUBE_SERVER_CMD=… uses that API server; PROMETHEUS=1 runs Prometheus and checks the dashboard)"
 	@echo "make bench  - benchmarks (see BENCHMARKS.md)"
 	@echo "make images - the manager and gobgpd images with podman, no registry needed (see README, Image)"
 	@echo "per area:   make test-unit | test-kube | test-contract | test-lab | test-bgp | test-layer2 | test-e2e | test-deploy | test-pod"
@@ -90,7 +90,7 @@ test: deps build check
 # `make test-*` and the bench honour it too. Unset (as in CI): the double.
 export KUBE_SERVER_CMD
 lab: deps build $(if $(filter podman,$(RUNTIME)),images,)
-	@if [ -f test/lab/main.ts ]; then npm run lab -- $(if $(ONCE),--once,) $(if $(RUNTIME),--runtime $(RUNTIME),); else echo "make lab: the lab arrives with issue 3"; exit 1; fi
+	@if [ -f test/lab/main.ts ]; then npm run lab -- $(if $(ONCE),--once,) $(if $(RUNTIME),--runtime $(RUNTIME),) $(if $(PROMETHEUS),--prometheus,); else echo "make lab: the lab arrives with issue 3"; exit 1; fi
 
 bench: deps build
 	npm run bench -- $(ARGS)

@@ -3,7 +3,7 @@
 # Runs as root on Debian 12 (CI and developer machines). Never starts the daemons it installs.
 set -euo pipefail
 
-PKGS=(gobgpd bird2 frr iputils-arping iputils-ping ndisc6 tcpdump yamllint iproute2 curl unzip procps psmisc openssl)
+PKGS=(gobgpd bird2 frr iputils-arping iputils-ping ndisc6 tcpdump yamllint iproute2 curl unzip procps psmisc openssl prometheus)
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -7,7 +7,7 @@
 //
 // Phases: bulk create → all N ECMP routes in the router; hold (default 75 s, one 60 s resync inside);
 // every Service deleted → all routes withdrawn → all created again → all N back. (Group `bgp`
-// toggles the pools through `protocol: vip`, which the webhook of the manifest's pods refuses.) The cgroup is sampled
+// toggles the pools through `protocol: layer2`, which would make the manifest's pods answer ARP.) The cgroup is sampled
 // every second (so a container that dies still leaves its last peak) and read after each phase.
 import type { Lab } from '../../test/lab/index.ts';
 import { cgroupMemoryOf, procRssMiB, type CgroupMemory } from '../lib/cgroup-mem.ts';

@@ -19,7 +19,7 @@
 //                destinations
 //   settled      `--settle` s later (the bench reads its rss_mb_10k 5 s after the last change)
 //   held         `--hold` s after that (is the figure stable, or was it GC high water?)
-//   toggled      (--toggle) pools set to protocol vip, all paths gone, back to bgp, all N again,
+//   toggled      (--toggle) pools set to protocol layer2, all paths gone, back to bgp, all N again,
 //                + settle: what the bench does before reading rss_mb_10k
 // --node-flag=--import=bench/lib/rss-probe-trim.ts runs the manager with the memory trimmer on.
 // --main runs another copy of the manager (A/B against a scratch tree whose node_modules is a link).
@@ -393,8 +393,8 @@ async function main(): Promise<void> {
           client.patch(Resources.Eip, pool.name, undefined, { spec: { protocol: p } }, 'merge'),
         ),
       );
-    marker('vip');
-    await setProtocol('vip');
+    marker('layer2');
+    await setProtocol('layer2');
     await until(
       'paths withdrawn',
       async () => ((await destinations()) === 0 ? true : undefined),

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from '../obs/log.ts';
 import { logger } from '../obs/log.ts';
 import type { GobgpClient } from './client/client.ts';
@@ -60,8 +61,6 @@ export interface GlobalChange {
   to: unknown;
 }
 
-const sameJson = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
-
 /** Which fields differ between two desired globals, each with its class. */
 export function classifyGlobalChange(prev: DesiredGlobal | undefined, next: DesiredGlobal): GlobalChange[] {
   if (!prev) return [];
@@ -69,7 +68,7 @@ export function classifyGlobalChange(prev: DesiredGlobal | undefined, next: Desi
   for (const field of Object.keys(GLOBAL_FIELD_CLASSES) as (keyof DesiredGlobal)[]) {
     const a = normalizeField(field, prev[field]);
     const b = normalizeField(field, next[field]);
-    if (!sameJson(a, b))
+    if (!isDeepStrictEqual(a ?? null, b ?? null))
       out.push({ field, class: GLOBAL_FIELD_CLASSES[field].class, from: prev[field], to: next[field] });
   }
   return out;
@@ -94,6 +93,11 @@ function normalizeField(field: keyof DesiredGlobal, v: unknown): unknown {
       return v ?? false;
     case 'bindToDevice':
       return v ?? '';
+    case 'gracefulRestart':
+      // a field set to undefined is a field not set
+      return typeof v === 'object' && v !== null
+        ? Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined))
+        : v;
     default:
       return v;
   }

@@ -1,4 +1,4 @@
-// Public surface of src/bgp: desired-state types, the speaker that drives a gobgpd sidecar, the
+// Public surface of src/bgp: desired-state types, the sink that drives a gobgpd sidecar (GobgpdSink), the
 // individual sinks, pure builders/validators, and the change classification used by CRD docs.
 export type {
   DesiredGlobal,
@@ -8,8 +8,15 @@ export type {
   IpFamily,
   GracefulRestartSpec,
 } from './types.ts';
-export { BgpSpeaker, type BgpSpeakerOptions, type ReconcileReport, type SpeakerEvents } from './speaker.ts';
-export { GobgpClient, GobgpError, socketTarget, type GobgpClientOptions } from './client/client.ts';
+export {
+  GobgpdSink,
+  type GobgpdSinkOptions,
+  type ReconcileReport,
+  type GobgpdSinkEvents,
+} from './gobgpd-sink.ts';
+export { GobgpClient, type GobgpClientOptions } from './client/client.ts';
+export { GobgpError } from './client/error.ts';
+export { socketTarget } from './client/target.ts';
 export {
   GlobalSink,
   GLOBAL_FIELD_CLASSES,
@@ -24,13 +31,8 @@ export {
 } from './global.ts';
 export { PolicySink, EXPORT_POLICY_NAME, type PolicyOptions } from './policy.ts';
 export { PeersSink, type PeersResult, type PeerAction } from './peers.ts';
-export {
-  PEER_FIELD_CLASSES,
-  desiredPeerFields,
-  diffPeerFields,
-  type PeerChangeClass,
-  type PeerFields,
-} from './peer-build.ts';
+export { PEER_FIELD_CLASSES, diffPeerFields, type PeerChangeClass, type PeerFields } from './peer-fields.ts';
+export { desiredPeerFields } from './peer-desired.ts';
 export { PathsSink, type PathsResult, type PathsSinkOptions, type RejectedPath } from './paths.ts';
 export {
   buildPath,

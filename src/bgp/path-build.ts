@@ -15,7 +15,7 @@ import {
 
 // Pure: desired path ↔ gobgp Path message. No I/O.
 //
-// Memory: the speaker keeps one BuiltPath per announced prefix (10,000+ at scale), so a BuiltPath
+// Memory: the gobgpd sink keeps one BuiltPath per announced prefix (10,000+ at scale), so a BuiltPath
 // holds only what tells paths apart — key, family, cidr — plus a reference to attributes shared by
 // every path that announces the same ones (interned by fingerprint, frozen). The gobgp message is
 // built from those when it is sent (`wire`), not kept: it was ~1 KB per path.

@@ -1,5 +1,6 @@
 import type { Logger } from '../obs/log.ts';
 import { logger } from '../obs/log.ts';
+import { OpenelbError } from '../core/errors.ts';
 import type { GobgpClient } from './client/client.ts';
 import type { WirePath } from './client/wire.ts';
 import type { DesiredPath, IpFamily } from './types.ts';
@@ -84,8 +85,10 @@ export class PathsSink {
         built.set(spec, b);
         const dup = next.get(b.key);
         if (dup && dup.fingerprint !== b.fingerprint)
-          throw new Error(
+          throw new OpenelbError(
+            'OE_BGP_PATH_CONFLICT',
             `conflicting attributes for ${b.cidr}: ${describeAttributes(dup.attrs)} vs ${describeAttributes(b.attrs)}`,
+            { context: { prefix: b.cidr } },
           );
         next.set(b.key, b);
       } catch (err) {

@@ -1,19 +1,20 @@
 import type { Logger } from '../obs/log.ts';
 import { logger } from '../obs/log.ts';
+import { OpenelbError } from '../core/errors.ts';
 import type { GobgpClient } from './client/client.ts';
+import { GobgpError } from './client/error.ts';
 import type { DesiredGlobal, DesiredPeer, PeerStatus } from './types.ts';
+import { desiredPeerFields } from './peer-desired.ts';
 import {
-  actualPeerFields,
-  desiredPeerFields,
   diffPeerFields,
-  peerStatusFromWire,
-  toWirePeer,
   unreportedOf,
   withUnreported,
   type PeerFieldChange,
   type PeerFields,
   type UnreportedPeerFields,
-} from './peer-build.ts';
+} from './peer-fields.ts';
+import { peerStatusFromWire } from './peer-status.ts';
+import { actualPeerFields, toWirePeer } from './peer-wire.ts';
 
 export interface PeerAction {
   address: string;
@@ -51,7 +52,10 @@ export class PeersSink {
     for (const d of desired) {
       try {
         const f = desiredPeerFields(d, global);
-        if (want.has(f.address)) throw new Error(`duplicate peer ${f.address}`);
+        if (want.has(f.address))
+          throw new OpenelbError('OE_BGP_DUPLICATE_PEER', `duplicate peer ${f.address}`, {
+            context: { peer: f.address },
+          });
         want.set(f.address, f);
       } catch (err) {
         const msg = (err as Error).message;
@@ -115,11 +119,11 @@ export class PeersSink {
       this.lastError.delete(action.address);
       this.log.info(`peer ${action.action}`, { peer: action.address, changes: action.changes });
     } catch (err) {
-      const e = err as Error & { unreachable?: boolean };
-      if (e.unreachable) throw err;
-      result.failed.push({ address: action.address, error: e.message });
-      this.lastError.set(action.address, e.message);
-      this.log.error(`peer ${action.action} failed`, { peer: action.address, error: e.message });
+      if (err instanceof GobgpError && err.unreachable) throw err;
+      const message = (err as Error).message;
+      result.failed.push({ address: action.address, error: message });
+      this.lastError.set(action.address, message);
+      this.log.error(`peer ${action.action} failed`, { peer: action.address, error: message });
     }
   }
 

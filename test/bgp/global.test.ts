@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startGobgpd, type GobgpdProcess } from './helpers/gobgpd.ts';
-import { GobgpClient } from '../../src/bgp/client/client.ts';
+import { CountingGobgpClient } from './helpers/calls.ts';
 import { GlobalSink } from '../../src/bgp/global.ts';
 import { PeersSink } from '../../src/bgp/peers.ts';
 import { buildPath, FAMILY } from '../../src/bgp/path-build.ts';
@@ -10,7 +10,7 @@ import type { DesiredGlobal } from '../../src/bgp/types.ts';
 // Real gobgpd, no BGP listener (listenPort -1), peers passive so nothing dials out.
 
 let gobgpd: GobgpdProcess;
-let client: GobgpClient;
+let client: CountingGobgpClient;
 const G: DesiredGlobal = {
   asn: 65001,
   routerId: '10.0.0.1',
@@ -21,7 +21,7 @@ const G: DesiredGlobal = {
 
 before(async () => {
   gobgpd = await startGobgpd('bgp-global');
-  client = new GobgpClient({ socket: gobgpd.socket });
+  client = new CountingGobgpClient({ socket: gobgpd.socket });
 });
 after(async () => {
   client?.close();
@@ -88,7 +88,7 @@ test('restart class (router id) restarts BGP: StopBgp + StartBgp, reported as dr
   );
   assert.equal((await client.getBgp()).router_id, '10.0.0.2');
   assert.equal(client.calls.StopBgp, 1);
-  // the caller (BgpSpeaker) re-adds peers and paths after this; see restart.test.ts
+  // the caller (GobgpdSink) re-adds peers and paths after this; see restart.test.ts
 });
 
 test('listen port change is restart class (a high port on 127.0.0.1 only)', async () => {

@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startGobgpd, type GobgpdProcess } from './helpers/gobgpd.ts';
-import { GobgpClient } from '../../src/bgp/client/client.ts';
+import { CountingGobgpClient } from './helpers/calls.ts';
 import { GlobalSink } from '../../src/bgp/global.ts';
 import { PathsSink } from '../../src/bgp/paths.ts';
 import { buildPath, FAMILY } from '../../src/bgp/path-build.ts';
@@ -9,11 +9,11 @@ import { BgpValidationError } from '../../src/bgp/validate.ts';
 import type { DesiredPath } from '../../src/bgp/types.ts';
 
 let gobgpd: GobgpdProcess;
-let client: GobgpClient;
+let client: CountingGobgpClient;
 
 before(async () => {
   gobgpd = await startGobgpd('bgp-paths');
-  client = new GobgpClient({ socket: gobgpd.socket });
+  client = new CountingGobgpClient({ socket: gobgpd.socket });
   await new GlobalSink(client).ensure({
     asn: 65001,
     routerId: '10.0.0.1',
@@ -35,7 +35,7 @@ async function table(): Promise<Map<string, string>> {
   return out;
 }
 
-function pathCalls(c: GobgpClient): Record<string, number> {
+function pathCalls(c: CountingGobgpClient): Record<string, number> {
   const out: Record<string, number> = {};
   for (const m of ['AddPath', 'DeletePath', 'AddPathStream', 'ListPath'])
     if (c.calls[m]) out[m] = c.calls[m] ?? 0;
@@ -49,7 +49,7 @@ const v4 = (i: number, extra: Partial<DesiredPath> = {}): DesiredPath => ({
 });
 
 test('validation refuses a /33 before any call', async () => {
-  const c = new GobgpClient({ socket: gobgpd.socket });
+  const c = new CountingGobgpClient({ socket: gobgpd.socket });
   try {
     const bad = buildPath(v4(1)).wire;
     await assert.rejects(c.addPath({ ...bad, nlri: { ...bad.nlri, prefix_len: 33 } }), BgpValidationError);
@@ -77,7 +77,7 @@ test('validation refuses a /33 before any call', async () => {
 
 test('no reconcile before sync: an empty desired set withdraws nothing', async () => {
   await client.addPath(buildPath(v4(200)).wire); // a path a previous manager left behind
-  const c = new GobgpClient({ socket: gobgpd.socket });
+  const c = new CountingGobgpClient({ socket: gobgpd.socket });
   try {
     const sink = new PathsSink(c);
     sink.setDesired([]);
@@ -91,7 +91,7 @@ test('no reconcile before sync: an empty desired set withdraws nothing', async (
 });
 
 test('minimal calls: add, no-op, one attribute change, one withdrawal', async () => {
-  const c = new GobgpClient({ socket: gobgpd.socket });
+  const c = new CountingGobgpClient({ socket: gobgpd.socket });
   try {
     const sink = new PathsSink(c);
     const desired = [v4(1), v4(2), v4(3), { prefix: '2001:db8::10/128', family: 'ipv6' as const }];
@@ -143,7 +143,7 @@ test('minimal calls: add, no-op, one attribute change, one withdrawal', async ()
 });
 
 test('bulk changes go through one AddPathStream each way', async () => {
-  const c = new GobgpClient({ socket: gobgpd.socket });
+  const c = new CountingGobgpClient({ socket: gobgpd.socket });
   try {
     const sink = new PathsSink(c, { streamThreshold: 32 });
     const keep = [
@@ -173,7 +173,7 @@ test('bulk changes go through one AddPathStream each way', async () => {
 
 test('adoption: a restarted manager finds its paths in gobgpd and sends nothing', async () => {
   const before = await table();
-  const c = new GobgpClient({ socket: gobgpd.socket });
+  const c = new CountingGobgpClient({ socket: gobgpd.socket });
   try {
     const sink = new PathsSink(c);
     sink.setDesired([
@@ -192,7 +192,7 @@ test('adoption: a restarted manager finds its paths in gobgpd and sends nothing'
 });
 
 test('withdrawAll removes every local path by path', async () => {
-  const c = new GobgpClient({ socket: gobgpd.socket });
+  const c = new CountingGobgpClient({ socket: gobgpd.socket });
   try {
     const sink = new PathsSink(c);
     assert.equal(await sink.withdrawAll(), 3);

@@ -5,7 +5,7 @@ import { startGobgpd, type GobgpdProcess } from './helpers/gobgpd.ts';
 import { GobgpClient } from '../../src/bgp/client/client.ts';
 import { GlobalSink } from '../../src/bgp/global.ts';
 import { PeersSink } from '../../src/bgp/peers.ts';
-import { PEER_FIELD_CLASSES } from '../../src/bgp/peer-build.ts';
+import { PEER_FIELD_CLASSES } from '../../src/bgp/peer-fields.ts';
 import type { DesiredGlobal, DesiredPeer } from '../../src/bgp/types.ts';
 import { changedStamps, sessionStamps } from './helpers/stamps.ts';
 

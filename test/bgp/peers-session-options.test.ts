@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startGobgpd, type GobgpdProcess } from './helpers/gobgpd.ts';
-import { GobgpClient } from '../../src/bgp/client/client.ts';
+import { CountingGobgpClient } from './helpers/calls.ts';
 import { GlobalSink } from '../../src/bgp/global.ts';
 import { PeersSink } from '../../src/bgp/peers.ts';
 import type { DesiredGlobal, DesiredPeer } from '../../src/bgp/types.ts';
@@ -21,7 +21,7 @@ import { changedStamps, sessionStamps } from './helpers/stamps.ts';
 // new downtime stamp, so steps are > 1 s apart.
 
 let gobgpd: GobgpdProcess;
-let client: GobgpClient;
+let client: CountingGobgpClient;
 const G: DesiredGlobal = {
   asn: 65001,
   routerId: '10.0.0.1',
@@ -47,7 +47,7 @@ let sink: PeersSink;
 
 before(async () => {
   gobgpd = await startGobgpd('bgp-peeropts');
-  client = new GobgpClient({ socket: gobgpd.socket });
+  client = new CountingGobgpClient({ socket: gobgpd.socket });
   await new GlobalSink(client).ensure(G);
   sink = new PeersSink(client);
 });

@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startGobgpd, type GobgpdProcess } from './helpers/gobgpd.ts';
-import { GobgpClient } from '../../src/bgp/client/client.ts';
+import { CountingGobgpClient } from './helpers/calls.ts';
 import { GlobalSink } from '../../src/bgp/global.ts';
 import { PeersSink } from '../../src/bgp/peers.ts';
 import type { DesiredGlobal, DesiredPeer } from '../../src/bgp/types.ts';
@@ -13,7 +13,7 @@ import { changedStamps, sessionStamps } from './helpers/stamps.ts';
 // so a reset cannot hide inside the same second.
 
 let gobgpd: GobgpdProcess;
-let client: GobgpClient;
+let client: CountingGobgpClient;
 const G: DesiredGlobal = {
   asn: 65001,
   routerId: '10.0.0.1',
@@ -24,7 +24,7 @@ const G: DesiredGlobal = {
 
 before(async () => {
   gobgpd = await startGobgpd('bgp-peers');
-  client = new GobgpClient({ socket: gobgpd.socket });
+  client = new CountingGobgpClient({ socket: gobgpd.socket });
   await new GlobalSink(client).ensure(G);
 });
 after(async () => {

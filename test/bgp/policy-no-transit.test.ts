@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Lab } from '../lab/index.ts';
-import { BgpSpeaker } from '../../src/bgp/speaker.ts';
+import { GobgpdSink } from '../../src/bgp/gobgpd-sink.ts';
 import { PolicySink } from '../../src/bgp/policy.ts';
 import { FAMILY } from '../../src/bgp/path-build.ts';
 import { setLogLevel } from '../../src/obs/log.ts';
@@ -20,7 +20,7 @@ const FROM_R1 = '203.0.113.0/24';
 const FROM_R2 = '192.0.2.0/24';
 
 let lab: Lab;
-let speaker: BgpSpeaker;
+let speaker: GobgpdSink;
 
 before(async () => {
   lab = await Lab.up(
@@ -35,7 +35,7 @@ before(async () => {
     { routerAnnounce: { 1: [FROM_R1], 2: [FROM_R2] } },
   );
   const n = lab.node(1);
-  speaker = new BgpSpeaker({ socket: n.gobgpSocket, pollIntervalMs: 500 });
+  speaker = new GobgpdSink({ socket: n.gobgpSocket, pollIntervalMs: 500 });
   speaker.setGlobal({
     asn: lab.plan.nodeAsn,
     routerId: n.ipv4,

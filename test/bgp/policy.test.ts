@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startGobgpd, type GobgpdProcess } from './helpers/gobgpd.ts';
-import { GobgpClient } from '../../src/bgp/client/client.ts';
+import { CountingGobgpClient } from './helpers/calls.ts';
 import { GlobalSink } from '../../src/bgp/global.ts';
 import { EXPORT_POLICY_NAME, PolicySink } from '../../src/bgp/policy.ts';
 import { buildPath, FAMILY } from '../../src/bgp/path-build.ts';
@@ -10,11 +10,11 @@ import { buildPath, FAMILY } from '../../src/bgp/path-build.ts';
 // node needs two routers: test/bgp/policy-no-transit.test.ts (lab).
 
 let gobgpd: GobgpdProcess;
-let client: GobgpClient;
+let client: CountingGobgpClient;
 
 before(async () => {
   gobgpd = await startGobgpd('bgp-policy');
-  client = new GobgpClient({ socket: gobgpd.socket });
+  client = new CountingGobgpClient({ socket: gobgpd.socket });
   await new GlobalSink(client).ensure({
     asn: 65001,
     routerId: '10.0.0.1',

@@ -2,8 +2,9 @@ import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startGobgpd, type GobgpdProcess } from './helpers/gobgpd.ts';
 import { waitUntil } from './helpers/wait.ts';
-import { BgpSpeaker } from '../../src/bgp/speaker.ts';
+import { GobgpdSink } from '../../src/bgp/gobgpd-sink.ts';
 import { GobgpClient } from '../../src/bgp/client/client.ts';
+import { countInto } from './helpers/calls.ts';
 import { FAMILY } from '../../src/bgp/path-build.ts';
 import { EXPORT_POLICY_NAME } from '../../src/bgp/policy.ts';
 import type { DesiredGlobal, DesiredPath, DesiredPeer } from '../../src/bgp/types.ts';
@@ -13,7 +14,7 @@ import type { DesiredGlobal, DesiredPath, DesiredPeer } from '../../src/bgp/type
 
 let gobgpd: GobgpdProcess;
 let probe: GobgpClient;
-const speakers: BgpSpeaker[] = [];
+const speakers: GobgpdSink[] = [];
 
 const G: DesiredGlobal = {
   asn: 65001,
@@ -44,9 +45,11 @@ after(async () => {
   await gobgpd?.stop();
 });
 
-function speaker(): BgpSpeaker {
-  const s = new BgpSpeaker({
+/** A speaker on the test's gobgpd; its gobgpd calls are counted into `calls`. */
+function speaker(calls: Record<string, number> = {}): GobgpdSink {
+  const s = new GobgpdSink({
     socket: gobgpd.socket,
+    onGobgpCall: countInto(calls),
     pollIntervalMs: 200,
     watchPeers: true,
     gobgpdBinary: 'gobgpd',
@@ -72,7 +75,8 @@ const FULL = {
 };
 
 test('start: version reported, StartBgp once, policy, peers and paths applied after sync', async () => {
-  const s = speaker();
+  const calls: Record<string, number> = {};
+  const s = speaker(calls);
   s.setGlobal(G);
   s.setPeers(PEERS);
   s.setPaths(PATHS);
@@ -84,12 +88,13 @@ test('start: version reported, StartBgp once, policy, peers and paths applied af
   s.markPathsSynced();
   await waitUntil(async () => (await state()).paths.length === 3, 'paths');
   assert.deepEqual(await state(), FULL);
-  assert.equal(s.client.calls.StartBgp, 1);
+  assert.equal(calls.StartBgp, 1);
   await s.stop();
 });
 
 test('a restarted manager adopts gobgpd as it is: no StartBgp, no path or peer calls', async () => {
-  const s = speaker();
+  const calls: Record<string, number> = {};
+  const s = speaker(calls);
   s.setGlobal(G);
   s.setPeers(PEERS);
   s.setPaths(PATHS);
@@ -110,13 +115,14 @@ test('a restarted manager adopts gobgpd as it is: no StartBgp, no path or peer c
     'DeletePath',
     'AddPathStream',
   ])
-    assert.equal(s.client.calls[m], undefined, m);
+    assert.equal(calls[m], undefined, m);
   assert.deepEqual(await state(), FULL);
   await s.stop();
 });
 
 test('gobgpd SIGKILL + restart: detected, "restarted" emitted, everything re-applied', async () => {
-  const s = speaker();
+  const calls: Record<string, number> = {};
+  const s = speaker(calls);
   s.setGlobal(G);
   s.setPeers(PEERS);
   s.setPaths(PATHS);
@@ -133,7 +139,7 @@ test('gobgpd SIGKILL + restart: detected, "restarted" emitted, everything re-app
     'full state back',
     30_000,
   );
-  assert.equal(s.client.calls.StartBgp, 1, 'only the fresh process was started');
+  assert.equal(calls.StartBgp, 1, 'only the fresh process was started');
   assert.equal(restarted, 1);
 });
 

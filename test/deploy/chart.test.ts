@@ -41,6 +41,7 @@ describe('helm chart', () => {
     assert.deepEqual(kinds('default'), base);
     assert.deepEqual(kinds('daemonset'), base.filter((k) => k !== 'PodDisruptionBudget').map((k) => (k === 'Deployment' ? 'DaemonSet' : k)).sort());
     assert.deepEqual(kinds('servicemonitor'), [...base, 'Service', 'ServiceMonitor'].sort());
+    assert.deepEqual(kinds('dashboard'), [...base, 'ConfigMap'].sort());
   });
 
   test('yamllint accepts the rendered output of every variant and the chart\'s plain YAML', () => {
@@ -84,6 +85,7 @@ describe('helm chart', () => {
       default: { managerAdd: ['NET_RAW'], gobgpdAdd: [] },
       daemonset: { managerAdd: ['NET_RAW'], gobgpdAdd: [] },
       servicemonitor: { managerAdd: ['NET_RAW'], gobgpdAdd: [] },
+      dashboard: { managerAdd: ['NET_RAW'], gobgpdAdd: [] },
       netadmin: { managerAdd: ['NET_ADMIN', 'NET_RAW'], gobgpdAdd: [] },
       lowport: { managerAdd: ['NET_RAW'], gobgpdAdd: ['NET_BIND_SERVICE'] },
       nolisten: { managerAdd: ['NET_RAW'], gobgpdAdd: [] },
@@ -171,6 +173,21 @@ describe('helm chart', () => {
     assert.equal(port?.targetPort, 'health');
     assert.equal((sm.spec as { endpoints: Record<string, unknown>[] }).endpoints[0]?.port, port?.name);
     assert.equal((svc.spec as Record<string, unknown>).clusterIP, 'None');
+  });
+
+  test('dashboard.enabled ships the generated dashboard in a ConfigMap Grafana\'s sidecar picks up', () => {
+    const cm = variant('dashboard').objects.find((o) => o.kind === 'ConfigMap');
+    assert.ok(cm, 'no ConfigMap with dashboard.enabled=true');
+    assert.equal(cm.metadata.name, 'openelb-dashboard');
+    assert.equal(cm.metadata.labels?.grafana_dashboard, '1');
+    const body = (cm.data as Record<string, string>)['openelb.json'];
+    assert.equal(body, readFileSync(join(CHART, 'dashboards/openelb.json'), 'utf8').trimEnd());
+    assert.equal((JSON.parse(body ?? '') as { uid: string }).uid, 'openelb-ts');
+    const custom = parseObjects(helmTemplate(helm ?? 'helm', ['dashboard.enabled=true', 'dashboard.namespace=monitoring', 'dashboard.label=team_dashboard', 'dashboard.annotations.grafana_folder=Network']), 'helm template (dashboard options)').find((o) => o.kind === 'ConfigMap');
+    assert.equal(custom?.metadata.namespace, 'monitoring');
+    assert.equal(custom?.metadata.labels?.team_dashboard, '1');
+    assert.equal(custom?.metadata.annotations?.grafana_folder, 'Network');
+    assert.equal(variant('default').objects.find((o) => o.kind === 'ConfigMap'), undefined, 'the dashboard is opt-in');
   });
 
   test('values the chart must refuse', () => {

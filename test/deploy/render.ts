@@ -24,6 +24,7 @@ export const VARIANTS: Readonly<Record<string, readonly string[]>> = {
   default: [],
   daemonset: ['mode=DaemonSet'],
   servicemonitor: ['metrics.serviceMonitor.enabled=true'],
+  dashboard: ['dashboard.enabled=true'],
   netadmin: ['manager.netAdmin=true'],
   lowport: ['gobgpd.listenPort=179'],
   nolisten: ['gobgpd.listenPort=-1'],

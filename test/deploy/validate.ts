@@ -20,6 +20,7 @@ const TARGETS: Readonly<Record<string, Target>> = {
   'v1/Namespace': { model: 'v1/Namespace', schema: 'IoK8sApiCoreV1Namespace', strictFields: true },
   'v1/ServiceAccount': { model: 'v1/ServiceAccount', schema: 'IoK8sApiCoreV1ServiceAccount', strictFields: true },
   'v1/Service': { model: 'v1/Service', schema: 'IoK8sApiCoreV1Service', strictFields: true },
+  'v1/ConfigMap': { model: 'v1/ConfigMap', schema: 'IoK8sApiCoreV1ConfigMap', strictFields: true },
   'apps/v1/Deployment': { model: 'apps/v1/Deployment', schema: 'IoK8sApiAppsV1Deployment', strictFields: true },
   'apps/v1/DaemonSet': { model: 'apps/v1/DaemonSet', schema: 'IoK8sApiAppsV1DaemonSet', strictFields: true },
   'policy/v1/PodDisruptionBudget': { model: 'policy/v1/PodDisruptionBudget', schema: 'IoK8sApiPolicyV1PodDisruptionBudget', strictFields: true },

@@ -15,7 +15,7 @@ import {
 } from '../lab/index.ts';
 import type { Proc } from '../lab/proc.ts';
 import { GobgpClient } from '../../src/bgp/index.ts';
-import { peerStatusFromWire } from '../../src/bgp/peer-build.ts';
+import { peerStatusFromWire } from '../../src/bgp/peer-status.ts';
 
 export const NODE_ASN = 64600;
 export const POOL4 = { name: 'bgp-pool4', address: '198.51.100.0/24' };

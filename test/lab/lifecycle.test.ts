@@ -30,13 +30,14 @@ describe('lab lifecycle', () => {
       assert.equal(namespaces.length, 5); // sw, n1, n2, r1, c
       assert.ok(namespaces.every((n) => n.startsWith(`${PREFIX}${lab?.id}-`)));
       const pids = lab.pids();
+      const id = lab.id;
       assert.ok(pids.length >= 5, `expected gobgpd×2, http×2, bird running; have ${pids.join(',')}`);
       const mid = await inventory();
       assert.deepEqual(mid.rootLinks, before.rootLinks, 'no lab interface may appear in the root namespace');
       await lab.down();
       for (const pid of pids)
         assert.throws(() => process.kill(pid, 0), `pid ${pid} still alive after down()`);
-      await expectNoLeaks(before);
+      await expectNoLeaks(before, [id]);
     }
     lab = undefined;
   });
@@ -44,6 +45,7 @@ describe('lab lifecycle', () => {
   it('exec and spawn run inside the lab namespaces only', async () => {
     const before = await inventory();
     lab = await Lab.up({ nodes: 1, routers: [], http: false, gobgp: 'none' });
+    const id = lab.id;
     const links = JSON.parse(await lab.execOk('n1', ['ip', '-j', 'link', 'show'])) as { ifname: string }[];
     assert.deepEqual(links.map((l) => l.ifname).sort(), ['lo', lab.node(1).ifname].sort());
     assert.throws(
@@ -59,7 +61,7 @@ describe('lab lifecycle', () => {
     await lab.down();
     assert.equal(sleeper.running, false);
     lab = undefined;
-    await expectNoLeaks(before);
+    await expectNoLeaks(before, [id]);
   });
 
   for (const how of ['SIGINT', 'SIGTERM', 'crash', 'SIGKILL'] as const) {
@@ -83,15 +85,16 @@ describe('lab lifecycle', () => {
       }
       const code = await exited;
       assert.notEqual(code, 0, out);
+      const id = out.match(/lab-ready (\S+)/)?.[1];
+      assert.ok(id, `the holder printed its lab id: ${out}`);
       if (how === 'SIGKILL') {
-        const id = out.match(/lab-ready (\S+)/)?.[1];
         assert.ok(
           id && (await inventory()).namespaces.some((n) => n.includes(id)),
           'SIGKILL leaves the lab behind',
         );
         assert.ok((await reapOrphans()).includes(id), "reapOrphans removes the dead owner's lab");
       }
-      await expectNoLeaks(before);
+      await expectNoLeaks(before, [id]);
     });
   }
 });

@@ -2,7 +2,9 @@
 // and a manager replica per node (when those exist in the tree) — prints how to reach everything and
 // waits for Ctrl-C. `--once` (make lab ONCE=1) checks the lab is healthy and exits (non-zero if not).
 // Options: --router bird|frr (default bird), --nodes N (default 2), --once, --runtime process|podman
-// (default $OE_RUNTIME, else process; podman runs each replica as the Deployment's pod, test/pod).
+// (default $OE_RUNTIME, else process; podman runs each replica as the Deployment's pod, test/pod),
+// --prometheus (make lab PROMETHEUS=1): Debian's prometheus in the control namespace scraping every
+// replica; after the walkthrough every panel of the shipped Grafana dashboard is evaluated against it.
 // $KUBE_SERVER_CMD: a command starting the API server in place of the double.
 import { parseArgs } from 'node:util';
 import { Lab } from './lab.ts';
@@ -11,6 +13,8 @@ import { reapOrphans } from './orphans.ts';
 import { exists, KUBE_DOUBLE_CLI, MANAGER_MAIN } from './roles.ts';
 import { kubeServerCmdFromEnv, runtimeFromEnv, type LabRuntime, type RouterKind } from './topology.ts';
 import { printPodAudit } from '../pod/transcript.ts';
+import { evaluatePanels, emptyPanels } from './dashboard-panels.ts';
+import { LabPrometheus } from './prometheus.ts';
 import { BGP_POOL4, BGP_POOL6, L2_POOL4, L2_POOL6 } from './topology.ts';
 
 const { values } = parseArgs({
@@ -19,6 +23,7 @@ const { values } = parseArgs({
     router: { type: 'string', default: 'bird' },
     nodes: { type: 'string', default: '2' },
     runtime: { type: 'string' },
+    prometheus: { type: 'boolean', default: false },
   },
   strict: true,
 });
@@ -65,6 +70,8 @@ const lab = await Lab.up({
   podLog: (line) => say(`  ${line}`),
 });
 held.lab = lab;
+const prom = values.prometheus ? await LabPrometheus.start(lab) : undefined;
+const promStartS = Date.now() / 1000;
 
 const ex = (ns: string, cmd: string): string => `ip netns exec ${ns} ${cmd}`;
 const r1 = lab.router();
@@ -91,6 +98,10 @@ say(
 say(
   `node AS ${lab.plan.nodeAsn}; a BgpConf for the lab: as ${lab.plan.nodeAsn}, listenPort ${r1.plan.dialPort}; BgpPeer: address ${r1.plan.ipv4}, as ${r1.plan.asn}`,
 );
+if (prom)
+  say(
+    `prometheus ${prom.ns}  ${prom.url} scraping ${lab.nodes.map((n) => `${n.ipv4}:8080`).join(', ')} every ${prom.scrapeIntervalS}s (data ${prom.dir})`,
+  );
 say();
 say('Try:');
 if (lab.kube) {
@@ -106,6 +117,10 @@ say(`  ${ex(lab.client.ns, 'curl http://198.51.100.10/')}`);
 if (haveManager)
   say(
     `  ${ex(lab.node(1).ns, 'curl -s http://127.0.0.1:8080/readyz')}   (logs in ${runtime === 'podman' ? `${lab.dir}/n1/pods/*/logs/` : `${lab.dir}/n1/manager-1.log`})`,
+  );
+if (prom)
+  say(
+    `  ${ex(prom.ns, `curl -s '${prom.url}/api/v1/query?query=openelb_bgp_session_state'`)}   (Prometheus' HTTP API)`,
   );
 if (runtime === 'podman')
   say(
@@ -129,6 +144,23 @@ async function healthy(l: Lab): Promise<string[]> {
   if (web.node !== l.node(1).name)
     problems.push(`HTTP stand-in on node1 did not answer: ${web.error ?? web.body}`);
   return problems;
+}
+
+/**
+ * Every panel query of the shipped dashboard over the walkthrough, one line each. Informational: the
+ * walkthrough has no allocation failure, so that query has nothing to draw yet (the e2e test
+ * dashboard-prometheus provokes one and requires every panel to draw).
+ */
+async function dashboardPanels(p: LabPrometheus): Promise<void> {
+  say('== The Grafana dashboard against Prometheus ==');
+  await p.waitTargetsUp();
+  // a few more scrapes, so that the walkthrough's last changes are in every rate window
+  await new Promise((r) => setTimeout(r, 4_000 * p.scrapeIntervalS));
+  const range = { startS: promStartS, endS: Date.now() / 1000, stepS: p.scrapeIntervalS, rateIntervalS: 60 };
+  const answers = await evaluatePanels(p, range);
+  for (const a of answers) say(`  ${a.panel} [${a.refId}]: ${a.error ?? (a.last.join(', ') || 'no data')}`);
+  const empty = emptyPanels(answers);
+  say(empty.length === 0 ? '  every panel draws' : `  nothing to draw yet:\n  ${empty.join('\n  ')}`);
 }
 
 async function walkthrough(l: Lab): Promise<string[]> {
@@ -168,6 +200,7 @@ async function walkthrough(l: Lab): Promise<string[]> {
 if (values.once) {
   const problems = await walkthrough(lab);
   if (problems.length === 0) problems.push(...(await healthy(lab)));
+  if (problems.length === 0 && prom && haveManager) await dashboardPanels(prom);
   for (const p of problems) say(`UNHEALTHY: ${p}`);
   if (problems.length === 0)
     say(
@@ -178,6 +211,7 @@ if (values.once) {
 } else {
   const problems = await walkthrough(lab);
   if (problems.length === 0) problems.push(...(await healthy(lab)));
+  if (problems.length === 0 && prom && haveManager) await dashboardPanels(prom);
   for (const p of problems) say(`UNHEALTHY: ${p}`);
   say('Ctrl-C stops the lab and removes every namespace.');
   setInterval(() => undefined, 1 << 30);

@@ -1,8 +1,9 @@
 import * as grpc from '@grpc/grpc-js';
-import { isAbsolute } from 'node:path';
 import { logger, type Logger } from '../../obs/log.ts';
 import { BgpValidationError, validateWirePath } from '../validate.ts';
-import { gobgpServiceCtor } from './load.ts';
+import { GobgpChannel } from './channel.ts';
+import { GobgpError, type CallSubject } from './error.ts';
+import { socketTarget } from './target.ts';
 import type {
   WireDefinedSet,
   WireDestination,
@@ -27,65 +28,9 @@ export interface GobgpClientOptions {
   /** deadline of list streams and AddPathStream (ms); default 120 s */
   streamTimeoutMs?: number;
   log?: Logger;
+  /** told of every gRPC call as it starts, by method name (to count or trace calls from outside) */
+  onCall?: (method: string) => void;
 }
-
-/** A failed gobgpd call: gobgpd answers almost everything with code 2 (UNKNOWN) and free text. */
-export class GobgpError extends Error {
-  readonly method: string;
-  readonly code: grpc.status;
-  readonly details: string;
-  constructor(method: string, err: Partial<grpc.ServiceError>, context?: string) {
-    const details = err.details || err.message || 'unknown error';
-    super(
-      `gobgp ${method} failed (${grpc.status[err.code ?? grpc.status.UNKNOWN] ?? err.code}): ${details}${context ? ` [${context}]` : ''}`,
-    );
-    this.name = 'GobgpError';
-    this.method = method;
-    this.code = err.code ?? grpc.status.UNKNOWN;
-    this.details = details;
-  }
-  /** the sidecar is unreachable (socket missing, process gone, deadline) rather than refusing */
-  get unreachable(): boolean {
-    return (
-      this.code === grpc.status.UNAVAILABLE ||
-      this.code === grpc.status.DEADLINE_EXCEEDED ||
-      this.code === grpc.status.CANCELLED
-    );
-  }
-}
-
-export function socketTarget(socket: string): string {
-  const path = socket.startsWith('unix://') ? socket.slice('unix://'.length) : socket;
-  if (!isAbsolute(path))
-    throw new Error(`gobgpd socket must be an absolute path, got ${JSON.stringify(socket)}`);
-  return `unix://${path}`;
-}
-
-type Callback = (err: grpc.ServiceError | null, res?: unknown) => void;
-type UnaryFn = (
-  req: unknown,
-  md: grpc.Metadata,
-  opts: grpc.CallOptions,
-  cb: Callback,
-) => grpc.ClientUnaryCall;
-type ServerStreamFn = (
-  req: unknown,
-  md: grpc.Metadata,
-  opts: grpc.CallOptions,
-) => grpc.ClientReadableStream<unknown>;
-type ClientStreamFn = (
-  md: grpc.Metadata,
-  opts: grpc.CallOptions,
-  cb: Callback,
-) => grpc.ClientWritableStream<unknown>;
-
-const CHANNEL_OPTIONS: grpc.ChannelOptions = {
-  // the sidecar restarts in seconds; do not back off to grpc's 2-minute default
-  'grpc.initial_reconnect_backoff_ms': 100,
-  'grpc.max_reconnect_backoff_ms': 2000,
-  'grpc.max_receive_message_length': 64 * 1024 * 1024,
-  'grpc.max_send_message_length': 256 * 1024 * 1024,
-};
 
 export interface WatchPeersHandle {
   cancel(): void;
@@ -103,92 +48,53 @@ export class GobgpClient {
   readonly target: string;
   readonly callTimeoutMs: number;
   readonly streamTimeoutMs: number;
-  /** calls made per method since construction (tests and metrics count these) */
-  readonly calls: Record<string, number> = {};
-  /** paths sent per method (AddPathStream counts each path) */
-  readonly pathsSent: Record<string, number> = {};
-  private raw: grpc.Client;
-  private readonly log: Logger;
-  private closed = false;
+  private readonly channel: GobgpChannel;
+  private readonly onCall: ((method: string) => void) | undefined;
 
   constructor(opts: GobgpClientOptions) {
     this.target = socketTarget(opts.socket);
     this.callTimeoutMs = opts.callTimeoutMs ?? 10_000;
     this.streamTimeoutMs = opts.streamTimeoutMs ?? 120_000;
-    this.log = opts.log ?? logger('bgp.client');
-    this.raw = this.makeRaw();
-  }
-
-  private makeRaw(): grpc.Client {
-    const Ctor = gobgpServiceCtor();
-    return new Ctor(this.target, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+    this.onCall = opts.onCall;
+    this.channel = new GobgpChannel({
+      target: this.target,
+      callTimeoutMs: this.callTimeoutMs,
+      streamTimeoutMs: this.streamTimeoutMs,
+      log: opts.log ?? logger('bgp.client'),
+    });
   }
 
   /** Drops the channel and opens a new one (after the socket file was replaced, say). */
   reconnect(): void {
-    if (this.closed) return;
-    this.log.info('reconnecting to gobgpd', { target: this.target });
-    this.raw.close();
-    this.raw = this.makeRaw();
+    this.channel.reconnect();
   }
 
   close(): void {
-    this.closed = true;
-    this.raw.close();
+    this.channel.close();
   }
 
   /** false while the channel cannot reach the socket (grpc's TRANSIENT_FAILURE) or is shut down. */
   get reachable(): boolean {
-    const state = this.raw.getChannel().getConnectivityState(false);
-    return state !== grpc.connectivityState.TRANSIENT_FAILURE && state !== grpc.connectivityState.SHUTDOWN;
+    return this.channel.reachable;
   }
 
   /** Waits until the channel is connected (the socket answers), or rejects after timeoutMs. */
   waitConnected(timeoutMs: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.raw.waitForReady(Date.now() + timeoutMs, (err) =>
-        err
-          ? reject(
-              new GobgpError('connect', {
-                code: grpc.status.UNAVAILABLE,
-                details: `${this.target}: ${err.message}`,
-              }),
-            )
-          : resolve(),
-      );
-    });
+    return this.channel.waitConnected(timeoutMs);
   }
 
   private count(method: string): void {
-    this.calls[method] = (this.calls[method] ?? 0) + 1;
+    this.onCall?.(method);
   }
 
-  private fn<T>(method: string): T {
-    const f = (this.raw as unknown as Record<string, unknown>)[method];
-    if (typeof f !== 'function') throw new Error(`gobgp method ${method} not in proto/`);
-    return (f as (...a: unknown[]) => unknown).bind(this.raw) as T;
-  }
-
-  private unary<Res>(method: string, req: object, context?: string): Promise<Res> {
+  private unary<Res>(method: string, req: object, subject?: CallSubject): Promise<Res> {
     this.count(method);
-    const call = this.fn<UnaryFn>(method);
-    return new Promise((resolve, reject) => {
-      call(req, new grpc.Metadata(), { deadline: Date.now() + this.callTimeoutMs }, (err, res) =>
-        err ? reject(new GobgpError(method, err, context)) : resolve(res as Res),
-      );
-    });
+    return this.channel.unary<Res>(method, req, subject);
   }
 
   private collect<Res>(method: string, req: object): Promise<Res[]> {
     this.count(method);
-    const call = this.fn<ServerStreamFn>(method);
-    return new Promise((resolve, reject) => {
-      const out: Res[] = [];
-      const stream = call(req, new grpc.Metadata(), { deadline: Date.now() + this.streamTimeoutMs });
-      stream.on('data', (m: unknown) => out.push(m as Res));
-      stream.on('error', (err: grpc.ServiceError) => reject(new GobgpError(method, err)));
-      stream.on('end', () => resolve(out));
-    });
+    return this.channel.collect<Res>(method, req);
   }
 
   // ---- global --------------------------------------------------------------------------------
@@ -220,14 +126,14 @@ export class GobgpClient {
   // ---- peers ---------------------------------------------------------------------------------
 
   async addPeer(peer: WirePeer): Promise<void> {
-    await this.unary('AddPeer', { peer }, `peer ${peer.conf.neighbor_address}`);
+    await this.unary('AddPeer', { peer }, { peer: peer.conf.neighbor_address });
   }
 
   async updatePeer(peer: WirePeer): Promise<{ needsSoftResetIn: boolean }> {
     const res = await this.unary<{ needs_soft_reset_in: boolean }>(
       'UpdatePeer',
       { peer },
-      `peer ${peer.conf.neighbor_address}`,
+      { peer: peer.conf.neighbor_address },
     );
     return { needsSoftResetIn: res.needs_soft_reset_in };
   }
@@ -238,7 +144,7 @@ export class GobgpClient {
         'DeletePeer needs an address (an empty one would match nothing useful)',
         {},
       );
-    await this.unary('DeletePeer', { address }, `peer ${address}`);
+    await this.unary('DeletePeer', { address }, { peer: address });
   }
 
   async resetPeer(
@@ -254,7 +160,7 @@ export class GobgpClient {
         direction: opts.direction ?? 'IN',
         communication: opts.communication ?? '',
       },
-      `peer ${address}`,
+      { peer: address },
     );
   }
 
@@ -270,8 +176,7 @@ export class GobgpClient {
    */
   watchPeers(onEvent: (ev: WireWatchEventResponse) => void): WatchPeersHandle {
     this.count('WatchEvent');
-    const call = this.fn<ServerStreamFn>('WatchEvent');
-    const stream = call({ peer: {} }, new grpc.Metadata(), {});
+    const stream = this.channel.open('WatchEvent', { peer: {} });
     let cancelled = false;
     const ended = new Promise<Error | undefined>((resolve) => {
       stream.on('data', (m: unknown) => onEvent(m as WireWatchEventResponse));
@@ -293,15 +198,13 @@ export class GobgpClient {
 
   async addPath(path: WirePath): Promise<void> {
     const p = validateWirePath(path, { call: 'AddPath' });
-    this.pathsSent.AddPath = (this.pathsSent.AddPath ?? 0) + 1;
-    await this.unary('AddPath', { table_type: 'GLOBAL', path }, `path ${p.cidr}`);
+    await this.unary('AddPath', { table_type: 'GLOBAL', path }, { prefix: p.cidr });
   }
 
   /** Withdraws the local path with this NLRI. Always by full path: never family-only, never uuid. */
   async deletePath(path: WirePath): Promise<void> {
     const p = validateWirePath(path, { call: 'DeletePath' });
-    this.pathsSent.DeletePath = (this.pathsSent.DeletePath ?? 0) + 1;
-    await this.unary('DeletePath', { table_type: 'GLOBAL', family: path.family, path }, `path ${p.cidr}`);
+    await this.unary('DeletePath', { table_type: 'GLOBAL', family: path.family, path }, { prefix: p.cidr });
   }
 
   /**
@@ -313,21 +216,7 @@ export class GobgpClient {
     paths.forEach((p, i) => validateWirePath(p, { call: 'AddPathStream', index: i }));
     if (paths.length === 0) return;
     this.count('AddPathStream');
-    this.pathsSent.AddPathStream = (this.pathsSent.AddPathStream ?? 0) + paths.length;
-    const call = this.fn<ClientStreamFn>('AddPathStream');
-    await new Promise<void>((resolve, reject) => {
-      const stream = call(new grpc.Metadata(), { deadline: Date.now() + this.streamTimeoutMs }, (err) =>
-        err ? reject(new GobgpError('AddPathStream', err, `${paths.length} paths`)) : resolve(),
-      );
-      const writeAll = async () => {
-        for (let i = 0; i < paths.length; i += batch) {
-          const ok = stream.write({ table_type: 'GLOBAL', paths: paths.slice(i, i + batch) });
-          if (!ok) await new Promise((r) => stream.once('drain', r));
-        }
-        stream.end();
-      };
-      writeAll().catch(reject);
-    });
+    await this.channel.send('AddPathStream', batches(paths, batch), { paths: paths.length });
   }
 
   /** Destinations of the global RIB for one family (optionally only `prefixes`, exact match). */
@@ -352,11 +241,11 @@ export class GobgpClient {
   // ---- policy --------------------------------------------------------------------------------
 
   async addDefinedSet(set: WireDefinedSet): Promise<void> {
-    await this.unary('AddDefinedSet', { defined_set: set }, `defined set ${set.name}`);
+    await this.unary('AddDefinedSet', { defined_set: set }, { definedSet: set.name });
   }
 
   async deleteDefinedSet(set: WireDefinedSet, all: boolean): Promise<void> {
-    await this.unary('DeleteDefinedSet', { defined_set: set, all }, `defined set ${set.name}`);
+    await this.unary('DeleteDefinedSet', { defined_set: set, all }, { definedSet: set.name });
   }
 
   async listDefinedSet(type: DefinedType, name = ''): Promise<WireDefinedSet[]> {
@@ -368,14 +257,14 @@ export class GobgpClient {
   }
 
   async addPolicy(policy: WirePolicy): Promise<void> {
-    await this.unary('AddPolicy', { policy, refer_existing_statements: false }, `policy ${policy.name}`);
+    await this.unary('AddPolicy', { policy, refer_existing_statements: false }, { policy: policy.name });
   }
 
   async deletePolicy(name: string): Promise<void> {
     await this.unary(
       'DeletePolicy',
       { policy: { name }, preserve_statements: false, all: true },
-      `policy ${name}`,
+      { policy: name },
     );
   }
 
@@ -396,7 +285,12 @@ export class GobgpClient {
     await this.unary(
       'SetPolicyAssignment',
       { assignment },
-      `assignment ${assignment.name}/${assignment.direction}`,
+      { assignment: `${assignment.name}/${assignment.direction}` },
     );
   }
+}
+
+function* batches(paths: readonly WirePath[], size: number): Generator<object> {
+  for (let i = 0; i < paths.length; i += size)
+    yield { table_type: 'GLOBAL', paths: paths.slice(i, i + size) };
 }

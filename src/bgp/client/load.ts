@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { environment } from '../../config.ts';
+import { OpenelbError } from '../../core/errors.ts';
 
 // Loads our hand-written proto/ subset of gobgp's API. attribute.proto and capability.proto must
 // be in the same load: the Any wrapper looks the `@type` up in the loaded root and silently
@@ -19,7 +20,9 @@ function findProtoDir(): string {
     const dir = resolve(here, up, 'proto');
     if (existsSync(join(dir, 'gobgp.proto'))) return dir;
   }
-  throw new Error(`gobgp protos not found above ${here} (set OPENELB_PROTO_DIR)`);
+  throw new OpenelbError('OE_GOBGP_PROTO', `gobgp protos not found above ${here} (set OPENELB_PROTO_DIR)`, {
+    context: { dir: here },
+  });
 }
 
 export const PROTO_DIR = findProtoDir();
@@ -48,7 +51,10 @@ export function gobgpServiceCtor(): ServiceCtor {
   const pkg = grpc.loadPackageDefinition(def);
   const apipb = pkg.apipb as grpc.GrpcObject | undefined;
   const ctor = apipb?.GobgpApi;
-  if (typeof ctor !== 'function') throw new Error(`apipb.GobgpApi missing from ${PROTO_DIR}`);
+  if (typeof ctor !== 'function')
+    throw new OpenelbError('OE_GOBGP_PROTO', `apipb.GobgpApi missing from ${PROTO_DIR}`, {
+      context: { dir: PROTO_DIR },
+    });
   cached = ctor as unknown as ServiceCtor;
   return cached;
 }

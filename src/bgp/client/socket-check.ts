@@ -4,6 +4,7 @@
 // out (EACCES: the manager lacks the socket's group in supplementalGroups).
 import { connect } from 'node:net';
 import { stat } from 'node:fs/promises';
+import { Timer } from '../../core/timer.ts';
 
 export interface SocketCheck {
   /** true when a plain connect succeeded (gRPC may still fail above it) */
@@ -47,12 +48,13 @@ function identity(): string {
 function tryConnect(path: string, timeoutMs: number): Promise<string | undefined> {
   return new Promise((resolve) => {
     const s = connect(path);
+    const timeout = new Timer(() => done('ETIMEDOUT'), { unref: false });
     const done = (errno: string | undefined): void => {
-      clearTimeout(t);
+      timeout.cancel();
       s.destroy();
       resolve(errno);
     };
-    const t = setTimeout(() => done('ETIMEDOUT'), timeoutMs);
+    timeout.restart(timeoutMs);
     s.once('connect', () => done(undefined));
     s.once('error', (e: NodeJS.ErrnoException) => done(e.code ?? e.message));
   });

@@ -1,4 +1,4 @@
-// The BGP controller component: caches → desired global / peers / paths for this node → BgpSpeaker
+// The BGP controller component: caches → desired global / peers / paths for this node → GobgpdSink
 // (gobgpd sidecar). Its parts, one job each: BgpReconciler (desired state → the speaker),
 // PeerSecrets (passwords), NoteRecorder (Events and logs once per generation), BgpStatusReporter
 // (status and session metrics), BgpReadyGate (readiness), Heartbeat (liveness of the pair),
@@ -8,7 +8,7 @@
 // first, then nothing at all is sent to gobgpd until every cache has synced (an unsynced cache
 // would read as "no BgpConf" = StopBgp, or "no peers" = DeletePeer, or "no paths" = withdraw).
 import { randomBytes } from 'node:crypto';
-import { BgpSpeaker, type ReconcileReport } from '../../bgp/index.ts';
+import { GobgpdSink, type ReconcileReport } from '../../bgp/index.ts';
 import { Backoff, sleep } from '../../core/backoff.ts';
 import { Timer } from '../../core/timer.ts';
 import { errorMessage, intentChanged } from '../../kube/index.ts';
@@ -48,7 +48,7 @@ export class BgpController implements Component {
   readonly phase = 'main' as const;
   private readonly ctx: ManagerContext;
   private readonly node: string;
-  readonly speaker: BgpSpeaker;
+  readonly speaker: GobgpdSink;
   readonly heartbeat: Heartbeat;
   private readonly faults = new FaultGuard(FAULT_LABEL, log);
   private readonly secrets: PeerSecrets;
@@ -75,7 +75,7 @@ export class BgpController implements Component {
   constructor(ctx: ManagerContext) {
     this.ctx = ctx;
     this.node = ctx.cfg.nodeName;
-    this.speaker = new BgpSpeaker({ socket: ctx.cfg.gobgpSocket, log: logger('bgp') });
+    this.speaker = new GobgpdSink({ socket: ctx.cfg.gobgpSocket, log: logger('bgp') });
     const instance = `${ctx.cfg.podName}-${process.pid}-${randomBytes(3).toString('hex')}`;
     this.heartbeat = new Heartbeat(ctx.cfg.heartbeatFile, ctx.cfg.heartbeatIntervalMs, instance, log);
     this.secrets = new PeerSecrets(ctx.client, ctx.cfg.namespace, () => this.schedule(), log);

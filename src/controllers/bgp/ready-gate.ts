@@ -7,7 +7,7 @@
 //    the errno of a plain connect (src/bgp/client/socket-check.ts).
 import { checkGobgpSocket } from '../../bgp/client/socket-check.ts';
 import { errorMessage } from '../../kube/index.ts';
-import type { BgpSpeaker, DesiredGlobal, DesiredPeer, IpFamily, PeerStatus } from '../../bgp/index.ts';
+import type { GobgpdSink, DesiredGlobal, DesiredPeer, IpFamily, PeerStatus } from '../../bgp/index.ts';
 import type { Logger } from '../../obs/log.ts';
 import { bgpReady } from './readiness.ts';
 
@@ -26,7 +26,7 @@ export interface ReadyInputs {
 }
 
 export class BgpReadyGate {
-  readonly #speaker: BgpSpeaker;
+  readonly #speaker: GobgpdSink;
   readonly #socket: string;
   readonly #timeoutMs: number;
   readonly #inputs: () => ReadyInputs;
@@ -37,7 +37,7 @@ export class BgpReadyGate {
   #socketProblem: { text: string; at: number } | undefined;
 
   constructor(o: {
-    speaker: BgpSpeaker;
+    speaker: GobgpdSink;
     socket: string;
     timeoutMs: number;
     inputs: () => ReadyInputs;

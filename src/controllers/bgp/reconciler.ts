@@ -1,5 +1,5 @@
 // The BGP reconciler: caches → desired global, peers and paths for this node (desired*.ts) → the
-// BgpSpeaker sink, handing over only what changed (compared by value). What it decided (intent,
+// GobgpdSink sink, handing over only what changed (compared by value). What it decided (intent,
 // peers, wanted path counts, the version of the desired paths) is read by the status reporter and
 // the readiness gate; the notes go to the NoteRecorder. Pure decisions, one side effect: the speaker.
 import { isDeepStrictEqual } from 'node:util';
@@ -7,7 +7,7 @@ import type { BgpConf } from '../../api/v1alpha2.ts';
 import { BGPCONF_DEFAULT_NAME, PASSWORD_SECRET_DEFAULT_KEY } from '../../api/names.ts';
 import { announcementsFrom } from '../../announce/announcements.ts';
 import { AnnouncedEips } from '../../announce/announced-eips.ts';
-import type { BgpSpeaker, DesiredGlobal, DesiredPath, DesiredPeer, IpFamily } from '../../bgp/index.ts';
+import type { GobgpdSink, DesiredGlobal, DesiredPath, DesiredPeer, IpFamily } from '../../bgp/index.ts';
 import type { Caches } from '../../kube/index.ts';
 import type { Logger } from '../../obs/log.ts';
 import { gauge } from '../../obs/metrics.ts';
@@ -30,7 +30,7 @@ const mRejected = gauge('bgp_paths_rejected', 'Desired Service routes refused by
 export interface ReconcilerDeps {
   caches: Caches;
   node: string;
-  speaker: BgpSpeaker;
+  speaker: GobgpdSink;
   secrets: PeerSecrets;
   notes: NoteRecorder;
   log: Logger;

@@ -3,7 +3,7 @@
 // STATUS_POLL_MS; one write pass at a time. Writes go through NodeStatusWriter (only on change).
 import { BGPCONF_DEFAULT_NAME } from '../../api/names.ts';
 import type { BgpPeer } from '../../api/v1alpha2.ts';
-import type { BgpSpeaker, DesiredGlobal, PeerStatus } from '../../bgp/index.ts';
+import type { GobgpdSink, DesiredGlobal, PeerStatus } from '../../bgp/index.ts';
 import { canonicalIp } from '../../net/ip.ts';
 import { Timer } from '../../core/timer.ts';
 import { errorMessage, type Caches } from '../../kube/index.ts';
@@ -55,7 +55,7 @@ export class BgpStatusReporter {
   readonly #caches: Caches;
   readonly #writer: NodeStatusWriter;
   readonly #node: string;
-  readonly #speaker: BgpSpeaker;
+  readonly #speaker: GobgpdSink;
   readonly #intent: () => BgpIntent;
   readonly #log: Logger;
   readonly #timer = new Timer(() => this.#pass());
@@ -72,7 +72,7 @@ export class BgpStatusReporter {
     caches: Caches;
     writer: NodeStatusWriter;
     node: string;
-    speaker: BgpSpeaker;
+    speaker: GobgpdSink;
     intent: () => BgpIntent;
     log: Logger;
   }) {

@@ -1,5 +1,5 @@
 // The "Edit class: ..." text in the BgpConf / BgpPeer CRD descriptions must say what the code does:
-// GLOBAL_FIELD_CLASSES (src/bgp/global.ts) and PEER_FIELD_CLASSES (src/bgp/peer-build.ts) are the
+// GLOBAL_FIELD_CLASSES (src/bgp/global.ts) and PEER_FIELD_CLASSES (src/bgp/peer-fields.ts) are the
 // source of truth. A newly classified field fails here until its CRD field(s) are named below.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { GLOBAL_FIELD_CLASSES, type ChangeClass } from '../../../src/bgp/global.ts';
-import { PEER_FIELD_CLASSES, type PeerChangeClass } from '../../../src/bgp/peer-build.ts';
+import { PEER_FIELD_CLASSES, type PeerChangeClass } from '../../../src/bgp/peer-fields.ts';
 
 type Schema = {
   description?: string;

@@ -6,12 +6,9 @@ import {
   restartDrift,
   worstClass,
 } from '../../../src/bgp/global.ts';
-import {
-  actualPeerFields,
-  desiredPeerFields,
-  diffPeerFields,
-  PEER_FIELD_CLASSES,
-} from '../../../src/bgp/peer-build.ts';
+import { desiredPeerFields } from '../../../src/bgp/peer-desired.ts';
+import { diffPeerFields, PEER_FIELD_CLASSES } from '../../../src/bgp/peer-fields.ts';
+import { actualPeerFields } from '../../../src/bgp/peer-wire.ts';
 import type { DesiredGlobal } from '../../../src/bgp/types.ts';
 import { listedPeer } from '../fixtures/listed-peer.ts';
 
@@ -28,6 +25,21 @@ test('every global field has a class and a note', () => {
     assert.ok(['live', 'peer-reset', 'restart'].includes(c.class), field);
     assert.ok(c.note.length > 10, field);
   }
+});
+
+test('graceful restart compares by value: key order and unset (undefined) fields are no change', () => {
+  const a: DesiredGlobal = { ...G, gracefulRestart: { enabled: true, restartTime: 30 } };
+  const b: DesiredGlobal = {
+    ...G,
+    gracefulRestart: { restartTime: 30, enabled: true, helperOnly: undefined },
+  };
+  assert.deepEqual(classifyGlobalChange(a, b), []);
+  assert.deepEqual(
+    classifyGlobalChange(a, { ...G, gracefulRestart: { enabled: true, restartTime: 31 } }).map(
+      (c) => c.field,
+    ),
+    ['gracefulRestart'],
+  );
 });
 
 test('global changes are classified', () => {

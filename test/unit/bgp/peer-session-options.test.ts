@@ -2,16 +2,15 @@
 // classified, and compared in a way that copes with gobgpd 3.10 never reporting them back.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { desiredPeerFields } from '../../../src/bgp/peer-desired.ts';
 import {
-  actualPeerFields,
-  desiredPeerFields,
   diffPeerFields,
   PEER_FIELD_CLASSES,
-  toWirePeer,
   UNREPORTED_PEER_FIELDS,
   unreportedOf,
   withUnreported,
-} from '../../../src/bgp/peer-build.ts';
+} from '../../../src/bgp/peer-fields.ts';
+import { actualPeerFields, toWirePeer } from '../../../src/bgp/peer-wire.ts';
 import {
   BgpValidationError,
   TCP_MSS_MAX,

@@ -4,13 +4,9 @@ import type { BgpPeer } from '../../../src/api/v1alpha2.ts';
 import type { Node } from '../../../src/kube/types.ts';
 import { listedPeer } from '../fixtures/listed-peer.ts';
 import { desiredPeers } from '../../../src/controllers/bgp/desired.ts';
-import {
-  actualPeerFields,
-  desiredPeerFields,
-  diffPeerFields,
-  PEER_FIELD_CLASSES,
-  toWirePeer,
-} from '../../../src/bgp/peer-build.ts';
+import { desiredPeerFields } from '../../../src/bgp/peer-desired.ts';
+import { diffPeerFields, PEER_FIELD_CLASSES } from '../../../src/bgp/peer-fields.ts';
+import { actualPeerFields, toWirePeer } from '../../../src/bgp/peer-wire.ts';
 import type { DesiredGlobal, DesiredPeer } from '../../../src/bgp/types.ts';
 
 // BgpPeer spec.conf allowOwnAs / replacePeerAs / removePrivateAs: CRD → DesiredPeer → gobgp wire

@@ -1,55 +1,21 @@
 import { EventEmitter } from 'node:events';
+import { systemClock, type Clock } from '../core/clock.ts';
+import { Timer } from '../core/timer.ts';
 import type { Logger } from '../obs/log.ts';
 import { logger } from '../obs/log.ts';
-import { GobgpClient, GobgpError } from './client/client.ts';
-import type { WireWatchEventResponse } from './client/wire.ts';
+import { GobgpClient } from './client/client.ts';
+import { GobgpError } from './client/error.ts';
 import { classifyGlobalChange, GlobalSink, type GlobalChange } from './global.ts';
-import { PathsSink, type PathsResult, type PathsSinkOptions, type RejectedPath } from './paths.ts';
-import { peerStatusFromWire } from './peer-build.ts';
-import { PeersSink, type PeersResult } from './peers.ts';
-import { PolicySink, type PolicyOptions } from './policy.ts';
+import { PassRunner } from './pass-runner.ts';
+import { PathsSink, type PathsResult, type RejectedPath } from './paths.ts';
+import { PeerWatch } from './peer-watch.ts';
+import { PeersSink } from './peers.ts';
+import { PolicySink } from './policy.ts';
+import type { GobgpdSinkOptions, ReconcileReport, GobgpdSinkEvents } from './gobgpd-sink-types.ts';
 import type { DesiredGlobal, DesiredPath, DesiredPeer, PeerStatus } from './types.ts';
 import { probeGobgpdVersion, type GobgpdVersion } from './version.ts';
 
-export interface BgpSpeakerOptions {
-  /** gobgpd's API socket: `/abs/path` or `unix:///abs/path` */
-  socket: string;
-  /** how often GetBgp checks that the sidecar still holds our state (ms); default 2000 */
-  pollIntervalMs?: number;
-  /** how often everything is re-read and re-applied even without changes (ms); default 60000 */
-  fullResyncMs?: number;
-  callTimeoutMs?: number;
-  policy?: PolicyOptions;
-  paths?: Omit<PathsSinkOptions, 'log'>;
-  /** version reporting; see probeGobgpdVersion */
-  gobgpdVersion?: string;
-  gobgpdBinary?: string;
-  /** follow peer state with WatchEvent ('peer-state' events); default true */
-  watchPeers?: boolean;
-  log?: Logger;
-}
-
-export interface ReconcileReport {
-  /** what happened to the global speaker in this pass */
-  global: 'unconfigured' | 'stopped' | 'none' | 'started' | 'restarted';
-  /** the sidecar had lost our state (restarted) and everything was re-applied */
-  sidecarRestarted: boolean;
-  drift: GlobalChange[];
-  policyChanged: string[];
-  peers?: PeersResult;
-  paths?: PathsResult;
-  /** wall time of the pass */
-  durationMs?: number;
-}
-
-export interface SpeakerEvents {
-  /** gobgpd lost its state (process restarted): everything was re-applied in the same pass */
-  restarted: [info: { reason: string }];
-  reconciled: [report: ReconcileReport];
-  error: [err: Error];
-  /** a peer's session state changed (from WatchEvent) */
-  'peer-state': [status: PeerStatus];
-}
+export type { GobgpdSinkOptions, ReconcileReport, GobgpdSinkEvents } from './gobgpd-sink-types.ts';
 
 /**
  * Drives one gobgpd sidecar from desired state: global (StartBgp only on a stopped server),
@@ -57,14 +23,14 @@ export interface SpeakerEvents {
  * end of the WatchEvent stream) detects a sidecar that lost its state; the next pass then
  * re-applies everything and emits 'restarted'.
  */
-export class BgpSpeaker extends EventEmitter<SpeakerEvents> {
+export class GobgpdSink extends EventEmitter<GobgpdSinkEvents> {
   readonly client: GobgpClient;
   readonly global: GlobalSink;
   readonly policy: PolicySink;
   readonly peers: PeersSink;
   readonly paths: PathsSink;
   private readonly log: Logger;
-  private readonly opts: BgpSpeakerOptions;
+  private readonly opts: GobgpdSinkOptions;
 
   private desiredGlobal: DesiredGlobal | undefined;
   private desiredPeers: readonly DesiredPeer[] = [];
@@ -76,26 +42,47 @@ export class BgpSpeaker extends EventEmitter<SpeakerEvents> {
    * pass. Passes that only change paths skip it, keeping one gRPC round trip off the announce path.
    */
   private globalCheckDue = true;
-  private passing: Promise<void> | undefined;
-  private lock: Promise<unknown> = Promise.resolve();
-  private again = false;
   private stopped = true;
   private draining = false;
-  private pollTimer: NodeJS.Timeout | undefined;
-  private retryTimer: NodeJS.Timeout | undefined;
-  private lastFull = 0;
-  private failures = 0;
-  private watch: { cancel(): void } | undefined;
+  private readonly clock: Clock;
+  /** GetBgp poll: is the sidecar still holding our state? */
+  private readonly pollTimer: Timer;
+  private lastFull = -Infinity;
+  private readonly runner: PassRunner;
+  private readonly watch: PeerWatch;
 
-  constructor(opts: BgpSpeakerOptions) {
+  constructor(opts: GobgpdSinkOptions) {
     super();
     this.opts = opts;
     this.log = opts.log ?? logger('bgp');
-    this.client = new GobgpClient({ socket: opts.socket, callTimeoutMs: opts.callTimeoutMs, log: this.log });
+    this.clock = opts.clock ?? systemClock;
+    this.pollTimer = new Timer(() => this.poll(), { clock: this.clock });
+    this.client = new GobgpClient({
+      socket: opts.socket,
+      callTimeoutMs: opts.callTimeoutMs,
+      log: this.log,
+      onCall: opts.onGobgpCall,
+    });
     this.global = new GlobalSink(this.client, this.log);
     this.policy = new PolicySink(this.client, opts.policy, this.log);
     this.peers = new PeersSink(this.client, this.log);
     this.paths = new PathsSink(this.client, { ...opts.paths, log: this.log });
+    this.runner = new PassRunner({
+      pass: () => this.pass(),
+      canRun: () => !this.stopped && !this.draining,
+      onFailure: (err, failures) => this.onFailure(err, failures),
+      clock: this.clock,
+    });
+    this.watch = new PeerWatch(this.client, {
+      onState: (s) => this.emit('peer-state', s),
+      onEnded: () => {
+        // the stream ends when gobgpd goes away: check at once (the watch reopens itself)
+        this.globalCheckDue = true;
+        this.kick();
+      },
+      log: this.log,
+      clock: this.clock,
+    });
   }
 
   // ---- desired state ---------------------------------------------------------------------------
@@ -153,13 +140,8 @@ export class BgpSpeaker extends EventEmitter<SpeakerEvents> {
       asn: g.asn,
     });
     this.stopped = false;
-    const poll = this.opts.pollIntervalMs ?? 2000;
-    this.pollTimer = setInterval(() => {
-      this.globalCheckDue = true;
-      this.kick();
-    }, poll);
-    this.pollTimer.unref?.();
-    if (this.opts.watchPeers !== false) this.startWatch();
+    this.pollTimer.restart(this.pollIntervalMs);
+    if (this.opts.watchPeers !== false) this.watch.start();
     this.dirty.full = true;
     this.kick();
     return version;
@@ -168,18 +150,16 @@ export class BgpSpeaker extends EventEmitter<SpeakerEvents> {
   /** Stops the loop and closes the connection; gobgpd keeps its state. */
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.pollTimer) clearInterval(this.pollTimer);
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.watch?.cancel();
-    this.watch = undefined;
-    await this.passing?.catch(() => undefined);
+    this.pollTimer.cancel();
+    this.watch.stop();
+    await this.runner.stop();
     this.client.close();
   }
 
   /** Graceful drain: no more adds, withdraw every local path (by path). Returns how many. */
   async drain(): Promise<number> {
     this.draining = true;
-    return this.exclusive(() => this.paths.withdrawAll());
+    return this.runner.exclusive(() => this.paths.withdrawAll());
   }
 
   async peerStatus(): Promise<PeerStatus[]> {
@@ -188,52 +168,33 @@ export class BgpSpeaker extends EventEmitter<SpeakerEvents> {
 
   /** Runs a pass now (after any running one) and returns its report. */
   async reconcileNow(opts: { full?: boolean } = {}): Promise<ReconcileReport> {
-    return this.exclusive(() => this.pass(opts.full ?? false));
+    return this.runner.exclusive(() => this.pass(opts.full ?? false));
   }
 
-  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.lock.then(fn, fn);
-    this.lock = run.catch(() => undefined);
-    return run;
+  private get pollIntervalMs(): number {
+    return this.opts.pollIntervalMs ?? 2000;
+  }
+
+  private poll(): void {
+    this.pollTimer.restart(this.pollIntervalMs);
+    this.globalCheckDue = true;
+    this.kick();
   }
 
   /** Schedules a pass; passes never overlap and kicks during a pass coalesce into one more. */
   kick(): void {
-    if (this.stopped || this.draining) return;
-    if (this.passing) {
-      this.again = true;
-      return;
-    }
-    this.passing = (async () => {
-      do {
-        this.again = false;
-        try {
-          await this.exclusive(() => this.pass());
-          this.failures = 0;
-        } catch (err) {
-          this.onFailure(err as Error);
-          break;
-        }
-      } while (this.again && !this.stopped && !this.draining);
-    })().finally(() => {
-      this.passing = undefined;
-    });
+    this.runner.kick();
   }
 
-  private onFailure(err: Error): void {
-    this.failures++;
+  private onFailure(err: Error, failures: number): void {
     this.globalCheckDue = true;
-    this.log.error('BGP reconcile failed', { error: err.message, failures: this.failures });
+    this.log.error('BGP reconcile failed', { error: err.message, failures });
     if (this.listenerCount('error') > 0) this.emit('error', err);
-    if (err instanceof GobgpError && err.unreachable && this.failures % 3 === 0) this.client.reconnect();
-    const delay = Math.min(5000, 200 * 2 ** Math.min(this.failures, 5));
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.retryTimer = setTimeout(() => this.kick(), delay);
-    this.retryTimer.unref?.();
+    if (err instanceof GobgpError && err.unreachable && failures % 3 === 0) this.client.reconnect();
   }
 
   private async pass(forceFull = false): Promise<ReconcileReport> {
-    const t0 = performance.now();
+    const t0 = this.clock.monotonic();
     const report: ReconcileReport = {
       global: 'unconfigured',
       sidecarRestarted: false,
@@ -249,12 +210,14 @@ export class BgpSpeaker extends EventEmitter<SpeakerEvents> {
       return report;
     }
     const fullDue =
-      forceFull || this.dirty.full || Date.now() - this.lastFull > (this.opts.fullResyncMs ?? 60_000);
+      forceFull ||
+      this.dirty.full ||
+      this.clock.monotonic() - this.lastFull > (this.opts.fullResyncMs ?? 60_000);
     if (!fullDue && !this.dirty.global && !this.globalCheckDue && this.believedRunning && !this.dirty.peers) {
       // nothing but paths changed since gobgpd was last seen running with our settings
       if (this.dirty.paths) report.paths = await this.reconcilePaths(false);
       report.global = 'none';
-      report.durationMs = performance.now() - t0;
+      report.durationMs = this.clock.monotonic() - t0;
       this.emit('reconciled', report);
       return report;
     }
@@ -301,9 +264,9 @@ export class BgpSpeaker extends EventEmitter<SpeakerEvents> {
     if (resync || this.dirty.paths) report.paths = await this.reconcilePaths(fullDue);
     if (resync) {
       this.dirty.full = false;
-      this.lastFull = Date.now();
+      this.lastFull = this.clock.monotonic();
     }
-    report.durationMs = performance.now() - t0;
+    report.durationMs = this.clock.monotonic() - t0;
     this.emit('reconciled', report);
     return report;
   }
@@ -317,24 +280,5 @@ export class BgpSpeaker extends EventEmitter<SpeakerEvents> {
       this.dirty.paths = true;
       throw err;
     }
-  }
-
-  private startWatch(): void {
-    if (this.stopped) return;
-    const h = this.client.watchPeers((ev: WireWatchEventResponse) => {
-      if (ev.peer?.type !== 'STATE' || !ev.peer.peer) return;
-      const s = peerStatusFromWire(ev.peer.peer);
-      if (s) this.emit('peer-state', s);
-    });
-    this.watch = h;
-    void h.ended.then((err) => {
-      if (this.stopped || this.watch !== h) return;
-      if (err) this.log.debug('peer watch ended', { error: err.message });
-      this.globalCheckDue = true;
-      // the stream ends when gobgpd goes away: check at once, then watch again
-      this.kick();
-      const t = setTimeout(() => this.startWatch(), 1000);
-      t.unref?.();
-    });
   }
 }
