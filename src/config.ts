@@ -34,4 +34,8 @@ export const environment = {
   afpacketAddon: (): string | undefined => nonEmpty(process.env.OPENELB_AFPACKET_ADDON),
   /** KUBERNETES_SERVICE_HOST: set by the kubelet in every pod; its absence means not in a cluster. */
   inCluster: (): boolean => nonEmpty(process.env.KUBERNETES_SERVICE_HOST) !== undefined,
+  /** KUBECONFIG: kubeconfig file(s) for the kubectl plugin, as kubectl reads them. */
+  kubeconfig: (): string | undefined => nonEmpty(process.env.KUBECONFIG),
+  /** NO_COLOR (no-color.org): any non-empty value turns the kubectl plugin's colours off. */
+  noColor: (): boolean => nonEmpty(process.env.NO_COLOR) !== undefined,
 } as const;

@@ -121,6 +121,13 @@ describe('build:prod output', () => {
 
     const help = run(node, [bin, '--help'], { timeoutMs: 30_000 });
     assert.equal(help.status, 0, help.stderr);
+    // kubectl execs kubectl-openelb from PATH (npm links the bin there): a shebang, and it runs from dist/.
+    const plugin = join(ROOT, pkg.bin['kubectl-openelb'] ?? 'dist/src/cli/kubectl-openelb.js');
+    assert.equal(readFileSync(plugin, 'utf8').split('\n')[0], '#!/usr/bin/env node');
+    const pluginVersion = run(node, [plugin, '--version'], { timeoutMs: 30_000 });
+    assert.equal(pluginVersion.status, 0, pluginVersion.stderr);
+    assert.equal(pluginVersion.stdout, `kubectl-openelb ${pkg.version}\n`);
+
     // Every flag and environment variable the chart gives the manager is documented.
     const { manager } = podParts(parseObjects(helmTemplate(requireHelm(), []), 'helm template'));
     const chartFlags = [...flags(manager).keys()];
