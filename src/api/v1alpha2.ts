@@ -11,6 +11,13 @@ export interface EipBgpAttributes {
   largeCommunities?: string[];
   /** iBGP only. */
   localPref?: number;
+  /**
+   * openelb-ts: announce the covering IPv4 prefix of this length instead of each /32 (MetalLB's
+   * aggregation-length); not shorter than the pool's own prefix, at most 32.
+   */
+  aggregationLength?: number;
+  /** openelb-ts: the same for IPv6 pools, at most 128. */
+  aggregationLengthV6?: number;
 }
 
 export interface EipSpec {

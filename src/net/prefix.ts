@@ -39,3 +39,13 @@ export function spansOverlap(a: IpSpan, b: IpSpan): boolean {
 export function spanHolds(span: IpSpan, ip: ParsedIp): boolean {
   return ip.family === span.family && ip.value >= span.first && ip.value <= span.last;
 }
+
+/**
+ * The length of the longest prefix that holds every address of `span` (the smallest aligned block
+ * covering it): 10.0.0.10-10.0.0.20 → 27, 10.0.0.0/24 → 24, a single address → 32/128.
+ */
+export function coveringPrefixLength(span: IpSpan): number {
+  let length = FAMILY_BITS[span.family];
+  while (length > 0 && prefixSpan(span.family, span.first, length).last < span.last) length -= 1;
+  return length;
+}

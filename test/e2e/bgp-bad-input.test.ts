@@ -213,6 +213,34 @@ describe('bgp bad input with the webhook absent', () => {
     await apply(lab, eip(POOL4));
   });
 
+  // the CRD schema bounds the value to 0-32; only the webhook knows the pool is a /24
+  it('an Eip edit with aggregationLength 8 on the /24 pool keeps its host routes; Valid=False names the field', async () => {
+    const before = await sessions();
+    await apply(lab, eip(POOL4, { bgp: { aggregationLength: 8 } }));
+    await waitFor(
+      async () => {
+        const e = await getJson<{
+          metadata: { generation?: number };
+          status?: {
+            conditions?: { type: string; status: string; message: string; observedGeneration?: number }[];
+          };
+        }>(lab, 'eip', POOL4.name);
+        const valid = e.status?.conditions?.find((x) => x.type === 'Valid');
+        return (
+          valid?.status === 'False' &&
+          valid.observedGeneration === e.metadata.generation &&
+          valid.message.includes('spec.bgp.aggregationLength')
+        );
+      },
+      20_000,
+      { what: 'Eip Valid=False naming spec.bgp.aggregationLength', intervalMs: 200 },
+    );
+    await sleep(1500);
+    await undisturbed(before);
+    assert.equal(await lab.routerRoute('198.0.0.0/8'), undefined, 'the /8 aggregate reached the router');
+    await apply(lab, eip(POOL4));
+  });
+
   it('the fix is applied as usual: Valid=True, lastError cleared', async () => {
     await apply(lab, conf({}));
     await waitFor(

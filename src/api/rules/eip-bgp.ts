@@ -1,8 +1,10 @@
 // Eip spec.bgp (openelb-ts addition): communities, large communities and local-pref of the routes
-// of a bgp pool. Decoded by src/api/bgp-values.ts, as the BGP sink decodes them, so what passes
-// here is sendable.
+// of a bgp pool, and the aggregation lengths (eip-aggregation.ts). Decoded by src/api/bgp-values.ts,
+// as the BGP sink decodes them, so what passes here is sendable.
 import type { Result } from '../../core/result.ts';
 import { decodeCommunity, decodeLargeCommunity } from '../bgp-values.ts';
+import type { PoolRange } from '../../ipam/index.ts';
+import { checkAggregation } from './eip-aggregation.ts';
 import { Issues, intInRange, isRecord, show } from './issues.ts';
 
 function strings(
@@ -28,7 +30,13 @@ function strings(
   });
 }
 
-export function parseBgpAttributes(issues: Issues, spec: Record<string, unknown>, protocol: string): void {
+/** `range`: the pool's address when it parsed (the aggregation lengths are checked against it). */
+export function parseBgpAttributes(
+  issues: Issues,
+  spec: Record<string, unknown>,
+  protocol: string,
+  range?: PoolRange,
+): void {
   const bgp = spec['bgp'];
   if (bgp === undefined || bgp === null) return;
   if (!isRecord(bgp)) {
@@ -52,4 +60,5 @@ export function parseBgpAttributes(issues: Issues, spec: Record<string, unknown>
     'large communities ("a:b:c")',
   );
   intInRange(issues, 'spec.bgp.localPref', bgp['localPref'], 0, 0xffffffff);
+  checkAggregation(issues, bgp, range, protocol);
 }

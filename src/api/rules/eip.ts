@@ -182,7 +182,7 @@ export function validateEip(obj: EipLike, ctx: EipContext): ValidationResult {
   checkNamespaces(issues, spec);
   if (spec['usingKnownIPs'] !== undefined)
     issues.warn('spec.usingKnownIPs', 'ignored (OpenELB 0.6 no longer reads it either)');
-  parseBgpAttributes(issues, spec, protocol);
+  parseBgpAttributes(issues, spec, protocol, range);
 
   const old = ctx.oldObject;
   const oldAddress = recordAt(old, 'spec')?.['address'];

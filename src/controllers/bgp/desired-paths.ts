@@ -6,6 +6,7 @@ import type { EndpointSlice, Node } from '../../kube/types.ts';
 import { nodeMayCarry, type Announcement } from '../../announce/announcements.ts';
 import { familyOf, peerFamilies } from './desired.ts';
 import { nodeAddresses, type Note } from './desired-global.ts';
+import { announcedPrefix, PathSet } from './aggregate.ts';
 
 /**
  * Node annotation naming the next hop this node announces instead of "self", one address per
@@ -20,7 +21,8 @@ export interface PathResult {
 }
 
 /**
- * The bgp announcements this node may carry, with itself as next hop: `0.0.0.0` / `::` (gobgpd
+ * The bgp announcements this node may carry (an aggregated pool's as one covering prefix, see
+ * aggregate.ts), with itself as next hop: `0.0.0.0` / `::` (gobgpd
  * puts in each session's local address), except where the node annotation names one, or for IPv6
  * routes when some IPv4 session carries IPv6 (gobgpd would otherwise send an IPv4 next hop that
  * routers reject): then the node's IPv6 InternalIP.
@@ -59,7 +61,7 @@ export function desiredPaths(
     ipv4: explicit.ipv4,
     ipv6: explicit.ipv6 ?? (v6OverV4 ? nodeV6 : undefined),
   };
-  const paths: DesiredPath[] = [];
+  const paths = new PathSet();
   let warnedV6 = false;
   for (const a of announcements) {
     if (a.protocol !== 'bgp') continue;
@@ -76,13 +78,13 @@ export function desiredPaths(
       warnedV6 = true;
       continue;
     }
-    const p: DesiredPath = { prefix: a.ip, family: a.family };
+    const p: DesiredPath = { prefix: announcedPrefix(a), family: a.family };
     const nh = nextHop[a.family];
     if (nh) p.nextHop = nh;
     if (a.bgp?.communities?.length) p.communities = a.bgp.communities;
     if (a.bgp?.largeCommunities?.length) p.largeCommunities = a.bgp.largeCommunities;
     if (a.bgp?.localPref !== undefined) p.localPref = a.bgp.localPref;
-    paths.push(p);
+    paths.add(p, a.eip);
   }
-  return { paths, notes };
+  return { paths: paths.paths(), notes: [...notes, ...paths.notes] };
 }

@@ -12,6 +12,7 @@ import type { Caches } from '../../kube/index.ts';
 import type { Logger } from '../../obs/log.ts';
 import { gauge } from '../../obs/metrics.ts';
 import { desiredGlobal, type Note } from './desired-global.ts';
+import { eipOfPrefix } from './aggregate.ts';
 import { desiredPaths } from './desired-paths.ts';
 import { desiredPeers } from './desired.ts';
 import type { NoteRecorder } from './notes.ts';
@@ -153,7 +154,7 @@ export class BgpReconciler {
       for (const r of rejected)
         notes.push({
           kind: 'Eip',
-          name: announcements.find((a) => a.ip === r.path.prefix)?.eip ?? '',
+          name: eipOfPrefix(announcements, r.path.prefix),
           type: 'Warning',
           reason: 'RouteRefused',
           message: `route ${r.path.prefix} not announced by ${this.#d.node}: ${r.error}`,

@@ -225,6 +225,14 @@ const eipEntries: Entry[] = [
     EIP,
     fc.oneof(outOfRange(0, 4294967295), typeWrong('integer')),
   ),
+  // shorter than both target pools (the edited /24, a new /28), past 32, or not an integer
+  field(
+    'Eip',
+    'spec.bgp.aggregationLength',
+    EDIT_OR_NEW,
+    EIP,
+    fc.oneof(fc.integer({ min: 0, max: 23 }), outOfRange(0, 32), typeWrong('integer')),
+  ),
   // a second default pool (bgp-pool6 is the baseline's default)
   {
     kind: 'Eip',

@@ -62,3 +62,16 @@ test('a pool that was never valid is not announced; a re-created Eip does not in
   assert.deepEqual(view.select([eip({ protocol: 'layer2', interface: 'lo' }, {}, 'old')]), []);
   assert.deepEqual(view.select([eip({ protocol: 'layer2', interface: 'lo' }, {}, 'new')]), []);
 });
+
+test('an aggregation length stored without the webhook is judged like the other spec.bgp fields', () => {
+  assert.match(
+    speakerFieldErrors(eip({ bgp: { aggregationLength: 16 } })),
+    /^spec\.bgp\.aggregationLength: Invalid value: 16: shorter than 10\.0\.0\.0\/24, the pool's own prefix/,
+  );
+  assert.match(speakerFieldErrors(eip({ bgp: { aggregationLength: 33 } })), /between 0 and 32/);
+  const view = new AnnouncedEips();
+  const good = eip({ bgp: { aggregationLength: 24 } });
+  assert.deepEqual(view.select([good]), [good]);
+  const [chosen] = view.select([eip({ bgp: { aggregationLength: 8 } })]);
+  assert.deepEqual(chosen?.spec.bgp, { aggregationLength: 24 });
+});

@@ -2,7 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { parseIp, type Family, type ParsedIp } from '../../../src/net/ip.ts';
-import { parsePrefixLength, prefixSpan, spanHolds, spansOverlap } from '../../../src/net/prefix.ts';
+import {
+  coveringPrefixLength,
+  parsePrefixLength,
+  prefixSpan,
+  spanHolds,
+  spansOverlap,
+} from '../../../src/net/prefix.ts';
 import { SPECIAL_RANGES, specialRangeHolding, specialRangeOverlapping } from '../../../src/net/special.ts';
 
 function ip(text: string): ParsedIp {
@@ -61,4 +67,14 @@ test('special-purpose ranges: listed once, found by overlap and by membership', 
   assert.equal(specialRangeOverlapping(prefixSpan(4, ip('192.0.0.0').value, 2))?.cidr, '224.0.0.0/4');
   assert.equal(specialRangeOverlapping(prefixSpan(4, ip('198.51.100.0').value, 24)), undefined);
   assert.equal(specialRangeOverlapping(prefixSpan(6, 0n, 0))?.cidr, '::/128');
+});
+
+test('coveringPrefixLength: the longest prefix holding the whole span', () => {
+  const span = (a: string, b: string) => ({ family: ip(a).family, first: ip(a).value, last: ip(b).value });
+  assert.equal(coveringPrefixLength(span('10.0.0.10', '10.0.0.20')), 27);
+  assert.equal(coveringPrefixLength(span('10.0.0.0', '10.0.0.255')), 24);
+  assert.equal(coveringPrefixLength(span('10.0.0.7', '10.0.0.7')), 32);
+  assert.equal(coveringPrefixLength(span('10.0.0.255', '10.0.1.0')), 23);
+  assert.equal(coveringPrefixLength(span('2001:db8::1', '2001:db8::ff')), 120);
+  assert.equal(coveringPrefixLength(span('0.0.0.0', '255.255.255.255')), 0);
 });

@@ -306,3 +306,80 @@ describe("validateEip: pools covering other hosts' addresses", () => {
     );
   });
 });
+
+describe('validateEip: spec.bgp.aggregationLength / aggregationLengthV6', () => {
+  const warnings = (obj: EipLike): string[] =>
+    validateEip(obj, { others: [] }).warnings.map((w) => `${w.field}: ${w.message}`);
+  it('accepts lengths from the pool prefix to 32/128, warning about the eTP=Local trade-off', () => {
+    for (const len of [24, 28, 32])
+      assert.deepEqual(errorsOf(eip('p', { address: '10.0.0.0/24', bgp: { aggregationLength: len } })), []);
+    assert.deepEqual(errorsOf(eip('p', { address: '2001:db8::/64', bgp: { aggregationLengthV6: 64 } })), []);
+    const w = warnings(eip('p', { address: '10.0.0.0/24', bgp: { aggregationLength: 24 } }));
+    assert.equal(w.length, 1);
+    assert.match(w[0] ?? '', /^spec\.bgp\.aggregationLength: .*whole \/24.*externalTrafficPolicy: Local/);
+    assert.deepEqual(warnings(eip('p', { address: '10.0.0.0/24', bgp: { aggregationLength: 32 } })), []);
+  });
+  it('denies a length shorter than the pool prefix, naming it', () => {
+    one(
+      eip('p', { address: '10.0.0.0/24', bgp: { aggregationLength: 16 } }),
+      'spec.bgp.aggregationLength',
+      /Invalid value: 16: shorter than 10\.0\.0\.0\/24, the pool's own prefix; a \/16 aggregate/,
+    );
+    one(
+      eip('p', { address: '2001:db8::/64', bgp: { aggregationLengthV6: 48 } }),
+      'spec.bgp.aggregationLengthV6',
+      /Invalid value: 48: shorter than 2001:db8::\/64, the pool's own prefix/,
+    );
+    one(
+      eip('p', { address: '10.0.0.7', bgp: { aggregationLength: 31 } }),
+      'spec.bgp.aggregationLength',
+      /shorter than 10\.0\.0\.7\/32, the pool's own prefix/,
+    );
+  });
+  it('for a range pool, the smallest prefix covering the range is the bound', () => {
+    const range = '10.0.0.10-10.0.0.20';
+    one(
+      eip('p', { address: range, bgp: { aggregationLength: 26 } }),
+      'spec.bgp.aggregationLength',
+      /shorter than 10\.0\.0\.0\/27, the smallest prefix covering the range "10\.0\.0\.10-10\.0\.0\.20"/,
+    );
+    assert.deepEqual(errorsOf(eip('p', { address: range, bgp: { aggregationLength: 27 } })), []);
+  });
+  it('denies a non-integer and a length past 32/128', () => {
+    one(
+      eip('p', { address: '10.0.0.0/24', bgp: { aggregationLength: '24' } }),
+      'spec.bgp.aggregationLength',
+      /Invalid value: "24": must be an integer \(an IPv4 prefix length\)/,
+    );
+    one(
+      eip('p', { address: '10.0.0.0/24', bgp: { aggregationLength: 24.5 } }),
+      'spec.bgp.aggregationLength',
+      /must be an integer/,
+    );
+    one(
+      eip('p', { address: '10.0.0.0/24', bgp: { aggregationLength: 33 } }),
+      'spec.bgp.aggregationLength',
+      /Invalid value: 33: must be between 0 and 32/,
+    );
+    one(
+      eip('p', { address: '2001:db8::/64', bgp: { aggregationLengthV6: 129 } }),
+      'spec.bgp.aggregationLengthV6',
+      /Invalid value: 129: must be between 0 and 128/,
+    );
+  });
+  it('the other family field is ignored with a warning', () => {
+    const obj = eip('p', { address: '10.0.0.0/24', bgp: { aggregationLengthV6: 64 } });
+    assert.deepEqual(errorsOf(obj), []);
+    assert.match(warnings(obj).join('\n'), /spec\.bgp\.aggregationLengthV6: ignored: the pool is IPv4/);
+  });
+  it('an address edit that makes the stored length too short is denied', () => {
+    const old = eip('p', { address: '10.0.0.0/23', bgp: { aggregationLength: 23 } });
+    one(
+      eip('p', { address: '10.0.0.0/24', bgp: { aggregationLength: 23 } }),
+      'spec.bgp.aggregationLength',
+      /Invalid value: 23: shorter than 10\.0\.0\.0\/24, the pool's own prefix/,
+      [old],
+      old,
+    );
+  });
+});
