@@ -39,10 +39,10 @@ export async function commitPool(d: WriteDeps, pool: PoolEntry): Promise<CommitR
   let result: CommitResult = 'unchanged';
   try {
     const want = pool.desiredStatus(d.maxAllocations, d.now());
-    const patch = eipStatusPatch(pool.known.status, want);
+    const patch = eipStatusPatch(pool.eip.status, want);
     if (Object.keys(patch).length > 0) {
       d.guard();
-      const base = pool.known.metadata.resourceVersion ?? '';
+      const base = pool.eip.metadata.resourceVersion ?? '';
       const written = await d.client.patch<Eip>(
         Resources.Eip,
         pool.name,
@@ -51,23 +51,23 @@ export async function commitPool(d: WriteDeps, pool: PoolEntry): Promise<CommitR
         'merge',
         { subresource: 'status' },
       );
-      pool.known = written;
+      pool.eip = written;
       d.onEipWritten?.(written, base);
       result = 'written';
       d.afterEipStatusWrite?.(written);
     }
-    const fin = eipFinalizers(pool.known, pool.ledger?.claims ?? 0);
+    const fin = eipFinalizers(pool.eip, pool.ledger?.claims ?? 0);
     if (fin) {
       d.guard();
-      const base = pool.known.metadata.resourceVersion ?? '';
-      pool.known = await d.client.patch<Eip>(
+      const base = pool.eip.metadata.resourceVersion ?? '';
+      pool.eip = await d.client.patch<Eip>(
         Resources.Eip,
         pool.name,
         undefined,
         { metadata: { resourceVersion: base, finalizers: fin } },
         'merge',
       );
-      d.onEipWritten?.(pool.known, base);
+      d.onEipWritten?.(pool.eip, base);
       result = 'written';
     }
     pool.dirty = false;
