@@ -48,8 +48,6 @@ export class AllocatorEngine {
   #running = false;
   #loop: Promise<void> | undefined;
   #unsubscribe: (() => void)[] = [];
-  /** Ticks completed (tests and diagnostics). */
-  ticks = 0;
 
   constructor(d: EngineDeps) {
     this.#deps = d;
@@ -214,6 +212,6 @@ export class AllocatorEngine {
     if (!state) return;
     this.#pools.sync(state, this.#pending);
     await runTick(this.#env, state);
-    this.ticks++;
+    this.#deps.onTick?.();
   }
 }
