@@ -110,12 +110,12 @@ export async function runTick(env: TickEnv, state: AllocState): Promise<void> {
           svc,
           cur.filter((ip) => !gone.has(ip)),
         );
-        if (!w.ok && w.why === 'conflict') {
+        if (!w.ok && w.error === 'conflict') {
           env.queue.addAfter(key, 100);
           return;
         }
         if (w.ok) {
-          svc = w.svc;
+          svc = w.value;
           resolved.set(key, svc);
           env.written.set(key, svc);
         }
@@ -187,11 +187,11 @@ export async function runTick(env: TickEnv, state: AllocState): Promise<void> {
         .map((h) => h.ip);
       if (isDeepStrictEqual(want, shownIps(svc))) return;
       const w = await writeIngress(env.w, svc, want);
-      if (w.ok) env.written.set(key, w.svc);
-      else if (w.why === 'conflict') env.queue.addAfter(key, 100);
+      if (w.ok) env.written.set(key, w.value);
+      else if (w.error === 'conflict') env.queue.addAfter(key, 100);
     } else if (svc.metadata.finalizers?.includes(FINALIZER_LB) && state.heldBy(key).length === 0) {
       const w = await dropFinalizer(env.w, svc);
-      if (!w.ok && w.why === 'conflict') env.queue.addAfter(key, 100);
+      if (!w.ok && w.error === 'conflict') env.queue.addAfter(key, 100);
     }
   });
   const committed = (pool: string): boolean => !failedPools.has(pool);
