@@ -68,8 +68,8 @@ export class AllocatorEngine {
     this.#report = new OutcomeReporter(d.events);
     this.#pools = new PoolSync(d.eips, this.claimsFromCache, this.queue);
     this.#env = {
-      d,
-      w: this.#writeDeps,
+      deps: d,
+      writeDeps: this.#writeDeps,
       queue: this.queue,
       pending: this.#pending,
       report: this.#report,
