@@ -15,6 +15,8 @@ export interface AllocatorOptions {
   resyncMs?: number;
   leaseMarginMs?: number;
   maxAllocations?: number;
+  /** Called after each completed allocator tick: a test seam, left empty in production. */
+  onTick?: () => void;
 }
 
 export class Allocator implements Component {
@@ -63,6 +65,7 @@ export class Allocator implements Component {
       leaseMarginMs: opts.leaseMarginMs ?? Math.min(1000, Math.floor(cfg.leaseRenewDeadlineMs / 4)),
       ...(opts.resyncMs !== undefined ? { resyncMs: opts.resyncMs } : {}),
       ...(opts.maxAllocations !== undefined ? { maxAllocations: opts.maxAllocations } : {}),
+      ...(opts.onTick ? { onTick: opts.onTick } : {}),
       faults: this.#faults,
       ...(ctx.seams?.afterEipStatusWrite ? { afterEipStatusWrite: ctx.seams.afterEipStatusWrite } : {}),
     };

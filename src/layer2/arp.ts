@@ -8,7 +8,8 @@ import {
   parseEthernet,
   writeEthernet,
 } from './ethernet.ts';
-import { bad, ignored, ok, type Parsed } from './result.ts';
+import { ok } from '../core/result.ts';
+import { bad, ignored, type Parsed } from './frame-problem.ts';
 
 export const ARP_REQUEST = 1;
 export const ARP_REPLY = 2;

@@ -1,5 +1,6 @@
 // Ethernet II header (no VLAN tag: a packet socket bound to an interface gets frames with the tag removed).
-import { bad, ignored, ok, type Parsed } from './result.ts';
+import { ok } from '../core/result.ts';
+import { bad, ignored, type Parsed } from './frame-problem.ts';
 
 export const ETHERTYPE_IPV4 = 0x0800;
 export const ETHERTYPE_ARP = 0x0806;

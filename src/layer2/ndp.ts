@@ -16,7 +16,8 @@ import {
   parseEthernet,
   writeEthernet,
 } from './ethernet.ts';
-import { bad, ignored, ok, type Parsed } from './result.ts';
+import { ok } from '../core/result.ts';
+import { bad, ignored, type Parsed } from './frame-problem.ts';
 
 export const ICMPV6 = 58;
 export const NDP_HOP_LIMIT = 255;

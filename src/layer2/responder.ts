@@ -8,6 +8,7 @@ import { ARP_REPLY, ARP_REQUEST, buildArpReply, isGratuitousArp, parseArp } from
 import { type Layer2Counters, newCounters } from './counters.ts';
 import { ETHERTYPE_ARP, ETHERTYPE_IPV6, parseEthernet } from './ethernet.ts';
 import { type FrameLink, PACKET_OTHERHOST } from './link.ts';
+import type { FrameProblem } from './frame-problem.ts';
 import { ND_NEIGHBOR_ADVERT, ND_NEIGHBOR_SOLICIT, buildNaReply, parseNdp } from './ndp.ts';
 
 /**
@@ -106,14 +107,14 @@ export class Responder {
   handleFrame(frame: Uint8Array, pkttype = 0): FrameOutcome {
     this.counters.framesReceived++;
     const eth = parseEthernet(frame);
-    if (!eth.ok) return this.#notOk(eth);
+    if (!eth.ok) return this.#notOk(eth.error);
     if (eth.value.ethertype === ETHERTYPE_ARP) return this.#arp(frame, pkttype);
     if (eth.value.ethertype === ETHERTYPE_IPV6) return this.#ndp(frame, pkttype);
     this.counters.framesIgnored++;
     return 'ignored';
   }
 
-  #notOk(r: { readonly bad: boolean; readonly reason: string }): FrameOutcome {
+  #notOk(r: FrameProblem): FrameOutcome {
     if (r.bad) {
       this.counters.framesDroppedBad++;
       this.#opts.onBadFrame?.(r.reason);
@@ -125,7 +126,7 @@ export class Responder {
 
   #arp(frame: Uint8Array, pkttype: number): FrameOutcome {
     const r = parseArp(frame);
-    if (!r.ok) return this.#notOk(r);
+    if (!r.ok) return this.#notOk(r.error);
     const a = r.value.arp;
     const ours = this.#opts.link.mac;
     const fromOther = ours === undefined || !bytesEqual(a.senderMac, ours);
@@ -157,7 +158,7 @@ export class Responder {
 
   #ndp(frame: Uint8Array, pkttype: number): FrameOutcome {
     const r = parseNdp(frame);
-    if (!r.ok) return this.#notOk(r);
+    if (!r.ok) return this.#notOk(r.error);
     const m = r.value.ndp;
     const ours = this.#opts.link.mac;
     const notOurs = (mac: Uint8Array): boolean => ours === undefined || !bytesEqual(mac, ours);

@@ -268,7 +268,7 @@ describe('allocator behaviour', () => {
     const rv = (await h.client.get<Eip>(Resources.Eip, 'pool-edit')).metadata.resourceVersion;
     await h.client.patch(Resources.Eip, 'pool-edit', undefined, { spec: { protocol: 'vip' } }, 'merge');
     await until(
-      () => engine.state?.pools.get('pool-edit')?.known.metadata.resourceVersion !== rv,
+      () => engine.state?.pools.get('pool-edit')?.eip.metadata.resourceVersion !== rv,
       'the edit seen by the allocator',
     );
     assert.equal(engine.state?.pools.get('pool-edit')?.ledger, ledger, 'ledger kept');

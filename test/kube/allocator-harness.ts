@@ -53,6 +53,8 @@ export interface Instance {
   caches: Caches;
   client: KubeClient;
   events: TrackedEventRecorder;
+  /** Allocator ticks completed (counted through the engine's onTick seam). */
+  ticks(): number;
   stop(): Promise<void>;
 }
 
@@ -76,10 +78,10 @@ export async function settled(
 ): Promise<void> {
   await until(seen, what);
   const engine = inst.allocator.engine;
-  const from = engine.ticks;
+  const from = inst.ticks();
   await until(() => {
     engine.poke(); // a tick now rather than at the next resync
-    return engine.ticks >= from + 2;
+    return inst.ticks() >= from + 2;
   }, 'two allocator ticks');
   await inst.events.idle();
 }
@@ -193,7 +195,16 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
       events,
       writer: new ObjectWriter(c, 'openelb-manager'),
     };
-    const allocator = new Allocator(ctx, { resyncMs: 3000, leaseMarginMs: 300, ...opts });
+    let ticks = 0;
+    const allocator = new Allocator(ctx, {
+      resyncMs: 3000,
+      leaseMarginMs: 300,
+      ...opts,
+      onTick: () => {
+        ticks += 1;
+        opts.onTick?.();
+      },
+    });
     caches.start();
     await allocator.start();
     const inst: Instance = {
@@ -202,6 +213,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
       caches,
       client: c,
       events,
+      ticks: () => ticks,
       stop: async () => {
         await allocator.stop();
         await caches.stop();

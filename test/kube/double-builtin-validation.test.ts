@@ -60,7 +60,7 @@ describe('kube double: built-in kinds validated like a real apiserver', () => {
     const ok = await writeIngress(deps, svc, ['192.168.0.10']);
     assert.ok(ok.ok);
     // 1.30+ servers default ipMode for an ingress with an ip
-    assert.deepEqual(ok.svc.status?.loadBalancer?.ingress, [{ ip: '192.168.0.10', ipMode: 'VIP' }]);
+    assert.deepEqual(ok.value.status?.loadBalancer?.ingress, [{ ip: '192.168.0.10', ipMode: 'VIP' }]);
   });
 
   it('load-balancer status on a Service that is not type LoadBalancer is refused; a bad ipMode too', async () => {

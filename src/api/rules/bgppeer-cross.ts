@@ -1,6 +1,7 @@
 // BgpPeer rules that look beyond the object: removePrivateAs / replacePeerAs on a session BgpConf
 // `default` makes iBGP (see bgp-session.ts), and one BgpPeer per neighbour and node (see
 // bgppeer-neighbor.ts). The caller passes the other objects in; a failed lookup is a warning.
+import { isDeepStrictEqual } from 'node:util';
 import { ibgpFindings, peerMessage } from './bgp-session.ts';
 import { neighborClashes, neighborKey, type NeighborPeer } from './bgppeer-neighbor.ts';
 import { isRecord, recordAt, show, type FieldIssue, type ValidationResult } from './issues.ts';
@@ -56,10 +57,6 @@ export function sessionIssues(
   return { errors, warnings };
 }
 
-function sameJson(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
-}
-
 /**
  * One BgpPeer per neighbour and node. Denied on create, and on an update that changes the neighbour
  * or the nodeSelector into a clash (either side of it: the later peer would be the one dropped, and
@@ -87,7 +84,7 @@ export function neighborIssues(
   const unchanged =
     old !== undefined &&
     neighborKey(old) === neighborKey(spec) &&
-    sameJson(old['nodeSelector'], spec['nodeSelector']);
+    isDeepStrictEqual(old['nodeSelector'] ?? null, spec['nodeSelector'] ?? null);
   const given = recordAt(spec, 'conf')?.['neighborAddress'];
   for (const c of neighborClashes(obj, ctx.peers)) {
     const message = `Duplicate value: ${show(given)}: BgpPeer "${c.other}" already has neighbour ${c.address}, and both nodeSelectors can select the same node; gobgpd keeps one peer per neighbour address, so the two would share one session and one status (edit BgpPeer "${c.other}" instead, or make the nodeSelectors disjoint)`;

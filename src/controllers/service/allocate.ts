@@ -1,6 +1,7 @@
 // Keeps or assigns one address per wanted family of a Service (after the releases were applied):
 // keep what it holds (sticky), else re-adopt the address its status shows, else the requested
 // address, the named pool, or automatic selection.
+import { err, ok, type Result } from '../../core/result.ts';
 import { autoSelectPools, type Family } from '../../ipam/index.ts';
 import type { Service } from '../../kube/types.ts';
 import {
@@ -52,28 +53,28 @@ function heldNote(
   return undefined;
 }
 
-type Attempt = { ok: true; ip: string; shared: boolean } | { ok: false; reason: FailReason; message: string };
+/** One pool's answer: the address (shared or not), or why not in the Service's Event terms. */
+type Attempt = Result<{ ip: string; shared: boolean }, { reason: FailReason; message: string }>;
 
 function tryPool(state: AllocState, p: PoolEntry, req: ServiceRequest, ip?: string): Attempt {
   const v = p.verdict(state.maxAllocations);
   if (v.reason !== 'Ready' || !p.ledger)
-    return { ok: false, reason: 'PoolUnusable', message: `Eip ${p.name}: ${v.message}` };
+    return err({ reason: 'PoolUnusable', message: `Eip ${p.name}: ${v.message}` });
   if (atLimit(state, p))
-    return { ok: false, reason: 'PoolExhausted', message: `Eip ${p.name}: ${v.exhaustedMessage}` };
+    return err({ reason: 'PoolExhausted', message: `Eip ${p.name}: ${v.exhaustedMessage}` });
   const r = p.ledger.allocate(claimOf(req), req.uid, ip);
-  if (r.ok) return { ok: true, ip: r.ip, shared: r.shared };
+  if (r.ok) return ok({ ip: r.ip, shared: r.shared });
   switch (r.reason) {
     case 'exhausted':
-      return {
-        ok: false,
+      return err({
         reason: 'PoolExhausted',
         message: `Eip ${p.name} has no free address (all ${p.ledger.range.size} in use)`,
-      };
+      });
     case 'in-use':
     case 'ports-collide':
-      return { ok: false, reason: 'RequestedIPUnavailable', message: `requested address ${r.message}` };
+      return err({ reason: 'RequestedIPUnavailable', message: `requested address ${r.message}` });
     default:
-      return { ok: false, reason: 'InvalidRequest', message: r.message };
+      return err({ reason: 'InvalidRequest', message: r.message });
   }
 }
 
@@ -138,10 +139,9 @@ function allocateExplicitIp(
   let last: Attempt | undefined;
   for (const p of pools) {
     last = tryPool(state, p, req, ip);
-    if (last.ok)
-      return { kind: 'allocated', family: f, pool: p.name, ip: last.ip, shared: last.shared, via: 'request' };
+    if (last.ok) return { kind: 'allocated', family: f, pool: p.name, ...last.value, via: 'request' };
   }
-  const fail = last as Extract<Attempt, { ok: false }>;
+  const fail = (last as Extract<Attempt, { ok: false }>).error;
   return { kind: 'failed', family: f, reason: fail.reason, message: fail.message };
 }
 
@@ -173,9 +173,9 @@ function allocateNamedPool(state: AllocState, ctx: DecideContext, req: ServiceRe
   let reason: FailReason = 'PoolExhausted';
   for (const p of open) {
     const r = tryPool(state, p, req);
-    if (r.ok) return { kind: 'allocated', family: f, pool: p.name, ip: r.ip, shared: r.shared, via: 'pool' };
-    fails.push(r.message);
-    if (r.reason !== 'PoolExhausted') reason = r.reason;
+    if (r.ok) return { kind: 'allocated', family: f, pool: p.name, ...r.value, via: 'pool' };
+    fails.push(r.error.message);
+    if (r.error.reason !== 'PoolExhausted') reason = r.error.reason;
   }
   return { kind: 'failed', family: f, reason, message: fails.join('; ') };
 }
@@ -203,8 +203,8 @@ function allocateAuto(state: AllocState, req: ServiceRequest, ctx: DecideContext
     const p = state.pools.get(c.name);
     if (!p) continue;
     const r = tryPool(state, p, req);
-    if (r.ok) return { kind: 'allocated', family: f, pool: p.name, ip: r.ip, shared: r.shared, via: 'auto' };
-    fails.push(r.message);
+    if (r.ok) return { kind: 'allocated', family: f, pool: p.name, ...r.value, via: 'auto' };
+    fails.push(r.error.message);
   }
   return {
     kind: 'failed',

@@ -59,11 +59,11 @@ export function atLimit(state: AllocState, p: PoolEntry): boolean {
 
 /** Does the pool serve the Service's namespace (no restriction, or its namespaces/selector match)? */
 export function admits(ctx: DecideContext, req: ServiceRequest, p: PoolEntry): boolean {
-  return admitsNamespace(p.known.spec ?? {}, req.namespace, ctx.namespaceLabels(req.namespace) ?? {});
+  return admitsNamespace(p.eip.spec ?? {}, req.namespace, ctx.namespaceLabels(req.namespace) ?? {});
 }
 
 export function notAdmitted(req: ServiceRequest, p: PoolEntry): string {
-  return `Eip ${p.name} serves only ${describeNamespaceScope(p.known.spec ?? {})}, and namespace ${req.namespace} is not selected`;
+  return `Eip ${p.name} serves only ${describeNamespaceScope(p.eip.spec ?? {})}, and namespace ${req.namespace} is not selected`;
 }
 
 /** The pool that would give `ip` to `claim` right now, if any. */

@@ -26,4 +26,6 @@ export interface EngineDeps {
   faults?: FaultGuard;
   /** Runs right after each Eip status write (see ManagerSeams). */
   afterEipStatusWrite?: (written: Eip) => void;
+  /** Called after each completed tick: a test seam, left empty in production. */
+  onTick?: () => void;
 }

@@ -32,8 +32,8 @@ export type { EngineDeps } from './engine-deps.ts';
 
 export class AllocatorEngine {
   readonly queue = new KeyQueue();
-  readonly #d: EngineDeps;
-  readonly #w: WriteDeps;
+  readonly #deps: EngineDeps;
+  readonly #writeDeps: WriteDeps;
   readonly #report: OutcomeReporter;
   readonly #log = logger('allocator');
   readonly #max: number;
@@ -48,14 +48,12 @@ export class AllocatorEngine {
   #running = false;
   #loop: Promise<void> | undefined;
   #unsubscribe: (() => void)[] = [];
-  /** Ticks completed (tests and diagnostics). */
-  ticks = 0;
 
   constructor(d: EngineDeps) {
-    this.#d = d;
+    this.#deps = d;
     this.#max = d.maxAllocations ?? MAX_ALLOCATIONS_PER_EIP;
     const margin = d.leaseMarginMs ?? 1000;
-    this.#w = {
+    this.#writeDeps = {
       client: d.client,
       maxAllocations: this.#max,
       now: () => kubeTime(),
@@ -70,8 +68,8 @@ export class AllocatorEngine {
     this.#report = new OutcomeReporter(d.events);
     this.#pools = new PoolSync(d.eips, this.claimsFromCache, this.queue);
     this.#env = {
-      d,
-      w: this.#w,
+      deps: d,
+      writeDeps: this.#writeDeps,
       queue: this.queue,
       pending: this.#pending,
       report: this.#report,
@@ -87,7 +85,7 @@ export class AllocatorEngine {
   start(): void {
     if (this.#running) return;
     this.#running = true;
-    const d = this.#d;
+    const d = this.#deps;
     this.#unsubscribe = [
       d.services.onEvent((ev) => {
         const key = serviceKey(ev.obj);
@@ -132,10 +130,10 @@ export class AllocatorEngine {
   }
 
   private async run(): Promise<void> {
-    const resyncMs = this.#d.resyncMs ?? 60_000;
+    const resyncMs = this.#deps.resyncMs ?? 60_000;
     let lastResync = performance.now();
     while (this.#running) {
-      if (!this.#d.lease.isLeader()) {
+      if (!this.#deps.lease.isLeader()) {
         if (this.#state) this.dropState('not the allocator Lease holder');
         // Not the holder: keys pile up (deduplicated) until we win; wait for a poke or a short timer.
         await this.queue.waitPoke(500);
@@ -144,7 +142,7 @@ export class AllocatorEngine {
       await this.queue.wait(this.#state ? Math.max(10, resyncMs - (performance.now() - lastResync)) : 0);
       // Let I/O run between ticks even when the queue never empties.
       await new Promise((r) => setImmediate(r));
-      if (!this.#running || !this.#d.lease.isLeader()) continue;
+      if (!this.#running || !this.#deps.lease.isLeader()) continue;
       try {
         if (!this.#state) {
           await this.startLeading();
@@ -156,7 +154,7 @@ export class AllocatorEngine {
         }
         await this.tick();
         this.#retry.reset();
-        this.#d.faults?.recovered('tick');
+        this.#deps.faults?.recovered('tick');
       } catch (e) {
         this.dropState(e instanceof LostLeadership ? e.message : `error: ${errorMessage(e)}`);
         if (!(e instanceof LostLeadership)) {
@@ -164,7 +162,8 @@ export class AllocatorEngine {
           const expected = isApiWeather(e);
           if (expected)
             this.#log.warn('allocator tick failed; rebuilding from a fresh LIST', { error: errorMessage(e) });
-          const delay = !expected && this.#d.faults ? this.#d.faults.report('tick', e) : this.#retry.next();
+          const delay =
+            !expected && this.#deps.faults ? this.#deps.faults.report('tick', e) : this.#retry.next();
           await sleep(delay, this.#stopping.signal);
         }
       }
@@ -172,7 +171,7 @@ export class AllocatorEngine {
   }
 
   private async startLeading(): Promise<void> {
-    const d = this.#d;
+    const d = this.#deps;
     await Promise.all([d.eips.synced(), d.services.synced(), d.namespaces.synced()]);
     const r = await rebuild(d.client, d.cfg, this.#max);
     if (!d.lease.isLeader()) throw new LostLeadership('Lease lost during rebuild');
@@ -192,15 +191,15 @@ export class AllocatorEngine {
   private resync(): void {
     const s = this.#state;
     if (!s) return;
-    this.queue.addAll(this.#d.services.list().map(serviceKey));
+    this.queue.addAll(this.#deps.services.list().map(serviceKey));
     this.queue.addAll(s.recordedKeys());
     for (const p of s.pools.values()) p.dirty = true;
   }
 
   private claimsFromCache: ClaimSource = (key) => {
     const [ns, name] = splitKey(key);
-    const svc = this.#d.services.get(name, ns);
-    if (!wantsAddresses(svc, this.#d.cfg)) return undefined;
+    const svc = this.#deps.services.get(name, ns);
+    if (!wantsAddresses(svc, this.#deps.cfg)) return undefined;
     const req = serviceRequest(svc);
     return {
       claim: { key, ports: req.ports, ...(req.sharingKey ? { sharingKey: req.sharingKey } : {}) },
@@ -213,6 +212,6 @@ export class AllocatorEngine {
     if (!state) return;
     this.#pools.sync(state, this.#pending);
     await runTick(this.#env, state);
-    this.ticks++;
+    this.#deps.onTick?.();
   }
 }

@@ -43,7 +43,7 @@ export interface LocalPolicyDeps {
 const COALESCE_MS = 50;
 
 export class LocalPolicyConditions {
-  readonly #d: LocalPolicyDeps;
+  readonly #deps: LocalPolicyDeps;
   readonly #clock: Clock;
   readonly #timer: Timer;
   /** invalid Eip versions keep the last valid protocol (see announce/announced-eips.ts) */
@@ -53,13 +53,13 @@ export class LocalPolicyConditions {
   #unsubscribe: (() => void)[] = [];
 
   constructor(d: LocalPolicyDeps) {
-    this.#d = d;
+    this.#deps = d;
     this.#clock = d.clock ?? systemClock;
     this.#timer = new Timer(() => this.#pass(), { clock: this.#clock });
   }
 
   start(): void {
-    const c = this.#d.caches;
+    const c = this.#deps.caches;
     const schedule = (): void => this.schedule();
     this.#unsubscribe = [
       c.eips.onEvent(schedule),
@@ -85,7 +85,7 @@ export class LocalPolicyConditions {
   }
 
   #pass(): void {
-    const d = this.#d;
+    const d = this.#deps;
     if (!d.isLeader() || d.caches.notSynced().length > 0) return;
     const c = d.caches;
     const conf = c.bgpConfs.get(BGPCONF_DEFAULT_NAME);
@@ -107,15 +107,15 @@ export class LocalPolicyConditions {
     if (this.#written.get(key) === want) return;
     this.#written.set(key, want);
     const target = { name: svc.metadata.name, namespace: svc.metadata.namespace };
-    void this.#d.writer
+    void this.#deps.writer
       .updateStatus(Resources.Service, target, (cur: Service) => {
-        if (!this.#d.isLeader()) return undefined;
+        if (!this.#deps.isLeader()) return undefined;
         const next = nextConditions(cur.status?.conditions, f.nodes, now, cur.metadata.generation);
         return next ? { conditions: next } : undefined;
       })
       .then((written) => {
         if (written && f.nodes.length)
-          this.#d.events.event(
+          this.#deps.events.event(
             svc,
             'Warning',
             CONDITION_ENDPOINTS_WITHOUT_REPLICA,
@@ -124,7 +124,7 @@ export class LocalPolicyConditions {
       })
       .catch((err: unknown) => {
         this.#written.delete(key);
-        this.#d.log.warn('Service condition write failed', {
+        this.#deps.log.warn('Service condition write failed', {
           service: key,
           condition: CONDITION_ENDPOINTS_WITHOUT_REPLICA,
           error: errorMessage(err),

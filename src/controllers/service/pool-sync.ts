@@ -28,7 +28,7 @@ export class PoolSync {
   /** A state rebuilt from a fresh LIST: its pools are what the holders rest on now. */
   rebuilt(state: AllocState): void {
     this.#sigs.clear();
-    for (const p of state.pools.values()) this.#sigs.set(p.name, specSignature(p.known));
+    for (const p of state.pools.values()) this.#sigs.set(p.name, specSignature(p.eip));
   }
 
   /** Follows the Eip cache: new pools, spec edits, writes by others, pools that are gone. */
@@ -45,7 +45,7 @@ export class PoolSync {
         specChanged = true;
         continue;
       }
-      if (!rvNewer(eip.metadata.resourceVersion, p.known.metadata.resourceVersion)) continue;
+      if (!rvNewer(eip.metadata.resourceVersion, p.eip.metadata.resourceVersion)) continue;
       // the holders are decided again only when what their holdings rest on changed
       if (!p.adoptIfLedgerUnchanged(eip)) {
         p.reset(eip, this.#claims);
@@ -57,7 +57,7 @@ export class PoolSync {
       }
     }
     for (const p of [...state.pools.values()]) {
-      if (eips.get(p.name) || !rvNewer(eips.resourceVersion, p.known.metadata.resourceVersion)) continue;
+      if (eips.get(p.name) || !rvNewer(eips.resourceVersion, p.eip.metadata.resourceVersion)) continue;
       state.pools.delete(p.name);
       this.#sigs.delete(p.name);
       this.#queue.addAll(p.ledger?.keys() ?? []);

@@ -1,4 +1,4 @@
-// The allocator's view of every pool: the Eip as last read or written (`known`, the base of the next
+// The allocator's view of every pool: the Eip as last read or written (`eip`, the base of the next
 // conditional status write), the newest spec seen, the effective range, the ledger restored from
 // status.used, validity, and a dirty flag for the status writer.
 import type { Eip } from '../../api/v1alpha2.ts';
@@ -28,8 +28,10 @@ export type ClaimSource = (key: string) => { claim: Claim; uid?: string } | unde
 
 export class PoolEntry {
   readonly name: string;
-  known!: Eip;
-  eff!: EffectiveRange;
+  /** The Eip as last read or written: the base of the next conditional status write. */
+  eip: Eip;
+  /** The range the ledger covers, from spec.address and the recorded status range. */
+  effective: EffectiveRange;
   ledger: PoolLedger | undefined;
   problems: RestoreProblem[] = [];
   validity: Validity | undefined;
@@ -37,50 +39,59 @@ export class PoolEntry {
 
   constructor(eip: Eip, claims?: ClaimSource) {
     this.name = eip.metadata.name;
-    this.reset(eip, claims);
+    this.eip = eip;
+    this.effective = effectiveRange(eip);
+    this.ledger = this.restoreLedger(undefined, claims);
   }
 
   get family(): Family | undefined {
-    return this.eff.range?.family;
+    return this.effective.range?.family;
   }
 
   /**
    * A newer version of the Eip whose ledger inputs (spec.address, status.used, serviceUIDs and the
    * recorded range) are what the ledger was restored from — an edit of protocol, BGP attributes,
-   * interface, labels …: the ledger stays, only `known` moves on (it is the base of the next write).
+   * interface, labels …: the ledger stays, only `eip` moves on (it is the base of the next write).
    */
   adoptIfLedgerUnchanged(eip: Eip): boolean {
-    const a = this.known;
+    const a = this.eip;
     if (eip.spec?.address !== a.spec?.address) return false;
     if (Boolean(eip.metadata.deletionTimestamp) !== Boolean(a.metadata.deletionTimestamp)) return false;
     const sa = a.status ?? {};
     const sb = eip.status ?? {};
     if (sa.firstIP !== sb.firstIP || sa.lastIP !== sb.lastIP) return false;
     if (!sameRecord(sa.used, sb.used) || !sameRecord(sa.serviceUIDs, sb.serviceUIDs)) return false;
-    this.known = eip;
+    this.eip = eip;
     this.dirty = true;
     return true;
   }
 
   /** Rebuilds everything from `eip` (read from the server). Claims (ports, sharing keys) carry over. */
   reset(eip: Eip, claims?: ClaimSource): void {
-    const previous = this.ledger;
-    this.known = eip;
-    this.eff = effectiveRange(eip);
-    this.ledger = this.eff.range ? new PoolLedger(this.eff.range) : undefined;
+    this.eip = eip;
+    this.effective = effectiveRange(eip);
     this.problems = [];
     this.dirty = true;
-    if (!this.ledger) return;
-    const uids = eip.status?.serviceUIDs ?? {};
-    const ips = Object.keys(eip.status?.used ?? {}).sort();
+    this.ledger = this.restoreLedger(this.ledger, claims);
+  }
+
+  /** A ledger for the effective range filled from `eip.status.used`; problems go to `problems`. */
+  private restoreLedger(previous: PoolLedger | undefined, claims?: ClaimSource): PoolLedger | undefined {
+    const range = this.effective.range;
+    if (!range) return undefined;
+    const ledger = new PoolLedger(range);
+    const status = this.eip.status;
+    const uids = status?.serviceUIDs ?? {};
+    const ips = Object.keys(status?.used ?? {}).sort();
     for (const ip of ips) {
-      for (const key of decodeHolders(eip.status?.used?.[ip] ?? '')) {
+      for (const key of decodeHolders(status?.used?.[ip] ?? '')) {
         const src = claims?.(key);
         const claim = previous?.claimOf(key) ?? src?.claim ?? { key };
-        const problem = this.ledger.restore(ip, claim, uids[key] ?? src?.uid);
+        const problem = ledger.restore(ip, claim, uids[key] ?? src?.uid);
         if (problem) this.problems.push(problem);
       }
     }
+    return ledger;
   }
 
   facts(): LedgerFacts {
@@ -91,8 +102,8 @@ export class PoolEntry {
           usage: 0,
           claims: 0,
           full: true,
-          used: { ...(this.known.status?.used ?? {}) },
-          serviceUIDs: { ...(this.known.status?.serviceUIDs ?? {}) },
+          used: { ...(this.eip.status?.used ?? {}) },
+          serviceUIDs: { ...(this.eip.status?.serviceUIDs ?? {}) },
         };
   }
 
@@ -103,14 +114,14 @@ export class PoolEntry {
   }
 
   verdict(maxAllocations: number, facts: LedgerFacts = this.lightFacts()): PoolVerdict {
-    return poolVerdict(this.known, this.eff, this.validity, facts, maxAllocations);
+    return poolVerdict(this.eip, this.effective, this.validity, facts, maxAllocations);
   }
 
   desiredStatus(maxAllocations: number, now: string): ReturnType<typeof desiredEipStatus> {
     const facts = this.facts();
     return desiredEipStatus(
-      this.known,
-      this.eff,
+      this.eip,
+      this.effective,
       this.validity,
       facts,
       this.verdict(maxAllocations, facts),
@@ -122,12 +133,12 @@ export class PoolEntry {
   candidate(usable: boolean, full: boolean): PoolCandidate | undefined {
     const fam = this.family;
     if (fam === undefined) return undefined;
-    const s = this.known.spec;
+    const s = this.eip.spec;
     const c: PoolCandidate = {
       name: this.name,
       family: fam,
       disabled: !usable,
-      isDefault: this.known.metadata.annotations?.[ANNOTATION_DEFAULT_EIP] === 'true',
+      isDefault: this.eip.metadata.annotations?.[ANNOTATION_DEFAULT_EIP] === 'true',
       full,
     };
     if (s.protocol) c.protocol = s.protocol;

@@ -17,7 +17,7 @@ import { AllocState, PoolEntry, type ClaimSource } from './pools.ts';
 import { serviceKey, serviceRequest, wantsAddresses, type ClassConfig } from './request.ts';
 
 export function revalidate(state: AllocState): void {
-  const validity = validateAll([...state.pools.values()].map((p) => p.known));
+  const validity = validateAll([...state.pools.values()].map((p) => p.eip));
   for (const p of state.pools.values()) {
     const v = validity.get(p.name);
     if (!isDeepStrictEqual(v, p.validity)) p.dirty = true;

@@ -27,8 +27,8 @@ const allocationsTotal = counter('allocator_allocations_total', 'Addresses assig
 
 /** What a tick works with: the engine's dependencies and its bookkeeping across ticks. */
 export interface TickEnv {
-  d: EngineDeps;
-  w: WriteDeps;
+  deps: EngineDeps;
+  writeDeps: WriteDeps;
   queue: KeyQueue;
   /** Services that want an address and have none */
   pending: Set<string>;
@@ -53,7 +53,7 @@ export async function resolveServices(
   const confirm: string[] = [];
   for (const key of keys) {
     const [ns, name] = splitKey(key);
-    const cached = env.d.services.get(name, ns);
+    const cached = env.deps.services.get(name, ns);
     const written = env.written.get(key);
     let svc = cached;
     if (written && cached && rvNewer(written.metadata.resourceVersion, cached.metadata.resourceVersion))
@@ -72,16 +72,16 @@ export async function resolveServices(
       confirm.push(key);
     }
   }
-  await mapLimit(confirm, env.d.concurrency ?? 16, async (key) => {
+  await mapLimit(confirm, env.deps.concurrency ?? 16, async (key) => {
     const [ns, name] = splitKey(key);
-    out.set(key, await env.d.client.getOrUndefined<Service>(Resources.Service, name, ns));
+    out.set(key, await env.deps.client.getOrUndefined<Service>(Resources.Service, name, ns));
   });
   return out;
 }
 
 export async function runTick(env: TickEnv, state: AllocState): Promise<void> {
-  const keys = env.queue.drain(env.d.batch ?? 2000);
-  const conc = env.d.concurrency ?? 16;
+  const keys = env.queue.drain(env.deps.batch ?? 2000);
+  const conc = env.deps.concurrency ?? 16;
   const resolved = await resolveServices(env, state, keys);
   const touched = new Map<string, Set<string>>();
   const touch = (pool: string, key: string): void => {
@@ -91,8 +91,8 @@ export async function runTick(env: TickEnv, state: AllocState): Promise<void> {
   };
 
   const ctx: DecideContext = {
-    cfg: env.d.cfg,
-    namespaceLabels: (ns) => env.d.namespaces.get(ns)?.metadata.labels,
+    cfg: env.deps.cfg,
+    namespaceLabels: (ns) => env.deps.namespaces.get(ns)?.metadata.labels,
   };
 
   // 1. Releases: Service status first, then the ledger.
@@ -106,16 +106,16 @@ export async function runTick(env: TickEnv, state: AllocState): Promise<void> {
       const cur = shownIps(svc);
       if (cur.some((ip) => gone.has(ip))) {
         const w = await writeIngress(
-          env.w,
+          env.writeDeps,
           svc,
           cur.filter((ip) => !gone.has(ip)),
         );
-        if (!w.ok && w.why === 'conflict') {
+        if (!w.ok && w.error === 'conflict') {
           env.queue.addAfter(key, 100);
           return;
         }
         if (w.ok) {
-          svc = w.svc;
+          svc = w.value;
           resolved.set(key, svc);
           env.written.set(key, svc);
         }
@@ -136,7 +136,7 @@ export async function runTick(env: TickEnv, state: AllocState): Promise<void> {
   );
   for (const key of ordered) {
     const svc = resolved.get(key);
-    if (!wantsAddresses(svc, env.d.cfg)) {
+    if (!wantsAddresses(svc, env.deps.cfg)) {
       env.pending.delete(key);
       env.report.forget(key);
       continue;
@@ -157,7 +157,7 @@ export async function runTick(env: TickEnv, state: AllocState): Promise<void> {
     [...state.pools.values()].filter((p) => p.dirty),
     4,
     async (pool) => {
-      const r = await commitPool(env.w, pool);
+      const r = await commitPool(env.writeDeps, pool);
       if (r === 'conflict' || r === 'gone') {
         failedPools.add(pool.name);
         if (r === 'gone') state.pools.delete(pool.name);
@@ -177,7 +177,7 @@ export async function runTick(env: TickEnv, state: AllocState): Promise<void> {
   await mapLimit(keys, conc, async (key) => {
     const svc: Service | undefined = resolved.get(key);
     if (!svc) return;
-    const wants: boolean = wantsAddresses(svc, env.d.cfg);
+    const wants: boolean = wantsAddresses(svc, env.deps.cfg);
     if (wants) {
       const fams = serviceRequest(svc).families;
       const want = state
@@ -186,12 +186,12 @@ export async function runTick(env: TickEnv, state: AllocState): Promise<void> {
         .sort((a, b) => fams.indexOf(a.family) - fams.indexOf(b.family))
         .map((h) => h.ip);
       if (isDeepStrictEqual(want, shownIps(svc))) return;
-      const w = await writeIngress(env.w, svc, want);
-      if (w.ok) env.written.set(key, w.svc);
-      else if (w.why === 'conflict') env.queue.addAfter(key, 100);
+      const w = await writeIngress(env.writeDeps, svc, want);
+      if (w.ok) env.written.set(key, w.value);
+      else if (w.error === 'conflict') env.queue.addAfter(key, 100);
     } else if (svc.metadata.finalizers?.includes(FINALIZER_LB) && state.heldBy(key).length === 0) {
-      const w = await dropFinalizer(env.w, svc);
-      if (!w.ok && w.why === 'conflict') env.queue.addAfter(key, 100);
+      const w = await dropFinalizer(env.writeDeps, svc);
+      if (!w.ok && w.error === 'conflict') env.queue.addAfter(key, 100);
     }
   });
   const committed = (pool: string): boolean => !failedPools.has(pool);

@@ -7,6 +7,7 @@
 import type { Eip } from '../../api/v1alpha2.ts';
 import { FINALIZER_LB } from '../../api/names.ts';
 import { OpenelbError } from '../../core/errors.ts';
+import { err, ok, type Result } from '../../core/result.ts';
 import { isConflict, isNotFound, type KubeClient } from '../../kube/index.ts';
 import { Resources } from '../../kube/resources.ts';
 import type { Service } from '../../kube/types.ts';
@@ -39,10 +40,10 @@ export async function commitPool(d: WriteDeps, pool: PoolEntry): Promise<CommitR
   let result: CommitResult = 'unchanged';
   try {
     const want = pool.desiredStatus(d.maxAllocations, d.now());
-    const patch = eipStatusPatch(pool.known.status, want);
+    const patch = eipStatusPatch(pool.eip.status, want);
     if (Object.keys(patch).length > 0) {
       d.guard();
-      const base = pool.known.metadata.resourceVersion ?? '';
+      const base = pool.eip.metadata.resourceVersion ?? '';
       const written = await d.client.patch<Eip>(
         Resources.Eip,
         pool.name,
@@ -51,23 +52,23 @@ export async function commitPool(d: WriteDeps, pool: PoolEntry): Promise<CommitR
         'merge',
         { subresource: 'status' },
       );
-      pool.known = written;
+      pool.eip = written;
       d.onEipWritten?.(written, base);
       result = 'written';
       d.afterEipStatusWrite?.(written);
     }
-    const fin = eipFinalizers(pool.known, pool.ledger?.claims ?? 0);
+    const fin = eipFinalizers(pool.eip, pool.ledger?.claims ?? 0);
     if (fin) {
       d.guard();
-      const base = pool.known.metadata.resourceVersion ?? '';
-      pool.known = await d.client.patch<Eip>(
+      const base = pool.eip.metadata.resourceVersion ?? '';
+      pool.eip = await d.client.patch<Eip>(
         Resources.Eip,
         pool.name,
         undefined,
         { metadata: { resourceVersion: base, finalizers: fin } },
         'merge',
       );
-      d.onEipWritten?.(pool.known, base);
+      d.onEipWritten?.(pool.eip, base);
       result = 'written';
     }
     pool.dirty = false;
@@ -82,7 +83,8 @@ export async function commitPool(d: WriteDeps, pool: PoolEntry): Promise<CommitR
   }
 }
 
-export type ServiceWrite = { ok: true; svc: Service } | { ok: false; why: 'conflict' | 'gone' };
+/** The Service as written, or why it was not: a 409 (`conflict`, retried) or a 404 (`gone`). */
+export type ServiceWrite = Result<Service, 'conflict' | 'gone'>;
 
 export async function writeIngress(
   d: WriteDeps,
@@ -102,17 +104,17 @@ export async function writeIngress(
       'merge',
       { subresource: 'status' },
     );
-    return { ok: true, svc: out };
+    return ok(out);
   } catch (e) {
-    if (isNotFound(e)) return { ok: false, why: 'gone' };
-    if (isConflict(e)) return { ok: false, why: 'conflict' };
+    if (isNotFound(e)) return err('gone');
+    if (isConflict(e)) return err('conflict');
     throw e;
   }
 }
 
 export async function dropFinalizer(d: WriteDeps, svc: Service): Promise<ServiceWrite> {
   const f = svc.metadata.finalizers ?? [];
-  if (!f.includes(FINALIZER_LB)) return { ok: true, svc };
+  if (!f.includes(FINALIZER_LB)) return ok(svc);
   d.guard();
   try {
     const out = await d.client.patch<Service>(
@@ -127,10 +129,10 @@ export async function dropFinalizer(d: WriteDeps, svc: Service): Promise<Service
       },
       'merge',
     );
-    return { ok: true, svc: out };
+    return ok(out);
   } catch (e) {
-    if (isNotFound(e)) return { ok: false, why: 'gone' };
-    if (isConflict(e)) return { ok: false, why: 'conflict' };
+    if (isNotFound(e)) return err('gone');
+    if (isConflict(e)) return err('conflict');
     throw e;
   }
 }

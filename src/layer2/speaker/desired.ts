@@ -47,8 +47,8 @@ export function layer2Targets(inp: DesiredInputs): Map<string, Layer2Target> {
       family,
       eip: a.eip,
       eligible,
-      ifname: choice.ok ? choice.ifname : undefined,
-      problem: choice.ok ? undefined : choice.reason,
+      ifname: choice.ok ? choice.value.ifname : undefined,
+      problem: choice.ok ? undefined : choice.error,
       services: a.services,
     });
   }

@@ -3,6 +3,7 @@
 //   2. else the interface holding the address in the node annotation layer2.openelb.kubesphere.io/v1alpha1;
 //   3. else the interface holding one of the node's InternalIP addresses (same family first).
 import { networkInterfaces } from 'node:os';
+import { err, ok, type Result } from '../../core/result.ts';
 import { ipBytes } from '../../net/ip.ts';
 import type { Node } from '../../kube/index.ts';
 
@@ -16,13 +17,13 @@ export interface LocalAddress {
 /** interface name → its addresses */
 export type LocalInterfaces = ReadonlyMap<string, readonly LocalAddress[]>;
 
-export type InterfaceChoice =
-  | {
-      readonly ok: true;
-      readonly ifname: string;
-      readonly via: 'eip' | 'can-reach' | 'node-annotation' | 'internal-ip';
-    }
-  | { readonly ok: false; readonly reason: string };
+export interface ChosenInterface {
+  readonly ifname: string;
+  readonly via: 'eip' | 'can-reach' | 'node-annotation' | 'internal-ip';
+}
+
+/** The interface, or why none answers (the reason the speaker reports). */
+export type InterfaceChoice = Result<ChosenInterface>;
 
 /** The machine's interfaces with their addresses (loopback left out). */
 export function readLocalInterfaces(): Map<string, LocalAddress[]> {
@@ -91,19 +92,16 @@ export function chooseInterface(
       const target = spec.slice('can_reach:'.length).trim();
       const name = interfaceReaching(target, local);
       return name === undefined
-        ? { ok: false, reason: `no local interface has a subnet holding ${target} (Eip interface "${spec}")` }
-        : { ok: true, ifname: name, via: 'can-reach' };
+        ? err(`no local interface has a subnet holding ${target} (Eip interface "${spec}")`)
+        : ok({ ifname: name, via: 'can-reach' });
     }
-    return { ok: true, ifname: spec, via: 'eip' };
+    return ok({ ifname: spec, via: 'eip' });
   }
   const annotated = node?.metadata.annotations?.[NODE_LAYER2_ANNOTATION]?.trim();
   if (annotated !== undefined && annotated !== '') {
     const name = interfaceHolding(annotated, local);
-    if (name !== undefined) return { ok: true, ifname: name, via: 'node-annotation' };
-    return {
-      ok: false,
-      reason: `no local interface holds ${annotated} (node annotation ${NODE_LAYER2_ANNOTATION})`,
-    };
+    if (name !== undefined) return ok({ ifname: name, via: 'node-annotation' });
+    return err(`no local interface holds ${annotated} (node annotation ${NODE_LAYER2_ANNOTATION})`);
   }
   const internal = (node?.status?.addresses ?? [])
     .filter((a) => a.type === 'InternalIP')
@@ -113,11 +111,10 @@ export function chooseInterface(
   );
   for (const ip of byFamily) {
     const name = interfaceHolding(ip, local);
-    if (name !== undefined) return { ok: true, ifname: name, via: 'internal-ip' };
+    if (name !== undefined) return ok({ ifname: name, via: 'internal-ip' });
   }
-  if (node === undefined) return { ok: false, reason: 'own Node object not (yet) known' };
-  return {
-    ok: false,
-    reason: `no local interface holds an InternalIP of node ${node.metadata.name} (${internal.join(', ') || 'none listed'})`,
-  };
+  if (node === undefined) return err('own Node object not (yet) known');
+  return err(
+    `no local interface holds an InternalIP of node ${node.metadata.name} (${internal.join(', ') || 'none listed'})`,
+  );
 }

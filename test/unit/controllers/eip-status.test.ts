@@ -1,7 +1,7 @@
 // Eip reconciler core: the etcd size bound, effective range on bad edits, desired status, patches.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Eip } from '../../../src/api/v1alpha2.ts';
+import type { Eip, EipStatus } from '../../../src/api/v1alpha2.ts';
 import {
   EIP_OBJECT_RESERVE_BYTES,
   ETCD_REQUEST_LIMIT_BYTES,
@@ -193,6 +193,33 @@ describe('patches', () => {
       { used: { '10.0.0.1': 'a/b', '10.0.0.3': 'a/d' }, usage: 2 },
     );
     assert.deepEqual(p, { used: { '10.0.0.2': null, '10.0.0.3': 'a/d' } });
+  });
+  test('conditions that differ only in key order or in keys set to undefined are no change', () => {
+    const stored: EipStatus = {
+      used: {},
+      conditions: [
+        { type: 'Ready', status: 'True', reason: 'Ready', message: 'ok', lastTransitionTime: 't' },
+      ],
+    };
+    const built: EipStatus = {
+      used: {},
+      conditions: [
+        {
+          lastTransitionTime: 't',
+          message: 'ok',
+          reason: 'Ready',
+          status: 'True',
+          type: 'Ready',
+          observedGeneration: undefined,
+        },
+      ],
+    };
+    assert.deepEqual(eipStatusPatch(stored, built), {});
+    const changed: EipStatus = {
+      used: {},
+      conditions: (built.conditions ?? []).map((c) => ({ ...c, message: 'changed' })),
+    };
+    assert.deepEqual(eipStatusPatch(stored, changed), { conditions: changed.conditions });
   });
   test('finalizer added while alive, removed once deleting and empty', () => {
     assert.deepEqual(eipFinalizers(eip('p', '10.0.0.1'), 0), ['finalizer.ipam.kubesphere.io/v1alpha1']);

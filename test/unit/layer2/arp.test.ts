@@ -78,7 +78,7 @@ test('malformed and truncated frames are bad results, never exceptions', () => {
   for (let len = 0; len < ARP_FRAME_LEN; len++) {
     const r = parseArp(good.subarray(0, len));
     assert.equal(r.ok, false, `length ${len}`);
-    if (!r.ok) assert.equal(r.bad, true, `length ${len}`);
+    if (!r.ok) assert.equal(r.error.bad, true, `length ${len}`);
   }
   const mutate = (off: number, v: number): Buffer => {
     const b = Buffer.from(good);
@@ -93,10 +93,10 @@ test('malformed and truncated frames are bad results, never exceptions', () => {
     [21, 3, 'operation'],
   ] as const) {
     const r = parseArp(mutate(off, v));
-    assert.ok(!r.ok && r.bad, why);
+    assert.ok(!r.ok && r.error.bad, why);
   }
   const other = parseArp(mutate(13, 0x00)); // ethertype 0x0800: not ARP, ignored (not bad)
-  assert.ok(!other.ok && !other.bad);
+  assert.ok(!other.ok && !other.error.bad);
 });
 
 test('property: build → parse round trip', () => {

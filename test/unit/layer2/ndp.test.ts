@@ -47,7 +47,7 @@ const KERNEL_DAD_HEX =
 
 test('parses a real NS and verifies its checksum', () => {
   const r = parseNdp(Buffer.from(KERNEL_NS_HEX, 'hex'));
-  assert.ok(r.ok, r.ok ? '' : r.reason);
+  assert.ok(r.ok, r.ok ? '' : r.error.reason);
   assert.equal(r.value.ndp.type, ND_NEIGHBOR_SOLICIT);
   assert.equal(formatIpv6Bytes(r.value.ndp.target), 'fd00:99::200');
   assert.equal(formatIpv6Bytes(r.value.ndp.src), 'fd00:99::10');
@@ -65,7 +65,7 @@ test('our NS builder reproduces the captured bytes (flow label aside)', () => {
 
 test('parses the kernel DAD probe (unknown nonce option skipped) and answers it to all-nodes', () => {
   const r = parseNdp(Buffer.from(KERNEL_DAD_HEX, 'hex'));
-  assert.ok(r.ok, r.ok ? '' : r.reason);
+  assert.ok(r.ok, r.ok ? '' : r.error.reason);
   assert.equal(formatIpv6Bytes(r.value.ndp.src), '::');
   assert.equal(formatIpv6Bytes(r.value.ndp.target), 'fe80::ff:fe00:2');
   const na = parseNdp(buildNaReply(r.value, NODE));
@@ -78,7 +78,7 @@ test('reply to an NS: unicast to the solicitor, S and O set, R clear, source = t
   const ns = parseNdp(buildNeighborSolicit(CLIENT, ip6('fd00:99::10'), VIP));
   assert.ok(ns.ok);
   const na = parseNdp(buildNaReply(ns.value, NODE));
-  assert.ok(na.ok, na.ok ? '' : na.reason);
+  assert.ok(na.ok, na.ok ? '' : na.error.reason);
   const m = na.value.ndp;
   assert.equal(m.type, ND_NEIGHBOR_ADVERT);
   assert.equal(formatMac(na.value.eth.dst), formatMac(CLIENT));
@@ -92,10 +92,10 @@ test('reply to an NS: unicast to the solicitor, S and O set, R clear, source = t
 
 test('reply to a DAD probe (source ::) goes to all-nodes with S clear', () => {
   const dad = parseNdp(buildNeighborSolicit(CLIENT, IPV6_UNSPECIFIED, VIP));
-  assert.ok(dad.ok, dad.ok ? '' : dad.reason);
+  assert.ok(dad.ok, dad.ok ? '' : dad.error.reason);
   assert.equal(dad.value.ndp.sourceLinkAddr, undefined);
   const na = parseNdp(buildNaReply(dad.value, NODE));
-  assert.ok(na.ok, na.ok ? '' : na.reason);
+  assert.ok(na.ok, na.ok ? '' : na.error.reason);
   assert.equal(formatIpv6Bytes(na.value.ndp.dst), 'ff02::1');
   assert.equal(formatMac(na.value.eth.dst), '33:33:00:00:00:01');
   assert.deepEqual([na.value.ndp.solicited, na.value.ndp.override], [false, true]);
@@ -131,7 +131,7 @@ test('unsolicited NA: all-nodes, override only, target option', () => {
 
 function expectBad(frame: Uint8Array, why: string): void {
   const r = parseNdp(frame);
-  assert.ok(!r.ok && r.bad, `${why}: ${r.ok ? 'parsed' : r.reason}`);
+  assert.ok(!r.ok && r.error.bad, `${why}: ${r.ok ? 'parsed' : r.error.reason}`);
 }
 
 test('RFC 4861 validity checks reject bad messages', () => {
@@ -190,7 +190,7 @@ test('every truncation of a valid NS is bad (payload length beyond the frame)', 
   const good = Buffer.from(KERNEL_NS_HEX, 'hex');
   for (let len = 0; len < good.length; len++) {
     const r = parseNdp(good.subarray(0, len));
-    assert.ok(!r.ok && r.bad, `length ${len}`);
+    assert.ok(!r.ok && r.error.bad, `length ${len}`);
   }
 });
 
@@ -198,11 +198,11 @@ test('other ICMPv6 types and other next headers are ignored, not bad', () => {
   const b = Buffer.from(KERNEL_NS_HEX, 'hex');
   b[54] = 128; // echo request
   const r = parseNdp(b);
-  assert.ok(!r.ok && !r.bad);
+  assert.ok(!r.ok && !r.error.bad);
   const udp = Buffer.from(KERNEL_NS_HEX, 'hex');
   udp[20] = 17;
   const u = parseNdp(udp);
-  assert.ok(!u.ok && !u.bad);
+  assert.ok(!u.ok && !u.error.bad);
 });
 
 test('checksum: a message with its checksum in place sums to zero', () => {
@@ -240,7 +240,7 @@ test('property: build → parse round trip (NS and NA, with and without link-lay
           ...(linkAddr ? { linkAddr } : {}),
         });
         const r = parseNdp(frame);
-        assert.ok(r.ok, r.ok ? '' : r.reason);
+        assert.ok(r.ok, r.ok ? '' : r.error.reason);
         const m = r.value.ndp;
         assert.equal(m.type, type);
         assert.deepEqual([...m.src], [...src]);

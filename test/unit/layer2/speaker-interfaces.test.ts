@@ -37,19 +37,20 @@ function node(annotations: Record<string, string> = {}, internal: string[] = ['1
 
 describe('Layer 2 interface choice', () => {
   it('Eip.spec.interface wins, by name or can_reach', () => {
-    assert.deepEqual(chooseInterface('eth9', 4, node(), local), { ok: true, ifname: 'eth9', via: 'eip' });
+    assert.deepEqual(chooseInterface('eth9', 4, node(), local), {
+      ok: true,
+      value: { ifname: 'eth9', via: 'eip' },
+    });
     assert.deepEqual(chooseInterface('can_reach:10.0.200.1', 4, node(), local), {
       ok: true,
-      ifname: 'eth1',
-      via: 'can-reach',
+      value: { ifname: 'eth1', via: 'can-reach' },
     });
     assert.equal(chooseInterface('can_reach:172.16.0.1', 4, node(), local).ok, false);
   });
   it('then the interface holding the node annotation address', () => {
     assert.deepEqual(chooseInterface(undefined, 4, node({ [NODE_LAYER2_ANNOTATION]: '10.0.0.5' }), local), {
       ok: true,
-      ifname: 'eth1',
-      via: 'node-annotation',
+      value: { ifname: 'eth1', via: 'node-annotation' },
     });
     const bad = chooseInterface('', 4, node({ [NODE_LAYER2_ANNOTATION]: '10.9.9.9' }), local);
     assert.equal(bad.ok, false);
@@ -57,13 +58,11 @@ describe('Layer 2 interface choice', () => {
   it('then the interface holding an InternalIP, same family first', () => {
     assert.deepEqual(chooseInterface(undefined, 6, node({}, ['10.0.0.5', 'fd00::10']), local), {
       ok: true,
-      ifname: 'eth0',
-      via: 'internal-ip',
+      value: { ifname: 'eth0', via: 'internal-ip' },
     });
     assert.deepEqual(chooseInterface(undefined, 4, node({}, ['10.0.0.5', 'fd00::10']), local), {
       ok: true,
-      ifname: 'eth1',
-      via: 'internal-ip',
+      value: { ifname: 'eth1', via: 'internal-ip' },
     });
     assert.equal(chooseInterface(undefined, 4, undefined, local).ok, false);
     assert.equal(chooseInterface(undefined, 4, node({}, ['172.16.0.1']), local).ok, false);

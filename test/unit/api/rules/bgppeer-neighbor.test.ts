@@ -217,6 +217,17 @@ describe('webhook: one BgpPeer per neighbour and node', () => {
     );
   });
 
+  it('update: a stored clash whose nodeSelector comes back with its keys in another order still only warns', () => {
+    const sel = { matchLabels: { rack: 'c' }, matchExpressions: [] };
+    const reordered = { matchExpressions: [], matchLabels: { rack: 'c' } };
+    const clashA = peer('clash-a', '10.9.0.1', sel, '2026-01-01T00:00:00Z');
+    const clashB = peer('clash-b', '10.9.0.1', sel, '2026-01-01T00:01:00Z');
+    const edit = peer('clash-b', '10.9.0.1', reordered, '2026-01-01T00:01:00Z', { description: 'x' });
+    const r = validateBgpPeer(edit, clashB, { peers: [clashA, clashB] });
+    assert.deepEqual(r.errors, []);
+    assert.match(r.warnings.map((w) => w.message).join('\n'), /Duplicate value.*already stored/);
+  });
+
   it('the other BgpPeers could not be read: allowed with a warning; no context: not checked', () => {
     const r = validateBgpPeer(peer('x', '2001:db8::1'), undefined, { peersError: 'timeout' });
     assert.deepEqual(r.errors, []);
