@@ -12,6 +12,7 @@ import type { Lab } from './lab.ts';
 import { OPENELB_MANIFEST, webhookService } from './manifest.ts';
 import { REPO_ROOT } from './roles.ts';
 import { waitFor } from './wait.ts';
+import { kubectlOpenelb, POOLS_HEADERS, STATUS_BGP_HEADERS, STATUS_L2_HEADERS } from './plugin.ts';
 
 export const MANAGER_NS = 'openelb-system';
 /** The seed's pool, moved onto the lab LAN: 9 addresses as in the seed. */
@@ -101,6 +102,16 @@ async function curlAll(lab: Lab, say: Say, ip: string, want: number): Promise<Se
     seen.add(r.node);
   }
   return seen;
+}
+
+/** `kubectl openelb …` must exit 0 and print every one of `want`. */
+async function pluginShows(lab: Lab, say: Say, args: string[], want: (string | RegExp)[]): Promise<void> {
+  const r = await kubectlOpenelb(lab, say, args);
+  if (r.code !== 0) throw new StepFailed(`kubectl openelb ${args.join(' ')} exited ${r.code}`);
+  for (const w of want) {
+    const seen = typeof w === 'string' ? r.output.includes(w) : w.test(r.output);
+    if (!seen) throw new StepFailed(`kubectl openelb ${args.join(' ')} does not show ${String(w)}`);
+  }
 }
 
 /** `startManagers` brings the replicas up once the install step created the CRDs and the namespace. */
@@ -243,6 +254,8 @@ export async function seedWalkthrough(lab: Lab, say: Say, startManagers: () => P
   if (!owner) throw new StepFailed(`ARP for ${l2ip} answered by ${arp.macs[0]}, which is no replica's MAC`);
   const l2seen = await curlAll(lab, say, l2ip, 1);
   if (!l2seen.has(owner)) throw new StepFailed(`HTTP through ${l2ip} did not reach the ARP owner ${owner}`);
+  say('(the kubectl plugin: who answers for the Service, read from the cluster)');
+  await pluginShows(lab, say, ['status', '-A'], [STATUS_L2_HEADERS, l2ip]);
 
   say();
   say(
@@ -329,6 +342,12 @@ export async function seedWalkthrough(lab: Lab, say: Say, startManagers: () => P
   const bgpSeen = await curlAll(lab, say, bgpIp, nodes.length);
   if (bgpSeen.size !== nodes.length)
     throw new StepFailed(`HTTP through ${bgpIp} reached ${[...bgpSeen].join(', ')}, not every node`);
+  say('(the kubectl plugin: each replica x peer for the BGP Service, and the pools)');
+  await pluginShows(lab, say, ['status', '-A'], [STATUS_BGP_HEADERS, bgpIp]);
+  say(
+    '(ADVERTISED stays "?" until the replicas publish their adj-RIB-out summary on the Service, which is not built yet)',
+  );
+  await pluginShows(lab, say, ['pools'], [POOLS_HEADERS, 'eip-pool', 'eip-bgp-pool']);
   say();
   say(
     `walkthrough complete: Layer 2 ${l2ip} answered by ${owner}; BGP ${bgpIp} via ${want.join(' + ')} (ECMP)`,
