@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { CHART, helmTemplate, NAMESPACE, parseObjects, ROOT, run, VARIANTS, YAMLLINT_CONFIG, requireHelm, requireYamllint, type KubeObject } from './render.ts';
 import { schemaErrors } from './validate.ts';
+import { parseConfig } from '../../src/config.ts';
 import { containerViolations, flags, keyMaterialViolations, podParts, rbacViolations, webhookViolations, workloadViolations } from './policy.ts';
 
 const helm = requireHelm();
@@ -202,16 +203,41 @@ describe('helm chart', () => {
     refuse(['gobgpd.listenPort=0'], [], /listenPort/);
     refuse(['managr.logLevel=debug'], [], /managr/);
     refuse(['manager.extraArgs={--bgp-drain=10s}'], [], /--bgp-drain is set by the chart/);
+    refuse(['manager.extraArgs={--shutdown-timeout=9s}'], [], /--shutdown-timeout is set by the chart/);
+    // 24 + 1 s exceeds the 25 s --shutdown-timeout a 30 s grace period gives
+    refuse(['manager.bgpGracefulShutdownSeconds=20', 'manager.bgpDrainSeconds=5'], [], /= 31/);
     refuse(
       ['manager.bgpGracefulShutdownSeconds=20', 'manager.bgpDrainSeconds=6'],
       [],
-      /terminationGracePeriodSeconds \(30\) must be at least .* = 31/,
+      /terminationGracePeriodSeconds \(30\) must be at least .* = 32/,
     );
     refuse(['manager.bgpGracefulShutdownSeconds=-1'], [], /bgpGracefulShutdownSeconds/);
     // The CRDs name the webhook Service's namespace, so any other namespace would break conversion.
     const r = run(helm, ['template', 'openelb', CHART, '--namespace', 'default']);
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, /must be installed into the namespace openelb-system/);
+  });
+
+  test('raised drain values render flags the manager accepts (--shutdown-timeout from the grace period)', () => {
+    const cases: { set: string[]; gracefulMs: number; drainMs: number; timeoutMs: number }[] = [
+      { set: [], gracefulMs: 5_000, drainMs: 3_000, timeoutMs: 25_000 },
+      // both raised as far as the default 30 s grace period allows
+      { set: ['manager.bgpGracefulShutdownSeconds=15', 'manager.bgpDrainSeconds=9'], gracefulMs: 15_000, drainMs: 9_000, timeoutMs: 25_000 },
+      // raised past it, with the grace period
+      { set: ['manager.bgpGracefulShutdownSeconds=30', 'manager.bgpDrainSeconds=20', 'terminationGracePeriodSeconds=60'], gracefulMs: 30_000, drainMs: 20_000, timeoutMs: 55_000 },
+    ];
+    for (const c of cases) {
+      const { manager } = podParts(parseObjects(helmTemplate(helm, c.set), `helm template --set ${c.set.join(',')}`));
+      const args = (manager.args ?? []) as string[];
+      const env = { NODE_NAME: 'n1', POD_NAME: 'p1', POD_NAMESPACE: NAMESPACE };
+      // a refusal throws ConfigError, naming the flags
+      const r = parseConfig(args, env);
+      assert.equal(r.kind, 'config', `--set ${c.set.join(',')}: ${args.join(' ')}`);
+      if (r.kind !== 'config') continue;
+      assert.equal(r.config.bgpGracefulShutdownMs, c.gracefulMs);
+      assert.equal(r.config.bgpDrainMs, c.drainMs);
+      assert.equal(r.config.shutdownTimeoutMs, c.timeoutMs);
+    }
   });
 
   test('manager flags and environment match src/config.ts', async () => {

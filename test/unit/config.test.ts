@@ -151,6 +151,8 @@ test('the flags and variables the shipped manifest gives the manager parse', () 
   // the chart's values: the drain steps the pod's grace period is checked against
   assert.equal(c.bgpDrainMs, 3000);
   assert.equal(c.bgpGracefulShutdownMs, 5000);
+  // terminationGracePeriodSeconds (30) less 5 s, so the manager exits before the kubelet kills it
+  assert.equal(c.shutdownTimeoutMs, 25_000);
 });
 
 test('errors name the flag', () => {

@@ -62,16 +62,21 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{- define "openelb.checkManagerArgs" -}}
 {{- range .Values.manager.extraArgs -}}
 {{- $flag := regexReplaceAll "=.*$" . "" -}}
-{{- if has $flag (list "--bgp-graceful-shutdown" "--bgp-drain") -}}
-{{- fail (printf "manager.extraArgs: %s is set by the chart: use manager.bgpGracefulShutdownSeconds / manager.bgpDrainSeconds" $flag) -}}
+{{- if has $flag (list "--bgp-graceful-shutdown" "--bgp-drain" "--shutdown-timeout") -}}
+{{- fail (printf "manager.extraArgs: %s is set by the chart: use manager.bgpGracefulShutdownSeconds / manager.bgpDrainSeconds / terminationGracePeriodSeconds" $flag) -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
 
-{{/* The kubelet kills the pod after the grace period: the BGP drain (graceful shutdown, then withdraw and wait) must fit, with 5 s for the rest of the shutdown. */}}
+{{/* The manager's --shutdown-timeout: the grace period less 5 s, so that the manager exits on its own (logs flushed, Lease released) before the kubelet's SIGKILL. */}}
+{{- define "openelb.shutdownTimeoutSeconds" -}}
+{{- sub (int .Values.terminationGracePeriodSeconds) 5 -}}
+{{- end -}}
+
+{{/* The kubelet kills the pod after the grace period: the BGP drain (graceful shutdown, then withdraw and wait) must fit in --shutdown-timeout with 1 s to spare (the manager refuses to start otherwise), and --shutdown-timeout is the grace period less 5 s. */}}
 {{- define "openelb.checkGracePeriod" -}}
-{{- $need := add (int .Values.manager.bgpGracefulShutdownSeconds) (int .Values.manager.bgpDrainSeconds) 5 -}}
+{{- $need := add (int .Values.manager.bgpGracefulShutdownSeconds) (int .Values.manager.bgpDrainSeconds) 1 5 -}}
 {{- if lt (int .Values.terminationGracePeriodSeconds) (int $need) -}}
-{{- fail (printf "terminationGracePeriodSeconds (%d) must be at least manager.bgpGracefulShutdownSeconds (%d) + manager.bgpDrainSeconds (%d) + 5 s for the rest of the shutdown = %d, or the kubelet kills the manager mid-drain" (int .Values.terminationGracePeriodSeconds) (int .Values.manager.bgpGracefulShutdownSeconds) (int .Values.manager.bgpDrainSeconds) (int $need)) -}}
+{{- fail (printf "terminationGracePeriodSeconds (%d) must be at least manager.bgpGracefulShutdownSeconds (%d) + manager.bgpDrainSeconds (%d) + 1 s (the manager's --shutdown-timeout, the grace period less 5 s, must exceed the drain) + 5 s = %d, or the manager refuses to start" (int .Values.terminationGracePeriodSeconds) (int .Values.manager.bgpGracefulShutdownSeconds) (int .Values.manager.bgpDrainSeconds) (int $need)) -}}
 {{- end -}}
 {{- end -}}
