@@ -5,10 +5,30 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
-import { CHART, helmTemplate, NAMESPACE, parseObjects, ROOT, run, VARIANTS, YAMLLINT_CONFIG, requireHelm, requireYamllint, type KubeObject } from './render.ts';
+import {
+  CHART,
+  helmTemplate,
+  NAMESPACE,
+  parseObjects,
+  ROOT,
+  run,
+  VARIANTS,
+  YAMLLINT_CONFIG,
+  requireHelm,
+  requireYamllint,
+  type KubeObject,
+} from './render.ts';
 import { schemaErrors } from './validate.ts';
 import { parseConfig } from '../../src/config.ts';
-import { containerViolations, flags, keyMaterialViolations, podParts, rbacViolations, webhookViolations, workloadViolations } from './policy.ts';
+import {
+  containerViolations,
+  flags,
+  keyMaterialViolations,
+  podParts,
+  rbacViolations,
+  webhookViolations,
+  workloadViolations,
+} from './policy.ts';
 
 const helm = requireHelm();
 
@@ -37,15 +57,34 @@ describe('helm chart', () => {
   });
 
   test('every variant renders the same set of kinds, plus what the variant adds', () => {
-    const kinds = (name: string): string[] => variant(name).objects.map((o) => o.kind).sort();
-    const base = ['ClusterRole', 'ClusterRoleBinding', 'Deployment', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'Service', 'ServiceAccount', 'ValidatingWebhookConfiguration'];
+    const kinds = (name: string): string[] =>
+      variant(name)
+        .objects.map((o) => o.kind)
+        .sort();
+    const base = [
+      'ClusterRole',
+      'ClusterRoleBinding',
+      'Deployment',
+      'PodDisruptionBudget',
+      'Role',
+      'RoleBinding',
+      'Service',
+      'ServiceAccount',
+      'ValidatingWebhookConfiguration',
+    ];
     assert.deepEqual(kinds('default'), base);
-    assert.deepEqual(kinds('daemonset'), base.filter((k) => k !== 'PodDisruptionBudget').map((k) => (k === 'Deployment' ? 'DaemonSet' : k)).sort());
+    assert.deepEqual(
+      kinds('daemonset'),
+      base
+        .filter((k) => k !== 'PodDisruptionBudget')
+        .map((k) => (k === 'Deployment' ? 'DaemonSet' : k))
+        .sort(),
+    );
     assert.deepEqual(kinds('servicemonitor'), [...base, 'Service', 'ServiceMonitor'].sort());
     assert.deepEqual(kinds('dashboard'), [...base, 'ConfigMap'].sort());
   });
 
-  test('yamllint accepts the rendered output of every variant and the chart\'s plain YAML', () => {
+  test("yamllint accepts the rendered output of every variant and the chart's plain YAML", () => {
     const dir = mkdtempSync(join(tmpdir(), 'openelb-deploy-'));
     try {
       const files: string[] = [join(CHART, 'Chart.yaml'), join(CHART, 'values.yaml')];
@@ -77,8 +116,14 @@ describe('helm chart', () => {
     spec.publishNotReadyAddress = true; // typo of publishNotReadyAddresses
     spec.ports = 'https';
     const errs = await schemaErrors(bad);
-    assert.ok(errs.some((e) => e.includes('unknown field /spec/publishNotReadyAddress')), errs.join('\n'));
-    assert.ok(errs.some((e) => e.includes('spec.ports') || e.includes('/spec/ports')), errs.join('\n'));
+    assert.ok(
+      errs.some((e) => e.includes('unknown field /spec/publishNotReadyAddress')),
+      errs.join('\n'),
+    );
+    assert.ok(
+      errs.some((e) => e.includes('spec.ports') || e.includes('/spec/ports')),
+      errs.join('\n'),
+    );
   });
 
   test('capabilities, host network, gobgpd API on the unix socket only', () => {
@@ -118,25 +163,44 @@ describe('helm chart', () => {
     (manager.securityContext as { capabilities: { add: string[] } }).capabilities.add.push('SYS_ADMIN');
     delete (podParts(objects).podSpec.securityContext as Record<string, unknown>).supplementalGroups;
     const v = containerViolations(objects, { managerAdd: ['NET_RAW'], gobgpdAdd: [] });
-    assert.ok(v.some((x) => x.includes('supplementalGroups must include')), v.join('\n'));
-    assert.ok(v.some((x) => x.includes('--api-hosts :50051 is not a unix socket')), v.join('\n'));
-    assert.ok(v.some((x) => x.includes('--pprof-disable missing')), v.join('\n'));
-    assert.ok(v.some((x) => x.includes('manager: capabilities.add')), v.join('\n'));
+    assert.ok(
+      v.some((x) => x.includes('supplementalGroups must include')),
+      v.join('\n'),
+    );
+    assert.ok(
+      v.some((x) => x.includes('--api-hosts :50051 is not a unix socket')),
+      v.join('\n'),
+    );
+    assert.ok(
+      v.some((x) => x.includes('--pprof-disable missing')),
+      v.join('\n'),
+    );
+    assert.ok(
+      v.some((x) => x.includes('manager: capabilities.add')),
+      v.join('\n'),
+    );
   });
 
   test('no Secret, certificate, key or cert Job in any variant', () => {
-    for (const [name, r] of rendered) assert.deepEqual(keyMaterialViolations(r.objects), [], `variant ${name}`);
+    for (const [name, r] of rendered)
+      assert.deepEqual(keyMaterialViolations(r.objects), [], `variant ${name}`);
     const withKey = structuredClone(variant('default').objects);
     const vwc = withKey.find((o) => o.kind === 'ValidatingWebhookConfiguration');
     assert.ok(vwc);
-    ((vwc.webhooks as Record<string, Record<string, unknown>>[])[0] as { clientConfig: Record<string, unknown> }).clientConfig.caBundle = 'LS0tLS1CRUdJTg==';
+    (
+      (vwc.webhooks as Record<string, Record<string, unknown>>[])[0] as {
+        clientConfig: Record<string, unknown>;
+      }
+    ).clientConfig.caBundle = 'LS0tLS1CRUdJTg==';
     assert.equal(keyMaterialViolations(withKey).length, 1);
   });
 
   test('webhooks: only our CRDs, explicit failurePolicy (Fail by default), through the webhook Service', () => {
     for (const [name, r] of rendered) assert.deepEqual(webhookViolations(r.objects), [], `variant ${name}`);
     const policies = (name: string): unknown[] =>
-      variant(name).objects.filter((o) => o.kind === 'ValidatingWebhookConfiguration').flatMap((o) => (o.webhooks as Record<string, unknown>[]).map((w) => w.failurePolicy));
+      variant(name)
+        .objects.filter((o) => o.kind === 'ValidatingWebhookConfiguration')
+        .flatMap((o) => (o.webhooks as Record<string, unknown>[]).map((w) => w.failurePolicy));
     assert.deepEqual(policies('default'), ['Fail', 'Fail', 'Fail']);
     assert.deepEqual(policies('ignore'), ['Ignore', 'Ignore', 'Ignore']);
     const core = structuredClone(variant('default').objects);
@@ -153,13 +217,23 @@ describe('helm chart', () => {
     assert.ok(cr);
     (cr.rules as unknown[]).push({ apiGroups: [''], resources: ['secrets'], verbs: ['list'] });
     const v = rbacViolations(wider);
-    assert.ok(v.some((x) => x.includes('grants more than expected: /secrets:list')), v.join('\n'));
-    assert.ok(v.some((x) => x.includes('Secrets must only be granted')), v.join('\n'));
+    assert.ok(
+      v.some((x) => x.includes('grants more than expected: /secrets:list')),
+      v.join('\n'),
+    );
+    assert.ok(
+      v.some((x) => x.includes('Secrets must only be granted')),
+      v.join('\n'),
+    );
   });
 
   test('workload shape: Deployment (2 replicas, distinct nodes, maxSurge 0, PDB) and DaemonSet', () => {
     for (const [name, r] of rendered) {
-      assert.deepEqual(workloadViolations(r.objects, name === 'daemonset' ? 'DaemonSet' : 'Deployment'), [], `variant ${name}`);
+      assert.deepEqual(
+        workloadViolations(r.objects, name === 'daemonset' ? 'DaemonSet' : 'Deployment'),
+        [],
+        `variant ${name}`,
+      );
     }
   });
 
@@ -169,14 +243,15 @@ describe('helm chart', () => {
     const svc = objects.find((o) => o.kind === 'Service' && o.metadata.name === 'openelb-metrics');
     assert.ok(sm && svc);
     const sel = (sm.spec as { selector: { matchLabels: Record<string, string> } }).selector.matchLabels;
-    for (const [k, v] of Object.entries(sel)) assert.equal(svc.metadata.labels?.[k], v, `ServiceMonitor selector ${k}`);
+    for (const [k, v] of Object.entries(sel))
+      assert.equal(svc.metadata.labels?.[k], v, `ServiceMonitor selector ${k}`);
     const port = (svc.spec as { ports: Record<string, unknown>[] }).ports[0];
     assert.equal(port?.targetPort, 'health');
     assert.equal((sm.spec as { endpoints: Record<string, unknown>[] }).endpoints[0]?.port, port?.name);
     assert.equal((svc.spec as Record<string, unknown>).clusterIP, 'None');
   });
 
-  test('dashboard.enabled ships the generated dashboard in a ConfigMap Grafana\'s sidecar picks up', () => {
+  test("dashboard.enabled ships the generated dashboard in a ConfigMap Grafana's sidecar picks up", () => {
     const cm = variant('dashboard').objects.find((o) => o.kind === 'ConfigMap');
     assert.ok(cm, 'no ConfigMap with dashboard.enabled=true');
     assert.equal(cm.metadata.name, 'openelb-dashboard');
@@ -184,11 +259,23 @@ describe('helm chart', () => {
     const body = (cm.data as Record<string, string>)['openelb.json'];
     assert.equal(body, readFileSync(join(CHART, 'dashboards/openelb.json'), 'utf8').trimEnd());
     assert.equal((JSON.parse(body ?? '') as { uid: string }).uid, 'openelb-ts');
-    const custom = parseObjects(helmTemplate(helm ?? 'helm', ['dashboard.enabled=true', 'dashboard.namespace=monitoring', 'dashboard.label=team_dashboard', 'dashboard.annotations.grafana_folder=Network']), 'helm template (dashboard options)').find((o) => o.kind === 'ConfigMap');
+    const custom = parseObjects(
+      helmTemplate(helm ?? 'helm', [
+        'dashboard.enabled=true',
+        'dashboard.namespace=monitoring',
+        'dashboard.label=team_dashboard',
+        'dashboard.annotations.grafana_folder=Network',
+      ]),
+      'helm template (dashboard options)',
+    ).find((o) => o.kind === 'ConfigMap');
     assert.equal(custom?.metadata.namespace, 'monitoring');
     assert.equal(custom?.metadata.labels?.team_dashboard, '1');
     assert.equal(custom?.metadata.annotations?.grafana_folder, 'Network');
-    assert.equal(variant('default').objects.find((o) => o.kind === 'ConfigMap'), undefined, 'the dashboard is opt-in');
+    assert.equal(
+      variant('default').objects.find((o) => o.kind === 'ConfigMap'),
+      undefined,
+      'the dashboard is opt-in',
+    );
   });
 
   test('values the chart must refuse', () => {
@@ -222,12 +309,28 @@ describe('helm chart', () => {
     const cases: { set: string[]; gracefulMs: number; drainMs: number; timeoutMs: number }[] = [
       { set: [], gracefulMs: 5_000, drainMs: 3_000, timeoutMs: 25_000 },
       // both raised as far as the default 30 s grace period allows
-      { set: ['manager.bgpGracefulShutdownSeconds=15', 'manager.bgpDrainSeconds=9'], gracefulMs: 15_000, drainMs: 9_000, timeoutMs: 25_000 },
+      {
+        set: ['manager.bgpGracefulShutdownSeconds=15', 'manager.bgpDrainSeconds=9'],
+        gracefulMs: 15_000,
+        drainMs: 9_000,
+        timeoutMs: 25_000,
+      },
       // raised past it, with the grace period
-      { set: ['manager.bgpGracefulShutdownSeconds=30', 'manager.bgpDrainSeconds=20', 'terminationGracePeriodSeconds=60'], gracefulMs: 30_000, drainMs: 20_000, timeoutMs: 55_000 },
+      {
+        set: [
+          'manager.bgpGracefulShutdownSeconds=30',
+          'manager.bgpDrainSeconds=20',
+          'terminationGracePeriodSeconds=60',
+        ],
+        gracefulMs: 30_000,
+        drainMs: 20_000,
+        timeoutMs: 55_000,
+      },
     ];
     for (const c of cases) {
-      const { manager } = podParts(parseObjects(helmTemplate(helm, c.set), `helm template --set ${c.set.join(',')}`));
+      const { manager } = podParts(
+        parseObjects(helmTemplate(helm, c.set), `helm template --set ${c.set.join(',')}`),
+      );
       const args = (manager.args ?? []) as string[];
       const env = { NODE_NAME: 'n1', POD_NAME: 'p1', POD_NAMESPACE: NAMESPACE };
       // a refusal throws ConfigError, naming the flags
@@ -247,9 +350,19 @@ describe('helm chart', () => {
     const knownEnv = new Set(FLAGS.map((f) => f.env));
     const { manager } = podParts(variant('default').objects);
     const unknown = [...flags(manager).keys()].filter((f) => !known.has(f));
-    assert.deepEqual(unknown, [], `the chart passes flags src/config.ts does not define: ${unknown.join(', ')}`);
-    const env = ((manager.env ?? []) as { name: string }[]).map((e) => e.name).filter((n) => !knownEnv.has(n));
-    assert.deepEqual(env, [], `the chart sets environment variables src/config.ts does not read: ${env.join(', ')}`);
+    assert.deepEqual(
+      unknown,
+      [],
+      `the chart passes flags src/config.ts does not define: ${unknown.join(', ')}`,
+    );
+    const env = ((manager.env ?? []) as { name: string }[])
+      .map((e) => e.name)
+      .filter((n) => !knownEnv.has(n));
+    assert.deepEqual(
+      env,
+      [],
+      `the chart sets environment variables src/config.ts does not read: ${env.join(', ')}`,
+    );
   });
 
   test('values.yaml documents DaemonSet mode and parses', () => {

@@ -16,7 +16,11 @@ interface Stage {
 function stages(dockerfile: string): Stage[] {
   const out: Stage[] = [];
   // Join continuation lines, drop comments.
-  const logical = dockerfile.replace(/\\\n/g, ' ').split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+  const logical = dockerfile
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
   for (const l of logical) {
     const m = /^FROM\s+(\S+)(?:\s+AS\s+(\S+))?$/i.exec(l);
     if (m) out.push({ from: m[1] ?? '', name: m[2] ?? '', lines: [] });
@@ -25,7 +29,11 @@ function stages(dockerfile: string): Stage[] {
   return out;
 }
 
-const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string; bin: Record<string, string>; scripts: Record<string, string> };
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+  version: string;
+  bin: Record<string, string>;
+  scripts: Record<string, string>;
+};
 const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
 
 describe('Dockerfile', () => {
@@ -37,9 +45,16 @@ describe('Dockerfile', () => {
   };
 
   test('build → rootfs stages → gobgpd and manager FROM scratch (the manager is the default, last target)', () => {
-    assert.deepEqual(all.map((s) => s.name), ['build', 'node-rootfs', 'gobgpd-rootfs', 'gobgpd', 'manager']);
+    assert.deepEqual(
+      all.map((s) => s.name),
+      ['build', 'node-rootfs', 'gobgpd-rootfs', 'gobgpd', 'manager'],
+    );
     assert.match(byName('build').from, /^node:\$\{NODE_VERSION\}-bookworm$/);
-    assert.match(byName('node-rootfs').from, /^node:\$\{NODE_VERSION\}-bookworm$/, 'node from the base the build already has');
+    assert.match(
+      byName('node-rootfs').from,
+      /^node:\$\{NODE_VERSION\}-bookworm$/,
+      'node from the base the build already has',
+    );
     assert.equal(byName('gobgpd-rootfs').from, 'debian:bookworm-slim');
     assert.equal(byName('gobgpd').from, 'scratch');
     assert.equal(byName('manager').from, 'scratch');
@@ -57,7 +72,8 @@ describe('Dockerfile', () => {
     assert.match(pkg.scripts['build:prod'] ?? '', /npm run build\b/);
     // Everything the build stage copies before `COPY . .` must exist (and not be dockerignored).
     for (const m of build.matchAll(/^COPY\s+(?!--from)(.+)\s+\S+$/gm)) {
-      for (const src of (m[1] ?? '').split(/\s+/)) if (src !== '.') assert.ok(existsSync(join(ROOT, src)), `COPY source ${src} missing`);
+      for (const src of (m[1] ?? '').split(/\s+/))
+        if (src !== '.') assert.ok(existsSync(join(ROOT, src)), `COPY source ${src} missing`);
     }
   });
 
@@ -68,13 +84,16 @@ describe('Dockerfile', () => {
 
   test('the runtime gets node and its libraries, dist/, production node_modules, the protos and the addon, and starts the package bin', () => {
     const build = byName('build').lines.join('\n');
-    for (const part of ['dist', 'node_modules', 'proto', 'package.json']) assert.match(build, new RegExp(`cp -r [^\\n]*\\b${part}\\b`), `${part} not staged`);
+    for (const part of ['dist', 'node_modules', 'proto', 'package.json'])
+      assert.match(build, new RegExp(`cp -r [^\\n]*\\b${part}\\b`), `${part} not staged`);
     assert.match(build, /src\/layer2\/native\/build\/Release\/afpacket\.node/);
     assert.ok(existsSync(join(ROOT, 'proto/gobgp.proto')), 'proto/gobgp.proto is loaded at run time');
     // The addon is loaded from that path by some module of src/ (wherever it lives): the image ships it there.
     const loaders = (readdirSync(join(ROOT, 'src'), { recursive: true, encoding: 'utf8' }) as string[])
       .filter((f) => f.endsWith('.ts'))
-      .filter((f) => /native\/build\/Release\/afpacket\.node/.test(readFileSync(join(ROOT, 'src', f), 'utf8')));
+      .filter((f) =>
+        /native\/build\/Release\/afpacket\.node/.test(readFileSync(join(ROOT, 'src', f), 'utf8')),
+      );
     assert.ok(loaders.length > 0, 'no module of src/ loads native/build/Release/afpacket.node');
     assert.match(byName('node-rootfs').lines.join('\n'), /rootfs\.sh \/rootfs \/usr\/local\/bin\/node\b/);
     const manager = byName('manager').lines.join('\n');
@@ -86,12 +105,13 @@ describe('Dockerfile', () => {
     assert.doesNotMatch(manager, /^USER /m, 'runs as root with only NET_RAW (see the chart)');
   });
 
-  test('the gobgpd image is Debian\'s package plus what the chart\'s command and probes run, unprivileged, API on the unix socket', () => {
+  test("the gobgpd image is Debian's package plus what the chart's command and probes run, unprivileged, API on the unix socket", () => {
     const root = byName('gobgpd-rootfs').lines.join('\n');
     assert.match(root, /apt-get install -y --no-install-recommends gobgpd/);
     assert.match(root, /rm -rf \/var\/lib\/apt\/lists/);
     const files = /rootfs\.sh \/rootfs ([^&]+)/.exec(root)?.[1]?.trim().split(/\s+/) ?? [];
-    for (const f of ['/usr/bin/gobgpd', '/bin/sh', '/usr/bin/rm', '/usr/bin/date', '/usr/bin/stat']) assert.ok(files.includes(f), `gobgpd image lacks ${f}`);
+    for (const f of ['/usr/bin/gobgpd', '/bin/sh', '/usr/bin/rm', '/usr/bin/date', '/usr/bin/stat'])
+      assert.ok(files.includes(f), `gobgpd image lacks ${f}`);
     const g = byName('gobgpd').lines.join('\n');
     assert.match(g, /COPY --from=gobgpd-rootfs \/rootfs\/ \//);
     assert.match(g, /^USER 65532:65532$/m);
@@ -100,9 +120,13 @@ describe('Dockerfile', () => {
   });
 
   test('.dockerignore keeps host builds and tools out', () => {
-    const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
-    for (const p of ['node_modules', 'dist', '**/build', '.tools', '.git']) assert.ok(ignored.includes(p), `.dockerignore lacks ${p}`);
-    for (const p of ['src', 'proto', 'scripts', 'scripts/images', 'package.json', 'package-lock.json']) assert.ok(!ignored.includes(p), `.dockerignore must not drop ${p}`);
+    const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim());
+    for (const p of ['node_modules', 'dist', '**/build', '.tools', '.git'])
+      assert.ok(ignored.includes(p), `.dockerignore lacks ${p}`);
+    for (const p of ['src', 'proto', 'scripts', 'scripts/images', 'package.json', 'package-lock.json'])
+      assert.ok(!ignored.includes(p), `.dockerignore must not drop ${p}`);
   });
 });
 
@@ -132,7 +156,10 @@ describe('build:prod output', () => {
     const { manager } = podParts(parseObjects(helmTemplate(requireHelm(), []), 'helm template'));
     const chartFlags = [...flags(manager).keys()];
     const chartEnv = ((manager.env ?? []) as { name: string }[]).map((e) => e.name);
-    assert.ok(chartFlags.length > 0 && chartEnv.length > 0, 'the chart gives the manager flags and environment');
+    assert.ok(
+      chartFlags.length > 0 && chartEnv.length > 0,
+      'the chart gives the manager flags and environment',
+    );
     for (const f of chartFlags) assert.ok(help.stdout.includes(f), `--help does not mention ${f}`);
     for (const e of chartEnv) assert.ok(help.stdout.includes(e), `--help does not mention ${e}`);
   });

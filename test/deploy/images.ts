@@ -79,7 +79,8 @@ export function hostTlsLeftovers(root: string): string[] {
     const size = statSync(path).size;
     if (needles.length === 0 && size !== bundle?.length) continue;
     const content = readFileSync(path);
-    if (bundle && size === bundle.length && createHash('sha256').update(content).digest('hex') === bundleSum) found.push(`${rel} (the host CA bundle)`);
+    if (bundle && size === bundle.length && createHash('sha256').update(content).digest('hex') === bundleSum)
+      found.push(`${rel} (the host CA bundle)`);
     else if (needles.some((n) => content.includes(n))) found.push(`${rel} (a CA certificate the host added)`);
   }
   return found;

@@ -5,10 +5,20 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
-import { CHART, MANIFEST, NAMESPACE, objectName, parseObjects, requireHelm, requireYamllint, ROOT, run, YAMLLINT_CONFIG } from './render.ts';
+import {
+  CHART,
+  MANIFEST,
+  NAMESPACE,
+  objectName,
+  parseObjects,
+  requireHelm,
+  requireYamllint,
+  ROOT,
+  run,
+  YAMLLINT_CONFIG,
+} from './render.ts';
 import { schemaErrors } from './validate.ts';
 import { keyMaterialViolations, rbacViolations, webhookViolations, workloadViolations } from './policy.ts';
-
 
 describe('deploy/openelb.yaml', () => {
   const objects = parseObjects(readFileSync(MANIFEST, 'utf8'), 'deploy/openelb.yaml');
@@ -20,12 +30,20 @@ describe('deploy/openelb.yaml', () => {
   });
 
   test('the chart ships exactly the CRDs of deploy/crds/', () => {
-    const src = readdirSync(join(ROOT, 'deploy/crds')).filter((f) => f.endsWith('.yaml')).sort();
-    const copy = readdirSync(join(CHART, 'crds')).filter((f) => f.endsWith('.yaml')).sort();
+    const src = readdirSync(join(ROOT, 'deploy/crds'))
+      .filter((f) => f.endsWith('.yaml'))
+      .sort();
+    const copy = readdirSync(join(CHART, 'crds'))
+      .filter((f) => f.endsWith('.yaml'))
+      .sort();
     assert.deepEqual(copy, src, 'run npm run render:manifest');
     for (const f of src) {
-      const same = readFileSync(join(CHART, 'crds', f), 'utf8') === readFileSync(join(ROOT, 'deploy/crds', f), 'utf8');
-      assert.ok(same, `deploy/charts/openelb/crds/${f} differs from deploy/crds/${f}; run npm run render:manifest`);
+      const same =
+        readFileSync(join(CHART, 'crds', f), 'utf8') === readFileSync(join(ROOT, 'deploy/crds', f), 'utf8');
+      assert.ok(
+        same,
+        `deploy/charts/openelb/crds/${f} differs from deploy/crds/${f}; run npm run render:manifest`,
+      );
     }
   });
 
@@ -35,8 +53,14 @@ describe('deploy/openelb.yaml', () => {
     assert.equal(ns?.metadata.name, NAMESPACE);
     assert.equal(ns?.metadata.labels?.['pod-security.kubernetes.io/enforce'], 'privileged');
     const crds = rest.slice(0, 3);
-    assert.deepEqual(crds.map((o) => o.kind), ['CustomResourceDefinition', 'CustomResourceDefinition', 'CustomResourceDefinition']);
-    assert.deepEqual(crds.map((o) => o.metadata.name).sort(), ['bgpconfs', 'bgppeers', 'eips'].map((p) => `${p}.network.kubesphere.io`));
+    assert.deepEqual(
+      crds.map((o) => o.kind),
+      ['CustomResourceDefinition', 'CustomResourceDefinition', 'CustomResourceDefinition'],
+    );
+    assert.deepEqual(
+      crds.map((o) => o.metadata.name).sort(),
+      ['bgpconfs', 'bgppeers', 'eips'].map((p) => `${p}.network.kubesphere.io`),
+    );
     assert.ok(rest.slice(3).every((o) => o.kind !== 'CustomResourceDefinition' && o.kind !== 'Namespace'));
   });
 

@@ -24,7 +24,11 @@ export const RBAC_EXPECTED: Readonly<Record<'ClusterRole' | 'Role', readonly str
     ...grants('', ['nodes'], ['get', 'list', 'watch']),
     ...grants('', ['namespaces'], ['list', 'watch']),
     ...grants('', ['events'], ['create', 'patch']),
-    ...grants('admissionregistration.k8s.io', ['validatingwebhookconfigurations[openelb-admission]'], ['get', 'patch']),
+    ...grants(
+      'admissionregistration.k8s.io',
+      ['validatingwebhookconfigurations[openelb-admission]'],
+      ['get', 'patch'],
+    ),
     ...grants(
       'apiextensions.k8s.io',
       OUR_RESOURCES.map((r) => `customresourcedefinitions[${r}.${GROUP}]`),
@@ -78,7 +82,9 @@ export function rbacViolations(objects: readonly KubeObject[]): string[] {
   for (const kind of ['ClusterRole', 'Role'] as const) {
     const roles = objects.filter((o) => o.kind === kind);
     if (roles.length !== 1 || roles[0]?.metadata.name !== WORKLOAD_NAME) {
-      v.push(`expected exactly one ${kind} ${WORKLOAD_NAME}, found ${roles.map(objectName).join(', ') || 'none'}`);
+      v.push(
+        `expected exactly one ${kind} ${WORKLOAD_NAME}, found ${roles.map(objectName).join(', ') || 'none'}`,
+      );
       continue;
     }
     const got = flattenRules(roles[0]);
@@ -91,14 +97,21 @@ export function rbacViolations(objects: readonly KubeObject[]): string[] {
     if (got.some((g) => g.includes('*'))) v.push(`${kind} uses a wildcard`);
   }
   for (const o of objects.filter((x) => x.kind === 'ClusterRole')) {
-    if (flattenRules(o).some((g) => g.startsWith('/secrets'))) v.push(`${objectName(o)}: Secrets must only be granted in ${NAMESPACE}`);
+    if (flattenRules(o).some((g) => g.startsWith('/secrets')))
+      v.push(`${objectName(o)}: Secrets must only be granted in ${NAMESPACE}`);
   }
   for (const b of objects.filter((o) => o.kind === 'ClusterRoleBinding' || o.kind === 'RoleBinding')) {
     const roleRef = rec(b.roleRef);
     const subjects = list(b.subjects).map(rec);
     const wantKind = b.kind === 'ClusterRoleBinding' ? 'ClusterRole' : 'Role';
-    if (roleRef.kind !== wantKind || roleRef.name !== WORKLOAD_NAME) v.push(`${objectName(b)}: must bind ${wantKind} ${WORKLOAD_NAME}`);
-    if (subjects.length !== 1 || subjects[0]?.kind !== 'ServiceAccount' || subjects[0]?.name !== WORKLOAD_NAME || subjects[0]?.namespace !== NAMESPACE) {
+    if (roleRef.kind !== wantKind || roleRef.name !== WORKLOAD_NAME)
+      v.push(`${objectName(b)}: must bind ${wantKind} ${WORKLOAD_NAME}`);
+    if (
+      subjects.length !== 1 ||
+      subjects[0]?.kind !== 'ServiceAccount' ||
+      subjects[0]?.name !== WORKLOAD_NAME ||
+      subjects[0]?.namespace !== NAMESPACE
+    ) {
       v.push(`${objectName(b)}: must bind only ServiceAccount ${NAMESPACE}/${WORKLOAD_NAME}`);
     }
   }
@@ -115,7 +128,8 @@ export interface PodParts {
 
 export function podParts(objects: readonly KubeObject[]): PodParts {
   const workloads = objects.filter((o) => o.kind === 'Deployment' || o.kind === 'DaemonSet');
-  if (workloads.length !== 1 || !workloads[0]) throw new Error(`expected one Deployment or DaemonSet, found ${workloads.length}`);
+  if (workloads.length !== 1 || !workloads[0])
+    throw new Error(`expected one Deployment or DaemonSet, found ${workloads.length}`);
   const workload = workloads[0];
   const template = rec(rec(workload.spec).template);
   const podSpec = rec(template.spec);
@@ -124,7 +138,13 @@ export function podParts(objects: readonly KubeObject[]): PodParts {
   const manager = containers.find((c) => c.name === 'manager');
   const gobgpd = inits.find((c) => c.name === 'gobgpd') ?? containers.find((c) => c.name === 'gobgpd');
   if (!manager || !gobgpd) throw new Error(`${objectName(workload)}: needs containers manager and gobgpd`);
-  return { workload, podSpec, podLabels: rec(rec(template.metadata).labels) as Record<string, string>, manager, gobgpd };
+  return {
+    workload,
+    podSpec,
+    podLabels: rec(rec(template.metadata).labels) as Record<string, string>,
+    manager,
+    gobgpd,
+  };
 }
 
 /** `--flag=value` and `--flag value` pairs of a container's args (and the command after `exec`). */
@@ -157,10 +177,13 @@ export function containerViolations(objects: readonly KubeObject[], want: Capabi
   const v: string[] = [];
   const { podSpec, manager, gobgpd } = podParts(objects);
   if (podSpec.hostNetwork !== true) v.push('pod: hostNetwork must be true');
-  if (podSpec.dnsPolicy !== 'ClusterFirstWithHostNet') v.push('pod: dnsPolicy must be ClusterFirstWithHostNet with hostNetwork');
+  if (podSpec.dnsPolicy !== 'ClusterFirstWithHostNet')
+    v.push('pod: dnsPolicy must be ClusterFirstWithHostNet with hostNetwork');
   if (podSpec.hostPID === true || podSpec.hostIPC === true) v.push('pod: no hostPID/hostIPC');
-  if (rec(rec(podSpec.securityContext).seccompProfile).type !== 'RuntimeDefault') v.push('pod: seccompProfile RuntimeDefault');
-  if (podSpec.serviceAccountName !== WORKLOAD_NAME) v.push(`pod: serviceAccountName must be ${WORKLOAD_NAME}`);
+  if (rec(rec(podSpec.securityContext).seccompProfile).type !== 'RuntimeDefault')
+    v.push('pod: seccompProfile RuntimeDefault');
+  if (podSpec.serviceAccountName !== WORKLOAD_NAME)
+    v.push(`pod: serviceAccountName must be ${WORKLOAD_NAME}`);
 
   for (const [name, c, add] of [
     ['manager', manager, want.managerAdd],
@@ -168,53 +191,75 @@ export function containerViolations(objects: readonly KubeObject[], want: Capabi
   ] as const) {
     const sc = rec(c.securityContext);
     const k = caps(c);
-    if (k.drop.join() !== 'ALL') v.push(`${name}: capabilities.drop must be [ALL], is [${k.drop.join(', ')}]`);
-    if (k.add.join() !== [...add].sort().join()) v.push(`${name}: capabilities.add must be [${add.join(', ')}], is [${k.add.join(', ')}]`);
+    if (k.drop.join() !== 'ALL')
+      v.push(`${name}: capabilities.drop must be [ALL], is [${k.drop.join(', ')}]`);
+    if (k.add.join() !== [...add].sort().join())
+      v.push(`${name}: capabilities.add must be [${add.join(', ')}], is [${k.add.join(', ')}]`);
     if (sc.privileged !== false) v.push(`${name}: privileged must be false`);
     if (sc.allowPrivilegeEscalation !== false) v.push(`${name}: allowPrivilegeEscalation must be false`);
     if (sc.readOnlyRootFilesystem !== true) v.push(`${name}: readOnlyRootFilesystem must be true`);
     const res = rec(c.resources);
-    if (!rec(res.requests).cpu || !rec(res.requests).memory || !rec(res.limits).memory) v.push(`${name}: resources need cpu/memory requests and a memory limit`);
+    if (!rec(res.requests).cpu || !rec(res.requests).memory || !rec(res.limits).memory)
+      v.push(`${name}: resources need cpu/memory requests and a memory limit`);
     const image = typeof c.image === 'string' ? c.image : '';
-    if (!/:[^/:]+$/.test(image) || /:(latest|master)$/.test(image)) v.push(`${name}: image "${image}" needs a pinned tag`);
+    if (!/:[^/:]+$/.test(image) || /:(latest|master)$/.test(image))
+      v.push(`${name}: image "${image}" needs a pinned tag`);
     const mounts = list(c.volumeMounts).map(rec);
-    if (!mounts.some((m) => m.name === 'run' && m.mountPath === RUN_DIR)) v.push(`${name}: must mount the shared volume "run" at ${RUN_DIR}`);
+    if (!mounts.some((m) => m.name === 'run' && m.mountPath === RUN_DIR))
+      v.push(`${name}: must mount the shared volume "run" at ${RUN_DIR}`);
   }
   // An unprivileged gobgpd runs as non-root; root only to bind a port below 1024.
   const gsc = rec(gobgpd.securityContext);
-  if (want.gobgpdAdd.length === 0 && (gsc.runAsNonRoot !== true || gsc.runAsUser === 0)) v.push('gobgpd: must run as non-root when it needs no capability');
+  if (want.gobgpdAdd.length === 0 && (gsc.runAsNonRoot !== true || gsc.runAsUser === 0))
+    v.push('gobgpd: must run as non-root when it needs no capability');
   // The manager (root without CAP_DAC_OVERRIDE) needs write permission on gobgpd's socket: the same
   // user, or gobgpd's group as a supplemental group plus a group-writable umask.
   const msc = rec(manager.securityContext);
   if (gsc.runAsUser !== msc.runAsUser) {
     const groups = list(rec(podSpec.securityContext).supplementalGroups);
-    if (!groups.includes(gsc.runAsGroup)) v.push("pod: supplementalGroups must include gobgpd's runAsGroup so the manager can use its socket");
+    if (!groups.includes(gsc.runAsGroup))
+      v.push("pod: supplementalGroups must include gobgpd's runAsGroup so the manager can use its socket");
     const umask = /\bumask ([0-7]{3,4})\b/.exec(strs(gobgpd.command).join(' '))?.[1];
-    if (umask === undefined || (parseInt(umask, 8) & 0o020) !== 0) v.push('gobgpd: its command must set a umask that leaves the socket group-writable');
+    if (umask === undefined || (parseInt(umask, 8) & 0o020) !== 0)
+      v.push('gobgpd: its command must set a umask that leaves the socket group-writable');
   }
 
-  const run = list(podSpec.volumes).map(rec).find((vol) => vol.name === 'run');
+  const run = list(podSpec.volumes)
+    .map(rec)
+    .find((vol) => vol.name === 'run');
   if (!run || !isRecord(run.emptyDir)) v.push('pod: volume "run" must be an emptyDir');
-  if (list(podSpec.volumes).map(rec).some((vol) => vol.hostPath !== undefined)) v.push('pod: no hostPath volumes');
+  if (
+    list(podSpec.volumes)
+      .map(rec)
+      .some((vol) => vol.hostPath !== undefined)
+  )
+    v.push('pod: no hostPath volumes');
 
   // gobgpd: gRPC only on the unix socket in the shared volume, pprof off, no config file.
   const gf = flags(gobgpd);
   const apiHosts = (gf.get('--api-hosts') ?? []).flatMap((h) => h.split(','));
-  if (apiHosts.length === 0) v.push('gobgpd: --api-hosts must be set (its default is :50051 on every interface)');
-  for (const h of apiHosts) if (!h.startsWith(`unix://${RUN_DIR}/`)) v.push(`gobgpd: --api-hosts ${h} is not a unix socket in ${RUN_DIR}`);
-  if (!gf.has('--pprof-disable')) v.push('gobgpd: --pprof-disable missing (pprof listens on localhost:6060 by default)');
-  for (const f of ['--pprof-host', '-f', '--config-file', '--tls']) if (gf.has(f)) v.push(`gobgpd: ${f} must not be set`);
+  if (apiHosts.length === 0)
+    v.push('gobgpd: --api-hosts must be set (its default is :50051 on every interface)');
+  for (const h of apiHosts)
+    if (!h.startsWith(`unix://${RUN_DIR}/`))
+      v.push(`gobgpd: --api-hosts ${h} is not a unix socket in ${RUN_DIR}`);
+  if (!gf.has('--pprof-disable'))
+    v.push('gobgpd: --pprof-disable missing (pprof listens on localhost:6060 by default)');
+  for (const f of ['--pprof-host', '-f', '--config-file', '--tls'])
+    if (gf.has(f)) v.push(`gobgpd: ${f} must not be set`);
   const gobgpdPorts = list(gobgpd.ports).map(rec);
   if (gobgpdPorts.some((p) => p.name !== 'bgp')) v.push('gobgpd: the only port it may expose is bgp');
 
   // The manager talks to that socket, writes the heartbeat the gobgpd liveness probe reads.
   const mf = flags(manager);
   const socket = apiHosts[0]?.replace(/^unix:\/\//, '');
-  if ((mf.get('--gobgp-socket') ?? [])[0] !== socket) v.push(`manager: --gobgp-socket must be gobgpd's socket ${socket ?? '?'}`);
+  if ((mf.get('--gobgp-socket') ?? [])[0] !== socket)
+    v.push(`manager: --gobgp-socket must be gobgpd's socket ${socket ?? '?'}`);
   const heartbeat = (mf.get('--heartbeat-file') ?? [])[0];
   if (!heartbeat?.startsWith(`${RUN_DIR}/`)) v.push(`manager: --heartbeat-file must be in ${RUN_DIR}`);
   const live = strs(rec(rec(gobgpd.livenessProbe).exec).command).join(' ');
-  if (!heartbeat || !live.includes(heartbeat)) v.push('gobgpd: livenessProbe must test the manager heartbeat file');
+  if (!heartbeat || !live.includes(heartbeat))
+    v.push('gobgpd: livenessProbe must test the manager heartbeat file');
   for (const [name, c] of [
     ['manager', manager],
     ['gobgpd', gobgpd],
@@ -235,7 +280,8 @@ export function keyMaterialViolations(objects: readonly KubeObject[]): string[] 
   const v: string[] = [];
   for (const o of objects) {
     const name = objectName(o);
-    if (['Secret', 'Job', 'CronJob', 'CertificateSigningRequest'].includes(o.kind)) v.push(`${name}: no ${o.kind} may be rendered`);
+    if (['Secret', 'Job', 'CronJob', 'CertificateSigningRequest'].includes(o.kind))
+      v.push(`${name}: no ${o.kind} may be rendered`);
     for (const [path, s] of strings(o)) {
       if (/-----BEGIN [A-Z ]*(PRIVATE KEY|CERTIFICATE)-----/.test(s)) v.push(`${name}${path}: PEM material`);
     }
@@ -250,26 +296,33 @@ export function keyMaterialViolations(objects: readonly KubeObject[]): string[] 
 /** Webhooks: only our CRDs, only through our Service, never on core objects. */
 export function webhookViolations(objects: readonly KubeObject[]): string[] {
   const v: string[] = [];
-  if (objects.some((o) => o.kind === 'MutatingWebhookConfiguration')) v.push('no MutatingWebhookConfiguration may be rendered');
+  if (objects.some((o) => o.kind === 'MutatingWebhookConfiguration'))
+    v.push('no MutatingWebhookConfiguration may be rendered');
   const vwcs = objects.filter((o) => o.kind === 'ValidatingWebhookConfiguration');
-  if (vwcs.length !== 1 || vwcs[0]?.metadata.name !== 'openelb-admission') v.push('expected exactly one ValidatingWebhookConfiguration openelb-admission');
+  if (vwcs.length !== 1 || vwcs[0]?.metadata.name !== 'openelb-admission')
+    v.push('expected exactly one ValidatingWebhookConfiguration openelb-admission');
   for (const o of vwcs) {
     for (const w of list(o.webhooks).map(rec)) {
       const wn = `${objectName(o)} webhook ${String(w.name)}`;
       // failurePolicy defaults to Fail in admissionregistration/v1: it must be spelled out.
-      if (w.failurePolicy !== 'Fail' && w.failurePolicy !== 'Ignore') v.push(`${wn}: failurePolicy must be explicit`);
+      if (w.failurePolicy !== 'Fail' && w.failurePolicy !== 'Ignore')
+        v.push(`${wn}: failurePolicy must be explicit`);
       if (w.sideEffects !== 'None') v.push(`${wn}: sideEffects must be None`);
       const svc = rec(rec(w.clientConfig).service);
       if (rec(w.clientConfig).url !== undefined) v.push(`${wn}: must use the Service, not a URL`);
-      if (svc.name !== WEBHOOK_SERVICE || svc.namespace !== NAMESPACE || svc.port !== 443) v.push(`${wn}: must call ${NAMESPACE}/${WEBHOOK_SERVICE}:443`);
+      if (svc.name !== WEBHOOK_SERVICE || svc.namespace !== NAMESPACE || svc.port !== 443)
+        v.push(`${wn}: must call ${NAMESPACE}/${WEBHOOK_SERVICE}:443`);
       const rules = list(w.rules).map(rec);
       if (rules.length === 0) v.push(`${wn}: no rules`);
       for (const r of rules) {
         const groups = strs(r.apiGroups);
         const resources = strs(r.resources);
-        if (groups.length !== 1 || groups[0] !== GROUP) v.push(`${wn}: may only match ${GROUP}, matches [${groups.join(', ')}]`);
-        if (resources.length === 0 || resources.some((x) => !OUR_RESOURCES.includes(x))) v.push(`${wn}: may only match ${OUR_RESOURCES.join('/')}`);
-        if (strs(r.operations).some((op) => op === '*' || op === 'DELETE' || op === 'CONNECT')) v.push(`${wn}: validates only CREATE/UPDATE`);
+        if (groups.length !== 1 || groups[0] !== GROUP)
+          v.push(`${wn}: may only match ${GROUP}, matches [${groups.join(', ')}]`);
+        if (resources.length === 0 || resources.some((x) => !OUR_RESOURCES.includes(x)))
+          v.push(`${wn}: may only match ${OUR_RESOURCES.join('/')}`);
+        if (strs(r.operations).some((op) => op === '*' || op === 'DELETE' || op === 'CONNECT'))
+          v.push(`${wn}: validates only CREATE/UPDATE`);
       }
     }
   }
@@ -278,7 +331,11 @@ export function webhookViolations(objects: readonly KubeObject[]): string[] {
     if (conv.strategy !== 'Webhook') continue;
     const cc = rec(rec(conv.webhook).clientConfig);
     const svc = rec(cc.service);
-    if (svc.name !== WEBHOOK_SERVICE || svc.namespace !== NAMESPACE || (svc.port !== undefined && svc.port !== 443)) {
+    if (
+      svc.name !== WEBHOOK_SERVICE ||
+      svc.namespace !== NAMESPACE ||
+      (svc.port !== undefined && svc.port !== 443)
+    ) {
       v.push(`${objectName(crd)}: conversion webhook must call ${NAMESPACE}/${WEBHOOK_SERVICE}:443`);
     }
   }
@@ -286,10 +343,13 @@ export function webhookViolations(objects: readonly KubeObject[]): string[] {
   if (!service) v.push(`Service ${WEBHOOK_SERVICE} missing`);
   else {
     const spec = rec(service.spec);
-    if (spec.publishNotReadyAddresses !== true) v.push(`Service ${WEBHOOK_SERVICE}: publishNotReadyAddresses must be true`);
+    if (spec.publishNotReadyAddresses !== true)
+      v.push(`Service ${WEBHOOK_SERVICE}: publishNotReadyAddresses must be true`);
     const ports = list(spec.ports).map(rec);
     const { manager } = podParts(objects);
-    const webhookPort = list(manager.ports).map(rec).find((p) => p.name === 'webhook');
+    const webhookPort = list(manager.ports)
+      .map(rec)
+      .find((p) => p.name === 'webhook');
     if (ports.length !== 1 || ports[0]?.port !== 443 || ports[0]?.targetPort !== 'webhook' || !webhookPort) {
       v.push(`Service ${WEBHOOK_SERVICE}: must forward 443 to the manager's named port "webhook"`);
     }
@@ -303,37 +363,59 @@ function matches(selector: Record<string, unknown>, labels: Record<string, strin
 }
 
 /** Shape of the workload: replicas, rollout, anti-affinity, selectors, PDB. */
-export function workloadViolations(objects: readonly KubeObject[], mode: 'Deployment' | 'DaemonSet'): string[] {
+export function workloadViolations(
+  objects: readonly KubeObject[],
+  mode: 'Deployment' | 'DaemonSet',
+): string[] {
   const v: string[] = [];
   const { workload, podSpec, podLabels } = podParts(objects);
   const spec = rec(workload.spec);
   if (workload.kind !== mode) v.push(`workload must be a ${mode}, is a ${workload.kind}`);
-  if (workload.metadata.name !== WORKLOAD_NAME || workload.metadata.namespace !== NAMESPACE) v.push(`workload must be ${NAMESPACE}/${WORKLOAD_NAME}`);
+  if (workload.metadata.name !== WORKLOAD_NAME || workload.metadata.namespace !== NAMESPACE)
+    v.push(`workload must be ${NAMESPACE}/${WORKLOAD_NAME}`);
   const selector = rec(spec.selector);
   if (!matches(selector, podLabels)) v.push('workload selector must match the pod labels');
   for (const k of Object.keys(rec(selector.matchLabels))) {
-    if (k === 'app.kubernetes.io/version' || k === 'helm.sh/chart') v.push(`selector must not use the changing label ${k}`);
+    if (k === 'app.kubernetes.io/version' || k === 'helm.sh/chart')
+      v.push(`selector must not use the changing label ${k}`);
   }
-  if (!(typeof spec.minReadySeconds === 'number' && spec.minReadySeconds > 0)) v.push('minReadySeconds must be > 0');
-  if (typeof podSpec.priorityClassName !== 'string' || podSpec.priorityClassName === '') v.push('priorityClassName must be set by default');
+  if (!(typeof spec.minReadySeconds === 'number' && spec.minReadySeconds > 0))
+    v.push('minReadySeconds must be > 0');
+  if (typeof podSpec.priorityClassName !== 'string' || podSpec.priorityClassName === '')
+    v.push('priorityClassName must be set by default');
   const rolling = rec(rec(mode === 'Deployment' ? spec.strategy : spec.updateStrategy).rollingUpdate);
-  if (rolling.maxSurge !== 0 || rolling.maxUnavailable !== 1) v.push('rolling update must be maxSurge 0, maxUnavailable 1');
+  if (rolling.maxSurge !== 0 || rolling.maxUnavailable !== 1)
+    v.push('rolling update must be maxSurge 0, maxUnavailable 1');
   const pdbs = objects.filter((o) => o.kind === 'PodDisruptionBudget');
   if (mode === 'Deployment') {
     if (spec.replicas !== 2) v.push(`replicas must default to 2, is ${String(spec.replicas)}`);
-    const anti = list(rec(rec(podSpec.affinity).podAntiAffinity).requiredDuringSchedulingIgnoredDuringExecution).map(rec);
-    if (!anti.some((t) => t.topologyKey === 'kubernetes.io/hostname' && matches(rec(t.labelSelector), podLabels))) {
+    const anti = list(
+      rec(rec(podSpec.affinity).podAntiAffinity).requiredDuringSchedulingIgnoredDuringExecution,
+    ).map(rec);
+    if (
+      !anti.some(
+        (t) => t.topologyKey === 'kubernetes.io/hostname' && matches(rec(t.labelSelector), podLabels),
+      )
+    ) {
       v.push('replicas need a required pod anti-affinity on kubernetes.io/hostname');
     }
-    if (pdbs.length !== 1 || !pdbs[0] || !matches(rec(rec(pdbs[0].spec).selector), podLabels)) v.push('one PodDisruptionBudget selecting the pods');
+    if (pdbs.length !== 1 || !pdbs[0] || !matches(rec(rec(pdbs[0].spec).selector), podLabels))
+      v.push('one PodDisruptionBudget selecting the pods');
   } else {
     if (spec.replicas !== undefined) v.push('a DaemonSet has no replicas');
     if (pdbs.length !== 0) v.push('no PodDisruptionBudget in DaemonSet mode');
   }
   for (const o of objects) {
-    const namespaced = !['Namespace', 'CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding', 'ValidatingWebhookConfiguration'].includes(o.kind);
+    const namespaced = ![
+      'Namespace',
+      'CustomResourceDefinition',
+      'ClusterRole',
+      'ClusterRoleBinding',
+      'ValidatingWebhookConfiguration',
+    ].includes(o.kind);
     if (namespaced && o.metadata.namespace !== NAMESPACE) v.push(`${objectName(o)}: must be in ${NAMESPACE}`);
-    if (!namespaced && o.metadata.namespace !== undefined) v.push(`${objectName(o)}: cluster-scoped, must have no namespace`);
+    if (!namespaced && o.metadata.namespace !== undefined)
+      v.push(`${objectName(o)}: cluster-scoped, must have no namespace`);
   }
   return v;
 }

@@ -15,7 +15,12 @@ export const YAMLLINT_CONFIG = join(ROOT, 'test/deploy/.yamllint');
 export interface KubeObject {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
   [field: string]: unknown;
 }
 
@@ -70,7 +75,11 @@ export interface RunResult {
   stderr: string;
 }
 
-export function run(cmd: string, args: readonly string[], opts: { input?: string; timeoutMs?: number; cwd?: string } = {}): RunResult {
+export function run(
+  cmd: string,
+  args: readonly string[],
+  opts: { input?: string; timeoutMs?: number; cwd?: string } = {},
+): RunResult {
   const r = spawnSync(cmd, args, {
     cwd: opts.cwd ?? ROOT,
     encoding: 'utf8',
@@ -95,9 +104,14 @@ export function parseObjects(text: string, source: string): KubeObject[] {
   const out: KubeObject[] = [];
   for (const doc of yaml.loadAll(text)) {
     if (doc === null || doc === undefined) continue;
-    if (typeof doc !== 'object' || Array.isArray(doc)) throw new Error(`${source}: a document is not a mapping`);
+    if (typeof doc !== 'object' || Array.isArray(doc))
+      throw new Error(`${source}: a document is not a mapping`);
     const o = doc as KubeObject;
-    if (typeof o.apiVersion !== 'string' || typeof o.kind !== 'string' || typeof o.metadata?.name !== 'string') {
+    if (
+      typeof o.apiVersion !== 'string' ||
+      typeof o.kind !== 'string' ||
+      typeof o.metadata?.name !== 'string'
+    ) {
       throw new Error(`${source}: a document lacks apiVersion, kind or metadata.name`);
     }
     out.push(o);

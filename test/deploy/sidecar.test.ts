@@ -70,8 +70,10 @@ describe('gobgpd sidecar as rendered', { skip }, () => {
     argv = [...strList(g.command), ...strList(g.args)].map(sub);
     const gsc = (g.securityContext ?? {}) as Sc;
     const msc = (manager.securityContext ?? {}) as Sc;
-    const groups = ((podSpec.securityContext ?? {}) as { supplementalGroups?: number[] }).supplementalGroups ?? [];
-    const bounding = (sc: Sc): string => ['-all', ...(sc.capabilities?.add ?? []).map((c) => `+${c.toLowerCase()}`)].join(',');
+    const groups =
+      ((podSpec.securityContext ?? {}) as { supplementalGroups?: number[] }).supplementalGroups ?? [];
+    const bounding = (sc: Sc): string =>
+      ['-all', ...(sc.capabilities?.add ?? []).map((c) => `+${c.toLowerCase()}`)].join(',');
     const ids = (sc: Sc): string[] => [
       `--reuid=${sc.runAsUser ?? 0}`,
       `--regid=${sc.runAsGroup ?? sc.runAsUser ?? 0}`,
@@ -81,7 +83,8 @@ describe('gobgpd sidecar as rendered', { skip }, () => {
     ];
     gobgpdIds = ids(gsc);
     managerIds = ids(msc);
-    const probe = (name: string): string[] => strList(((g[name] ?? {}) as { exec?: { command?: unknown } }).exec?.command).map(sub);
+    const probe = (name: string): string[] =>
+      strList(((g[name] ?? {}) as { exec?: { command?: unknown } }).exec?.command).map(sub);
     liveness = probe('livenessProbe');
     startup = probe('startupProbe');
   });
@@ -97,7 +100,9 @@ describe('gobgpd sidecar as rendered', { skip }, () => {
   });
 
   test('the manager identity (root, NET_RAW only, pod groups) can use the socket', () => {
-    const r = run('setpriv', [...managerIds, 'gobgp', '--target', `unix://${dir}/gobgpd.sock`, 'global'], { timeoutMs: 20_000 });
+    const r = run('setpriv', [...managerIds, 'gobgp', '--target', `unix://${dir}/gobgpd.sock`, 'global'], {
+      timeoutMs: 20_000,
+    });
     assert.equal(r.status, 0, r.stderr + r.stdout);
     assert.match(r.stdout, /AS:\s+0/);
   });
@@ -118,7 +123,13 @@ describe('gobgpd sidecar as rendered', { skip }, () => {
     await stop(gobgpd, 'SIGKILL');
     assert.ok(existsSync(join(dir, 'gobgpd.sock')), 'the stale socket should still be there');
     gobgpd = start();
-    await waitFor('the restarted gobgpd', () => run('setpriv', [...managerIds, 'gobgp', '--target', `unix://${dir}/gobgpd.sock`, 'global'], { timeoutMs: 10_000 }).status === 0);
+    await waitFor(
+      'the restarted gobgpd',
+      () =>
+        run('setpriv', [...managerIds, 'gobgp', '--target', `unix://${dir}/gobgpd.sock`, 'global'], {
+          timeoutMs: 10_000,
+        }).status === 0,
+    );
     assert.equal(gobgpd.exitCode, null, 'gobgpd must still run');
     await stop(gobgpd, 'SIGTERM');
     assert.equal(gobgpd.exitCode, 0, 'gobgpd exits cleanly on SIGTERM (the sh wrapper exec()s it)');

@@ -18,20 +18,44 @@ interface Target {
 // Also the allowlist of apiVersion/kind pairs the chart may render.
 const TARGETS: Readonly<Record<string, Target>> = {
   'v1/Namespace': { model: 'v1/Namespace', schema: 'IoK8sApiCoreV1Namespace', strictFields: true },
-  'v1/ServiceAccount': { model: 'v1/ServiceAccount', schema: 'IoK8sApiCoreV1ServiceAccount', strictFields: true },
+  'v1/ServiceAccount': {
+    model: 'v1/ServiceAccount',
+    schema: 'IoK8sApiCoreV1ServiceAccount',
+    strictFields: true,
+  },
   'v1/Service': { model: 'v1/Service', schema: 'IoK8sApiCoreV1Service', strictFields: true },
   'v1/ConfigMap': { model: 'v1/ConfigMap', schema: 'IoK8sApiCoreV1ConfigMap', strictFields: true },
-  'apps/v1/Deployment': { model: 'apps/v1/Deployment', schema: 'IoK8sApiAppsV1Deployment', strictFields: true },
+  'apps/v1/Deployment': {
+    model: 'apps/v1/Deployment',
+    schema: 'IoK8sApiAppsV1Deployment',
+    strictFields: true,
+  },
   'apps/v1/DaemonSet': { model: 'apps/v1/DaemonSet', schema: 'IoK8sApiAppsV1DaemonSet', strictFields: true },
-  'policy/v1/PodDisruptionBudget': { model: 'policy/v1/PodDisruptionBudget', schema: 'IoK8sApiPolicyV1PodDisruptionBudget', strictFields: true },
-  'rbac.authorization.k8s.io/v1/ClusterRole': { model: 'rbac.authorization.k8s.io/v1/ClusterRole', schema: 'IoK8sApiRbacV1ClusterRole', strictFields: true },
+  'policy/v1/PodDisruptionBudget': {
+    model: 'policy/v1/PodDisruptionBudget',
+    schema: 'IoK8sApiPolicyV1PodDisruptionBudget',
+    strictFields: true,
+  },
+  'rbac.authorization.k8s.io/v1/ClusterRole': {
+    model: 'rbac.authorization.k8s.io/v1/ClusterRole',
+    schema: 'IoK8sApiRbacV1ClusterRole',
+    strictFields: true,
+  },
   'rbac.authorization.k8s.io/v1/ClusterRoleBinding': {
     model: 'rbac.authorization.k8s.io/v1/ClusterRoleBinding',
     schema: 'IoK8sApiRbacV1ClusterRoleBinding',
     strictFields: true,
   },
-  'rbac.authorization.k8s.io/v1/Role': { model: 'rbac.authorization.k8s.io/v1/Role', schema: 'IoK8sApiRbacV1Role', strictFields: true },
-  'rbac.authorization.k8s.io/v1/RoleBinding': { model: 'rbac.authorization.k8s.io/v1/RoleBinding', schema: 'IoK8sApiRbacV1RoleBinding', strictFields: true },
+  'rbac.authorization.k8s.io/v1/Role': {
+    model: 'rbac.authorization.k8s.io/v1/Role',
+    schema: 'IoK8sApiRbacV1Role',
+    strictFields: true,
+  },
+  'rbac.authorization.k8s.io/v1/RoleBinding': {
+    model: 'rbac.authorization.k8s.io/v1/RoleBinding',
+    schema: 'IoK8sApiRbacV1RoleBinding',
+    strictFields: true,
+  },
   'admissionregistration.k8s.io/v1/ValidatingWebhookConfiguration': {
     model: 'admissionregistration.k8s.io/v1/ValidatingWebhookConfiguration',
     schema: 'IoK8sApiAdmissionregistrationV1ValidatingWebhookConfiguration',
@@ -115,7 +139,8 @@ function serviceMonitorErrors(o: KubeObject): string[] {
     if (!allowed || !isRecord(v)) return;
     for (const [k, x] of Object.entries(v)) {
       if (!allowed.includes(k)) errs.push(`${path}/${k}: not a ServiceMonitor field the chart may use`);
-      else if (Array.isArray(x)) x.forEach((item, i) => check(item, `${path}/${k}/${i}`, `${pattern}/${k}/*`));
+      else if (Array.isArray(x))
+        x.forEach((item, i) => check(item, `${path}/${k}/${i}`, `${pattern}/${k}/*`));
       else check(x, `${path}/${k}`, `${pattern}/${k}`);
     }
   };
@@ -124,9 +149,11 @@ function serviceMonitorErrors(o: KubeObject): string[] {
   const endpoints = Array.isArray(spec.endpoints) ? spec.endpoints : [];
   if (endpoints.length === 0) errs.push('/spec/endpoints: must list at least one endpoint');
   for (const [i, e] of endpoints.entries()) {
-    if (!isRecord(e) || typeof e.port !== 'string') errs.push(`/spec/endpoints/${i}/port: must be a port name`);
+    if (!isRecord(e) || typeof e.port !== 'string')
+      errs.push(`/spec/endpoints/${i}/port: must be a port name`);
   }
-  if (!isRecord(spec.selector) || !isRecord(spec.selector.matchLabels)) errs.push('/spec/selector/matchLabels: required');
+  if (!isRecord(spec.selector) || !isRecord(spec.selector.matchLabels))
+    errs.push('/spec/selector/matchLabels: required');
   return errs;
 }
 
