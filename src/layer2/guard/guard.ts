@@ -35,8 +35,12 @@ const PROBE_KINDS: ReadonlySet<ClaimKind> = new Set<ClaimKind>(['dad', 'arp-prob
 export class AddressGuard {
   readonly config: GuardConfig;
   readonly #entries = new Map<string, Entry>();
-  /** Conflict counts of addresses we stopped holding, so a quick return does not restart the backoff. */
-  readonly #memory = new Map<string, { attempts: number; at: number }>();
+  /**
+   * Addresses we stopped holding: the conflict count, so a quick return does not restart the backoff,
+   * and an open conflict refusal, so answering the address again after a quick return (e.g. a Lease
+   * lost and regained under load) still reports the refusal resolved.
+   */
+  readonly #memory = new Map<string, { attempts: number; at: number; refusal: Refusal | undefined }>();
   #probe: string[] = [];
   #announce: string[] = [];
   #stopped: string[] = [];
@@ -68,7 +72,9 @@ export class AddressGuard {
     for (const [ip, e] of this.#entries) {
       if (keep.has(ip)) continue;
       if (e.phase === 'active') this.#stopped.push(ip);
-      if (e.attempts > 0) this.#memory.set(ip, { attempts: e.attempts, at: now });
+      const refusal = e.refusal?.cause === 'conflict' ? e.refusal : undefined;
+      if (e.attempts > 0 || refusal !== undefined)
+        this.#memory.set(ip, { attempts: e.attempts, at: now, refusal });
       this.#entries.delete(ip);
     }
     for (const ip of keep) {
@@ -77,7 +83,7 @@ export class AddressGuard {
       if (e === undefined) {
         const mem = this.#memory.get(ip);
         this.#memory.delete(ip);
-        const attempts = mem !== undefined && now - mem.at < this.config.retryMaxMs ? mem.attempts : 0;
+        const recent = mem !== undefined && now - mem.at < this.config.retryMaxMs ? mem : undefined;
         const fresh: Entry = {
           phase: 'probing',
           probeStart: now,
@@ -85,8 +91,8 @@ export class AddressGuard {
           probesSent: 0,
           lastProbeAt: now,
           activeSince: undefined,
-          refusal: undefined,
-          attempts,
+          refusal: recent?.refusal,
+          attempts: recent?.attempts ?? 0,
         };
         this.#entries.set(ip, fresh);
         if (why !== undefined) this.#refuseReserved(fresh, ip, why, now);

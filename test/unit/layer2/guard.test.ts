@@ -182,6 +182,35 @@ describe('AddressGuard', () => {
     assert.equal(g.step(201).refused[0]?.attempts, 2);
   });
 
+  it('a refused IP lost and regained soon stays refused while re-probed, and answering it reports the refusal resolved', () => {
+    const g = new AddressGuard(CFG);
+    g.sync(0, [IP], NONE, () => false);
+    g.step(0);
+    g.claim(1, IP, MAC, 'arp-reply');
+    g.step(1);
+    g.sync(100, [], NONE, () => false);
+    g.sync(200, [IP], NONE, () => false);
+    assert.equal(g.refusals().get(IP)?.mac, MAC, 'still refused while the re-probe runs');
+    const { steps } = runUntil(g, 200, 5000);
+    assert.deepEqual(all(steps, 'announce'), [IP]);
+    assert.deepEqual(all(steps, 'resolved'), [IP]);
+    assert.equal(g.refusals().size, 0);
+  });
+
+  it('a refused IP regained only after the memory expired starts clean (nothing to resolve)', () => {
+    const g = new AddressGuard(CFG);
+    g.sync(0, [IP], NONE, () => false);
+    g.step(0);
+    g.claim(1, IP, MAC, 'arp-reply');
+    g.step(1);
+    g.sync(100, [], NONE, () => false);
+    const back = 100 + CFG.retryMaxMs;
+    g.sync(back, [IP], NONE, () => false);
+    assert.equal(g.refusals().size, 0);
+    const { steps } = runUntil(g, back, back + 5000);
+    assert.deepEqual([all(steps, 'announce'), all(steps, 'resolved')], [[IP], []]);
+  });
+
   it('a probe that could not be sent does not count: the window starts over', () => {
     const g = new AddressGuard(CFG);
     g.sync(0, [IP], NONE, () => false);
