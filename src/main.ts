@@ -11,7 +11,7 @@ import { COMPONENTS } from './manager/components.ts';
 import { installLastResort } from './manager/last-resort.ts';
 import { HealthServer } from './obs/health.ts';
 import { logger, setLogLevel } from './obs/log.ts';
-import { collectProcessMetrics } from './obs/metrics.ts';
+import { collectProcessMetrics, publishManagerInfo } from './obs/metrics.ts';
 import { startMemoryTrimmer } from './obs/memory-trim.ts';
 import { VERSION } from './version.ts';
 import { bgpConfEntryCheck, bgpPeerEntryCheck } from './api/rules/index.ts';
@@ -42,6 +42,7 @@ async function run(cfg: ManagerConfig, seams: ManagerSeams): Promise<void> {
   );
 
   collectProcessMetrics();
+  publishManagerInfo({ node: cfg.nodeName, pod: cfg.podName, version: VERSION });
   if (cfg.memoryTrimThresholdMiB > 0)
     startMemoryTrimmer({ thresholdBytes: cfg.memoryTrimThresholdMiB * 1024 * 1024 });
   const health = new HealthServer(cfg.healthAddr);

@@ -3,7 +3,7 @@
 // chart ships and evaluates every expression against a real Prometheus.
 //
 // Every replica reports the per-pool gauges (computed from the shared Eip cache), so pools use max by
-// eip; per-replica series are told apart by the scrape target (instance) or the metric's own node label.
+// eip; per-replica series carry their own node label, or get it from openelb_manager_info (byNode).
 
 export type PanelKind = 'timeseries' | 'stat' | 'statetimeline' | 'bargauge';
 
@@ -61,6 +61,11 @@ const failureReasons = ALLOCATION_FAILURE_REASONS.join('|');
 export function increaseFromZero(selector: string): string {
   const w = '$__rate_interval';
   return `((${selector} unless ${selector} offset ${w}) + 0) or increase(${selector}[${w}])`;
+}
+
+/** Sums a per-process expression per node: openelb_manager_info maps each scrape target to its node. */
+export function byNode(expr: string): string {
+  return `sum by (node) ((${expr}) * on (instance) group_left (node) openelb_manager_info)`;
 }
 
 export const ROWS: RowSpec[] = [
@@ -160,14 +165,14 @@ export const ROWS: RowSpec[] = [
         unit: 'none',
         width: 12,
         queries: [
-          { expr: 'sum by (instance) (openelb_layer2_ips_owned)', legend: '{{instance}} owns' },
+          { expr: byNode('openelb_layer2_ips_owned'), legend: '{{node}} owns' },
           {
-            expr: `sum by (instance) (${increaseFromZero('openelb_layer2_takeovers_total')})`,
-            legend: '{{instance}} took over',
+            expr: byNode(increaseFromZero('openelb_layer2_takeovers_total')),
+            legend: '{{node}} took over',
           },
           {
-            expr: `sum by (instance) (${increaseFromZero('openelb_layer2_releases_total')})`,
-            legend: '{{instance}} released',
+            expr: byNode(increaseFromZero('openelb_layer2_releases_total')),
+            legend: '{{node}} released',
           },
         ],
       },
@@ -180,8 +185,8 @@ export const ROWS: RowSpec[] = [
         width: 12,
         queries: [
           {
-            expr: `sum by (instance) (${increaseFromZero('openelb_layer2_conflicts_total')})`,
-            legend: '{{instance}} conflicts',
+            expr: byNode(increaseFromZero('openelb_layer2_conflicts_total')),
+            legend: '{{node}} conflicts',
           },
           { expr: 'sum by (cause) (openelb_layer2_ips_refused)', legend: 'refused: {{cause}}' },
         ],
@@ -219,8 +224,8 @@ export const ROWS: RowSpec[] = [
         unit: 'bytes',
         width: 12,
         queries: [
-          { expr: 'openelb_process_memory_bytes{kind="rss"}', legend: '{{instance}} rss' },
-          { expr: 'openelb_process_memory_bytes{kind="heapUsed"}', legend: '{{instance}} heap used' },
+          { expr: byNode('openelb_process_memory_bytes{kind="rss"}'), legend: '{{node}} rss' },
+          { expr: byNode('openelb_process_memory_bytes{kind="heapUsed"}'), legend: '{{node}} heap used' },
         ],
       },
     ],

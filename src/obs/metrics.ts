@@ -30,6 +30,18 @@ export function collectProcessMetrics(): void {
   });
 }
 
+/**
+ * `openelb_manager_info{node, pod, version} 1`: joins any per-process series (memory, Layer 2 counts)
+ * to the node it runs on, so dashboards label replicas by node rather than by scrape address.
+ */
+export function publishManagerInfo(info: { node: string; pod: string; version: string }): void {
+  gauge('manager_info', 'Always 1; labels name the node, pod and version of this manager', [
+    'node',
+    'pod',
+    'version',
+  ]).set(info, 1);
+}
+
 function fullName(name: string): string {
   return name.startsWith(METRIC_PREFIX) ? name : METRIC_PREFIX + name;
 }
