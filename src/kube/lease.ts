@@ -11,7 +11,9 @@ import type { KubeClient } from './client.ts';
 import { Resources } from './resources.ts';
 import type { Lease } from './types.ts';
 import { claimedLease, newLease, observationKey, releasedLease } from './lease-record.ts';
+import { systemClock, type Clock } from '../core/clock.ts';
 import { OpenelbError } from '../core/errors.ts';
+import { Timer } from '../core/timer.ts';
 import { kubeMicroTime } from '../core/time.ts';
 import { counter, gauge } from '../obs/metrics.ts';
 import { logger } from '../obs/log.ts';
@@ -34,8 +36,8 @@ export interface LeaseOptions {
   onStoppedLeading?: (reason: string) => void;
   /** Called whenever the observed holder changes (including to us, or to none). */
   onNewHolder?: (holder: string | undefined) => void;
-  /** Monotonic clock in ms; tests may inject one. */
-  now?: () => number;
+  /** Timers and the monotonic time leadership is judged on; tests may inject one. */
+  clock?: Clock;
 }
 
 const transitionsTotal = counter('lease_transitions_total', 'Leadership gained or lost', ['lease', 'event']);
@@ -46,7 +48,7 @@ export class LeaseHolder {
     Pick<LeaseOptions, 'leaseDurationSeconds' | 'renewDeadlineMs' | 'retryPeriodMs'>
   > &
     LeaseOptions;
-  private readonly now: () => number;
+  private readonly clock: Clock;
   private readonly log;
   private leading = false;
   /** Monotonic time at which our last successful write was *sent*. */
@@ -55,8 +57,10 @@ export class LeaseHolder {
   private observedAt = 0;
   private observedHolder: string | undefined;
   private running = false;
-  private loopTimer: NodeJS.Timeout | undefined;
-  private fenceTimer: NodeJS.Timeout | undefined;
+  /** The next acquire-or-renew round (keeps the process alive, as the loop is its purpose). */
+  private readonly loopTimer: Timer;
+  /** Declares the loss at the renew deadline even when a renew request is still hanging. */
+  private readonly fenceTimer: Timer;
   private inFlight: Promise<void> | undefined;
 
   constructor(opts: LeaseOptions) {
@@ -78,7 +82,14 @@ export class LeaseHolder {
       );
     }
     this.o = { ...opts, leaseDurationSeconds, renewDeadlineMs, retryPeriodMs };
-    this.now = opts.now ?? (() => performance.now());
+    this.clock = opts.clock ?? systemClock;
+    this.loopTimer = new Timer(() => this.runRound(), { clock: this.clock, unref: false });
+    this.fenceTimer = new Timer(
+      () => {
+        if (this.leading && !this.isLeader()) this.lose('renew deadline passed');
+      },
+      { clock: this.clock, unref: false },
+    );
     this.log = logger(`lease/${opts.name}`);
   }
 
@@ -111,9 +122,9 @@ export class LeaseHolder {
   /** Stops the loop; when holding, declares the loss first and then releases the Lease. */
   async stop(opts: { release?: boolean } = {}): Promise<void> {
     this.running = false;
-    clearTimeout(this.loopTimer);
+    this.loopTimer.cancel();
     await this.inFlight;
-    clearTimeout(this.fenceTimer);
+    this.fenceTimer.cancel();
     const wasLeading = this.leading;
     if (wasLeading) this.lose('shutdown');
     if (wasLeading && opts.release !== false) await this.release();
@@ -192,12 +203,13 @@ export class LeaseHolder {
 
   private schedule(ms: number): void {
     if (!this.running) return;
-    clearTimeout(this.loopTimer);
-    this.loopTimer = setTimeout(() => {
-      this.inFlight = this.tick().finally(() => {
-        this.inFlight = undefined;
-      });
-    }, ms);
+    this.loopTimer.restart(ms);
+  }
+
+  private runRound(): void {
+    this.inFlight = this.tick().finally(() => {
+      this.inFlight = undefined;
+    });
   }
 
   private async tick(): Promise<void> {
@@ -241,22 +253,19 @@ export class LeaseHolder {
     }
   }
 
-  /** Fires the loss at the renew deadline even when a renew request is still hanging. */
   private armFence(): void {
-    clearTimeout(this.fenceTimer);
     const left = this.renewedAt + this.o.renewDeadlineMs - this.now();
-    this.fenceTimer = setTimeout(
-      () => {
-        if (this.leading && !this.isLeader()) this.lose('renew deadline passed');
-      },
-      Math.max(0, left) + 1,
-    );
+    this.fenceTimer.restart(Math.max(0, left) + 1);
+  }
+
+  private now(): number {
+    return this.clock.monotonic();
   }
 
   private lose(reason: string): void {
     if (!this.leading) return;
     this.leading = false;
-    clearTimeout(this.fenceTimer);
+    this.fenceTimer.cancel();
     holdingGauge.set({ lease: this.o.name }, 0);
     transitionsTotal.inc({ lease: this.o.name, event: 'lost' });
     this.log.warn('lease lost', { reason });

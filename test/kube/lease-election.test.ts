@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import { startKubeDouble, type KubeDouble } from './double.ts';
+import { systemClock } from '../../src/core/clock.ts';
 import { KubeClient } from '../../src/kube/client.ts';
 import { LeaseHolder, type LeaseOptions } from '../../src/kube/lease.ts';
 import { Resources } from '../../src/kube/resources.ts';
@@ -272,7 +273,7 @@ describe('Lease helper', () => {
     let fake = 0;
     const t = contender(client, 'alive-node1', 'node1', {
       labels: { 'app.kubernetes.io/component': 'liveness' },
-      now: () => fake,
+      clock: { ...systemClock, monotonic: () => fake },
     });
     assert.equal(await t.holder.tryAcquireOrRenew(), true);
     const l = await client.get<Lease>(Resources.Lease, 'alive-node1', NS);
