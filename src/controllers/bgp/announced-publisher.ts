@@ -3,12 +3,15 @@
 // Service (announced-rows.ts) and writes the rows that differ from what the Service shows, coalesced
 // and rate-limited (announced-queue.ts, announced-writer.ts). Level-triggered: each pass recomputes
 // everything from gobgpd and the caches; passes run every POLL_MS, soon after each speaker pass or
-// session change, and at once when the speaker fails (gobgpd gone: every peer reads false).
+// session change, and at once when the speaker fails (gobgpd gone: every peer reads false). Reading
+// an adj-RIB-out is not free (ListPath ADJ_OUT of 10,000 paths: ~0.5 s, BENCHMARKS.md), so after a
+// pass the next waits twice its duration and the poll at least ten times it: at most a third of a
+// core under churn, a tenth when quiet.
 import type { Announcement } from '../../announce/announcements.ts';
 import { ANNOTATION_ANNOUNCED } from '../../api/announced.ts';
 import { adjOutPrefixes, type DesiredPeer, type GobgpdSink, type IpFamily } from '../../bgp/index.ts';
 import { sleep } from '../../core/backoff.ts';
-import type { Clock } from '../../core/clock.ts';
+import { systemClock, type Clock } from '../../core/clock.ts';
 import { errorMessage } from '../../core/errors.ts';
 import { Timer } from '../../core/timer.ts';
 import type { Caches, KubeClient } from '../../kube/index.ts';
@@ -67,6 +70,7 @@ export interface PublisherDeps {
 
 export class AnnouncedPublisher {
   readonly #d: PublisherDeps;
+  readonly #clock: Clock;
   readonly #writer: AnnouncedWriter;
   readonly #queue: WriteQueue<string>;
   readonly #timer: Timer;
@@ -77,11 +81,15 @@ export class AnnouncedPublisher {
   #running: Promise<void> | undefined;
   #again = false;
   #active = false;
+  /** duration of the last pass and when it ended (monotonic ms): they pace the next */
+  #lastMs = 0;
+  #lastEnd = -Infinity;
   /** draining: our paths are withdrawn, every row goes */
   #retracting = false;
 
   constructor(d: PublisherDeps) {
     this.#d = d;
+    this.#clock = d.clock ?? systemClock;
     this.#writer = new AnnouncedWriter(d.client, d.caches.services, d.node);
     this.#queue = new WriteQueue<string>({
       ratePerSecond: d.writesPerSecond,
@@ -99,7 +107,7 @@ export class AnnouncedPublisher {
     this.#timer = new Timer(() => this.#pass(), { clock: d.clock });
     this.#poll = new Timer(
       () => {
-        this.#poll.restart(POLL_MS);
+        this.#poll.restart(this.#pollMs);
         this.schedule(0);
       },
       { clock: d.clock },
@@ -123,8 +131,12 @@ export class AnnouncedPublisher {
       () => s.off('error', now),
       () => s.off('restarted', now),
     );
-    this.#poll.restart(POLL_MS);
+    this.#poll.restart(this.#pollMs);
     this.schedule(0);
+  }
+
+  get #pollMs(): number {
+    return Math.max(POLL_MS, 10 * this.#lastMs);
   }
 
   /** A pass soon (debounced), or on the next turn with delay 0. */
@@ -134,7 +146,8 @@ export class AnnouncedPublisher {
       this.#again = true;
       return;
     }
-    this.#timer.atMost(delay);
+    const gap = this.#lastEnd + 2 * this.#lastMs - this.#clock.monotonic();
+    this.#timer.atMost(Math.max(delay, gap));
   }
 
   /** No more passes (writes already queued go on); waits for a pass under way. */
@@ -165,12 +178,15 @@ export class AnnouncedPublisher {
   }
 
   #pass(): void {
+    const t0 = this.#clock.monotonic();
     this.#running = this.#compute()
       .catch((err: unknown) => {
         this.#d.log.warn('announced summary pass failed', { error: errorMessage(err) });
       })
       .finally(() => {
         this.#running = undefined;
+        this.#lastEnd = this.#clock.monotonic();
+        this.#lastMs = this.#lastEnd - t0;
         if (this.#again) {
           this.#again = false;
           this.schedule();

@@ -87,7 +87,8 @@ export class AnnouncedWriter {
             },
           );
       }
-      await sleep(backoff.next());
+      // the first retry at once (the read is fresh); later ones spread the racing replicas out
+      if (attempt > 0) await sleep(backoff.next());
       try {
         cur = viewOf(await this.#client.get<Service>(Resources.Service, name, namespace));
       } catch (err) {
