@@ -110,4 +110,24 @@ describe('per-Service truth: the announced summary and kubectl openelb status', 
       `gobgpd restarted → status shows yes for node2 again after ${(performance.now() - t1).toFixed(0)} ms`,
     );
   });
+
+  it('node2’s manager drained (SIGTERM): its rows are removed after the withdrawal', async (t) => {
+    const m = lab.managerProcs('node2').at(-1);
+    assert.ok(m?.running);
+    const t0 = performance.now();
+    await m.stop('SIGTERM', 20_000);
+    type Svc = { metadata: { annotations?: Record<string, string> } };
+    const raw = await waitFor(
+      async () => {
+        const v = (await getJson<Svc>(lab, 'service', 'web', 'demo')).metadata.annotations?.[
+          ANNOTATION_ANNOUNCED
+        ];
+        return v !== undefined && !('node2' in (JSON.parse(v) as object)) ? v : undefined;
+      },
+      10_000,
+      { what: "node2's row gone from the annotation", intervalMs: 200 },
+    );
+    t.diagnostic(`SIGTERM → manager exited, annotation ${raw} (${(performance.now() - t0).toFixed(0)} ms)`);
+    assert.deepEqual(JSON.parse(raw), { node1: { router1: true } });
+  });
 });

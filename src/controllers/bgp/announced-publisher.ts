@@ -9,7 +9,13 @@
 // core under churn, a tenth when quiet.
 import type { Announcement } from '../../announce/announcements.ts';
 import { ANNOTATION_ANNOUNCED } from '../../api/announced.ts';
-import { adjOutPrefixes, type DesiredPeer, type GobgpdSink, type IpFamily } from '../../bgp/index.ts';
+import {
+  adjOutPrefixes,
+  type DesiredPeer,
+  type GobgpdSink,
+  type IpFamily,
+  type ReconcileReport,
+} from '../../bgp/index.ts';
 import { sleep } from '../../core/backoff.ts';
 import { systemClock, type Clock } from '../../core/clock.ts';
 import { errorMessage } from '../../core/errors.ts';
@@ -48,6 +54,17 @@ const mMissing = gauge(
 const mPending = gauge('announced_writes_pending', 'Services whose announced summary waits to be written', [
   'node',
 ]);
+
+/** A speaker pass that touched gobgpd (global, peers or paths): the adj-RIB-outs may have moved. */
+export function speakerChanged(r: ReconcileReport): boolean {
+  const p = r.paths;
+  return (
+    r.global !== 'none' ||
+    r.sidecarRestarted ||
+    (r.peers?.actions.length ?? 0) > 0 ||
+    (p !== undefined && p.added + p.replaced + p.withdrawn > 0)
+  );
+}
 
 /** What the BGP reconciler last decided, as the publisher needs it. */
 export interface PublisherSource {
@@ -121,12 +138,16 @@ export class AnnouncedPublisher {
     const s = this.#d.speaker;
     const soon = (): void => this.schedule();
     const now = (): void => this.schedule(0);
-    s.on('reconciled', soon);
+    // the speaker's 2 s health passes change nothing: only passes that did trigger one of ours
+    const changed = (r: ReconcileReport): void => {
+      if (speakerChanged(r)) soon();
+    };
+    s.on('reconciled', changed);
     s.on('peer-state', soon);
     s.on('error', now);
     s.on('restarted', now);
     this.#unsubscribe.push(
-      () => s.off('reconciled', soon),
+      () => s.off('reconciled', changed),
       () => s.off('peer-state', soon),
       () => s.off('error', now),
       () => s.off('restarted', now),

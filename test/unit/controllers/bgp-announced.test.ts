@@ -6,7 +6,8 @@ import type { Eip } from '../../../src/api/v1alpha2.ts';
 import { ANNOTATION_ANNOUNCED, decodeAnnounced } from '../../../src/api/announced.ts';
 import { announcementsFrom } from '../../../src/announce/announcements.ts';
 import { canonicalPrefix } from '../../../src/bgp/adj-out.ts';
-import type { IpFamily } from '../../../src/bgp/index.ts';
+import type { IpFamily, ReconcileReport } from '../../../src/bgp/index.ts';
+import { speakerChanged } from '../../../src/controllers/bgp/announced-publisher.ts';
 import type { EndpointSlice, Node, Service } from '../../../src/kube/types.ts';
 import {
   announcedRows,
@@ -185,5 +186,31 @@ describe('the conditioned JSON patch', () => {
       undefined,
     );
     assert.equal(announcedPatch({ annotations: {}, resourceVersion: '7' }, undefined), undefined);
+  });
+});
+
+describe('which speaker passes trigger a publisher pass', () => {
+  const quiet: ReconcileReport = { global: 'none', sidecarRestarted: false, drift: [], policyChanged: [] };
+  const paths = (added: number, withdrawn = 0) => ({
+    added,
+    replaced: 0,
+    withdrawn,
+    unchanged: 5,
+    listed: false,
+  });
+  it('a health pass that changed nothing does not; paths, peers, a restarted or new server do', () => {
+    assert.equal(speakerChanged(quiet), false);
+    assert.equal(speakerChanged({ ...quiet, paths: paths(0) }), false);
+    assert.equal(speakerChanged({ ...quiet, paths: paths(1) }), true);
+    assert.equal(speakerChanged({ ...quiet, paths: paths(0, 2) }), true);
+    assert.equal(
+      speakerChanged({
+        ...quiet,
+        peers: { actions: [{ address: '10.0.0.1', action: 'add', changes: [] }], unchanged: 0, failed: [] },
+      }),
+      true,
+    );
+    assert.equal(speakerChanged({ ...quiet, global: 'started' }), true);
+    assert.equal(speakerChanged({ ...quiet, sidecarRestarted: true }), true);
   });
 });
