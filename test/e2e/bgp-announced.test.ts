@@ -111,6 +111,30 @@ describe('per-Service truth: the announced summary and kubectl openelb status', 
     );
   });
 
+  it('node2’s gobgpd hung (SIGSTOP) reads as gone: its path shows missing; SIGCONT → yes again', async (t) => {
+    const proc = lab.gobgpdProc('node2');
+    assert.ok(proc?.running);
+    const t0 = performance.now();
+    proc.signal('SIGSTOP');
+    try {
+      await waitFor(async () => (await advertised()).node2 === false, 30_000, {
+        what: 'node2 → router1 not advertised while its gobgpd is stopped',
+        intervalMs: 200,
+      });
+      t.diagnostic(`gobgpd stopped → node2's path missing after ${(performance.now() - t0).toFixed(0)} ms`);
+    } finally {
+      proc.signal('SIGCONT');
+    }
+    await waitFor(
+      async () => {
+        const a = await advertised();
+        return a.node1 === true && a.node2 === true;
+      },
+      60_000,
+      { what: 'both replicas advertised again after SIGCONT', intervalMs: 200 },
+    );
+  });
+
   it('node2’s manager drained (SIGTERM): its rows are removed after the withdrawal', async (t) => {
     const m = lab.managerProcs('node2').at(-1);
     assert.ok(m?.running);

@@ -17,7 +17,7 @@ import {
   type ReconcileReport,
 } from '../../bgp/index.ts';
 import { sleep } from '../../core/backoff.ts';
-import { systemClock, type Clock } from '../../core/clock.ts';
+import { systemClock, type Clock, type TimerHandle } from '../../core/clock.ts';
 import { errorMessage } from '../../core/errors.ts';
 import { Timer } from '../../core/timer.ts';
 import type { Caches, KubeClient } from '../../kube/index.ts';
@@ -40,6 +40,8 @@ import { canonAddress, type BgpIntent } from './reporter.ts';
 
 const POLL_MS = 3_000;
 const DEBOUNCE_MS = 200;
+/** A gobgpd that does not answer a read in this time (hung, say) reads as gone: every peer false. */
+const READ_TIMEOUT_MS = 10_000;
 
 const mWrites = counter(
   'announced_writes_total',
@@ -244,7 +246,7 @@ export class AnnouncedPublisher {
     const established = new Set<string>();
     if (src.intent.configured && speaker.client.reachable) {
       try {
-        for (const s of await speaker.peerStatus())
+        for (const s of await this.#within(speaker.peerStatus()))
           if (s.sessionState === 'ESTABLISHED') established.add(canonAddress(s.address));
       } catch {
         established.clear(); // gobgpd does not answer: nothing is advertised
@@ -263,7 +265,8 @@ export class AnnouncedPublisher {
       if (desired && !desired.adminDown && established.has(canonAddress(address))) {
         try {
           adjOut = new Map();
-          for (const f of families) adjOut.set(f, await adjOutPrefixes(speaker.client, desired.address, f));
+          for (const f of families)
+            adjOut.set(f, await this.#within(adjOutPrefixes(speaker.client, desired.address, f)));
         } catch (err) {
           this.#d.log.debug('adj-RIB-out not readable', { peer: name, error: errorMessage(err) });
           adjOut = undefined;
@@ -272,5 +275,21 @@ export class AnnouncedPublisher {
       out.push({ name, families, adjOut });
     }
     return out;
+  }
+
+  /** `read`, or a rejection once READ_TIMEOUT_MS passed (the call itself runs on to its own deadline). */
+  async #within<T>(read: Promise<T>): Promise<T> {
+    let timer: TimerHandle | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = this.#clock.setTimeout(
+        () => reject(new Error(`gobgpd did not answer in ${READ_TIMEOUT_MS} ms`)),
+        READ_TIMEOUT_MS,
+      );
+    });
+    try {
+      return await Promise.race([read, expired]);
+    } finally {
+      if (timer) this.#clock.clearTimeout(timer);
+    }
   }
 }
