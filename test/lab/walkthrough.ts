@@ -354,6 +354,13 @@ export async function seedWalkthrough(lab: Lab, say: Say, startManagers: () => P
     30_000,
     { what: 'every replica publishing its path in the adj-RIB-out', intervalMs: 250 },
   );
+  await kubectl(lab, say, [
+    'get',
+    'svc',
+    'nginx-bgp',
+    '-o',
+    'jsonpath={.metadata.annotations.openelb\\.kubesphere\\.io/announced}{"\\n"}',
+  ]);
   say(
     '(the kubectl plugin: each replica x peer for the BGP Service, with ADVERTISED from the adj-RIB-out, and the pools)',
   );
