@@ -1,7 +1,8 @@
 // The per-Service announcement summary: which replica's path is in which BgpPeer's adj-RIB-out.
 // A Service annotation holding compact JSON {"<replica node>": {"<BgpPeer name>": true|false}}; true
-// means that replica's gobgpd holds the Service's path in its adj-RIB-out towards that peer. Written by
-// whoever knows (a per-replica publisher, not yet built); read by `kubectl openelb status`. The one
+// means that replica's gobgpd holds the Service's path in its adj-RIB-out towards that peer. Each
+// replica writes its own row (src/controllers/bgp/announced-publisher.ts); read by `kubectl openelb
+// status`. The one
 // codec for the value: encoding is canonical (sorted keys) so a writer can skip unchanged summaries.
 import { err, ok, type Result } from '../core/result.ts';
 

@@ -63,4 +63,5 @@ export {
   parseCommunity,
   parseLargeCommunity,
 } from './validate.ts';
+export { adjOutPrefixes, canonicalPrefix } from './adj-out.ts';
 export { probeGobgpdVersion, type GobgpdVersion } from './version.ts';

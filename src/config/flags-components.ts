@@ -98,4 +98,12 @@ export const COMPONENTS_FLAGS: readonly FlagDef[] = [
     def: '30s',
     help: 'readiness waits at most this long for sessions Established and paths advertised',
   },
+  {
+    flag: 'announced-writes-per-second',
+    env: 'OPENELB_ANNOUNCED_WRITES_PER_SECOND',
+    kind: 'count',
+    key: 'announcedWritesPerSecond',
+    def: '20',
+    help: "per-Service announced summary (annotation openelb.kubesphere.io/announced, this replica's adj-RIB-out per BgpPeer): at most this many Service writes per second from this replica; 0 = not published",
+  },
 ];

@@ -36,6 +36,7 @@ export interface ManagerConfig {
   bgpDrainMs: number;
   bgpGracefulShutdownMs: number;
   bgpReadyTimeoutMs: number;
+  announcedWritesPerSecond: number;
   // Layer 2 speaker
   enableLayer2: boolean;
   layer2MarginMs: number;

@@ -1,16 +1,31 @@
 // Which informer events can change what a controller derives from an object's desired side.
 import { isDeepStrictEqual } from 'node:util';
+import { ANNOTATION_ANNOUNCED } from '../api/announced.ts';
 import type { InformerEvent } from './informer.ts';
 import type { KubeObject } from './types.ts';
 
-/** Everything but status, resourceVersion and managedFields: what the object asks for. */
+/** Annotations that report rather than ask (every replica writes them): not part of intent. */
+const REPORTING_ANNOTATIONS: readonly string[] = [ANNOTATION_ANNOUNCED];
+
+function askingAnnotations(a: Readonly<Record<string, string>> | undefined): unknown {
+  if (!a || !REPORTING_ANNOTATIONS.some((k) => k in a)) return a;
+  const out: Record<string, string> = { ...a };
+  for (const k of REPORTING_ANNOTATIONS) delete out[k];
+  // only reporting ones: the same as none
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/**
+ * Everything but status, resourceVersion, managedFields and reporting annotations (the announced
+ * summary): what the object asks for.
+ */
 function intent(o: KubeObject): unknown[] {
   const m = o.metadata;
   return [
     (o as { spec?: unknown }).spec,
     m.uid,
     m.labels,
-    m.annotations,
+    askingAnnotations(m.annotations),
     m.deletionTimestamp,
     m.finalizers,
     m.ownerReferences,
@@ -20,7 +35,7 @@ function intent(o: KubeObject): unknown[] {
 /**
  * False for an update that only touched status (or bookkeeping metadata): controllers whose output
  * depends on spec and metadata alone skip it. Our own status writes (BgpPeer per-node status,
- * Service ingress) would otherwise trigger a full recompute on every replica.
+ * Service ingress) and announced summaries would otherwise trigger a full recompute on every replica.
  */
 export function intentChanged<T extends KubeObject>(ev: InformerEvent<T>): boolean {
   return ev.type !== 'update' || !isDeepStrictEqual(intent(ev.obj), intent(ev.old));

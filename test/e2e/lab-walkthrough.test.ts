@@ -48,7 +48,9 @@ test('make lab ONCE=1: the seed walkthrough runs end to end', { timeout: 240_000
     /nexthops: 10\.99\.0\.11, 10\.99\.0\.12/,
     // the kubectl plugin, found on PATH by kubectl, after the Layer 2 and the BGP step
     /\$ kubectl openelb status -A\nNAMESPACE\s+NAME\s+POOL\s+IP\s+MODE\s+OWNER\s+MAC\s+LEASE AGE\ndefault\s+nginx\s+eip-pool\s+10\.99\.0\.100\s+layer2\s+node[12]\s/,
-    /REPLICA\s+PEER\s+SESSION\s+ADVERTISED\ndefault\s+nginx-bgp\s+eip-bgp-pool\s+198\.51\.100\.100\s+bgp\s+node1\s+bgppeer-sample\s+ESTABLISHED\s+\?\n/,
+    /REPLICA\s+PEER\s+SESSION\s+ADVERTISED\ndefault\s+nginx-bgp\s+eip-bgp-pool\s+198\.51\.100\.100\s+bgp\s+node1\s+bgppeer-sample\s+ESTABLISHED\s+yes\ndefault\s+nginx-bgp\s+eip-bgp-pool\s+198\.51\.100\.100\s+bgp\s+node2\s+bgppeer-sample\s+ESTABLISHED\s+yes\n/,
+    // each replica's row of the announced summary, then ADVERTISED from it
+    /nginx-bgp -o jsonpath=.*\n\{"node1":\{"bgppeer-sample":true\},"node2":\{"bgppeer-sample":true\}\}\n/,
     /\$ kubectl openelb pools\nNAME\s+PROTOCOL\s+ADDRESS\s+SIZE\s+USED\s+FREE\s+NEXT FREE\s+STATE\neip-bgp-pool\s+bgp\s+198\.51\.100\.100-198\.51\.100\.108\s+9\s+1\s+8\s+198\.51\.100\.101\s+ready/,
     /walkthrough complete/,
   ])

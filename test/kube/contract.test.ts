@@ -225,6 +225,43 @@ describe('Kubernetes API contract (client-node 2.x)', () => {
       jsonPatch,
     )) as Eip;
     assert.equal(jp.spec.address, '198.18.0.2');
+    // A failed `test` is 422 Invalid and changes nothing (the announced-summary writers re-read on it);
+    // testing the resourceVersion read works as a precondition.
+    const failed = await apiError(
+      co.patchClusterCustomObject(
+        {
+          group: G,
+          version: V,
+          plural: 'eips',
+          name,
+          body: [
+            { op: 'test', path: '/metadata/labels/x', value: 'other' },
+            { op: 'replace', path: '/spec/address', value: '198.18.0.3' },
+          ],
+        },
+        jsonPatch,
+      ),
+    );
+    assert.equal(failed.code, 422);
+    assert.equal(failed.status.reason, 'Invalid');
+    const rvTest = (rv: string | undefined) =>
+      co.patchClusterCustomObject(
+        {
+          group: G,
+          version: V,
+          plural: 'eips',
+          name,
+          body: [
+            { op: 'test', path: '/metadata/resourceVersion', value: rv },
+            { op: 'add', path: '/metadata/labels/rv', value: 'tested' },
+          ],
+        },
+        jsonPatch,
+      );
+    const rvOk = (await rvTest(jp.metadata.resourceVersion)) as Eip;
+    assert.equal(rvOk.metadata.labels?.rv, 'tested');
+    assert.equal(rvOk.spec.address, '198.18.0.2');
+    assert.equal((await apiError(rvTest(jp.metadata.resourceVersion))).code, 422, 'stale resourceVersion');
     const sm = await apiError(
       co.patchClusterCustomObject(
         { group: G, version: V, plural: 'eips', name, body: { metadata: { labels: { z: '1' } } } },

@@ -342,11 +342,29 @@ export async function seedWalkthrough(lab: Lab, say: Say, startManagers: () => P
   const bgpSeen = await curlAll(lab, say, bgpIp, nodes.length);
   if (bgpSeen.size !== nodes.length)
     throw new StepFailed(`HTTP through ${bgpIp} reached ${[...bgpSeen].join(', ')}, not every node`);
-  say('(the kubectl plugin: each replica x peer for the BGP Service, and the pools)');
-  await pluginShows(lab, say, ['status', '-A'], [STATUS_BGP_HEADERS, bgpIp]);
-  say(
-    '(ADVERTISED stays "?" until the replicas publish their adj-RIB-out summary on the Service, which is not built yet)',
+  // each replica publishes whether its path is in the peer's adj-RIB-out (annotation on the Service)
+  await waitFor(
+    async () => {
+      const a = (
+        await jsonOf<{ metadata: { annotations?: Record<string, string> } }>(lab, ['get', 'svc', 'nginx-bgp'])
+      ).metadata.annotations?.['openelb.kubesphere.io/announced'];
+      const rows = a === undefined ? {} : (JSON.parse(a) as Record<string, Record<string, boolean>>);
+      return nodes.every((n) => rows[n.name]?.[peerName] === true);
+    },
+    30_000,
+    { what: 'every replica publishing its path in the adj-RIB-out', intervalMs: 250 },
   );
+  await kubectl(lab, say, [
+    'get',
+    'svc',
+    'nginx-bgp',
+    '-o',
+    'jsonpath={.metadata.annotations.openelb\\.kubesphere\\.io/announced}{"\\n"}',
+  ]);
+  say(
+    '(the kubectl plugin: each replica x peer for the BGP Service, with ADVERTISED from the adj-RIB-out, and the pools)',
+  );
+  await pluginShows(lab, say, ['status', '-A'], [STATUS_BGP_HEADERS, bgpIp]);
   await pluginShows(lab, say, ['pools'], [POOLS_HEADERS, 'eip-pool', 'eip-bgp-pool']);
   say();
   say(

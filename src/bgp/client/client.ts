@@ -18,6 +18,7 @@ import type {
   PolicyDirection,
   DefinedType,
   WireWatchEventResponse,
+  TableType,
 } from './wire.ts';
 
 export interface GobgpClientOptions {
@@ -105,10 +106,7 @@ export class GobgpClient {
     return res.global ?? { asn: 0, router_id: '' };
   }
 
-  /**
-   * Raw StartBgp. On a running gobgpd this silently wipes every path: callers go through
-   * GlobalSink, which reads GetBgp first. Refused here too when GetBgp shows a running server.
-   */
+  /** Raw StartBgp, which wipes a running gobgpd's paths: refused when GetBgp shows one running. */
   async startBgp(global: WireGlobal): Promise<void> {
     const current = await this.getBgp();
     if (current.asn !== 0)
@@ -219,10 +217,15 @@ export class GobgpClient {
     await this.channel.send('AddPathStream', batches(paths, batch), { paths: paths.length });
   }
 
-  /** Destinations of the global RIB for one family (optionally only `prefixes`, exact match). */
-  async listPath(family: WireFamily, prefixes: readonly string[] = []): Promise<WireDestination[]> {
+  /** One family's destinations (only `prefixes`, exact, if given): global RIB, or a neighbour's adj-RIB. */
+  async listPath(
+    family: WireFamily,
+    prefixes: readonly string[] = [],
+    table: { type: TableType; name?: string } = { type: 'GLOBAL' },
+  ): Promise<WireDestination[]> {
     const res = await this.collect<{ destination: WireDestination | null }>('ListPath', {
-      table_type: 'GLOBAL',
+      table_type: table.type,
+      name: table.name ?? '',
       family,
       prefixes: prefixes.map((prefix) => ({ prefix, type: 'EXACT' })),
       sort_type: 'NONE',
@@ -232,7 +235,7 @@ export class GobgpClient {
 
   async getTable(
     family: WireFamily,
-    tableType: 'GLOBAL' | 'ADJ_IN' | 'ADJ_OUT' = 'GLOBAL',
+    tableType: TableType = 'GLOBAL',
     name = '',
   ): Promise<WireGetTableResponse> {
     return this.unary<WireGetTableResponse>('GetTable', { table_type: tableType, family, name });

@@ -16,6 +16,7 @@ import type { Component, ComponentFactory, ManagerContext } from '../../manager/
 import { FaultGuard } from '../../manager/faults.ts';
 import { logger } from '../../obs/log.ts';
 import { counter, histogram } from '../../obs/metrics.ts';
+import { AnnouncedPublisher } from './announced-publisher.ts';
 import { drainBgp } from './drain.ts';
 import { Heartbeat } from './heartbeat.ts';
 import { NoteRecorder } from './notes.ts';
@@ -56,6 +57,8 @@ export class BgpController implements Component {
   private readonly notes: NoteRecorder;
   private readonly reporter: BgpStatusReporter;
   private readonly reconciler: BgpReconciler;
+  /** the per-Service announced summary (undefined with --announced-writes-per-second 0) */
+  private readonly publisher: AnnouncedPublisher | undefined;
   private gate: BgpReadyGate | undefined;
 
   private started = false;
@@ -97,6 +100,16 @@ export class BgpController implements Component {
       notes: this.notes,
       log,
     });
+    if (ctx.cfg.announcedWritesPerSecond > 0)
+      this.publisher = new AnnouncedPublisher({
+        caches: ctx.caches,
+        client: ctx.client,
+        node: this.node,
+        speaker: this.speaker,
+        source: this.reconciler,
+        writesPerSecond: ctx.cfg.announcedWritesPerSecond,
+        log: logger('bgp.announced'),
+      });
   }
 
   async start(): Promise<void> {
@@ -148,6 +161,8 @@ export class BgpController implements Component {
     await this.secrets.refresh(this.ctx.caches.bgpPeers.list());
     this.guardedCompute();
     this.speaker.markPathsSynced();
+    // from here on, also while gobgpd cannot be reached (then every peer reads false)
+    this.publisher?.start();
     const retry = new Backoff({ initialMs: 500, maxMs: 5000 });
     for (let attempt = 1; !this.stopping; attempt++) {
       try {
@@ -172,6 +187,8 @@ export class BgpController implements Component {
     for (const u of this.unsubscribe) u();
     this.secrets.stop();
     const reporting = this.reporter.stop();
+    // no more rows from a replica going away (its paths are handed over or withdrawn below)
+    await this.publisher?.pause();
     if (this.started) {
       const successor = await this.heartbeat.otherInstanceAlive();
       if (successor) {
@@ -181,10 +198,17 @@ export class BgpController implements Component {
         );
       } else {
         const { bgpGracefulShutdownMs, bgpDrainMs } = this.ctx.cfg;
-        await drainBgp(this.speaker, { gracefulShutdownMs: bgpGracefulShutdownMs, drainMs: bgpDrainMs }, log);
+        const times = { gracefulShutdownMs: bgpGracefulShutdownMs, drainMs: bgpDrainMs };
+        await drainBgp(
+          this.speaker,
+          times,
+          log,
+          (budgetMs) => this.publisher?.retract(budgetMs) ?? Promise.resolve(),
+        );
       }
     }
     await reporting;
+    await this.publisher?.stop();
     await this.speaker.stop();
     await this.heartbeat.stop();
   }

@@ -32,7 +32,16 @@ export interface DrainTimes {
   drainMs: number;
 }
 
-export async function drainBgp(speaker: DrainingSpeaker, t: DrainTimes, log: Logger): Promise<void> {
+/**
+ * `afterWithdraw` runs during the wait after the withdrawal, given that wait (the announced-summary
+ * publisher removes this replica's rows then).
+ */
+export async function drainBgp(
+  speaker: DrainingSpeaker,
+  t: DrainTimes,
+  log: Logger,
+  afterWithdraw?: (budgetMs: number) => Promise<void>,
+): Promise<void> {
   if (t.gracefulShutdownMs > 0) {
     try {
       const g = await speaker.gracefulShutdown();
@@ -56,7 +65,10 @@ export async function drainBgp(speaker: DrainingSpeaker, t: DrainTimes, log: Log
     const n = await speaker.drain();
     log.info('drain: withdrew our paths; waiting before exit', { withdrawn: n, drainMs: t.drainMs });
     mDrains.inc({ result: 'withdrawn' });
-    await sleep(t.drainMs);
+    const after = afterWithdraw?.(t.drainMs).catch((err: unknown) =>
+      log.warn('drain: step after the withdrawal failed', { error: errorMessage(err) }),
+    );
+    await Promise.all([sleep(t.drainMs), after]);
   } catch (err) {
     mDrains.inc({ result: 'failed' });
     log.error('drain: withdrawing paths failed', { error: errorMessage(err) });

@@ -5,7 +5,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { BgpConf } from '../../api/v1alpha2.ts';
 import { BGPCONF_DEFAULT_NAME, PASSWORD_SECRET_DEFAULT_KEY } from '../../api/names.ts';
-import { announcementsFrom } from '../../announce/announcements.ts';
+import { announcementsFrom, type Announcement } from '../../announce/announcements.ts';
 import { AnnouncedEips } from '../../announce/announced-eips.ts';
 import type { GobgpdSink, DesiredGlobal, DesiredPath, DesiredPeer, IpFamily } from '../../bgp/index.ts';
 import type { Caches } from '../../kube/index.ts';
@@ -59,6 +59,8 @@ export class BgpReconciler {
     peerErrors: {},
   };
   peers: DesiredPeer[] = [];
+  /** every announcement of the last compute (the announced-summary publisher reads which it carries) */
+  announcements: readonly Announcement[] = [];
   wanted: Record<IpFamily, number> = { ipv4: 0, ipv6: 0 };
 
   constructor(d: ReconcilerDeps) {
@@ -129,6 +131,7 @@ export class BgpReconciler {
     const announcements = announcementsFrom(this.#announced.select(c.eips.list()), (ns, name) =>
       c.services.get(name, ns),
     );
+    this.announcements = announcements;
     const slices = c.endpointSlices.list();
     const paths = desiredPaths(announcements, node, slices, p.peers, global);
     notes.push(...paths.notes);

@@ -37,3 +37,16 @@ test('spec, labels, deletion and adds/deletes are changes', () => {
   assert.equal(intentChanged({ type: 'add', obj: old }), true);
   assert.equal(intentChanged({ type: 'delete', obj: old }), true);
 });
+
+test("a replica's announced summary is a report, not intent; other annotations are intent", () => {
+  const old = obj('1', { a: 1 });
+  const reported = obj('2', { a: 1 });
+  reported.metadata.annotations = { 'openelb.kubesphere.io/announced': '{"node1":{"r":true}}' };
+  assert.equal(intentChanged({ type: 'update', old, obj: reported }), false);
+  const both = obj('3', { a: 1 });
+  both.metadata.annotations = {
+    'openelb.kubesphere.io/announced': '{}',
+    'eip.openelb.kubesphere.io/v1alpha2': 'p',
+  };
+  assert.equal(intentChanged({ type: 'update', old: reported, obj: both }), true);
+});
