@@ -40,3 +40,24 @@ function intent(o: KubeObject): unknown[] {
 export function intentChanged<T extends KubeObject>(ev: InformerEvent<T>): boolean {
   return ev.type !== 'update' || !isDeepStrictEqual(intent(ev.obj), intent(ev.old));
 }
+
+function withoutReports(o: KubeObject): unknown {
+  const {
+    resourceVersion: _rv,
+    managedFields: _mf,
+    annotations,
+    ...meta
+  } = o.metadata as KubeObject['metadata'] & {
+    managedFields?: unknown;
+  };
+  return { ...o, metadata: { ...meta, annotations: askingAnnotations(annotations) } };
+}
+
+/**
+ * True for an update that changed nothing but reporting annotations (and bookkeeping metadata): the
+ * replicas' announced summaries. The allocator and the eTP=Local condition writer, which also read
+ * status, skip these rather than treat every summary write as a reason to look at the Service again.
+ */
+export function onlyReportsChanged<T extends KubeObject>(ev: InformerEvent<T>): boolean {
+  return ev.type === 'update' && isDeepStrictEqual(withoutReports(ev.obj), withoutReports(ev.old));
+}

@@ -34,7 +34,7 @@ export {
 export { Backoff, sleep } from '../core/backoff.ts';
 export type { BackoffOptions } from '../core/backoff.ts';
 export { Informer } from './informer.ts';
-export { intentChanged } from './changes.ts';
+export { intentChanged, onlyReportsChanged } from './changes.ts';
 export type { InformerEvent, InformerOptions, Refusal } from './informer.ts';
 export { LeaseHolder } from './lease.ts';
 export type { LeaseOptions } from './lease.ts';

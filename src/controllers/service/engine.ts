@@ -11,7 +11,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { Backoff, sleep } from '../../core/backoff.ts';
 import { kubeTime } from '../../core/time.ts';
-import { errorMessage, isApiWeather } from '../../kube/index.ts';
+import { errorMessage, isApiWeather, onlyReportsChanged } from '../../kube/index.ts';
 import type { Service } from '../../kube/types.ts';
 import { counter } from '../../obs/metrics.ts';
 import { logger } from '../../obs/log.ts';
@@ -89,12 +89,13 @@ export class AllocatorEngine {
     this.#unsubscribe = [
       d.services.onEvent((ev) => {
         const key = serviceKey(ev.obj);
-        // the echo of our own status write carries nothing new to decide
+        // the echo of our own status write, or a replica's announced summary: nothing new to decide
         if (
           ev.type === 'update' &&
           this.#written.get(key)?.metadata.resourceVersion === ev.obj.metadata.resourceVersion
         )
           return;
+        if (onlyReportsChanged(ev)) return;
         this.queue.add(key);
       }),
       d.eips.onEvent(() => this.queue.poke()),

@@ -9,6 +9,7 @@ import { Timer } from '../../core/timer.ts';
 import {
   Resources,
   errorMessage,
+  onlyReportsChanged,
   type Caches,
   type EventRecorder,
   type ObjectWriter,
@@ -63,7 +64,7 @@ export class LocalPolicyConditions {
     const schedule = (): void => this.schedule();
     this.#unsubscribe = [
       c.eips.onEvent(schedule),
-      c.services.onEvent(schedule),
+      c.services.onEvent((ev) => !onlyReportsChanged(ev) && schedule()),
       c.endpointSlices.onEvent(schedule),
       c.bgpConfs.onEvent(schedule),
     ];

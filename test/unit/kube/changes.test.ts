@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { intentChanged } from '../../../src/kube/changes.ts';
+import { intentChanged, onlyReportsChanged } from '../../../src/kube/changes.ts';
 import type { KubeObject } from '../../../src/kube/types.ts';
 
 type Obj = KubeObject & { spec?: Record<string, unknown>; status?: Record<string, unknown> };
@@ -49,4 +49,19 @@ test("a replica's announced summary is a report, not intent; other annotations a
     'eip.openelb.kubesphere.io/v1alpha2': 'p',
   };
   assert.equal(intentChanged({ type: 'update', old: reported, obj: both }), true);
+});
+
+test('onlyReportsChanged: an announced-summary write alone is skipped; a status or spec change with it is not', () => {
+  const old = obj('1', { a: 1 }, { status: { x: 1 } });
+  const reported = obj('2', { a: 1 }, { status: { x: 1 } });
+  reported.metadata.annotations = { 'openelb.kubesphere.io/announced': '{"node1":{"r":true}}' };
+  assert.equal(onlyReportsChanged({ type: 'update', old, obj: reported }), true);
+  const statusToo = obj('3', { a: 1 }, { status: { x: 2 } });
+  statusToo.metadata.annotations = { 'openelb.kubesphere.io/announced': '{}' };
+  assert.equal(onlyReportsChanged({ type: 'update', old: reported, obj: statusToo }), false);
+  assert.equal(
+    onlyReportsChanged({ type: 'update', old, obj: obj('4', { a: 2 }, { status: { x: 1 } }) }),
+    false,
+  );
+  assert.equal(onlyReportsChanged({ type: 'add', obj: old }), false);
 });
