@@ -63,4 +63,5 @@ export {
   parseCommunity,
   parseLargeCommunity,
 } from './validate.ts';
+export { AS_TRANS, linkBandwidthAsn, type LinkBandwidth } from './link-bandwidth.ts';
 export { probeGobgpdVersion, type GobgpdVersion } from './version.ts';
