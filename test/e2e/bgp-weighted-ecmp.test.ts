@@ -39,6 +39,24 @@ function weightsOf(route: KernelRoute | undefined): Record<string, number> {
   return out;
 }
 
+/** A node's openelb_bgp_paths_weighted, or undefined when its manager does not export it (yet). */
+async function weightedPaths(lab: Lab, node: string): Promise<number | undefined> {
+  const r = await lab.managerHealth(node, '/metrics');
+  const line = r.body.split('\n').find((l) => l.startsWith('openelb_bgp_paths_weighted{'));
+  return line === undefined ? undefined : Number(line.split(' ').pop());
+}
+
+async function waitWeightedPaths(lab: Lab, want: number): Promise<void> {
+  await waitFor(
+    async () => {
+      for (const n of ['node1', 'node2']) if ((await weightedPaths(lab, n)) !== want) return false;
+      return true;
+    },
+    30_000,
+    { what: `openelb_bgp_paths_weighted ${want} on both nodes`, intervalMs: 200 },
+  );
+}
+
 describe('bgp weighted ECMP (eTP=Local, FRR honours link bandwidth, BIRD does not)', () => {
   let lab: Lab;
   before(async () => {
@@ -101,6 +119,7 @@ describe('bgp weighted ECMP (eTP=Local, FRR honours link bandwidth, BIRD does no
     );
     assert.match(bird, /BGP\.ext_community: \(unknown 0x4004, 64600, 1207182336\)/);
     assert.match(bird, /BGP\.ext_community: \(unknown 0x4004, 64600, 1219959552\)/);
+    await waitWeightedPaths(lab, 1);
   });
 
   it('scaling the endpoints moves the weights without resetting a session', async (t) => {
@@ -148,6 +167,7 @@ describe('bgp weighted ECMP (eTP=Local, FRR honours link bandwidth, BIRD does no
       { what: 'FRR paths without link bandwidth', intervalMs: 100 },
     );
     await waitRatio(1, 1);
+    await waitWeightedPaths(lab, 0);
     await annotate('true');
     await waitRatio(3, 1);
   });
