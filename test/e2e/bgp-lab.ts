@@ -58,8 +58,6 @@ export interface BgpLabOptions {
   routers?: RouterDesc[];
   /** BgpConf spec (default: AS 64600, listen 1790 — the routers dial there). */
   conf?: Record<string, unknown>;
-  /** extra spec fields of the two pools (bgp-pool4, bgp-pool6) as they are created */
-  eipSpec?: Record<string, unknown>;
   /** one BgpPeer per router unless given */
   peers?: (lab: Lab) => Record<string, unknown>[];
   /**
@@ -177,7 +175,7 @@ export async function upBgpLab(o: BgpLabOptions = {}): Promise<Lab> {
       spec: o.conf ?? { as: NODE_ASN, listenPort: 1790 },
     };
     const peers = o.peers?.(lab) ?? lab.routers.map((_, i) => peerFor(lab, i + 1));
-    await apply(lab, conf, ...peers, eip(POOL4, o.eipSpec), eip(POOL6, o.eipSpec));
+    await apply(lab, conf, ...peers, eip(POOL4), eip(POOL6));
     for (const n of names) await waitReady(lab, n);
     return lab;
   } catch (err) {

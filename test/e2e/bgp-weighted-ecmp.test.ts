@@ -2,7 +2,18 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { waitFor, type Lab } from '../lab/index.ts';
 import type { KernelRoute } from '../lab/fib.ts';
-import { createService, endpointSlice, kubectlOk, POOL4, sampler, upBgpLab, waitEvent } from './bgp-lab.ts';
+import {
+  apply,
+  createService,
+  eip,
+  endpointSlice,
+  kubectlOk,
+  POOL4,
+  POOL6,
+  sampler,
+  upBgpLab,
+  waitEvent,
+} from './bgp-lab.ts';
 
 // Weighted ECMP (Eip spec.bgp.weightedEcmp, Service annotation bgp.openelb.kubesphere.io/weighted-ecmp):
 // each replica attaches the RFC 10005 link bandwidth of its node's endpoints to the Service's route.
@@ -61,12 +72,14 @@ async function waitWeightedPaths(lab: Lab, want: number): Promise<void> {
 describe('bgp weighted ECMP (eTP=Local, FRR honours link bandwidth, BIRD does not)', () => {
   let lab: Lab;
   before(async () => {
-    // the pools are created opted in: an update right after creation was lost now and then (another
-    // write in the API double overwrote it; see the report of this change)
-    lab = await upBgpLab({
-      routers: [{ kind: 'frr' }, { kind: 'bird' }],
-      eipSpec: { bgp: { weightedEcmp: true } },
-    });
+    lab = await upBgpLab({ routers: [{ kind: 'frr' }, { kind: 'bird' }] });
+    // opting the existing pools in is an edit like any user's (it raced the manager's finalizer
+    // patch in the API double until the double recomputed concurrent patches)
+    await apply(
+      lab,
+      eip(POOL4, { bgp: { weightedEcmp: true } }),
+      eip(POOL6, { bgp: { weightedEcmp: true } }),
+    );
   });
   after(async () => {
     await lab?.down();
