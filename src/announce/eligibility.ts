@@ -36,21 +36,35 @@ export function slicesOf(svc: Service, slices: Iterable<EndpointSlice>): Endpoin
   return out;
 }
 
-/** Nodes hosting at least one endpoint that should receive traffic for an eTP=Local Service. */
-export function nodesWithReadyEndpoints(svc: Service, slices: Iterable<EndpointSlice>): Set<string> {
+/**
+ * Per node, the endpoints of `svc` that should receive traffic: ready ones (an unset `ready` means
+ * ready, per the EndpointSlice API), and with the count-terminating annotation also terminating
+ * ones still serving. An endpoint listed in several slices (both families of a dual-stack Service,
+ * or during a slice rewrite) counts once, by its target's uid or name, else by its addresses.
+ */
+export function readyEndpointsByNode(svc: Service, slices: Iterable<EndpointSlice>): Map<string, number> {
   const countTerminating = svc.metadata.annotations?.[ANNOTATION_COUNT_TERMINATING] === 'true';
-  const nodes = new Set<string>();
+  const seen = new Map<string, Set<string>>();
   for (const slice of slicesOf(svc, slices)) {
     for (const ep of slice.endpoints ?? []) {
       if (!ep.nodeName) continue;
       const c = ep.conditions ?? {};
-      // Per the EndpointSlice API, an unset `ready` means ready.
       const ready = c.ready !== false;
       const servingWhileTerminating = countTerminating && c.terminating === true && c.serving !== false;
-      if (ready || servingWhileTerminating) nodes.add(ep.nodeName);
+      if (!ready && !servingWhileTerminating) continue;
+      const t = ep.targetRef;
+      const id = t?.uid ?? (t?.name ? `${t.namespace ?? ''}/${t.name}` : `addr ${ep.addresses.join(',')}`);
+      let ids = seen.get(ep.nodeName);
+      if (!ids) seen.set(ep.nodeName, (ids = new Set()));
+      ids.add(id);
     }
   }
-  return nodes;
+  return new Map([...seen].map(([node, ids]) => [node, ids.size]));
+}
+
+/** Nodes hosting at least one endpoint that should receive traffic for an eTP=Local Service. */
+export function nodesWithReadyEndpoints(svc: Service, slices: Iterable<EndpointSlice>): Set<string> {
+  return new Set(readyEndpointsByNode(svc, slices).keys());
 }
 
 /**

@@ -18,6 +18,13 @@ export interface EipBgpAttributes {
   aggregationLength?: number;
   /** openelb-ts: the same for IPv6 pools, at most 128. */
   aggregationLengthV6?: number;
+  /**
+   * openelb-ts: weighted ECMP for externalTrafficPolicy: Local Services. Each replica attaches the
+   * RFC 10005 link bandwidth community (1 Mbit/s per ready endpoint on its node) to its path; FRR
+   * weights its next hops by it. Per Service: annotation bgp.openelb.kubesphere.io/weighted-ecmp.
+   * Not with an aggregation length shorter than the host route.
+   */
+  weightedEcmp?: boolean;
 }
 
 export interface EipSpec {

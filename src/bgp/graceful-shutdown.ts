@@ -27,6 +27,7 @@ export function gracefulShutdownDesired(p: HeldPath): DesiredPath {
   };
   if (p.attrs.localPref !== undefined) d.localPref = p.attrs.localPref;
   if (p.attrs.med !== undefined) d.med = p.attrs.med;
+  if (p.attrs.linkBandwidth) d.linkBandwidth = { ...p.attrs.linkBandwidth };
   return d;
 }
 

@@ -64,4 +64,5 @@ export {
   parseLargeCommunity,
 } from './validate.ts';
 export { adjOutPrefixes, canonicalPrefix } from './adj-out.ts';
+export { AS_TRANS, linkBandwidthAsn, type LinkBandwidth } from './link-bandwidth.ts';
 export { probeGobgpdVersion, type GobgpdVersion } from './version.ts';

@@ -12,6 +12,13 @@ import {
   wirePathNextHop,
   type LargeCommunity,
 } from './validate.ts';
+import {
+  formatLinkBandwidth,
+  linkBandwidthAttribute,
+  readLinkBandwidth,
+  validateLinkBandwidth,
+  type LinkBandwidth,
+} from './link-bandwidth.ts';
 
 // Pure: desired path ↔ gobgp Path message. No I/O.
 //
@@ -50,6 +57,8 @@ export interface PathAttributes {
   readonly largeCommunities: readonly string[];
   readonly localPref?: number;
   readonly med?: number;
+  /** RFC 10005 link bandwidth extended community (weighted ECMP), bandwidth rounded to float32 */
+  readonly linkBandwidth?: LinkBandwidth;
 }
 
 export interface BuiltPath {
@@ -83,7 +92,15 @@ function parseLargeText(t: string): LargeCommunity {
 }
 
 export function attributesFingerprint(a: PathAttributes): string {
-  return JSON.stringify([a.nextHop, a.communities, a.largeCommunities, a.localPref ?? null, a.med ?? null]);
+  const lb = a.linkBandwidth ? [a.linkBandwidth.asn, a.linkBandwidth.bytesPerSecond] : null;
+  return JSON.stringify([
+    a.nextHop,
+    a.communities,
+    a.largeCommunities,
+    a.localPref ?? null,
+    a.med ?? null,
+    lb,
+  ]);
 }
 
 interface SharedAttributes {
@@ -106,6 +123,7 @@ function share(a: PathAttributes): SharedAttributes {
       ...a,
       communities: Object.freeze([...a.communities]),
       largeCommunities: Object.freeze([...a.largeCommunities]),
+      ...(a.linkBandwidth ? { linkBandwidth: Object.freeze({ ...a.linkBandwidth }) } : {}),
     });
     s = Object.freeze({ attrs, fingerprint });
     shared.set(fingerprint, s);
@@ -155,6 +173,7 @@ function wireFor(f: IpFamily, cidr: string, attrs: PathAttributes): WirePath {
     pattrs.push(
       any('LargeCommunitiesAttribute', { communities: attrs.largeCommunities.map(parseLargeText) }),
     );
+  if (attrs.linkBandwidth) pattrs.push(linkBandwidthAttribute(attrs.linkBandwidth));
   return { family, nlri, pattrs };
 }
 
@@ -178,6 +197,7 @@ export function buildPath(d: DesiredPath): BuiltPath {
   };
   if (d.localPref !== undefined) attrs.localPref = validateUint32(d.localPref, 'localPref', context);
   if (d.med !== undefined) attrs.med = validateUint32(d.med, 'med', context);
+  if (d.linkBandwidth !== undefined) attrs.linkBandwidth = validateLinkBandwidth(d.linkBandwidth, context);
   return new Built(d.family, p.cidr, share(attrs));
 }
 
@@ -223,6 +243,10 @@ export function readWirePath(path: Pick<WirePath, 'nlri' | 'pattrs' | 'family'>)
       attrs.largeCommunities = [...new Set((a.communities as LargeCommunity[]).map(largeText))].sort();
     else if (t === 'LocalPrefAttribute' && typeof a.local_pref === 'number') attrs.localPref = a.local_pref;
     else if (t === 'MultiExitDiscAttribute' && typeof a.med === 'number') attrs.med = a.med;
+    else if (t === 'ExtendedCommunitiesAttribute') {
+      const lb = readLinkBandwidth(a);
+      if (lb) attrs.linkBandwidth = lb;
+    }
   }
   const s = share(attrs);
   return { key: pathKey(family, cidr), family, cidr, attrs: s.attrs, fingerprint: s.fingerprint };
@@ -235,6 +259,7 @@ export function describeAttributes(a: PathAttributes): string {
   if (a.largeCommunities.length) parts.push(`large ${a.largeCommunities.join(',')}`);
   if (a.localPref !== undefined) parts.push(`local-pref ${a.localPref}`);
   if (a.med !== undefined) parts.push(`med ${a.med}`);
+  if (a.linkBandwidth) parts.push(`link-bandwidth ${formatLinkBandwidth(a.linkBandwidth)}`);
   return parts.join(' ');
 }
 

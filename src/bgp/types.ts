@@ -91,6 +91,11 @@ export interface DesiredPath {
   localPref?: number;
   /** MULTI_EXIT_DISC */
   med?: number;
+  /**
+   * RFC 10005 link bandwidth extended community: routers that honour it (FRR) weight ECMP next
+   * hops by it. `asn` is 2-octet (AS_TRANS 23456 for a 4-octet AS), bandwidth in bytes per second.
+   */
+  linkBandwidth?: { asn: number; bytesPerSecond: number };
 }
 
 /** Session state of one peer, for status writers. */

@@ -10,6 +10,7 @@ import { specialRangeHolding, specialRangeOverlapping } from '../net/special.ts'
 import type { IpFamily } from './types.ts';
 import { ANY_PREFIX, type WireAny, type WirePath } from './client/wire.ts';
 import { BgpValidationError } from './validation-error.ts';
+import { checkWireExtendedCommunities } from './link-bandwidth.ts';
 
 export { BgpValidationError } from './validation-error.ts';
 export * from './validate-fields.ts';
@@ -152,5 +153,7 @@ export function validateWirePath(path: WirePath, context: Record<string, unknown
   const nh = wirePathNextHop(path);
   if (nh === undefined) throw new BgpValidationError('path has no next hop attribute', ctx);
   validateNextHop(nh, family, ctx);
+  for (const a of path.pattrs ?? [])
+    if (anyType(a) === 'apipb.ExtendedCommunitiesAttribute') checkWireExtendedCommunities(a, ctx);
   return parsed;
 }

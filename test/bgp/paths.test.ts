@@ -224,3 +224,90 @@ test('withdrawAll removes every local path by path', async () => {
     c.close();
   }
 });
+
+test('link bandwidth (weighted ECMP): gobgpd lists it back equal; a new bandwidth replaces the path in place', async () => {
+  const c = new CountingGobgpClient({ socket: gobgpd.socket });
+  try {
+    const sink = new PathsSink(c);
+    const lb = (bytesPerSecond: number) => ({ linkBandwidth: { asn: 65001, bytesPerSecond } });
+    sink.setDesired([v4(50, lb(125_000)), v4(51, lb(375_000))]);
+    sink.markSynced();
+    let r = await sink.reconcile();
+    assert.deepEqual([r.added, r.replaced, r.withdrawn], [2, 0, 0]);
+    const held = async (prefix: string) => {
+      for (const d of await client.listPath(FAMILY.ipv4))
+        if (d.prefix === prefix) return d.paths.map((p) => readWirePath(p));
+      return [];
+    };
+    assert.deepEqual(
+      (await held('198.51.100.51/32')).map((p) => p?.attrs.linkBandwidth),
+      [{ asn: 65001, bytesPerSecond: 375_000 }],
+    );
+    // listed back from gobgpd, the paths compare equal to the desired ones: nothing to send
+    r = await sink.reconcile({ full: true });
+    assert.deepEqual([r.added, r.replaced, r.withdrawn, r.unchanged], [0, 0, 0, 2]);
+    assert.deepEqual(pathCalls(c), { AddPath: 2, ListPath: 4 });
+
+    // an endpoint more on this node: AddPath replaces the path, no withdrawal in between
+    sink.setDesired([v4(50, lb(250_000)), v4(51, lb(375_000))]);
+    r = await sink.reconcile();
+    assert.deepEqual([r.added, r.replaced, r.withdrawn, r.unchanged], [0, 1, 0, 1]);
+    assert.deepEqual(pathCalls(c), { AddPath: 3, ListPath: 4 });
+    const now = await held('198.51.100.50/32');
+    assert.equal(now.length, 1, 'replaced, not a second path');
+    assert.deepEqual(now[0]?.attrs.linkBandwidth, { asn: 65001, bytesPerSecond: 250_000 });
+
+    // a bandwidth float32 cannot hold exactly is sent rounded and still compares equal when listed
+    sink.setDesired([v4(50, lb(123_456_789)), v4(51, lb(375_000))]);
+    await sink.reconcile();
+    r = await sink.reconcile({ full: true });
+    assert.deepEqual([r.replaced, r.unchanged], [0, 2]);
+
+    // opting out drops the community in place too
+    sink.setDesired([v4(50), v4(51, lb(375_000))]);
+    r = await sink.reconcile();
+    assert.deepEqual([r.replaced, r.withdrawn], [1, 0]);
+    assert.equal((await held('198.51.100.50/32'))[0]?.attrs.linkBandwidth, undefined);
+    assert.equal(await sink.withdrawAll(), 2);
+  } finally {
+    c.close();
+  }
+});
+
+test('link bandwidth out of range is refused before any call', async () => {
+  const c = new CountingGobgpClient({ socket: gobgpd.socket });
+  try {
+    const sink = new PathsSink(c);
+    const rejected = sink.setDesired([
+      v4(60, { linkBandwidth: { asn: 70000, bytesPerSecond: 1 } }),
+      v4(61, { linkBandwidth: { asn: 65001, bytesPerSecond: Number.NaN } }),
+      v4(62, { linkBandwidth: { asn: 65001, bytesPerSecond: -1 } }),
+    ]);
+    assert.deepEqual(
+      rejected.map((r) => r.path.prefix),
+      ['198.51.100.60/32', '198.51.100.61/32', '198.51.100.62/32'],
+    );
+    const wire = buildPath(v4(63, { linkBandwidth: { asn: 65001, bytesPerSecond: 1 } })).wire;
+    const bad = {
+      ...wire,
+      pattrs: wire.pattrs.map((a) =>
+        a['@type']?.endsWith('ExtendedCommunitiesAttribute')
+          ? {
+              ...a,
+              communities: [
+                {
+                  '@type': 'type.googleapis.com/apipb.LinkBandwidthExtended',
+                  asn: 65001,
+                  bandwidth: Infinity,
+                },
+              ],
+            }
+          : a,
+      ),
+    };
+    await assert.rejects(c.addPath(bad), /link bandwidth must be a finite number/);
+    assert.deepEqual(c.calls, {}, 'nothing reached gobgpd');
+  } finally {
+    c.close();
+  }
+});

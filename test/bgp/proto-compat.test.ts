@@ -133,3 +133,44 @@ test('minimum_advertisement_interval, mtu_discovery and tcp_mss: declared with g
   });
   assert.deepEqual(back['transport'], { passive_mode: true, mtu_discovery: true, tcp_mss: 1400 });
 });
+
+// Weighted ECMP (issue 15): gobgp 3.10 has a message of its own for the RFC 10005 link bandwidth
+// community, so we send that rather than an UnknownExtended with hand-packed bytes. Named here so
+// that a gobgp without it (or with other numbers) fails this test, not a router in production.
+test('LinkBandwidthExtended inside ExtendedCommunitiesAttribute: gobgp 3.10 numbers, and decoded by its protos as sent', () => {
+  const ours = load(PROTO_DIR, PROTO_FILES);
+  const theirs = load(debianGobgpProtoDir(), ['gobgp.proto', 'attribute.proto', 'capability.proto']);
+  const fields: ReadonlyArray<[string, string, string]> = [
+    ['apipb.LinkBandwidthExtended', 'asn', '#1 single uint32'],
+    ['apipb.LinkBandwidthExtended', 'bandwidth', '#2 single float'],
+    ['apipb.ExtendedCommunitiesAttribute', 'communities', '#1 repeated .google.protobuf.Any'],
+  ];
+  for (const [msg, field, want] of fields)
+    for (const [who, root] of [
+      ['ours', ours],
+      ['gobgp', theirs],
+    ] as const) {
+      const f = root.lookupType(msg).fields[field];
+      assert.ok(f, `${who}: ${msg}.${field} missing`);
+      assert.equal(describeField(f), want, `${who}: ${msg}.${field}`);
+    }
+  const lb = ours.lookupType('apipb.LinkBandwidthExtended');
+  const attr = {
+    communities: [
+      {
+        type_url: 'type.googleapis.com/apipb.LinkBandwidthExtended',
+        value: lb.encode({ asn: 64600, bandwidth: 375_000 }).finish(),
+      },
+    ],
+  };
+  const bytes = ours.lookupType('apipb.ExtendedCommunitiesAttribute').encode(attr).finish();
+  const back = theirs.lookupType('apipb.ExtendedCommunitiesAttribute').decode(bytes) as unknown as {
+    communities: { type_url: string; value: Uint8Array }[];
+  };
+  assert.equal(back.communities[0]?.type_url, 'type.googleapis.com/apipb.LinkBandwidthExtended');
+  const inner = theirs.lookupType('apipb.LinkBandwidthExtended');
+  assert.deepEqual(inner.toObject(inner.decode(back.communities[0]?.value ?? new Uint8Array())), {
+    asn: 64600,
+    bandwidth: 375_000,
+  });
+});

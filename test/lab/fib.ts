@@ -10,6 +10,8 @@ export interface KernelRoute {
   nextHops: string[];
   /** devices, same order as nextHops. */
   devs: string[];
+  /** ECMP weights, same order as nextHops (the kernel's default 1 where `ip route` prints none). */
+  weights: number[];
 }
 
 interface IpRouteJson {
@@ -17,19 +19,20 @@ interface IpRouteJson {
   gateway?: string;
   dev?: string;
   protocol?: string;
-  nexthops?: { gateway?: string; dev?: string }[];
+  nexthops?: { gateway?: string; dev?: string; weight?: number }[];
 }
 
 function toRoute(r: IpRouteJson): KernelRoute {
   const hops = r.nexthops ?? (r.gateway || r.dev ? [{ gateway: r.gateway, dev: r.dev }] : []);
   const pairs = hops
-    .map((h) => ({ gw: h.gateway ?? '', dev: h.dev ?? '' }))
+    .map((h) => ({ gw: h.gateway ?? '', dev: h.dev ?? '', weight: 'weight' in h ? (h.weight ?? 1) : 1 }))
     .sort((a, b) => a.gw.localeCompare(b.gw));
   return {
     dst: r.dst ?? '',
     protocol: r.protocol ?? '',
     nextHops: pairs.map((p) => p.gw).filter((g) => g !== ''),
     devs: pairs.map((p) => p.dev),
+    weights: pairs.map((p) => p.weight),
   };
 }
 

@@ -1,10 +1,12 @@
 // Eip spec.bgp (openelb-ts addition): communities, large communities and local-pref of the routes
-// of a bgp pool, and the aggregation lengths (eip-aggregation.ts). Decoded by src/api/bgp-values.ts,
-// as the BGP sink decodes them, so what passes here is sendable.
+// of a bgp pool, the aggregation lengths (eip-aggregation.ts) and weighted ECMP
+// (eip-weighted-ecmp.ts). Decoded by src/api/bgp-values.ts, as the BGP sink decodes them, so what
+// passes here is sendable.
 import type { Result } from '../../core/result.ts';
 import { decodeCommunity, decodeLargeCommunity } from '../bgp-values.ts';
 import type { PoolRange } from '../../ipam/index.ts';
 import { checkAggregation } from './eip-aggregation.ts';
+import { checkWeightedEcmp } from './eip-weighted-ecmp.ts';
 import { Issues, intInRange, isRecord, show } from './issues.ts';
 
 function strings(
@@ -61,4 +63,5 @@ export function parseBgpAttributes(
   );
   intInRange(issues, 'spec.bgp.localPref', bgp['localPref'], 0, 0xffffffff);
   checkAggregation(issues, bgp, range, protocol);
+  checkWeightedEcmp(issues, bgp, range, protocol);
 }

@@ -19,6 +19,12 @@ export function announcedPrefix(a: Announcement): string {
   return `${formatIp(ip.value.family, span.first)}/${length}`;
 }
 
+/** Whether `a` is announced as part of a covering prefix rather than as its own host route. */
+export function isAggregated(a: Announcement): boolean {
+  const length = a.family === 'ipv4' ? a.bgp?.aggregationLength : a.bgp?.aggregationLengthV6;
+  return length !== undefined && length < FAMILY_BITS[a.family === 'ipv4' ? 4 : 6];
+}
+
 /** The Eip a desired path came from (for Events about a refused path), '' when none. */
 export function eipOfPrefix(announcements: readonly Announcement[], prefix: string): string {
   return announcements.find((a) => announcedPrefix(a) === prefix)?.eip ?? '';

@@ -7,6 +7,7 @@ import { nodeMayCarry, type Announcement } from '../../announce/announcements.ts
 import { familyOf, peerFamilies } from './desired.ts';
 import { nodeAddresses, type Note } from './desired-global.ts';
 import { announcedPrefix, PathSet } from './aggregate.ts';
+import { addLinkBandwidth } from './weighted-paths.ts';
 
 /**
  * Node annotation naming the next hop this node announces instead of "self", one address per
@@ -25,7 +26,8 @@ export interface PathResult {
  * aggregate.ts), with itself as next hop: `0.0.0.0` / `::` (gobgpd
  * puts in each session's local address), except where the node annotation names one, or for IPv6
  * routes when some IPv4 session carries IPv6 (gobgpd would otherwise send an IPv4 next hop that
- * routers reject): then the node's IPv6 InternalIP.
+ * routers reject): then the node's IPv6 InternalIP. Weighted ECMP (weighted-paths.ts) adds the
+ * link bandwidth of this node's endpoints.
  */
 export function desiredPaths(
   announcements: Iterable<Announcement>,
@@ -84,6 +86,7 @@ export function desiredPaths(
     if (a.bgp?.communities?.length) p.communities = a.bgp.communities;
     if (a.bgp?.largeCommunities?.length) p.largeCommunities = a.bgp.largeCommunities;
     if (a.bgp?.localPref !== undefined) p.localPref = a.bgp.localPref;
+    addLinkBandwidth(p, a, node, slices, g, notes);
     paths.add(p, a.eip);
   }
   return { paths: paths.paths(), notes: [...notes, ...paths.notes] };

@@ -23,6 +23,11 @@ const mPaths = gauge('bgp_paths_announced', 'Service routes this node announces,
   'node',
   'family',
 ]);
+const mWeighted = gauge(
+  'bgp_paths_weighted',
+  'Service routes this node announces with a link bandwidth (weighted ECMP)',
+  ['node'],
+);
 const mRejected = gauge('bgp_paths_rejected', 'Desired Service routes refused by validation (never sent)', [
   'node',
 ]);
@@ -152,7 +157,13 @@ export class BgpReconciler {
       const rejected = this.#d.speaker.setPaths(paths.paths);
       const bad = new Set(rejected.map((r) => r.path));
       this.wanted = { ipv4: 0, ipv6: 0 };
-      for (const x of paths.paths) if (!bad.has(x)) this.wanted[x.family]++;
+      let weighted = 0;
+      for (const x of paths.paths) {
+        if (bad.has(x)) continue;
+        this.wanted[x.family]++;
+        if (x.linkBandwidth) weighted++;
+      }
+      mWeighted.set({ node: this.#d.node }, weighted);
       mRejected.set({ node: this.#d.node }, rejected.length);
       for (const r of rejected)
         notes.push({

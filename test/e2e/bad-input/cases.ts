@@ -233,6 +233,7 @@ const eipEntries: Entry[] = [
     EIP,
     fc.oneof(fc.integer({ min: 0, max: 23 }), outOfRange(0, 32), typeWrong('integer')),
   ),
+  field('Eip', 'spec.bgp.weightedEcmp', EDIT_OR_NEW, EIP, typeWrong('boolean')),
   // a second default pool (bgp-pool6 is the baseline's default)
   {
     kind: 'Eip',

@@ -5,6 +5,7 @@ import type { Req } from './request.ts';
 import { ApiError, badRequest } from './status.ts';
 import { current, updateWith, type WriteResult } from './write.ts';
 import { applyPatch } from './ssa/apply.ts';
+import { guaranteedUpdate } from './guaranteed.ts';
 
 const JSON_PATCH = 'application/json-patch+json';
 const MERGE = 'application/merge-patch+json';
@@ -19,7 +20,14 @@ function unsupported(types: string[]): ApiError {
   );
 }
 
-export async function patch(r: Req, text: string): Promise<WriteResult> {
+/** PATCH, recomputed from the fresh object when a concurrent write lands first (GuaranteedUpdate). */
+export function patch(r: Req, text: string): Promise<WriteResult> {
+  return guaranteedUpdate({ group: r.def.group, plural: r.def.plural, name: r.path.name ?? '' }, () =>
+    patchOnce(r, text),
+  );
+}
+
+async function patchOnce(r: Req, text: string): Promise<WriteResult> {
   const ct = (r.contentType.split(';')[0] ?? '').trim().toLowerCase();
   const builtin = r.def.builtin;
   if (ct === APPLY) return applyPatch(r, text);

@@ -15,6 +15,7 @@ import { shapeOf } from './ssa/shape.ts';
 import { apiVersion } from './resource.ts';
 import { applyDefaults, prune, validate } from './schema.ts';
 import { alreadyExists, ApiError, badRequest, conflict, invalid, notFound, type Cause } from './status.ts';
+import { guaranteedUpdate, StaleWrite } from './guaranteed.ts';
 
 export interface WriteResult {
   code: number;
@@ -348,8 +349,13 @@ export async function updateWith(r: Req, cur: Obj, incoming: Obj, wrap: boolean)
   const am = metaOf(admitted);
   const finalizers = Array.isArray(am.finalizers) ? am.finalizers : [];
   const type = am.deletionTimestamp !== undefined && finalizers.length === 0 ? 'DELETED' : 'MODIFIED';
+  const storage = await r.api.toStorage(r.def, admitted);
+  // compare-and-swap: another write may have landed while this one was admitted or converted
+  const ns = r.def.namespaced ? (r.path.namespace ?? '') : '';
+  if (metaOf(r.api.store.get(key, ns, name) ?? {}).resourceVersion !== cm.resourceVersion)
+    throw new StaleWrite();
   if (type === 'DELETED' && isCrdDef(r)) dropCustomResources(r, admitted);
-  const stored = r.api.store.write(key, type, await r.api.toStorage(r.def, admitted));
+  const stored = r.api.store.write(key, type, storage);
   if (type === 'MODIFIED') afterCrdWrite(r, stored);
   const [out] = await r.api.toVersion(r.def, [stored], r.version.name);
   return { code: 200, body: out ?? stored };
@@ -363,8 +369,11 @@ export async function update(r: Req, body: unknown): Promise<WriteResult> {
     throw badRequest(
       `the name of the object (${String(bm.name)}) does not match the name on the URL (${name})`,
     );
-  const cur = await current(r, name);
-  return updateWith(r, cur, body, true);
+  // a PUT without resourceVersion is unconditional: recomputed on a concurrent write; with one, the
+  // retry finds the newer version and answers 409
+  return guaranteedUpdate({ group: r.def.group, plural: r.def.plural, name }, async () =>
+    updateWith(r, await current(r, name), body, true),
+  );
 }
 
 /** Delete every custom resource of a CRD that is going away (emits DELETED for each). */

@@ -95,10 +95,13 @@ test('Eip converts by apiVersion only', () => {
     status: { usage: 0 },
   };
   assert.deepEqual(convertObject(e, V1), { ...e, apiVersion: V1 });
-  // openelb-ts additions (spec.bgp, aggregation lengths included) travel unchanged both ways
+  // openelb-ts additions (spec.bgp, aggregation lengths and weightedEcmp included) travel unchanged both ways
   const agg = {
     ...e,
-    spec: { address: '10.0.0.0/24', bgp: { aggregationLength: 24, aggregationLengthV6: 64 } },
+    spec: {
+      address: '10.0.0.0/24',
+      bgp: { aggregationLength: 24, aggregationLengthV6: 64, weightedEcmp: false },
+    },
   };
   assert.deepEqual(convertObject(convertObject(agg, V1), V2), agg);
 });

@@ -383,3 +383,40 @@ describe('validateEip: spec.bgp.aggregationLength / aggregationLengthV6', () => 
     );
   });
 });
+
+describe('validateEip: spec.bgp.weightedEcmp', () => {
+  it('accepts true and false, alone or with host-route aggregation lengths (32 / 128)', () => {
+    for (const bgp of [
+      { weightedEcmp: true },
+      { weightedEcmp: false },
+      { weightedEcmp: true, aggregationLength: 32 },
+      { weightedEcmp: false, aggregationLength: 24 },
+      // the other family's length does not apply to an IPv4 pool
+      { weightedEcmp: true, aggregationLengthV6: 64 },
+    ])
+      assert.deepEqual(errorsOf(eip('p', { address: '10.0.0.0/24', bgp })), [], JSON.stringify(bgp));
+    assert.deepEqual(
+      errorsOf(eip('p', { address: '2001:db8::/64', bgp: { weightedEcmp: true, aggregationLengthV6: 128 } })),
+      [],
+    );
+  });
+  it('denies a value that is not a boolean', () => {
+    one(
+      eip('p', { address: '10.0.0.0/24', bgp: { weightedEcmp: 'true' } }),
+      'spec.bgp.weightedEcmp',
+      /Invalid value: "true": must be true or false/,
+    );
+  });
+  it('denies it together with an aggregate, naming the aggregation field and why', () => {
+    one(
+      eip('p', { address: '10.0.0.0/24', bgp: { weightedEcmp: true, aggregationLength: 24 } }),
+      'spec.bgp.weightedEcmp',
+      /cannot be combined with spec\.bgp\.aggregationLength 24: a \/24 aggregate stands for every Service inside it, so a replica has no per-Service endpoint count/,
+    );
+    one(
+      eip('p', { address: '2001:db8::/64', bgp: { weightedEcmp: true, aggregationLengthV6: 64 } }),
+      'spec.bgp.weightedEcmp',
+      /cannot be combined with spec\.bgp\.aggregationLengthV6 64/,
+    );
+  });
+});
