@@ -102,6 +102,25 @@ export const ROWS: RowSpec[] = [
         queries: [
           { expr: 'sum by (node, family) (openelb_bgp_paths_announced)', legend: '{{node}} {{family}}' },
           { expr: 'sum by (node) (openelb_bgp_paths_rejected)', legend: '{{node}} rejected' },
+          {
+            expr: 'sum by (node) (openelb_bgp_paths_weighted)',
+            legend: '{{node}} weighted (link bandwidth)',
+          },
+        ],
+      },
+      {
+        title: 'Services with a path missing at a router',
+        description:
+          'Per replica: Services it should announce whose route is not in some BgpPeer’s adj-RIB-out (its gobgpd’s own view; session down or gobgpd gone counts), and announced summaries still waiting to be written to the Services.',
+        kind: 'timeseries',
+        unit: 'none',
+        width: 24,
+        queries: [
+          {
+            expr: 'sum by (node) (openelb_announced_services_missing_path)',
+            legend: '{{node}} missing a path',
+          },
+          { expr: 'sum by (node) (openelb_announced_writes_pending)', legend: '{{node}} summaries pending' },
         ],
       },
     ],

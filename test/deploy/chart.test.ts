@@ -291,6 +291,12 @@ describe('helm chart', () => {
     refuse(['managr.logLevel=debug'], [], /managr/);
     refuse(['manager.extraArgs={--bgp-drain=10s}'], [], /--bgp-drain is set by the chart/);
     refuse(['manager.extraArgs={--shutdown-timeout=9s}'], [], /--shutdown-timeout is set by the chart/);
+    refuse(
+      ['manager.extraArgs={--announced-writes-per-second=5}'],
+      [],
+      /--announced-writes-per-second is set by the chart: .*manager\.announcedWritesPerSecond/,
+    );
+    refuse(['manager.announcedWritesPerSecond=-1'], [], /announcedWritesPerSecond/);
     // 24 + 1 s exceeds the 25 s --shutdown-timeout a 30 s grace period gives
     refuse(['manager.bgpGracefulShutdownSeconds=20', 'manager.bgpDrainSeconds=5'], [], /= 31/);
     refuse(

@@ -62,8 +62,8 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{- define "openelb.checkManagerArgs" -}}
 {{- range .Values.manager.extraArgs -}}
 {{- $flag := regexReplaceAll "=.*$" . "" -}}
-{{- if has $flag (list "--bgp-graceful-shutdown" "--bgp-drain" "--shutdown-timeout") -}}
-{{- fail (printf "manager.extraArgs: %s is set by the chart: use manager.bgpGracefulShutdownSeconds / manager.bgpDrainSeconds / terminationGracePeriodSeconds" $flag) -}}
+{{- if has $flag (list "--bgp-graceful-shutdown" "--bgp-drain" "--shutdown-timeout" "--announced-writes-per-second") -}}
+{{- fail (printf "manager.extraArgs: %s is set by the chart: use manager.bgpGracefulShutdownSeconds / manager.bgpDrainSeconds / manager.announcedWritesPerSecond / terminationGracePeriodSeconds" $flag) -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
