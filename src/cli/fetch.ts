@@ -3,10 +3,11 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { WEBHOOK_SERVICE } from '../api/names.ts';
 import type { BgpPeer, Eip } from '../api/v1alpha2.ts';
 import { OpenelbError, errorMessage } from '../core/errors.ts';
 import { isKubeApiError, KubeClient, loadKubeConfig, Resources, type ResourceRef } from '../kube/index.ts';
-import type { KubeObject, Lease, Service } from '../kube/types.ts';
+import type { EndpointSlice, KubeObject, Lease, Service } from '../kube/types.ts';
 import { REPLICA_LABEL } from '../layer2/speaker/lease-io.ts';
 import { VERSION } from '../version.ts';
 
@@ -110,6 +111,26 @@ export function listReplicaLeases(c: Connection): Promise<Lease[]> {
   return listAll<Lease>(c, Resources.Lease, 'list the Layer 2 replica Leases', {
     labelSelector: REPLICA_LABEL,
   });
+}
+
+/**
+ * The nodes where a manager replica runs and serves: the endpoints of the managers' webhook Service
+ * (every replica serves the webhook; the Service publishes not-ready pods too, so `serving` is what
+ * follows the pod's readiness). Undefined when no such endpoints exist (not installed that way, or a
+ * lab without them): then nothing is judged.
+ */
+export async function listManagerNodes(c: Connection): Promise<Set<string> | undefined> {
+  const slices = await listAll<EndpointSlice>(c, Resources.EndpointSlice, "list the managers' endpoints", {
+    labelSelector: `kubernetes.io/service-name=${WEBHOOK_SERVICE}`,
+  });
+  if (slices.length === 0) return undefined;
+  const nodes = new Set<string>();
+  for (const s of slices)
+    for (const e of s.endpoints ?? []) {
+      const serving = e.conditions?.serving ?? e.conditions?.ready ?? true;
+      if (serving && e.nodeName) nodes.add(e.nodeName);
+    }
+  return nodes;
 }
 
 /** LoadBalancer candidates: one Service by name (must exist), or all in a namespace (undefined: all). */

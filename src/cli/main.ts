@@ -9,6 +9,7 @@ import {
   connect,
   listBgpPeers,
   listEips,
+  listManagerNodes,
   listReplicaLeases,
   readServices,
   type Connection,
@@ -47,7 +48,16 @@ async function status(c: Connection, a: CliArgs, io: Io): Promise<void> {
   } catch (e) {
     io.err(`warning: Layer 2 owners unknown: ${errorMessage(e)}\n`);
   }
-  const items = serviceStatuses({ services, eips, peers, leases, now: Date.now() }, a.service !== undefined);
+  let managers: Set<string> | undefined;
+  try {
+    managers = await listManagerNodes(c);
+  } catch (e) {
+    io.err(`warning: which replicas run is unknown: ${errorMessage(e)}\n`);
+  }
+  const items = serviceStatuses(
+    { services, eips, peers, leases, now: Date.now(), ...(managers ? { managers } : {}) },
+    a.service !== undefined,
+  );
   for (const s of items)
     for (const w of s.warnings ?? []) io.err(`warning: Service ${s.namespace}/${s.name}: ${w}\n`);
   if (a.output === 'json' || a.output === 'yaml')

@@ -52,7 +52,7 @@ export function bgpTable(items: readonly ServiceStatus[], o: StatusTableOptions 
         const row: CellInput[] = [
           ...lead(s, ip, o),
           'bgp',
-          p.replica,
+          p.running === false ? { text: `${p.replica} (no manager)`, tone: 'bad' } : p.replica,
           p.peer,
           sessionCell(p.session),
           advertisedCell(p.advertised),

@@ -15,8 +15,13 @@ export interface BgpPathStatus {
   neighbor: string;
   /** The replica's session state towards the peer as it reported it, "-" when it reported none. */
   session: string;
-  /** In the peer's adj-RIB-out: true/false as published, null when unknown. */
+  /**
+   * In the peer's adj-RIB-out: true/false as published, null when unknown — also when no manager
+   * serves on that replica's node any more (what it published last is no longer news).
+   */
   advertised: boolean | null;
+  /** False when the managers' endpoints are known and none serves on this node; absent when unknown. */
+  running?: boolean;
 }
 
 export interface Layer2OwnerStatus {
@@ -53,6 +58,8 @@ export interface StatusInputs {
   leases: readonly Lease[];
   /** Wall-clock milliseconds (Date.now()). */
   now: number;
+  /** Nodes where a manager serves (its webhook endpoints); undefined when unknown. */
+  managers?: ReadonlySet<string>;
 }
 
 const byName = <T extends { metadata: { name: string } }>(a: T, b: T): number =>
@@ -69,7 +76,11 @@ function poolOf(svc: Service, eips: readonly Eip[]): Eip | undefined {
   return label === undefined ? undefined : eips.find((e) => e.metadata.name === label);
 }
 
-function bgpRows(summary: AnnouncedSummary | undefined, peers: readonly BgpPeer[]): BgpPathStatus[] {
+function bgpRows(
+  summary: AnnouncedSummary | undefined,
+  peers: readonly BgpPeer[],
+  managers: ReadonlySet<string> | undefined,
+): BgpPathStatus[] {
   const rows: BgpPathStatus[] = [];
   for (const peer of [...peers].sort(byName)) {
     const name = peer.metadata.name;
@@ -79,13 +90,16 @@ function bgpRows(summary: AnnouncedSummary | undefined, peers: readonly BgpPeer[
       if (name in perPeer) replicas.add(replica);
     for (const replica of [...replicas].sort()) {
       const inRib = summary?.[replica]?.[name];
-      rows.push({
+      const running = managers === undefined ? undefined : managers.has(replica);
+      const row: BgpPathStatus = {
         replica,
         peer: name,
         neighbor: peer.spec.conf?.neighborAddress ?? '',
         session: reported[replica]?.peerState?.sessionState ?? '-',
-        advertised: inRib === undefined ? null : inRib,
-      });
+        advertised: inRib === undefined || running === false ? null : inRib,
+      };
+      if (running !== undefined) row.running = running;
+      rows.push(row);
     }
   }
   return rows;
@@ -136,7 +150,7 @@ export function serviceStatus(svc: Service, inputs: Omit<StatusInputs, 'services
       if (read.ok) summary = read.value;
       else out.warnings = [read.error];
     }
-    out.bgp = bgpRows(summary, inputs.peers);
+    out.bgp = bgpRows(summary, inputs.peers, inputs.managers);
   } else if (mode === 'layer2') {
     out.layer2 = layer2Rows(ips, inputs.leases, inputs.now);
   }

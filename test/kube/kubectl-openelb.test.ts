@@ -324,4 +324,29 @@ describe('kubectl openelb (plugin discovery, against the API double)', () => {
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /output format must be json, yaml or wide/);
   });
+
+  // last: the endpoints it creates are what tells the plugin which replicas run
+  it("a replica whose node has no serving manager endpoint: shown as such, its last summary '?'", async () => {
+    await d.create({
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
+      metadata: {
+        name: 'openelb-webhook-abcde',
+        namespace: 'openelb-system',
+        labels: { 'kubernetes.io/service-name': 'openelb-webhook' },
+      },
+      addressType: 'IPv4',
+      endpoints: [
+        { addresses: ['10.0.0.1'], nodeName: 'node1', conditions: { ready: true, serving: true } },
+        // publishNotReadyAddresses: ready stays true, serving follows the pod
+        { addresses: ['10.0.0.2'], nodeName: 'node2', conditions: { ready: true, serving: false } },
+      ],
+      ports: [{ name: 'https', port: 9443, protocol: 'TCP' }],
+    });
+    const web = lines(await ok('openelb', 'status', 'web'));
+    assert.deepEqual(web.slice(1), [
+      ['web', 'bgp-pool', '192.168.0.100', 'bgp', 'node1', 'tor1', 'ESTABLISHED', 'yes'],
+      ['web', 'bgp-pool', '192.168.0.100', 'bgp', 'node2 (no manager)', 'tor1', 'ACTIVE', '?'],
+    ]);
+  });
 });

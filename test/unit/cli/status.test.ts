@@ -105,6 +105,30 @@ describe('status: per-Service truth from objects', () => {
     assert.match(byName('api')?.warnings?.[0] ?? '', /openelb\.kubesphere\.io\/announced: not JSON/);
   });
 
+  it("a replica whose node runs no manager (by the managers' endpoints): its last summary is no longer news", () => {
+    const [web] = serviceStatuses({
+      services: [
+        svc('app', 'web', '192.168.0.1', {
+          'openelb.kubesphere.io/announced': '{"node1":{"tor1":true},"node3":{"tor1":true}}',
+        }),
+      ],
+      eips,
+      peers: [peers[1]!],
+      leases: [],
+      now: NOW,
+      managers: new Set(['node1', 'node2']),
+    });
+    assert.deepEqual(
+      web?.bgp?.map((p) => [p.replica, p.advertised, p.running]),
+      [
+        ['node1', true, true],
+        ['node2', null, true],
+        ['node3', null, false],
+      ],
+    );
+    assert.match(renderTables(statusTables([web!])), /node3 \(no manager\)\s+tor1\s+-\s+\?/);
+  });
+
   it('Layer 2: the replica whose Lease claims the IP, its MAC, the Lease age, expiry', () => {
     assert.deepEqual(byName('store')?.layer2, [
       {
