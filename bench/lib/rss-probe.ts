@@ -364,6 +364,9 @@ async function main(): Promise<void> {
       },
       spec: {
         type: 'LoadBalancer',
+        // the 2,768 nodePorts run out long before 10,000 Services (the double allocates them as a real
+        // apiserver does), as in bench group bgp
+        allocateLoadBalancerNodePorts: false,
         ports: [{ name: 'http', port: 80, protocol: 'TCP', targetPort: 80 }],
         selector: { app: `s${i}` },
         externalTrafficPolicy: 'Cluster',
