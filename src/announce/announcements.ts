@@ -92,6 +92,6 @@ export function eligibleNodes(
   nodes: (name: string) => Node | undefined,
   slices: Iterable<EndpointSlice>,
 ): string[] {
-  const list = [...slices];
+  const list = Array.isArray(slices) ? (slices as readonly EndpointSlice[]) : [...slices];
   return [...candidates].filter((n) => nodeMayCarry(a, nodes(n), list)).sort();
 }

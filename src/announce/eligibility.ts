@@ -22,26 +22,42 @@ export function isLocalPolicy(svc: Service): boolean {
   return svc.spec.externalTrafficPolicy === 'Local';
 }
 
-/** The EndpointSlices that belong to a Service (by the standard service-name label). */
-export function slicesOf(svc: Service, slices: Iterable<EndpointSlice>): EndpointSlice[] {
-  const out: EndpointSlice[] = [];
-  for (const s of slices) {
-    if (
-      s.metadata.namespace === svc.metadata.namespace &&
-      s.metadata.labels?.[LABEL_SERVICE_NAME] === svc.metadata.name
-    ) {
-      out.push(s);
-    }
-  }
-  return out;
+/**
+ * Slices by `namespace/service-name`, built once per slice list. A recompute passes one list (the
+ * informer's snapshot) to every Service's question; scanning it per Service made 10,000 eTP=Local
+ * Services cost ~1.1 s per pass (10⁸ label checks). Keyed by the list's identity: the lists handed
+ * around here are snapshots nobody mutates.
+ */
+const indexes = new WeakMap<readonly EndpointSlice[], Map<string, EndpointSlice[]>>();
+const NO_SLICES: readonly EndpointSlice[] = Object.freeze([]);
+
+function serviceKey(namespace: string | undefined, name: string | undefined): string {
+  return `${namespace ?? ''}/${name ?? ''}`;
 }
 
-/**
- * Per node, the endpoints of `svc` that should receive traffic: ready ones (an unset `ready` means
- * ready, per the EndpointSlice API), and with the count-terminating annotation also terminating
- * ones still serving. An endpoint listed in several slices (both families of a dual-stack Service,
- * or during a slice rewrite) counts once, by its target's uid or name, else by its addresses.
- */
+function indexOf(list: readonly EndpointSlice[]): Map<string, EndpointSlice[]> {
+  let index = indexes.get(list);
+  if (index === undefined) {
+    index = new Map();
+    for (const s of list) {
+      const name = s.metadata.labels?.[LABEL_SERVICE_NAME];
+      if (name === undefined) continue;
+      const k = serviceKey(s.metadata.namespace, name);
+      const bucket = index.get(k);
+      if (bucket) bucket.push(s);
+      else index.set(k, [s]);
+    }
+    indexes.set(list, index);
+  }
+  return index;
+}
+
+/** The EndpointSlices that belong to a Service (by the standard service-name label). Read-only. */
+export function slicesOf(svc: Service, slices: Iterable<EndpointSlice>): readonly EndpointSlice[] {
+  const list = Array.isArray(slices) ? (slices as readonly EndpointSlice[]) : [...slices];
+  return indexOf(list).get(serviceKey(svc.metadata.namespace, svc.metadata.name)) ?? NO_SLICES;
+}
+
 export function readyEndpointsByNode(svc: Service, slices: Iterable<EndpointSlice>): Map<string, number> {
   const countTerminating = svc.metadata.annotations?.[ANNOTATION_COUNT_TERMINATING] === 'true';
   const seen = new Map<string, Set<string>>();

@@ -8,6 +8,7 @@ import {
   nodeEligibleFor,
   nodeIneligibility,
   nodesWithReadyEndpoints,
+  slicesOf,
 } from '../../../src/announce/eligibility.ts';
 
 function node(
@@ -93,4 +94,36 @@ test('endpoint nodes without a replica are reported for Local Services only', ()
   ];
   assert.deepEqual(endpointNodesWithoutReplica(svc(true), slices, new Set(['a', 'b'])), ['c']);
   assert.deepEqual(endpointNodesWithoutReplica(svc(false), slices, new Set(['a'])), []);
+});
+
+test('slicesOf answers from an index of the list: the same slices a scan finds, for every Service, including none', () => {
+  const slice = (ns: string, svc: string | undefined, i: number): EndpointSlice => ({
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: {
+      name: `${svc ?? 'x'}-${i}`,
+      namespace: ns,
+      ...(svc === undefined ? {} : { labels: { 'kubernetes.io/service-name': svc } }),
+    },
+    addressType: 'IPv4',
+    endpoints: [],
+  });
+  const list: EndpointSlice[] = [];
+  for (let i = 0; i < 300; i++) list.push(slice(`ns${i % 3}`, i % 7 === 0 ? undefined : `s${i % 11}`, i));
+  const svcOf = (ns: string, name: string): Service => ({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace: ns },
+    spec: { type: 'LoadBalancer' },
+  });
+  for (const ns of ['ns0', 'ns1', 'ns2', 'other'])
+    for (let k = 0; k < 12; k++) {
+      const svc = svcOf(ns, `s${k}`);
+      const scanned = list.filter(
+        (s) => s.metadata.namespace === ns && s.metadata.labels?.['kubernetes.io/service-name'] === `s${k}`,
+      );
+      assert.deepEqual([...slicesOf(svc, list)], scanned, `${ns}/s${k}`);
+      // a non-array iterable gives the same answer
+      assert.deepEqual([...slicesOf(svc, new Set(list))], scanned);
+    }
 });
