@@ -106,4 +106,12 @@ export const COMPONENTS_FLAGS: readonly FlagDef[] = [
     def: '20',
     help: "per-Service announced summary (annotation openelb.kubesphere.io/announced, this replica's adj-RIB-out per BgpPeer): at most this many Service writes per second from this replica; 0 = not published",
   },
+  {
+    flag: 'announced-gone-after',
+    env: 'OPENELB_ANNOUNCED_GONE_AFTER',
+    kind: 'duration',
+    key: 'announcedGoneAfterMs',
+    def: '2m',
+    help: "a replica's rows in the announced summary are removed by the others once its node has had no serving manager endpoint (webhook Service) this long",
+  },
 ];

@@ -37,6 +37,7 @@ export interface ManagerConfig {
   bgpGracefulShutdownMs: number;
   bgpReadyTimeoutMs: number;
   announcedWritesPerSecond: number;
+  announcedGoneAfterMs: number;
   // Layer 2 speaker
   enableLayer2: boolean;
   layer2MarginMs: number;

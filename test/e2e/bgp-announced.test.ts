@@ -4,7 +4,7 @@ import { waitFor, type Lab } from '../lab/index.ts';
 import { kubectlOpenelb } from '../lab/plugin.ts';
 import { ANNOTATION_ANNOUNCED } from '../../src/api/announced.ts';
 import type { ServiceStatus } from '../../src/cli/status.ts';
-import { createService, getJson, upBgpLab } from './bgp-lab.ts';
+import { createService, getJson, upBgpLab, waitReady } from './bgp-lab.ts';
 
 // Issue 15 item 4: every replica publishes, per Service it carries, whether its gobgpd holds the
 // Service's path in each peer's adj-RIB-out; `kubectl openelb status` (the real plugin, found by
@@ -13,13 +13,15 @@ import { createService, getJson, upBgpLab } from './bgp-lab.ts';
 
 const IP = '198.51.100.20';
 const KILL_DEADLINE_MS = 5_000;
+const GONE_AFTER = '--announced-gone-after=3s';
 
 type Advertised = Record<string, boolean | null>;
 
 describe('per-Service truth: the announced summary and kubectl openelb status', () => {
   let lab: Lab;
   before(async () => {
-    lab = await upBgpLab({ routers: [{ kind: 'bird' }] });
+    // node1 removes a gone replica's rows 3 s after its manager endpoint disappears (default 2 min)
+    lab = await upBgpLab({ routers: [{ kind: 'bird' }], extraManagerArgs: () => [GONE_AFTER] });
   });
   after(async () => {
     await lab?.down();
@@ -153,5 +155,45 @@ describe('per-Service truth: the announced summary and kubectl openelb status', 
     );
     t.diagnostic(`SIGTERM → manager exited, annotation ${raw} (${(performance.now() - t0).toFixed(0)} ms)`);
     assert.deepEqual(JSON.parse(raw), { node1: { router1: true } });
+  });
+
+  it('node2’s manager killed (no drain): node1 removes its rows once its endpoint has been gone 3 s; the plugin says so before', async (t) => {
+    lab.startManager('node2');
+    await waitReady(lab, 'node2');
+    type Svc = { metadata: { annotations?: Record<string, string> } };
+    const rows = async (): Promise<Record<string, unknown>> => {
+      const v = (await getJson<Svc>(lab, 'service', 'web', 'demo')).metadata.annotations?.[
+        ANNOTATION_ANNOUNCED
+      ];
+      return v === undefined ? {} : (JSON.parse(v) as Record<string, unknown>);
+    };
+    await waitFor(async () => ('node2' in (await rows()) ? true : undefined), 20_000, {
+      what: "node2's row back after its restart",
+      intervalMs: 200,
+    });
+    const m = lab.managerProcs('node2').at(-1);
+    assert.ok(m?.running);
+    const t0 = performance.now();
+    await m.stop('SIGKILL', 10_000);
+    // at once: no serving manager on node2, so what it published last is not shown as news
+    const shown = await waitFor(
+      async () => {
+        const r = await kubectlOpenelb(lab, quiet, ['status', 'web', '-n', 'demo']);
+        return /node2 \(no manager\)\s+router1\s+\S+\s+\?/.test(r.output) ? r.output : undefined;
+      },
+      10_000,
+      { what: "kubectl openelb status: 'node2 (no manager)' with ADVERTISED ?", intervalMs: 200 },
+    );
+    for (const l of shown.split('\n')) t.diagnostic(l);
+    const left = await waitFor(
+      async () => (!('node2' in (await rows())) ? await rows() : undefined),
+      30_000,
+      {
+        what: "node2's row removed by node1",
+        intervalMs: 250,
+      },
+    );
+    t.diagnostic(`SIGKILL → node2's rows removed by node1 after ${(performance.now() - t0).toFixed(0)} ms`);
+    assert.deepEqual(left, { node1: { router1: true } });
   });
 });

@@ -71,6 +71,7 @@ const USER_FLAGS: ReadonlyArray<readonly [flag: string, env: string, sample: str
   ['bgp-graceful-shutdown', 'OPENELB_BGP_GRACEFUL_SHUTDOWN', '2s'],
   ['bgp-ready-timeout', 'OPENELB_BGP_READY_TIMEOUT', '1m'],
   ['announced-writes-per-second', 'OPENELB_ANNOUNCED_WRITES_PER_SECOND', '5'],
+  ['announced-gone-after', 'OPENELB_ANNOUNCED_GONE_AFTER', '30s'],
   ['enable-layer2', 'OPENELB_ENABLE_LAYER2', 'false'],
   ['layer2-margin', 'OPENELB_LAYER2_MARGIN', '100ms'],
   ['layer2-lease-duration', 'OPENELB_LAYER2_LEASE_DURATION', '2s'],

@@ -9,6 +9,7 @@
 // core under churn, a tenth when quiet.
 import type { Announcement } from '../../announce/announcements.ts';
 import { ANNOTATION_ANNOUNCED } from '../../api/announced.ts';
+import { WEBHOOK_SERVICE } from '../../api/names.ts';
 import {
   adjOutPrefixes,
   type DesiredPeer,
@@ -22,40 +23,26 @@ import { errorMessage } from '../../core/errors.ts';
 import { Timer } from '../../core/timer.ts';
 import type { Caches, KubeClient } from '../../kube/index.ts';
 import type { Logger } from '../../obs/log.ts';
-import { counter, gauge } from '../../obs/metrics.ts';
+import { mMissing, mPending, mWrites } from './announced-metrics.ts';
 import { familyOf, peerFamilies } from './desired.ts';
 import { WriteQueue } from './announced-queue.ts';
 import {
   announcedRows,
   carriedPrefixes,
   missingPathCount,
-  rowIn,
-  rowMatches,
   serviceKey,
+  settled,
   type PeerView,
   type Row,
 } from './announced-rows.ts';
 import { AnnouncedWriter } from './announced-writer.ts';
+import { GoneReplicas, managerNodes, rowNodes } from './announced-gone.ts';
 import { canonAddress, type BgpIntent } from './reporter.ts';
 
 const POLL_MS = 3_000;
 const DEBOUNCE_MS = 200;
 /** A gobgpd that does not answer a read in this time (hung, say) reads as gone: every peer false. */
 const READ_TIMEOUT_MS = 10_000;
-
-const mWrites = counter(
-  'announced_writes_total',
-  'Writes of the per-Service announced summary (annotation openelb.kubesphere.io/announced) by result: written, unchanged (found already right), gone (Service deleted), failed',
-  ['result'],
-);
-const mMissing = gauge(
-  'announced_services_missing_path',
-  "LoadBalancer Services this replica carries whose path is missing from some peer's adj-RIB-out",
-  ['node'],
-);
-const mPending = gauge('announced_writes_pending', 'Services whose announced summary waits to be written', [
-  'node',
-]);
 
 /** A speaker pass that touched gobgpd (global, peers or paths): the adj-RIB-outs may have moved. */
 export function speakerChanged(r: ReconcileReport): boolean {
@@ -80,6 +67,10 @@ export interface PublisherDeps {
   caches: Caches;
   client: KubeClient;
   node: string;
+  /** the managers' namespace: their webhook Service's endpoints tell which replicas run */
+  namespace: string;
+  /** a replica's rows go once its node has had no serving manager this long */
+  goneAfterMs?: number;
   speaker: GobgpdSink;
   source: PublisherSource;
   writesPerSecond: number;
@@ -105,17 +96,21 @@ export class AnnouncedPublisher {
   #lastEnd = -Infinity;
   /** draining: our paths are withdrawn, every row goes */
   #retracting = false;
+  readonly #gone: GoneReplicas;
+  /** nodes whose rows go: no serving manager there for a while (announced-gone.ts) */
+  #goneNodes: ReadonlySet<string> = new Set();
 
   constructor(d: PublisherDeps) {
     this.#d = d;
     this.#clock = d.clock ?? systemClock;
     this.#writer = new AnnouncedWriter(d.client, d.caches.services, d.node);
+    this.#gone = new GoneReplicas(d.node, d.goneAfterMs);
     this.#queue = new WriteQueue<string>({
       ratePerSecond: d.writesPerSecond,
       clock: d.clock,
       due: (key) => this.#writer.view(key) !== undefined && !this.#matches(key),
       write: async (key) => {
-        mWrites.inc({ result: await this.#writer.write(key, this.#rows.get(key)) });
+        mWrites.inc({ result: await this.#writer.write(key, this.#rows.get(key), this.#goneNodes) });
         mPending.set({ node: d.node }, this.#queue.size);
       },
       onError: (key, err) => {
@@ -197,7 +192,7 @@ export class AnnouncedPublisher {
   }
 
   #matches(key: string): boolean {
-    return rowMatches(this.#writer.value(key), this.#d.node, this.#rows.get(key));
+    return settled(this.#writer.value(key), this.#d.node, this.#rows.get(key), this.#goneNodes);
   }
 
   #pass(): void {
@@ -230,12 +225,18 @@ export class AnnouncedPublisher {
     this.#rows = rows;
     mMissing.set({ node }, missingPathCount(rows));
     for (const key of rows.keys()) if (!this.#matches(key)) this.#queue.mark(key);
-    // Services showing a row of ours that we no longer want (the quoted name skips most without parsing)
-    const quoted = JSON.stringify(node);
+    // Services showing a row of ours that we no longer want, or rows of replicas that are gone
+    const annotated = new Map<string, string[]>();
     for (const svc of c.services.list()) {
-      const key = serviceKey(svc.metadata.namespace, svc.metadata.name);
-      if (rows.has(key) || !svc.metadata.annotations?.[ANNOTATION_ANNOUNCED]?.includes(quoted)) continue;
-      if (rowIn(this.#writer.value(key), node) !== undefined) this.#queue.mark(key);
+      const value = svc.metadata.annotations?.[ANNOTATION_ANNOUNCED];
+      if (value !== undefined)
+        annotated.set(serviceKey(svc.metadata.namespace, svc.metadata.name), rowNodes(value));
+    }
+    const managers = managerNodes(c.endpointSlices.list(), this.#d.namespace, WEBHOOK_SERVICE);
+    this.#goneNodes = this.#gone.observe(this.#clock.monotonic(), [...annotated.values()].flat(), managers);
+    for (const [key, nodes] of annotated) {
+      const stale = !rows.has(key) && nodes.includes(node);
+      if (stale || nodes.some((n) => this.#goneNodes.has(n))) this.#queue.mark(key);
     }
     mPending.set({ node }, this.#queue.size);
   }

@@ -99,11 +99,32 @@ export function rowMatches(value: string | undefined, node: string, row: Row | u
 
 /**
  * The annotation value with this node's row set, or removed when `row` is undefined; other replicas'
- * rows are kept (an unreadable value is replaced). undefined: no row left, the annotation goes.
+ * rows are kept but for the `gone` ones (an unreadable value is replaced). undefined: no row left,
+ * the annotation goes.
  */
-export function withRow(value: string | undefined, node: string, row: Row | undefined): string | undefined {
+export function withRow(
+  value: string | undefined,
+  node: string,
+  row: Row | undefined,
+  gone: ReadonlySet<string> = new Set(),
+): string | undefined {
   const summary = { ...decodeOrEmpty(value) };
   if (row === undefined) delete summary[node];
   else summary[node] = row;
+  for (const n of gone) if (n !== node) delete summary[n];
   return Object.keys(summary).length > 0 ? encodeAnnounced(summary) : undefined;
+}
+
+/** Nothing to write: our row is exactly `row` and no gone replica's row is left. */
+export function settled(
+  value: string | undefined,
+  node: string,
+  row: Row | undefined,
+  gone: ReadonlySet<string>,
+): boolean {
+  if (!rowMatches(value, node, row)) return false;
+  if (gone.size === 0 || value === undefined) return true;
+  const summary = decodeOrEmpty(value);
+  for (const n of gone) if (n !== node && n in summary) return false;
+  return true;
 }

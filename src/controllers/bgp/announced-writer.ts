@@ -59,8 +59,15 @@ export class AnnouncedWriter {
     return viewOf(svc);
   }
 
-  /** Sets (or, for undefined, removes) this node's row on the Service, keeping every other replica's. */
-  async write(key: string, row: Row | undefined): Promise<WriteOutcome> {
+  /**
+   * Sets (or, for undefined, removes) this node's row on the Service, keeping every other replica's
+   * but for the `gone` ones.
+   */
+  async write(
+    key: string,
+    row: Row | undefined,
+    gone: ReadonlySet<string> = new Set(),
+  ): Promise<WriteOutcome> {
     const { namespace, name } = splitKey(key);
     let cur = this.view(key);
     if (!cur) return 'gone';
@@ -68,7 +75,10 @@ export class AnnouncedWriter {
     const cacheRv = this.#services.get(name, namespace)?.metadata.resourceVersion;
     const backoff = new Backoff({ initialMs: 50, maxMs: 400, jitter: 0.6 });
     for (let attempt = 0; ; attempt++) {
-      const ops = announcedPatch(cur, withRow(cur.annotations?.[ANNOTATION_ANNOUNCED], this.#node, row));
+      const ops = announcedPatch(
+        cur,
+        withRow(cur.annotations?.[ANNOTATION_ANNOUNCED], this.#node, row, gone),
+      );
       if (!ops) return 'unchanged';
       try {
         const out = await this.#client.patch<Service>(Resources.Service, name, namespace, ops, 'json');

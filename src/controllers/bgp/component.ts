@@ -105,6 +105,8 @@ export class BgpController implements Component {
         caches: ctx.caches,
         client: ctx.client,
         node: this.node,
+        namespace: ctx.cfg.namespace,
+        goneAfterMs: ctx.cfg.announcedGoneAfterMs,
         speaker: this.speaker,
         source: this.reconciler,
         writesPerSecond: ctx.cfg.announcedWritesPerSecond,
