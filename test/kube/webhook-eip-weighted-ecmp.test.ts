@@ -5,23 +5,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeDouble } from './double.ts';
-import { raw } from './fixtures/helpers.ts';
+import { bgpEip as eip, storedEip, type Obj } from './fixtures/eip-bgp.ts';
 import { kubectlRunner } from './fixtures/kubectl-run.ts';
 import { startWebhookOnDouble, type WebhookOnDouble } from './fixtures/webhook-on-double.ts';
-
-type Obj = Record<string, unknown>;
-
-const eip = (
-  name: string,
-  address: string,
-  bgp: Obj,
-  apiVersion = 'network.kubesphere.io/v1alpha2',
-): Obj => ({
-  apiVersion,
-  kind: 'Eip',
-  metadata: { name },
-  spec: { address, protocol: 'bgp', bgp },
-});
 
 describe('webhook on the API double: Eip weightedEcmp', () => {
   let env: WebhookOnDouble | undefined;
@@ -29,10 +15,8 @@ describe('webhook on the API double: Eip weightedEcmp', () => {
   let tmp: string;
 
   const { apply, applyOk } = kubectlRunner(() => ({ kubeconfig: d.kubeconfigPath, dir: tmp }));
-  const stored = async (name: string, version = 'v1alpha2'): Promise<Obj | undefined> => {
-    const r = await raw(d.url, 'GET', `/apis/network.kubesphere.io/${version}/eips/${name}`);
-    return r.status === 404 ? undefined : r.body;
-  };
+  const stored = (name: string, version?: string): Promise<Obj | undefined> =>
+    storedEip(d.url, name, version);
 
   before(async () => {
     env = await startWebhookOnDouble('webhook-eip-weighted-ecmp');
