@@ -41,6 +41,28 @@ type Peer = {
   };
 };
 
+/** Waits until the pool's Valid condition is False for its current generation, naming `field`. */
+async function waitInvalid(lab: Lab, field: string): Promise<void> {
+  await waitFor(
+    async () => {
+      const e = await getJson<{
+        metadata: { generation?: number };
+        status?: {
+          conditions?: { type: string; status: string; message: string; observedGeneration?: number }[];
+        };
+      }>(lab, 'eip', POOL4.name);
+      const valid = e.status?.conditions?.find((x) => x.type === 'Valid');
+      return (
+        valid?.status === 'False' &&
+        valid.observedGeneration === e.metadata.generation &&
+        valid.message.includes(field)
+      );
+    },
+    20_000,
+    { what: `Eip Valid=False naming ${field}`, intervalMs: 200 },
+  );
+}
+
 describe('bgp bad input with the webhook absent', () => {
   let lab: Lab;
   const conf = (spec: Record<string, unknown>) => ({
@@ -190,24 +212,7 @@ describe('bgp bad input with the webhook absent', () => {
   it("an Eip edit with a community past 65535 keeps the pool's routes; Valid=False names spec.bgp.communities[0]", async () => {
     const before = await sessions();
     await apply(lab, eip(POOL4, { bgp: { communities: ['90358:15'] } }));
-    await waitFor(
-      async () => {
-        const e = await getJson<{
-          metadata: { generation?: number };
-          status?: {
-            conditions?: { type: string; status: string; message: string; observedGeneration?: number }[];
-          };
-        }>(lab, 'eip', POOL4.name);
-        const valid = e.status?.conditions?.find((x) => x.type === 'Valid');
-        return (
-          valid?.status === 'False' &&
-          valid.observedGeneration === e.metadata.generation &&
-          valid.message.includes('spec.bgp.communities[0]')
-        );
-      },
-      20_000,
-      { what: 'Eip Valid=False naming spec.bgp.communities[0]', intervalMs: 200 },
-    );
+    await waitInvalid(lab, 'spec.bgp.communities[0]');
     await sleep(1500);
     await undisturbed(before);
     await apply(lab, eip(POOL4));
@@ -217,24 +222,7 @@ describe('bgp bad input with the webhook absent', () => {
   it('an Eip edit with aggregationLength 8 on the /24 pool keeps its host routes; Valid=False names the field', async () => {
     const before = await sessions();
     await apply(lab, eip(POOL4, { bgp: { aggregationLength: 8 } }));
-    await waitFor(
-      async () => {
-        const e = await getJson<{
-          metadata: { generation?: number };
-          status?: {
-            conditions?: { type: string; status: string; message: string; observedGeneration?: number }[];
-          };
-        }>(lab, 'eip', POOL4.name);
-        const valid = e.status?.conditions?.find((x) => x.type === 'Valid');
-        return (
-          valid?.status === 'False' &&
-          valid.observedGeneration === e.metadata.generation &&
-          valid.message.includes('spec.bgp.aggregationLength')
-        );
-      },
-      20_000,
-      { what: 'Eip Valid=False naming spec.bgp.aggregationLength', intervalMs: 200 },
-    );
+    await waitInvalid(lab, 'spec.bgp.aggregationLength');
     await sleep(1500);
     await undisturbed(before);
     assert.equal(await lab.routerRoute('198.0.0.0/8'), undefined, 'the /8 aggregate reached the router');
