@@ -2,7 +2,9 @@
 // recomputed from the object another write just stored (both changes land), a PUT carrying a
 // resourceVersion that went stale while it waited for admission gets 409. Found through the
 // weighted-ECMP e2e test: kubectl apply of an Eip's spec racing the manager's finalizer patch lost
-// the spec change. The validating webhook (a real replica's) makes each write wait long enough for
+// the spec change. A DELETE that only sets deletionTimestamp (the object has a finalizer) is such a
+// write too: computed from a stale copy it dropped a change stored while it was converted. The
+// validating webhook (a real replica's) makes each write wait long enough for
 // the other to land in between.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,6 +15,9 @@ import { startWebhookOnDouble, type WebhookOnDouble } from './fixtures/webhook-o
 type Obj = Record<string, unknown>;
 
 const EIPS = '/apis/network.kubesphere.io/v1alpha2/eips';
+const PEERS = '/apis/network.kubesphere.io/v1alpha2/bgppeers';
+// served through the conversion webhook: the DELETE waits for a real round trip before it writes
+const PEERS_V1 = '/apis/network.kubesphere.io/v1alpha1/bgppeers';
 const MERGE = { 'Content-Type': 'application/merge-patch+json' };
 const ROUNDS = 10;
 
@@ -68,5 +73,31 @@ describe('API double: concurrent writes to one object', () => {
       const g = (await raw(d.url, 'GET', `${EIPS}/${name}`)).body;
       assert.deepEqual(g['spec'], won?.['spec']);
     }
+  });
+
+  it('a DELETE of an object with a finalizer and a spec patch sent together: both land', async () => {
+    const lost: string[] = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      const name = `del-${i}`;
+      const made = await raw(d.url, 'POST', PEERS, {
+        apiVersion: 'network.kubesphere.io/v1alpha2',
+        kind: 'BgpPeer',
+        metadata: { name, finalizers: ['example.com/f'] },
+        spec: { conf: { peerAs: 65001, neighborAddress: `10.8.${i}.1` } },
+      });
+      assert.equal(made.status, 201, made.text);
+      const [del, patch] = await Promise.all([
+        raw(d.url, 'DELETE', `${PEERS_V1}/${name}`),
+        raw(d.url, 'PATCH', `${PEERS}/${name}`, { spec: { conf: { peerAs: 65002 } } }, MERGE),
+      ]);
+      assert.equal(del.status, 200, del.text);
+      assert.equal(patch.status, 200, patch.text);
+      const g = (await raw(d.url, 'GET', `${PEERS}/${name}`)).body;
+      assert.ok((g['metadata'] as Obj)['deletionTimestamp'], `${name}: the deletion was lost`);
+      if (((g['spec'] as Obj)['conf'] as Obj)['peerAs'] !== 65002) lost.push(name);
+      const unfin = await raw(d.url, 'PATCH', `${PEERS}/${name}`, { metadata: { finalizers: null } }, MERGE);
+      assert.equal(unfin.status, 200, unfin.text);
+    }
+    assert.deepEqual(lost, [], 'spec changes dropped by a DELETE computed from a stale copy');
   });
 });

@@ -2,6 +2,7 @@
 import { isNamespaceDef, metaOf } from './api.ts';
 import { hasGeneration } from './defaults.ts';
 import { isObj, nowRfc3339, str, type Obj } from './json.ts';
+import { guaranteedUpdate, StaleWrite } from './guaranteed.ts';
 import { isDryRun, type Req } from './request.ts';
 import { ApiError, notFound } from './status.ts';
 import { dropCustomResources, dropNamespaceContent, type WriteResult } from './write.ts';
@@ -17,7 +18,16 @@ function options(text: string): Obj {
   }
 }
 
-async function deleteOne(r: Req, name: string, opts: Obj): Promise<WriteResult> {
+// Through GuaranteedUpdate as kube-apiserver's delete: preconditions are checked against the object
+// the deletion is computed from, and a write landing while admission ran makes it start again
+// (otherwise setting deletionTimestamp on the stale copy would drop that write).
+function deleteOne(r: Req, name: string, opts: Obj): Promise<WriteResult> {
+  return guaranteedUpdate({ group: r.def.group, plural: r.def.plural, name }, () =>
+    deleteAttempt(r, name, opts),
+  );
+}
+
+async function deleteAttempt(r: Req, name: string, opts: Obj): Promise<WriteResult> {
   const key = r.api.key(r.def);
   const ns = r.def.namespaced ? (r.path.namespace ?? '') : '';
   const stored = r.api.store.get(key, ns, name);
@@ -52,6 +62,7 @@ async function deleteOne(r: Req, name: string, opts: Obj): Promise<WriteResult> 
     dryRun: dry,
     ...(r.def.namespaced && r.path.namespace !== undefined ? { namespace: r.path.namespace } : {}),
   });
+  if (storedRv(r, key, ns, name) !== metaOf(stored).resourceVersion) throw new StaleWrite();
   if (isNamespaceDef(r.def)) return terminateNamespace(r, obj, dry);
   const finalizers = Array.isArray(m.finalizers) ? m.finalizers : [];
   if (finalizers.length > 0) {
@@ -59,7 +70,9 @@ async function deleteOne(r: Req, name: string, opts: Obj): Promise<WriteResult> 
     m.deletionTimestamp = nowRfc3339();
     m.deletionGracePeriodSeconds = 0;
     if (hasGeneration(r.def.kind, r.def.builtin)) m.generation = Number(m.generation ?? 0) + 1;
-    const written = r.api.store.write(key, 'MODIFIED', await r.api.toStorage(r.def, obj));
+    const storage = await r.api.toStorage(r.def, obj);
+    if (storedRv(r, key, ns, name) !== metaOf(stored).resourceVersion) throw new StaleWrite();
+    const written = r.api.store.write(key, 'MODIFIED', storage);
     const [out] = await r.api.toVersion(r.def, [written], r.version.name);
     return { code: 200, body: out ?? written };
   }
@@ -75,6 +88,11 @@ async function deleteOne(r: Req, name: string, opts: Obj): Promise<WriteResult> 
     dropCustomResources(r, obj);
   r.api.store.write(key, 'DELETED', stored);
   return { code: 200, body: status };
+}
+
+function storedRv(r: Req, key: string, ns: string, name: string): unknown {
+  const now = r.api.store.get(key, ns, name);
+  return now ? metaOf(now).resourceVersion : undefined;
 }
 
 /** Namespaces go Terminating first; the content and then the namespace go a little later. */
