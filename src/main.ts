@@ -15,6 +15,7 @@ import { collectProcessMetrics, publishManagerInfo } from './obs/metrics.ts';
 import { startMemoryTrimmer } from './obs/memory-trim.ts';
 import { VERSION } from './version.ts';
 import { bgpConfEntryCheck, bgpPeerEntryCheck } from './api/rules/index.ts';
+import { Timer } from './core/timer.ts';
 
 const log = logger('main');
 
@@ -70,11 +71,10 @@ async function run(cfg: ManagerConfig, seams: ManagerSeams): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info('shutting down', { signal });
-    const force = setTimeout(() => {
+    new Timer(() => {
       log.error('shutdown timed out, exiting', { timeoutMs: cfg.shutdownTimeoutMs });
       process.exit(1);
-    }, cfg.shutdownTimeoutMs);
-    force.unref();
+    }).restart(cfg.shutdownTimeoutMs);
     health.setShuttingDown();
     for (const c of [...started].reverse()) {
       try {

@@ -4,6 +4,7 @@
 // objects — so list items, GET/PATCH results and watch objects all have one shape. Every write names
 // its Content-Type and fieldManager explicitly.
 import { HttpMethod, type KubeConfig } from '@kubernetes/client-node';
+import { Timer } from '../core/timer.ts';
 import { ClientNodeFetch } from './client-node-fetch.ts';
 import { KubeApiError, isGone } from './errors.ts';
 import { normalize, parseStatus } from './normalize.ts';
@@ -76,13 +77,14 @@ export class KubeClient {
     // whole deadline (thousands of live timers after a burst)
     const deadline = new AbortController();
     const timeoutMs = opts.timeoutMs ?? this.requestTimeoutMs;
-    const timer = setTimeout(
+    const timer = new Timer(
       () =>
         deadline.abort(
           new DOMException(`${method} ${path}: no answer within ${timeoutMs} ms`, 'TimeoutError'),
         ),
-      timeoutMs,
+      { unref: false },
     );
+    timer.restart(timeoutMs);
     const signal = opts.signal ? AbortSignal.any([deadline.signal, opts.signal]) : deadline.signal;
     const body = opts.body !== undefined ? JSON.stringify(opts.body) : undefined;
     const headers = this.headers(body !== undefined ? (opts.contentType ?? 'application/json') : undefined);
@@ -90,7 +92,7 @@ export class KubeClient {
     try {
       answer = await (this.transport ?? this.viaClientNode).send(method, url, headers, body, signal);
     } finally {
-      clearTimeout(timer);
+      timer.cancel();
     }
     const { status, text } = answer;
     if (status < 200 || status > 299) {

@@ -1,6 +1,7 @@
 // One watch attempt of an informer: opens the watch, feeds its events in, and answers how it ended —
 // closed (healthy or too early), expired (410), silent past the watchdog, failed, or stopped by us.
 import { Watch, type KubeConfig } from '@kubernetes/client-node';
+import { Timer } from '../core/timer.ts';
 import { errorName } from './errors.ts';
 
 export type WatchOutcome =
@@ -42,19 +43,16 @@ export function watchOnce(a: WatchAttempt): Promise<WatchOutcome> {
   return new Promise<WatchOutcome>((resolve) => {
     let finished = false;
     let controller: AbortController | undefined;
-    let watchdog: NodeJS.Timeout | undefined;
+    const watchdog = new Timer(() => finish({ kind: 'stall' }), { unref: false });
     const finish = (o: WatchOutcome): void => {
       if (finished) return;
       finished = true;
-      clearTimeout(watchdog);
+      watchdog.cancel();
       a.setAbort(undefined);
       controller?.abort(); // the AbortError this causes reaches `done` after `finished`: ignored
       resolve(o);
     };
-    const rearmWatchdog = (): void => {
-      clearTimeout(watchdog);
-      watchdog = setTimeout(() => finish({ kind: 'stall' }), a.stallTimeoutMs);
-    };
+    const rearmWatchdog = (): void => watchdog.restart(a.stallTimeoutMs);
     a.setAbort(() => finish({ kind: 'stopped' }));
     rearmWatchdog();
     watch

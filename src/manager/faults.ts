@@ -4,6 +4,7 @@
 // every Service's announcements) down, least of all in a crash loop on every replica at once.
 import { Backoff, errorMessage, type BackoffOptions } from '../kube/index.ts';
 import { kubeTime } from '../core/time.ts';
+import { Timer } from '../core/timer.ts';
 import type { Logger } from '../obs/log.ts';
 import { counter, gauge } from '../obs/metrics.ts';
 
@@ -20,7 +21,8 @@ const mFailing = gauge('component_failing', '1 while the last run of a component
 interface Failure {
   error: string;
   since: string;
-  timer: NodeJS.Timeout | undefined;
+  /** the pending retry (none when the step has no retry or the guard stopped) */
+  timer: Timer | undefined;
 }
 
 export class FaultGuard {
@@ -100,7 +102,7 @@ export class FaultGuard {
 
   stop(): void {
     this.stopped = true;
-    for (const f of this.failing.values()) clearTimeout(f.timer);
+    for (const f of this.failing.values()) f.timer?.cancel();
   }
 
   private backoff(step: string): Backoff {
@@ -117,7 +119,7 @@ export class FaultGuard {
     mErrors.inc({ component: this.component, step });
     mFailing.set({ component: this.component, step }, 1);
     const prev = this.failing.get(step);
-    clearTimeout(prev?.timer);
+    prev?.timer?.cancel();
     const delay = this.backoff(step).next();
     this.lastDelay = delay;
     this.log.error(
@@ -130,14 +132,14 @@ export class FaultGuard {
         retryInMs: delay,
       },
     );
-    let timer: NodeJS.Timeout | undefined;
+    let timer: Timer | undefined;
     if (retry && !this.stopped) {
-      timer = setTimeout(() => {
+      timer = new Timer(() => {
         const f = this.failing.get(step);
         if (f) f.timer = undefined;
         if (!this.stopped) this.run(step, retry, retry);
-      }, delay);
-      timer.unref();
+      });
+      timer.restart(delay);
     }
     this.failing.set(step, { error, since: prev?.since ?? kubeTime(), timer });
   }
@@ -145,7 +147,7 @@ export class FaultGuard {
   private succeed(step: string): void {
     const f = this.failing.get(step);
     if (!f) return;
-    clearTimeout(f.timer);
+    f.timer?.cancel();
     this.failing.delete(step);
     this.backoffs.get(step)?.reset();
     mFailing.set({ component: this.component, step }, 0);

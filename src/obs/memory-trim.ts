@@ -25,6 +25,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { systemClock, type Clock } from '../core/clock.ts';
 import { errorMessage } from '../core/errors.ts';
+import { Timer } from '../core/timer.ts';
 import { logger } from './log.ts';
 import { counter, gauge } from './metrics.ts';
 
@@ -84,7 +85,13 @@ export class MemoryTrimmer {
   private readonly clock: Pick<Clock, 'monotonic'>;
   private readonly readRss: () => number;
   private readonly log = logger('memory');
-  private timer: NodeJS.Timeout | undefined;
+  private readonly timer = new Timer(() => {
+    try {
+      this.tick();
+    } finally {
+      this.timer.restart(this.intervalMs);
+    }
+  });
   private gc: Gc | undefined;
   private baseline = Number.POSITIVE_INFINITY;
   private lastElu: EventLoopUtilization | undefined;
@@ -111,21 +118,19 @@ export class MemoryTrimmer {
 
   /** Starts sampling; false when V8's gc() is not available (then nothing is ever trimmed). */
   start(): boolean {
-    if (this.timer) return true;
+    if (this.timer.pending) return true;
     this.gc = findGc();
     if (!this.gc) {
       this.log.warn('memory trimming off: V8 gc() not available');
       return false;
     }
     this.lastElu = performance.eventLoopUtilization();
-    this.timer = setInterval(() => this.tick(), this.intervalMs);
-    this.timer.unref();
+    this.timer.restart(this.intervalMs);
     return true;
   }
 
   stop(): void {
-    clearInterval(this.timer);
-    this.timer = undefined;
+    this.timer.cancel();
   }
 
   /** Trims requested so far. */

@@ -5,6 +5,7 @@
 // conversion through this server).
 import { HttpMethod, type KubeConfig } from '@kubernetes/client-node';
 import { BGPCONF_DEFAULT_NAME, WEBHOOK_SERVICE } from '../api/names.ts';
+import { Backoff, sleep } from '../core/backoff.ts';
 import { KubeClient } from '../kube/client.ts';
 import { KubeApiError, errorMessage } from '../kube/errors.ts';
 import { Resources, resourcePath } from '../kube/resources.ts';
@@ -92,20 +93,6 @@ export function parseAddr(addr: string): { host: string | undefined; port: numbe
   return { host: host === '' || host === undefined ? undefined : host, port };
 }
 
-function abortable(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(t);
-        resolve();
-      },
-      { once: true },
-    );
-  });
-}
-
 /**
  * Obtains the certificate (retrying until the API server answers or close() is called), starts the
  * HTTPS server, and keeps certificate and caBundle current. Rejects on a bind error, or when closed
@@ -149,7 +136,8 @@ export async function startWebhook(o: StartWebhookOptions): Promise<WebhookHandl
   });
 
   // First pass: retry until there is a certificate; a caBundle failure does not stop the start.
-  for (let delay = 500; rotator.current === undefined; delay = Math.min(delay * 2, 30_000)) {
+  const retry = new Backoff({ initialMs: 500, maxMs: 30_000, jitter: 0 });
+  while (rotator.current === undefined) {
     if (closing.signal.aborted) throw new Error('webhook start aborted before a certificate was obtained');
     try {
       await rotator.sync();
@@ -158,11 +146,12 @@ export async function startWebhook(o: StartWebhookOptions): Promise<WebhookHandl
         log.warn('caBundle not patched yet; will retry', { error: errorMessage(e) });
         break;
       }
+      const delay = retry.next();
       log.warn('cannot obtain the webhook certificate yet; retrying', {
         error: errorMessage(e),
         retryInMs: delay,
       });
-      await abortable(delay, closing.signal);
+      await sleep(delay, closing.signal);
     }
   }
   const first = pending ?? rotator.current;

@@ -2,6 +2,9 @@
 // material (ensureCertSecret), pushes the CA bundle to the API objects that need it, then loads the
 // certificate into the server. When the CA changed, the bundle is pushed BEFORE the new certificate
 // is served, so the API server never sees a certificate it does not trust yet.
+import { Backoff } from '../core/backoff.ts';
+import { Timer } from '../core/timer.ts';
+import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../obs/log.ts';
 import { gauge } from '../obs/metrics.ts';
 import type { KubeClient } from '../kube/client.ts';
@@ -25,6 +28,8 @@ export interface RotatorOptions {
   /** Retry delays after a failure: doubles from min to max. Default 1 s .. 60 s. */
   retryMinMs?: number;
   retryMaxMs?: number;
+  /** timers run on this clock (tests); default the process's */
+  clock?: Clock;
   log: Logger;
 }
 
@@ -37,13 +42,16 @@ export class CertRotator {
   private readonly o: RotatorOptions;
   private serving: CertMaterial | undefined;
   private bundleSynced = false;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly timer: Timer;
+  private readonly retry: Backoff;
   private stopped = false;
-  private failures = 0;
   private running: Promise<void> | undefined;
 
   constructor(o: RotatorOptions) {
     this.o = o;
+    this.timer = new Timer(() => this.tick(), o.clock ? { clock: o.clock } : {});
+    // doubles from min to max, no jitter: one replica's retries need no spreading
+    this.retry = new Backoff({ initialMs: o.retryMinMs ?? 1000, maxMs: o.retryMaxMs ?? 60_000, jitter: 0 });
   }
 
   get current(): CertMaterial | undefined {
@@ -118,31 +126,27 @@ export class CertRotator {
 
   stop(): void {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.timer.cancel();
   }
 
   private schedule(ms: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.sync().then(
-        () => {
-          this.failures = 0;
-          this.schedule(this.o.checkIntervalMs ?? 10 * 60_000);
-        },
-        (e: unknown) => {
-          this.failures++;
-          const min = this.o.retryMinMs ?? 1000;
-          const max = this.o.retryMaxMs ?? 60_000;
-          const delay = Math.min(max, min * 2 ** Math.min(this.failures - 1, 16));
-          this.o.log.warn('webhook certificate sync failed; retrying', {
-            error: errorMessage(e),
-            retryInMs: delay,
-          });
-          this.schedule(delay);
-        },
-      );
-    }, ms);
-    this.timer.unref();
+    if (!this.stopped) this.timer.restart(ms);
+  }
+
+  private tick(): void {
+    this.sync().then(
+      () => {
+        this.retry.reset();
+        this.schedule(this.o.checkIntervalMs ?? 10 * 60_000);
+      },
+      (e: unknown) => {
+        const delay = this.retry.next();
+        this.o.log.warn('webhook certificate sync failed; retrying', {
+          error: errorMessage(e),
+          retryInMs: delay,
+        });
+        this.schedule(delay);
+      },
+    );
   }
 }

@@ -9,6 +9,7 @@ import { CONVERSION_PATH, KIND_BGPCONF, KIND_BGPPEER, KIND_EIP } from '../api/na
 import { ConversionError, reviewConversion } from '../api/convert.ts';
 import { counter } from '../obs/metrics.ts';
 import { logger, type Logger } from '../obs/log.ts';
+import { Timer } from '../core/timer.ts';
 import { BadReviewError, parseAdmissionReview, type AdmissionReviewResponse } from './admission.ts';
 import { reviewAdmission, type AdmissionLookups } from './review.ts';
 
@@ -104,7 +105,7 @@ export class WebhookServer {
       }
       this.server.close(() => resolve());
       this.server.closeIdleConnections();
-      setTimeout(() => this.server.closeAllConnections(), 2000).unref();
+      new Timer(() => this.server.closeAllConnections()).restart(2000);
     });
   }
 

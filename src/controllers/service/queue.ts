@@ -1,11 +1,12 @@
 // A deduplicating work queue of object keys with one consumer: a key added several times before it
 // is taken is processed once, and no key is ever processed by two workers (there is one drain loop).
 // wait() resolves when there is work, or after a timeout (the periodic resync).
+import { Timer } from '../../core/timer.ts';
 
 export class KeyQueue {
   #keys = new Set<string>();
   #wake: (() => void) | undefined;
-  #timers = new Set<NodeJS.Timeout>();
+  #timers = new Set<Timer>();
 
   get size(): number {
     return this.#keys.size;
@@ -22,10 +23,14 @@ export class KeyQueue {
   }
 
   addAfter(key: string, ms: number): void {
-    const t = setTimeout(() => {
-      this.#timers.delete(t);
-      this.add(key);
-    }, ms);
+    const t = new Timer(
+      () => {
+        this.#timers.delete(t);
+        this.add(key);
+      },
+      { unref: false },
+    );
+    t.restart(ms);
     this.#timers.add(t);
   }
 
@@ -55,12 +60,16 @@ export class KeyQueue {
   /** Waits for the next add()/poke() or the timeout, whatever is queued already. */
   waitPoke(timeoutMs: number): Promise<void> {
     return new Promise((resolve) => {
-      const t = setTimeout(() => {
-        this.#wake = undefined;
-        resolve();
-      }, timeoutMs);
+      const t = new Timer(
+        () => {
+          this.#wake = undefined;
+          resolve();
+        },
+        { unref: false },
+      );
+      t.restart(timeoutMs);
       this.#wake = () => {
-        clearTimeout(t);
+        t.cancel();
         resolve();
       };
     });
@@ -68,7 +77,7 @@ export class KeyQueue {
 
   clear(): void {
     this.#keys.clear();
-    for (const t of this.#timers) clearTimeout(t);
+    for (const t of this.#timers) t.cancel();
     this.#timers.clear();
     this.poke();
   }
