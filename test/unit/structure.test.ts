@@ -1,6 +1,7 @@
 // The codebase's shape (issue 13), checked on every `make test`: no import cycles, data flowing one way
 // (no controllers → webhook, layer2 → controllers, obs → manager), no file in src/ over 300 lines, one
-// IP module, environment read only by the configuration and the logger, no test hook in production code.
+// IP module, environment read only by the configuration and the logger, no test hook in production code,
+// timers only through src/core.
 // KNOWN lists what is still being moved; an entry that no longer applies fails the test, so the lists
 // only shrink.
 import assert from 'node:assert/strict';
@@ -59,6 +60,7 @@ const KNOWN = {
   ipParsers: new Set<string>([]),
   env: new Set<string>([]),
   hooks: new Set<string>([]),
+  timers: new Set<string>([]),
 };
 
 function sourceFiles(dir: string): string[] {
@@ -172,6 +174,15 @@ test(`structure: one IP module (${IP_MODULE}); no other isIP or IP parser`, () =
 test('structure: process.env is read only by src/config.ts and src/obs/log.ts', () => {
   const found = files.filter((f) => !ENV_READERS.has(f) && /\bprocess\.env\b/.test(text.get(f) ?? ''));
   checkAgainstKnown('env', found);
+});
+
+test('structure: timers only through src/core (Timer, Clock, sleep), no raw setTimeout/setInterval', () => {
+  const found = files.filter(
+    (f) =>
+      !f.startsWith('src/core/') &&
+      /(?<![.\w])set(?:Timeout|Interval)\(/.test((text.get(f) ?? '').replace(/\/\/.*$/gm, '')),
+  );
+  checkAgainstKnown('timers', found);
 });
 
 test('structure: no test hook in production code', () => {

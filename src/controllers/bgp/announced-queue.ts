@@ -50,6 +50,8 @@ export class WriteQueue<K> {
   readonly #timer: Timer;
   #running: Promise<void> | undefined;
   #stopped = false;
+  /** idle() callers, told when nothing runs and nothing waits (or on stop) */
+  #idleWaiters: Array<() => void> = [];
 
   constructor(o: WriteQueueOptions<K>) {
     this.#o = o;
@@ -70,16 +72,27 @@ export class WriteQueue<K> {
   }
 
   /** Resolves when nothing waits (or stop()); for a drain with a deadline, race it. */
-  async idle(): Promise<void> {
-    while (this.#running || (this.#dirty.size > 0 && !this.#stopped)) {
-      await (this.#running ?? new Promise((r) => setTimeout(r, 20)));
-    }
+  idle(): Promise<void> {
+    if (this.#isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
   stop(): void {
     this.#stopped = true;
     this.#timer.cancel();
     this.#dirty.clear();
+    this.#settle();
+  }
+
+  #isIdle(): boolean {
+    return this.#running === undefined && (this.#dirty.size === 0 || this.#stopped);
+  }
+
+  #settle(): void {
+    if (!this.#isIdle()) return;
+    const waiters = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const w of waiters) w();
   }
 
   #kick(): void {
@@ -88,6 +101,7 @@ export class WriteQueue<K> {
       this.#running = undefined;
       // a key marked while the last turn was finishing
       if (this.#dirty.size > 0) this.#kick();
+      this.#settle();
     });
   }
 

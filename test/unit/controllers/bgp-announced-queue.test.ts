@@ -126,4 +126,40 @@ describe('write queue: coalesced by key, value computed at write time, rate-limi
     assert.deepEqual(done, ['a']);
     assert.equal(q.size, 0);
   });
+
+  it('idle() resolves once the last waiting key is written, not before (no polling)', async () => {
+    const h = harness(1);
+    for (const k of ['a', 'b', 'c']) {
+      h.state.set(k, 'x');
+      h.q.mark(k);
+    }
+    let idle = false;
+    void h.q.idle().then(() => (idle = true));
+    await settle();
+    assert.equal(h.writes.length, 1, 'a burst of one token');
+    assert.equal(idle, false, 'two keys still wait for tokens');
+    h.clock.advance(1000);
+    await settle();
+    assert.equal(idle, false);
+    h.clock.advance(1000);
+    await settle();
+    assert.deepEqual(h.writes, ['a=x', 'b=x', 'c=x']);
+    assert.equal(idle, true);
+  });
+
+  it('idle() resolves on stop() with keys still waiting', async () => {
+    const h = harness(1);
+    for (const k of ['a', 'b']) {
+      h.state.set(k, 'x');
+      h.q.mark(k);
+    }
+    await settle();
+    let idle = false;
+    void h.q.idle().then(() => (idle = true));
+    await settle();
+    assert.equal(idle, false);
+    h.q.stop();
+    await settle();
+    assert.equal(idle, true);
+  });
 });
