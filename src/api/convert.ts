@@ -14,12 +14,16 @@ import {
   KIND_BGPPEER,
   KIND_EIP,
 } from './names.ts';
+import { OpenelbError } from '../core/errors.ts';
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 export type JsonObject = { [k: string]: Json };
 
-export class ConversionError extends Error {
-  override name = 'ConversionError';
+export class ConversionError extends OpenelbError {
+  constructor(message: string) {
+    super('OE_CONVERSION', message);
+    this.name = 'ConversionError';
+  }
 }
 
 /** [v1alpha1 path, v1alpha2 path] of the fields both versions express. */

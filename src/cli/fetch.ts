@@ -64,13 +64,13 @@ function explain(e: unknown, c: Connection, r: ResourceRef, what: string): Opene
   })();
   const ctx = { resource: resourceName(r), server, context: c.context };
   if (isKubeApiError(e)) {
-    if (e.code === 404 && r.group !== '')
+    if (e.httpStatus === 404 && r.group !== '')
       return new OpenelbError(
         'OE_CLI_CRD_MISSING',
         `${resourceName(r)} is not served by ${server}: the ${r.kind} CRD is not installed (apply deploy/crds/ or install the chart)`,
         { cause: e, context: ctx },
       );
-    if (e.code === 401 || e.code === 403)
+    if (e.httpStatus === 401 || e.httpStatus === 403)
       return new OpenelbError(
         'OE_CLI_FORBIDDEN',
         `not allowed to ${what} (${resourceName(r)}) as context ${c.context}: ${e.reason}`,

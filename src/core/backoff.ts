@@ -1,5 +1,6 @@
 // Capped exponential backoff with jitter. The jitter never pushes a delay above maxMs, so "converges
 // within maxMs + ε after the fault ends" holds.
+import { OpenelbError } from './errors.ts';
 
 export interface BackoffOptions {
   initialMs?: number;
@@ -27,7 +28,9 @@ export class Backoff {
       !(this.factor >= 1) ||
       !(this.jitter >= 0 && this.jitter < 1)
     ) {
-      throw new Error(`invalid backoff options ${JSON.stringify(opts)}`);
+      throw new OpenelbError('OE_INTERNAL', `invalid backoff options ${JSON.stringify(opts)}`, {
+        context: { ...opts },
+      });
     }
   }
 

@@ -20,6 +20,7 @@ import { ApiTransport } from './transport.ts';
 import { apiVersionOf, resourcePath, type ResourceRef } from './resources.ts';
 import type { KubeObject, ObjectList, StatusBody } from './types.ts';
 import { VERSION } from '../version.ts';
+import { OpenelbError, errorMessage } from '../core/errors.ts';
 
 export { PatchType } from './request-types.ts';
 export type {
@@ -57,7 +58,7 @@ export class KubeClient {
 
   get server(): string {
     const c = this.kubeConfig.getCurrentCluster();
-    if (!c) throw new Error('kubeconfig has no current cluster');
+    if (!c) throw new OpenelbError('OE_KUBECONFIG', 'kubeconfig has no current cluster');
     return c.server.replace(/\/+$/, '');
   }
 
@@ -102,7 +103,14 @@ export class KubeClient {
     try {
       return JSON.parse(text) as T;
     } catch (e) {
-      throw new Error(`${method} ${path}: response is not JSON: ${(e as Error).message}`, { cause: e });
+      throw new OpenelbError(
+        'OE_API_RESPONSE',
+        `${method} ${path}: response is not JSON: ${errorMessage(e)}`,
+        {
+          context: { method, path },
+          cause: e,
+        },
+      );
     }
   }
 
@@ -125,7 +133,7 @@ export class KubeClient {
     try {
       return await this.get<T>(r, name, namespace);
     } catch (e) {
-      if (e instanceof KubeApiError && e.code === 404) return undefined;
+      if (e instanceof KubeApiError && e.httpStatus === 404) return undefined;
       throw e;
     }
   }

@@ -1,8 +1,12 @@
+import { OpenelbError } from '../core/errors.ts';
 import type { StatusBody } from './types.ts';
 
-/** A non-2xx answer from the API server, with the server's `Status` body when it sent one. */
-export class KubeApiError extends Error {
-  readonly code: number;
+/**
+ * A non-2xx answer from the API server, with the server's `Status` body when it sent one. Its code is
+ * OE_KUBE_API; the HTTP status is `httpStatus`.
+ */
+export class KubeApiError extends OpenelbError {
+  readonly httpStatus: number;
   readonly reason: string;
   readonly status: StatusBody | undefined;
   readonly method: string;
@@ -11,9 +15,11 @@ export class KubeApiError extends Error {
   constructor(method: string, path: string, code: number, status: StatusBody | undefined, rawBody?: string) {
     const reason = status?.reason ?? httpReason(code);
     const detail = status?.message ?? (rawBody !== undefined ? rawBody.slice(0, 300) : '');
-    super(`${method} ${path}: ${code} ${reason}${detail ? `: ${detail}` : ''}`);
+    super('OE_KUBE_API', `${method} ${path}: ${code} ${reason}${detail ? `: ${detail}` : ''}`, {
+      context: { method, path, httpStatus: code, reason },
+    });
     this.name = 'KubeApiError';
-    this.code = code;
+    this.httpStatus = code;
     this.reason = reason;
     this.status = status;
     this.method = method;
@@ -50,21 +56,21 @@ export function isKubeApiError(e: unknown): e is KubeApiError {
   return e instanceof KubeApiError;
 }
 export function isNotFound(e: unknown): boolean {
-  return isKubeApiError(e) && e.code === 404;
+  return isKubeApiError(e) && e.httpStatus === 404;
 }
 /** 409 from a stale resourceVersion (not AlreadyExists). */
 export function isConflict(e: unknown): boolean {
-  return isKubeApiError(e) && e.code === 409 && e.reason !== 'AlreadyExists';
+  return isKubeApiError(e) && e.httpStatus === 409 && e.reason !== 'AlreadyExists';
 }
 export function isAlreadyExists(e: unknown): boolean {
-  return isKubeApiError(e) && e.code === 409 && e.reason === 'AlreadyExists';
+  return isKubeApiError(e) && e.httpStatus === 409 && e.reason === 'AlreadyExists';
 }
 export function isGone(e: unknown): boolean {
-  return isKubeApiError(e) && e.code === 410;
+  return isKubeApiError(e) && e.httpStatus === 410;
 }
 /** Worth retrying later unchanged: throttling, server trouble, or no answer at all. */
 export function isTransient(e: unknown): boolean {
-  if (isKubeApiError(e)) return e.code === 429 || e.code >= 500;
+  if (isKubeApiError(e)) return e.httpStatus === 429 || e.httpStatus >= 500;
   return true;
 }
 

@@ -21,6 +21,7 @@ import { statusCodeOf, watchOnce, type WatchOutcome } from './informer-watch.ts'
 import { resourcePath, type ResourceRef } from './resources.ts';
 import { slimForCache } from './slim.ts';
 import { objectKey, type KubeObject, type StatusBody } from './types.ts';
+import { OpenelbError } from '../core/errors.ts';
 
 export type { InformerEvent, Refusal } from './informer-cache.ts';
 export type { InformerActivity, InformerOptions } from './informer-options.ts';
@@ -214,7 +215,11 @@ export class Informer<T extends KubeObject> extends InformerCache<T> {
       if (st.code === 410) return { kind: 'expired' };
       return {
         kind: 'error',
-        err: new Error(`watch ERROR event: ${st.code ?? '?'} ${st.reason ?? ''} ${st.message ?? ''}`),
+        err: new OpenelbError(
+          'OE_WATCH_ERROR',
+          `watch ERROR event: ${st.code ?? '?'} ${st.reason ?? ''} ${st.message ?? ''}`,
+          { context: { resource: this.ref.plural, code: st.code, reason: st.reason } },
+        ),
       };
     }
     const obj = normalize(this.ref, raw as T);

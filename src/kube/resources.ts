@@ -1,4 +1,5 @@
 // Typed references to every API resource the manager reads or writes, and the URL paths for them.
+import { OpenelbError } from '../core/errors.ts';
 
 export interface ResourceRef {
   /** API group; '' for the core group. */
@@ -62,11 +63,16 @@ export function resourcePath(r: ResourceRef, opts: PathOptions = {}): string {
   if (r.namespaced && opts.namespace !== undefined && opts.namespace !== '') {
     p += `/namespaces/${encodeURIComponent(opts.namespace)}`;
   } else if (r.namespaced && opts.name !== undefined) {
-    throw new Error(`${r.kind} ${opts.name}: namespaced kind needs a namespace`);
+    throw new OpenelbError('OE_INTERNAL', `${r.kind} ${opts.name}: namespaced kind needs a namespace`, {
+      context: { kind: r.kind, name: opts.name },
+    });
   }
   p += `/${r.plural}`;
   if (opts.name !== undefined) p += `/${encodeURIComponent(opts.name)}`;
-  else if (opts.subresource !== undefined) throw new Error(`${r.kind}: subresource without a name`);
+  else if (opts.subresource !== undefined)
+    throw new OpenelbError('OE_INTERNAL', `${r.kind}: subresource without a name`, {
+      context: { kind: r.kind },
+    });
   if (opts.subresource !== undefined) p += `/${opts.subresource}`;
   return p;
 }

@@ -18,6 +18,7 @@ import {
   type RequestOptions as HttpsRequestOptions,
 } from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { OpenelbError } from '../core/errors.ts';
 
 export interface TransportResponse {
   status: number;
@@ -35,9 +36,9 @@ function sameMaterial(a: TlsMaterial, b: TlsMaterial): boolean {
   return TLS_FIELDS.every((f) => isDeepStrictEqual(a[f], b[f]));
 }
 
-class StaleConnectionError extends Error {
+class StaleConnectionError extends OpenelbError {
   constructor(cause: Error) {
-    super(cause.message, { cause });
+    super('OE_STALE_CONNECTION', cause.message, { cause });
   }
 }
 

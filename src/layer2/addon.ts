@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { environment } from '../config.ts';
+import { OpenelbError } from '../core/errors.ts';
 
 export interface NativeSocket {
   /** Sends one whole Ethernet frame; 0 or an errno. */
@@ -52,8 +53,10 @@ export function loadAddon(): AfPacketAddon {
   if (cached !== undefined) return cached;
   const path = candidates.find((p) => existsSync(p));
   if (path === undefined) {
-    throw new Error(
+    throw new OpenelbError(
+      'OE_LAYER2_ADDON',
       `AF_PACKET addon not built (looked in ${candidates.join(', ')}); run \`npm run build:addon\``,
+      { context: { paths: candidates } },
     );
   }
   cached = createRequire(import.meta.url)(path) as AfPacketAddon;

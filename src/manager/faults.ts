@@ -3,6 +3,7 @@
 // escapes to the process: an exception in one component must never take the replica (and with it
 // every Service's announcements) down, least of all in a crash loop on every replica at once.
 import { Backoff, errorMessage, type BackoffOptions } from '../kube/index.ts';
+import { errorFields } from '../core/errors.ts';
 import { kubeTime } from '../core/time.ts';
 import { Timer } from '../core/timer.ts';
 import type { Logger } from '../obs/log.ts';
@@ -127,8 +128,7 @@ export class FaultGuard {
       {
         component: this.component,
         step,
-        error,
-        stack: e instanceof Error ? e.stack : undefined,
+        ...errorFields(e),
         retryInMs: delay,
       },
     );

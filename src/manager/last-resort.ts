@@ -6,7 +6,7 @@ import type { HealthServer } from '../obs/health.ts';
 import { kubeTime } from '../core/time.ts';
 import type { Logger } from '../obs/log.ts';
 import { counter } from '../obs/metrics.ts';
-import { errorMessage } from '../core/errors.ts';
+import { errorFields, errorMessage } from '../core/errors.ts';
 
 /** Readiness recovers this long after the last escape (a one-off must not bench the replica for good). */
 const QUIET_MS = 5 * 60_000;
@@ -26,8 +26,7 @@ export function installLastResort(health: HealthServer, log: Logger): void {
       'unexpected error outside every component guard; the process keeps running, not ready for a while',
       {
         kind,
-        error: message,
-        stack: e instanceof Error ? e.stack : undefined,
+        ...errorFields(e),
       },
     );
     last = { at: performance.now(), text: `${kind} at ${kubeTime()}: ${message}` };

@@ -3,6 +3,7 @@
 import { parseIp } from './ip.ts';
 import { prefixSpan, spanHolds, spansOverlap, type IpSpan } from './prefix.ts';
 import type { ParsedIp } from './ip.ts';
+import { OpenelbError } from '../core/errors.ts';
 
 export interface SpecialRange {
   /** As written in messages, e.g. "127.0.0.0/8". */
@@ -28,7 +29,7 @@ const LIST: ReadonlyArray<readonly [cidr: string, why: string]> = [
 export const SPECIAL_RANGES: readonly SpecialRange[] = LIST.map(([cidr, why]) => {
   const [address = '', length = ''] = cidr.split('/');
   const ip = parseIp(address);
-  if (!ip.ok) throw new Error(`special range ${cidr}: ${ip.error}`); // a typo in the list above
+  if (!ip.ok) throw new OpenelbError('OE_INTERNAL', `special range ${cidr}: ${ip.error}`); // a typo in the list above
   return { cidr, why, span: prefixSpan(ip.value.family, ip.value.value, Number(length)) };
 });
 

@@ -4,6 +4,7 @@
 import { API_VERSION_V1ALPHA2, GROUP } from '../api/names.ts';
 import { ConversionError, convertObject } from '../api/convert.ts';
 import { formatIssue, isRecord, type FieldIssue, type ValidationResult } from '../api/rules/issues.ts';
+import { OpenelbError } from '../core/errors.ts';
 
 export interface AdmissionRequest {
   uid: string;
@@ -32,8 +33,11 @@ export interface AdmissionReviewResponse {
   response: { uid: string; allowed: boolean; status?: AdmissionStatus; warnings?: string[] };
 }
 
-export class BadReviewError extends Error {
-  override name = 'BadReviewError';
+export class BadReviewError extends OpenelbError {
+  constructor(message: string) {
+    super('OE_BAD_REVIEW', message);
+    this.name = 'BadReviewError';
+  }
 }
 
 /** Reads the parts of an AdmissionReview we use; throws BadReviewError when it is not one (HTTP 400). */

@@ -22,6 +22,7 @@ import {
   servingMatches,
   splitBundle,
 } from './pki.ts';
+import { OpenelbError } from '../core/errors.ts';
 
 export const DEFAULT_SECRET_NAME = 'openelb-webhook-cert';
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -95,7 +96,7 @@ export async function planCertificates(
     action = existing?.caCert || existing?.cert ? 'rotate-ca' : 'create';
   }
   const currentCa = parseCert(caCert);
-  if (!currentCa || !caKey) throw new Error('internal: CA missing after planning');
+  if (!currentCa || !caKey) throw new OpenelbError('OE_INTERNAL', 'internal: CA missing after planning');
 
   let cert = existing?.cert;
   let key = existing?.key;

@@ -15,6 +15,7 @@ import { DEFAULT_SECRET_NAME, type CertMaterial } from './certs.ts';
 import { CertRotator } from './rotation.ts';
 import { WebhookServer } from './server.ts';
 import type { BgpConfLike, BgpPeerLike, EipLike, NodeAddressesLike } from '../api/rules/index.ts';
+import { OpenelbError } from '../core/errors.ts';
 
 export type { CertMaterial } from './certs.ts';
 
@@ -88,7 +89,11 @@ export function parseAddr(addr: string): { host: string | undefined; port: numbe
   const m = /^(?:\[([^\]]+)\]|([^:]*))?:(\d+)$/.exec(addr) ?? /^()()(\d+)$/.exec(addr);
   const port = Number(m?.[3]);
   if (!m || !Number.isInteger(port) || port < 0 || port > 65535)
-    throw new Error(`webhook address ${JSON.stringify(addr)}: expected host:port, :port or [ipv6]:port`);
+    throw new OpenelbError(
+      'OE_WEBHOOK_ADDRESS',
+      `webhook address ${JSON.stringify(addr)}: expected host:port, :port or [ipv6]:port`,
+      { context: { address: addr } },
+    );
   const host = m[1] ?? m[2];
   return { host: host === '' || host === undefined ? undefined : host, port };
 }
@@ -138,7 +143,8 @@ export async function startWebhook(o: StartWebhookOptions): Promise<WebhookHandl
   // First pass: retry until there is a certificate; a caBundle failure does not stop the start.
   const retry = new Backoff({ initialMs: 500, maxMs: 30_000, jitter: 0 });
   while (rotator.current === undefined) {
-    if (closing.signal.aborted) throw new Error('webhook start aborted before a certificate was obtained');
+    if (closing.signal.aborted)
+      throw new OpenelbError('OE_WEBHOOK_ABORTED', 'webhook start aborted before a certificate was obtained');
     try {
       await rotator.sync();
     } catch (e) {
@@ -155,7 +161,7 @@ export async function startWebhook(o: StartWebhookOptions): Promise<WebhookHandl
     }
   }
   const first = pending ?? rotator.current;
-  if (!first) throw new Error('internal: no certificate after the first pass');
+  if (!first) throw new OpenelbError('OE_INTERNAL', 'internal: no certificate after the first pass');
 
   const eips = async (): Promise<readonly EipLike[]> => {
     const cache = o.eipCache?.();
@@ -175,7 +181,7 @@ export async function startWebhook(o: StartWebhookOptions): Promise<WebhookHandl
       const path = resourcePath(Resources.BgpConf, { name: BGPCONF_DEFAULT_NAME });
       return await client.request<BgpConfLike>(HttpMethod.GET, path, { timeoutMs: CROSS_CHECK_TIMEOUT_MS });
     } catch (e) {
-      if (e instanceof KubeApiError && e.code === 404) return undefined;
+      if (e instanceof KubeApiError && e.httpStatus === 404) return undefined;
       throw e;
     }
   };

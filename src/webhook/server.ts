@@ -12,6 +12,7 @@ import { logger, type Logger } from '../obs/log.ts';
 import { Timer } from '../core/timer.ts';
 import { BadReviewError, parseAdmissionReview, type AdmissionReviewResponse } from './admission.ts';
 import { reviewAdmission, type AdmissionLookups } from './review.ts';
+import { OpenelbError } from '../core/errors.ts';
 
 export interface TlsMaterial {
   /** PEM private key. */
@@ -46,11 +47,11 @@ const requests = counter(
   ['path', 'outcome'],
 );
 
-class HttpError extends Error {
-  readonly code: number;
-  constructor(code: number, message: string) {
-    super(message);
-    this.code = code;
+class HttpError extends OpenelbError {
+  readonly httpStatus: number;
+  constructor(httpStatus: number, message: string) {
+    super('OE_WEBHOOK_REQUEST', message, { context: { httpStatus } });
+    this.httpStatus = httpStatus;
   }
 }
 
@@ -126,7 +127,7 @@ export class WebhookServer {
     } catch (e) {
       const code =
         e instanceof HttpError
-          ? e.code
+          ? e.httpStatus
           : e instanceof BadReviewError || e instanceof ConversionError
             ? 400
             : 500;

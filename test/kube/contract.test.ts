@@ -35,7 +35,7 @@ async function apiError(p: Promise<unknown>): Promise<{ code: number; status: St
       const body: unknown = typeof e.body === 'string' ? JSON.parse(e.body) : e.body;
       return { code: e.code, status: body as StatusBody };
     }
-    if (e instanceof KubeApiError) return { code: e.code, status: e.status as StatusBody };
+    if (e instanceof KubeApiError) return { code: e.httpStatus, status: e.status as StatusBody };
     throw e;
   }
   assert.fail('expected the API server to reject the request');

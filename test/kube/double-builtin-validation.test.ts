@@ -50,7 +50,7 @@ describe('kube double: built-in kinds validated like a real apiserver', () => {
     };
     await assert.rejects(writeIngress(deps, svc, ['192.168.0.10/32']), (e: unknown) => {
       assert.ok(e instanceof KubeApiError);
-      assert.equal(e.code, 422);
+      assert.equal(e.httpStatus, 422);
       assert.ok(
         hasCause(e.status as unknown as Obj, 'status.loadBalancer.ingress[0].ip', 'FieldValueInvalid'),
         JSON.stringify(e.status),

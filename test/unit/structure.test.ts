@@ -1,7 +1,7 @@
 // The codebase's shape (issue 13), checked on every `make test`: no import cycles, data flowing one way
 // (no controllers → webhook, layer2 → controllers, obs → manager), no file in src/ over 300 lines, one
 // IP module, environment read only by the configuration and the logger, no test hook in production code,
-// timers only through src/core.
+// timers only through src/core, one error base.
 // KNOWN lists what is still being moved; an entry that no longer applies fails the test, so the lists
 // only shrink.
 import assert from 'node:assert/strict';
@@ -61,6 +61,7 @@ const KNOWN = {
   env: new Set<string>([]),
   hooks: new Set<string>([]),
   timers: new Set<string>([]),
+  errors: new Set<string>([]),
 };
 
 function sourceFiles(dir: string): string[] {
@@ -183,6 +184,15 @@ test('structure: timers only through src/core (Timer, Clock, sleep), no raw setT
       /(?<![.\w])set(?:Timeout|Interval)\(/.test((text.get(f) ?? '').replace(/\/\/.*$/gm, '')),
   );
   checkAgainstKnown('timers', found);
+});
+
+test('structure: one error base — every error class extends OpenelbError, nothing throws a bare Error', () => {
+  const found = files.filter(
+    (f) =>
+      f !== 'src/core/errors.ts' &&
+      /\bextends Error\b|\bnew Error\(/.test((text.get(f) ?? '').replace(/\/\/.*$/gm, '')),
+  );
+  checkAgainstKnown('errors', found);
 });
 
 test('structure: no test hook in production code', () => {

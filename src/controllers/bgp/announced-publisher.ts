@@ -19,7 +19,7 @@ import {
 } from '../../bgp/index.ts';
 import { sleep } from '../../core/backoff.ts';
 import { systemClock, type Clock, type TimerHandle } from '../../core/clock.ts';
-import { errorMessage } from '../../core/errors.ts';
+import { errorMessage, OpenelbError } from '../../core/errors.ts';
 import { Timer } from '../../core/timer.ts';
 import type { Caches, KubeClient } from '../../kube/index.ts';
 import type { Logger } from '../../obs/log.ts';
@@ -281,11 +281,10 @@ export class AnnouncedPublisher {
   /** `read`, or a rejection once READ_TIMEOUT_MS passed (the call itself runs on to its own deadline). */
   async #within<T>(read: Promise<T>): Promise<T> {
     let timer: TimerHandle | undefined;
+    const why = `gobgpd did not answer in ${READ_TIMEOUT_MS} ms`;
     const expired = new Promise<never>((_, reject) => {
-      timer = this.#clock.setTimeout(
-        () => reject(new Error(`gobgpd did not answer in ${READ_TIMEOUT_MS} ms`)),
-        READ_TIMEOUT_MS,
-      );
+      const fire = (): void => reject(new OpenelbError('OE_GOBGP_TIMEOUT', why));
+      timer = this.#clock.setTimeout(fire, READ_TIMEOUT_MS);
     });
     try {
       return await Promise.race([read, expired]);

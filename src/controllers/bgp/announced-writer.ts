@@ -86,7 +86,7 @@ export class AnnouncedWriter {
         return 'written';
       } catch (err) {
         if (isNotFound(err)) return 'gone';
-        const raced = isConflict(err) || (isKubeApiError(err) && err.code === 422);
+        const raced = isConflict(err) || (isKubeApiError(err) && err.httpStatus === 422);
         if (!raced || attempt >= RETRIES)
           throw new OpenelbError(
             'OE_ANNOUNCED_WRITE',
