@@ -44,7 +44,7 @@ export interface WriteQueueOptions<K> {
 }
 
 export class WriteQueue<K> {
-  readonly #o: WriteQueueOptions<K>;
+  readonly #opts: WriteQueueOptions<K>;
   readonly #dirty = new Set<K>();
   readonly #bucket: TokenBucket;
   readonly #timer: Timer;
@@ -54,10 +54,10 @@ export class WriteQueue<K> {
   #idleWaiters: Array<() => void> = [];
 
   constructor(o: WriteQueueOptions<K>) {
-    this.#o = o;
+    this.#opts = o;
     const clock = o.clock ?? systemClock;
     this.#bucket = new TokenBucket(o.ratePerSecond, o.ratePerSecond, clock);
-    this.#timer = new Timer(() => this.#kick(), { clock });
+    this.#timer = new Timer(() => this.#drainSoon(), { clock });
   }
 
   /** Keys waiting for their turn. */
@@ -68,7 +68,7 @@ export class WriteQueue<K> {
   mark(key: K): void {
     if (this.#stopped) return;
     this.#dirty.add(key);
-    this.#kick();
+    this.#drainSoon();
   }
 
   /** Resolves when nothing waits (or stop()); for a drain with a deadline, race it. */
@@ -95,12 +95,12 @@ export class WriteQueue<K> {
     for (const w of waiters) w();
   }
 
-  #kick(): void {
+  #drainSoon(): void {
     if (this.#running || this.#stopped || this.#timer.pending) return;
     this.#running = this.#drain().finally(() => {
       this.#running = undefined;
       // a key marked while the last turn was finishing
-      if (this.#dirty.size > 0) this.#kick();
+      if (this.#dirty.size > 0) this.#drainSoon();
       this.#settle();
     });
   }
@@ -108,7 +108,7 @@ export class WriteQueue<K> {
   async #drain(): Promise<void> {
     for (const key of this.#dirty) {
       if (this.#stopped) return;
-      if (!this.#o.due(key)) {
+      if (!this.#opts.due(key)) {
         this.#dirty.delete(key);
         continue;
       }
@@ -119,9 +119,9 @@ export class WriteQueue<K> {
       }
       this.#dirty.delete(key);
       try {
-        await this.#o.write(key);
+        await this.#opts.write(key);
       } catch (err) {
-        this.#o.onError?.(key, err);
+        this.#opts.onError?.(key, err);
         if (!this.#stopped) this.#dirty.add(key);
       }
     }
