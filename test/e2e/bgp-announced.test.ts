@@ -13,7 +13,7 @@ import { createService, getJson, upBgpLab, waitReady } from './bgp-lab.ts';
 
 const IP = '198.51.100.20';
 const KILL_DEADLINE_MS = 5_000;
-const GONE_AFTER = '--announced-gone-after=3s';
+const GONE_AFTER = '--replica-gone-after=3s';
 
 type Advertised = Record<string, boolean | null>;
 
