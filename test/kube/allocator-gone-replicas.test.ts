@@ -1,8 +1,8 @@
 // Replicas that died without draining, against the API double with the real allocator Component: once
 // a node has had no serving manager endpoint (the webhook Service's EndpointSlice) for
 // --replica-gone-after, the Lease holder removes its BgpConf/BgpPeer status entries (never its own),
-// and the eTP=Local condition names the endpoints on that node. A replica that serves again and
-// writes its entry back counts again.
+// and the eTP=Local condition names the endpoints on that node. A replica that is alive but not
+// serving writes its entry back and keeps it (removed once per absence); serving again, it counts.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { BgpConf, BgpPeer } from '../../src/api/v1alpha2.ts';
@@ -149,9 +149,24 @@ describe('gone replicas (allocator Lease holder)', () => {
     assert.deepEqual(await statusNodes(), { conf: left, peer: left }, 'own and serving entries stay');
   });
 
-  test('the replica serves again and writes its entry back: it counts again', async () => {
-    await webhookEndpoints({ 'node-b': true, 'node-gone': true });
+  test('a replica alive but not serving writes its entry back: removed once per absence, so it stays', async () => {
+    await webhookEndpoints({ 'node-b': true, 'node-c': true, 'node-gone': false });
+    await entries('node-c', { as: 64600 });
     await entries('node-gone', { as: 64600 });
+    // node-c's manager goes too: once its entries are removed, the allocator has judged again since
+    // node-gone wrote its entry back, and left that one alone
+    await webhookEndpoints({ 'node-b': true, 'node-c': false, 'node-gone': false });
+    await until(async () => {
+      const s = await statusNodes();
+      return !s.conf.includes('node-c') && !s.peer.includes('node-c');
+    }, "node-c's status entries removed");
+    assert.deepEqual(await statusNodes(), { conf: NODES, peer: NODES });
+    const c = await condition();
+    assert.match(c?.message ?? '', /node-gone/, 'not serving: still no replica for the condition');
+  });
+
+  test('the replica serves again: it counts again', async () => {
+    await webhookEndpoints({ 'node-b': true, 'node-gone': true });
     await until(async () => (await condition()) === undefined, 'the condition removed');
     assert.deepEqual(await statusNodes(), { conf: NODES, peer: NODES });
   });

@@ -40,7 +40,7 @@ export class ReplicaLiveness {
     this.#d = d;
     this.#clock = d.clock ?? systemClock;
     this.#judge = new GoneReplicas(d.node, d.goneAfterMs);
-    this.#timer = new Timer(() => this.check(), { clock: this.#clock });
+    this.#timer = new Timer(() => this.#check(), { clock: this.#clock });
   }
 
   start(): void {
@@ -72,8 +72,7 @@ export class ReplicaLiveness {
     return () => this.#handlers.delete(h);
   }
 
-  /** Judges now (start() and the timers call it; tests may too). */
-  check(): void {
+  #check(): void {
     const c = this.#d.caches;
     if (c.notSynced().length > 0) {
       this.#timer.atMost(UNSYNCED_RETRY_MS);

@@ -35,8 +35,6 @@ export class StaleStatusCleaner {
   #unsubscribe: (() => void)[] = [];
   #running: Promise<void> | undefined;
   #again = false;
-  /** entries removed so far (for tests and logs) */
-  removals = 0;
 
   constructor(d: StaleStatusDeps) {
     this.#d = d;
@@ -93,7 +91,6 @@ export class StaleStatusCleaner {
           removalPatch(e),
           { subresource: 'status' },
         );
-        this.removals += e.nodes.length;
         d.log.info('removed status entries of gone replicas', {
           object: `${e.kind}/${e.name}`,
           nodes: e.nodes,
