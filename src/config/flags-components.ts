@@ -107,11 +107,12 @@ export const COMPONENTS_FLAGS: readonly FlagDef[] = [
     help: "per-Service announced summary (annotation openelb.kubesphere.io/announced, this replica's adj-RIB-out per BgpPeer): at most this many Service writes per second from this replica; 0 = not published",
   },
   {
-    flag: 'announced-gone-after',
-    env: 'OPENELB_ANNOUNCED_GONE_AFTER',
+    flag: 'replica-gone-after',
+    env: 'OPENELB_REPLICA_GONE_AFTER',
+    was: { flag: 'announced-gone-after', env: 'OPENELB_ANNOUNCED_GONE_AFTER' },
     kind: 'duration',
-    key: 'announcedGoneAfterMs',
+    key: 'replicaGoneAfterMs',
     def: '2m',
-    help: "a replica's rows in the announced summary are removed by the others once its node has had no serving manager endpoint (webhook Service) this long",
+    help: 'a replica whose node has had no serving manager endpoint (webhook Service) this long is gone: its announced-summary rows and BgpConf/BgpPeer status entries are removed and it no longer counts as a replica (eTP=Local condition)',
   },
 ];

@@ -14,7 +14,11 @@ export function helpText(): string {
   ];
   for (const f of FLAGS) {
     const left = `  --${f.flag} <${VALUE_NAMES[f.kind]}>`;
-    const extra = [f.required ? 'required' : f.def !== undefined ? `default ${f.def}` : '', `env ${f.env}`]
+    const extra = [
+      f.required ? 'required' : f.def !== undefined ? `default ${f.def}` : '',
+      `env ${f.env}`,
+      f.was ? `formerly --${f.was.flag} / ${f.was.env}` : '',
+    ]
       .filter(Boolean)
       .join('; ');
     lines.push(`${left.padEnd(COLUMN)} ${f.help} (${extra})`);

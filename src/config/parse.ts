@@ -10,10 +10,12 @@ import { ConfigError, PARSERS } from './values.ts';
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
-const BY_NAME = new Map<string, FlagDef>(FLAGS.map((f) => [f.flag, f]));
+const BY_NAME = new Map<string, FlagDef>(
+  FLAGS.flatMap((f) => [[f.flag, f] as const, ...(f.was ? [[f.was.flag, f] as const] : [])]),
+);
 
 const OPTIONS: NonNullable<ParseArgsConfig['options']> = {
-  ...Object.fromEntries(FLAGS.map((f) => [f.flag, { type: 'string' as const }])),
+  ...Object.fromEntries([...BY_NAME.keys()].map((name) => [name, { type: 'string' as const }])),
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 };
@@ -30,23 +32,28 @@ function readArgv(argv: readonly string[]): Given {
     tokens: true,
   });
   const values = new Map<string, string>();
+  const formerly = new Map<string, string>();
   for (const t of tokens) {
     if (t.kind === 'positional') throw new ConfigError(`unexpected argument "${t.value}" (see --help)`);
     if (t.kind === 'option-terminator') throw new ConfigError(`unexpected argument "--" (see --help)`);
     if (t.name === 'help') return { kind: 'help' };
     if (t.name === 'version') return { kind: 'version' };
-    if (!t.rawName.startsWith('--') || !BY_NAME.has(t.name))
+    const def = BY_NAME.get(t.name);
+    if (!t.rawName.startsWith('--') || !def)
       throw new ConfigError(`unknown flag ${t.rawName} (see --help)`, { field: t.rawName });
     if (t.value === undefined) throw new ConfigError(`--${t.name} needs a value`, { field: `--${t.name}` });
-    values.set(t.name, t.value);
+    // a former name fills the flag unless the current name is given too
+    if (t.name === def.flag) values.set(def.flag, t.value);
+    else formerly.set(def.flag, t.value);
   }
+  for (const [flag, value] of formerly) if (!values.has(flag)) values.set(flag, value);
   return { kind: 'flags', values };
 }
 
 function resolve(given: Map<string, string>, env: Environment): ManagerConfig {
   const out: Partial<Record<keyof ManagerConfig, unknown>> = {};
   for (const f of FLAGS) {
-    const envVal = env[f.env];
+    const envVal = env[f.env] || (f.was ? env[f.was.env] : undefined);
     const raw = given.get(f.flag) ?? (envVal !== undefined && envVal !== '' ? envVal : undefined) ?? f.def;
     const what = `--${f.flag} / ${f.env}`;
     if (raw === undefined || (raw === '' && f.required)) {

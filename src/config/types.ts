@@ -37,7 +37,7 @@ export interface ManagerConfig {
   bgpGracefulShutdownMs: number;
   bgpReadyTimeoutMs: number;
   announcedWritesPerSecond: number;
-  announcedGoneAfterMs: number;
+  replicaGoneAfterMs: number;
   // Layer 2 speaker
   enableLayer2: boolean;
   layer2MarginMs: number;
@@ -81,6 +81,8 @@ interface FlagFields<K extends keyof ManagerConfig> {
   def?: string;
   required?: boolean;
   help: string;
+  /** The flag's former name and variable, still accepted (the new ones win when both are set). */
+  was?: { flag: string; env: string };
 }
 
 /** One row of the flag table; the kind must produce the type of the config field it fills. */

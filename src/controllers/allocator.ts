@@ -10,6 +10,8 @@ import { FaultGuard } from '../manager/faults.ts';
 import { logger } from '../obs/log.ts';
 import { AllocatorEngine, type EngineDeps } from './service/engine.ts';
 import { LocalPolicyConditions } from './service/local-policy-writer.ts';
+import { ReplicaLiveness } from './replicas/liveness.ts';
+import { StaleStatusCleaner } from './replicas/stale-status.ts';
 
 export interface AllocatorOptions {
   resyncMs?: number;
@@ -28,6 +30,8 @@ export class Allocator implements Component {
   readonly #faults = new FaultGuard('allocator', logger('allocator'));
   /** undefined when this replica runs no BGP speaker */
   readonly #localPolicy: LocalPolicyConditions | undefined;
+  /** with BGP: which replicas are gone, and the removal of their status entries (Lease holder only) */
+  readonly #replicas: { liveness: ReplicaLiveness; cleaner: StaleStatusCleaner } | undefined;
 
   constructor(ctx: ManagerContext, opts: AllocatorOptions = {}) {
     const { cfg, client, caches } = ctx;
@@ -48,10 +52,12 @@ export class Allocator implements Component {
       onStartedLeading: () => {
         this.engine.poke();
         this.#localPolicy?.schedule();
+        this.#replicas?.cleaner.schedule();
       },
       onStoppedLeading: (reason) => {
         this.engine.dropState(`Lease lost: ${reason}`);
         this.#localPolicy?.forget();
+        this.#replicas?.cleaner.forget();
       },
     });
     const deps: EngineDeps = {
@@ -70,28 +76,54 @@ export class Allocator implements Component {
       ...(ctx.seams?.afterEipStatusWrite ? { afterEipStatusWrite: ctx.seams.afterEipStatusWrite } : {}),
     };
     this.engine = new AllocatorEngine(deps);
-    this.#localPolicy = cfg.enableBgp
-      ? new LocalPolicyConditions({
-          caches,
-          writer: ctx.writer,
-          events: ctx.events,
-          isLeader: () => this.lease.isLeader(),
-          node: cfg.nodeName,
-          log: logger('allocator.local-policy'),
-        })
-      : undefined;
+    if (!cfg.enableBgp) return;
+    const liveness = new ReplicaLiveness({
+      caches,
+      namespace: cfg.namespace,
+      node: cfg.nodeName,
+      goneAfterMs: cfg.replicaGoneAfterMs,
+    });
+    const gone = (): ReadonlySet<string> => liveness.gone();
+    const isLeader = (): boolean => this.lease.isLeader();
+    const cleaner = new StaleStatusCleaner({
+      caches,
+      writer: ctx.writer,
+      gone,
+      isLeader,
+      node: cfg.nodeName,
+      log: logger('allocator.stale-status'),
+    });
+    this.#replicas = { liveness, cleaner };
+    const localPolicy = new LocalPolicyConditions({
+      caches,
+      writer: ctx.writer,
+      events: ctx.events,
+      isLeader,
+      node: cfg.nodeName,
+      gone,
+      log: logger('allocator.local-policy'),
+    });
+    this.#localPolicy = localPolicy;
+    liveness.onChange(() => {
+      localPolicy.schedule();
+      cleaner.schedule();
+    });
   }
 
   async start(): Promise<void> {
     this.#namespaces.start();
     this.engine.start();
     this.#localPolicy?.start();
+    this.#replicas?.cleaner.start();
+    this.#replicas?.liveness.start();
     this.lease.start();
   }
 
   async stop(): Promise<void> {
     this.#faults.stop();
     this.#localPolicy?.stop();
+    this.#replicas?.liveness.stop();
+    this.#replicas?.cleaner.stop();
     await this.engine.stop();
     await this.lease.stop({ release: true });
     await this.#namespaces.stop();

@@ -9,11 +9,13 @@ import { createService, getJson, upBgpLab, waitReady } from './bgp-lab.ts';
 // Issue 15 item 4: every replica publishes, per Service it carries, whether its gobgpd holds the
 // Service's path in each peer's adj-RIB-out; `kubectl openelb status` (the real plugin, found by
 // kubectl on PATH) shows it. Killing one replica's gobgpd turns that replica's row to "no" within
-// 5 s; gobgpd back → "yes" again. Real gobgpd per node, BIRD as the router.
+// 5 s; gobgpd back → "yes" again. A manager killed without drain: its rows, then its BgpConf/BgpPeer
+// status entries, are removed once its endpoint has been gone --replica-gone-after, and the plugin
+// no longer lists its session. Real gobgpd per node, BIRD as the router.
 
 const IP = '198.51.100.20';
 const KILL_DEADLINE_MS = 5_000;
-const GONE_AFTER = '--announced-gone-after=3s';
+const GONE_AFTER = '--replica-gone-after=3s';
 
 type Advertised = Record<string, boolean | null>;
 
@@ -157,7 +159,7 @@ describe('per-Service truth: the announced summary and kubectl openelb status', 
     assert.deepEqual(JSON.parse(raw), { node1: { router1: true } });
   });
 
-  it('node2’s manager killed (no drain): node1 removes its rows once its endpoint has been gone 3 s; the plugin says so before', async (t) => {
+  it('node2’s manager killed (no drain): its rows and status entries are removed once its endpoint has been gone 3 s; the plugin says so before', async (t) => {
     lab.startManager('node2');
     await waitReady(lab, 'node2');
     type Svc = { metadata: { annotations?: Record<string, string> } };
@@ -195,5 +197,32 @@ describe('per-Service truth: the announced summary and kubectl openelb status', 
     );
     t.diagnostic(`SIGKILL → node2's rows removed by node1 after ${(performance.now() - t0).toFixed(0)} ms`);
     assert.deepEqual(left, { node1: { router1: true } });
+
+    // its BgpConf/BgpPeer status entries go too (removed by the allocator Lease holder: node1 now)
+    type WithStatus = { status?: { nodesPeerStatus?: object; nodesConfStatus?: object } };
+    const statusNodes = async (): Promise<string[]> => {
+      const peer = await getJson<WithStatus>(lab, 'bgppeer', 'router1');
+      const conf = await getJson<WithStatus>(lab, 'bgpconf', 'default');
+      return [
+        ...Object.keys(peer.status?.nodesPeerStatus ?? {}).map((n) => `peer:${n}`),
+        ...Object.keys(conf.status?.nodesConfStatus ?? {}).map((n) => `conf:${n}`),
+      ].sort();
+    };
+    const entries = await waitFor(
+      async () => {
+        const nodes = await statusNodes();
+        return nodes.some((n) => n.endsWith(':node2')) ? undefined : nodes;
+      },
+      60_000,
+      { what: "node2's nodesPeerStatus/nodesConfStatus entries removed", intervalMs: 250 },
+    );
+    t.diagnostic(`SIGKILL → node2's status entries removed after ${(performance.now() - t0).toFixed(0)} ms`);
+    assert.deepEqual(entries, ['conf:node1', 'peer:node1']);
+    const lines: string[] = [];
+    const table = await kubectlOpenelb(lab, (l) => lines.push(l ?? ''), ['status', 'web', '-n', 'demo']);
+    for (const l of lines.join('\n').split('\n')) t.diagnostic(l);
+    assert.equal(table.code, 0);
+    assert.match(table.output, /node1\s+router1\s+ESTABLISHED\s+yes/);
+    assert.doesNotMatch(table.output, /node2/, 'no session row of the departed node');
   });
 });

@@ -71,7 +71,7 @@ const USER_FLAGS: ReadonlyArray<readonly [flag: string, env: string, sample: str
   ['bgp-graceful-shutdown', 'OPENELB_BGP_GRACEFUL_SHUTDOWN', '2s'],
   ['bgp-ready-timeout', 'OPENELB_BGP_READY_TIMEOUT', '1m'],
   ['announced-writes-per-second', 'OPENELB_ANNOUNCED_WRITES_PER_SECOND', '5'],
-  ['announced-gone-after', 'OPENELB_ANNOUNCED_GONE_AFTER', '30s'],
+  ['replica-gone-after', 'OPENELB_REPLICA_GONE_AFTER', '30s'],
   ['enable-layer2', 'OPENELB_ENABLE_LAYER2', 'false'],
   ['layer2-margin', 'OPENELB_LAYER2_MARGIN', '100ms'],
   ['layer2-lease-duration', 'OPENELB_LAYER2_LEASE_DURATION', '2s'],
@@ -102,6 +102,31 @@ test('every flag users set keeps working, from argv and from its variable alike'
     assert.deepEqual(viaSpace, viaEnv, flag);
     assert.notDeepEqual(viaFlag, defaults, `--${flag}=${sample} changed nothing`);
   }
+});
+
+test('a renamed flag keeps its former name and variable; the current ones win', () => {
+  const base = { NODE_NAME: 'node-a' };
+  assert.equal(cfg(['--announced-gone-after=30s'], base).replicaGoneAfterMs, 30_000);
+  assert.equal(cfg([], { ...base, OPENELB_ANNOUNCED_GONE_AFTER: '30s' }).replicaGoneAfterMs, 30_000);
+  assert.equal(
+    cfg(['--replica-gone-after=10s', '--announced-gone-after=30s'], base).replicaGoneAfterMs,
+    10_000,
+  );
+  assert.equal(
+    cfg([], { ...base, OPENELB_REPLICA_GONE_AFTER: '10s', OPENELB_ANNOUNCED_GONE_AFTER: '30s' })
+      .replicaGoneAfterMs,
+    10_000,
+  );
+  assert.equal(
+    cfg(['--announced-gone-after=30s'], { ...base, OPENELB_REPLICA_GONE_AFTER: '10s' }).replicaGoneAfterMs,
+    30_000,
+    'a flag beats a variable, under either name',
+  );
+  const help = parseConfig(['--help'], {});
+  assert.match(
+    help.kind === 'help' ? help.text : '',
+    /formerly --announced-gone-after \/ OPENELB_ANNOUNCED_GONE_AFTER/,
+  );
 });
 
 test('--help shows each flag with its value, default and variable; --version', () => {

@@ -30,13 +30,14 @@ import {
   announcedRows,
   carriedPrefixes,
   missingPathCount,
+  rowNodes,
   serviceKey,
   settled,
   type PeerView,
   type Row,
 } from './announced-rows.ts';
 import { AnnouncedWriter } from './announced-writer.ts';
-import { GoneReplicas, managerNodes, rowNodes } from './announced-gone.ts';
+import { GoneReplicas, managerNodes } from '../replicas/gone.ts';
 import { canonAddress, type BgpIntent } from './reporter.ts';
 
 const POLL_MS = 3_000;
@@ -97,7 +98,7 @@ export class AnnouncedPublisher {
   /** draining: our paths are withdrawn, every row goes */
   #retracting = false;
   readonly #gone: GoneReplicas;
-  /** nodes whose rows go: no serving manager there for a while (announced-gone.ts) */
+  /** nodes whose rows go: no serving manager there for a while (controllers/replicas/gone.ts) */
   #goneNodes: ReadonlySet<string> = new Set();
 
   constructor(d: PublisherDeps) {

@@ -128,3 +128,9 @@ export function settled(
   for (const n of gone) if (n !== node && n in summary) return false;
   return true;
 }
+
+/** The replica nodes an annotation value has rows for (none when it is unreadable). */
+export function rowNodes(value: string): string[] {
+  const read = decodeAnnounced(value);
+  return read.ok ? Object.keys(read.value) : [];
+}

@@ -24,6 +24,7 @@ import { BgpReadyGate } from './ready-gate.ts';
 import { BgpReconciler } from './reconciler.ts';
 import { BgpStatusReporter } from './reporter.ts';
 import { PeerSecrets } from './secrets.ts';
+import { ReplicaLiveness } from '../replicas/liveness.ts';
 import { NodeStatusWriter } from './status.ts';
 
 const log = logger('bgp.controller');
@@ -57,6 +58,8 @@ export class BgpController implements Component {
   private readonly notes: NoteRecorder;
   private readonly reporter: BgpStatusReporter;
   private readonly reconciler: BgpReconciler;
+  /** which other replicas are gone (their status entries count no more as replicas) */
+  private readonly liveness: ReplicaLiveness;
   /** the per-Service announced summary (undefined with --announced-writes-per-second 0) */
   private readonly publisher: AnnouncedPublisher | undefined;
   private gate: BgpReadyGate | undefined;
@@ -92,6 +95,12 @@ export class BgpController implements Component {
       intent: () => this.reconciler.intent,
       log,
     });
+    this.liveness = new ReplicaLiveness({
+      caches: ctx.caches,
+      namespace: ctx.cfg.namespace,
+      node: this.node,
+      goneAfterMs: ctx.cfg.replicaGoneAfterMs,
+    });
     this.reconciler = new BgpReconciler({
       caches: ctx.caches,
       node: this.node,
@@ -99,6 +108,7 @@ export class BgpController implements Component {
       secrets: this.secrets,
       notes: this.notes,
       log,
+      gone: () => this.liveness.gone(),
     });
     if (ctx.cfg.announcedWritesPerSecond > 0)
       this.publisher = new AnnouncedPublisher({
@@ -106,7 +116,7 @@ export class BgpController implements Component {
         client: ctx.client,
         node: this.node,
         namespace: ctx.cfg.namespace,
-        goneAfterMs: ctx.cfg.announcedGoneAfterMs,
+        goneAfterMs: ctx.cfg.replicaGoneAfterMs,
         speaker: this.speaker,
         source: this.reconciler,
         writesPerSecond: ctx.cfg.announcedWritesPerSecond,
@@ -154,6 +164,8 @@ export class BgpController implements Component {
     this.speaker.on('error', () => mErrors.inc());
     this.speaker.on('restarted', () => mSidecarRestarts.inc());
     this.speaker.on('peer-state', () => this.reporter.schedule());
+    this.unsubscribe.push(this.liveness.onChange(() => this.schedule()));
+    this.liveness.start();
     void this.init(gate);
   }
 
@@ -187,6 +199,7 @@ export class BgpController implements Component {
     this.computeTimer.cancel();
     this.faults.stop();
     for (const u of this.unsubscribe) u();
+    this.liveness.stop();
     this.secrets.stop();
     const reporting = this.reporter.stop();
     // no more rows from a replica going away (its paths are handed over or withdrawn below)

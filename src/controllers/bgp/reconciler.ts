@@ -3,7 +3,6 @@
 // peers, wanted path counts, the version of the desired paths) is read by the status reporter and
 // the readiness gate; the notes go to the NoteRecorder. Pure decisions, one side effect: the speaker.
 import { isDeepStrictEqual } from 'node:util';
-import type { BgpConf } from '../../api/v1alpha2.ts';
 import { BGPCONF_DEFAULT_NAME, PASSWORD_SECRET_DEFAULT_KEY } from '../../api/names.ts';
 import { announcementsFrom, type Announcement } from '../../announce/announcements.ts';
 import { AnnouncedEips } from '../../announce/announced-eips.ts';
@@ -16,6 +15,7 @@ import { eipOfPrefix } from './aggregate.ts';
 import { desiredPaths } from './desired-paths.ts';
 import { desiredPeers } from './desired.ts';
 import type { NoteRecorder } from './notes.ts';
+import { replicaNodes } from '../replicas/nodes.ts';
 import type { BgpIntent } from './reporter.ts';
 import type { PeerSecrets } from './secrets.ts';
 
@@ -39,6 +39,8 @@ export interface ReconcilerDeps {
   secrets: PeerSecrets;
   notes: NoteRecorder;
   log: Logger;
+  /** Nodes judged gone (controllers/replicas/liveness.ts): their status entries name no replica. */
+  gone?: () => ReadonlySet<string>;
 }
 
 export class BgpReconciler {
@@ -72,17 +74,11 @@ export class BgpReconciler {
     this.#d = d;
   }
 
-  #replicaNodes(conf: BgpConf | undefined): Set<string> {
-    const s = new Set(Object.keys(conf?.status?.nodesConfStatus ?? {}));
-    s.add(this.#d.node);
-    return s;
-  }
-
   compute(): void {
     const c = this.#d.caches;
     const node = c.nodes.get(this.#d.node);
     const conf = c.bgpConfs.get(BGPCONF_DEFAULT_NAME);
-    const replicas = this.#replicaNodes(conf);
+    const replicas = replicaNodes(conf, this.#d.gone?.() ?? new Set(), this.#d.node);
     const notes: Note[] = [];
 
     const g = desiredGlobal(conf, node, replicas.size);

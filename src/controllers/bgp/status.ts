@@ -70,8 +70,11 @@ export class NodeStatusWriter {
   private readonly writer: ObjectWriter;
   private readonly node: string;
   private readonly log: Logger;
-  /** `${kind}/${name}` → last entry written by us (null = removed) */
-  private readonly written = new Map<string, object | null>();
+  /**
+   * `${kind}/${name}` → last entry written by us (null = removed) and the resourceVersion the cached
+   * object had when we wrote it: while the cache still shows that version it lags our write.
+   */
+  private readonly written = new Map<string, { entry: object | null; before: string | undefined }>();
   writes = 0;
   /** status.conditions of the same objects (also usable on its own for objects no node selects) */
   readonly conditions: BgpConditionsWriter;
@@ -91,7 +94,7 @@ export class NodeStatusWriter {
   async peer(obj: BgpPeer, entry: NodePeerStatus | undefined): Promise<boolean> {
     const wrote = await this.write(
       'BgpPeer',
-      obj.metadata.name,
+      obj,
       obj.status?.nodesPeerStatus?.[this.node],
       entry,
       'nodesPeerStatus',
@@ -103,7 +106,7 @@ export class NodeStatusWriter {
   async conf(obj: BgpConf, entry: NodeConfStatus | undefined): Promise<boolean> {
     const wrote = await this.write(
       'BgpConf',
-      obj.metadata.name,
+      obj,
       obj.status?.nodesConfStatus?.[this.node],
       entry,
       'nodesConfStatus',
@@ -114,19 +117,24 @@ export class NodeStatusWriter {
 
   private async write(
     kind: 'BgpPeer' | 'BgpConf',
-    name: string,
+    obj: BgpPeer | BgpConf,
     cur: object | undefined,
     entry: object | undefined,
     field: string,
   ): Promise<boolean> {
+    const name = obj.metadata.name;
     const key = `${kind}/${name}`;
     const want = content(entry);
-    // the cache may lag our own write by a moment: don't write the same thing twice
-    if (this.written.has(key) && isDeepStrictEqual(this.written.get(key), want)) return false;
+    const rv = obj.metadata.resourceVersion;
     if (entry === undefined ? cur === undefined : isDeepStrictEqual(content(cur), want)) {
-      this.written.set(key, want);
+      this.written.set(key, { entry: want, before: rv });
       return false;
     }
+    // The cache may lag our own write by a moment: don't write the same thing twice. Once the cached
+    // object has moved on and still lacks it, someone removed it (the allocator removes the entries of
+    // nodes that look gone, controllers/replicas/): write it again.
+    const last = this.written.get(key);
+    if (last && last.before === rv && isDeepStrictEqual(last.entry, want)) return false;
     const value = entry ? { ...entry, updateTime: kubeTime() } : null;
     try {
       await this.writer.mergePatch(
@@ -135,7 +143,7 @@ export class NodeStatusWriter {
         { status: { [field]: { [this.node]: value } } },
         { subresource: 'status' },
       );
-      this.written.set(key, want);
+      this.written.set(key, { entry: want, before: rv });
       this.writes++;
       return true;
     } catch (err) {

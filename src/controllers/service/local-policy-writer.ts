@@ -24,9 +24,9 @@ import {
   conditionTargets,
   localPolicyFindings,
   nextConditions,
-  replicaNodes,
   type LocalPolicyFinding,
 } from './local-policy.ts';
+import { replicaNodes } from '../replicas/nodes.ts';
 
 export interface LocalPolicyDeps {
   caches: Pick<Caches, 'eips' | 'services' | 'endpointSlices' | 'bgpConfs' | 'notSynced'>;
@@ -36,6 +36,8 @@ export interface LocalPolicyDeps {
   isLeader: () => boolean;
   /** This replica's node (it runs a BGP speaker, whose status entry may not be written yet). */
   node: string;
+  /** Nodes judged gone (controllers/replicas/liveness.ts): their status entries name no replica. */
+  gone: () => ReadonlySet<string>;
   log: Logger;
   clock?: Clock;
 }
@@ -95,7 +97,11 @@ export class LocalPolicyConditions {
     const announcements = announcementsFrom(this.#announced.select(c.eips.list()), (ns, name) =>
       c.services.get(name, ns),
     );
-    const findings = localPolicyFindings(announcements, c.endpointSlices.list(), replicaNodes(conf, d.node));
+    const findings = localPolicyFindings(
+      announcements,
+      c.endpointSlices.list(),
+      replicaNodes(conf, d.gone(), d.node),
+    );
     for (const f of conditionTargets(findings, c.services.list())) this.#write(f);
   }
 

@@ -1,7 +1,6 @@
 // eTP=Local Services whose ready endpoints sit (partly) on nodes that run no replica: those nodes can
 // never be next hops, so their endpoints get no outside traffic. Said in a Service condition and a
 // Warning Event, written by the allocator (the one writer of Services, see local-policy-writer.ts).
-import type { BgpConf } from '../../api/v1alpha2.ts';
 import type { Condition, EndpointSlice, Service } from '../../kube/types.ts';
 import { endpointNodesWithoutReplica } from '../../announce/eligibility.ts';
 import type { Announcement } from '../../announce/announcements.ts';
@@ -12,13 +11,6 @@ export interface LocalPolicyFinding {
   service: Service;
   /** nodes with ready endpoints and no replica ([] = fine: the condition should be absent) */
   nodes: string[];
-}
-
-/** The nodes running a BGP replica: those with an entry in BgpConf status, plus `own` when given. */
-export function replicaNodes(conf: BgpConf | undefined, own?: string): Set<string> {
-  const s = new Set(Object.keys(conf?.status?.nodesConfStatus ?? {}));
-  if (own !== undefined) s.add(own);
-  return s;
 }
 
 export function hasCondition(svc: Service): boolean {

@@ -87,4 +87,32 @@ describe('BGP status conditions against the API double', () => {
     assert.match(byType.get('Valid')?.message ?? '', /spec\.listenPort: Invalid value: 0/);
     assert.equal(byType.get('PolicyIgnored')?.status, 'True');
   });
+
+  it('an entry someone else removed is written back; a cache that lags our write writes nothing', async () => {
+    await client.create(Resources.BgpPeer, {
+      apiVersion: 'network.kubesphere.io/v1alpha2',
+      kind: 'BgpPeer',
+      metadata: { name: 'spine' },
+      spec: { conf: { neighborAddress: '10.0.0.9', peerAs: 65000 } },
+    });
+    const writer = new ObjectWriter(client);
+    const w = new NodeStatusWriter(writer, 'n1', logger('test.n1'));
+    const read = () => client.get<BgpPeer>(Resources.BgpPeer, 'spine');
+    const entry = peerEntry(undefined, '10.0.0.9', undefined);
+    const before = await read();
+    assert.equal(await w.peer(before, entry), true);
+    assert.equal(await w.peer(before, entry), false, 'the cache still shows the object before our write');
+    assert.equal(await w.peer(await read(), entry), false, 'the cache shows our entry');
+    // the allocator removes the entry of a node it judged gone; this replica is alive after all
+    await writer.mergePatch(
+      Resources.BgpPeer,
+      { name: 'spine' },
+      { status: { nodesPeerStatus: { n1: null } } },
+      { subresource: 'status' },
+    );
+    const removed = await read();
+    assert.equal(removed.status?.nodesPeerStatus?.['n1'], undefined);
+    assert.equal(await w.peer(removed, entry), true, 'written back');
+    assert.equal((await read()).status?.nodesPeerStatus?.['n1']?.peerState?.neighborAddress, '10.0.0.9');
+  });
 });

@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { BgpConf } from '../../../src/api/v1alpha2.ts';
 import type { Service } from '../../../src/kube/types.ts';
 import {
   CONDITION_ENDPOINTS_WITHOUT_REPLICA,
   conditionTargets,
-  replicaNodes,
 } from '../../../src/controllers/service/local-policy.ts';
 
 function svc(name: string, withCondition: boolean): Service {
@@ -25,11 +23,6 @@ function svc(name: string, withCondition: boolean): Service {
 }
 
 describe('eTP=Local condition rules', () => {
-  it('replica nodes: every BgpConf status entry, plus this replica', () => {
-    const conf = { status: { nodesConfStatus: { b: {}, a: {} } } } as unknown as BgpConf;
-    assert.deepEqual([...replicaNodes(conf, 'c')].sort(), ['a', 'b', 'c']);
-    assert.deepEqual([...replicaNodes(undefined)], []);
-  });
   it('targets: the findings, plus Services still carrying the condition (it goes away)', () => {
     const found = { service: svc('local', false), nodes: ['n3'] };
     const t = conditionTargets([found], [svc('local', false), svc('was-local', true), svc('plain', false)]);

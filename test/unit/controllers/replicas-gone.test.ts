@@ -2,8 +2,8 @@
 // long a node may lack one before its rows go, and the merged value without them.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { GoneReplicas, managerNodes, rowNodes } from '../../../src/controllers/bgp/announced-gone.ts';
-import { settled, withRow } from '../../../src/controllers/bgp/announced-rows.ts';
+import { GoneReplicas, managerNodes } from '../../../src/controllers/replicas/gone.ts';
+import { rowNodes, settled, withRow } from '../../../src/controllers/bgp/announced-rows.ts';
 import type { EndpointSlice } from '../../../src/kube/types.ts';
 
 const slice = (
