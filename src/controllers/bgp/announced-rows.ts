@@ -7,6 +7,7 @@ import { decodeAnnounced, encodeAnnounced, type AnnouncedSummary } from '../../a
 import { nodeMayCarry, type Announcement } from '../../announce/announcements.ts';
 import { canonicalPrefix, type IpFamily } from '../../bgp/index.ts';
 import type { EndpointSlice, Node } from '../../kube/types.ts';
+import { familyLabel } from '../../net/ip.ts';
 import { announcedPrefix } from './aggregate.ts';
 
 /** BgpPeer name → this replica's path for the Service is in that peer's adj-RIB-out. */
@@ -41,7 +42,7 @@ export function carriedPrefixes(
   const out = new Map<string, CarriedPrefix[]>();
   for (const a of announcements) {
     if (a.protocol !== 'bgp' || !nodeMayCarry(a, node, slices)) continue;
-    const p: CarriedPrefix = { family: a.family, prefix: canonicalPrefix(announcedPrefix(a)) };
+    const p: CarriedPrefix = { family: familyLabel(a.family), prefix: canonicalPrefix(announcedPrefix(a)) };
     for (const svc of a.services) {
       const key = serviceKey(svc.metadata.namespace, svc.metadata.name);
       const list = out.get(key);

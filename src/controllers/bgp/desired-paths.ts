@@ -1,6 +1,6 @@
 // Pure mapping of the bgp announcements this node may carry to the BGP speaker's desired paths, with
 // the next hop each takes and the Eip's attributes (communities, local-pref).
-import { strictIpFamily } from '../../net/ip.ts';
+import { familyLabel, strictIpFamily } from '../../net/ip.ts';
 import type { DesiredGlobal, DesiredPath, DesiredPeer } from '../../bgp/index.ts';
 import type { EndpointSlice, Node } from '../../kube/types.ts';
 import { nodeMayCarry, type Announcement } from '../../announce/announcements.ts';
@@ -68,7 +68,8 @@ export function desiredPaths(
   for (const a of announcements) {
     if (a.protocol !== 'bgp') continue;
     if (!nodeMayCarry(a, node, slices)) continue;
-    if (a.family === 'ipv6' && v6OverV4 && !nextHop.ipv6) {
+    const family = familyLabel(a.family);
+    if (family === 'ipv6' && v6OverV4 && !nextHop.ipv6) {
       if (!warnedV6)
         notes.push({
           kind: 'Eip',
@@ -80,8 +81,8 @@ export function desiredPaths(
       warnedV6 = true;
       continue;
     }
-    const p: DesiredPath = { prefix: announcedPrefix(a), family: a.family };
-    const nh = nextHop[a.family];
+    const p: DesiredPath = { prefix: announcedPrefix(a), family };
+    const nh = nextHop[family];
     if (nh) p.nextHop = nh;
     if (a.bgp?.communities?.length) p.communities = a.bgp.communities;
     if (a.bgp?.largeCommunities?.length) p.largeCommunities = a.bgp.largeCommunities;
