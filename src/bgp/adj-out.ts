@@ -1,9 +1,8 @@
 // What gobgpd sends one neighbour: the prefixes in its adj-RIB-out (after our export policy), per
 // family. The per-Service announced summary is built from these (controllers/bgp/announced-*.ts).
-import { canonicalIp } from '../net/ip.ts';
+import { canonicalIp, type Family } from '../net/ip.ts';
 import type { GobgpClient } from './client/client.ts';
-import { FAMILY } from './path-build.ts';
-import type { IpFamily } from './types.ts';
+import { FAMILY } from './wire-family.ts';
 
 /** `addr/len` in one spelling: a bare address gets its host length, IPv6 is lower-case and shortest. */
 export function canonicalPrefix(prefix: string): string {
@@ -18,7 +17,7 @@ export function canonicalPrefix(prefix: string): string {
 export async function adjOutPrefixes(
   client: GobgpClient,
   neighbor: string,
-  family: IpFamily,
+  family: Family,
 ): Promise<Set<string>> {
   const out = new Set<string>();
   const dests = await client.listPath(FAMILY[family], [], { type: 'ADJ_OUT', name: neighbor });

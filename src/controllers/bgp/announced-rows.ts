@@ -5,16 +5,16 @@
 import { isDeepStrictEqual } from 'node:util';
 import { decodeAnnounced, encodeAnnounced, type AnnouncedSummary } from '../../api/announced.ts';
 import { nodeMayCarry, type Announcement } from '../../announce/announcements.ts';
-import { canonicalPrefix, type IpFamily } from '../../bgp/index.ts';
+import { canonicalPrefix } from '../../bgp/index.ts';
 import type { EndpointSlice, Node } from '../../kube/types.ts';
-import { familyLabel } from '../../net/ip.ts';
+import type { Family } from '../../net/ip.ts';
 import { announcedPrefix } from './aggregate.ts';
 
 /** BgpPeer name → this replica's path for the Service is in that peer's adj-RIB-out. */
 export type Row = Record<string, boolean>;
 
 export interface CarriedPrefix {
-  family: IpFamily;
+  family: Family;
   /** canonical `addr/len`: the Service IP's host route, or its pool's covering aggregate */
   prefix: string;
 }
@@ -23,9 +23,9 @@ export interface PeerView {
   /** BgpPeer name */
   name: string;
   /** families the session carries */
-  families: readonly IpFamily[];
+  families: readonly Family[];
   /** prefixes in its adj-RIB-out by family; undefined when the session is not Established or gobgpd does not answer */
-  adjOut: ReadonlyMap<IpFamily, ReadonlySet<string>> | undefined;
+  adjOut: ReadonlyMap<Family, ReadonlySet<string>> | undefined;
 }
 
 /** `namespace/name` of a Service, the key of every map here. */
@@ -42,7 +42,7 @@ export function carriedPrefixes(
   const out = new Map<string, CarriedPrefix[]>();
   for (const a of announcements) {
     if (a.protocol !== 'bgp' || !nodeMayCarry(a, node, slices)) continue;
-    const p: CarriedPrefix = { family: familyLabel(a.family), prefix: canonicalPrefix(announcedPrefix(a)) };
+    const p: CarriedPrefix = { family: a.family, prefix: canonicalPrefix(announcedPrefix(a)) };
     for (const svc of a.services) {
       const key = serviceKey(svc.metadata.namespace, svc.metadata.name);
       const list = out.get(key);
