@@ -1,6 +1,6 @@
 // What gobgpd sends one neighbour: the prefixes in its adj-RIB-out (after our export policy), per
 // family. The per-Service announced summary is built from these (controllers/bgp/announced-*.ts).
-import { canonicalIp, type Family } from '../net/ip.ts';
+import { FAMILY_BITS, formatIp, parseIp, type Family } from '../net/ip.ts';
 import type { GobgpClient } from './client/client.ts';
 import { FAMILY } from './wire-family.ts';
 
@@ -8,9 +8,10 @@ import { FAMILY } from './wire-family.ts';
 export function canonicalPrefix(prefix: string): string {
   const slash = prefix.indexOf('/');
   const addr = slash < 0 ? prefix : prefix.slice(0, slash);
-  const canon = canonicalIp(addr) ?? addr;
-  const length = slash < 0 ? (canon.includes(':') ? '128' : '32') : prefix.slice(slash + 1);
-  return `${canon}/${length}`;
+  const ip = parseIp(addr);
+  if (!ip.ok) return prefix; // not an address: left as is, it matches nothing gobgpd lists
+  const { family, value } = ip.value;
+  return `${formatIp(family, value)}/${slash < 0 ? FAMILY_BITS[family] : prefix.slice(slash + 1)}`;
 }
 
 /** The prefixes in the adj-RIB-out towards `neighbor` (its address) for one family. */

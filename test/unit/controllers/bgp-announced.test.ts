@@ -123,6 +123,9 @@ describe('announced rows from adj-RIB-out listings', () => {
     assert.equal(canonicalPrefix('10.0.0.1'), '10.0.0.1/32');
     assert.equal(canonicalPrefix('2001:DB8:0:0::1'), '2001:db8::1/128');
     assert.equal(canonicalPrefix('2001:db8::/64'), '2001:db8::/64');
+    assert.equal(canonicalPrefix('FD00::/8'), 'fd00::/8');
+    assert.equal(canonicalPrefix('::ffff:10.0.0.1'), '::ffff:a00:1/128');
+    assert.equal(canonicalPrefix('not-an-ip'), 'not-an-ip');
   });
 });
 
