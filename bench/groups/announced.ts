@@ -9,7 +9,8 @@ import { PeersSink } from '../../src/bgp/peers.ts';
 import { buildPath, FAMILY } from '../../src/bgp/path-build.ts';
 import { peerStatusFromWire } from '../../src/bgp/peer-status.ts';
 import { adjOutPrefixes } from '../../src/bgp/adj-out.ts';
-import type { DesiredGlobal, IpFamily } from '../../src/bgp/types.ts';
+import type { DesiredGlobal } from '../../src/bgp/types.ts';
+import type { Family } from '../../src/net/ip.ts';
 import { announcementsFrom } from '../../src/announce/announcements.ts';
 import type { Eip } from '../../src/api/v1alpha2.ts';
 import { KubeClient } from '../../src/kube/client.ts';
@@ -83,12 +84,9 @@ async function pairWithPaths(n: number, ctx: BenchContext) {
     30_000,
     'the loopback session',
   );
-  const wires = Array.from(
-    { length: n },
-    (_, i) => buildPath({ prefix: `${ip(i)}/32`, family: 'ipv4' }).wire,
-  );
+  const wires = Array.from({ length: n }, (_, i) => buildPath({ prefix: `${ip(i)}/32`, family: 4 }).wire);
   await ca.addPathStream(wires, 1000);
-  await waitUntil(async () => (await adjOutPrefixes(ca, '127.0.0.2', 'ipv4')).size === n, 60_000, 'adj-out');
+  await waitUntil(async () => (await adjOutPrefixes(ca, '127.0.0.2', 4)).size === n, 60_000, 'adj-out');
   ctx.log(`gobgpd pair up, ${n} paths in the adj-RIB-out towards 127.0.0.2`);
   return {
     client: ca,
@@ -148,10 +146,10 @@ const group: BenchGroup = {
       const global: number[] = [];
       const ours: number[] = [];
       for (let r = 0; r <= ROUNDS; r++) {
-        const [a] = await timed(1, () => c.listPath(FAMILY.ipv4, [], adjTable));
-        const [g] = await timed(1, () => c.listPath(FAMILY.ipv4));
+        const [a] = await timed(1, () => c.listPath(FAMILY[4], [], adjTable));
+        const [g] = await timed(1, () => c.listPath(FAMILY[4]));
         const [o] = await timed(1, async () => {
-          adj = await adjOutPrefixes(c, '127.0.0.2', 'ipv4');
+          adj = await adjOutPrefixes(c, '127.0.0.2', 4);
         });
         if (r === 0) continue;
         raw.push(a ?? NaN);
@@ -177,13 +175,13 @@ const group: BenchGroup = {
       status: { conditions: [{ type: 'Ready', status: 'True' }] },
     };
     const anns = announcementsFrom(eips, (ns, name) => byKey.get(`${ns}/${name}`));
-    const adjOut = new Map<IpFamily, Set<string>>([['ipv4', adj]]);
+    const adjOut = new Map<Family, Set<string>>([[4, adj]]);
     out.announced_rows_ms = summarize(
       await timed(ROUNDS, async () => {
         const carried = carriedPrefixes(anns, node, []);
         const rows = announcedRows(carried, [
-          { name: 'router1', families: ['ipv4'], adjOut },
-          { name: 'router2', families: ['ipv4'], adjOut: undefined },
+          { name: 'router1', families: [4], adjOut },
+          { name: 'router2', families: [4], adjOut: undefined },
         ]);
         if (rows.size !== n) throw new Error(`expected ${n} rows, got ${rows.size}`);
       }),

@@ -50,7 +50,7 @@ const group: BenchGroup = {
         families: [],
       });
       const list = prefixes(n);
-      const wires = list.map((p) => buildPath({ prefix: p, family: 'ipv4' }).wire);
+      const wires = list.map((p) => buildPath({ prefix: p, family: 4 }).wire);
       const out: Record<string, BenchValue> = {};
 
       out.bgp_raw_addpath_1_per_s = await perSecond(n, () => unary(c, wires, 1));
@@ -65,11 +65,11 @@ const group: BenchGroup = {
 
       const sink = new PathsSink(c);
       sink.markSynced();
-      sink.setDesired(list.map((prefix) => ({ prefix, family: 'ipv4' as const })));
+      sink.setDesired(list.map((prefix) => ({ prefix, family: 4 as const })));
       out.bgp_sink_add_per_s = await perSecond(n, async () => {
         await sink.reconcile();
       });
-      const table = await c.getTable(FAMILY.ipv4);
+      const table = await c.getTable(FAMILY[4]);
       if (table.num_destination !== n)
         throw new Error(`expected ${n} destinations, gobgpd has ${table.num_destination}`);
       sink.setDesired([]);

@@ -259,7 +259,7 @@ const group: BenchGroup = {
       const rawLat: number[] = [];
       for (let i = 0; i < ONE; i++) {
         const ip = RAW_PREFIX(i);
-        const path = buildPath({ prefix: ip, family: 'ipv4' }).wire;
+        const path = buildPath({ prefix: ip, family: 4 }).wire;
         const seen = watch.when(ip, 2);
         const t0 = performance.now();
         await Promise.all(raw.map((c) => c.addPath(path)));
@@ -270,10 +270,10 @@ const group: BenchGroup = {
       ctx.log(
         `raw AddPath → 2 next hops: p50 ${pct(rawLat, 50).toFixed(1)} ms, p99 ${pct(rawLat, 99).toFixed(1)} ms (${ONE})`,
       );
-      for (const c of raw) await c.deletePath(buildPath({ prefix: RAW_PREFIX(0), family: 'ipv4' }).wire); // keep one warm delete; the rest goes with the restart
+      for (const c of raw) await c.deletePath(buildPath({ prefix: RAW_PREFIX(0), family: 4 }).wire); // keep one warm delete; the rest goes with the restart
       const bulkPaths = Array.from(
         { length: BULK },
-        (_, i) => buildPath({ prefix: `198.18.${128 + ((i >> 8) & 0x7f)}.${i & 0xff}`, family: 'ipv4' }).wire,
+        (_, i) => buildPath({ prefix: `198.18.${128 + ((i >> 8) & 0x7f)}.${i & 0xff}`, family: 4 }).wire,
       );
       let t = performance.now();
       await Promise.all(raw.map((c) => c.addPathStream(bulkPaths)));

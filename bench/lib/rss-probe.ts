@@ -344,7 +344,7 @@ async function main(): Promise<void> {
     return list.items.reduce((s, e) => s + (e.status?.usage ?? 0), 0);
   };
   const destinations = async () => {
-    const t = await gobgp.getTable(FAMILY.ipv4);
+    const t = await gobgp.getTable(FAMILY[4]);
     return Number((t as { num_destination?: number | string }).num_destination ?? 0);
   };
   const allAnnounced = async (what: string, timeoutMs: number) =>

@@ -25,7 +25,7 @@ const announcements = Array.from(
     ({
       ip: `198.19.${i >> 8}.${i & 255}`,
       protocol: 'bgp',
-      family: 'ipv4',
+      family: 4,
       eip: 'p',
       services: [service(i)],
     }) as unknown as Announcement,

@@ -3,13 +3,14 @@
 import type { Eip, EipBgpAttributes } from '../api/v1alpha2.ts';
 import { decodeHolderRefs } from '../api/used.ts';
 import type { EndpointSlice, Node, Service } from '../kube/types.ts';
+import { strictIpFamily, type Family } from '../net/ip.ts';
 import { nodeEligibleFor } from './eligibility.ts';
 
 export type AnnounceProtocol = 'bgp' | 'layer2';
 
 export interface Announcement {
   ip: string;
-  family: 'ipv4' | 'ipv6';
+  family: Family;
   eip: string;
   protocol: AnnounceProtocol;
   /** Eip.spec.interface (layer2). */
@@ -23,7 +24,7 @@ export type ServiceLookup = (namespace: string, name: string) => Service | undef
 
 interface UsedEntry {
   ip: string;
-  family: 'ipv4' | 'ipv6';
+  family: Family;
   holders: [string, string][];
 }
 
@@ -36,7 +37,9 @@ function usedEntries(eip: Eip): UsedEntry[] {
   if (!out) {
     out = Object.entries(eip.status?.used ?? {}).map(([ip, holders]) => ({
       ip,
-      family: ip.includes(':') ? 'ipv6' : 'ipv4',
+      // A key that is not an address (status edited by hand) is still announced: the BGP checks refuse
+      // it with an Event naming it, Layer 2 skips it.
+      family: strictIpFamily(ip) ?? 4,
       holders: decodeHolderRefs(holders),
     }));
     usedCache.set(eip, out);

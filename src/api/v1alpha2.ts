@@ -169,7 +169,8 @@ export interface Transport {
   remoteAddress?: string;
 }
 
-export interface Family {
+/** A BgpPeer afiSafis entry's route family, in gobgp's names (not an IP family: that is net/ip's Family). */
+export interface AfiSafiFamily {
   /** gobgp enum names: AFI_IP, AFI_IP6. */
   afi?: string;
   /** gobgp enum names: SAFI_UNICAST. */
@@ -177,7 +178,7 @@ export interface Family {
 }
 
 export interface AfiSafi {
-  config?: { family?: Family; enabled?: boolean };
+  config?: { family?: AfiSafiFamily; enabled?: boolean };
   /** Accepted and ignored. */
   addPaths?: { config?: { receive?: boolean; sendMax?: number } };
   mpGracefulRestart?: { config?: { enabled?: boolean } };

@@ -3,6 +3,7 @@ import type { Logger } from '../obs/log.ts';
 import { logger } from '../obs/log.ts';
 import type { GobgpClient } from './client/client.ts';
 import type { WireGlobal } from './client/wire.ts';
+import type { Family } from '../net/ip.ts';
 import type { DesiredGlobal } from './types.ts';
 import { BgpValidationError, parseAddress, validateAsn, validateRouterId } from './validate.ts';
 
@@ -86,7 +87,7 @@ function normalizeField(field: keyof DesiredGlobal, v: unknown): unknown {
     case 'listenAddresses':
       return normalizeListen(v as readonly string[] | undefined);
     case 'families':
-      return [...new Set((v as readonly string[] | undefined) ?? [])].sort();
+      return [...new Set((v as readonly Family[] | undefined) ?? [])].sort((a, b) => a - b);
     case 'listenPort':
       return v === 179 ? 0 : v;
     case 'useMultiplePaths':
@@ -119,8 +120,7 @@ export function validateGlobal(d: DesiredGlobal): void {
     });
   for (const a of d.listenAddresses) parseAddress(a, { ...ctx, field: 'listenAddresses' });
   for (const f of d.families)
-    if (f !== 'ipv4' && f !== 'ipv6')
-      throw new BgpValidationError('families: ipv4 or ipv6', { ...ctx, family: f });
+    if (f !== 4 && f !== 6) throw new BgpValidationError('families: ipv4 or ipv6', { ...ctx, family: f });
 }
 
 /** The Global sent to StartBgp. Families stay empty (= all): per-peer afi-safis decide. */

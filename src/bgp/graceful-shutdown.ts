@@ -4,14 +4,15 @@
 // forwards; a router that does not, keeps both paths until the withdrawal (as before).
 import { formatCommunity } from './validate-fields.ts';
 import { buildPath, type BuiltPath, type PathAttributes } from './path-build.ts';
-import type { DesiredPath, IpFamily } from './types.ts';
+import type { Family } from '../net/ip.ts';
+import type { DesiredPath } from './types.ts';
 
 /** GRACEFUL_SHUTDOWN (0xFFFF0000), RFC 8326 §3. */
 export const GRACEFUL_SHUTDOWN_COMMUNITY = '65535:0';
 
 /** A path as gobgpd holds it (what ListPath read back). */
 export interface HeldPath {
-  readonly family: IpFamily;
+  readonly family: Family;
   readonly cidr: string;
   readonly attrs: PathAttributes;
 }

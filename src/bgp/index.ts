@@ -1,13 +1,6 @@
 // Public surface of src/bgp: desired-state types, the sink that drives a gobgpd sidecar (GobgpdSink), the
 // individual sinks, pure builders/validators, and the change classification used by CRD docs.
-export type {
-  DesiredGlobal,
-  DesiredPeer,
-  DesiredPath,
-  PeerStatus,
-  IpFamily,
-  GracefulRestartSpec,
-} from './types.ts';
+export type { DesiredGlobal, DesiredPeer, DesiredPath, PeerStatus, GracefulRestartSpec } from './types.ts';
 export {
   GobgpdSink,
   type GobgpdSinkOptions,

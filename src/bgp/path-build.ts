@@ -1,6 +1,7 @@
-import type { DesiredPath, IpFamily } from './types.ts';
-import { canonicalIp } from '../net/ip.ts';
-import { ANY_PREFIX, type WireAny, type WireFamily, type WirePath } from './client/wire.ts';
+import type { DesiredPath } from './types.ts';
+import { canonicalIp, familyLabel, type Family } from '../net/ip.ts';
+import { ANY_PREFIX, type WireAny, type WirePath } from './client/wire.ts';
+import { FAMILY, familyOfAfi } from './wire-family.ts';
 import {
   BgpValidationError,
   formatCommunity,
@@ -27,12 +28,9 @@ import {
 // every path that announces the same ones (interned by fingerprint, frozen). The gobgp message is
 // built from those when it is sent (`wire`), not kept: it was ~1 KB per path.
 
-export const FAMILY: Readonly<Record<IpFamily, WireFamily>> = {
-  ipv4: { afi: 'AFI_IP', safi: 'SAFI_UNICAST' },
-  ipv6: { afi: 'AFI_IP6', safi: 'SAFI_UNICAST' },
-};
+export { FAMILY } from './wire-family.ts';
 
-export const SELF_NEXT_HOP: Readonly<Record<IpFamily, string>> = { ipv4: '0.0.0.0', ipv6: '::' };
+export const SELF_NEXT_HOP: Readonly<Record<Family, string>> = { 4: '0.0.0.0', 6: '::' };
 
 const ORIGIN_IGP = 0;
 
@@ -62,9 +60,9 @@ export interface PathAttributes {
 }
 
 export interface BuiltPath {
-  /** `${family} ${cidr}`: gobgpd keeps one local path per prefix, so this identifies it */
+  /** `ipv4 ${cidr}` / `ipv6 ${cidr}`: gobgpd keeps one local path per prefix, so this identifies it */
   readonly key: string;
-  readonly family: IpFamily;
+  readonly family: Family;
   readonly cidr: string;
   /** shared between paths with the same attributes: never modify */
   readonly attrs: PathAttributes;
@@ -74,8 +72,8 @@ export interface BuiltPath {
   readonly wire: WirePath;
 }
 
-export function pathKey(family: IpFamily, cidr: string): string {
-  return `${family} ${cidr}`;
+export function pathKey(family: Family, cidr: string): string {
+  return `${familyLabel(family)} ${cidr}`;
 }
 
 function any<T extends object>(type: keyof typeof TYPE_URL, fields: T): WireAny {
@@ -133,11 +131,11 @@ function share(a: PathAttributes): SharedAttributes {
 
 class Built implements BuiltPath {
   readonly key: string;
-  readonly family: IpFamily;
+  readonly family: Family;
   readonly cidr: string;
   readonly #shared: SharedAttributes;
 
-  constructor(family: IpFamily, cidr: string, s: SharedAttributes) {
+  constructor(family: Family, cidr: string, s: SharedAttributes) {
     this.key = pathKey(family, cidr);
     this.family = family;
     this.cidr = cidr;
@@ -155,7 +153,7 @@ class Built implements BuiltPath {
   }
 }
 
-function wireFor(f: IpFamily, cidr: string, attrs: PathAttributes): WirePath {
+function wireFor(f: Family, cidr: string, attrs: PathAttributes): WirePath {
   const slash = cidr.lastIndexOf('/');
   const nlri = any('IPAddressPrefix', {
     prefix_len: Number(cidr.slice(slash + 1)),
@@ -163,7 +161,7 @@ function wireFor(f: IpFamily, cidr: string, attrs: PathAttributes): WirePath {
   });
   const family = FAMILY[f];
   const pattrs: WireAny[] = [any('OriginAttribute', { origin: ORIGIN_IGP })];
-  if (f === 'ipv4') pattrs.push(any('NextHopAttribute', { next_hop: attrs.nextHop }));
+  if (f === 4) pattrs.push(any('NextHopAttribute', { next_hop: attrs.nextHop }));
   else pattrs.push(any('MpReachNLRIAttribute', { family, next_hops: [attrs.nextHop], nlris: [nlri] }));
   if (attrs.med !== undefined) pattrs.push(any('MultiExitDiscAttribute', { med: attrs.med }));
   if (attrs.localPref !== undefined) pattrs.push(any('LocalPrefAttribute', { local_pref: attrs.localPref }));
@@ -179,9 +177,9 @@ function wireFor(f: IpFamily, cidr: string, attrs: PathAttributes): WirePath {
 
 /** Validates a desired path and builds the Path message for AddPath / DeletePath. */
 export function buildPath(d: DesiredPath): BuiltPath {
-  const context = { prefix: d.prefix, family: d.family };
-  if (d.family !== 'ipv4' && d.family !== 'ipv6')
-    throw new BgpValidationError('family must be ipv4 or ipv6', context);
+  if (d.family !== 4 && d.family !== 6)
+    throw new BgpValidationError('family must be ipv4 or ipv6', { prefix: d.prefix, family: d.family });
+  const context = { prefix: d.prefix, family: familyLabel(d.family) };
   const p = parsePrefix(d.prefix, { family: d.family, context });
   const nextHop = validateNextHop(d.nextHop ?? SELF_NEXT_HOP[d.family], d.family, context).address;
   const communities = [...new Set((d.communities ?? []).map((c) => parseCommunity(c, context)))].sort(
@@ -208,7 +206,7 @@ function typeOf(a: WireAny): string {
 
 export interface ListedPath {
   key: string;
-  family: IpFamily;
+  family: Family;
   cidr: string;
   attrs: PathAttributes;
   fingerprint: string;
@@ -219,8 +217,7 @@ export interface ListedPath {
  * unicast IPAddressPrefix path (we never originate those).
  */
 export function readWirePath(path: Pick<WirePath, 'nlri' | 'pattrs' | 'family'>): ListedPath | undefined {
-  const family: IpFamily | undefined =
-    path.family?.afi === 'AFI_IP' ? 'ipv4' : path.family?.afi === 'AFI_IP6' ? 'ipv6' : undefined;
+  const family = familyOfAfi(path.family?.afi);
   if (!family || typeOf(path.nlri) !== 'IPAddressPrefix') return undefined;
   const { prefix, prefix_len } = path.nlri as { prefix?: unknown; prefix_len?: unknown };
   if (typeof prefix !== 'string' || typeof prefix_len !== 'number') return undefined;
@@ -267,7 +264,7 @@ export function describeAttributes(a: PathAttributes): string {
  * Minimal Path that DeletePath accepts for `cidr`: gobgpd matches on the NLRI only but insists
  * on a next hop attribute, so the family's self address is used.
  */
-export function withdrawalPath(family: IpFamily, cidr: string): WirePath {
+export function withdrawalPath(family: Family, cidr: string): WirePath {
   const [addr, len] = cidr.split('/') as [string, string];
   return buildPath({ prefix: `${addr}/${len}`, family }).wire;
 }

@@ -3,7 +3,8 @@ import { logger } from '../obs/log.ts';
 import { OpenelbError } from '../core/errors.ts';
 import type { GobgpClient } from './client/client.ts';
 import type { WirePath } from './client/wire.ts';
-import type { DesiredPath, IpFamily } from './types.ts';
+import type { Family } from '../net/ip.ts';
+import type { DesiredPath } from './types.ts';
 import { planGracefulShutdown } from './graceful-shutdown.ts';
 import {
   buildPath,
@@ -42,7 +43,7 @@ export interface GracefulShutdownResult {
 
 /** A local path gobgpd holds, read back by ListPath. */
 interface HeldLocal {
-  family: IpFamily;
+  family: Family;
   cidr: string;
   fingerprint: string;
   attrs: PathAttributes;
@@ -138,7 +139,7 @@ export class PathsSink {
   /** gobgpd's local paths, read back. */
   async listLocal(): Promise<Map<string, HeldLocal>> {
     const out = new Map<string, HeldLocal>();
-    for (const family of ['ipv4', 'ipv6'] as const) {
+    for (const family of [4, 6] as const) {
       for (const dest of await this.client.listPath(FAMILY[family])) {
         for (const p of dest.paths) {
           if (!isLocal(p) || p.is_withdraw) continue;

@@ -26,10 +26,9 @@ export function desiredPeerFields(d: DesiredPeer, g: DesiredGlobal): PeerFields 
   if (d.localAsn !== undefined) validateAsn(d.localAsn, 'localAsn', ctx);
   const families = [
     ...new Set(d.families?.length ? d.families : g.families.length ? g.families : [familyOfAddress(address)]),
-  ].sort();
+  ].sort((a, b) => a - b);
   for (const f of families)
-    if (f !== 'ipv4' && f !== 'ipv6')
-      throw new BgpValidationError('families: ipv4 or ipv6', { ...ctx, family: f });
+    if (f !== 4 && f !== 6) throw new BgpValidationError('families: ipv4 or ipv6', { ...ctx, family: f });
   const holdTime = d.holdTime ? validateUint32(d.holdTime, 'holdTime', ctx) : DEFAULT_HOLD;
   if (holdTime !== 0 && holdTime < 3)
     throw new BgpValidationError('holdTime must be 0 or at least 3 seconds', { ...ctx, holdTime });
@@ -75,7 +74,7 @@ export function desiredPeerFields(d: DesiredPeer, g: DesiredGlobal): PeerFields 
       'replacePeerAs applies to eBGP sessions only (peer AS equals local AS)',
       ctx,
     );
-  let localAddress = familyOfAddress(address) === 'ipv4' ? '0.0.0.0' : '::';
+  let localAddress = familyOfAddress(address) === 4 ? '0.0.0.0' : '::';
   if (d.localAddress) {
     const la = parseAddress(d.localAddress, { ...ctx, field: 'localAddress' });
     if (la.family !== familyOfAddress(address))

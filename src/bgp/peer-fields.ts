@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { GracefulRestartSpec, IpFamily, RemovePrivateAs } from './types.ts';
+import type { Family } from '../net/ip.ts';
+import type { GracefulRestartSpec, RemovePrivateAs } from './types.ts';
 import type { WireGracefulRestart } from './client/wire.ts';
 import { parseAddress } from './validate.ts';
 
@@ -32,7 +33,7 @@ export interface PeerFields {
   holdTime: number;
   keepaliveInterval: number;
   connectRetry: number;
-  families: IpFamily[];
+  families: Family[];
   passive: boolean;
   localAddress: string;
   remotePort: number;
@@ -123,7 +124,7 @@ export function diffPeerFields(actual: PeerFields, desired: PeerFields): PeerFie
 export const DEFAULT_HOLD = 90;
 export const DEFAULT_CONNECT_RETRY = 120;
 
-export function familyOfAddress(address: string): IpFamily {
+export function familyOfAddress(address: string): Family {
   return parseAddress(address).family;
 }
 

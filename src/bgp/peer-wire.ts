@@ -1,7 +1,7 @@
 // Pure: our peer fields ↔ gobgp's Peer message (AddPeer / UpdatePeer out, ListPeer back in).
-import type { IpFamily, RemovePrivateAs } from './types.ts';
+import type { RemovePrivateAs } from './types.ts';
 import type { WireAfiSafi, WirePeer, WirePeerOut, WireRemovePrivate } from './client/wire.ts';
-import { FAMILY } from './path-build.ts';
+import { FAMILY, familyOfAfi } from './wire-family.ts';
 import {
   DEFAULT_CONNECT_RETRY,
   DEFAULT_HOLD,
@@ -9,7 +9,7 @@ import {
   grFields,
   type PeerFields,
 } from './peer-fields.ts';
-import { canonicalIp } from '../net/ip.ts';
+import { canonicalIp, type Family } from '../net/ip.ts';
 
 export const REMOVE_PRIVATE_WIRE: Readonly<Record<RemovePrivateAs, WireRemovePrivate>> = {
   none: 'REMOVE_NONE',
@@ -33,20 +33,14 @@ export function actualPeerFields(p: WirePeerOut, globalAsn: number): PeerFields 
     ...new Set(
       (p.afi_safis ?? [])
         .filter((a) => a.config?.enabled)
-        .map((a) =>
-          a.config?.family.afi === 'AFI_IP'
-            ? 'ipv4'
-            : a.config?.family.afi === 'AFI_IP6'
-              ? 'ipv6'
-              : undefined,
-        )
-        .filter((f): f is IpFamily => f !== undefined),
+        .map((a) => familyOfAfi(a.config?.family.afi))
+        .filter((f): f is Family => f !== undefined),
     ),
-  ].sort();
+  ].sort((a, b) => a - b);
   const limits = (p.afi_safis ?? []).map((a) => a.prefix_limits?.max_prefixes ?? 0).filter((n) => n > 0);
   const tr = p.transport;
   const rp = tr?.remote_port ?? 0;
-  const rawLocal = tr?.local_address || (familyOfAddress(address) === 'ipv4' ? '0.0.0.0' : '::');
+  const rawLocal = tr?.local_address || (familyOfAddress(address) === 4 ? '0.0.0.0' : '::');
   // not an address: left as is, it differs from anything desired, so it gets rewritten
   const localAddress = canonicalIp(rawLocal) ?? rawLocal;
   return {

@@ -1,7 +1,6 @@
 // Desired state handed to the BGP sinks, in our own plain types (no Kubernetes objects, no proto
-// shapes). Controllers map BgpConf / BgpPeer / Eip allocations onto these.
-
-export type IpFamily = 'ipv4' | 'ipv6';
+// shapes). Controllers map BgpConf / BgpPeer / Eip allocations onto these. Families are net/ip's Family.
+import type { Family } from '../net/ip.ts';
 
 export interface GracefulRestartSpec {
   enabled: boolean;
@@ -23,7 +22,7 @@ export interface DesiredGlobal {
   /** empty = gobgpd's default (0.0.0.0 and ::) */
   listenAddresses: readonly string[];
   /** default address families for peers that do not list their own; empty = the neighbour's family */
-  families: readonly IpFamily[];
+  families: readonly Family[];
   /** default graceful-restart settings for peers that have none of their own */
   gracefulRestart?: GracefulRestartSpec;
   useMultiplePaths?: boolean;
@@ -48,7 +47,7 @@ export interface DesiredPeer {
   /** seconds; gobgp's default is 120 */
   connectRetry?: number;
   /** defaults to DesiredGlobal.families, else the neighbour address's family */
-  families?: readonly IpFamily[];
+  families?: readonly Family[];
   passive?: boolean;
   localAddress?: string;
   /** TCP port of the neighbour; 0/undefined = 179 */
@@ -81,7 +80,7 @@ export type RemovePrivateAs = 'none' | 'all' | 'replace';
 export interface DesiredPath {
   /** `192.0.2.10/32`, `2001:db8::10/128`; a bare address means a host route */
   prefix: string;
-  family: IpFamily;
+  family: Family;
   /** default self: `0.0.0.0` / `::` (gobgpd uses each session's local address) */
   nextHop?: string;
   /** `"65000:100"` or no-export / no-advertise / no-export-subconfed */

@@ -4,19 +4,19 @@
 // router reset the whole session, an IPv4 prefix with an IPv6 next hop is silently withdrawn.
 // Everything we send is checked here first; errors say which value and where it came from.
 // The single-value checks (communities, ASNs, timers …) are validate-fields.ts, re-exported here.
-import { FAMILY_BITS, formatIp, formatIpv6, parseIp, type Family } from '../net/ip.ts';
+import { FAMILY_BITS, familyLabel, formatIp, formatIpv6, parseIp, type Family } from '../net/ip.ts';
 import { familyName, parsePrefixLength, prefixSpan } from '../net/prefix.ts';
 import { specialRangeHolding, specialRangeOverlapping } from '../net/special.ts';
-import type { IpFamily } from './types.ts';
 import { ANY_PREFIX, type WireAny, type WirePath } from './client/wire.ts';
 import { BgpValidationError } from './validation-error.ts';
 import { checkWireExtendedCommunities } from './link-bandwidth.ts';
+import { familyOfAfi } from './wire-family.ts';
 
 export { BgpValidationError } from './validation-error.ts';
 export * from './validate-fields.ts';
 
 export interface ParsedAddress {
-  family: IpFamily;
+  family: Family;
   /** canonical text (lower case, IPv6 compressed) */
   address: string;
   value: bigint;
@@ -28,16 +28,14 @@ export interface ParsedPrefix extends ParsedAddress {
   cidr: string;
 }
 
-const FAMILY: Readonly<Record<IpFamily, Family>> = { ipv4: 4, ipv6: 6 };
-
 export function parseAddress(text: string, context: Record<string, unknown> = {}): ParsedAddress {
   if (typeof text !== 'string' || text === '') throw new BgpValidationError('empty IP address', context);
   const ip = parseIp(text);
   if (!ip.ok) throw new BgpValidationError(`not an IP address: ${JSON.stringify(text)}`, context);
   const { family, value } = ip.value;
   // An accepted dotted quad is already canonical (no leading zeroes): no need to print it again.
-  if (family === 4) return { family: 'ipv4', address: text, value };
-  return { family: 'ipv6', address: formatIpv6(value), value };
+  if (family === 4) return { family, address: text, value };
+  return { family, address: formatIpv6(value), value };
 }
 
 /**
@@ -46,15 +44,15 @@ export function parseAddress(text: string, context: Record<string, unknown> = {}
  */
 export function parsePrefix(
   text: string,
-  opts: { family?: IpFamily; context?: Record<string, unknown> } = {},
+  opts: { family?: Family; context?: Record<string, unknown> } = {},
 ): ParsedPrefix {
   const context = { prefix: text, ...opts.context };
   if (typeof text !== 'string') throw new BgpValidationError('prefix is not a string', context);
   const slash = text.indexOf('/');
   const addrText = slash < 0 ? text : text.slice(0, slash);
   const addr = parseAddress(addrText, context);
-  if (slash < 0) return checkPrefix(addr, FAMILY_BITS[FAMILY[addr.family]], { family: opts.family, context });
-  const length = parsePrefixLength(text.slice(slash + 1), FAMILY[addr.family]);
+  if (slash < 0) return checkPrefix(addr, FAMILY_BITS[addr.family], { family: opts.family, context });
+  const length = parsePrefixLength(text.slice(slash + 1), addr.family);
   if (!length.ok) throw new BgpValidationError(length.error, context);
   return checkPrefix(addr, length.value, { family: opts.family, context });
 }
@@ -62,13 +60,16 @@ export function parsePrefix(
 function checkPrefix(
   addr: ParsedAddress,
   length: number,
-  opts: { family?: IpFamily; context: Record<string, unknown> },
+  opts: { family?: Family; context: Record<string, unknown> },
 ): ParsedPrefix {
   const { context } = opts;
-  const family = FAMILY[addr.family];
+  const family = addr.family;
   const max = FAMILY_BITS[family];
   if (opts.family && opts.family !== addr.family)
-    throw new BgpValidationError(`prefix is ${addr.family} but the path family is ${opts.family}`, context);
+    throw new BgpValidationError(
+      `prefix is ${familyLabel(addr.family)} but the path family is ${familyLabel(opts.family)}`,
+      context,
+    );
   if (!Number.isInteger(length) || length < 0 || length > max)
     throw new BgpValidationError(
       `prefix length /${length} is out of range for ${familyName(family)} (0-${max})`,
@@ -96,14 +97,18 @@ export function isSelfNextHop(nextHop: string): boolean {
  */
 export function validateNextHop(
   nextHop: string,
-  family: IpFamily,
+  family: Family,
   context: Record<string, unknown> = {},
 ): ParsedAddress {
   const ctx = { nextHop, ...context };
   const a = parseAddress(nextHop, ctx);
-  if (a.family !== family) throw new BgpValidationError(`${a.family} next hop for an ${family} prefix`, ctx);
+  if (a.family !== family)
+    throw new BgpValidationError(
+      `${familyLabel(a.family)} next hop for an ${familyLabel(family)} prefix`,
+      ctx,
+    );
   if (isSelfNextHop(a.address)) return a;
-  const special = specialRangeHolding({ family: FAMILY[a.family], value: a.value });
+  const special = specialRangeHolding({ family: a.family, value: a.value });
   if (special) throw new BgpValidationError(`next hop is in ${special.cidr} (${special.why})`, ctx);
   return a;
 }
@@ -137,8 +142,7 @@ export function validateWirePath(path: WirePath, context: Record<string, unknown
   const nlri = path.nlri;
   if (anyType(nlri) !== 'apipb.IPAddressPrefix' || nlri['@type'] !== `${ANY_PREFIX}IPAddressPrefix`)
     throw new BgpValidationError(`path NLRI must be an ${ANY_PREFIX}IPAddressPrefix`, context);
-  const family: IpFamily | undefined =
-    path.family?.afi === 'AFI_IP' ? 'ipv4' : path.family?.afi === 'AFI_IP6' ? 'ipv6' : undefined;
+  const family = familyOfAfi(path.family?.afi);
   if (!family || path.family.safi !== 'SAFI_UNICAST')
     throw new BgpValidationError('path family must be AFI_IP/AFI_IP6 unicast', {
       ...context,

@@ -18,6 +18,19 @@ export type Family = 4 | 6;
 
 export const FAMILY_BITS: Readonly<Record<Family, number>> = { 4: 32, 6: 128 };
 
+/**
+ * The family as the world outside spells it: gobgp's afi-safi names (`ipv4-unicast`), the `family`
+ * label of metrics, log fields and error messages. Inside src/ a family is always a `Family`.
+ */
+export function familyLabel(f: Family): 'ipv4' | 'ipv6' {
+  return f === 4 ? 'ipv4' : 'ipv6';
+}
+
+/** The family `familyLabel` spells as `text`; undefined for anything else. */
+export function familyOfLabel(text: unknown): Family | undefined {
+  return text === 'ipv4' ? 4 : text === 'ipv6' ? 6 : undefined;
+}
+
 export interface ParsedIp {
   family: Family;
   value: bigint;

@@ -29,7 +29,7 @@ after(async () => {
 });
 
 async function localPathCount(): Promise<number> {
-  return (await client.listPath(FAMILY.ipv4)).length;
+  return (await client.listPath(FAMILY[4])).length;
 }
 
 test('StartBgp only on a stopped server; a second ensure leaves paths alone', async () => {
@@ -37,7 +37,7 @@ test('StartBgp only on a stopped server; a second ensure leaves paths alone', as
   const sink = new GlobalSink(client);
   assert.equal((await sink.ensure(G)).action, 'started');
   assert.equal((await client.getBgp()).asn, 65001);
-  await client.addPath(buildPath({ prefix: '192.0.2.10/32', family: 'ipv4' }).wire);
+  await client.addPath(buildPath({ prefix: '192.0.2.10/32', family: 4 }).wire);
   for (let i = 0; i < 3; i++) assert.equal((await sink.ensure(G)).action, 'none');
   assert.equal(client.calls.StartBgp, 1);
   assert.equal(await localPathCount(), 1, 'no second StartBgp wiped the path');
@@ -56,7 +56,7 @@ test('peer-reset class (families, graceful restart) never restarts BGP', async (
   const sink = new GlobalSink(client);
   const r = await sink.ensure({
     ...G,
-    families: ['ipv4', 'ipv6'],
+    families: [4, 6],
     gracefulRestart: { enabled: true, restartTime: 30 },
   });
   assert.equal(r.action, 'none');
@@ -67,10 +67,10 @@ test('families change resets only the peers that use the global default', async 
   const peers = new PeersSink(client);
   const desired = [
     { address: '127.10.0.1', peerAsn: 65000, passive: true },
-    { address: '127.10.0.2', peerAsn: 65000, passive: true, families: ['ipv4' as const] },
+    { address: '127.10.0.2', peerAsn: 65000, passive: true, families: [4 as const] },
   ];
   await peers.reconcile(desired, G);
-  const r = await peers.reconcile(desired, { ...G, families: ['ipv4', 'ipv6'] });
+  const r = await peers.reconcile(desired, { ...G, families: [4, 6] });
   assert.deepEqual(
     r.actions.map((a) => [a.address, a.action, a.changes.map((c) => c.field)]),
     [['127.10.0.1', 'update', ['families']]],

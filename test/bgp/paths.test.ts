@@ -29,7 +29,7 @@ after(async () => {
 
 async function table(): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  for (const fam of [FAMILY.ipv4, FAMILY.ipv6])
+  for (const fam of [FAMILY[4], FAMILY[6]])
     for (const d of await client.listPath(fam))
       out.set(d.prefix, JSON.stringify(d.paths.map((p) => p.pattrs)));
   return out;
@@ -44,7 +44,7 @@ function pathCalls(c: CountingGobgpClient): Record<string, number> {
 
 const v4 = (i: number, extra: Partial<DesiredPath> = {}): DesiredPath => ({
   prefix: `198.51.100.${i}/32`,
-  family: 'ipv4',
+  family: 4,
   ...extra,
 });
 
@@ -62,8 +62,8 @@ test('validation refuses a /33 before any call', async () => {
     const sink = new PathsSink(c);
     const rejected = sink.setDesired([
       v4(1),
-      { prefix: '198.51.100.1/33', family: 'ipv4' },
-      { prefix: '2001:db8::1/128', family: 'ipv6', nextHop: '10.0.0.1' },
+      { prefix: '198.51.100.1/33', family: 4 },
+      { prefix: '2001:db8::1/128', family: 6, nextHop: '10.0.0.1' },
     ]);
     assert.deepEqual(
       rejected.map((r) => r.path.prefix),
@@ -94,7 +94,7 @@ test('minimal calls: add, no-op, one attribute change, one withdrawal', async ()
   const c = new CountingGobgpClient({ socket: gobgpd.socket });
   try {
     const sink = new PathsSink(c);
-    const desired = [v4(1), v4(2), v4(3), { prefix: '2001:db8::10/128', family: 'ipv6' as const }];
+    const desired = [v4(1), v4(2), v4(3), { prefix: '2001:db8::10/128', family: 6 as const }];
     sink.setDesired(desired);
     sink.markSynced();
     let r = await sink.reconcile();
@@ -149,11 +149,11 @@ test('bulk changes go through one AddPathStream each way', async () => {
     const keep = [
       v4(1),
       v4(2, { communities: ['65000:7'], localPref: 150 }),
-      { prefix: '2001:db8::10/128', family: 'ipv6' as const },
+      { prefix: '2001:db8::10/128', family: 6 as const },
     ];
     const bulk = Array.from({ length: 500 }, (_, i) => ({
       prefix: `203.0.${113 + Math.floor(i / 250)}.${i % 250}/32`,
-      family: 'ipv4' as const,
+      family: 4 as const,
     }));
     sink.setDesired([...keep, ...bulk]);
     sink.markSynced();
@@ -179,7 +179,7 @@ test('adoption: a restarted manager finds its paths in gobgpd and sends nothing'
     sink.setDesired([
       v4(1),
       v4(2, { localPref: 150, communities: ['65000:7'] }),
-      { prefix: '2001:db8::10/128', family: 'ipv6' },
+      { prefix: '2001:db8::10/128', family: 6 },
     ]);
     sink.markSynced();
     const r = await sink.reconcile();
@@ -199,7 +199,7 @@ test('graceful shutdown re-announces every local path in place with 65535:0, oth
     assert.deepEqual(r, { announced: 3, refused: [] });
     assert.deepEqual(pathCalls(c), { AddPath: 3, ListPath: 2 }, 'replaced by AddPath, nothing withdrawn');
     const listed = new Map<string, ReturnType<typeof readWirePath>>();
-    for (const fam of [FAMILY.ipv4, FAMILY.ipv6])
+    for (const fam of [FAMILY[4], FAMILY[6]])
       for (const d of await client.listPath(fam))
         for (const p of d.paths) listed.set(d.prefix, readWirePath(p));
     assert.deepEqual([...listed.keys()].sort(), ['198.51.100.1/32', '198.51.100.2/32', '2001:db8::10/128']);
@@ -235,7 +235,7 @@ test('link bandwidth (weighted ECMP): gobgpd lists it back equal; a new bandwidt
     let r = await sink.reconcile();
     assert.deepEqual([r.added, r.replaced, r.withdrawn], [2, 0, 0]);
     const held = async (prefix: string) => {
-      for (const d of await client.listPath(FAMILY.ipv4))
+      for (const d of await client.listPath(FAMILY[4]))
         if (d.prefix === prefix) return d.paths.map((p) => readWirePath(p));
       return [];
     };

@@ -51,7 +51,7 @@ before(async () => {
     keepaliveInterval: 3,
   }));
   speaker.setPeers(peers);
-  speaker.setPaths([{ prefix: `${SERVICE}/32`, family: 'ipv4' }]);
+  speaker.setPaths([{ prefix: `${SERVICE}/32`, family: 4 }]);
   await speaker.start();
   speaker.markPathsSynced();
   await lab.waitEstablished(30_000);
@@ -89,7 +89,7 @@ test('imports rejected: routes were received but never entered the RIB or left a
     status.every((s) => s.received >= 1),
     `each router sent its prefix: ${JSON.stringify(status.map((s) => s.received))}`,
   );
-  const rib = (await speaker.client.listPath(FAMILY.ipv4)).map((d) => d.prefix);
+  const rib = (await speaker.client.listPath(FAMILY[4])).map((d) => d.prefix);
   assert.deepEqual(rib, [`${SERVICE}/32`]);
   await sleep(2000); // updates flow within milliseconds; give a transit leak time to show
   assert.deepEqual(await routerLearnedFromNode(2, FROM_R1), []);
@@ -103,7 +103,7 @@ test('imports accepted: the export policy alone still keeps the node from being 
   const deadline = Date.now() + 15_000;
   let rib: string[] = [];
   while (Date.now() < deadline) {
-    rib = (await speaker.client.listPath(FAMILY.ipv4)).map((d) => d.prefix).sort();
+    rib = (await speaker.client.listPath(FAMILY[4])).map((d) => d.prefix).sort();
     if (rib.length === 3) break;
     await sleep(100);
   }

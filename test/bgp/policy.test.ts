@@ -53,10 +53,10 @@ test('installs local-only import and export, default reject; idempotent', async 
 });
 
 test('our own paths pass the import policy (gobgpd runs it on AddPath too)', async () => {
-  await client.addPath(buildPath({ prefix: '192.0.2.10/32', family: 'ipv4' }).wire);
-  await client.addPath(buildPath({ prefix: '2001:db8::10/128', family: 'ipv6' }).wire);
-  assert.equal((await client.listPath(FAMILY.ipv4)).length, 1);
-  assert.equal((await client.listPath(FAMILY.ipv6)).length, 1);
+  await client.addPath(buildPath({ prefix: '192.0.2.10/32', family: 4 }).wire);
+  await client.addPath(buildPath({ prefix: '2001:db8::10/128', family: 6 }).wire);
+  assert.equal((await client.listPath(FAMILY[4])).length, 1);
+  assert.equal((await client.listPath(FAMILY[6])).length, 1);
 });
 
 test('a drifted assignment is put back', async () => {

@@ -28,9 +28,9 @@ const PEERS: DesiredPeer[] = [
   { address: '127.10.2.2', peerAsn: 65000, passive: true },
 ];
 const PATHS: DesiredPath[] = [
-  { prefix: '192.0.2.10/32', family: 'ipv4' },
-  { prefix: '192.0.2.11/32', family: 'ipv4', communities: ['65000:1'] },
-  { prefix: '2001:db8::10/128', family: 'ipv6' },
+  { prefix: '192.0.2.10/32', family: 4 },
+  { prefix: '192.0.2.11/32', family: 4, communities: ['65000:1'] },
+  { prefix: '2001:db8::10/128', family: 6 },
 ];
 
 before(async () => {
@@ -62,7 +62,7 @@ async function state(): Promise<{ asn: number; peers: string[]; paths: string[];
   const g = await probe.getBgp();
   const peers = (await probe.listPeer('', false)).map((p) => p.conf?.neighbor_address ?? '').sort();
   const paths: string[] = [];
-  for (const f of [FAMILY.ipv4, FAMILY.ipv6]) for (const d of await probe.listPath(f)) paths.push(d.prefix);
+  for (const f of [FAMILY[4], FAMILY[6]]) for (const d of await probe.listPath(f)) paths.push(d.prefix);
   const exp = g.asn ? (await probe.listPolicyAssignment('global', 'EXPORT'))[0] : undefined;
   return { asn: g.asn, peers, paths: paths.sort(), exportPolicies: (exp?.policies ?? []).map((p) => p.name) };
 }

@@ -58,6 +58,17 @@ async function weightedPaths(lab: Lab, node: string): Promise<number | undefined
   return line === undefined ? undefined : Number(line.split(' ').pop());
 }
 
+/** A node's openelb_bgp_paths_announced by its family label, as the manager prints it. */
+async function announcedPaths(lab: Lab, node: string): Promise<Record<string, number>> {
+  const r = await lab.managerHealth(node, '/metrics');
+  const out: Record<string, number> = {};
+  for (const l of r.body.split('\n')) {
+    const m = /^openelb_bgp_paths_announced\{.*family="([^"]*)".*\} (\S+)$/.exec(l);
+    if (m) out[m[1] as string] = Number(m[2]);
+  }
+  return out;
+}
+
 async function waitWeightedPaths(lab: Lab, want: number): Promise<void> {
   await waitFor(
     async () => {
@@ -214,5 +225,17 @@ describe('bgp weighted ECMP (eTP=Local, FRR honours link bandwidth, BIRD does no
     await createService(lab, { name: 'wecmp6', ip: IP6, local: true });
     const w = await waitRatio(1, 3, IP6);
     assert.deepEqual(Object.keys(w).sort(), [lab.node(1).ipv6, lab.node(2).ipv6].sort());
+    // the metric's family label keeps its text ("ipv4", "ipv6"): dashboards and alerts select on it
+    for (const n of ['node1', 'node2'])
+      assert.deepEqual(Object.keys(await announcedPaths(lab, n)).sort(), ['ipv4', 'ipv6'], n);
+    await waitFor(
+      async () => {
+        for (const n of ['node1', 'node2'])
+          if (((await announcedPaths(lab, n))['ipv6'] ?? 0) < 1) return false;
+        return true;
+      },
+      30_000,
+      { what: 'openelb_bgp_paths_announced{family="ipv6"} >= 1 on both nodes', intervalMs: 200 },
+    );
   });
 });

@@ -1,7 +1,7 @@
 // The codebase's shape (issue 13), checked on every `make test`: no import cycles, data flowing one way
 // (no controllers → webhook, layer2 → controllers, obs → manager), no file in src/ over 300 lines, one
-// IP module, environment read only by the configuration and the logger, no test hook in production code,
-// timers only through src/core, one error base.
+// IP module and one family type (its Family), environment read only by the configuration and the logger,
+// no test hook in production code, timers only through src/core, one error base.
 // KNOWN lists what is still being moved; an entry that no longer applies fails the test, so the lists
 // only shrink.
 import assert from 'node:assert/strict';
@@ -58,6 +58,7 @@ const KNOWN = {
   edges: new Set<string>([]),
   long: new Set<string>([]),
   ipParsers: new Set<string>([]),
+  familyTypes: new Set<string>([]),
   env: new Set<string>([]),
   hooks: new Set<string>([]),
   timers: new Set<string>([]),
@@ -170,6 +171,19 @@ test(`structure: one IP module (${IP_MODULE}); no other isIP or IP parser`, () =
       ),
   );
   checkAgainstKnown('ipParsers', found);
+});
+
+// A second family type: a union of the family literals (`'ipv4' | 'ipv6'`, `4 | 6`, either order) as
+// an alias, field or parameter type, or a type named Family / IpFamily / AddressFamily. The outside
+// spellings are made by IP_MODULE's familyLabel / familyOfLabel; gobgp's AFI names by bgp/wire-family.ts.
+const FAMILY_TYPE =
+  /'ipv4'\s*\|\s*'ipv6'|'ipv6'\s*\|\s*'ipv4'|(?<![\w.])(?:4\s*\|\s*6|6\s*\|\s*4)(?![\w.])|\btype\s+(?:Ip|Address)?Family\s*=|\binterface\s+(?:Ip|Address)?Family\b/;
+
+test(`structure: one family type (Family of ${IP_MODULE}); no other family alias or literal union`, () => {
+  const found = files.filter(
+    (f) => f !== IP_MODULE && FAMILY_TYPE.test((text.get(f) ?? '').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '')),
+  );
+  checkAgainstKnown('familyTypes', found);
 });
 
 test('structure: process.env is read only by src/config.ts and src/obs/log.ts', () => {

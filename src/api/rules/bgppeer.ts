@@ -7,7 +7,7 @@
 // another BgpPeer already has on a node both can select is refused (see bgppeer-neighbor.ts) when
 // the caller passes the other BgpPeers in. Timers, afiSafis, nodeSelector and the checks across
 // objects each live in a bgppeer-*.ts file of their own.
-import { strictIpFamily } from '../../net/ip.ts';
+import { strictIpFamily, type Family } from '../../net/ip.ts';
 import { TCP_MSS_MAX, TCP_MSS_MIN } from '../bgp-values.ts';
 import { checkAsn } from './bgpconf.ts';
 import { neighborIssues, sessionIssues, type BgpPeerContext } from './bgppeer-cross.ts';
@@ -35,7 +35,7 @@ function isSet(v: unknown): boolean {
   return v !== undefined && v !== null && v !== '' && v !== 0 && v !== false;
 }
 
-function checkNeighbor(issues: Issues, conf: Record<string, unknown>): 4 | 6 | undefined {
+function checkNeighbor(issues: Issues, conf: Record<string, unknown>): Family | undefined {
   const f = 'spec.conf.neighborAddress';
   const a = conf['neighborAddress'];
   if (a === undefined || a === null || a === '') {
@@ -82,7 +82,7 @@ const IGNORED_CONF: ReadonlyArray<[string, string]> = [
   ['routeFlapDamping', 'gobgp does not implement route flap damping'],
 ];
 
-function checkConf(issues: Issues, spec: Record<string, unknown>): 4 | 6 | undefined {
+function checkConf(issues: Issues, spec: Record<string, unknown>): Family | undefined {
   const conf = spec['conf'];
   if (!isRecord(conf)) {
     issues.error('spec.conf', 'Required value: neighborAddress and peerAs');
@@ -126,7 +126,7 @@ function checkMultihop(issues: Issues, spec: Record<string, unknown>): void {
   }
 }
 
-function checkTransport(issues: Issues, spec: Record<string, unknown>, family: 4 | 6 | undefined): void {
+function checkTransport(issues: Issues, spec: Record<string, unknown>, family: Family | undefined): void {
   const t = spec['transport'];
   if (!isRecord(t)) return;
   intInRange(issues, 'spec.transport.remotePort', t['remotePort'], 0, 65535, ' (0 = 179)');

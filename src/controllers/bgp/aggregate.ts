@@ -11,7 +11,7 @@ import type { Note } from './desired-global.ts';
 
 /** The prefix a replica announces for `a`: its address, or the covering aggregate of the pool. */
 export function announcedPrefix(a: Announcement): string {
-  const length = a.family === 'ipv4' ? a.bgp?.aggregationLength : a.bgp?.aggregationLengthV6;
+  const length = a.family === 4 ? a.bgp?.aggregationLength : a.bgp?.aggregationLengthV6;
   if (length === undefined) return a.ip;
   const ip = parseIp(a.ip);
   if (!ip.ok || !Number.isInteger(length) || length < 0 || length > FAMILY_BITS[ip.value.family]) return a.ip;
@@ -21,8 +21,8 @@ export function announcedPrefix(a: Announcement): string {
 
 /** Whether `a` is announced as part of a covering prefix rather than as its own host route. */
 export function isAggregated(a: Announcement): boolean {
-  const length = a.family === 'ipv4' ? a.bgp?.aggregationLength : a.bgp?.aggregationLengthV6;
-  return length !== undefined && length < FAMILY_BITS[a.family === 'ipv4' ? 4 : 6];
+  const length = a.family === 4 ? a.bgp?.aggregationLength : a.bgp?.aggregationLengthV6;
+  return length !== undefined && length < FAMILY_BITS[a.family];
 }
 
 /** The Eip a desired path came from (for Events about a refused path), '' when none. */

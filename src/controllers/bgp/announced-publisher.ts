@@ -10,18 +10,13 @@
 import type { Announcement } from '../../announce/announcements.ts';
 import { ANNOTATION_ANNOUNCED } from '../../api/announced.ts';
 import { WEBHOOK_SERVICE } from '../../api/names.ts';
-import {
-  adjOutPrefixes,
-  type DesiredPeer,
-  type GobgpdSink,
-  type IpFamily,
-  type ReconcileReport,
-} from '../../bgp/index.ts';
+import { adjOutPrefixes, type DesiredPeer, type GobgpdSink, type ReconcileReport } from '../../bgp/index.ts';
 import { sleep } from '../../core/backoff.ts';
 import { systemClock, type Clock, type TimerHandle } from '../../core/clock.ts';
 import { errorMessage, OpenelbError } from '../../core/errors.ts';
 import { Timer } from '../../core/timer.ts';
 import type { Caches, KubeClient } from '../../kube/index.ts';
+import type { Family } from '../../net/ip.ts';
 import type { Logger } from '../../obs/log.ts';
 import { mMissing, mPending, mWrites } from './announced-metrics.ts';
 import { familyOf, peerFamilies } from './desired.ts';
@@ -258,12 +253,12 @@ export class AnnouncedPublisher {
     for (const name of src.intent.selectedPeers) {
       const address = caches.bgpPeers.get(name)?.spec.conf?.neighborAddress ?? '';
       const desired = src.peers.find((p) => canonAddress(p.address) === canonAddress(address));
-      const families: IpFamily[] = desired
+      const families: Family[] = desired
         ? peerFamilies(desired, src.intent.global)
         : address
           ? [familyOf(address)]
           : [];
-      let adjOut: Map<IpFamily, Set<string>> | undefined;
+      let adjOut: Map<Family, Set<string>> | undefined;
       if (desired && !desired.adminDown && established.has(canonAddress(address))) {
         try {
           adjOut = new Map();

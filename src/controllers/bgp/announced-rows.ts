@@ -5,15 +5,16 @@
 import { isDeepStrictEqual } from 'node:util';
 import { decodeAnnounced, encodeAnnounced, type AnnouncedSummary } from '../../api/announced.ts';
 import { nodeMayCarry, type Announcement } from '../../announce/announcements.ts';
-import { canonicalPrefix, type IpFamily } from '../../bgp/index.ts';
+import { canonicalPrefix } from '../../bgp/index.ts';
 import type { EndpointSlice, Node } from '../../kube/types.ts';
+import type { Family } from '../../net/ip.ts';
 import { announcedPrefix } from './aggregate.ts';
 
 /** BgpPeer name → this replica's path for the Service is in that peer's adj-RIB-out. */
 export type Row = Record<string, boolean>;
 
 export interface CarriedPrefix {
-  family: IpFamily;
+  family: Family;
   /** canonical `addr/len`: the Service IP's host route, or its pool's covering aggregate */
   prefix: string;
 }
@@ -22,9 +23,9 @@ export interface PeerView {
   /** BgpPeer name */
   name: string;
   /** families the session carries */
-  families: readonly IpFamily[];
+  families: readonly Family[];
   /** prefixes in its adj-RIB-out by family; undefined when the session is not Established or gobgpd does not answer */
-  adjOut: ReadonlyMap<IpFamily, ReadonlySet<string>> | undefined;
+  adjOut: ReadonlyMap<Family, ReadonlySet<string>> | undefined;
 }
 
 /** `namespace/name` of a Service, the key of every map here. */

@@ -3,8 +3,8 @@
 // human (the component turns them into Events). Also the Note type every desired-state rule returns.
 import type { BgpConf, GracefulRestart } from '../../api/v1alpha2.ts';
 import { LABEL_RACK } from '../../api/names.ts';
-import { strictIpFamily } from '../../net/ip.ts';
-import type { DesiredGlobal, GracefulRestartSpec, IpFamily } from '../../bgp/index.ts';
+import { strictIpFamily, type Family } from '../../net/ip.ts';
+import type { DesiredGlobal, GracefulRestartSpec } from '../../bgp/index.ts';
 import type { Node } from '../../kube/types.ts';
 
 export interface Note {
@@ -17,15 +17,15 @@ export interface Note {
 }
 
 /** gobgp route-family codes (AFI<<16 | SAFI) that BgpConf spec.families may hold. */
-const FAMILY_CODES: Readonly<Record<number, IpFamily>> = { [(1 << 16) | 1]: 'ipv4', [(2 << 16) | 1]: 'ipv6' };
+const FAMILY_CODES: Readonly<Record<number, Family>> = { [(1 << 16) | 1]: 4, [(2 << 16) | 1]: 6 };
 
-export function nodeAddresses(node: Node | undefined): { ipv4?: string; ipv6?: string } {
-  const out: { ipv4?: string; ipv6?: string } = {};
+/** The node's first InternalIP of each family. */
+export function nodeAddresses(node: Node | undefined): Partial<Record<Family, string>> {
+  const out: Partial<Record<Family, string>> = {};
   for (const a of node?.status?.addresses ?? []) {
     if (a.type !== 'InternalIP') continue;
     const fam = strictIpFamily(a.address);
-    if (!out.ipv4 && fam === 4) out.ipv4 = a.address;
-    if (!out.ipv6 && fam === 6) out.ipv6 = a.address;
+    if (fam !== undefined && !out[fam]) out[fam] = a.address;
   }
   return out;
 }
@@ -71,7 +71,7 @@ export function desiredGlobal(
       error: `spec.as is not set${rack !== undefined ? ` and asPerRack has no entry for rack ${rack}` : ''}`,
       notes,
     };
-  const nodeV4 = nodeAddresses(node).ipv4;
+  const nodeV4 = nodeAddresses(node)[4];
   let routerId = rackAsn === undefined ? s.routerId || nodeV4 : nodeV4;
   if (!routerId)
     return { error: 'spec.routerId is empty and the node has no IPv4 InternalIP to use as router id', notes };
@@ -85,7 +85,7 @@ export function desiredGlobal(
     });
   }
   routerId = routerId.trim();
-  const families: IpFamily[] = [];
+  const families: Family[] = [];
   for (const code of s.families ?? []) {
     const f = FAMILY_CODES[code];
     if (!f)

@@ -1,6 +1,6 @@
 // Pure mapping of the bgp announcements this node may carry to the BGP speaker's desired paths, with
 // the next hop each takes and the Eip's attributes (communities, local-pref).
-import { strictIpFamily } from '../../net/ip.ts';
+import { strictIpFamily, type Family } from '../../net/ip.ts';
 import type { DesiredGlobal, DesiredPath, DesiredPeer } from '../../bgp/index.ts';
 import type { EndpointSlice, Node } from '../../kube/types.ts';
 import { nodeMayCarry, type Announcement } from '../../announce/announcements.ts';
@@ -37,7 +37,7 @@ export function desiredPaths(
   g: DesiredGlobal | undefined,
 ): PathResult {
   const notes: Note[] = [];
-  const explicit: { ipv4?: string; ipv6?: string } = {};
+  const explicit: Partial<Record<Family, string>> = {};
   const ann = node?.metadata.annotations?.[ANNOTATION_NEXT_HOP];
   if (ann) {
     for (const part of ann
@@ -45,8 +45,7 @@ export function desiredPaths(
       .map((x) => x.trim())
       .filter(Boolean)) {
       const fam = strictIpFamily(part);
-      if (fam === 4) explicit.ipv4 = part;
-      else if (fam === 6) explicit.ipv6 = part;
+      if (fam !== undefined) explicit[fam] = part;
       else
         notes.push({
           kind: 'Node',
@@ -57,18 +56,18 @@ export function desiredPaths(
         });
     }
   }
-  const v6OverV4 = peers.some((p) => familyOf(p.address) === 'ipv4' && peerFamilies(p, g).includes('ipv6'));
-  const nodeV6 = nodeAddresses(node).ipv6;
-  const nextHop: { ipv4?: string; ipv6?: string } = {
-    ipv4: explicit.ipv4,
-    ipv6: explicit.ipv6 ?? (v6OverV4 ? nodeV6 : undefined),
+  const v6OverV4 = peers.some((p) => familyOf(p.address) === 4 && peerFamilies(p, g).includes(6));
+  const nodeV6 = nodeAddresses(node)[6];
+  const nextHop: Partial<Record<Family, string>> = {
+    4: explicit[4],
+    6: explicit[6] ?? (v6OverV4 ? nodeV6 : undefined),
   };
   const paths = new PathSet();
   let warnedV6 = false;
   for (const a of announcements) {
     if (a.protocol !== 'bgp') continue;
     if (!nodeMayCarry(a, node, slices)) continue;
-    if (a.family === 'ipv6' && v6OverV4 && !nextHop.ipv6) {
+    if (a.family === 6 && v6OverV4 && !nextHop[6]) {
       if (!warnedV6)
         notes.push({
           kind: 'Eip',

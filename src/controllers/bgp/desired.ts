@@ -3,8 +3,10 @@
 // the node → DesiredPeer[]) and desired-paths.ts (announcements → DesiredPath[]). Problems worth
 // telling a human come back as notes (the component turns them into Events); nothing here does I/O.
 import type { BgpPeer } from '../../api/v1alpha2.ts';
-import type { DesiredGlobal, DesiredPeer, IpFamily } from '../../bgp/index.ts';
+import type { DesiredGlobal, DesiredPeer } from '../../bgp/index.ts';
+import { familyOfAfi } from '../../bgp/wire-family.ts';
 import type { Node } from '../../kube/types.ts';
+import { strictIpFamily, type Family } from '../../net/ip.ts';
 import { conflictMessage, neighborConflicts } from '../../api/rules/index.ts';
 import { graceful, type Note } from './desired-global.ts';
 import { labelsMatch } from './selector.ts';
@@ -15,8 +17,9 @@ function timer(v: string | number | undefined): number | undefined {
   return Number.isSafeInteger(n) && n >= 0 ? n : NaN;
 }
 
-export function familyOf(address: string): IpFamily {
-  return address.includes(':') ? 'ipv6' : 'ipv4';
+/** The family of a neighbour address; one that is not an address (refused by the BGP checks) counts as 4. */
+export function familyOf(address: string): Family {
+  return strictIpFamily(address) ?? 4;
 }
 
 /** Looks up `key` of Secret `name` in the manager's namespace; undefined = missing. */
@@ -127,18 +130,11 @@ export function desiredPeers(
     if (tr?.tcpMss) d.tcpMss = tr.tcpMss;
     const gr = graceful(p.spec.gracefulRestart);
     if (gr) d.gracefulRestart = gr;
-    const fams: IpFamily[] = [];
+    const fams: Family[] = [];
     for (const a of p.spec.afiSafis ?? []) {
       if (a.config?.enabled === false) continue;
       const afi = a.config?.family?.afi;
-      const f: IpFamily | undefined =
-        afi === undefined
-          ? familyOf(c.neighborAddress)
-          : afi === 'AFI_IP'
-            ? 'ipv4'
-            : afi === 'AFI_IP6'
-              ? 'ipv6'
-              : undefined;
+      const f = afi === undefined ? familyOf(c.neighborAddress) : familyOfAfi(afi);
       if (!f) {
         out.errors[name] = `spec.afiSafis: family ${afi} is not supported (AFI_IP, AFI_IP6)`;
         break;
@@ -153,7 +149,7 @@ export function desiredPeers(
 }
 
 /** The families each desired peer carries (its own list, else the global default, else its address family). */
-export function peerFamilies(p: DesiredPeer, g: DesiredGlobal | undefined): IpFamily[] {
+export function peerFamilies(p: DesiredPeer, g: DesiredGlobal | undefined): Family[] {
   if (p.families?.length) return [...p.families];
   if (g?.families.length) return [...g.families];
   return [familyOf(p.address)];

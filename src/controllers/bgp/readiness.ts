@@ -1,7 +1,7 @@
 // BGP readiness: every (non admin-down) desired session Established and advertising at least the
 // paths this node wants for that session's families. Pure; the component adds the bounded wait.
-import { canonicalIp } from '../../net/ip.ts';
-import type { DesiredGlobal, DesiredPeer, IpFamily, PeerStatus } from '../../bgp/index.ts';
+import { canonicalIp, type Family } from '../../net/ip.ts';
+import type { DesiredGlobal, DesiredPeer, PeerStatus } from '../../bgp/index.ts';
 import { peerFamilies } from './desired.ts';
 
 function canon(a: string): string {
@@ -12,7 +12,7 @@ function canon(a: string): string {
 export function bgpReady(
   peers: readonly DesiredPeer[],
   g: DesiredGlobal,
-  wanted: Readonly<Record<IpFamily, number>>,
+  wanted: Readonly<Record<Family, number>>,
   status: readonly PeerStatus[],
   pathsApplied: boolean,
 ): true | string {

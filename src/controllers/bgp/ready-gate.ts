@@ -7,7 +7,8 @@
 //    the errno of a plain connect (src/bgp/client/socket-check.ts).
 import { checkGobgpSocket } from '../../bgp/client/socket-check.ts';
 import { errorMessage } from '../../kube/index.ts';
-import type { GobgpdSink, DesiredGlobal, DesiredPeer, IpFamily, PeerStatus } from '../../bgp/index.ts';
+import type { GobgpdSink, DesiredGlobal, DesiredPeer, PeerStatus } from '../../bgp/index.ts';
+import type { Family } from '../../net/ip.ts';
 import type { Logger } from '../../obs/log.ts';
 import { bgpReady } from './readiness.ts';
 
@@ -20,7 +21,7 @@ export interface ReadyInputs {
   started: boolean;
   global: DesiredGlobal | undefined;
   peers: readonly DesiredPeer[];
-  wanted: Readonly<Record<IpFamily, number>>;
+  wanted: Readonly<Record<Family, number>>;
   /** the paths of the newest desired state reached gobgpd */
   pathsApplied: boolean;
 }

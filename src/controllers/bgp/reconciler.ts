@@ -6,8 +6,9 @@ import { isDeepStrictEqual } from 'node:util';
 import { BGPCONF_DEFAULT_NAME, PASSWORD_SECRET_DEFAULT_KEY } from '../../api/names.ts';
 import { announcementsFrom, type Announcement } from '../../announce/announcements.ts';
 import { AnnouncedEips } from '../../announce/announced-eips.ts';
-import type { GobgpdSink, DesiredGlobal, DesiredPath, DesiredPeer, IpFamily } from '../../bgp/index.ts';
+import type { GobgpdSink, DesiredGlobal, DesiredPath, DesiredPeer } from '../../bgp/index.ts';
 import type { Caches } from '../../kube/index.ts';
+import { familyLabel, type Family } from '../../net/ip.ts';
 import type { Logger } from '../../obs/log.ts';
 import { gauge } from '../../obs/metrics.ts';
 import { desiredGlobal, type Note } from './desired-global.ts';
@@ -68,7 +69,7 @@ export class BgpReconciler {
   peers: DesiredPeer[] = [];
   /** every announcement of the last compute (the announced-summary publisher reads which it carries) */
   announcements: readonly Announcement[] = [];
-  wanted: Record<IpFamily, number> = { ipv4: 0, ipv6: 0 };
+  wanted: Record<Family, number> = { 4: 0, 6: 0 };
 
   constructor(d: ReconcilerDeps) {
     this.#d = d;
@@ -152,7 +153,7 @@ export class BgpReconciler {
       this.#last.paths = paths.paths;
       const rejected = this.#d.speaker.setPaths(paths.paths);
       const bad = new Set(rejected.map((r) => r.path));
-      this.wanted = { ipv4: 0, ipv6: 0 };
+      this.wanted = { 4: 0, 6: 0 };
       let weighted = 0;
       for (const x of paths.paths) {
         if (bad.has(x)) continue;
@@ -171,8 +172,8 @@ export class BgpReconciler {
         });
       this.desiredVersion++;
     }
-    mPaths.set({ node: this.#d.node, family: 'ipv4' }, this.wanted.ipv4);
-    mPaths.set({ node: this.#d.node, family: 'ipv6' }, this.wanted.ipv6);
+    for (const f of [4, 6] as const)
+      mPaths.set({ node: this.#d.node, family: familyLabel(f) }, this.wanted[f]);
 
     for (const n of notes) this.#d.notes.tell(n);
   }

@@ -4,12 +4,12 @@
 import { announcementsFrom, eligibleNodes, type ServiceLookup } from '../../announce/announcements.ts';
 import type { Eip } from '../../api/v1alpha2.ts';
 import type { EndpointSlice, Node, Service } from '../../kube/index.ts';
-import { canonicalIp } from '../../net/ip.ts';
+import { canonicalIp, type Family } from '../../net/ip.ts';
 import { chooseInterface, type LocalInterfaces } from './interfaces.ts';
 
 export interface Layer2Target {
   readonly ip: string;
-  readonly family: 4 | 6;
+  readonly family: Family;
   readonly eip: string;
   /** Nodes allowed to answer (sorted); includes this node only when it has an interface for the IP. */
   readonly eligible: readonly string[];
@@ -38,13 +38,12 @@ export function layer2Targets(inp: DesiredInputs): Map<string, Layer2Target> {
     if (a.protocol !== 'layer2') continue;
     const ip = canonicalIp(a.ip);
     if (ip === undefined) continue;
-    const family = a.family === 'ipv6' ? 6 : 4;
-    const choice = chooseInterface(a.interface, family, selfNode, inp.local);
+    const choice = chooseInterface(a.interface, a.family, selfNode, inp.local);
     let eligible = eligibleNodes(a, byName.keys(), (n) => byName.get(n), slices);
     if (!choice.ok) eligible = eligible.filter((n) => n !== inp.self);
     out.set(ip, {
       ip,
-      family,
+      family: a.family,
       eip: a.eip,
       eligible,
       ifname: choice.ok ? choice.value.ifname : undefined,

@@ -4,7 +4,7 @@
 //   3. else the interface holding one of the node's InternalIP addresses (same family first).
 import { networkInterfaces } from 'node:os';
 import { err, ok, type Result } from '../../core/result.ts';
-import { ipBytes } from '../../net/ip.ts';
+import { ipBytes, type Family } from '../../net/ip.ts';
 import type { Node } from '../../kube/index.ts';
 
 export const NODE_LAYER2_ANNOTATION = 'layer2.openelb.kubesphere.io/v1alpha1';
@@ -82,7 +82,7 @@ export function interfaceReaching(ip: string, local: LocalInterfaces): string | 
 /** The interface to answer on for a Service IP of `family` on this node. */
 export function chooseInterface(
   eipInterface: string | undefined,
-  family: 4 | 6,
+  family: Family,
   node: Node | undefined,
   local: LocalInterfaces,
 ): InterfaceChoice {

@@ -2,9 +2,9 @@ import { GobgpClient as ApiClient } from '../../../src/bgp/client/client.ts';
 import { PROTO_DIR } from '../../../src/bgp/client/load.ts';
 import type { WirePath } from '../../../src/bgp/client/wire.ts';
 import { buildPath as buildDesiredPath, FAMILY } from '../../../src/bgp/path-build.ts';
-import type { IpFamily } from '../../../src/bgp/types.ts';
 import { wirePathNextHop } from '../../../src/bgp/validate.ts';
 import { probeGobgpdVersion } from '../../../src/bgp/version.ts';
+import type { Family } from '../../../src/net/ip.ts';
 
 // The lab's gobgpd helper: short calls in the lab's terms (prefix strings, 'v4' / 'v6') on top of
 // the product's gRPC client and its proto/ subset. Every call goes straight to gobgpd: no sink, no
@@ -44,8 +44,8 @@ export interface PathInfo {
   nextHops: string[];
 }
 
-const familyOf = (prefix: string): IpFamily => (prefix.includes(':') ? 'ipv6' : 'ipv4');
-const LAB_FAMILY: Record<'v4' | 'v6', IpFamily> = { v4: 'ipv4', v6: 'ipv6' };
+const familyOf = (prefix: string): Family => (prefix.includes(':') ? 6 : 4);
+const LAB_FAMILY: Record<'v4' | 'v6', Family> = { v4: 4, v6: 6 };
 
 /** A validated Path message for prefix (a bare address = host route); next hop defaults to self. */
 export function buildPath(prefix: string, nextHop?: string): WirePath {

@@ -64,12 +64,35 @@ test('only live LoadBalancer holders make an announcement; protocol and attribut
   assert.deepEqual(
     list.map((a) => [a.ip, a.protocol, a.family, a.eip]),
     [
-      ['10.0.0.2', 'bgp', 'ipv4', 'pool-b'],
-      ['fd00::1', 'layer2', 'ipv6', 'pool-l2'],
+      ['10.0.0.2', 'bgp', 4, 'pool-b'],
+      ['fd00::1', 'layer2', 6, 'pool-l2'],
     ],
   );
   assert.equal(list[0]?.bgp?.localPref, 200);
   assert.equal(list[1]?.interface, 'eth0');
+});
+
+test('the family is the address family net/ip reads; a key that is not an address still announces (as 4)', () => {
+  const lookup = (ns: string, n: string) =>
+    ns === 'default' && n === 'web' ? svc('default', 'web') : undefined;
+  const list = announcementsFrom(
+    [
+      eip('p', 'bgp', {
+        'FD00::7': 'default/web',
+        '::ffff:10.0.0.7': 'default/web',
+        'not-an-ip': 'default/web',
+      }),
+    ],
+    lookup,
+  );
+  assert.deepEqual(
+    list.map((a) => [a.ip, a.family]),
+    [
+      ['::ffff:10.0.0.7', 6],
+      ['FD00::7', 6],
+      ['not-an-ip', 4],
+    ],
+  );
 });
 
 test('a shared IP is carried by a node eligible for any sharer', () => {

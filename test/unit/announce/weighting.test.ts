@@ -44,7 +44,7 @@ const slice = (
 });
 const ann = (services: Service[], weightedEcmp?: boolean): Announcement => ({
   ip: '198.51.100.7',
-  family: 'ipv4',
+  family: 4,
   eip: 'pool',
   protocol: 'bgp',
   services,

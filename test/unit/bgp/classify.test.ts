@@ -50,7 +50,7 @@ test('global changes are classified', () => {
     'empty = 0.0.0.0 and ::',
   );
   assert.deepEqual(
-    classifyGlobalChange(G, { ...G, families: ['ipv6'] }).map((c) => [c.field, c.class]),
+    classifyGlobalChange(G, { ...G, families: [6] }).map((c) => [c.field, c.class]),
     [['families', 'peer-reset']],
   );
   const gr = classifyGlobalChange(G, { ...G, gracefulRestart: { enabled: true, restartTime: 30 } });
@@ -58,7 +58,7 @@ test('global changes are classified', () => {
     gr.map((c) => c.class),
     ['peer-reset'],
   );
-  const asn = classifyGlobalChange(G, { ...G, asn: 65002, families: ['ipv4'] });
+  const asn = classifyGlobalChange(G, { ...G, asn: 65002, families: [4] });
   assert.equal(worstClass(asn), 'restart');
   assert.equal(worstClass([]), 'live');
 });
@@ -78,7 +78,7 @@ test('restartDrift compares GetBgp output with desired, ignoring gobgpd-filled d
     restartDrift(running, { ...G, routerId: '10.0.0.2' }).map((c) => c.field),
     ['routerId'],
   );
-  assert.deepEqual(restartDrift(running, { ...G, families: ['ipv6'] }), [], 'families never restart');
+  assert.deepEqual(restartDrift(running, { ...G, families: [6] }), [], 'families never restart');
 });
 
 test('peer fields round-trip through the wire form unchanged', () => {
@@ -89,7 +89,7 @@ test('peer fields round-trip through the wire form unchanged', () => {
       holdTime: 9,
       keepaliveInterval: 3,
       passive: true,
-      families: ['ipv6', 'ipv4'],
+      families: [6, 4],
       maxReceivedPrefixes: 10,
     },
     G,
@@ -106,11 +106,11 @@ test('peer defaults match what gobgp reports for an unset field', () => {
   assert.equal(d.connectRetry, 120);
   assert.equal(d.localAsn, 65001);
   assert.equal(d.localAddress, '0.0.0.0');
-  assert.deepEqual(d.families, ['ipv4']);
-  assert.deepEqual(desiredPeerFields({ address: 'fd00::1', peerAsn: 65000 }, G).families, ['ipv6']);
+  assert.deepEqual(d.families, [4]);
+  assert.deepEqual(desiredPeerFields({ address: 'fd00::1', peerAsn: 65000 }, G).families, [6]);
   assert.deepEqual(
-    desiredPeerFields({ address: 'fd00::1', peerAsn: 65000 }, { ...G, families: ['ipv4', 'ipv6'] }).families,
-    ['ipv4', 'ipv6'],
+    desiredPeerFields({ address: 'fd00::1', peerAsn: 65000 }, { ...G, families: [4, 6] }).families,
+    [4, 6],
   );
 });
 

@@ -17,12 +17,12 @@ function held(d: Parameters<typeof buildPath>[0]) {
 }
 
 test('the community is RFC 8326 GRACEFUL_SHUTDOWN, 0xFFFF0000', () => {
-  const b = buildPath({ prefix: '192.0.2.1/32', family: 'ipv4', communities: [GRACEFUL_SHUTDOWN_COMMUNITY] });
+  const b = buildPath({ prefix: '192.0.2.1/32', family: 4, communities: [GRACEFUL_SHUTDOWN_COMMUNITY] });
   assert.deepEqual(b.attrs.communities, [GSHUT]);
 });
 
 test('a plain path gets GRACEFUL_SHUTDOWN and keeps prefix, family and next hop', () => {
-  const plan = planGracefulShutdown([held({ prefix: '198.51.100.7', family: 'ipv4' })]);
+  const plan = planGracefulShutdown([held({ prefix: '198.51.100.7', family: 4 })]);
   assert.deepEqual(plan.refused, []);
   const [p] = plan.paths;
   assert.ok(p);
@@ -37,7 +37,7 @@ test('a plain path gets GRACEFUL_SHUTDOWN and keeps prefix, family and next hop'
 test('every other attribute the Eip asked for is kept, including well-known communities', () => {
   const h = held({
     prefix: '2001:db8:100::20/128',
-    family: 'ipv6',
+    family: 6,
     nextHop: '2001:db8::7',
     communities: ['65000:100', 'no-export'],
     largeCommunities: ['65000:1:2'],
@@ -55,7 +55,7 @@ test('every other attribute the Eip asked for is kept, including well-known comm
 });
 
 test('a path that already carries GRACEFUL_SHUTDOWN carries it once', () => {
-  const h = held({ prefix: '198.51.100.8/32', family: 'ipv4', communities: [GRACEFUL_SHUTDOWN_COMMUNITY] });
+  const h = held({ prefix: '198.51.100.8/32', family: 4, communities: [GRACEFUL_SHUTDOWN_COMMUNITY] });
   assert.deepEqual(gracefulShutdownDesired(h).communities, ['65535:0', '65535:0']);
   const [p] = planGracefulShutdown([h]).paths;
   assert.deepEqual(p?.attrs.communities, [GSHUT]);
@@ -64,11 +64,11 @@ test('a path that already carries GRACEFUL_SHUTDOWN carries it once', () => {
 test('a held path that fails validation is refused with the prefix and reason, the others go on', () => {
   // gobgpd listed a next hop we could not read: the re-announcement is not sent (only withdrawn later)
   const bad = {
-    family: 'ipv4' as const,
+    family: 4 as const,
     cidr: '198.51.100.9/32',
-    attrs: { ...held({ prefix: '198.51.100.9/32', family: 'ipv4' }).attrs, nextHop: '' },
+    attrs: { ...held({ prefix: '198.51.100.9/32', family: 4 }).attrs, nextHop: '' },
   };
-  const good = held({ prefix: '198.51.100.10/32', family: 'ipv4' });
+  const good = held({ prefix: '198.51.100.10/32', family: 4 });
   const plan = planGracefulShutdown([bad, good]);
   assert.deepEqual(
     plan.paths.map((p) => p.cidr),

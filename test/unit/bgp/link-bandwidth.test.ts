@@ -83,7 +83,7 @@ test('wire: an ExtendedCommunitiesAttribute holding one LinkBandwidthExtended, r
 });
 
 test('buildPath: the attribute goes last, the fingerprint tells bandwidths apart, a listed path compares equal', () => {
-  const d = { prefix: '198.51.100.9', family: 'ipv4' as const };
+  const d = { prefix: '198.51.100.9', family: 4 as const };
   const one = buildPath({ ...d, linkBandwidth: { asn: 64600, bytesPerSecond: 125_000 } });
   const three = buildPath({ ...d, linkBandwidth: { asn: 64600, bytesPerSecond: 375_000 } });
   const plain = buildPath(d);
@@ -109,8 +109,7 @@ test('buildPath: the attribute goes last, the fingerprint tells bandwidths apart
 
 test('graceful shutdown keeps the link bandwidth while it adds 65535:0', () => {
   const held = readWirePath(
-    buildPath({ prefix: '198.51.100.9', family: 'ipv4', linkBandwidth: { asn: 1, bytesPerSecond: 125_000 } })
-      .wire,
+    buildPath({ prefix: '198.51.100.9', family: 4, linkBandwidth: { asn: 1, bytesPerSecond: 125_000 } }).wire,
   );
   assert.ok(held);
   assert.deepEqual(gracefulShutdownDesired(held).linkBandwidth, { asn: 1, bytesPerSecond: 125_000 });

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { buildPath, readWirePath } from '../../../src/bgp/path-build.ts';
 
 test('paths with the same attributes share one frozen attribute object and fingerprint', () => {
-  const a = buildPath({ prefix: '192.0.2.10/32', family: 'ipv4', communities: ['65000:1'], localPref: 200 });
-  const b = buildPath({ prefix: '192.0.2.11/32', family: 'ipv4', communities: ['65000:1'], localPref: 200 });
-  const c = buildPath({ prefix: '192.0.2.12/32', family: 'ipv4', communities: ['65000:2'], localPref: 200 });
+  const a = buildPath({ prefix: '192.0.2.10/32', family: 4, communities: ['65000:1'], localPref: 200 });
+  const b = buildPath({ prefix: '192.0.2.11/32', family: 4, communities: ['65000:1'], localPref: 200 });
+  const c = buildPath({ prefix: '192.0.2.12/32', family: 4, communities: ['65000:2'], localPref: 200 });
   assert.equal(a.attrs, b.attrs);
   assert.equal(a.fingerprint, b.fingerprint);
   assert.notEqual(a.attrs, c.attrs);
@@ -15,7 +15,7 @@ test('paths with the same attributes share one frozen attribute object and finge
 });
 
 test('the gobgp message is built on each read, not kept with the path', () => {
-  const a = buildPath({ prefix: '192.0.2.10/32', family: 'ipv4' });
+  const a = buildPath({ prefix: '192.0.2.10/32', family: 4 });
   assert.equal(Object.keys(a).includes('wire'), false);
   assert.notEqual(a.wire, a.wire);
   assert.deepEqual(a.wire, a.wire);

@@ -59,7 +59,7 @@ describe('aggregation per Eip (spec.bgp.aggregationLength)', () => {
     assert.equal(anns.length, 200);
     const r = desiredPaths(anns, node('n1'), [], peers, undefined);
     assert.deepEqual(r.paths, [
-      { prefix: '198.51.100.0/24', family: 'ipv4', communities: ['65000:7'], localPref: 150 },
+      { prefix: '198.51.100.0/24', family: 4, communities: ['65000:7'], localPref: 150 },
     ]);
     assert.deepEqual(r.notes, []);
     assert.equal(buildPath(r.paths[0]!).cidr, '198.51.100.0/24');
@@ -120,7 +120,7 @@ describe('aggregation per Eip (spec.bgp.aggregationLength)', () => {
       (ns, n) => services.get(`${ns}/${n}`),
     );
     assert.deepEqual(desiredPaths(anns, node('n1'), [], peers, undefined).paths, [
-      { prefix: '2001:db8:100::/64', family: 'ipv6' },
+      { prefix: '2001:db8:100::/64', family: 6 },
     ]);
   });
 
@@ -145,7 +145,7 @@ describe('aggregation per Eip (spec.bgp.aggregationLength)', () => {
       (ns, n) => services.get(`${ns}/${n}`),
     );
     const r = desiredPaths(anns, node('n1'), [], peers, undefined);
-    assert.deepEqual(r.paths, [{ prefix: '198.51.100.0/24', family: 'ipv4' }]);
+    assert.deepEqual(r.paths, [{ prefix: '198.51.100.0/24', family: 4 }]);
     assert.equal(r.notes.length, 1);
     assert.equal(r.notes[0]?.reason, 'AggregateShared');
     assert.equal(r.notes[0]?.name, 'b');

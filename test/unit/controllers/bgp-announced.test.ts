@@ -6,7 +6,8 @@ import type { Eip } from '../../../src/api/v1alpha2.ts';
 import { ANNOTATION_ANNOUNCED, decodeAnnounced } from '../../../src/api/announced.ts';
 import { announcementsFrom } from '../../../src/announce/announcements.ts';
 import { canonicalPrefix } from '../../../src/bgp/adj-out.ts';
-import type { IpFamily, ReconcileReport } from '../../../src/bgp/index.ts';
+import type { ReconcileReport } from '../../../src/bgp/index.ts';
+import type { Family } from '../../../src/net/ip.ts';
 import { speakerChanged } from '../../../src/controllers/bgp/announced-publisher.ts';
 import type { EndpointSlice, Node, Service } from '../../../src/kube/types.ts';
 import {
@@ -49,10 +50,10 @@ function announcements(eips: Eip[], services: Service[]) {
   return announcementsFrom(eips, (ns, n) => byKey.get(`${ns}/${n}`));
 }
 
-function adj(v4: string[], v6: string[] = []): Map<IpFamily, Set<string>> {
-  return new Map<IpFamily, Set<string>>([
-    ['ipv4', new Set(v4)],
-    ['ipv6', new Set(v6)],
+function adj(v4: string[], v6: string[] = []): Map<Family, Set<string>> {
+  return new Map<Family, Set<string>>([
+    [4, new Set(v4)],
+    [6, new Set(v6)],
   ]);
 }
 
@@ -68,16 +69,16 @@ describe('announced rows from adj-RIB-out listings', () => {
 
   it('each carried Service gets its host routes, canonical', () => {
     assert.deepEqual(carried.get('demo/web'), [
-      { family: 'ipv4', prefix: '198.51.100.20/32' },
-      { family: 'ipv6', prefix: '2001:db8:100::20/128' },
+      { family: 4, prefix: '198.51.100.20/32' },
+      { family: 6, prefix: '2001:db8:100::20/128' },
     ]);
-    assert.deepEqual(carried.get('demo/api'), [{ family: 'ipv4', prefix: '198.51.100.21/32' }]);
+    assert.deepEqual(carried.get('demo/api'), [{ family: 4, prefix: '198.51.100.21/32' }]);
   });
 
   it('true per peer when every prefix of the families it carries is in its adj-RIB-out', () => {
     const peers: PeerView[] = [
-      { name: 'router2', families: ['ipv4'], adjOut: adj(['198.51.100.20/32']) },
-      { name: 'router1', families: ['ipv4', 'ipv6'], adjOut: adj(['198.51.100.20/32', '198.51.100.21/32']) },
+      { name: 'router2', families: [4], adjOut: adj(['198.51.100.20/32']) },
+      { name: 'router1', families: [4, 6], adjOut: adj(['198.51.100.20/32', '198.51.100.21/32']) },
     ];
     const rows = announcedRows(carried, peers);
     // web's IPv6 route is missing towards router1; router2 carries IPv4 only
@@ -88,13 +89,13 @@ describe('announced rows from adj-RIB-out listings', () => {
   });
 
   it('a session not Established (or gobgpd gone) reads false for every Service', () => {
-    const rows = announcedRows(carried, [{ name: 'router1', families: ['ipv4', 'ipv6'], adjOut: undefined }]);
+    const rows = announcedRows(carried, [{ name: 'router1', families: [4, 6], adjOut: undefined }]);
     assert.deepEqual(rows.get('demo/web'), { router1: false });
     assert.deepEqual(rows.get('demo/api'), { router1: false });
   });
 
   it('a Service no peer carries a family of gets no row', () => {
-    const rows = announcedRows(carried, [{ name: 'v6only', families: ['ipv6'], adjOut: adj([], []) }]);
+    const rows = announcedRows(carried, [{ name: 'v6only', families: [6], adjOut: adj([], []) }]);
     assert.equal(rows.has('demo/api'), false);
     assert.deepEqual(rows.get('demo/web'), { v6only: false });
   });
@@ -105,8 +106,8 @@ describe('announced rows from adj-RIB-out listings', () => {
       [svc('web')],
     );
     const c = carriedPrefixes(agg, node, noSlices);
-    assert.deepEqual(c.get('demo/web'), [{ family: 'ipv4', prefix: '198.51.100.0/24' }]);
-    const rows = announcedRows(c, [{ name: 'r', families: ['ipv4'], adjOut: adj(['198.51.100.0/24']) }]);
+    assert.deepEqual(c.get('demo/web'), [{ family: 4, prefix: '198.51.100.0/24' }]);
+    const rows = announcedRows(c, [{ name: 'r', families: [4], adjOut: adj(['198.51.100.0/24']) }]);
     assert.deepEqual(rows.get('demo/web'), { r: true });
   });
 
@@ -122,6 +123,9 @@ describe('announced rows from adj-RIB-out listings', () => {
     assert.equal(canonicalPrefix('10.0.0.1'), '10.0.0.1/32');
     assert.equal(canonicalPrefix('2001:DB8:0:0::1'), '2001:db8::1/128');
     assert.equal(canonicalPrefix('2001:db8::/64'), '2001:db8::/64');
+    assert.equal(canonicalPrefix('FD00::/8'), 'fd00::/8');
+    assert.equal(canonicalPrefix('::ffff:10.0.0.1'), '::ffff:a00:1/128');
+    assert.equal(canonicalPrefix('not-an-ip'), 'not-an-ip');
   });
 });
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { BgpConf, BgpPeer, Eip } from '../../../src/api/v1alpha2.ts';
 import type { EndpointSlice, Node, Service } from '../../../src/kube/types.ts';
+import type { Family } from '../../../src/net/ip.ts';
 import { announcementsFrom } from '../../../src/announce/announcements.ts';
 import { desiredGlobal } from '../../../src/controllers/bgp/desired-global.ts';
 import { ANNOTATION_NEXT_HOP, desiredPaths } from '../../../src/controllers/bgp/desired-paths.ts';
@@ -70,7 +71,7 @@ describe('BgpConf → DesiredGlobal', () => {
       routerId: '10.0.0.11',
       listenPort: -1,
       listenAddresses: [],
-      families: ['ipv4', 'ipv6'],
+      families: [4, 6],
     });
     assert.deepEqual(r.notes, []);
   });
@@ -179,7 +180,7 @@ describe('BgpPeer → DesiredPeer', () => {
       node('n1'),
       secrets,
     );
-    assert.deepEqual(r.peers[0]?.families, ['ipv4', 'ipv6']);
+    assert.deepEqual(r.peers[0]?.families, [4, 6]);
   });
   it('two BgpPeers for one neighbour (issue 12): the later-created one is left out with the reason; the first is untouched', () => {
     const at = (name: string, t: string, spec: BgpPeer['spec']): BgpPeer => ({
@@ -275,15 +276,15 @@ describe('announcements → DesiredPath', () => {
   it('self next hop by default, pool attributes copied, layer2 and Local-without-endpoint left out', () => {
     const r = desiredPaths(anns, node('n1'), [slice('loc', ['n2'])], [v4peer], undefined);
     assert.deepEqual(r.paths, [
-      { prefix: '198.51.100.1', family: 'ipv4', communities: ['65000:1'], localPref: 200 },
-      { prefix: '2001:db8::1', family: 'ipv6' },
+      { prefix: '198.51.100.1', family: 4, communities: ['65000:1'], localPref: 200 },
+      { prefix: '2001:db8::1', family: 6 },
     ]);
   });
   it('IPv6 over an IPv4 session gets the node IPv6 address as next hop; the annotation overrides', () => {
-    const v4both = { ...v4peer, families: ['ipv4', 'ipv6'] as ('ipv4' | 'ipv6')[] };
+    const v4both = { ...v4peer, families: [4, 6] as Family[] };
     const r = desiredPaths(anns, node('n1'), [slice('loc', ['n1'])], [v4both], undefined);
-    assert.equal(r.paths.find((p) => p.family === 'ipv6')?.nextHop, 'fd00::11');
-    assert.equal(r.paths.filter((p) => p.family === 'ipv4').length, 2);
+    assert.equal(r.paths.find((p) => p.family === 6)?.nextHop, 'fd00::11');
+    assert.equal(r.paths.filter((p) => p.family === 4).length, 2);
     const a = desiredPaths(
       anns,
       node('n1', {}, { [ANNOTATION_NEXT_HOP]: '192.0.2.7, 2001:db8:ff::7' }),
@@ -301,10 +302,10 @@ describe('announcements → DesiredPath', () => {
       anns,
       node('n1', {}, {}, ['10.0.0.11']),
       [],
-      [{ ...v4peer, families: ['ipv4', 'ipv6'] }],
+      [{ ...v4peer, families: [4, 6] }],
       undefined,
     );
-    assert.ok(!r.paths.some((p) => p.family === 'ipv6'));
+    assert.ok(!r.paths.some((p) => p.family === 6));
     assert.equal(r.notes[0]?.reason, 'NoIPv6NextHop');
   });
   it('eTP=Local endpoints only on nodes without a replica → condition naming them; cleared when fixed', () => {
@@ -339,14 +340,11 @@ describe('readiness and status entries', () => {
   });
   it('ready when every session is Established and advertises what we want', () => {
     const peers = [{ address: '10.0.0.1', peerAsn: 2 }];
-    assert.equal(bgpReady(peers, g, { ipv4: 2, ipv6: 5 }, [st('ESTABLISHED', 2)], true), true);
-    assert.match(
-      String(bgpReady(peers, g, { ipv4: 2, ipv6: 0 }, [st('ESTABLISHED', 1)], true)),
-      /advertised 1\/2/,
-    );
-    assert.match(String(bgpReady(peers, g, { ipv4: 0, ipv6: 0 }, [st('ACTIVE', 0)], true)), /ACTIVE/);
-    assert.match(String(bgpReady(peers, g, { ipv4: 0, ipv6: 0 }, [], false)), /not applied/);
-    assert.equal(bgpReady([{ ...peers[0]!, adminDown: true }], g, { ipv4: 1, ipv6: 0 }, [], true), true);
+    assert.equal(bgpReady(peers, g, { 4: 2, 6: 5 }, [st('ESTABLISHED', 2)], true), true);
+    assert.match(String(bgpReady(peers, g, { 4: 2, 6: 0 }, [st('ESTABLISHED', 1)], true)), /advertised 1\/2/);
+    assert.match(String(bgpReady(peers, g, { 4: 0, 6: 0 }, [st('ACTIVE', 0)], true)), /ACTIVE/);
+    assert.match(String(bgpReady(peers, g, { 4: 0, 6: 0 }, [], false)), /not applied/);
+    assert.equal(bgpReady([{ ...peers[0]!, adminDown: true }], g, { 4: 1, 6: 0 }, [], true), true);
   });
   it('status entry is stable between polls (uptime is the instant the session came up)', () => {
     const since = new Date('2026-01-01T00:00:00Z');

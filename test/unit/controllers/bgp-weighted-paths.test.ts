@@ -67,7 +67,7 @@ describe('desired paths with weighted ECMP', () => {
     // what the sink will send: validated, and distinct from the unweighted path
     assert.notEqual(
       buildPath(one.paths[0]!).fingerprint,
-      buildPath({ prefix: '198.51.100.1', family: 'ipv4' }).fingerprint,
+      buildPath({ prefix: '198.51.100.1', family: 4 }).fingerprint,
     );
   });
 

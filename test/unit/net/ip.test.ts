@@ -5,6 +5,8 @@ import fc from 'fast-check';
 import { Address6 } from 'ip-address';
 import {
   canonicalIp,
+  familyLabel,
+  familyOfLabel,
   formatIp,
   formatIpv6,
   formatIpv6Bytes,
@@ -67,6 +69,14 @@ test('derived helpers: family, bytes, text of bytes; undefined when not an addre
   assert.equal(formatIpBytes(ipv6Bytes('2001:DB8::1') as Uint8Array), '2001:db8::1');
   assert.equal(formatIpBytes(Uint8Array.of(192, 0, 2, 1)), '192.0.2.1');
   assert.equal(formatIpv4Bytes(Uint8Array.of(9, 192, 0, 2, 1), 1), '192.0.2.1');
+});
+
+test('family labels: the outside spelling ("ipv4"/"ipv6") and back; nothing else reads as a family', () => {
+  assert.equal(familyLabel(4), 'ipv4');
+  assert.equal(familyLabel(6), 'ipv6');
+  for (const f of [4, 6] as const) assert.equal(familyOfLabel(familyLabel(f)), f);
+  for (const other of ['IPv4', 'ipv5', 'ipv4-unicast', '', 4, 6, undefined, null])
+    assert.equal(familyOfLabel(other), undefined, String(other));
 });
 
 test('bytes are network order, 4 or 16 of them', () => {
