@@ -18,7 +18,7 @@ export interface PassRunnerOptions {
 }
 
 export class PassRunner {
-  readonly #o: PassRunnerOptions;
+  readonly #opts: PassRunnerOptions;
   #lock: Promise<unknown> = Promise.resolve();
   #passing: Promise<void> | undefined;
   #again = false;
@@ -27,7 +27,7 @@ export class PassRunner {
   readonly #retry: Timer;
 
   constructor(opts: PassRunnerOptions) {
-    this.#o = opts;
+    this.#opts = opts;
     this.#retry = new Timer(() => this.kick(), { clock: opts.clock });
   }
 
@@ -40,7 +40,7 @@ export class PassRunner {
 
   /** Schedules a pass; passes never overlap and kicks during a pass coalesce into one more. */
   kick(): void {
-    if (!this.#o.canRun()) return;
+    if (!this.#opts.canRun()) return;
     if (this.#passing) {
       this.#again = true;
       return;
@@ -49,14 +49,14 @@ export class PassRunner {
       do {
         this.#again = false;
         try {
-          await this.exclusive(() => this.#o.pass());
+          await this.exclusive(() => this.#opts.pass());
           this.#failures = 0;
           this.#backoff.reset();
         } catch (err) {
           this.#onFailure(err as Error);
           break;
         }
-      } while (this.#again && this.#o.canRun());
+      } while (this.#again && this.#opts.canRun());
     })().finally(() => {
       this.#passing = undefined;
     });
@@ -70,7 +70,7 @@ export class PassRunner {
 
   #onFailure(err: Error): void {
     this.#failures++;
-    this.#o.onFailure(err, this.#failures);
+    this.#opts.onFailure(err, this.#failures);
     this.#retry.restart(this.#backoff.next());
   }
 }

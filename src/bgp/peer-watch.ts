@@ -20,14 +20,14 @@ export interface PeerWatchOptions {
 
 export class PeerWatch {
   readonly #client: GobgpClient;
-  readonly #o: PeerWatchOptions;
+  readonly #opts: PeerWatchOptions;
   #watch: { cancel(): void } | undefined;
   #stopped = true;
   readonly #reopen: Timer;
 
   constructor(client: GobgpClient, opts: PeerWatchOptions) {
     this.#client = client;
-    this.#o = opts;
+    this.#opts = opts;
     this.#reopen = new Timer(() => this.#open(), { clock: opts.clock });
   }
 
@@ -48,13 +48,13 @@ export class PeerWatch {
     const h = this.#client.watchPeers((ev: WireWatchEventResponse) => {
       if (ev.peer?.type !== 'STATE' || !ev.peer.peer) return;
       const s = peerStatusFromWire(ev.peer.peer);
-      if (s) this.#o.onState(s);
+      if (s) this.#opts.onState(s);
     });
     this.#watch = h;
     void h.ended.then((err) => {
       if (this.#stopped || this.#watch !== h) return;
-      if (err) this.#o.log.debug('peer watch ended', { error: err.message });
-      this.#o.onEnded();
+      if (err) this.#opts.log.debug('peer watch ended', { error: err.message });
+      this.#opts.onEnded();
       this.#reopen.restart(REOPEN_MS);
     });
   }

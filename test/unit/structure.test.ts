@@ -63,6 +63,7 @@ const KNOWN = {
   hooks: new Set<string>([]),
   timers: new Set<string>([]),
   errors: new Set<string>([]),
+  names: new Set<string>([]),
 };
 
 function sourceFiles(dir: string): string[] {
@@ -207,6 +208,13 @@ test('structure: one error base — every error class extends OpenelbError, noth
       /\bextends Error\b|\bnew Error\(/.test((text.get(f) ?? '').replace(/\/\/.*$/gm, '')),
   );
   checkAgainstKnown('errors', found);
+});
+
+test('structure: private members have names that say what they hold (no #d, #o, #w)', () => {
+  const found = files.filter((f) =>
+    /(?<![\w&])#[a-z]{1,2}\b/.test((text.get(f) ?? '').replace(/\/\/.*$/gm, '')),
+  );
+  checkAgainstKnown('names', found);
 });
 
 test('structure: no test hook in production code', () => {

@@ -90,7 +90,7 @@ export class GobgpChannel {
     });
   }
 
-  #fn<T>(method: string): T {
+  #method<T>(method: string): T {
     const f = (this.#raw as unknown as Record<string, unknown>)[method];
     if (typeof f !== 'function')
       throw new OpenelbError('OE_GOBGP_PROTO', `gobgp method ${method} not in proto/`, {
@@ -100,7 +100,7 @@ export class GobgpChannel {
   }
 
   unary<Res>(method: string, req: object, subject?: CallSubject): Promise<Res> {
-    const call = this.#fn<UnaryFn>(method);
+    const call = this.#method<UnaryFn>(method);
     return new Promise((resolve, reject) => {
       call(req, new grpc.Metadata(), { deadline: Date.now() + this.#opts.callTimeoutMs }, (err, res) =>
         err ? reject(new GobgpError(method, err, subject)) : resolve(res as Res),
@@ -110,7 +110,7 @@ export class GobgpChannel {
 
   /** A server stream read to its end. */
   collect<Res>(method: string, req: object): Promise<Res[]> {
-    const call = this.#fn<ServerStreamFn>(method);
+    const call = this.#method<ServerStreamFn>(method);
     return new Promise((resolve, reject) => {
       const out: Res[] = [];
       const stream = call(req, new grpc.Metadata(), { deadline: Date.now() + this.#opts.streamTimeoutMs });
@@ -122,12 +122,12 @@ export class GobgpChannel {
 
   /** A server stream without a deadline, for watches. */
   open(method: string, req: object): grpc.ClientReadableStream<unknown> {
-    return this.#fn<ServerStreamFn>(method)(req, new grpc.Metadata(), {});
+    return this.#method<ServerStreamFn>(method)(req, new grpc.Metadata(), {});
   }
 
   /** A client stream: `write` sends the messages (honouring backpressure), then the call's answer. */
   async send(method: string, messages: Iterable<object>, subject?: CallSubject): Promise<void> {
-    const call = this.#fn<ClientStreamFn>(method);
+    const call = this.#method<ClientStreamFn>(method);
     await new Promise<void>((resolve, reject) => {
       const stream = call(
         new grpc.Metadata(),

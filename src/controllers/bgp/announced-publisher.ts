@@ -75,7 +75,7 @@ export interface PublisherDeps {
 }
 
 export class AnnouncedPublisher {
-  readonly #d: PublisherDeps;
+  readonly #deps: PublisherDeps;
   readonly #clock: Clock;
   readonly #writer: AnnouncedWriter;
   readonly #queue: WriteQueue<string>;
@@ -97,7 +97,7 @@ export class AnnouncedPublisher {
   #goneNodes: ReadonlySet<string> = new Set();
 
   constructor(d: PublisherDeps) {
-    this.#d = d;
+    this.#deps = d;
     this.#clock = d.clock ?? systemClock;
     this.#writer = new AnnouncedWriter(d.client, d.caches.services, d.node);
     this.#gone = new GoneReplicas(d.node, d.goneAfterMs);
@@ -128,7 +128,7 @@ export class AnnouncedPublisher {
   start(): void {
     if (this.#active) return;
     this.#active = true;
-    const s = this.#d.speaker;
+    const s = this.#deps.speaker;
     const soon = (): void => this.schedule();
     const now = (): void => this.schedule(0);
     // the speaker's 2 s health passes change nothing: only passes that did trigger one of ours
@@ -179,7 +179,8 @@ export class AnnouncedPublisher {
     this.#retracting = true;
     await this.#compute();
     const left = await Promise.race([this.#queue.idle().then(() => 0), sleep(budgetMs).then(() => 1)]);
-    if (left) this.#d.log.info('drain: announced rows not all removed in time', { left: this.#queue.size });
+    if (left)
+      this.#deps.log.info('drain: announced rows not all removed in time', { left: this.#queue.size });
   }
 
   async stop(): Promise<void> {
@@ -188,14 +189,14 @@ export class AnnouncedPublisher {
   }
 
   #matches(key: string): boolean {
-    return settled(this.#writer.value(key), this.#d.node, this.#rows.get(key), this.#goneNodes);
+    return settled(this.#writer.value(key), this.#deps.node, this.#rows.get(key), this.#goneNodes);
   }
 
   #pass(): void {
     const t0 = this.#clock.monotonic();
     this.#running = this.#compute()
       .catch((err: unknown) => {
-        this.#d.log.warn('announced summary pass failed', { error: errorMessage(err) });
+        this.#deps.log.warn('announced summary pass failed', { error: errorMessage(err) });
       })
       .finally(() => {
         this.#running = undefined;
@@ -209,10 +210,10 @@ export class AnnouncedPublisher {
   }
 
   async #compute(): Promise<void> {
-    const src = this.#d.source;
+    const src = this.#deps.source;
     if (!src.computed) return;
-    const c = this.#d.caches;
-    const node = this.#d.node;
+    const c = this.#deps.caches;
+    const node = this.#deps.node;
     const carried = this.#retracting
       ? new Map()
       : carriedPrefixes(src.announcements, c.nodes.get(node), c.endpointSlices.list());
@@ -228,7 +229,7 @@ export class AnnouncedPublisher {
       if (value !== undefined)
         annotated.set(serviceKey(svc.metadata.namespace, svc.metadata.name), rowNodes(value));
     }
-    const managers = managerNodes(c.endpointSlices.list(), this.#d.namespace, WEBHOOK_SERVICE);
+    const managers = managerNodes(c.endpointSlices.list(), this.#deps.namespace, WEBHOOK_SERVICE);
     this.#goneNodes = this.#gone.observe(this.#clock.monotonic(), [...annotated.values()].flat(), managers);
     for (const [key, nodes] of annotated) {
       const stale = !rows.has(key) && nodes.includes(node);
@@ -239,7 +240,7 @@ export class AnnouncedPublisher {
 
   /** Every BgpPeer selecting this node, with its adj-RIB-out when its session is Established. */
   async #peerViews(src: PublisherSource): Promise<PeerView[]> {
-    const { speaker, caches } = this.#d;
+    const { speaker, caches } = this.#deps;
     const established = new Set<string>();
     if (src.intent.configured && speaker.client.reachable) {
       try {
@@ -265,7 +266,7 @@ export class AnnouncedPublisher {
           for (const f of families)
             adjOut.set(f, await this.#within(adjOutPrefixes(speaker.client, desired.address, f)));
         } catch (err) {
-          this.#d.log.debug('adj-RIB-out not readable', { peer: name, error: errorMessage(err) });
+          this.#deps.log.debug('adj-RIB-out not readable', { peer: name, error: errorMessage(err) });
           adjOut = undefined;
         }
       }

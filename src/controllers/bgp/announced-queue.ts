@@ -10,21 +10,21 @@ export class TokenBucket {
   readonly #burst: number;
   readonly #clock: Clock;
   #tokens: number;
-  #at: number;
+  #refilledAt: number;
 
   constructor(ratePerSecond: number, burst: number, clock: Clock = systemClock) {
     this.#rate = ratePerSecond;
     this.#burst = Math.max(1, burst);
     this.#clock = clock;
     this.#tokens = this.#burst;
-    this.#at = clock.monotonic();
+    this.#refilledAt = clock.monotonic();
   }
 
   /** Takes a token: 0 when one was taken, else the milliseconds until one is available (none taken). */
   take(): number {
     const now = this.#clock.monotonic();
-    this.#tokens = Math.min(this.#burst, this.#tokens + ((now - this.#at) * this.#rate) / 1000);
-    this.#at = now;
+    this.#tokens = Math.min(this.#burst, this.#tokens + ((now - this.#refilledAt) * this.#rate) / 1000);
+    this.#refilledAt = now;
     if (this.#tokens >= 1) {
       this.#tokens -= 1;
       return 0;

@@ -45,7 +45,7 @@ export interface ReconcilerDeps {
 }
 
 export class BgpReconciler {
-  readonly #d: ReconcilerDeps;
+  readonly #deps: ReconcilerDeps;
   /** invalid Eip versions keep the last valid protocol and spec.bgp (see announce/announced-eips.ts) */
   readonly #announced = new AnnouncedEips();
   /** what was last handed to the speaker (compared by value, so an unchanged compute sends nothing) */
@@ -72,14 +72,14 @@ export class BgpReconciler {
   wanted: Record<Family, number> = { 4: 0, 6: 0 };
 
   constructor(d: ReconcilerDeps) {
-    this.#d = d;
+    this.#deps = d;
   }
 
   compute(): void {
-    const c = this.#d.caches;
-    const node = c.nodes.get(this.#d.node);
+    const c = this.#deps.caches;
+    const node = c.nodes.get(this.#deps.node);
     const conf = c.bgpConfs.get(BGPCONF_DEFAULT_NAME);
-    const replicas = replicaNodes(conf, this.#d.gone?.() ?? new Set(), this.#d.node);
+    const replicas = replicaNodes(conf, this.#deps.gone?.() ?? new Set(), this.#deps.node);
     const notes: Note[] = [];
 
     const g = desiredGlobal(conf, node, replicas.size);
@@ -99,12 +99,12 @@ export class BgpReconciler {
     }
     // a BgpConf that cannot be used keeps the last good settings (never StopBgp on a bad edit)
     const global = g.global || !conf || conf.metadata.deletionTimestamp ? g.global : this.intent.global;
-    if (g.error) this.#d.log.warn('BgpConf default cannot be applied on this node', { error: g.error });
+    if (g.error) this.#deps.log.warn('BgpConf default cannot be applied on this node', { error: g.error });
 
     const p = desiredPeers(
       c.bgpPeers.list(),
       node,
-      (name, key) => this.#d.secrets.value(name, key),
+      (name, key) => this.#deps.secrets.value(name, key),
       PASSWORD_SECRET_DEFAULT_KEY,
     );
     notes.push(...p.notes);
@@ -140,18 +140,18 @@ export class BgpReconciler {
 
     if (!isDeepStrictEqual(global, this.#last.global)) {
       this.#last.global = global;
-      const changes = this.#d.speaker.setGlobal(global);
+      const changes = this.#deps.speaker.setGlobal(global);
       if (changes.length)
-        this.#d.log.info('BgpConf change', { changes: changes.map((x) => `${x.field}: ${x.class}`) });
+        this.#deps.log.info('BgpConf change', { changes: changes.map((x) => `${x.field}: ${x.class}`) });
     }
     if (!isDeepStrictEqual(p.peers, this.#last.peers)) {
       this.#last.peers = p.peers;
       this.peers = p.peers;
-      this.#d.speaker.setPeers(p.peers);
+      this.#deps.speaker.setPeers(p.peers);
     }
     if (!isDeepStrictEqual(paths.paths, this.#last.paths)) {
       this.#last.paths = paths.paths;
-      const rejected = this.#d.speaker.setPaths(paths.paths);
+      const rejected = this.#deps.speaker.setPaths(paths.paths);
       const bad = new Set(rejected.map((r) => r.path));
       this.wanted = { 4: 0, 6: 0 };
       let weighted = 0;
@@ -160,21 +160,21 @@ export class BgpReconciler {
         this.wanted[x.family]++;
         if (x.linkBandwidth) weighted++;
       }
-      mWeighted.set({ node: this.#d.node }, weighted);
-      mRejected.set({ node: this.#d.node }, rejected.length);
+      mWeighted.set({ node: this.#deps.node }, weighted);
+      mRejected.set({ node: this.#deps.node }, rejected.length);
       for (const r of rejected)
         notes.push({
           kind: 'Eip',
           name: eipOfPrefix(announcements, r.path.prefix),
           type: 'Warning',
           reason: 'RouteRefused',
-          message: `route ${r.path.prefix} not announced by ${this.#d.node}: ${r.error}`,
+          message: `route ${r.path.prefix} not announced by ${this.#deps.node}: ${r.error}`,
         });
       this.desiredVersion++;
     }
     for (const f of [4, 6] as const)
-      mPaths.set({ node: this.#d.node, family: familyLabel(f) }, this.wanted[f]);
+      mPaths.set({ node: this.#deps.node, family: familyLabel(f) }, this.wanted[f]);
 
-    for (const n of notes) this.#d.notes.tell(n);
+    for (const n of notes) this.#deps.notes.tell(n);
   }
 }

@@ -28,7 +28,7 @@ export interface LivenessDeps {
 }
 
 export class ReplicaLiveness {
-  readonly #d: LivenessDeps;
+  readonly #deps: LivenessDeps;
   readonly #clock: Clock;
   readonly #judge: GoneReplicas;
   readonly #timer: Timer;
@@ -37,16 +37,16 @@ export class ReplicaLiveness {
   #gone: ReadonlySet<string> = new Set();
 
   constructor(d: LivenessDeps) {
-    this.#d = d;
+    this.#deps = d;
     this.#clock = d.clock ?? systemClock;
     this.#judge = new GoneReplicas(d.node, d.goneAfterMs);
     this.#timer = new Timer(() => this.#check(), { clock: this.#clock });
   }
 
   start(): void {
-    const c = this.#d.caches;
+    const c = this.#deps.caches;
     const soon = (): void => this.#timer.atMost(COALESCE_MS);
-    const ours = (s: EndpointSlice): boolean => isServiceSlice(s, this.#d.namespace, WEBHOOK_SERVICE);
+    const ours = (s: EndpointSlice): boolean => isServiceSlice(s, this.#deps.namespace, WEBHOOK_SERVICE);
     this.#unsubscribe = [
       c.endpointSlices.onEvent((ev) => (ours(ev.obj) || (ev.type === 'update' && ours(ev.old))) && soon()),
       c.bgpConfs.onEvent(soon),
@@ -73,12 +73,12 @@ export class ReplicaLiveness {
   }
 
   #check(): void {
-    const c = this.#d.caches;
+    const c = this.#deps.caches;
     if (c.notSynced().length > 0) {
       this.#timer.atMost(UNSYNCED_RETRY_MS);
       return;
     }
-    const managers = managerNodes(c.endpointSlices.list(), this.#d.namespace, WEBHOOK_SERVICE);
+    const managers = managerNodes(c.endpointSlices.list(), this.#deps.namespace, WEBHOOK_SERVICE);
     const candidates = statusNodes(c.bgpConfs.list(), c.bgpPeers.list());
     for (const n of this.#gone) if (!managers?.has(n)) candidates.add(n);
     const now = this.#clock.monotonic();

@@ -28,7 +28,7 @@ export interface StaleStatusDeps {
 }
 
 export class StaleStatusCleaner {
-  readonly #d: StaleStatusDeps;
+  readonly #deps: StaleStatusDeps;
   readonly #timer: Timer;
   /** gone nodes whose entries this replica removed (forgotten when they are no longer gone) */
   readonly #removed = new Set<string>();
@@ -37,13 +37,13 @@ export class StaleStatusCleaner {
   #again = false;
 
   constructor(d: StaleStatusDeps) {
-    this.#d = d;
+    this.#deps = d;
     this.#timer = new Timer(() => this.#run(), { clock: d.clock ?? systemClock });
   }
 
   start(): void {
     const soon = (): void => this.schedule();
-    this.#unsubscribe = [this.#d.caches.bgpConfs.onEvent(soon), this.#d.caches.bgpPeers.onEvent(soon)];
+    this.#unsubscribe = [this.#deps.caches.bgpConfs.onEvent(soon), this.#deps.caches.bgpPeers.onEvent(soon)];
   }
 
   stop(): void {
@@ -76,7 +76,7 @@ export class StaleStatusCleaner {
   }
 
   async #pass(): Promise<void> {
-    const d = this.#d;
+    const d = this.#deps;
     if (!d.isLeader() || d.caches.notSynced().length > 0) return;
     const gone = d.gone();
     for (const n of this.#removed) if (!gone.has(n)) this.#removed.delete(n);
