@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import type { Component, ManagerContext, ManagerSeams } from './manager/component.ts';
 import { COMPONENTS } from './manager/components.ts';
 import { installLastResort } from './manager/last-resort.ts';
-import { HealthServer } from './obs/health.ts';
+import { HealthServer, readyUnless } from './obs/health.ts';
 import { logger, setLogLevel } from './obs/log.ts';
 import { collectProcessMetrics, publishManagerInfo } from './obs/metrics.ts';
 import { startMemoryTrimmer } from './obs/memory-trim.ts';
@@ -49,7 +49,7 @@ async function run(cfg: ManagerConfig, seams: ManagerSeams): Promise<void> {
   const health = new HealthServer(cfg.healthAddr);
   health.addReadinessCheck('informers', () => {
     const missing = caches.notSynced();
-    return missing.length === 0 || `not synced: ${missing.join(', ')}`;
+    return readyUnless(missing.length === 0 ? undefined : `not synced: ${missing.join(', ')}`);
   });
   await health.start();
 

@@ -8,6 +8,7 @@ import { kubeTime } from '../core/time.ts';
 import { Timer } from '../core/timer.ts';
 import type { Logger } from '../obs/log.ts';
 import { counter, gauge } from '../obs/metrics.ts';
+import { READY, notReady, type Readiness } from '../obs/health.ts';
 
 const mErrors = counter(
   'component_errors_total',
@@ -90,10 +91,12 @@ export class FaultGuard {
     this.succeed(step);
   }
 
-  /** Readiness: true, or which step fails and why. */
-  readiness(): true | string {
-    if (this.failing.size === 0) return true;
-    return [...this.failing].map(([step, f]) => `${step} failing since ${f.since}: ${f.error}`).join('; ');
+  /** Readiness: READY, or which step fails and why. */
+  readiness(): Readiness {
+    if (this.failing.size === 0) return READY;
+    return notReady(
+      [...this.failing].map(([step, f]) => `${step} failing since ${f.since}: ${f.error}`).join('; '),
+    );
   }
 
   /** Delay before the next retry of `step` (for loops that retry by themselves). */

@@ -2,7 +2,7 @@
 // stack, counted, and readiness is false with the reason for QUIET_MS after the last one — the
 // process keeps running (every replica exiting on the same bad input would drop every Service's routes in a
 // crash loop). The components' own FaultGuards retry their steps; this only makes the escape visible.
-import type { HealthServer } from '../obs/health.ts';
+import { READY, notReady, type HealthServer } from '../obs/health.ts';
 import { kubeTime } from '../core/time.ts';
 import type { Logger } from '../obs/log.ts';
 import { counter } from '../obs/metrics.ts';
@@ -33,11 +33,11 @@ export function installLastResort(health: HealthServer, log: Logger): void {
   };
   process.on('uncaughtException', (e) => record('exception', e));
   process.on('unhandledRejection', (e) => record('rejection', e));
-  health.addReadinessCheck(
-    'uncaught-errors',
-    () =>
-      last === undefined ||
-      performance.now() - last.at > QUIET_MS ||
-      `an error escaped every guard (${last.text}); ready again ${QUIET_MS / 60_000} min after the last one`,
+  health.addReadinessCheck('uncaught-errors', () =>
+    last === undefined || performance.now() - last.at > QUIET_MS
+      ? READY
+      : notReady(
+          `an error escaped every guard (${last.text}); ready again ${QUIET_MS / 60_000} min after the last one`,
+        ),
   );
 }

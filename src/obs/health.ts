@@ -3,10 +3,25 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { metricsText } from './metrics.ts';
 import { errorMessage } from '../core/errors.ts';
+import { err, ok, type Result } from '../core/result.ts';
 import { logger } from './log.ts';
 
-/** true = passing; false or a string (the reason) = failing. May be async; a throw counts as failing. */
-export type Check = () => boolean | string | Promise<boolean | string>;
+/** What a readiness or liveness check answers: passing, or failing with the reason. */
+export type Readiness = Result<void, string>;
+
+export const READY: Readiness = ok(undefined);
+
+export function notReady(reason: string): Readiness {
+  return err(reason);
+}
+
+/** READY when there is no reason not to be; else not ready for that reason. */
+export function readyUnless(reason: string | undefined): Readiness {
+  return reason === undefined ? READY : err(reason);
+}
+
+/** May be async; a throw counts as failing. */
+export type Check = () => Readiness | Promise<Readiness>;
 
 export interface HealthServerOptions {
   host: string;
@@ -126,9 +141,7 @@ async function runChecks(checks: Map<string, Check>): Promise<CheckResult[]> {
     [...checks].map(async ([name, check]): Promise<CheckResult> => {
       try {
         const r = await check();
-        return r === true
-          ? { name, ok: true }
-          : { name, ok: false, reason: typeof r === 'string' ? r : undefined };
+        return r.ok ? { name, ok: true } : { name, ok: false, reason: r.error };
       } catch (e) {
         return { name, ok: false, reason: errorMessage(e) };
       }

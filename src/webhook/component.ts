@@ -2,6 +2,7 @@
 // the informers are still syncing (the API server would otherwise wait on us while we wait on it).
 import type { Component, ComponentFactory } from '../manager/component.ts';
 import { startWebhook, type WebhookHandle } from './index.ts';
+import { readyUnless } from '../obs/health.ts';
 
 export const webhookComponent: ComponentFactory = (ctx) => {
   if (!ctx.cfg.enableWebhook) return undefined;
@@ -11,9 +12,8 @@ export const webhookComponent: ComponentFactory = (ctx) => {
     name: 'webhook',
     phase: 'early',
     async start() {
-      ctx.health.addReadinessCheck(
-        'webhook',
-        () => handle?.ready() === true || 'webhook certificate not in place yet',
+      ctx.health.addReadinessCheck('webhook', () =>
+        readyUnless(handle?.ready() === true ? undefined : 'webhook certificate not in place yet'),
       );
       // startWebhook waits for its certificate, retrying until the API server answers; the
       // manager must not block on that, so it runs in the background.

@@ -28,9 +28,9 @@ describe('FaultGuard', () => {
     };
     assert.equal(g.run('compute', step, step), false);
     const r = g.readiness();
-    assert.ok(typeof r === 'string' && r.includes('compute') && r.includes('boom 1'), String(r));
+    assert.ok(!r.ok && r.error.includes('compute') && r.error.includes('boom 1'), JSON.stringify(r));
     await until(() => calls === 4);
-    assert.equal(g.readiness(), true);
+    assert.equal(g.readiness().ok, true);
     const text = (await metricsText()).body;
     assert.match(text, /openelb_component_errors_total\{component="unit",step="compute"\} 3/);
     assert.match(text, /openelb_component_failing\{component="unit",step="compute"\} 0/);
@@ -50,7 +50,7 @@ describe('FaultGuard', () => {
       },
     );
     g.run('s', () => undefined);
-    assert.equal(g.readiness(), true);
+    assert.equal(g.readiness().ok, true);
     g.run(
       't',
       () => {
@@ -72,11 +72,12 @@ describe('FaultGuard', () => {
     });
     cb(1);
     assert.doesNotThrow(() => cb(2));
-    assert.match(String(g.readiness()), /handler .*too big/);
+    const failing = g.readiness();
+    assert.match(failing.ok ? '' : failing.error, /handler .*too big/);
     assert.equal(g.report('tick', new Error('bug')), 10);
     g.recovered('tick');
     cb(0);
-    assert.equal(g.readiness(), true);
+    assert.equal(g.readiness().ok, true);
     g.stop();
   });
 });

@@ -3,20 +3,21 @@
 import { canonicalIp, type Family } from '../../net/ip.ts';
 import type { DesiredGlobal, DesiredPeer, PeerStatus } from '../../bgp/index.ts';
 import { peerFamilies } from './desired.ts';
+import { READY, notReady, type Readiness } from '../../obs/health.ts';
 
 function canon(a: string): string {
   return canonicalIp(a) ?? a;
 }
 
-/** true, or the reason it is not ready yet. */
+/** READY, or the reason it is not ready yet. */
 export function bgpReady(
   peers: readonly DesiredPeer[],
   g: DesiredGlobal,
   wanted: Readonly<Record<Family, number>>,
   status: readonly PeerStatus[],
   pathsApplied: boolean,
-): true | string {
-  if (!pathsApplied) return 'paths not applied to gobgpd yet';
+): Readiness {
+  if (!pathsApplied) return notReady('paths not applied to gobgpd yet');
   const byAddr = new Map(status.map((s) => [canon(s.address), s]));
   const waiting: string[] = [];
   for (const p of peers) {
@@ -29,5 +30,5 @@ export function bgpReady(
     const want = peerFamilies(p, g).reduce((n, f) => n + wanted[f], 0);
     if (s.advertised < want) waiting.push(`${p.address} advertised ${s.advertised}/${want}`);
   }
-  return waiting.length === 0 ? true : `waiting for BGP: ${waiting.join(', ')}`;
+  return waiting.length === 0 ? READY : notReady(`waiting for BGP: ${waiting.join(', ')}`);
 }

@@ -11,6 +11,7 @@ import type { GobgpdSink, DesiredGlobal, DesiredPeer, PeerStatus } from '../../b
 import type { Family } from '../../net/ip.ts';
 import type { Logger } from '../../obs/log.ts';
 import { bgpReady } from './readiness.ts';
+import { READY, notReady, type Readiness } from '../../obs/health.ts';
 
 /** What the gate reads from the reconciler at each check. */
 export interface ReadyInputs {
@@ -67,15 +68,15 @@ export class BgpReadyGate {
     });
   }
 
-  async sidecar(): Promise<true | string> {
+  async sidecar(): Promise<Readiness> {
     const i = this.#inputs();
-    if (i.stopping) return true;
+    if (i.stopping) return READY;
     if (i.started && this.#speaker.client.reachable) {
       this.#socketProblem = undefined;
-      return true;
+      return READY;
     }
     const cached = this.#socketProblem;
-    if (cached && performance.now() - cached.at < 1000) return cached.text;
+    if (cached && performance.now() - cached.at < 1000) return notReady(cached.text);
     const check = await checkGobgpSocket(this.#socket);
     const text = check.connectable
       ? i.started
@@ -83,19 +84,19 @@ export class BgpReadyGate {
         : 'connecting to gobgpd'
       : check.text;
     this.#socketProblem = { text, at: performance.now() };
-    return text;
+    return notReady(text);
   }
 
-  async sessions(): Promise<true | string> {
+  async sessions(): Promise<Readiness> {
     const i = this.#inputs();
-    if (i.stopping) return 'draining';
-    if (this.#latched) return true;
-    if (!i.computed) return 'caches not synced yet';
+    if (i.stopping) return notReady('draining');
+    if (this.#latched) return READY;
+    if (!i.computed) return notReady('caches not synced yet');
     const g = i.global;
-    if (!g) return true;
+    if (!g) return READY;
     const waited = Date.now() - this.#startedAt;
-    let reason: true | string;
-    if (!i.started) reason = 'connecting to gobgpd';
+    let reason: Readiness;
+    if (!i.started) reason = notReady('connecting to gobgpd');
     else {
       let status: PeerStatus[] = [];
       try {
@@ -105,18 +106,18 @@ export class BgpReadyGate {
       }
       reason = bgpReady(i.peers, g, i.wanted, status, i.pathsApplied);
     }
-    if (reason === true) {
+    if (reason.ok) {
       this.#latched = true;
       this.#log.info('BGP ready: sessions Established and paths advertised', { afterMs: waited });
-      return true;
+      return READY;
     }
     if (waited >= this.#timeoutMs) {
       this.#latched = true;
       this.#log.warn('BGP not ready within the bounded wait; reporting ready anyway', {
         waitedMs: waited,
-        reason,
+        reason: reason.error,
       });
-      return true;
+      return READY;
     }
     return reason;
   }

@@ -16,6 +16,7 @@ import { packetLink, type LinkHandle } from './links.ts';
 import { RefusalReporter } from './refusal-report.ts';
 import { checkPacketSocket, LinkOpenErrors } from './socket-health.ts';
 import { Layer2Speaker } from './speaker.ts';
+import { readyUnless } from '../../obs/health.ts';
 
 const log = logger('layer2');
 /** Interfaces and their addresses can change without any Kubernetes event. */
@@ -58,7 +59,7 @@ class Layer2Component implements Component {
     ctx.health.addReadinessCheck('layer2-errors', () => this.#faults.readiness());
     ctx.health.addReadinessCheck('layer2-socket', () => {
       const p = this.#capability ?? this.#linkErrors.problem();
-      return p === undefined || `layer2: ${p}`;
+      return readyUnless(p === undefined ? undefined : `layer2: ${p}`);
     });
   }
 

@@ -14,6 +14,11 @@ import {
   CONDITION_ENDPOINTS_WITHOUT_REPLICA,
 } from '../../../src/controllers/service/local-policy.ts';
 import { bgpReady } from '../../../src/controllers/bgp/readiness.ts';
+import type { Readiness } from '../../../src/obs/health.ts';
+
+function reasonOf(r: Readiness): string {
+  return r.ok ? '(ready)' : r.error;
+}
 import { peerEntry } from '../../../src/controllers/bgp/status.ts';
 
 const node = (
@@ -340,11 +345,14 @@ describe('readiness and status entries', () => {
   });
   it('ready when every session is Established and advertises what we want', () => {
     const peers = [{ address: '10.0.0.1', peerAsn: 2 }];
-    assert.equal(bgpReady(peers, g, { 4: 2, 6: 5 }, [st('ESTABLISHED', 2)], true), true);
-    assert.match(String(bgpReady(peers, g, { 4: 2, 6: 0 }, [st('ESTABLISHED', 1)], true)), /advertised 1\/2/);
-    assert.match(String(bgpReady(peers, g, { 4: 0, 6: 0 }, [st('ACTIVE', 0)], true)), /ACTIVE/);
-    assert.match(String(bgpReady(peers, g, { 4: 0, 6: 0 }, [], false)), /not applied/);
-    assert.equal(bgpReady([{ ...peers[0]!, adminDown: true }], g, { 4: 1, 6: 0 }, [], true), true);
+    assert.equal(bgpReady(peers, g, { 4: 2, 6: 5 }, [st('ESTABLISHED', 2)], true).ok, true);
+    assert.match(
+      reasonOf(bgpReady(peers, g, { 4: 2, 6: 0 }, [st('ESTABLISHED', 1)], true)),
+      /advertised 1\/2/,
+    );
+    assert.match(reasonOf(bgpReady(peers, g, { 4: 0, 6: 0 }, [st('ACTIVE', 0)], true)), /ACTIVE/);
+    assert.match(reasonOf(bgpReady(peers, g, { 4: 0, 6: 0 }, [], false)), /not applied/);
+    assert.equal(bgpReady([{ ...peers[0]!, adminDown: true }], g, { 4: 1, 6: 0 }, [], true).ok, true);
   });
   it('status entry is stable between polls (uptime is the instant the session came up)', () => {
     const since = new Date('2026-01-01T00:00:00Z');
