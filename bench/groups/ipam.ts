@@ -30,7 +30,7 @@ function fillPool(address: string, ks: readonly string[]): void {
   const t = new PoolTable(address);
   for (const key of ks) {
     const r = t.allocate({ key, ports: ['TCP/80'] });
-    if (!r.ok) throw new Error(`ipam bench: allocation ${key} failed: ${r.message}`);
+    if (!r.ok) throw new Error(`ipam bench: allocation ${key} failed: ${r.error.message}`);
   }
   if (t.usage !== ks.length) throw new Error(`ipam bench: usage ${t.usage}, expected ${ks.length}`);
 }

@@ -69,7 +69,7 @@ export function poolRow(eip: Eip): PoolRow {
   const row: PoolRow = { ...base, size: String(size), used: table.usage, free: String(free), ...extra };
   if (state !== 'disabled' && state !== 'invalid' && state !== 'deleting' && free > 0n) {
     const probe = table.allocate({ key: PROBE_KEY });
-    if (probe.ok) row.nextFree = probe.ip;
+    if (probe.ok) row.nextFree = probe.value.ip;
   }
   return row;
 }

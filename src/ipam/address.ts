@@ -30,7 +30,7 @@ export interface PoolRange extends IpSpan {
 }
 
 /** `address "<whole>": <problem>`, the form every pool address error takes. */
-function problem(whole: string, what: string): { readonly ok: false; readonly error: string } {
+function problem(whole: string, what: string): Result<never> {
   return err(`address ${JSON.stringify(whole)}: ${what}`);
 }
 

@@ -3,13 +3,9 @@ export { parsePoolAddress, poolContains, poolsOverlap, type PoolRange } from './
 // Addresses themselves are src/net/; the family type is re-exported because pools are typed by it.
 export type { Family } from '../net/ip.ts';
 export { OffsetTable, toOffset, offsetToBigInt, type Offset } from './offsets.ts';
-export {
-  PoolTable,
-  type AllocateFailure,
-  type AllocateResult,
-  type Claim,
-  type RestoreResult,
-} from './pool.ts';
+export { PoolTable, type Claim } from './pool.ts';
+export type { AllocateFailure, Claimed, ClaimRefused, Restored, RestoreRefused } from './outcomes.ts';
+export type { SharingConflict } from './sharing.ts';
 export {
   admitsNamespace,
   autoSelectPools,

@@ -7,29 +7,14 @@
 //     (OpenELB shared implicitly whenever an address was requested twice; restore() still accepts
 //     such records so an OpenELB cluster is adopted unchanged, and reports the conflict.)
 // Memory grows with the number of allocations, never with the pool size.
+import { err, ok, type Result } from '../core/result.ts';
 import { formatIp, formatIpv4, parseIp, type Family } from '../net/ip.ts';
 import { parsePoolAddress, type PoolRange } from './address.ts';
 import { OffsetTable, offsetToBigInt, toOffset, type Offset } from './offsets.ts';
+import type { Claimed, ClaimRefused, Restored, RestoreRefused } from './outcomes.ts';
 import { conflictOf, sharingProblem, type Claim } from './sharing.ts';
 
 export type { Claim } from './sharing.ts';
-
-export type AllocateFailure =
-  'exhausted' | 'not-in-pool' | 'invalid-ip' | 'in-use' | 'ports-collide' | 'holds-other';
-
-export type AllocateResult =
-  | {
-      ok: true;
-      ip: string;
-      held: boolean;
-      shared: boolean;
-      conflict?: 'ports-collide' | 'sharing-key-mismatch';
-    }
-  | { ok: false; reason: AllocateFailure; message: string; holders?: readonly string[]; heldIp?: string };
-
-export type RestoreResult =
-  | { ok: true; ip: string; shared: boolean; conflict?: 'ports-collide' | 'sharing-key-mismatch' }
-  | { ok: false; reason: 'not-in-pool' | 'invalid-ip' | 'holds-other'; message: string; heldIp?: string };
 
 /** The claims holding one address (usually one). */
 type Slot = Claim[];
@@ -97,19 +82,18 @@ export class PoolTable {
    * Gives `claim` an address: the one it holds already (sticky), else `ip` when asked for (free, or
    * shareable), else one shared under its sharing key, else a free one.
    */
-  allocate(claim: Claim, ip?: string): AllocateResult {
+  allocate(claim: Claim, ip?: string): Result<Claimed, ClaimRefused> {
     const held = this.#byKey.get(claim.key);
     if (held !== undefined) {
       const heldIp = this.#ipOf(held);
       if (ip !== undefined) {
         const want = this.#offsetOf(ip);
         if (typeof want !== 'object' || want.offset !== held) {
-          return {
-            ok: false,
+          return err({
             reason: 'holds-other',
             heldIp,
             message: `${claim.key} already holds ${heldIp}; release it before asking for ${ip}`,
-          };
+          });
         }
       }
       // Sticky even when the claim's new sharing key or ports no longer fit its co-holders:
@@ -117,9 +101,9 @@ export class PoolTable {
       const others = this.#byOffset.get(held)?.filter((c) => c.key !== claim.key) ?? [];
       const problem = others.length > 0 ? sharingProblem(claim, others) : undefined;
       this.#replaceClaim(held, claim);
-      const res: AllocateResult = { ok: true, ip: heldIp, held: true, shared: others.length > 0 };
-      if (problem) res.conflict = conflictOf(problem);
-      return res;
+      const kept: Claimed = { ip: heldIp, held: true, shared: others.length > 0 };
+      if (problem) kept.conflict = conflictOf(problem);
+      return ok(kept);
     }
     if (ip !== undefined) return this.#allocateSpecific(claim, ip);
     if (claim.sharingKey) {
@@ -128,20 +112,19 @@ export class PoolTable {
         const slot = this.#byOffset.get(o);
         if (slot && sharingProblem(claim, slot) === undefined) {
           this.#record(o, claim);
-          return { ok: true, ip: this.#ipOf(o), held: false, shared: true };
+          return ok({ ip: this.#ipOf(o), held: false, shared: true });
         }
       }
     }
     const o = this.#offsets.next();
     if (o === undefined) {
-      return {
-        ok: false,
+      return err({
         reason: 'exhausted',
         message: `pool ${this.range.text} is exhausted (${this.range.size} addresses in use)`,
-      };
+      });
     }
     this.#record(o, claim);
-    return { ok: true, ip: this.#ipOf(o), held: false, shared: false };
+    return ok({ ip: this.#ipOf(o), held: false, shared: false });
   }
 
   /** Releases what `key` holds. Returns the address (free again unless still shared), or undefined. */
@@ -170,34 +153,33 @@ export class PoolTable {
    * Records an existing allocation (rebuild from Eip status.used, OpenELB adoption). Accepts sharing
    * that allocate() would refuse and reports it in `conflict`; refuses only what cannot be recorded.
    */
-  restore(ip: string, claim: Claim): RestoreResult {
+  restore(ip: string, claim: Claim): Result<Restored, RestoreRefused> {
     const target = this.#offsetOf(ip);
-    if (typeof target !== 'object') return { ok: false, reason: target, message: this.#outside(ip, target) };
+    if (typeof target !== 'object') return err({ reason: target, message: this.#outside(ip, target) });
     const held = this.#byKey.get(claim.key);
     if (held !== undefined && held !== target.offset) {
       const heldIp = this.#ipOf(held);
-      return {
-        ok: false,
+      return err({
         reason: 'holds-other',
         heldIp,
         message: `${claim.key} is recorded at ${heldIp} and at ${ip}`,
-      };
+      });
     }
     if (held !== undefined) {
       this.#replaceClaim(held, claim);
-      return { ok: true, ip: this.#ipOf(held), shared: (this.#byOffset.get(held)?.length ?? 1) > 1 };
+      return ok({ ip: this.#ipOf(held), shared: (this.#byOffset.get(held)?.length ?? 1) > 1 });
     }
     const slot = this.#byOffset.get(target.offset);
     if (!slot) {
       this.#offsets.take(target.offset);
       this.#record(target.offset, claim);
-      return { ok: true, ip: this.#ipOf(target.offset), shared: false };
+      return ok({ ip: this.#ipOf(target.offset), shared: false });
     }
     const problem = sharingProblem(claim, slot);
     this.#record(target.offset, claim);
-    const res: RestoreResult = { ok: true, ip: this.#ipOf(target.offset), shared: true };
-    if (problem) res.conflict = conflictOf(problem);
-    return res;
+    const joined: Restored = { ip: this.#ipOf(target.offset), shared: true };
+    if (problem) joined.conflict = conflictOf(problem);
+    return ok(joined);
   }
 
   /** Every address in use with its holders, in no particular order. */
@@ -205,22 +187,22 @@ export class PoolTable {
     for (const [o, slot] of this.#byOffset) yield { ip: this.#ipOf(o), keys: slot.map((c) => c.key) };
   }
 
-  #allocateSpecific(claim: Claim, ip: string): AllocateResult {
+  #allocateSpecific(claim: Claim, ip: string): Result<Claimed, ClaimRefused> {
     const target = this.#offsetOf(ip);
-    if (typeof target !== 'object') return { ok: false, reason: target, message: this.#outside(ip, target) };
+    if (typeof target !== 'object') return err({ reason: target, message: this.#outside(ip, target) });
     const slot = this.#byOffset.get(target.offset);
     if (!slot) {
       this.#offsets.take(target.offset);
       this.#record(target.offset, claim);
-      return { ok: true, ip: this.#ipOf(target.offset), held: false, shared: false };
+      return ok({ ip: this.#ipOf(target.offset), held: false, shared: false });
     }
     const problem = sharingProblem(claim, slot);
     if (problem) {
       const holders = slot.map((c) => c.key);
-      return { ok: false, reason: problem.reason, holders, message: `${ip} is ${problem.detail}` };
+      return err({ reason: problem.reason, holders, message: `${ip} is ${problem.detail}` });
     }
     this.#record(target.offset, claim);
-    return { ok: true, ip: this.#ipOf(target.offset), held: false, shared: true };
+    return ok({ ip: this.#ipOf(target.offset), held: false, shared: true });
   }
 
   #record(o: Offset, claim: Claim): void {

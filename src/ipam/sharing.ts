@@ -40,7 +40,10 @@ export function sharingProblem(claim: Claim, holders: readonly Claim[]): Sharing
   return undefined;
 }
 
+/** A sharing problem an allocate/restore tolerated (the address stays) and reports. */
+export type SharingConflict = 'ports-collide' | 'sharing-key-mismatch';
+
 /** The conflict a successful allocate/restore reports for a sharing problem it tolerated. */
-export function conflictOf(problem: SharingProblem): 'ports-collide' | 'sharing-key-mismatch' {
+export function conflictOf(problem: SharingProblem): SharingConflict {
   return problem.reason === 'ports-collide' ? 'ports-collide' : 'sharing-key-mismatch';
 }

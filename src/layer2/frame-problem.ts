@@ -11,10 +11,10 @@ export interface FrameProblem {
 
 export type Parsed<T> = Result<T, FrameProblem>;
 
-export function bad(reason: string): { readonly ok: false; readonly error: FrameProblem } {
+export function bad(reason: string): Parsed<never> {
   return err({ bad: true, reason });
 }
 
-export function ignored(reason: string): { readonly ok: false; readonly error: FrameProblem } {
+export function ignored(reason: string): Parsed<never> {
   return err({ bad: false, reason });
 }

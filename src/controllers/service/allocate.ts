@@ -63,8 +63,8 @@ function tryPool(state: AllocState, p: PoolEntry, req: ServiceRequest, ip?: stri
   if (atLimit(state, p))
     return err({ reason: 'PoolExhausted', message: `Eip ${p.name}: ${v.exhaustedMessage}` });
   const r = p.ledger.allocate(claimOf(req), req.uid, ip);
-  if (r.ok) return ok({ ip: r.ip, shared: r.shared });
-  switch (r.reason) {
+  if (r.ok) return ok({ ip: r.value.ip, shared: r.value.shared });
+  switch (r.error.reason) {
     case 'exhausted':
       return err({
         reason: 'PoolExhausted',
@@ -72,9 +72,9 @@ function tryPool(state: AllocState, p: PoolEntry, req: ServiceRequest, ip?: stri
       });
     case 'in-use':
     case 'ports-collide':
-      return err({ reason: 'RequestedIPUnavailable', message: `requested address ${r.message}` });
+      return err({ reason: 'RequestedIPUnavailable', message: `requested address ${r.error.message}` });
     default:
-      return err({ reason: 'InvalidRequest', message: r.message });
+      return err({ reason: 'InvalidRequest', message: r.error.message });
   }
 }
 
@@ -227,8 +227,8 @@ export function allocateFor(state: AllocState, svc: Service, ctx: DecideContext)
       const o: Outcome = { kind: 'held', family: f, pool: h.pool.name, ip: h.ip };
       const note =
         heldNote(state, ctx, req, h) ??
-        (r?.ok && r.conflict
-          ? `keeps ${h.ip}, but its ports or sharing key now conflict with the other Services on it (${r.conflict})`
+        (r?.ok && r.value.conflict
+          ? `keeps ${h.ip}, but its ports or sharing key now conflict with the other Services on it (${r.value.conflict})`
           : undefined);
       if (note) o.note = note;
       out.push(o);

@@ -2,7 +2,8 @@
 // plus records OpenELB made on the edge addresses of CIDR pools (network/broadcast, which openelb-ts
 // never hands out but keeps for the Services that already hold them), the claims (for sharing checks)
 // and the Service UIDs. `used()`/`uids()` render it in Eip.status form.
-import { PoolTable, type Claim, type PoolRange, type AllocateResult } from '../../ipam/index.ts';
+import { ok, type Result } from '../../core/result.ts';
+import { PoolTable, type Claim, type Claimed, type ClaimRefused, type PoolRange } from '../../ipam/index.ts';
 import { canonicalIp, parseIp } from '../../net/ip.ts';
 import { spanHolds } from '../../net/prefix.ts';
 import { encodeHolders } from '../../api/used.ts';
@@ -77,12 +78,12 @@ export class PoolLedger {
     return holders.length === 0 ? undefined : sharingBlocked(claim, holders);
   }
 
-  allocate(claim: Claim, uid: string, ip?: string): AllocateResult {
+  allocate(claim: Claim, uid: string, ip?: string): Result<Claimed, ClaimRefused> {
     const edge = this.#edgeByKey.get(claim.key);
     if (edge !== undefined) {
       this.#claims.set(claim.key, claim);
       if (uid) this.#uids.set(claim.key, uid);
-      return { ok: true, ip: edge, held: true, shared: (this.#edgeByIp.get(edge)?.length ?? 0) > 1 };
+      return ok({ ip: edge, held: true, shared: (this.#edgeByIp.get(edge)?.length ?? 0) > 1 });
     }
     const r = this.table.allocate(claim, ip);
     if (r.ok) {
@@ -96,7 +97,7 @@ export class PoolLedger {
   restore(ip: string, claim: Claim, uid: string | undefined): RestoreProblem | undefined {
     if (this.table.contains(ip)) {
       const r = this.table.restore(ip, claim);
-      if (!r.ok) return { ip, key: claim.key, message: r.message };
+      if (!r.ok) return { ip, key: claim.key, message: r.error.message };
     } else if (this.contains(ip)) {
       const canonical = canonicalIp(ip) ?? ip; // contains(ip): it is an address
       const held = this.#edgeByKey.get(claim.key) ?? this.table.lookup(claim.key);

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { ok } from '../../../src/core/result.ts';
 import { OffsetTable, PoolTable, type Claim } from '../../../src/ipam/index.ts';
 import { formatIp } from '../../../src/net/ip.ts';
 
@@ -9,7 +10,7 @@ const svc = (key: string, extra: Partial<Claim> = {}): Claim => ({ key, ports: [
 test('the seed: first Service gets 192.168.0.100, usage follows', () => {
   const t = new PoolTable('192.168.0.100-192.168.0.108');
   const r = t.allocate(svc('default/nginx'));
-  assert.deepEqual(r, { ok: true, ip: '192.168.0.100', held: false, shared: false });
+  assert.deepEqual(r, ok({ ip: '192.168.0.100', held: false, shared: false }));
   assert.equal(t.usage, 1);
   assert.equal(t.release('default/nginx'), '192.168.0.100');
   assert.equal(t.usage, 0);
@@ -21,39 +22,34 @@ test('sticky: the same key gets the same address; a different request must relea
   assert.ok(a.ok);
   t.allocate(svc('ns/b'));
   const again = t.allocate(svc('ns/a'));
-  assert.deepEqual(again, { ok: true, ip: a.ip, held: true, shared: false });
+  assert.deepEqual(again, ok({ ip: a.value.ip, held: true, shared: false }));
   const other = t.allocate(svc('ns/a'), '10.0.0.5');
   assert.equal(other.ok, false);
-  assert.ok(!other.ok && other.reason === 'holds-other' && other.heldIp === '10.0.0.1');
+  assert.ok(!other.ok && other.error.reason === 'holds-other' && other.error.heldIp === '10.0.0.1');
   assert.ok(t.allocate(svc('ns/a'), '10.0.0.1').ok);
 });
 
 test('specific requests: free, out of pool, garbage, taken', () => {
   const t = new PoolTable('10.0.0.0/29'); // .1-.6
-  assert.deepEqual(t.allocate(svc('a'), '10.0.0.4'), {
-    ok: true,
-    ip: '10.0.0.4',
-    held: false,
-    shared: false,
-  });
+  assert.deepEqual(t.allocate(svc('a'), '10.0.0.4'), ok({ ip: '10.0.0.4', held: false, shared: false }));
   const net = t.allocate(svc('b'), '10.0.0.0');
   assert.ok(
     !net.ok &&
-      net.reason === 'not-in-pool' &&
-      /10\.0\.0\.0 is not an address of pool 10\.0\.0\.0\/29/.test(net.message),
+      net.error.reason === 'not-in-pool' &&
+      /10\.0\.0\.0 is not an address of pool 10\.0\.0\.0\/29/.test(net.error.message),
   );
   const bad = t.allocate(svc('b'), 'nope');
-  assert.ok(!bad.ok && bad.reason === 'invalid-ip');
+  assert.ok(!bad.ok && bad.error.reason === 'invalid-ip');
   const taken = t.allocate(svc('b'), '10.0.0.4');
-  assert.ok(!taken.ok && taken.reason === 'in-use' && /held by a/.test(taken.message));
+  assert.ok(!taken.ok && taken.error.reason === 'in-use' && /held by a/.test(taken.error.message));
   // automatic allocation skips the explicitly taken address
   const got = [1, 2, 3, 4, 5].map((i) => t.allocate(svc(`x${i}`)));
   assert.deepEqual(
-    got.map((g) => (g.ok ? g.ip : g.reason)),
+    got.map((g) => (g.ok ? g.value.ip : g.error.reason)),
     ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.5', '10.0.0.6'],
   );
   const full = t.allocate(svc('y'));
-  assert.ok(!full.ok && full.reason === 'exhausted' && /exhausted/.test(full.message));
+  assert.ok(!full.ok && full.error.reason === 'exhausted' && /exhausted/.test(full.error.message));
   assert.ok(t.full);
 });
 
@@ -63,44 +59,42 @@ test('sharing: same key and disjoint ports only', () => {
   assert.ok(tcp.ok);
   // automatic allocation joins the address of the same sharing key
   const udp = t.allocate({ key: 'ns/dns-udp', sharingKey: 'dns', ports: ['UDP/53'] });
-  assert.deepEqual(udp, { ok: true, ip: tcp.ip, held: false, shared: true });
+  assert.deepEqual(udp, ok({ ip: tcp.value.ip, held: false, shared: true }));
   // same key, colliding port: gets its own address automatically, is refused on a specific request
-  const clash = t.allocate({ key: 'ns/dns2', sharingKey: 'dns', ports: ['UDP/53'] }, tcp.ip);
+  const clash = t.allocate({ key: 'ns/dns2', sharingKey: 'dns', ports: ['UDP/53'] }, tcp.value.ip);
   assert.ok(
-    !clash.ok && clash.reason === 'ports-collide' && /UDP\/53 collides with ns\/dns-udp/.test(clash.message),
+    !clash.ok &&
+      clash.error.reason === 'ports-collide' &&
+      /UDP\/53 collides with ns\/dns-udp/.test(clash.error.message),
   );
   const own = t.allocate({ key: 'ns/dns2', sharingKey: 'dns', ports: ['UDP/53'] });
-  assert.ok(own.ok && own.ip !== tcp.ip && !own.shared);
+  assert.ok(own.ok && own.value.ip !== tcp.value.ip && !own.value.shared);
   // no sharing key: never shares
-  const nokey = t.allocate({ key: 'ns/web', ports: ['TCP/8080'] }, tcp.ip);
-  assert.ok(!nokey.ok && nokey.reason === 'in-use');
+  const nokey = t.allocate({ key: 'ns/web', ports: ['TCP/8080'] }, tcp.value.ip);
+  assert.ok(!nokey.ok && nokey.error.reason === 'in-use');
   // no port list: collides with everything
-  const noports = t.allocate({ key: 'ns/any', sharingKey: 'dns' }, tcp.ip);
-  assert.ok(!noports.ok && noports.reason === 'ports-collide');
-  assert.deepEqual([...t.holdersOf(tcp.ip)].sort(), ['ns/dns-tcp', 'ns/dns-udp']);
+  const noports = t.allocate({ key: 'ns/any', sharingKey: 'dns' }, tcp.value.ip);
+  assert.ok(!noports.ok && noports.error.reason === 'ports-collide');
+  assert.deepEqual([...t.holdersOf(tcp.value.ip)].sort(), ['ns/dns-tcp', 'ns/dns-udp']);
   // the address stays until the last holder goes
   t.release('ns/dns-tcp');
   assert.equal(t.usage, 2);
   t.release('ns/dns-udp');
   assert.equal(t.usage, 1);
-  assert.deepEqual(t.holdersOf(tcp.ip), []);
+  assert.deepEqual(t.holdersOf(tcp.value.ip), []);
 });
 
 test('restore accepts OpenELB implicit sharing and reports the conflict', () => {
   const t = new PoolTable('192.168.0.100-192.168.0.108');
-  assert.deepEqual(t.restore('192.168.0.101', { key: 'a/x' }), {
-    ok: true,
-    ip: '192.168.0.101',
-    shared: false,
-  });
+  assert.deepEqual(t.restore('192.168.0.101', { key: 'a/x' }), ok({ ip: '192.168.0.101', shared: false }));
   const r = t.restore('192.168.0.101', { key: 'a/y' });
-  assert.ok(r.ok && r.shared && r.conflict === 'sharing-key-mismatch');
+  assert.ok(r.ok && r.value.shared && r.value.conflict === 'sharing-key-mismatch');
   const dup = t.restore('192.168.0.102', { key: 'a/x' });
-  assert.ok(!dup.ok && dup.reason === 'holds-other' && dup.heldIp === '192.168.0.101');
+  assert.ok(!dup.ok && dup.error.reason === 'holds-other' && dup.error.heldIp === '192.168.0.101');
   assert.ok(!t.restore('10.0.0.1', { key: 'a/z' }).ok);
   // after the rebuild, automatic allocation fills the hole below
   const n = t.allocate(svc('a/new'));
-  assert.ok(n.ok && n.ip === '192.168.0.100');
+  assert.ok(n.ok && n.value.ip === '192.168.0.100');
   assert.equal(t.usage, 2);
 });
 
@@ -110,11 +104,11 @@ test('a /64 with 100,000 allocations and a far specific request', () => {
   for (let i = 0; i < 100_000; i++) {
     const r = t.allocate({ key: `ns/s${i}` });
     assert.ok(r.ok);
-    last = r.ip;
+    last = r.value.ip;
   }
   assert.equal(last, formatIp(6, (0x20010db8n << 96n) + 100_000n));
   const far = t.allocate({ key: 'far' }, '2001:db8::ffff:ffff:ffff:fff0');
-  assert.ok(far.ok && far.ip === '2001:db8::ffff:ffff:ffff:fff0');
+  assert.ok(far.ok && far.value.ip === '2001:db8::ffff:ffff:ffff:fff0');
   assert.equal(t.lookup('far'), '2001:db8::ffff:ffff:ffff:fff0');
   assert.equal(t.release('far'), '2001:db8::ffff:ffff:ffff:fff0');
   assert.equal(t.usage, 100_000);
@@ -185,16 +179,16 @@ test('no duplicates outside sharing, sticky, usage exact, exhaustion only when f
             const r = t.allocate(claim, ip);
             if (before) {
               // sticky: never moves
-              if (r.ok) assert.equal(r.ip, before.ip);
-              else assert.equal(r.reason, 'holds-other');
-              if (r.ok) held.set(key, { ip: r.ip, claim });
-              if (r.ok && r.conflict) conflicted.add(r.ip);
+              if (r.ok) assert.equal(r.value.ip, before.ip);
+              else assert.equal(r.error.reason, 'holds-other');
+              if (r.ok) held.set(key, { ip: r.value.ip, claim });
+              if (r.ok && r.value.conflict) conflicted.add(r.value.ip);
               continue;
             }
-            if (r.ok) held.set(key, { ip: r.ip, claim });
-            else if (r.reason === 'exhausted')
+            if (r.ok) held.set(key, { ip: r.value.ip, claim });
+            else if (r.error.reason === 'exhausted')
               assert.equal(new Set([...held.values()].map((h) => h.ip)).size, size);
-            else assert.ok(ip !== undefined, `only specific requests fail otherwise: ${r.message}`);
+            else assert.ok(ip !== undefined, `only specific requests fail otherwise: ${r.error.message}`);
           }
           // invariants
           const byIp = new Map<string, Claim[]>();
@@ -229,7 +223,7 @@ test('release then reuse: a full pool emptied and refilled gives the same set (p
       for (let i = 0; i < n; i++) {
         const r = t.allocate({ key: `k${i}` });
         assert.ok(r.ok);
-        ips.add(r.ip);
+        ips.add(r.value.ip);
       }
       assert.equal(ips.size, n);
       assert.equal(t.allocate({ key: 'extra' }).ok, false);
@@ -242,7 +236,7 @@ test('release then reuse: a full pool emptied and refilled gives the same set (p
       for (let i = 0; i < freed.size; i++) {
         const r = t.allocate({ key: `new${i}` });
         assert.ok(r.ok);
-        again.add(r.ip);
+        again.add(r.value.ip);
       }
       assert.deepEqual([...again].sort(), [...freed].sort());
       assert.ok(t.full);
