@@ -191,4 +191,43 @@ describe('kube double: server-side apply', () => {
     );
     assert.ok(managed(status.body).some((e) => e.manager === 'allocator' && e.subresource === 'status'));
   });
+
+  it('onto CRDs installed earlier by another manager with the same content: applied, no conflict (co-owned)', async () => {
+    const pre = await startKubeDouble(); // the default: deploy/crds installed at start-up
+    const preDir = mkdtempSync(join(tmpdir(), 'kube-double-ssa-pre-'));
+    try {
+      const kk = kubectlRunner(() => ({ kubeconfig: pre.kubeconfigPath, dir: preDir }));
+      const crd = await raw(
+        pre.url,
+        'GET',
+        '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/eips.network.kubesphere.io',
+      );
+      const cols = ((crd.body.spec as Obj).versions as Obj[]).flatMap(
+        (v) => (v.additionalPrinterColumns as Obj[]) ?? [],
+      );
+      assert.ok(
+        cols.length > 0 && cols.every((c) => c.priority !== 0),
+        `no priority: 0 (a real server omits it): ${JSON.stringify(cols)}`,
+      );
+      assert.deepEqual(
+        managed(crd.body).map((e) => e.manager),
+        ['kube-double-bootstrap'],
+      );
+      const r = await kk.kubectl('apply', '--server-side', '-f', MANIFEST);
+      assert.equal(r.code, 0, r.stderr);
+      const after = await raw(
+        pre.url,
+        'GET',
+        '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/eips.network.kubesphere.io',
+      );
+      assert.deepEqual(
+        managed(after.body)
+          .map((e) => `${e.manager}/${e.operation}`)
+          .sort(),
+        ['kube-double-bootstrap/Update', 'kubectl/Apply'],
+      );
+    } finally {
+      await pre.close();
+    }
+  });
 });

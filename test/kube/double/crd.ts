@@ -144,14 +144,10 @@ export function defaultCrd(crd: Obj): void {
       names.singular = names.kind.toLowerCase();
     if (names.listKind === undefined && typeof names.kind === 'string') names.listKind = `${names.kind}List`;
   }
+  // additionalPrinterColumns[].priority is not filled in: it is `omitempty` in the apiserver's types,
+  // so a real server never shows `priority: 0` (and a stored 0 would make an identical server-side
+  // apply of the manifest conflict on the atomic spec.versions list).
   if (!isObj(spec.conversion)) spec.conversion = { strategy: 'None' };
-  for (const v of Array.isArray(spec.versions) ? spec.versions.filter(isObj) : []) {
-    for (const c of Array.isArray(v.additionalPrinterColumns)
-      ? v.additionalPrinterColumns.filter(isObj)
-      : []) {
-      if (c.priority === undefined) c.priority = 0;
-    }
-  }
 }
 
 /** The status a controller-less apiserver still writes: accepted names, Established, storedVersions. */

@@ -40,6 +40,9 @@ export async function applyObject(api: KubeApi, obj: Obj): Promise<Obj> {
     contentType: 'application/json',
     accept: 'application/json',
     warnings: [],
+    // the field manager of what the double installs at start-up (a real cluster's CRDs carry the
+    // manager of whoever installed them; "unknown" would suggest an anonymous client)
+    userAgent: 'kube-double-bootstrap',
   };
   return (await create(r, obj)).body;
 }
