@@ -139,7 +139,7 @@ describe('per-Service truth: the announced summary and kubectl openelb status', 
     );
   });
 
-  it('node2’s manager drained (SIGTERM): its rows are removed after the withdrawal', async (t) => {
+  it('node2’s manager drained (SIGTERM): its rows and its status entries are removed after the withdrawal', async (t) => {
     const m = lab.managerProcs('node2').at(-1);
     assert.ok(m?.running);
     const t0 = performance.now();
@@ -157,6 +157,14 @@ describe('per-Service truth: the announced summary and kubectl openelb status', 
     );
     t.diagnostic(`SIGTERM → manager exited, annotation ${raw} (${(performance.now() - t0).toFixed(0)} ms)`);
     assert.deepEqual(JSON.parse(raw), { node1: { router1: true } });
+    // the drained replica removed its own BgpConf/BgpPeer status entries before it exited (not the
+    // departed-replica cleanup, which would say so in node1's log only after the grace)
+    assert.match(m.output(), /drain: removed this node's BgpConf\/BgpPeer status entries/);
+    type WithStatus = { status?: { nodesPeerStatus?: object; nodesConfStatus?: object } };
+    const peer = await getJson<WithStatus>(lab, 'bgppeer', 'router1');
+    const conf = await getJson<WithStatus>(lab, 'bgpconf', 'default');
+    assert.deepEqual(Object.keys(peer.status?.nodesPeerStatus ?? {}), ['node1']);
+    assert.deepEqual(Object.keys(conf.status?.nodesConfStatus ?? {}), ['node1']);
   });
 
   it('node2’s manager killed (no drain): its rows and status entries are removed once its endpoint has been gone 3 s; the plugin says so before', async (t) => {

@@ -214,12 +214,11 @@ export class BgpController implements Component {
       } else {
         const { bgpGracefulShutdownMs, bgpDrainMs } = this.ctx.cfg;
         const times = { gracefulShutdownMs: bgpGracefulShutdownMs, drainMs: bgpDrainMs };
-        await drainBgp(
-          this.speaker,
-          times,
-          log,
-          (budgetMs) => this.publisher?.retract(budgetMs) ?? Promise.resolve(),
-        );
+        // after the withdrawal: this replica's announced rows and status entries go
+        await reporting;
+        await drainBgp(this.speaker, times, log, async (budgetMs) => {
+          await Promise.all([this.publisher?.retract(budgetMs), this.reporter.retract(budgetMs)]);
+        });
       }
     }
     await reporting;

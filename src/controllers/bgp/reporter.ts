@@ -6,6 +6,7 @@ import type { BgpPeer } from '../../api/v1alpha2.ts';
 import type { GobgpdSink, DesiredGlobal, PeerStatus } from '../../bgp/index.ts';
 import { canonicalIp } from '../../net/ip.ts';
 import { Timer } from '../../core/timer.ts';
+import { sleep } from '../../core/backoff.ts';
 import { errorMessage, type Caches } from '../../kube/index.ts';
 import type { Logger } from '../../obs/log.ts';
 import { gauge } from '../../obs/metrics.ts';
@@ -113,6 +114,31 @@ export class BgpStatusReporter {
           this.schedule();
         }
       });
+  }
+
+  /**
+   * The replica leaves this node (drained, no successor attached to its gobgpd): removes its own
+   * entries from BgpConf/BgpPeer status, so no session of a replica that is gone stays listed. Call
+   * after stop(); gives up after budgetMs (the departed-replica cleanup removes what is left).
+   */
+  async retract(budgetMs: number): Promise<void> {
+    const c = this.#caches;
+    const writes: Promise<boolean>[] = [];
+    for (const peer of c.bgpPeers.list())
+      if (peer.status?.nodesPeerStatus?.[this.#node] !== undefined)
+        writes.push(this.#writer.peer(peer, undefined));
+    const conf = c.bgpConfs.get(BGPCONF_DEFAULT_NAME);
+    if (conf?.status?.nodesConfStatus?.[this.#node] !== undefined)
+      writes.push(this.#writer.conf(conf, undefined));
+    if (writes.length === 0) return;
+    const left = await Promise.race([
+      Promise.allSettled(writes).then(() => false),
+      sleep(budgetMs).then(() => true),
+    ]);
+    this.#log.info("drain: removed this node's BgpConf/BgpPeer status entries", {
+      entries: writes.length,
+      ...(left ? { unfinished: true } : {}),
+    });
   }
 
   /** No more writes; waits for a pass under way. */
