@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import type { BgpConf, BgpPeer } from '../../src/api/v1alpha2.ts';
 import { Resources } from '../../src/kube/resources.ts';
 import type { Service } from '../../src/kube/types.ts';
+import { seedBgpWorld } from './fixtures/bgp-world.ts';
 import { startHarness, until, type Harness } from './allocator-harness.ts';
 
 const CONDITION = 'EndpointsWithoutBgpSpeaker';
@@ -69,19 +70,7 @@ async function condition(): Promise<{ status: string; message?: string } | undef
 
 before(async () => {
   h = await startHarness();
-  await h.dbl.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'demo' } });
-  await h.client.create(Resources.Eip, {
-    apiVersion: 'network.kubesphere.io/v1alpha2',
-    kind: 'Eip',
-    metadata: { name: 'bgp-pool' },
-    spec: { address: '198.51.100.0/28', protocol: 'bgp' },
-  });
-  await h.client.create(Resources.BgpConf, {
-    apiVersion: 'network.kubesphere.io/v1alpha2',
-    kind: 'BgpConf',
-    metadata: { name: 'default' },
-    spec: { as: 64600, listenPort: 1790 },
-  });
+  await seedBgpWorld(h);
   await h.client.create(Resources.BgpPeer, {
     apiVersion: 'network.kubesphere.io/v1alpha2',
     kind: 'BgpPeer',

@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import type { BgpConf } from '../../src/api/v1alpha2.ts';
 import { Resources } from '../../src/kube/resources.ts';
 import type { CoreEvent, Service } from '../../src/kube/types.ts';
+import { seedBgpWorld } from './fixtures/bgp-world.ts';
 import { startHarness, until, type Harness } from './allocator-harness.ts';
 
 const CONDITION = 'EndpointsWithoutBgpSpeaker';
@@ -14,19 +15,7 @@ let h: Harness;
 
 before(async () => {
   h = await startHarness();
-  await h.dbl.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'demo' } });
-  await h.client.create(Resources.Eip, {
-    apiVersion: 'network.kubesphere.io/v1alpha2',
-    kind: 'Eip',
-    metadata: { name: 'bgp-pool' },
-    spec: { address: '198.51.100.0/28', protocol: 'bgp' },
-  });
-  await h.client.create(Resources.BgpConf, {
-    apiVersion: 'network.kubesphere.io/v1alpha2',
-    kind: 'BgpConf',
-    metadata: { name: 'default' },
-    spec: { as: 64600, listenPort: 1790 },
-  });
+  await seedBgpWorld(h);
   // 'a-departed' ran a replica once and is gone; its entry stays and sorts before every live node
   await h.client.patch<BgpConf>(
     Resources.BgpConf,
