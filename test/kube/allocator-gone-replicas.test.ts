@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import type { BgpConf, BgpPeer } from '../../src/api/v1alpha2.ts';
 import { Resources } from '../../src/kube/resources.ts';
 import type { Service } from '../../src/kube/types.ts';
-import { seedBgpWorld } from './fixtures/bgp-world.ts';
+import { createLocalService, seedBgpWorld } from './fixtures/bgp-world.ts';
 import { startHarness, until, type Harness } from './allocator-harness.ts';
 
 const CONDITION = 'EndpointsWithoutBgpSpeaker';
@@ -101,17 +101,7 @@ after(async () => {
 
 describe('gone replicas (allocator Lease holder)', () => {
   test('while every entry node serves, all count as replicas: no condition', async () => {
-    await h.client.create(Resources.Service, {
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: { name: 'local', namespace: 'demo', annotations: { 'lb.kubesphere.io/v1alpha1': 'openelb' } },
-      spec: {
-        type: 'LoadBalancer',
-        externalTrafficPolicy: 'Local',
-        ports: [{ port: 80, protocol: 'TCP' }],
-        selector: { app: 'local' },
-      },
-    });
+    await createLocalService(h, 'local');
     const svc = await until(async () => {
       const s = await h.client.get<Service>(Resources.Service, 'local', 'demo');
       return s.status?.loadBalancer?.ingress?.length ? s : undefined;

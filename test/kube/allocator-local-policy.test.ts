@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import type { BgpConf } from '../../src/api/v1alpha2.ts';
 import { Resources } from '../../src/kube/resources.ts';
 import type { CoreEvent, Service } from '../../src/kube/types.ts';
-import { seedBgpWorld } from './fixtures/bgp-world.ts';
+import { createLocalService, seedBgpWorld } from './fixtures/bgp-world.ts';
 import { startHarness, until, type Harness } from './allocator-harness.ts';
 
 const CONDITION = 'EndpointsWithoutBgpSpeaker';
@@ -54,17 +54,7 @@ async function condition(name: string): Promise<{ status: string; message?: stri
 describe('eTP=Local condition (allocator)', () => {
   test('endpoints on a node without a replica: condition and Event, despite a stale entry that sorts first', async () => {
     await endpointsOn('local', ['node-c', 'node-b']);
-    await h.client.create(Resources.Service, {
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: { name: 'local', namespace: 'demo', annotations: { 'lb.kubesphere.io/v1alpha1': 'openelb' } },
-      spec: {
-        type: 'LoadBalancer',
-        externalTrafficPolicy: 'Local',
-        ports: [{ port: 80, protocol: 'TCP' }],
-        selector: { app: 'local' },
-      },
-    });
+    await createLocalService(h, 'local');
     const c = await until(() => condition('local'), 'the condition on demo/local');
     assert.equal(c.status, 'True');
     assert.match(c.message ?? '', /node-c/);
