@@ -1,6 +1,7 @@
 // What kubectl 1.32 prints against the double for the commands users run, as a real server
 // makes it print: generator commands (which send protobuf), Table columns of nodes (-o wide),
-// events, leases and endpointslices, `kubectl explain` of built-ins and of our CRDs' metadata.
+// events, leases and endpointslices, `kubectl explain` of built-ins and of our CRDs' metadata,
+// `kubectl scale` through the Deployment's scale subresource.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -181,6 +182,69 @@ describe('kube double: kubectl prints what a real server makes it print', () => 
     assert.ok(
       ips.some((ip, i) => i > 0 && Math.abs(ip - (ips[i - 1] ?? 0)) !== 1),
       `not a sequence: ${ips.join(',')}`,
+    );
+  });
+
+  it('kubectl scale deploy: through deployments/scale (autoscaling/v1 Scale), preconditions and bounds as a real server', async () => {
+    const MANIFEST = join(import.meta.dirname, '../../deploy/openelb.yaml');
+    await ok('apply', '--server-side', '-f', MANIFEST);
+    const ns = ['-n', 'openelb-system'];
+    assert.equal(
+      await ok('scale', 'deploy', 'openelb-manager', '--replicas=3', ...ns),
+      'deployment.apps/openelb-manager scaled\n',
+    );
+    assert.equal(await ok('get', 'deploy', 'openelb-manager', ...ns, '-o', 'jsonpath={.spec.replicas}'), '3');
+    const scale = await raw(
+      d.url,
+      'GET',
+      '/apis/apps/v1/namespaces/openelb-system/deployments/openelb-manager/scale',
+    );
+    assert.equal(scale.status, 200, scale.text);
+    assert.equal(scale.body.apiVersion, 'autoscaling/v1');
+    assert.deepEqual(scale.body.spec, { replicas: 3 });
+    assert.equal(
+      (scale.body.status as Obj).selector,
+      'app.kubernetes.io/component=manager,app.kubernetes.io/name=openelb',
+    );
+    const stale = await k.kubectl(
+      'scale',
+      'deploy',
+      'openelb-manager',
+      '--current-replicas=2',
+      '--replicas=4',
+      ...ns,
+    );
+    assert.notEqual(stale.code, 0);
+    assert.match(stale.stderr, /Expected replicas to be 2, was 3/);
+    const negative = await raw(
+      d.url,
+      'PATCH',
+      '/apis/apps/v1/namespaces/openelb-system/deployments/openelb-manager/scale',
+      { spec: { replicas: -1 } },
+      { 'Content-Type': 'application/merge-patch+json' },
+    );
+    assert.equal(negative.status, 422, negative.text);
+    assert.match(negative.text, /spec\.replicas/);
+    const managers = (
+      (await raw(d.url, 'GET', '/apis/apps/v1/namespaces/openelb-system/deployments/openelb-manager')).body
+        .metadata as { managedFields?: { manager: string; operation: string; subresource?: string }[] }
+    ).managedFields;
+    assert.ok(
+      managers?.some((m) => m.manager === 'kubectl' && m.operation === 'Update' && m.subresource === 'scale'),
+      JSON.stringify(managers),
+    );
+    // the manifest's replicas are now another manager's: a plain re-apply names the conflict
+    const again = await k.kubectl('apply', '--server-side', '-f', MANIFEST);
+    assert.notEqual(again.code, 0);
+    assert.match(
+      again.stderr,
+      /conflict with "kubectl" with subresource "scale" using apps\/v1: \.spec\.replicas/,
+    );
+    const discovery = await raw(d.url, 'GET', '/apis/apps/v1');
+    assert.ok(
+      (discovery.body.resources as Obj[]).some(
+        (r) => r.name === 'deployments/scale' && r.kind === 'Scale' && r.group === 'autoscaling',
+      ),
     );
   });
 });

@@ -8,6 +8,8 @@ interface Spec {
   plural: string;
   namespaced: boolean;
   status?: boolean;
+  /** serves the scale subresource (autoscaling/v1 Scale) */
+  scale?: boolean;
   shortNames?: string[];
   categories?: string[];
 }
@@ -70,6 +72,7 @@ const SPECS: Spec[] = [
     plural: 'deployments',
     namespaced: true,
     status: true,
+    scale: true,
     shortNames: ['deploy'],
     categories: ['all'],
   },
@@ -160,7 +163,14 @@ export function builtinDefs(): ResourceDef[] {
     categories: s.categories ?? [],
     verbs: ALL_VERBS,
     versions: [
-      { name: s.version, served: true, storage: true, printerColumns: [], hasStatus: s.status === true },
+      {
+        name: s.version,
+        served: true,
+        storage: true,
+        printerColumns: [],
+        hasStatus: s.status === true,
+        hasScale: s.scale === true,
+      },
     ],
     builtin: true,
   }));

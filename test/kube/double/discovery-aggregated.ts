@@ -3,6 +3,7 @@
 // kubectl ≥ 1.26 does first. A client that asks only for application/json gets the legacy documents.
 import type { Obj } from './json.ts';
 import type { Registry } from './registry.ts';
+import { SCALE_KIND } from './scale.ts';
 
 const GROUP = 'apidiscovery.k8s.io';
 const VERSIONS = ['v2', 'v2beta1'] as const;
@@ -39,8 +40,16 @@ function versionDoc(reg: Registry, group: string, version: string): Obj {
     };
     if (def.shortNames.length > 0) r.shortNames = def.shortNames;
     if (def.categories.length > 0) r.categories = def.categories;
+    const subresources: Obj[] = [];
     if (v.hasStatus)
-      r.subresources = [{ subresource: 'status', responseKind, verbs: ['get', 'patch', 'update'] }];
+      subresources.push({ subresource: 'status', responseKind, verbs: ['get', 'patch', 'update'] });
+    if (v.hasScale && def.builtin)
+      subresources.push({
+        subresource: 'scale',
+        responseKind: { ...SCALE_KIND },
+        verbs: ['get', 'patch', 'update'],
+      });
+    if (subresources.length > 0) r.subresources = subresources;
     return r;
   });
   return { version, resources, freshness: 'Current' };

@@ -3,6 +3,7 @@ import type { Obj } from './json.ts';
 import type { Registry } from './registry.ts';
 import { apiVersion } from './resource.ts';
 import { hashOf } from './storage-hash.ts';
+import { SCALE_KIND } from './scale.ts';
 
 export const SERVER_VERSION = {
   major: '1',
@@ -66,6 +67,16 @@ export function resourceList(reg: Registry, groupName: string, version: string):
         singularName: '',
         namespaced: def.namespaced,
         kind: def.kind,
+        verbs: ['get', 'patch', 'update'],
+      });
+    if (v.hasScale && def.builtin)
+      resources.push({
+        name: `${def.plural}/scale`,
+        singularName: '',
+        namespaced: def.namespaced,
+        group: SCALE_KIND.group,
+        version: SCALE_KIND.version,
+        kind: SCALE_KIND.kind,
         verbs: ['get', 'patch', 'update'],
       });
   }

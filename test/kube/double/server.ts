@@ -13,6 +13,7 @@ import type { Req } from './request.ts';
 import { remove, removeCollection } from './delete.ts';
 import { ApiError } from './status.ts';
 import { parseBody } from './body.ts';
+import { scaleRequest } from './scale.ts';
 import { watch } from './watch.ts';
 import { create, update } from './write.ts';
 
@@ -43,7 +44,11 @@ async function resource(
   const { def, version } = resolved;
   if (!def.namespaced && p.namespace !== undefined) throw NOT_FOUND();
   if (def.namespaced && p.namespace === undefined && p.name !== undefined) throw NOT_FOUND();
-  if (p.subresource !== undefined && !(p.subresource === 'status' && version.hasStatus)) throw NOT_FOUND();
+  // built-ins only: a CRD's scale subresource maps its own paths (specReplicasPath …), not served
+  const scale =
+    p.subresource === 'scale' && version.hasScale === true && def.builtin === true && p.name !== undefined;
+  if (p.subresource !== undefined && !(p.subresource === 'status' && version.hasStatus) && !scale)
+    throw NOT_FOUND();
   const r: Req = {
     api,
     def,
@@ -61,6 +66,12 @@ async function resource(
   const text = bytes.toString('utf8');
   let code = 200;
   let body: unknown;
+  if (scale) {
+    if (method !== 'GET' && method !== 'PUT' && method !== 'PATCH') throw NOT_ALLOWED();
+    ({ code, body } = await scaleRequest(r, method, text));
+    sendJson(res, code, body, warningHeaders(r.warnings));
+    return;
+  }
   switch (method) {
     case 'GET':
       if (isWatch) {

@@ -111,9 +111,10 @@ export const sameOwner = (a: Owner, m: string, op: string, sub: string | undefin
 
 /** A conflict names its manager as the apiserver does: Update managers with their apiVersion. */
 export function ownerName(o: Owner): string {
-  return o.operation === 'Apply'
-    ? JSON.stringify(o.manager)
-    : `${JSON.stringify(o.manager)} using ${o.apiVersion}`;
+  const who = o.subresource
+    ? `${JSON.stringify(o.manager)} with subresource ${JSON.stringify(o.subresource)}`
+    : JSON.stringify(o.manager);
+  return o.operation === 'Apply' ? who : `${who} using ${o.apiVersion}`;
 }
 
 /** Fields a write changed (added or given another value) and fields it removed. */
