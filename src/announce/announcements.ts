@@ -51,31 +51,106 @@ function wantsLoadBalancer(svc: Service): boolean {
   return svc.spec.type === 'LoadBalancer' && svc.metadata.deletionTimestamp === undefined;
 }
 
+interface EipAnnouncements {
+  /** what the lookup gave for every holder of every entry, in order (undefined: no such Service) */
+  resolved: (Service | undefined)[];
+  announcements: Announcement[];
+}
+
+// The announcements of one Eip depend only on that Eip object and on the Service objects its holders
+// resolve to, all replaced (never mutated) on change: while they are the same objects, the previous
+// announcements are the answer. A recompute then rebuilds only the Eips that changed (10,000 Services
+// made each recompute allocate every announcement again). Entries go with their Eip objects.
+const eipCache = new WeakMap<Eip, EipAnnouncements>();
+
+function resolveHolders(eip: Eip, lookup: ServiceLookup): (Service | undefined)[] {
+  const out: (Service | undefined)[] = [];
+  for (const { holders } of usedEntries(eip)) for (const [ns, name] of holders) out.push(lookup(ns, name));
+  return out;
+}
+
+/** Whether every holder still resolves to the object it did (compared in place: no garbage). */
+function holdersUnchanged(
+  eip: Eip,
+  lookup: ServiceLookup,
+  resolved: readonly (Service | undefined)[],
+): boolean {
+  let i = 0;
+  for (const { holders } of usedEntries(eip))
+    for (const [ns, name] of holders)
+      if (i >= resolved.length || lookup(ns, name) !== resolved[i++]) return false;
+  return i === resolved.length;
+}
+
+function eipAnnouncements(eip: Eip, protocol: AnnounceProtocol, lookup: ServiceLookup): Announcement[] {
+  const held = eipCache.get(eip);
+  if (held && holdersUnchanged(eip, lookup, held.resolved)) return held.announcements;
+  const resolved = resolveHolders(eip, lookup);
+  const announcements: Announcement[] = [];
+  let i = 0;
+  for (const { ip, family, holders } of usedEntries(eip)) {
+    const services: Service[] = [];
+    for (let h = 0; h < holders.length; h++) {
+      const svc = resolved[i++];
+      if (svc && wantsLoadBalancer(svc)) services.push(svc);
+    }
+    if (services.length === 0) continue;
+    const a: Announcement = { ip, family, eip: eip.metadata.name, protocol, services };
+    if (eip.spec.interface) a.interface = eip.spec.interface;
+    if (eip.spec.bgp) a.bgp = eip.spec.bgp;
+    announcements.push(a);
+  }
+  announcements.sort(byIp);
+  eipCache.set(eip, { resolved, announcements });
+  return announcements;
+}
+
+function byIp(x: Announcement, y: Announcement): number {
+  return x.ip < y.ip ? -1 : x.ip > y.ip ? 1 : 0;
+}
+
+/**
+ * The lists (each sorted by IP) merged into one sorted list, ties in the order of the lists: what a
+ * stable sort of their concatenation gives, without its copies (10,000 announcements per recompute).
+ */
+function mergeByIp(lists: readonly (readonly Announcement[])[]): Announcement[] {
+  let total = 0;
+  for (const l of lists) total += l.length;
+  const out = new Array<Announcement>(total);
+  const heads = new Array<number>(lists.length).fill(0);
+  for (let o = 0; o < total; o++) {
+    let best: Announcement | undefined;
+    let from = 0;
+    for (let k = 0; k < lists.length; k++) {
+      const head = lists[k]?.[heads[k] ?? 0];
+      if (head !== undefined && (best === undefined || byIp(head, best) < 0)) {
+        best = head;
+        from = k;
+      }
+    }
+    if (best === undefined) break;
+    out[o] = best;
+    heads[from] = (heads[from] ?? 0) + 1;
+  }
+  return out;
+}
+
 /**
  * One Announcement per allocated IP whose holders include at least one live LoadBalancer Service.
  * Eips being deleted still announce what they hold (their finalizer waits for the Services to go),
  * disabled Eips too (disable stops new allocations only). `vip` pools are never announced.
+ * Unchanged Eips give the same Announcement objects as the call before: treat them as read-only.
  */
 export function announcementsFrom(eips: Iterable<Eip>, lookup: ServiceLookup): Announcement[] {
-  const out: Announcement[] = [];
+  const lists: Announcement[][] = [];
   for (const eip of eips) {
     const protocol =
       eip.spec.protocol === 'layer2' ? 'layer2' : eip.spec.protocol === 'vip' ? undefined : 'bgp';
     if (!protocol) continue;
-    for (const { ip, family, holders } of usedEntries(eip)) {
-      const services: Service[] = [];
-      for (const [ns, name] of holders) {
-        const svc = lookup(ns, name);
-        if (svc && wantsLoadBalancer(svc)) services.push(svc);
-      }
-      if (services.length === 0) continue;
-      const a: Announcement = { ip, family, eip: eip.metadata.name, protocol, services };
-      if (eip.spec.interface) a.interface = eip.spec.interface;
-      if (eip.spec.bgp) a.bgp = eip.spec.bgp;
-      out.push(a);
-    }
+    const list = eipAnnouncements(eip, protocol, lookup);
+    if (list.length > 0) lists.push(list);
   }
-  return out.sort((x, y) => (x.ip < y.ip ? -1 : x.ip > y.ip ? 1 : 0));
+  return mergeByIp(lists);
 }
 
 /** A node may carry a (possibly shared) IP when it is eligible for any of its Services. */
