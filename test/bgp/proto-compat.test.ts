@@ -105,10 +105,13 @@ const SESSION_OPTION_FIELDS: ReadonlyArray<[string, string, string]> = [
   ['apipb.Transport', 'tcp_mss', '#7 single uint32'],
 ];
 
-test('minimum_advertisement_interval, mtu_discovery and tcp_mss: declared with gobgp 3.10 numbers and types, and decoded by its protos as sent', () => {
-  const ours = load(PROTO_DIR, PROTO_FILES);
-  const theirs = load(debianGobgpProtoDir(), ['gobgp.proto', 'attribute.proto', 'capability.proto']);
-  for (const [msg, field, want] of SESSION_OPTION_FIELDS) {
+/** Each [message, field, description] is declared so, both in our protos and in gobgp's. */
+function sameFields(
+  ours: ReturnType<typeof load>,
+  theirs: ReturnType<typeof load>,
+  fields: ReadonlyArray<readonly [string, string, string]>,
+): void {
+  for (const [msg, field, want] of fields)
     for (const [who, root] of [
       ['ours', ours],
       ['gobgp', theirs],
@@ -117,7 +120,12 @@ test('minimum_advertisement_interval, mtu_discovery and tcp_mss: declared with g
       assert.ok(f, `${who}: ${msg}.${field} missing`);
       assert.equal(describeField(f), want, `${who}: ${msg}.${field}`);
     }
-  }
+}
+
+test('minimum_advertisement_interval, mtu_discovery and tcp_mss: declared with gobgp 3.10 numbers and types, and decoded by its protos as sent', () => {
+  const ours = load(PROTO_DIR, PROTO_FILES);
+  const theirs = load(debianGobgpProtoDir(), ['gobgp.proto', 'attribute.proto', 'capability.proto']);
+  sameFields(ours, theirs, SESSION_OPTION_FIELDS);
   // bytes from our declaration read back through gobgp's own: what gobgpd's decoder sees
   const peer = {
     conf: { neighbor_address: '192.0.2.1', peer_asn: 65000 },
@@ -145,15 +153,7 @@ test('LinkBandwidthExtended inside ExtendedCommunitiesAttribute: gobgp 3.10 numb
     ['apipb.LinkBandwidthExtended', 'bandwidth', '#2 single float'],
     ['apipb.ExtendedCommunitiesAttribute', 'communities', '#1 repeated .google.protobuf.Any'],
   ];
-  for (const [msg, field, want] of fields)
-    for (const [who, root] of [
-      ['ours', ours],
-      ['gobgp', theirs],
-    ] as const) {
-      const f = root.lookupType(msg).fields[field];
-      assert.ok(f, `${who}: ${msg}.${field} missing`);
-      assert.equal(describeField(f), want, `${who}: ${msg}.${field}`);
-    }
+  sameFields(ours, theirs, fields);
   const lb = ours.lookupType('apipb.LinkBandwidthExtended');
   const attr = {
     communities: [

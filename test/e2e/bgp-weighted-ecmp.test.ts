@@ -97,6 +97,18 @@ describe('bgp weighted ECMP (eTP=Local, FRR honours link bandwidth, BIRD does no
   });
 
   /** Waits until FRR's kernel route gives node1 : node2 the weight ratio a : b. */
+  /** The Service's weighted-ECMP annotation, overwritten with `value`. */
+  const annotate = (value: string) =>
+    kubectlOk(lab, [
+      'annotate',
+      '--overwrite',
+      'service',
+      'wecmp',
+      '-n',
+      'demo',
+      `bgp.openelb.kubesphere.io/weighted-ecmp=${value}`,
+    ]);
+
   async function waitRatio(a: number, b: number, ip = IP): Promise<Record<string, number>> {
     const v6 = ip.includes(':');
     const [n1, n2] = v6 ? [lab.node(1).ipv6, lab.node(2).ipv6] : [lab.node(1).ipv4, lab.node(2).ipv4];
@@ -177,16 +189,6 @@ describe('bgp weighted ECMP (eTP=Local, FRR honours link bandwidth, BIRD does no
   });
 
   it('the Service annotation "false" overrides the pool: equal weights again; "true" brings them back', async () => {
-    const annotate = (v: string) =>
-      kubectlOk(lab, [
-        'annotate',
-        '--overwrite',
-        'service',
-        'wecmp',
-        '-n',
-        'demo',
-        `bgp.openelb.kubesphere.io/weighted-ecmp=${v}`,
-      ]);
     await annotate('false');
     await waitFor(
       async () => {
@@ -203,15 +205,7 @@ describe('bgp weighted ECMP (eTP=Local, FRR honours link bandwidth, BIRD does no
   });
 
   it('an annotation value other than "true"/"false" is told in a Warning Event on the Eip; the pool setting stays', async () => {
-    await kubectlOk(lab, [
-      'annotate',
-      '--overwrite',
-      'service',
-      'wecmp',
-      '-n',
-      'demo',
-      'bgp.openelb.kubesphere.io/weighted-ecmp=yes',
-    ]);
+    await annotate('yes');
     const msg = await waitEvent(lab, 'WeightedEcmpIgnored', POOL4.name);
     assert.match(
       msg,

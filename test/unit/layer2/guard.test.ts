@@ -36,6 +36,17 @@ function runUntil(
 const all = (steps: { s: GuardStep }[], k: 'probe' | 'announce' | 'stopped' | 'resolved'): string[] =>
   steps.flatMap((x) => x.s[k]);
 
+/** A guard that refused IP (a stranger answered its probe at 1 ms), then lost the IP at 100 ms. */
+function refusedThenLost(): AddressGuard {
+  const g = new AddressGuard(CFG);
+  g.sync(0, [IP], NONE, () => false);
+  g.step(0);
+  g.claim(1, IP, MAC, 'arp-reply');
+  g.step(1);
+  g.sync(100, [], NONE, () => false);
+  return g;
+}
+
 describe('AddressGuard', () => {
   it('probes twice over the window, then answers and announces; nothing is answered before', () => {
     const g = new AddressGuard(CFG);
@@ -169,12 +180,7 @@ describe('AddressGuard', () => {
   });
 
   it('losing the IP forgets it (a stopped answer); coming back soon keeps the backoff count', () => {
-    const g = new AddressGuard(CFG);
-    g.sync(0, [IP], NONE, () => false);
-    g.step(0);
-    g.claim(1, IP, MAC, 'arp-reply');
-    g.step(1);
-    g.sync(100, [], NONE, () => false);
+    const g = refusedThenLost();
     assert.deepEqual([g.watched(), g.active(), g.refusals().size], [[], [], 0]);
     g.sync(200, [IP], NONE, () => false);
     g.step(200);
@@ -183,12 +189,7 @@ describe('AddressGuard', () => {
   });
 
   it('a refused IP lost and regained soon stays refused while re-probed, and answering it reports the refusal resolved', () => {
-    const g = new AddressGuard(CFG);
-    g.sync(0, [IP], NONE, () => false);
-    g.step(0);
-    g.claim(1, IP, MAC, 'arp-reply');
-    g.step(1);
-    g.sync(100, [], NONE, () => false);
+    const g = refusedThenLost();
     g.sync(200, [IP], NONE, () => false);
     assert.equal(g.refusals().get(IP)?.mac, MAC, 'still refused while the re-probe runs');
     const { steps } = runUntil(g, 200, 5000);
@@ -198,12 +199,7 @@ describe('AddressGuard', () => {
   });
 
   it('a refused IP regained only after the memory expired starts clean (nothing to resolve)', () => {
-    const g = new AddressGuard(CFG);
-    g.sync(0, [IP], NONE, () => false);
-    g.step(0);
-    g.claim(1, IP, MAC, 'arp-reply');
-    g.step(1);
-    g.sync(100, [], NONE, () => false);
+    const g = refusedThenLost();
     const back = 100 + CFG.retryMaxMs;
     g.sync(back, [IP], NONE, () => false);
     assert.equal(g.refusals().size, 0);
